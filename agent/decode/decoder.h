@@ -1,0 +1,53 @@
+// Decoder: turns a captured frame into a Packet (common/packet.h). One decoder
+// per protocol lives in this folder (ethernet.cpp, vlan.cpp, sll.cpp, ipv4.cpp,
+// ipv6.cpp, tcp.cpp, udp.cpp, icmp.cpp, icmpv6.cpp); decoders never call each
+// other: the next layer is chosen from one dispatch table in decoder.cpp.
+// IP fragments are reassembled by defrag.{h,cpp}.
+//
+// Threading: one Decoder per worker. Malformed input is a named, counted
+// anomaly ("decoder.event.ipv4.trunc_pkt", ...); decode never throws or crashes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "common/counters.h"
+#include "common/packet.h"
+
+namespace vigil {
+
+struct DecodeConfig {
+  bool checksum_checks = true;  // verify IPv4/TCP/UDP/ICMP checksums (-k none turns off)
+  // IP fragment reassembly caps
+  uint64_t defrag_memcap = 32 * 1024 * 1024;  // bytes of fragments held per worker
+  uint32_t defrag_max_trackers = 65535;       // datagrams under reassembly per worker
+  uint32_t defrag_timeout_s = 60;
+};
+
+class Decoder {
+ public:
+  explicit Decoder(const DecodeConfig& cfg);
+  ~Decoder();
+  // Decodes p.frame as link type p.linktype and fills the rest of p.
+  // Returns false when the packet cannot be used past the link layer (not IP,
+  // or malformed: the reason is counted) or when it is a fragment held for
+  // reassembly. When a fragment completes a datagram, p describes the whole
+  // datagram (p.reassembled = true) and its spans point into memory owned by
+  // the decoder, valid until the next decode() call.
+  bool decode(Packet& p);
+  // Drops fragment trackers older than the timeout (counted). Packet time.
+  void expire(Timestamp now);
+  void visit_counters(const CounterVisitor& f) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Hash used by the capture reader to pick a worker: symmetric in direction and
+// computed from the IP address pair (and VLAN ids) only, so every fragment of
+// a datagram and both directions of a flow land on the same worker.
+// Frames that are not IP hash to 0.
+uint32_t fanout_hash(int linktype, Bytes frame);
+
+}  // namespace vigil

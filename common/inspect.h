@@ -1,0 +1,133 @@
+// The contract between app-layer parsers (agent/app) and the rules engine
+// (rules/): parsers publish named inspection buffers on transactions; rule
+// keywords read buffers by id, so detection code includes no protocol parser.
+//
+// Buffer list: one table. Column 1 is the enum name, column 2 the canonical
+// Suricata keyword. Aliases (legacy and Snort 3 spellings) are mapped in
+// rules/, not here.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/app_proto.h"
+
+namespace vigil {
+
+#define VIGIL_BUFFERS(X)                          \
+  X(kHttpMethod, "http.method")                   \
+  X(kHttpUri, "http.uri")                         \
+  X(kHttpUriRaw, "http.uri.raw")                  \
+  X(kHttpProtocol, "http.protocol")               \
+  X(kHttpRequestLine, "http.request_line")        \
+  X(kHttpHost, "http.host")                       \
+  X(kHttpHostRaw, "http.host.raw")                \
+  X(kHttpUserAgent, "http.user_agent")            \
+  X(kHttpHeader, "http.header")                   \
+  X(kHttpHeaderRaw, "http.header.raw")            \
+  X(kHttpHeaderNames, "http.header_names")        \
+  X(kHttpCookie, "http.cookie")                   \
+  X(kHttpReferer, "http.referer")                 \
+  X(kHttpContentType, "http.content_type")        \
+  X(kHttpContentLen, "http.content_len")          \
+  X(kHttpAccept, "http.accept")                   \
+  X(kHttpAcceptEnc, "http.accept_enc")            \
+  X(kHttpAcceptLang, "http.accept_lang")          \
+  X(kHttpConnection, "http.connection")           \
+  X(kHttpStart, "http.start")                     \
+  X(kHttpRequestHeader, "http.request_header")    \
+  X(kHttpResponseHeader, "http.response_header")  \
+  X(kHttpRequestBody, "http.request_body")        \
+  X(kHttpStatCode, "http.stat_code")              \
+  X(kHttpStatMsg, "http.stat_msg")                \
+  X(kHttpResponseLine, "http.response_line")      \
+  X(kHttpResponseBody, "http.response_body")      \
+  X(kHttpServer, "http.server")                   \
+  X(kHttpLocation, "http.location")               \
+  X(kFileData, "file.data")                       \
+  X(kDnsQuery, "dns.query")                       \
+  X(kDnsAnswerName, "dns.answer.name")            \
+  X(kTlsSni, "tls.sni")                           \
+  X(kTlsCertSubject, "tls.cert_subject")          \
+  X(kTlsCertIssuer, "tls.cert_issuer")            \
+  X(kTlsCertSerial, "tls.cert_serial")            \
+  X(kTlsCertFingerprint, "tls.cert_fingerprint")  \
+  X(kTlsCerts, "tls.certs")                       \
+  X(kJa3Hash, "ja3.hash")                         \
+  X(kJa3String, "ja3.string")                     \
+  X(kJa3sHash, "ja3s.hash")                       \
+  X(kJa3sString, "ja3s.string")                   \
+  X(kJa4Hash, "ja4.hash")                         \
+  X(kSshProto, "ssh.proto")                       \
+  X(kSshSoftware, "ssh.software")
+
+enum class BufferId : uint16_t {
+#define VIGIL_BUFFER_ENUM_(e, name) e,
+  VIGIL_BUFFERS(VIGIL_BUFFER_ENUM_)
+#undef VIGIL_BUFFER_ENUM_
+      kCount
+};
+
+constexpr size_t kBufferCount = static_cast<size_t>(BufferId::kCount);
+
+// Canonical keyword of a buffer ("http.uri").
+std::string_view buffer_name(BufferId id);
+
+enum class Dir : uint8_t { kToServer = 0, kToClient = 1 };
+
+// Integer-valued fields rule keywords compare against (dns.opcode,
+// tls.version, ...). Absent fields return false from Transaction::integer.
+enum class TxInt : uint16_t {
+  kDnsOpcode,
+  kDnsRrtype,       // of the first question
+  kTlsVersion,      // negotiated (ServerHello) or ClientHello version
+  kHttpStatCode,
+  kHttpContentLen,  // Content-Length of the message in the asked direction
+  kTlsCertChainLen,
+  kCount
+};
+
+// Progress of a transaction in one direction; rules on buffers that belong
+// to a later stage are evaluated when the transaction reaches that stage.
+enum class TxProgress : uint8_t {
+  kNone = 0,
+  kLine,      // request/status line seen
+  kHeaders,   // headers complete
+  kBody,      // body complete (or no body)
+  kComplete,  // direction finished
+};
+
+// A transaction as the rules engine and the EVE writer see it. Implemented by
+// each app-layer parser. Lifetime: owned by the flow's app-layer state; valid
+// during the detection/output calls that receive it.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  virtual AppProto proto() const = 0;
+  // 0-based index of this transaction within its flow.
+  virtual uint64_t tx_id() const = 0;
+  virtual TxProgress progress(Dir d) const = 0;
+
+  // Number of instances of a buffer in a direction: 0 when absent, 1 for most,
+  // more for multi-buffers (dns.query with several questions, tls.certs,
+  // http.request_header per header line).
+  virtual size_t buffer_count(BufferId id, Dir d) const = 0;
+  // Instance i (< buffer_count) of a buffer. Valid until the transaction
+  // changes (the next parser call on this flow) or is freed.
+  virtual std::span<const uint8_t> buffer(BufferId id, Dir d, size_t i = 0) const = 0;
+  // Writes this transaction's EVE object under its protocol's key, e.g.
+  // out["http"] = {hostname, url, http_user_agent, ...}, as Suricata writes it
+  // in alerts and in the per-protocol event (event_type "http", ...).
+  virtual void to_eve(nlohmann::ordered_json& out) const = 0;
+  virtual bool integer(TxInt field, Dir d, int64_t* out) const {
+    (void)field;
+    (void)d;
+    (void)out;
+    return false;
+  }
+};
+
+}  // namespace vigil

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs every Debian package Vigil needs to build, run and test.
+# Used by README.md's commands and by .ci/run, so the list lives in one place.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+PKGS=(
+  # build
+  cmake g++ pkg-config make clang-format
+  # libraries
+  libpcap-dev libvectorscan-dev libpcre2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  nlohmann-json3-dev libsimdjson-dev libcli11-dev libcpp-httplib-dev libssl-dev
+  zlib1g-dev libsqlite3-dev libpq-dev librdkafka-dev libargon2-dev
+  # tests
+  catch2 tshark python3 sqlite3 openssl
+)
+if [ "${VIGIL_SKIP_APT_UPDATE:-}" != 1 ]; then $SUDO apt-get update -qq; fi
+# tshark asks whether non-root users may capture; answer no, non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
+echo "install-deps: ${#PKGS[@]} packages present"

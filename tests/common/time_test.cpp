@@ -1,0 +1,25 @@
+#include "common/time.h"
+
+#include <catch2/catch.hpp>
+
+#include "common/ip_addr.h"
+
+using namespace vigil;
+
+TEST_CASE("EVE timestamps are UTC with microseconds and +0000") {
+  CHECK(format_eve_time({1715693400, 42}) == "2024-05-14T13:30:00.000042+0000");
+  CHECK(format_eve_time({0, 999999}) == "1970-01-01T00:00:00.999999+0000");
+}
+
+TEST_CASE("IpAddr round-trips text for both families") {
+  auto a = IpAddr::parse("10.20.3.4");
+  REQUIRE(a);
+  CHECK(a->family == 4);
+  CHECK(a->v4_u32() == 0x0a140304u);
+  CHECK(a->to_string() == "10.20.3.4");
+  auto b = IpAddr::parse("2001:db8::1");
+  REQUIRE(b);
+  CHECK(b->family == 6);
+  CHECK(b->to_string() == "2001:db8::1");
+  CHECK_FALSE(IpAddr::parse("300.1.1.1"));
+}
