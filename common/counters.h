@@ -3,9 +3,7 @@
 // step with name tables by hand are the lesson here).
 //
 // Usage, in the module that bumps them:
-//   #define VIGIL_DECODE_COUNTERS(X)                       \
-//     X(pkts, "decoder.pkts")                              \
-//     X(ipv4_trunc, "decoder.event.ipv4.trunc_pkt")
+//   #define VIGIL_DECODE_COUNTERS(X) X(pkts, "decoder.pkts") X(ipv4_trunc, "decoder.event.ipv4.trunc_pkt")
 //   VIGIL_DECLARE_COUNTERS(DecodeCounters, VIGIL_DECODE_COUNTERS)
 //
 // Counters live per worker thread (no atomics on the packet path) and are
