@@ -1,1 +1,255 @@
-int main() { return 0; }
+// vigil-agent: the sensor. Offline (-r FILE) it reads a capture, writes
+// LOGDIR/eve.json and exits when everything is written; live (-i IFACE) it
+// runs until SIGINT/SIGTERM. Flags follow Suricata's where one exists.
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "agent/agent_version.h"
+#include "agent/capture/pcap_source.h"
+#include "agent/config.h"
+#include "agent/detect/rules_detect.h"
+#include "agent/output/eve.h"
+#include "agent/pipeline/pipeline.h"
+#include "rules/engine.h"
+
+using namespace vigil;
+
+namespace {
+
+struct Args {
+  std::string pcap, iface, config, logdir, checksum = "auto", user, bpf;
+  std::vector<std::string> rules_exclusive, rules_extra, sets;
+  int workers = 0;
+  bool test_rules = false, verbose = false, quiet = false, dump_config = false;
+};
+
+bool drop_privileges(const std::string& user) {
+  if (user.empty() || geteuid() != 0) return true;
+  struct passwd* pw = getpwnam(user.c_str());
+  if (!pw) {
+    spdlog::error("--user {}: no such user", user);
+    return false;
+  }
+  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+    spdlog::error("--user {}: cannot drop privileges", user);
+    return false;
+  }
+  spdlog::info("capture open; running as {}", user);
+  return true;
+}
+
+std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const std::vector<std::string>& files,
+                                                rules::LoadReport& report) {
+  rules::LoadOptions lo;
+  lo.files = files;
+  lo.address_vars = cfg.address_vars;
+  lo.port_vars = cfg.port_vars;
+  lo.classification_file = cfg.classification_file;
+  lo.threshold_file = cfg.threshold_file;
+  lo.cache_dir = cfg.rule_cache_dir;
+  auto engine = rules::build_engine(lo, report);
+  rules::log_report(report);
+  return engine;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  CLI::App app{
+      "vigil-agent: network intrusion detection sensor.\n\n"
+      "Examples:\n"
+      "  vigil-agent -r capture.pcap -S my.rules -l out/   analyse a capture file, alerts in out/eve.json\n"
+      "  vigil-agent -i eth0 -S /etc/vigil/rules/vigil.rules -l /var/log/vigil   watch an interface\n"
+      "  vigil-agent --test-rules -S my.rules                check a rule file and exit\n"};
+  app.get_formatter()->column_width(34);
+  app.add_option("-r,--pcap", a.pcap, "Read packets from a capture file (pcap or pcapng)");
+  app.add_option("-i,--interface", a.iface, "Capture live on this interface");
+  app.add_option("-S", a.rules_exclusive, "Load rules from this file only (may repeat)");
+  app.add_option("-s", a.rules_extra, "Load rules from this file in addition (may repeat)");
+  app.add_option("-l,--log-dir", a.logdir, "Directory for eve.json (default: config default-log-dir)");
+  app.add_option("-c,--config", a.config, "YAML configuration file");
+  app.add_option("-k", a.checksum, "Checksum checks: all, none or auto (default auto = all)")
+      ->check(CLI::IsMember({"all", "none", "auto"}));
+  app.add_option("--set", a.sets, "Override a configuration key, e.g. outputs.eve.types=alert,flow,stats");
+  app.add_option("--workers", a.workers, "Packet worker threads (default: threading.workers, 1)");
+  app.add_option("--bpf", a.bpf, "BPF filter for capture (also config capture.bpf-filter)");
+  app.add_option("--user", a.user, "After opening the capture, switch to this unprivileged user");
+  app.add_flag("-T,--test-rules", a.test_rules, "Check the rule files given with -S/-s and exit (non-zero on errors)");
+  app.add_flag("--dump-config", a.dump_config, "Print the built-in default configuration and exit");
+  app.add_flag("-v,--verbose", a.verbose, "More log output");
+  app.add_flag("-q,--quiet", a.quiet, "Only warnings and errors");
+  app.set_version_flag("-V,--version", std::string("vigil-agent ") + kAgentVersion);
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("vigil");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(a.quiet ? spdlog::level::warn : a.verbose ? spdlog::level::debug : spdlog::level::info);
+
+  if (a.dump_config) {
+    fputs(default_config_yaml(), stdout);
+    return 0;
+  }
+  if (a.checksum == "none") a.sets.insert(a.sets.begin(), "capture.checksum-checks=false");
+  if (a.workers > 0) a.sets.push_back("threading.workers=" + std::to_string(a.workers));
+  if (!a.logdir.empty()) a.sets.push_back("default-log-dir=" + a.logdir);
+  if (!a.bpf.empty()) a.sets.push_back("capture.bpf-filter=" + a.bpf);
+
+  ConfigResult cr = load_config(a.config, a.sets);
+  if (!cr.ok) {
+    spdlog::error("configuration: {}", cr.error);
+    return 2;
+  }
+  const AgentConfig& cfg = cr.cfg;
+
+  std::vector<std::string> rule_files = a.rules_exclusive;
+  rule_files.insert(rule_files.end(), a.rules_extra.begin(), a.rules_extra.end());
+
+  if (a.test_rules) {
+    if (rule_files.empty()) {
+      spdlog::error("--test-rules needs rule files (-S FILE)");
+      return 2;
+    }
+    rules::LoadReport report;
+    auto engine = load_rules(cfg, rule_files, report);
+    for (const auto& e : report.errors) fprintf(stderr, "%s\n", e.c_str());
+    bool ok = engine && report.rules_failed == 0;
+    fprintf(stderr, "%s: %zu rules loaded, %zu failed\n", ok ? "OK" : "FAILED", report.rules_loaded,
+            report.rules_failed);
+    return ok ? 0 : 1;
+  }
+
+  if (a.pcap.empty() == a.iface.empty()) {
+    fprintf(stderr, "vigil-agent: give exactly one of -r FILE or -i IFACE (see --help)\n");
+    return 2;
+  }
+
+  // Rules first: a broken rule file is reported before any packet is read.
+  EngineHolder engines;
+  rules::LoadReport report;
+  bool have_rules = !rule_files.empty();
+  if (have_rules) {
+    auto engine = load_rules(cfg, rule_files, report);
+    if (!engine) {
+      spdlog::error("no usable rules loaded from {}", fmt::join(rule_files, ", "));
+      return 1;
+    }
+    engines.set(engine);
+  }
+
+  PcapSource src;
+  std::string err;
+  if (!a.pcap.empty()) {
+    err = src.open_file(a.pcap, cfg.bpf);
+  } else {
+    LiveOptions lo{a.iface, cfg.snaplen, cfg.promisc, cfg.buffer_size_mb, cfg.immediate, cfg.bpf};
+    err = src.open_live(lo);
+  }
+  if (!err.empty()) {
+    spdlog::error("{}", err);
+    return 1;
+  }
+  if (!drop_privileges(a.user)) return 1;
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.log_dir, ec);
+  EveFileOutput eve_file;
+  std::string eve_path = (std::filesystem::path(cfg.log_dir) / cfg.eve_filename).string();
+  err = eve_file.open(eve_path);
+  if (!err.empty()) {
+    spdlog::error("{}", err);
+    return 1;
+  }
+  EveOptions eo{cfg.eve_types, cfg.eve_payload, cfg.eve_payload_printable, cfg.eve_packet, cfg.hostname};
+  EventRouter router(eo);
+  router.add_output(&eve_file);
+
+  DetectFactory factory;
+  if (have_rules) {
+    factory = [&engines] { return make_rules_detect(engines, DetectOptions{}); };
+  }
+  Pipeline pipeline(cfg, router, factory);
+  pipeline.set_capture(&src);
+
+  // Signals: a dedicated thread waits for them, so no handler runs on the packet path.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGUSR2);  // sent by main itself to end the signal thread
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  std::thread sig_thread([&] {
+    int sig = 0;
+    if (sigwait(&sigs, &sig) == 0 && sig != SIGUSR2) {
+      spdlog::info("signal {}: stopping", sig);
+      pipeline.request_stop();
+    }
+  });
+
+  auto started = std::chrono::steady_clock::now();
+  auto stats_event = [&] {
+    Json j;
+    j["timestamp"] = format_eve_time(wall_clock_now());
+    j["event_type"] = "stats";
+    Json st = nest_counters(pipeline.counters());
+    st["uptime"] = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+                       .count();
+    if (have_rules) st["detect"].update(rules::report_stats_json(report), true);
+    Json out = Json::object();
+    out["uptime"] = st["uptime"];
+    for (auto& [k, v] : st.items()) {
+      if (k != "uptime") out[k] = v;
+    }
+    j["stats"] = out;
+    return j;
+  };
+
+  std::mutex stats_mu;
+  std::condition_variable stats_cv;
+  bool done = false;
+  std::thread stats_thread([&] {
+    std::unique_lock<std::mutex> l(stats_mu);
+    while (!stats_cv.wait_for(l, std::chrono::seconds(std::max(1, cfg.stats_interval_s)), [&] { return done; })) {
+      if (router.wants("stats")) router.emit("stats", stats_event());
+      router.flush();
+    }
+  });
+
+  spdlog::info("vigil-agent {} reading {} with {} worker(s), {} rules; events to {}", kAgentVersion,
+               a.pcap.empty() ? "interface " + a.iface : a.pcap, cfg.workers,
+               have_rules ? report.rules_loaded : 0, eve_path);
+  int rc = pipeline.run(src);
+  {
+    std::lock_guard<std::mutex> g(stats_mu);
+    done = true;
+  }
+  stats_cv.notify_all();
+  stats_thread.join();
+  pthread_kill(sig_thread.native_handle(), SIGUSR2);
+  sig_thread.join();
+
+  CounterSnapshot final_counters = pipeline.counters();
+  if (router.wants("stats")) router.emit("stats", stats_event());
+  router.flush();
+  auto get = [&](const char* n) {
+    auto it = final_counters.find(n);
+    return it == final_counters.end() ? 0 : it->second;
+  };
+  spdlog::info("done: {} packets, {} alerts, {} flows; {}", get("capture.packets"), get("detect.alert"),
+               get("flow.total"), eve_path);
+  return rc;
+}

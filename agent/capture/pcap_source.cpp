@@ -1,0 +1,94 @@
+#include "agent/capture/pcap_source.h"
+
+namespace vigil {
+
+PcapSource::~PcapSource() {
+  if (p_) pcap_close(p_);
+}
+
+static std::string apply_filter(pcap_t* p, const std::string& bpf, bool live) {
+  if (bpf.empty()) return "";
+  struct bpf_program prog;
+  if (pcap_compile(p, &prog, bpf.c_str(), 1, live ? PCAP_NETMASK_UNKNOWN : 0) != 0) {
+    return "BPF filter '" + bpf + "': " + pcap_geterr(p);
+  }
+  int rc = pcap_setfilter(p, &prog);
+  pcap_freecode(&prog);
+  if (rc != 0) return "BPF filter '" + bpf + "': " + pcap_geterr(p);
+  return "";
+}
+
+std::string PcapSource::open_file(const std::string& path, const std::string& bpf) {
+  char err[PCAP_ERRBUF_SIZE] = {0};
+  // Ask for nanosecond precision so pcapng/nano files keep it; we print microseconds.
+  p_ = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  if (!p_) return "cannot read capture file '" + path + "': " + err;
+  nano_ = pcap_get_tstamp_precision(p_) == PCAP_TSTAMP_PRECISION_NANO;
+  linktype_ = pcap_datalink(p_);
+  live_ = false;
+  return apply_filter(p_, bpf, false);
+}
+
+std::string PcapSource::open_live(const LiveOptions& o) {
+  char err[PCAP_ERRBUF_SIZE] = {0};
+  p_ = pcap_create(o.iface.c_str(), err);
+  if (!p_) return "cannot open interface '" + o.iface + "': " + err;
+  pcap_set_snaplen(p_, o.snaplen);
+  pcap_set_promisc(p_, o.promisc ? 1 : 0);
+  pcap_set_buffer_size(p_, o.buffer_size_mb * 1024 * 1024);
+  pcap_set_immediate_mode(p_, o.immediate ? 1 : 0);
+  pcap_set_timeout(p_, 100);
+  int rc = pcap_activate(p_);
+  if (rc < 0) {
+    std::string why = pcap_geterr(p_);
+    if (rc == PCAP_ERROR_PERM_DENIED) why += " (run as root or grant CAP_NET_RAW)";
+    if (rc == PCAP_ERROR_NO_SUCH_DEVICE) why = "no such interface";
+    return "cannot capture on '" + o.iface + "': " + why;
+  }
+  linktype_ = pcap_datalink(p_);
+  live_ = true;
+  return apply_filter(p_, o.bpf, true);
+}
+
+int PcapSource::next(Timestamp* ts, Bytes* frame, uint32_t* wire_len) {
+  struct pcap_pkthdr* h = nullptr;
+  const u_char* data = nullptr;
+  int rc = pcap_next_ex(p_, &h, &data);
+  if (rc == 1) {
+    ts->sec = h->ts.tv_sec;
+    ts->usec = static_cast<int32_t>(nano_ ? h->ts.tv_usec / 1000 : h->ts.tv_usec);
+    *frame = Bytes(data, h->caplen);
+    *wire_len = h->len;
+    return 1;
+  }
+  if (rc == 0) return 0;
+  if (rc == PCAP_ERROR_BREAK) return -1;
+  error_ = pcap_geterr(p_);
+  ++read_errors_;
+  return -2;
+}
+
+void PcapSource::break_loop() {
+  if (p_) pcap_breakloop(p_);
+}
+
+void PcapSource::refresh_stats() {
+  if (!p_ || !live_) return;
+  struct pcap_stat st;
+  if (pcap_stats(p_, &st) == 0) {
+    kernel_packets_ = st.ps_recv;
+    kernel_drops_ = st.ps_drop;
+    kernel_ifdrops_ = st.ps_ifdrop;
+  }
+}
+
+void PcapSource::visit_counters(const CounterVisitor& f) const {
+  if (live_) {
+    f("capture.kernel_packets", kernel_packets_);
+    f("capture.kernel_drops", kernel_drops_);
+    f("capture.kernel_ifdrops", kernel_ifdrops_);
+  }
+  f("capture.read_errors", read_errors_);
+}
+
+}  // namespace vigil

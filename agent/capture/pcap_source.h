@@ -1,0 +1,67 @@
+// PcapSource: packets from a capture file (pcap or pcapng) or a live
+// interface through libpcap. The OS-specific parts of live capture (interface
+// options) stay in this one class so a port to Npcap stays a port.
+//
+// Threading: used by the reader thread only.
+#pragma once
+
+#include <pcap/pcap.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/counters.h"
+#include "common/packet.h"
+
+namespace vigil {
+
+struct LiveOptions {
+  std::string iface;
+  int snaplen = 262144;
+  bool promisc = true;
+  int buffer_size_mb = 64;
+  bool immediate = true;
+  std::string bpf;
+};
+
+class PcapSource {
+ public:
+  PcapSource() = default;
+  ~PcapSource();
+  PcapSource(const PcapSource&) = delete;
+  PcapSource& operator=(const PcapSource&) = delete;
+
+  // Returns "" on success or a message a person can act on.
+  std::string open_file(const std::string& path, const std::string& bpf);
+  std::string open_live(const LiveOptions& opt);
+
+  int linktype() const { return linktype_; }
+  bool is_live() const { return live_; }
+
+  // Reads the next packet. Return values: 1 a packet (ts, frame view valid
+  // until the next call, wire_len), 0 timeout with no packet (live only),
+  // -1 end of file, -2 error (message in error()). A file cut in the middle
+  // of a packet ends with -2 and the error is counted, not fatal.
+  int next(Timestamp* ts, Bytes* frame, uint32_t* wire_len);
+  const std::string& error() const { return error_; }
+
+  // Ask a blocking live read to return (from another thread / signal handler).
+  void break_loop();
+
+  // capture.kernel_packets, capture.kernel_drops, capture.kernel_ifdrops
+  // (live), capture.read_errors (truncated or corrupt files).
+  void visit_counters(const CounterVisitor& f) const;
+  // Refreshes the kernel counters from pcap_stats (live only).
+  void refresh_stats();
+
+ private:
+  pcap_t* p_ = nullptr;
+  int linktype_ = 0;
+  bool live_ = false;
+  bool nano_ = false;
+  std::string error_;
+  uint64_t kernel_packets_ = 0, kernel_drops_ = 0, kernel_ifdrops_ = 0, read_errors_ = 0;
+};
+
+}  // namespace vigil

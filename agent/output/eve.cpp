@@ -1,0 +1,251 @@
+#include "agent/output/eve.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "agent/flow/tcp_session.h"
+#include "common/encoding.h"
+
+namespace vigil {
+
+EveFileOutput::~EveFileOutput() {
+  if (f_) fclose(f_);
+}
+
+std::string EveFileOutput::open(const std::string& path) {
+  f_ = fopen(path.c_str(), "a");
+  if (!f_) return "cannot open " + path + ": " + strerror(errno);
+  setvbuf(f_, nullptr, _IOFBF, 1 << 20);
+  return "";
+}
+
+void EveFileOutput::write(std::string_view, const std::string& line) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (fwrite(line.data(), 1, line.size(), f_) != line.size() || fputc('\n', f_) == EOF) ++write_errors_;
+}
+
+void EveFileOutput::flush() {
+  std::lock_guard<std::mutex> g(mu_);
+  if (fflush(f_) != 0) ++write_errors_;
+}
+
+void EventRouter::add_output(EventOutput* out, std::vector<std::string> types) {
+  outs_.push_back({out, std::move(types)});
+}
+
+static bool contains(const std::vector<std::string>& v, std::string_view t) {
+  return std::find(v.begin(), v.end(), t) != v.end();
+}
+
+bool EventRouter::wants(std::string_view type) const {
+  for (const auto& o : outs_) {
+    if (contains(o.types.empty() ? opt_.types : o.types, type)) return true;
+  }
+  return false;
+}
+
+void EventRouter::emit(std::string_view type, const Json& event) {
+  std::string line;
+  for (const auto& o : outs_) {
+    if (!contains(o.types.empty() ? opt_.types : o.types, type)) continue;
+    if (line.empty()) line = event.dump(-1, ' ', false, Json::error_handler_t::replace);
+    o.out->write(type, line);
+  }
+}
+
+void EventRouter::flush() {
+  for (const auto& o : outs_) o.out->flush();
+}
+
+std::string proto_name(uint8_t p) {
+  switch (p) {
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 1: return "ICMP";
+    case 58: return "IPv6-ICMP";
+    case 132: return "SCTP";
+    case 47: return "GRE";
+    default: return std::to_string(p);
+  }
+}
+
+static bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+
+Json eve_packet_header(const Packet& p, std::string_view type) {
+  Json j;
+  j["timestamp"] = format_eve_time(p.ts);
+  if (p.flow) j["flow_id"] = p.flow->flow_id;
+  if (p.pcap_cnt) j["pcap_cnt"] = p.pcap_cnt;
+  j["event_type"] = type;
+  if (p.vlan_count) {
+    Json v = Json::array();
+    for (int i = 0; i < p.vlan_count; ++i) v.push_back(p.vlan_id[i]);
+    j["vlan"] = v;
+  }
+  j["src_ip"] = p.src.to_string();
+  if (has_ports(p.ip_proto)) j["src_port"] = p.sp;
+  j["dest_ip"] = p.dst.to_string();
+  if (has_ports(p.ip_proto)) j["dest_port"] = p.dp;
+  j["proto"] = proto_name(p.ip_proto);
+  if (p.l4 == L4::kIcmp || p.l4 == L4::kIcmpv6) {
+    j["icmp_type"] = p.icmp.type;
+    j["icmp_code"] = p.icmp.code;
+  }
+  return j;
+}
+
+Json eve_flow_header(const Flow& f, Timestamp ts, std::string_view type) {
+  Json j;
+  j["timestamp"] = format_eve_time(ts);
+  j["flow_id"] = f.flow_id;
+  j["event_type"] = type;
+  if (f.vlan_count) {
+    Json v = Json::array();
+    for (int i = 0; i < f.vlan_count; ++i) v.push_back(f.vlan_id[i]);
+    j["vlan"] = v;
+  }
+  j["src_ip"] = f.client.to_string();
+  if (has_ports(f.proto)) j["src_port"] = f.client_port;
+  j["dest_ip"] = f.server.to_string();
+  if (has_ports(f.proto)) j["dest_port"] = f.server_port;
+  j["proto"] = proto_name(f.proto);
+  return j;
+}
+
+static Json flow_counts(const Flow& f) {
+  Json j;
+  j["pkts_toserver"] = f.pkts_toserver;
+  j["pkts_toclient"] = f.pkts_toclient;
+  j["bytes_toserver"] = f.bytes_toserver;
+  j["bytes_toclient"] = f.bytes_toclient;
+  j["start"] = format_eve_time(f.start);
+  return j;
+}
+
+Json eve_alert(const AlertEvent& a, const EveOptions& opt) {
+  const Packet& p = *a.packet;
+  Json j = eve_packet_header(p, "alert");
+  if (a.flow) j["direction"] = p.to_server ? "to_server" : "to_client";
+  Json al;
+  al["action"] = a.action;
+  al["gid"] = a.gid;
+  al["signature_id"] = a.sid;
+  al["rev"] = a.rev;
+  al["signature"] = a.msg;
+  al["category"] = a.category;
+  al["severity"] = a.severity;
+  if (a.metadata && !a.metadata->empty()) {
+    Json m = Json::object();
+    for (const auto& [k, vals] : *a.metadata) {
+      Json& arr = m[k];
+      if (arr.is_null()) arr = Json::array();
+      for (const auto& v : vals) arr.push_back(v);
+    }
+    al["metadata"] = m;
+  }
+  j["alert"] = al;
+  if (a.flow) {
+    j["app_proto"] = a.flow->app_proto == AppProto::kUnknown ? std::string("unknown")
+                                                               : std::string(app_proto_name(a.flow->app_proto));
+    if (a.tx) a.tx->to_eve(j);
+    Json fl = flow_counts(*a.flow);
+    fl["src_ip"] = a.flow->client.to_string();
+    fl["dest_ip"] = a.flow->server.to_string();
+    if (has_ports(a.flow->proto)) {
+      fl["src_port"] = a.flow->client_port;
+      fl["dest_port"] = a.flow->server_port;
+    }
+    j["flow"] = fl;
+    j["community_id"] = a.flow->community_id();
+  }
+  Bytes pl = a.stream_data.empty() ? p.payload : a.stream_data;
+  if (opt.payload) j["payload"] = base64_encode(pl);
+  if (opt.payload_printable) j["payload_printable"] = printable(pl);
+  j["stream"] = a.stream_data.empty() ? 0 : 1;
+  if (opt.packet) j["packet"] = base64_encode(p.frame);
+  return j;
+}
+
+static std::string tcp_flags_hex(uint8_t f) {
+  char buf[4];
+  snprintf(buf, sizeof buf, "%02x", f);
+  return buf;
+}
+
+Json eve_flow(const Flow& f, FlowEndReason reason, Timestamp now) {
+  Json j = eve_flow_header(f, now, "flow");
+  j["app_proto"] = f.app_proto == AppProto::kUnknown ? std::string("unknown")
+                                                       : std::string(app_proto_name(f.app_proto));
+  if (f.app_proto_ts != AppProto::kUnknown && f.app_proto_ts != f.app_proto)
+    j["app_proto_ts"] = app_proto_name(f.app_proto_ts);
+  if (f.app_proto_tc != AppProto::kUnknown && f.app_proto_tc != f.app_proto)
+    j["app_proto_tc"] = app_proto_name(f.app_proto_tc);
+  Json fl = flow_counts(f);
+  fl["end"] = format_eve_time(f.last_seen);
+  fl["age"] = std::max<int64_t>(0, f.last_seen.sec - f.start.sec);
+  fl["state"] = flow_state_name(f.state);
+  fl["reason"] = reason == FlowEndReason::kTimeout ? "timeout"
+                 : reason == FlowEndReason::kShutdown ? "shutdown"
+                                                      : "forced";
+  fl["alerted"] = f.alerted;
+  j["flow"] = fl;
+  j["community_id"] = f.community_id();
+  if (f.proto == 6) {
+    uint8_t all = f.tcp_flags_ts | f.tcp_flags_tc;
+    Json t;
+    t["tcp_flags"] = tcp_flags_hex(all);
+    t["tcp_flags_ts"] = tcp_flags_hex(f.tcp_flags_ts);
+    t["tcp_flags_tc"] = tcp_flags_hex(f.tcp_flags_tc);
+    if (all & kTcpSyn) t["syn"] = true;
+    if (all & kTcpFin) t["fin"] = true;
+    if (all & kTcpRst) t["rst"] = true;
+    if (all & kTcpPsh) t["psh"] = true;
+    if (all & kTcpAck) t["ack"] = true;
+    if (f.tcp) t["state"] = tcp_state_name(*f.tcp);
+    j["tcp"] = t;
+  }
+  return j;
+}
+
+Json eve_tx(const Flow& f, Timestamp ts, const Transaction& tx) {
+  std::string_view type = app_proto_name(tx.proto());
+  Json j = eve_flow_header(f, ts, type);
+  tx.to_eve(j);
+  j["community_id"] = f.community_id();
+  return j;
+}
+
+Json nest_counters(const CounterSnapshot& c) {
+  Json root = Json::object();
+  for (const auto& [name, v] : c) {
+    Json* cur = &root;
+    size_t start = 0;
+    bool placed = false;
+    while (true) {
+      size_t dot = name.find('.', start);
+      std::string part = name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (dot == std::string::npos) {
+        if (cur->contains(part) && (*cur)[part].is_object()) {
+          (*cur)[part]["total"] = v;  // a name that is also a section: its own value goes under "total"
+        } else {
+          (*cur)[part] = v;
+        }
+        placed = true;
+        break;
+      }
+      Json& next = (*cur)[part];
+      if (next.is_number()) {  // section named like an existing leaf: keep both, leaf moves to "total"
+        uint64_t leaf = next.get<uint64_t>();
+        next = Json::object();
+        next["total"] = leaf;
+      }
+      cur = &next;
+      start = dot + 1;
+    }
+    (void)placed;
+  }
+  return root;
+}
+
+}  // namespace vigil

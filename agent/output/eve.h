@@ -1,0 +1,90 @@
+// EVE JSON output: builds Suricata-format events (alert, flow, stats, and the
+// app-layer transaction logs) and hands each finished line to the outputs
+// (the local eve.json file; the collector uplink when enrolled).
+//
+// Threading: EventRouter::emit is called concurrently by all workers; outputs
+// must be thread-safe. Event building happens on the calling worker.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/flow/flow.h"
+#include "common/alert.h"
+#include "common/counters.h"
+#include "common/packet.h"
+
+namespace vigil {
+
+using Json = nlohmann::ordered_json;
+
+class EventOutput {
+ public:
+  virtual ~EventOutput() = default;
+  // One event: `line` is a complete JSON object without newline.
+  virtual void write(std::string_view event_type, const std::string& line) = 0;
+  virtual void flush() {}
+};
+
+// Appends to LOGDIR/eve.json, one object per line.
+class EveFileOutput : public EventOutput {
+ public:
+  ~EveFileOutput() override;
+  // Returns "" or an error message.
+  std::string open(const std::string& path);
+  void write(std::string_view event_type, const std::string& line) override;
+  void flush() override;
+  uint64_t write_errors() const { return write_errors_; }
+
+ private:
+  std::mutex mu_;
+  FILE* f_ = nullptr;
+  uint64_t write_errors_ = 0;
+};
+
+struct EveOptions {
+  std::vector<std::string> types;  // event types written to the file
+  bool payload = true, payload_printable = true, packet = false;
+  std::string host;  // added to every event as "host"
+};
+
+class EventRouter {
+ public:
+  explicit EventRouter(EveOptions opt) : opt_(std::move(opt)) {}
+  // `types` empty = every type the file gets.
+  void add_output(EventOutput* out, std::vector<std::string> types = {});
+  bool wants(std::string_view type) const;
+  void emit(std::string_view type, const Json& event);
+  void flush();
+  const EveOptions& options() const { return opt_; }
+
+ private:
+  struct Out {
+    EventOutput* out;
+    std::vector<std::string> types;
+  };
+  EveOptions opt_;
+  std::vector<Out> outs_;
+};
+
+// "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number.
+std::string proto_name(uint8_t ip_proto);
+
+// Common header: timestamp, flow_id, pcap_cnt, event_type, addresses, proto.
+// For alerts and packet-bound events, addresses follow the packet direction.
+Json eve_packet_header(const Packet& p, std::string_view event_type);
+// For flow-bound events: addresses follow the flow (client -> server).
+Json eve_flow_header(const Flow& f, Timestamp ts, std::string_view event_type);
+
+Json eve_alert(const AlertEvent& a, const EveOptions& opt);
+Json eve_flow(const Flow& f, FlowEndReason reason, Timestamp now);
+Json eve_tx(const Flow& f, Timestamp ts, const Transaction& tx);
+// Nests dotted counter names into objects: {"decoder": {"pkts": 1, ...}}.
+Json nest_counters(const CounterSnapshot& c);
+
+}  // namespace vigil

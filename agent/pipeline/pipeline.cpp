@@ -1,0 +1,249 @@
+#include "agent/pipeline/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+
+#include "agent/decode/decoder.h"
+
+namespace vigil {
+
+namespace {
+constexpr size_t kArenaBytes = 1 << 20;
+constexpr size_t kBatchPackets = 512;
+constexpr size_t kQueueDepth = 16;
+}  // namespace
+
+struct Pipeline::Batch {
+  struct Desc {
+    Timestamp ts;
+    uint64_t pcap_cnt;
+    uint32_t off, caplen, wire_len;
+  };
+  std::vector<uint8_t> arena = std::vector<uint8_t>(kArenaBytes);
+  size_t used = 0;
+  std::vector<Desc> pkts;
+  Timestamp now;     // packet time at send
+  bool last = false;  // end of input
+  Batch() { pkts.reserve(kBatchPackets); }
+  void reset() {
+    used = 0;
+    pkts.clear();
+    last = false;
+  }
+};
+
+struct Pipeline::Queue {
+  std::mutex mu;
+  std::condition_variable cv_pop, cv_push;
+  std::deque<Batch*> q;
+  void push(Batch* b) {
+    std::unique_lock<std::mutex> l(mu);
+    cv_push.wait(l, [&] { return q.size() < kQueueDepth; });
+    q.push_back(b);
+    cv_pop.notify_one();
+  }
+  Batch* pop() {
+    std::unique_lock<std::mutex> l(mu);
+    cv_pop.wait(l, [&] { return !q.empty(); });
+    Batch* b = q.front();
+    q.pop_front();
+    cv_push.notify_one();
+    return b;
+  }
+};
+
+struct Pipeline::FreeList {
+  std::mutex mu;
+  std::vector<std::unique_ptr<Batch>> all;
+  std::vector<Batch*> free;
+};
+
+Pipeline::Pipeline(const AgentConfig& cfg, EventRouter& events, DetectFactory detect)
+    : cfg_(cfg), events_(events), free_(std::make_unique<FreeList>()) {
+  size_t n = static_cast<size_t>(std::max(1, cfg.workers));
+  for (size_t i = 0; i < n; ++i) {
+    workers_.push_back(std::make_unique<Worker>(cfg, events, detect ? detect() : nullptr));
+  }
+}
+
+Pipeline::~Pipeline() {
+  request_stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void Pipeline::request_stop() {
+  stop_ = true;
+  if (src_) src_->break_loop();
+}
+
+Pipeline::Batch* Pipeline::get_free_batch() {
+  std::lock_guard<std::mutex> g(free_->mu);
+  if (free_->free.empty()) {
+    free_->all.push_back(std::make_unique<Batch>());
+    return free_->all.back().get();
+  }
+  Batch* b = free_->free.back();
+  free_->free.pop_back();
+  b->reset();
+  return b;
+}
+
+void Pipeline::push(size_t w) {
+  queues_[w]->push(current_[w]);
+  current_[w] = get_free_batch();
+}
+
+void Pipeline::worker_main(size_t idx) {
+  Worker& w = *workers_[idx];
+  Queue& q = *queues_[idx];
+  auto last_pub = std::chrono::steady_clock::now();
+  while (true) {
+    Batch* b = q.pop();
+    for (const auto& d : b->pkts) {
+      Packet p;
+      p.ts = d.ts;
+      p.pcap_cnt = d.pcap_cnt;
+      p.linktype = src_ ? src_->linktype() : 1;
+      p.frame = Bytes(b->arena.data() + d.off, d.caplen);
+      p.wire_len = d.wire_len;
+      w.process(p);
+    }
+    w.advance_time(b->now);
+    bool last = b->last;
+    {
+      std::lock_guard<std::mutex> g(free_->mu);
+      free_->free.push_back(b);
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_pub > std::chrono::seconds(1)) {
+      w.publish_counters();
+      last_pub = now;
+    }
+    if (last) break;
+  }
+  w.finish();
+}
+
+int Pipeline::run(PcapSource& src) {
+  src_ = &src;
+  const int linktype = src.linktype();
+  const size_t n = workers_.size();
+  uint64_t cnt = 0;
+  Timestamp ts, last_tick;
+  Bytes frame;
+  uint32_t wire_len = 0;
+  auto last_pub = std::chrono::steady_clock::now();
+
+  if (n == 1) {
+    Worker& w = *workers_[0];
+    while (!stop_) {
+      int r = src.next(&ts, &frame, &wire_len);
+      if (r == 1) {
+        Packet p;
+        p.ts = ts;
+        p.pcap_cnt = ++cnt;
+        p.linktype = linktype;
+        p.frame = frame;
+        p.wire_len = wire_len;
+        packets_.fetch_add(1, std::memory_order_relaxed);
+        bytes_.fetch_add(frame.size(), std::memory_order_relaxed);
+        w.process(p);
+      } else if (r == 0) {
+        w.advance_time(ts);
+      } else {
+        if (r == -2) {
+          // A capture cut mid-packet or with a corrupt record header: what was
+          // read is processed and reported; the error is counted, not fatal.
+          spdlog::warn("capture read error after packet {}: {} (counted in capture.read_errors)", cnt,
+                       src.error());
+        }
+        break;
+      }
+      if ((cnt & 1023) == 0) {
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_pub > std::chrono::seconds(1)) {
+          w.publish_counters();
+          src.refresh_stats();
+          last_pub = now;
+        }
+      }
+    }
+    w.finish();
+    return 0;
+  }
+
+  for (size_t i = 0; i < n; ++i) {
+    queues_.push_back(std::make_unique<Queue>());
+    current_.push_back(get_free_batch());
+  }
+  for (size_t i = 0; i < n; ++i) threads_.emplace_back([this, i] { worker_main(i); });
+
+  while (!stop_) {
+    int r = src.next(&ts, &frame, &wire_len);
+    if (r == 1) {
+      ++cnt;
+      packets_.fetch_add(1, std::memory_order_relaxed);
+      bytes_.fetch_add(frame.size(), std::memory_order_relaxed);
+      size_t w = n == 1 ? 0 : fanout_hash(linktype, frame) % n;
+      Batch* b = current_[w];
+      if (b->pkts.size() >= kBatchPackets || b->used + frame.size() > b->arena.size()) {
+        b->now = ts;
+        push(w);
+        b = current_[w];
+      }
+      if (frame.size() > b->arena.size()) b->arena.resize(frame.size());
+      std::memcpy(b->arena.data() + b->used, frame.data(), frame.size());
+      b->pkts.push_back({ts, cnt, static_cast<uint32_t>(b->used), static_cast<uint32_t>(frame.size()), wire_len});
+      b->used += frame.size();
+      // Keep every worker's clock within a second of capture time.
+      if (ts.sec != last_tick.sec) {
+        last_tick = ts;
+        for (size_t i = 0; i < n; ++i) {
+          current_[i]->now = ts;
+          push(i);
+        }
+      }
+    } else if (r == 0) {
+      for (size_t i = 0; i < n; ++i) {
+        current_[i]->now = ts;
+        push(i);
+      }
+    } else {
+      if (r == -2) {
+        spdlog::warn("capture read error after packet {}: {} (counted in capture.read_errors)", cnt,
+                     src.error());
+      }
+      break;
+    }
+    if ((cnt & 1023) == 0) src.refresh_stats();
+  }
+  for (size_t i = 0; i < n; ++i) {
+    current_[i]->now = ts;
+    current_[i]->last = true;
+    queues_[i]->push(current_[i]);
+    current_[i] = nullptr;
+  }
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  return 0;
+}
+
+CounterSnapshot Pipeline::counters() const {
+  CounterSnapshot s;
+  for (const auto& w : workers_) {
+    for (const auto& [k, v] : w->counters()) add_to_snapshot(s, k, v);
+  }
+  if (src_) src_->visit_counters([&s](std::string_view n, uint64_t v) { add_to_snapshot(s, n, v); });
+  add_to_snapshot(s, "capture.packets", packets_.load());
+  add_to_snapshot(s, "capture.bytes", bytes_.load());
+  return s;
+}
+
+}  // namespace vigil

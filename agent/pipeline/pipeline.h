@@ -1,0 +1,67 @@
+// Pipeline: one reader fans packets out to N workers by a symmetric hash of
+// the IP pair (decoder.h fanout_hash), so both directions of a flow and all
+// fragments of a datagram meet in one worker, and the set of events does not
+// depend on N. With one worker the reader runs the worker inline (no copy).
+//
+// Packets travel in batches: a batch is a byte arena plus descriptors,
+// recycled through a free list, so the steady state allocates nothing. The
+// reader also sends each worker the current packet time at least once per
+// second of capture time, so idle workers expire flows on the same clock.
+//
+// Threading: run() on the caller's thread (it becomes the reader); request_stop()
+// from any thread or a signal handler's helper thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "agent/capture/pcap_source.h"
+#include "agent/config.h"
+#include "agent/detect/detect_stage.h"
+#include "agent/output/eve.h"
+#include "agent/pipeline/worker.h"
+
+namespace vigil {
+
+using DetectFactory = std::function<std::unique_ptr<DetectStage>()>;
+
+class Pipeline {
+ public:
+  Pipeline(const AgentConfig& cfg, EventRouter& events, DetectFactory detect);
+  ~Pipeline();
+
+  // Reads until end of file, error or request_stop(); then finishes every
+  // worker (open flows end with reason "shutdown"). Returns 0 on a clean end,
+  // read errors (a file cut mid-packet) are logged and counted, not fatal.
+  int run(PcapSource& src);
+  void request_stop();
+
+  // Counters of all workers plus the reader, summed. Any thread.
+  CounterSnapshot counters() const;
+  // Reader-side counters only (capture.*). Any thread.
+  void set_capture(PcapSource* src) { src_ = src; }
+
+ private:
+  struct Batch;
+  struct Queue;
+  void worker_main(size_t idx);
+  Batch* get_free_batch();
+  void push(size_t w);
+
+  const AgentConfig& cfg_;
+  EventRouter& events_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<Queue>> queues_;
+  std::vector<Batch*> current_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
+  PcapSource* src_ = nullptr;
+  std::atomic<uint64_t> packets_{0}, bytes_{0};
+  struct FreeList;
+  std::unique_ptr<FreeList> free_;
+};
+
+}  // namespace vigil

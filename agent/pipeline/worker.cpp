@@ -1,0 +1,110 @@
+#include "agent/pipeline/worker.h"
+
+namespace vigil {
+
+Worker::Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<DetectStage> detect)
+    : cfg_(cfg),
+      events_(events),
+      decoder_(cfg.decode),
+      flows_(cfg.flow, *this, *this),
+      app_(cfg.app, *this),
+      detect_(std::move(detect)) {
+  want_flow_ = events_.wants("flow");
+  want_alert_ = events_.wants("alert");
+  const char* tx_types[4] = {"http", "dns", "tls", "ssh"};
+  for (int i = 0; i < 4; ++i) want_tx_[i] = events_.wants(tx_types[i]);
+}
+
+Worker::~Worker() = default;
+
+void Worker::process(Packet& p) {
+  if (now_ < p.ts) now_ = p.ts;
+  if (!decoder_.decode(p)) {
+    ++counters_.decode_dropped;
+  } else {
+    Flow* f = flows_.process(p);
+    if (f && p.l4 == L4::kUdp) app_.on_udp(*f, p);
+    if (detect_) detect_->on_packet(p, *this);
+  }
+  advance_time(now_);
+}
+
+void Worker::advance_time(Timestamp now) {
+  if (now_ < now) now_ = now;
+  flows_.expire(now_);
+  if (now_.sec != last_defrag_expire_) {
+    last_defrag_expire_ = now_.sec;
+    decoder_.expire(now_);
+  }
+}
+
+void Worker::finish() {
+  flows_.flush_all(now_);
+  publish_counters();
+}
+
+void Worker::on_stream_data(Flow& f, Dir d, Bytes data, uint64_t offset, const Packet& trigger) {
+  app_.on_stream_data(f, d, data, trigger);
+  if (detect_) detect_->on_stream(trigger, f, d, data, offset, *this);
+}
+
+void Worker::on_stream_gap(Flow& f, Dir d, uint64_t len, const Packet& trigger) {
+  app_.on_stream_gap(f, d, len, trigger);
+}
+
+void Worker::on_stream_end(Flow& f, Dir d, const Packet* trigger) { app_.on_stream_end(f, d, trigger); }
+
+void Worker::on_flow_end(Flow& f, FlowEndReason reason, Timestamp now) {
+  app_.on_flow_end(f);
+  if (detect_) detect_->on_flow_end(f);
+  if (want_flow_) {
+    events_.emit("flow", eve_flow(f, reason, now));
+    ++counters_.flow_events;
+  }
+}
+
+void Worker::on_tx_update(const Packet& p, Flow& f, Dir d, const Transaction& tx) {
+  if (detect_) detect_->on_tx(p, f, d, tx, *this);
+}
+
+void Worker::on_tx_done(const Packet* p, Flow& f, const Transaction& tx) {
+  int idx = -1;
+  switch (tx.proto()) {
+    case AppProto::kHttp: idx = 0; break;
+    case AppProto::kDns: idx = 1; break;
+    case AppProto::kTls: idx = 2; break;
+    case AppProto::kSsh: idx = 3; break;
+    default: break;
+  }
+  if (idx < 0 || !want_tx_[idx]) return;
+  events_.emit(app_proto_name(tx.proto()), eve_tx(f, p ? p->ts : f.last_seen, tx));
+  ++counters_.tx_events;
+}
+
+void Worker::alert(const AlertEvent& a) {
+  ++counters_.alerts;
+  if (a.packet && a.packet->flow) a.packet->flow->alerted = true;
+  if (want_alert_) events_.emit("alert", eve_alert(a, events_.options()));
+}
+
+void Worker::collect(CounterSnapshot& s) const {
+  auto add = [&s](std::string_view n, uint64_t v) { add_to_snapshot(s, n, v); };
+  decoder_.visit_counters(add);
+  flows_.visit_counters(add);
+  app_.visit_counters(add);
+  counters_.visit(add);
+}
+
+void Worker::publish_counters() {
+  CounterSnapshot s;
+  collect(s);
+  std::lock_guard<std::mutex> g(snap_mu_);
+  snapshot_ = std::move(s);
+}
+
+CounterSnapshot Worker::counters() const {
+  std::lock_guard<std::mutex> g(snap_mu_);
+  return snapshot_;
+}
+
+}  // namespace vigil

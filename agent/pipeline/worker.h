@@ -1,0 +1,78 @@
+// Worker: one packet thread's whole path — decode, flow + TCP reassembly, app
+// layer, detection, event building. It owns its Decoder, FlowTable, AppLayer
+// and DetectStage; flows never leave it, so nothing on this path locks.
+//
+// Threading: all methods except publish_counters()/counters() run on the
+// worker's own thread. counters() may be called from any thread; it returns
+// the snapshot the worker last published.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "agent/app/app_layer.h"
+#include "agent/config.h"
+#include "agent/decode/decoder.h"
+#include "agent/detect/detect_stage.h"
+#include "agent/flow/flow_table.h"
+#include "agent/output/eve.h"
+
+namespace vigil {
+
+#define VIGIL_WORKER_COUNTERS(X)              \
+  X(alerts, "detect.alert")                   \
+  X(flow_events, "output.eve.flow")           \
+  X(tx_events, "output.eve.tx")               \
+  X(decode_dropped, "decoder.not_processed")
+
+VIGIL_DECLARE_COUNTERS(WorkerCounters, VIGIL_WORKER_COUNTERS)
+
+class Worker final : public StreamSink, public FlowEndSink, public AppEvents, public AlertSink {
+ public:
+  Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<DetectStage> detect);
+  ~Worker() override;
+
+  // p.ts, p.frame, p.wire_len, p.linktype and p.pcap_cnt must be set.
+  void process(Packet& p);
+  // Advances packet time without a packet (the reader sends this so idle
+  // workers expire flows exactly as a busy one would).
+  void advance_time(Timestamp now);
+  // End of input: every open flow ends with reason "shutdown".
+  void finish();
+
+  // Copies the counters into the published snapshot (worker thread).
+  void publish_counters();
+  // The last published snapshot (any thread).
+  CounterSnapshot counters() const;
+
+  // StreamSink
+  void on_stream_data(Flow& f, Dir d, Bytes data, uint64_t offset, const Packet& trigger) override;
+  void on_stream_gap(Flow& f, Dir d, uint64_t len, const Packet& trigger) override;
+  void on_stream_end(Flow& f, Dir d, const Packet* trigger) override;
+  // FlowEndSink
+  void on_flow_end(Flow& f, FlowEndReason reason, Timestamp now) override;
+  // AppEvents
+  void on_tx_update(const Packet& p, Flow& f, Dir d, const Transaction& tx) override;
+  void on_tx_done(const Packet* p, Flow& f, const Transaction& tx) override;
+  // AlertSink
+  void alert(const AlertEvent& a) override;
+
+ private:
+  void collect(CounterSnapshot& s) const;
+
+  const AgentConfig& cfg_;
+  EventRouter& events_;
+  Decoder decoder_;
+  FlowTable flows_;
+  AppLayer app_;
+  std::unique_ptr<DetectStage> detect_;
+  WorkerCounters counters_;
+  Timestamp now_;
+  int64_t last_defrag_expire_ = 0;
+  bool want_flow_, want_alert_, want_tx_[4];
+
+  mutable std::mutex snap_mu_;
+  CounterSnapshot snapshot_;
+};
+
+}  // namespace vigil
