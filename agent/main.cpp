@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
   app.get_formatter()->column_width(34);
   app.add_option("-r,--pcap", a.pcap, "Read packets from a capture file (pcap or pcapng)");
   app.add_option("-i,--interface", a.iface, "Capture live on this interface");
-  app.add_option("-S", a.rules_exclusive, "Load rules from this file only (may repeat)");
+  app.add_option("-S", a.rules_exclusive, "Load rules from this file or directory of *.rules only (may repeat)");
   app.add_option("-s", a.rules_extra, "Load rules from this file in addition (may repeat)");
   app.add_option("-l,--log-dir", a.logdir, "Directory for eve.json (default: config default-log-dir)");
   app.add_option("-c,--config", a.config, "YAML configuration file");
@@ -116,8 +117,23 @@ int main(int argc, char** argv) {
   }
   const AgentConfig& cfg = cr.cfg;
 
-  std::vector<std::string> rule_files = a.rules_exclusive;
-  rule_files.insert(rule_files.end(), a.rules_extra.begin(), a.rules_extra.end());
+  // A directory stands for every *.rules file in it, in name order (ET Open ships ~50 files).
+  std::vector<std::string> rule_files;
+  for (const auto* list : {&a.rules_exclusive, &a.rules_extra}) {
+    for (const auto& path : *list) {
+      std::error_code dec;
+      if (!std::filesystem::is_directory(path, dec)) {
+        rule_files.push_back(path);
+        continue;
+      }
+      std::vector<std::string> found;
+      for (const auto& e : std::filesystem::directory_iterator(path, dec)) {
+        if (e.path().extension() == ".rules") found.push_back(e.path().string());
+      }
+      std::sort(found.begin(), found.end());
+      rule_files.insert(rule_files.end(), found.begin(), found.end());
+    }
+  }
 
   if (a.test_rules) {
     if (rule_files.empty()) {
