@@ -42,6 +42,10 @@ struct Flow {
   uint16_t vlan_id[2] = {0, 0};
   uint8_t vlan_count = 0;
   uint64_t flow_id = 0;  // stable: same capture gives the same id whatever the worker count
+  // ICMP/ICMPv6: type and code of the first message each way (EVE's icmp_type,
+  // icmp_code, response_icmp_type, response_icmp_code); used by community_id().
+  uint8_t icmp_type = 0, icmp_code = 0;
+  uint8_t response_icmp_type = 0, response_icmp_code = 0;
 
   // --- life ---
   Timestamp start, last_seen;
@@ -52,9 +56,9 @@ struct Flow {
   bool alerted = false;
 
   // --- app layer ---
-  AppProto app_proto = AppProto::kUnknown;      // what EVE shows
-  AppProto app_proto_ts = AppProto::kUnknown;   // detected in to_server direction
-  AppProto app_proto_tc = AppProto::kUnknown;   // detected in to_client direction
+  AppProto app_proto = AppProto::kUnknown;     // what EVE shows
+  AppProto app_proto_ts = AppProto::kUnknown;  // detected in to_server direction
+  AppProto app_proto_tc = AppProto::kUnknown;  // detected in to_client direction
   std::unique_ptr<AppLayerState> app;
 
   // --- TCP ---

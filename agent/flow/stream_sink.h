@@ -4,9 +4,9 @@
 
 #include <cstdint>
 
+#include "agent/flow/flow.h"
 #include "common/inspect.h"
 #include "common/packet.h"
-#include "agent/flow/flow.h"
 
 namespace vigil {
 
@@ -25,7 +25,10 @@ class StreamSink {
   // Direction d is finished (FIN/RST, flow end). trigger may be null at flow end.
   virtual void on_stream_end(Flow& f, Dir d, const Packet* trigger) = 0;
   // Reassembly depth of direction d reached; no more data will be delivered.
-  virtual void on_stream_depth(Flow& f, Dir d) { (void)f; (void)d; }
+  virtual void on_stream_depth(Flow& f, Dir d) {
+    (void)f;
+    (void)d;
+  }
 };
 
 // Called once per flow when it ends (timeout, shutdown, table pressure),

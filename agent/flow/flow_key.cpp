@@ -1,0 +1,124 @@
+#include "agent/flow/flow_key.h"
+
+#include <utility>
+
+namespace vigil {
+
+namespace {
+
+constexpr uint8_t kIcmp = 1, kIcmpv6 = 58;
+
+uint64_t mix64(uint64_t x) {  // splitmix64 finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
+// The request type of an id-keyed request/reply pair, or 0.
+uint8_t icmp_pair_of(uint8_t proto, uint8_t type) {
+  if (proto == kIcmp) {
+    switch (type) {
+      case 8:
+      case 0:
+        return 8;
+      case 13:
+      case 14:
+        return 13;
+      case 15:
+      case 16:
+        return 15;
+      case 17:
+      case 18:
+        return 17;
+      default:
+        return 0;
+    }
+  }
+  if (proto == kIcmpv6 && (type == 128 || type == 129)) return 128;
+  return 0;
+}
+
+}  // namespace
+
+uint8_t flow_proto(const Packet& p) {
+  switch (p.l4) {
+    case L4::kTcp:
+      return 6;
+    case L4::kUdp:
+      return 17;
+    case L4::kIcmp:
+      return kIcmp;
+    case L4::kIcmpv6:
+      return kIcmpv6;
+    case L4::kOther:
+    case L4::kNone:
+      return p.ip_proto;
+  }
+  return p.ip_proto;
+}
+
+bool icmp_is_reply(uint8_t proto, uint8_t type) {
+  if (proto == kIcmp) return type == 0 || type == 14 || type == 16 || type == 18;
+  if (proto == kIcmpv6) return type == 129;
+  return false;
+}
+
+bool make_flow_key(const Packet& p, FlowKey* k) {
+  if (p.invalid || p.is_fragment || (p.ip_version != 4 && p.ip_version != 6)) return false;
+  *k = FlowKey();
+  k->proto = flow_proto(p);
+  for (int i = 0; i < p.vlan_count && i < 2; ++i) k->vlan[i] = p.vlan_id[i];
+  bool swap = p.dst < p.src;
+  if (p.l4 == L4::kTcp || p.l4 == L4::kUdp) {
+    k->port_lo = p.sp;
+    k->port_hi = p.dp;
+    swap = p.dst < p.src || (p.dst == p.src && p.dp < p.sp);
+    if (swap) std::swap(k->port_lo, k->port_hi);
+  } else if (p.l4 == L4::kIcmp || p.l4 == L4::kIcmpv6) {
+    // Not per-endpoint values: they stay in place when the addresses swap.
+    k->icmp_pair = icmp_pair_of(k->proto, p.icmp.type);
+    if (k->icmp_pair != 0 && p.icmp.has_id_seq) {
+      k->port_lo = k->port_hi = p.icmp.id;
+    } else {
+      k->icmp_pair = 0;
+      k->port_lo = p.icmp.type;
+      k->port_hi = p.icmp.code;
+    }
+  }
+  k->lo = swap ? p.dst : p.src;
+  k->hi = swap ? p.src : p.dst;
+  return true;
+}
+
+uint64_t flow_key_hash(const FlowKey& k) {
+  // FNV-1a over the fields (not the struct bytes: no padding in the hash).
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto byte = [&h](uint8_t b) {
+    h ^= b;
+    h *= 0x100000001b3ull;
+  };
+  byte(k.lo.family);
+  for (size_t i = 0; i < k.lo.len(); ++i) byte(k.lo.b[i]);
+  for (size_t i = 0; i < k.hi.len(); ++i) byte(k.hi.b[i]);
+  byte(uint8_t(k.port_lo >> 8));
+  byte(uint8_t(k.port_lo));
+  byte(uint8_t(k.port_hi >> 8));
+  byte(uint8_t(k.port_hi));
+  byte(k.proto);
+  byte(k.icmp_pair);
+  for (uint16_t v : k.vlan) {
+    byte(uint8_t(v >> 8));
+    byte(uint8_t(v));
+  }
+  return mix64(h);
+}
+
+uint64_t make_flow_id(uint64_t key_hash, Timestamp first) {
+  const uint64_t id = mix64(key_hash ^ mix64(uint64_t(first.micros()))) & ((1ull << 53) - 1);
+  return id == 0 ? 1 : id;
+}
+
+}  // namespace vigil
