@@ -1,0 +1,72 @@
+// The collector's HTTPS server: agent enrolment, event ingest, heartbeats,
+// rule-set distribution and the read API, on one address.
+//
+// main() constructs it, calls start() (binds; port 0 picks a free port) and
+// run() (blocks until stop() from another thread or a signal handler thread).
+// Handlers run on the server's thread pool and share the thread-safe Store.
+//
+// Endpoints (JSON unless said otherwise):
+//   POST /api/v1/enroll           {token, hostname} -> {agent_id, key}           (no credentials)
+//   POST /api/v1/events           {agent_id, batch_seq, events:[{uid, eve}]}, gzip -> {acked_seq}  (agent)
+//   POST /api/v1/heartbeat        agent stats -> {ruleset_version, heartbeat_interval_s}            (agent)
+//   GET  /api/v1/ruleset          -> {version, text}                             (agent or API key)
+//   PUT  /api/v1/ruleset          rule text -> {version, ...} | 422 {errors}     (admin key)
+//   GET  /api/v1/alerts           filters -> {total, alerts, next_cursor}        (API key)
+//   GET  /api/v1/agents           -> {agents:[...]}                              (API key)
+//   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key)
+// Agents authenticate with "Authorization: Bearer AGENT_ID.KEY", scripts with
+// "Authorization: Bearer API_KEY". Missing or unknown credentials: 401;
+// revoked agents and insufficient roles: 403. Nothing is stored on refusal.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "collector/ruleset_check.h"
+#include "collector/store/store.h"
+#include "collector/tls_material.h"
+
+namespace httplib {
+class SSLServer;
+}
+
+namespace vigil::collector {
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";
+  int port = 8443;  // 0: any free port (see CollectorServer::port())
+  std::string cert_path, key_path;
+  int heartbeat_interval_s = 5;
+  int offline_after_s = 15;
+  bool ruleset_allow_errors = false;
+  int threads = 16;
+};
+
+class CollectorServer {
+ public:
+  CollectorServer(Store& store, ServerOptions opts, RulesetValidator validator);
+  ~CollectorServer();
+  // Loads the certificate and binds; false + *error when it cannot.
+  bool start(std::string* error);
+  int port() const { return port_; }
+  void run();   // serves until stop()
+  void stop();  // thread-safe
+
+  // Validates and stores a rule set (also used by the CLI); fills *result
+  // with {version} or {errors}; returns the HTTP status it maps to (200/422/500).
+  int upload_ruleset(const std::string& text, bool allow_errors, nlohmann::json* result);
+
+ private:
+  void routes();
+  Store& store_;
+  ServerOptions opts_;
+  RulesetValidator validator_;
+  std::unique_ptr<httplib::SSLServer> svr_;
+  int port_ = 0;
+};
+
+// Shared by the server and the CLI: validates, then stores on success.
+int upload_ruleset(Store& store, const RulesetValidator& validator, const std::string& text,
+                   bool allow_errors, nlohmann::json* result);
+
+}  // namespace vigil::collector

@@ -1,0 +1,462 @@
+// SQLite implementation of the collector Store.
+//
+// One write connection (serialised by a mutex: SQLite has one writer anyway)
+// with cached prepared statements, and one read connection for queries so
+// that API reads never wait behind an ingest commit (WAL readers do not block
+// the writer). synchronous=FULL: the WAL is synced at every commit, so a batch
+// the collector acknowledged survives power loss, which the agent relies on
+// when it deletes the batch from its spool.
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+#include "collector/store/sqlite_db.h"
+#include "collector/store/store.h"
+
+namespace vigil::collector {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS tokens(hash TEXT PRIMARY KEY, created_at INT NOT NULL, expires_at INT NOT NULL,
+  uses_left INT NOT NULL);
+CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, hostname TEXT NOT NULL DEFAULT '',
+  version TEXT NOT NULL DEFAULT '', ruleset_version TEXT NOT NULL DEFAULT '', enrolled_at INT NOT NULL,
+  last_seen INT NOT NULL DEFAULT 0, revoked INT NOT NULL DEFAULT 0, last_heartbeat TEXT);
+CREATE TABLE IF NOT EXISTS api_keys(hash TEXT PRIMARY KEY, role INT NOT NULL, created_at INT NOT NULL);
+CREATE TABLE IF NOT EXISTS batches(agent_id TEXT NOT NULL, batch_seq INT NOT NULL, received_at INT NOT NULL,
+  events INT NOT NULL, PRIMARY KEY(agent_id, batch_seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, event_uid TEXT NOT NULL,
+  ts INT NOT NULL, sid INT, gid INT, rev INT, signature TEXT, category TEXT, severity INT, src_ip TEXT,
+  src_port INT, dest_ip TEXT, dest_port INT, proto TEXT, app_proto TEXT, flow_id INT, received_at INT NOT NULL,
+  json TEXT NOT NULL, UNIQUE(agent_id, event_uid));
+CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts, id);
+CREATE INDEX IF NOT EXISTS alerts_severity ON alerts(severity, ts);
+CREATE INDEX IF NOT EXISTS alerts_sid ON alerts(sid, ts);
+CREATE INDEX IF NOT EXISTS alerts_src ON alerts(src_ip, ts);
+CREATE INDEX IF NOT EXISTS alerts_dest ON alerts(dest_ip, ts);
+CREATE INDEX IF NOT EXISTS alerts_agent ON alerts(agent_id, ts);
+CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, event_uid TEXT NOT NULL,
+  ts INT NOT NULL, event_type TEXT NOT NULL, received_at INT NOT NULL, json TEXT NOT NULL,
+  UNIQUE(agent_id, event_uid));
+CREATE INDEX IF NOT EXISTS events_type_ts ON events(event_type, ts);
+CREATE TABLE IF NOT EXISTS heartbeats(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, ts INT NOT NULL,
+  json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS heartbeats_agent ON heartbeats(agent_id, ts);
+CREATE TABLE IF NOT EXISTS rulesets(seq INTEGER PRIMARY KEY, version TEXT NOT NULL UNIQUE, text TEXT NOT NULL,
+  report TEXT NOT NULL, created_at INT NOT NULL);
+)sql";
+
+template <class T>
+std::optional<T> get_num(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  return it->get<T>();
+}
+
+std::optional<std::string> get_str(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+class SqliteStore final : public Store {
+ public:
+  bool open(const std::string& path, std::string* error) {
+    if (!w_.open(path, error) || !r_.open(path, error)) return false;
+    std::string err;
+    if (!w_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", &err) ||
+        !w_.exec(kSchema, &err) || !r_.exec("PRAGMA synchronous=FULL;", &err)) {
+      *error = "cannot initialise " + path + ": " + err;
+      return false;
+    }
+    ins_alert_ = w_.prepare(
+        "INSERT OR IGNORE INTO alerts(agent_id,event_uid,ts,sid,gid,rev,signature,category,severity,src_ip,"
+        "src_port,dest_ip,dest_port,proto,app_proto,flow_id,received_at,json) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    ins_event_ = w_.prepare(
+        "INSERT OR IGNORE INTO events(agent_id,event_uid,ts,event_type,received_at,json) "
+        "VALUES(?,?,?,?,?,?)");
+    ins_batch_ =
+        w_.prepare("INSERT OR IGNORE INTO batches(agent_id,batch_seq,received_at,events) VALUES(?,?,?,?)");
+    if (!ins_alert_.valid() || !ins_event_.valid() || !ins_batch_.valid()) {
+      *error = "cannot prepare statements: " + w_.errmsg();
+      return false;
+    }
+    return true;
+  }
+
+  StoreStatus create_token(const std::string& hash, int64_t now, int64_t expires_at, int uses) override {
+    std::lock_guard lk(wmu_);
+    auto st = w_.prepare("INSERT INTO tokens(hash,created_at,expires_at,uses_left) VALUES(?,?,?,?)");
+    st.bind(1, hash).bind(2, now).bind(3, expires_at).bind(4, int64_t{uses});
+    return done(st.step());
+  }
+
+  TokenUse use_token(const std::string& hash, int64_t now) override {
+    std::lock_guard lk(wmu_);
+    w_.exec("BEGIN IMMEDIATE");
+    auto st = w_.prepare("SELECT expires_at, uses_left FROM tokens WHERE hash=?");
+    st.bind(1, hash);
+    TokenUse r = TokenUse::kOk;
+    if (st.step() != SQLITE_ROW) {
+      r = TokenUse::kUnknown;
+    } else if (st.col_int(0) <= now) {
+      r = TokenUse::kExpired;
+    } else if (st.col_int(1) <= 0) {
+      r = TokenUse::kUsedUp;
+    } else {
+      auto up = w_.prepare("UPDATE tokens SET uses_left=uses_left-1 WHERE hash=?");
+      up.bind(1, hash).step();
+    }
+    w_.exec("COMMIT");
+    return r;
+  }
+
+  std::vector<TokenRecord> list_tokens() override {
+    std::lock_guard lk(rmu_);
+    std::vector<TokenRecord> out;
+    auto st = r_.prepare("SELECT hash, created_at, expires_at, uses_left FROM tokens ORDER BY created_at");
+    while (st.step() == SQLITE_ROW) {
+      out.push_back(
+          {st.col_text(0).substr(0, 12), st.col_int(1), st.col_int(2), static_cast<int>(st.col_int(3))});
+    }
+    return out;
+  }
+
+  StoreStatus add_agent(const std::string& id, const std::string& key_hash, const std::string& hostname,
+                        int64_t now) override {
+    std::lock_guard lk(wmu_);
+    auto st = w_.prepare("INSERT INTO agents(id,key_hash,hostname,enrolled_at) VALUES(?,?,?,?)");
+    st.bind(1, id).bind(2, key_hash).bind(3, hostname).bind(4, now);
+    return done(st.step());
+  }
+
+  AgentAuth agent_auth(const std::string& id) override {
+    std::lock_guard lk(rmu_);
+    auto st = r_.prepare("SELECT key_hash, revoked FROM agents WHERE id=?");
+    st.bind(1, id);
+    AgentAuth a;
+    if (st.step() == SQLITE_ROW) {
+      a.exists = true;
+      a.key_hash = st.col_text(0);
+      a.revoked = st.col_int(1) != 0;
+    }
+    return a;
+  }
+
+  bool revoke_agent(const std::string& id) override {
+    std::lock_guard lk(wmu_);
+    auto st = w_.prepare("UPDATE agents SET revoked=1 WHERE id=?");
+    st.bind(1, id).step();
+    return sqlite3_changes(w_.get()) > 0;
+  }
+
+  std::vector<AgentRecord> list_agents() override {
+    std::lock_guard lk(rmu_);
+    std::vector<AgentRecord> out;
+    auto st = r_.prepare(
+        "SELECT id,hostname,version,ruleset_version,enrolled_at,last_seen,revoked,last_heartbeat FROM agents "
+        "ORDER BY enrolled_at, id");
+    while (st.step() == SQLITE_ROW) {
+      AgentRecord a;
+      a.id = st.col_text(0);
+      a.hostname = st.col_text(1);
+      a.version = st.col_text(2);
+      a.ruleset_version = st.col_text(3);
+      a.enrolled_at = st.col_int(4);
+      a.last_seen = st.col_int(5);
+      a.revoked = st.col_int(6) != 0;
+      if (!st.col_null(7)) a.last_heartbeat = json::parse(st.col_text(7), nullptr, false);
+      out.push_back(std::move(a));
+    }
+    return out;
+  }
+
+  StoreStatus create_api_key(const std::string& hash, Role role, int64_t now) override {
+    std::lock_guard lk(wmu_);
+    auto st = w_.prepare("INSERT INTO api_keys(hash,role,created_at) VALUES(?,?,?)");
+    st.bind(1, hash).bind(2, int64_t{static_cast<int>(role)}).bind(3, now);
+    return done(st.step());
+  }
+
+  std::optional<Role> api_key_role(const std::string& hash) override {
+    std::lock_guard lk(rmu_);
+    auto st = r_.prepare("SELECT role FROM api_keys WHERE hash=?");
+    st.bind(1, hash);
+    if (st.step() != SQLITE_ROW) return std::nullopt;
+    return static_cast<Role>(st.col_int(0));
+  }
+
+  StoreStatus ingest_batch(const std::string& agent_id, uint64_t seq, const std::vector<IngestEvent>& events,
+                           int64_t now, IngestResult* out) override {
+    *out = {};
+    std::lock_guard lk(wmu_);
+    std::string err;
+    if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
+    ins_batch_.reset();
+    ins_batch_.bind(1, agent_id)
+        .bind(2, static_cast<int64_t>(seq))
+        .bind(3, now)
+        .bind(4, int64_t(events.size()));
+    if (ins_batch_.step() != SQLITE_DONE) return rollback("batch insert");
+    if (sqlite3_changes(w_.get()) == 0) {
+      out->duplicate_batch = true;
+      w_.exec("COMMIT");
+      return {};
+    }
+    for (const auto& e : events) {
+      int rc = e.eve.value("event_type", "") == "alert" ? insert_alert(agent_id, e, now)
+                                                        : insert_event(agent_id, e, now);
+      if (rc != SQLITE_DONE) return rollback("event insert");
+      if (sqlite3_changes(w_.get()) > 0) {
+        ++out->stored;
+      } else {
+        ++out->duplicate_events;
+      }
+    }
+    if (!w_.exec("COMMIT", &err)) return rollback("commit: " + err);
+    return {};
+  }
+
+  StoreStatus record_heartbeat(const std::string& agent_id, const json& hb, int64_t now) override {
+    std::lock_guard lk(wmu_);
+    std::string text = hb.dump();
+    w_.exec("BEGIN IMMEDIATE");
+    auto up = w_.prepare(
+        "UPDATE agents SET last_seen=?, last_heartbeat=?, hostname=COALESCE(?, hostname), "
+        "version=COALESCE(?, version), ruleset_version=COALESCE(?, ruleset_version) WHERE id=?");
+    up.bind(1, now).bind(2, text).bind(3, get_str(hb, "hostname")).bind(4, get_str(hb, "agent_version"));
+    up.bind(5, get_str(hb, "ruleset_version")).bind(6, agent_id);
+    auto ins = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
+    ins.bind(1, agent_id).bind(2, now).bind(3, text);
+    if (up.step() != SQLITE_DONE || ins.step() != SQLITE_DONE) return rollback("heartbeat");
+    w_.exec("COMMIT");
+    return {};
+  }
+
+  std::vector<json> heartbeat_history(const std::string& agent_id, int limit) override {
+    std::lock_guard lk(rmu_);
+    std::vector<json> out;
+    auto st = r_.prepare("SELECT ts, json FROM heartbeats WHERE agent_id=? ORDER BY id DESC LIMIT ?");
+    st.bind(1, agent_id).bind(2, int64_t{limit});
+    while (st.step() == SQLITE_ROW) {
+      json j = json::parse(st.col_text(1), nullptr, false);
+      j["received_at"] = st.col_int(0);
+      out.push_back(std::move(j));
+    }
+    return out;
+  }
+
+  StoreStatus query_alerts(const AlertQuery& q, AlertPage* out) override {
+    *out = {};
+    std::string where = " WHERE 1=1";
+    if (q.agent_id) where += " AND agent_id=?";
+    if (q.src_ip) where += " AND src_ip=?";
+    if (q.dest_ip) where += " AND dest_ip=?";
+    if (q.from_us) where += " AND ts>=?";
+    if (q.to_us) where += " AND ts<?";
+    if (q.sid) where += " AND sid=?";
+    if (q.severity) where += " AND severity=?";
+    auto bind_filters = [&](Stmt& st) {
+      int i = 1;
+      if (q.agent_id) st.bind(i++, *q.agent_id);
+      if (q.src_ip) st.bind(i++, *q.src_ip);
+      if (q.dest_ip) st.bind(i++, *q.dest_ip);
+      if (q.from_us) st.bind(i++, *q.from_us);
+      if (q.to_us) st.bind(i++, *q.to_us);
+      if (q.sid) st.bind(i++, int64_t{*q.sid});
+      if (q.severity) st.bind(i++, int64_t{*q.severity});
+      return i;
+    };
+    std::lock_guard lk(rmu_);
+    auto cnt = r_.prepare("SELECT COUNT(*) FROM alerts" + where);
+    if (!cnt.valid()) return StoreStatus::error("query: " + r_.errmsg());
+    bind_filters(cnt);
+    if (cnt.step() == SQLITE_ROW) out->total = cnt.col_int(0);
+
+    std::string sql = "SELECT id, ts, agent_id, json FROM alerts" + where;
+    if (q.cursor) sql += " AND (ts < ? OR (ts = ? AND id < ?))";
+    sql += " ORDER BY ts DESC, id DESC LIMIT ?";
+    auto st = r_.prepare(sql);
+    int i = bind_filters(st);
+    if (q.cursor) {
+      st.bind(i, q.cursor->first).bind(i + 1, q.cursor->first).bind(i + 2, q.cursor->second);
+      i += 3;
+    }
+    int limit = std::clamp(q.limit, 1, 10000);
+    st.bind(i, int64_t{limit});
+    int64_t last_ts = 0, last_id = 0;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      json j = json::parse(st.col_text(3), nullptr, false);
+      if (j.is_discarded()) j = json::object();
+      last_id = st.col_int(0);
+      last_ts = st.col_int(1);
+      j["id"] = last_id;
+      j["agent_id"] = st.col_text(2);
+      out->alerts.push_back(std::move(j));
+    }
+    if (rc != SQLITE_DONE) return StoreStatus::error("query: " + r_.errmsg());
+    if (static_cast<int>(out->alerts.size()) == limit) out->next_cursor = std::make_pair(last_ts, last_id);
+    return {};
+  }
+
+  int64_t count_events(const std::string& event_type) override {
+    std::lock_guard lk(rmu_);
+    Stmt st = event_type == "alert" ? r_.prepare("SELECT COUNT(*) FROM alerts")
+                                    : r_.prepare("SELECT COUNT(*) FROM events WHERE event_type=?");
+    if (event_type != "alert") st.bind(1, event_type);
+    return st.step() == SQLITE_ROW ? st.col_int(0) : -1;
+  }
+
+  StoreStatus put_ruleset(const std::string& text, const json& report, int64_t now,
+                          std::string* version) override {
+    std::lock_guard lk(wmu_);
+    w_.exec("BEGIN IMMEDIATE");
+    auto mx = w_.prepare("SELECT COALESCE(MAX(seq),0)+1 FROM rulesets");
+    int64_t seq = mx.step() == SQLITE_ROW ? mx.col_int(0) : 1;
+    unsigned char md[32];
+    unsigned int n = 0;
+    EVP_Digest(text.data(), text.size(), md, &n, EVP_sha256(), nullptr);
+    char hex[13];
+    for (int k = 0; k < 6; ++k) std::snprintf(hex + 2 * k, 3, "%02x", md[k]);
+    *version = std::to_string(seq) + "-" + hex;
+    auto st = w_.prepare("INSERT INTO rulesets(seq,version,text,report,created_at) VALUES(?,?,?,?,?)");
+    st.bind(1, seq).bind(2, *version).bind(3, text).bind(4, report.dump()).bind(5, now);
+    if (st.step() != SQLITE_DONE) return rollback("ruleset insert");
+    w_.exec("COMMIT");
+    return {};
+  }
+
+  std::optional<RulesetRecord> current_ruleset() override {
+    std::lock_guard lk(rmu_);
+    auto st = r_.prepare("SELECT version, text, report, created_at FROM rulesets ORDER BY seq DESC LIMIT 1");
+    if (st.step() != SQLITE_ROW) return std::nullopt;
+    return RulesetRecord{st.col_text(0), st.col_text(1), json::parse(st.col_text(2), nullptr, false),
+                         st.col_int(3)};
+  }
+
+ private:
+  StoreStatus done(int rc) {
+    if (rc == SQLITE_DONE) return {};
+    return StoreStatus::error(w_.errmsg());
+  }
+
+  StoreStatus rollback(const std::string& what) {
+    std::string msg = what + ": " + w_.errmsg();
+    w_.exec("ROLLBACK");
+    return StoreStatus::error(msg);
+  }
+
+  int insert_alert(const std::string& agent_id, const IngestEvent& e, int64_t now) {
+    const json& j = e.eve;
+    static const json kEmpty = json::object();
+    auto ait = j.find("alert");
+    const json& a = (ait != j.end() && ait->is_object()) ? *ait : kEmpty;
+    auto& s = ins_alert_;
+    s.reset();
+    s.bind(1, agent_id).bind(2, e.event_uid).bind(3, parse_eve_time_us(j.value("timestamp", "")).value_or(0));
+    s.bind(4, get_num<int64_t>(a, "signature_id")).bind(5, get_num<int64_t>(a, "gid"));
+    s.bind(6, get_num<int64_t>(a, "rev")).bind(7, get_str(a, "signature")).bind(8, get_str(a, "category"));
+    s.bind(9, get_num<int64_t>(a, "severity")).bind(10, get_str(j, "src_ip"));
+    s.bind(11, get_num<int64_t>(j, "src_port")).bind(12, get_str(j, "dest_ip"));
+    s.bind(13, get_num<int64_t>(j, "dest_port"))
+        .bind(14, get_str(j, "proto"))
+        .bind(15, get_str(j, "app_proto"));
+    auto fid = get_num<uint64_t>(j, "flow_id");
+    if (fid) {
+      s.bind(16, static_cast<int64_t>(*fid));
+    } else {
+      s.bind_null(16);
+    }
+    s.bind(17, now).bind(18, j.dump());
+    return s.step();
+  }
+
+  int insert_event(const std::string& agent_id, const IngestEvent& e, int64_t now) {
+    auto& s = ins_event_;
+    s.reset();
+    s.bind(1, agent_id).bind(2, e.event_uid);
+    s.bind(3, parse_eve_time_us(e.eve.value("timestamp", "")).value_or(0));
+    s.bind(4, e.eve.value("event_type", "")).bind(5, now).bind(6, e.eve.dump());
+    return s.step();
+  }
+
+  std::mutex wmu_, rmu_;
+  Db w_, r_;
+  Stmt ins_alert_, ins_event_, ins_batch_;
+};
+
+}  // namespace
+
+std::optional<Role> role_from_string(std::string_view s) {
+  if (s == "admin") return Role::kAdmin;
+  if (s == "analyst") return Role::kAnalyst;
+  if (s == "viewer") return Role::kViewer;
+  return std::nullopt;
+}
+
+const char* role_name(Role r) {
+  switch (r) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kAnalyst:
+      return "analyst";
+    case Role::kViewer:
+      return "viewer";
+  }
+  return "viewer";
+}
+
+std::optional<int64_t> parse_eve_time_us(std::string_view s) {
+  // 2026-11-26T03:27:31.123456+0000 (offset optional, fraction optional)
+  int Y, M, D, h, m, sec, n = 0;
+  std::string str(s);
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = Y - 1900;
+  tm.tm_mon = M - 1;
+  tm.tm_mday = D;
+  tm.tm_hour = h;
+  tm.tm_min = m;
+  tm.tm_sec = sec;
+  int64_t t = timegm(&tm);
+  size_t i = static_cast<size_t>(n);
+  int64_t us = 0;
+  if (i < str.size() && str[i] == '.') {
+    int digits = 0;
+    ++i;
+    while (i < str.size() && std::isdigit(static_cast<unsigned char>(str[i]))) {
+      if (digits < 6) {
+        us = us * 10 + (str[i] - '0');
+        ++digits;
+      }
+      ++i;
+    }
+    while (digits++ < 6) us *= 10;
+  }
+  if (i < str.size() && (str[i] == '+' || str[i] == '-') && i + 5 <= str.size()) {
+    int oh = (str[i + 1] - '0') * 10 + (str[i + 2] - '0');
+    size_t mo = str[i + 3] == ':' ? i + 4 : i + 3;
+    int om = mo + 2 <= str.size() ? (str[mo] - '0') * 10 + (str[mo + 1] - '0') : 0;
+    int64_t off = (oh * 3600 + om * 60) * (str[i] == '+' ? 1 : -1);
+    t -= off;
+  }
+  return t * 1000000 + us;
+}
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error) {
+  auto s = std::make_unique<SqliteStore>();
+  if (!s->open(path, error)) return nullptr;
+  return s;
+}
+
+}  // namespace vigil::collector

@@ -1,0 +1,177 @@
+#include "collector/store/store.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+using namespace vigil::collector;
+using nlohmann::json;
+
+namespace {
+
+std::string temp_dir(const char* name) {
+  auto d = std::filesystem::temp_directory_path() /
+           (std::string("vigil-") + name + "-" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+IngestEvent alert(const std::string& uid, int sid, const std::string& ts,
+                  const std::string& src = "10.0.0.1") {
+  json eve = {
+      {"timestamp", ts},
+      {"event_type", "alert"},
+      {"src_ip", src},
+      {"src_port", 1234},
+      {"dest_ip", "10.0.0.2"},
+      {"dest_port", 80},
+      {"proto", "TCP"},
+      {"flow_id", 18446744073709551000ull},
+      {"alert", {{"signature_id", sid}, {"gid", 1}, {"rev", 2}, {"signature", "test"}, {"severity", 2}}}};
+  return {uid, eve};
+}
+
+}  // namespace
+
+TEST_CASE("EVE timestamps parse to microseconds, offsets applied") {
+  CHECK(parse_eve_time_us("1970-01-01T00:00:01.000002+0000") == 1000002);
+  CHECK(parse_eve_time_us("1970-01-01T01:00:01.5+0100") == 1500000);
+  CHECK(parse_eve_time_us("2026-11-26T03:27:31") == int64_t{1795663651} * 1000000);
+  CHECK_FALSE(parse_eve_time_us("yesterday"));
+}
+
+TEST_CASE("a batch is stored once; a resent batch and repeated uids are not stored twice") {
+  std::string err;
+  auto store = open_sqlite_store(temp_dir("store1") + "/c.db", &err);
+  REQUIRE(store);
+  IngestResult r;
+  std::vector<IngestEvent> b1 = {alert("u1", 100, "2026-01-01T00:00:01.000000+0000"),
+                                 alert("u2", 101, "2026-01-01T00:00:02.000000+0000")};
+  REQUIRE(store->ingest_batch("ag-1", 1, b1, 10, &r).ok);
+  CHECK(r.stored == 2);
+  CHECK_FALSE(r.duplicate_batch);
+  REQUIRE(store->ingest_batch("ag-1", 1, b1, 11, &r).ok);
+  CHECK(r.duplicate_batch);
+  CHECK(r.stored == 0);
+  // Same events under a new batch number (agent restarted and re-batched).
+  std::vector<IngestEvent> b2 = {alert("u2", 101, "2026-01-01T00:00:02.000000+0000"),
+                                 alert("u3", 102, "2026-01-01T00:00:03.000000+0000")};
+  REQUIRE(store->ingest_batch("ag-1", 2, b2, 12, &r).ok);
+  CHECK(r.stored == 1);
+  CHECK(r.duplicate_events == 1);
+  // The same uid from another agent is another event.
+  REQUIRE(store->ingest_batch("ag-2", 1, b1, 12, &r).ok);
+  CHECK(r.stored == 2);
+  CHECK(store->count_events("alert") == 5);
+  json other = {{"event_type", "flow"}, {"timestamp", "2026-01-01T00:00:00+0000"}};
+  REQUIRE(store->ingest_batch("ag-1", 3, {{"f1", other}}, 12, &r).ok);
+  CHECK(store->count_events("flow") == 1);
+  CHECK(store->count_events("alert") == 5);
+}
+
+TEST_CASE("alert queries filter and page newest first with a keyset cursor") {
+  std::string err;
+  auto store = open_sqlite_store(temp_dir("store2") + "/c.db", &err);
+  REQUIRE(store);
+  std::vector<IngestEvent> evs;
+  for (int i = 0; i < 25; ++i) {
+    char ts[64];
+    std::snprintf(ts, sizeof ts, "2026-01-01T00:00:%02d.000000+0000", i);
+    evs.push_back(alert("u" + std::to_string(i), 100 + i % 3, ts, i % 2 ? "10.0.0.1" : "10.9.9.9"));
+  }
+  IngestResult r;
+  REQUIRE(store->ingest_batch("ag-1", 1, evs, 1, &r).ok);
+  AlertQuery q;
+  q.limit = 10;
+  std::set<int64_t> seen;
+  int pages = 0;
+  int64_t prev_ts = INT64_MAX;
+  for (;;) {
+    AlertPage p;
+    REQUIRE(store->query_alerts(q, &p).ok);
+    CHECK(p.total == 25);
+    for (auto& a : p.alerts) {
+      seen.insert(a["id"].get<int64_t>());
+      int64_t ts = *parse_eve_time_us(a["timestamp"].get<std::string>());
+      CHECK(ts <= prev_ts);
+      prev_ts = ts;
+    }
+    ++pages;
+    if (!p.next_cursor) break;
+    q.cursor = p.next_cursor;
+  }
+  CHECK(seen.size() == 25);
+  CHECK(pages == 3);
+
+  AlertQuery f;
+  f.sid = 101;
+  f.src_ip = "10.0.0.1";
+  AlertPage p;
+  REQUIRE(store->query_alerts(f, &p).ok);
+  // i % 3 == 1 and i odd: 1, 7, 13, 19
+  CHECK(p.total == 4);
+  f = {};
+  f.from_us = *parse_eve_time_us("2026-01-01T00:00:10+0000");
+  f.to_us = *parse_eve_time_us("2026-01-01T00:00:20+0000");
+  REQUIRE(store->query_alerts(f, &p).ok);
+  CHECK(p.total == 10);
+  f = {};
+  f.agent_id = "ag-other";
+  REQUIRE(store->query_alerts(f, &p).ok);
+  CHECK(p.total == 0);
+}
+
+TEST_CASE("tokens expire and run out of uses") {
+  std::string err;
+  auto store = open_sqlite_store(temp_dir("store3") + "/c.db", &err);
+  REQUIRE(store);
+  REQUIRE(store->create_token("h1", 100, 200, 2).ok);
+  CHECK(store->use_token("h1", 150) == TokenUse::kOk);
+  CHECK(store->use_token("h1", 150) == TokenUse::kOk);
+  CHECK(store->use_token("h1", 150) == TokenUse::kUsedUp);
+  REQUIRE(store->create_token("h2", 100, 200, 5).ok);
+  CHECK(store->use_token("h2", 200) == TokenUse::kExpired);
+  CHECK(store->use_token("nope", 150) == TokenUse::kUnknown);
+  CHECK(store->list_tokens().size() == 2);
+}
+
+TEST_CASE("agents, revocation, heartbeats, API keys and rule sets persist") {
+  std::string err;
+  std::string path = temp_dir("store4") + "/c.db";
+  {
+    auto store = open_sqlite_store(path, &err);
+    REQUIRE(store);
+    REQUIRE(store->add_agent("ag-1", "kh", "host1", 5).ok);
+    CHECK_FALSE(store->add_agent("ag-1", "kh", "host1", 5).ok);
+    REQUIRE(store->record_heartbeat("ag-1", {{"ruleset_version", "3-abc"}, {"packets", 7}}, 9).ok);
+    REQUIRE(store->create_api_key("kk", Role::kAnalyst, 1).ok);
+    std::string v;
+    REQUIRE(store->put_ruleset("alert ip any any -> any any (sid:1;)", {{"rules_loaded", 1}}, 3, &v).ok);
+    CHECK(v.rfind("1-", 0) == 0);
+    REQUIRE(store->put_ruleset("alert ip any any -> any any (sid:2;)", {}, 4, &v).ok);
+    CHECK(v.rfind("2-", 0) == 0);
+  }
+  auto store = open_sqlite_store(path, &err);
+  REQUIRE(store);
+  auto agents = store->list_agents();
+  REQUIRE(agents.size() == 1);
+  CHECK(agents[0].hostname == "host1");
+  CHECK(agents[0].last_seen == 9);
+  CHECK(agents[0].ruleset_version == "3-abc");
+  CHECK(agents[0].last_heartbeat["packets"] == 7);
+  CHECK(store->heartbeat_history("ag-1", 10).size() == 1);
+  CHECK(store->agent_auth("ag-1").exists);
+  CHECK_FALSE(store->agent_auth("ag-1").revoked);
+  CHECK(store->revoke_agent("ag-1"));
+  CHECK_FALSE(store->revoke_agent("ag-x"));
+  CHECK(store->agent_auth("ag-1").revoked);
+  CHECK(store->api_key_role("kk") == Role::kAnalyst);
+  CHECK_FALSE(store->api_key_role("zz"));
+  auto rs = store->current_ruleset();
+  REQUIRE(rs);
+  CHECK(rs->text.find("sid:2") != std::string::npos);
+}
