@@ -1,0 +1,92 @@
+// The per-protocol decoders of this folder and what they share. Internal to
+// agent/decode: only decoder.cpp calls these, through its dispatch tables.
+//
+// Each decoder parses exactly one layer from `data` (the bytes starting at its
+// header), fills its part of ctx.p, counts what it saw, and tells the
+// dispatcher what comes next (an ethertype or IP protocol plus the remaining
+// bytes). Decoders never call each other. Malformed input is counted as a
+// named anomaly and answered with Next::kInvalid; nothing throws.
+// Returned spans point into `data`.
+#pragma once
+
+#include <cstdint>
+
+#include "agent/decode/decode_counters.h"
+#include "agent/decode/decoder.h"
+#include "common/packet.h"
+
+namespace vigil::decode {
+
+enum class Next : uint8_t {
+  kEthertype,  // Step::type is an ethertype, Step::rest its payload
+  kIpProto,    // Step::type is an IP protocol number, Step::rest the L4 bytes
+  kDone,       // fully decoded
+  kFragment,   // an IP fragment, described in DecodeCtx::frag
+  kNotIp,      // usable frame but nothing for us (ARP, ...): counted, no anomaly
+  kInvalid,    // malformed: anomaly counted
+};
+
+struct Step {
+  Next next = Next::kInvalid;
+  uint16_t type = 0;
+  Bytes rest;
+};
+
+// What the IP decoders learned about a fragment, for the defragmenter.
+struct FragInfo {
+  bool v6 = false;
+  Bytes unfrag;            // IPv4: the header; IPv6: bytes before the fragment header
+  uint16_t nh_offset = 0;  // IPv6: offset in `unfrag` of the next-header byte that said 44
+  uint8_t proto = 0;       // IPv4 protocol / IPv6 next header after the fragment header
+  uint32_t id = 0;
+  uint32_t offset = 0;  // in bytes
+  bool more = false;
+  Bytes data;  // the fragment's share of the payload
+};
+
+struct DecodeCtx {
+  Packet& p;
+  DecodeCounters& c;
+  const DecodeConfig& cfg;
+  FragInfo frag;
+  bool reassembling = false;  // decoding a datagram the defragmenter just built
+};
+
+inline uint16_t rd16(const uint8_t* b) {
+  return static_cast<uint16_t>((b[0] << 8) | b[1]);
+}
+inline uint32_t rd32(const uint8_t* b) {
+  return (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) | b[3];
+}
+
+inline constexpr uint16_t kEtherIpv4 = 0x0800, kEtherIpv6 = 0x86dd, kEtherArp = 0x0806, kEtherVlan = 0x8100,
+                          kEtherQinq = 0x88a8, kEtherQinqOld = 0x9100;
+
+// checksum.cpp: RFC 1071 sums. Returns true when the data (with its stored
+// checksum in place) sums to 0xffff, i.e. verifies.
+uint32_t csum_add(Bytes data, uint32_t acc);
+uint32_t pseudo_header_sum(const Packet& p, uint8_t proto, uint32_t l4_len);
+bool csum_ok(Bytes data, uint32_t initial);
+
+// Link layers (Step::next is kEthertype on success).
+Step decode_ethernet(DecodeCtx& ctx, Bytes data);
+Step decode_vlan(DecodeCtx& ctx, Bytes data);  // one 802.1Q/802.1ad tag
+Step decode_sll(DecodeCtx& ctx, Bytes data);
+Step decode_sll2(DecodeCtx& ctx, Bytes data);
+Step decode_raw(DecodeCtx& ctx, Bytes data);   // version nibble picks v4/v6
+Step decode_null(DecodeCtx& ctx, Bytes data);  // BSD loopback, either byte order
+Step decode_raw4(DecodeCtx& ctx, Bytes data);  // DLT 228: always IPv4
+Step decode_raw6(DecodeCtx& ctx, Bytes data);  // DLT 229: always IPv6
+Step decode_arp(DecodeCtx& ctx, Bytes data);   // counted only
+
+// Network layers (Step::next is kIpProto, kFragment or kDone).
+Step decode_ipv4(DecodeCtx& ctx, Bytes data);
+Step decode_ipv6(DecodeCtx& ctx, Bytes data);
+
+// Transport layers (Step::next is kDone).
+Step decode_tcp(DecodeCtx& ctx, Bytes data);
+Step decode_udp(DecodeCtx& ctx, Bytes data);
+Step decode_icmpv4(DecodeCtx& ctx, Bytes data);
+Step decode_icmpv6(DecodeCtx& ctx, Bytes data);
+
+}  // namespace vigil::decode
