@@ -1,0 +1,60 @@
+// App-layer counters: one list gives the struct fields and the stats names.
+// Bumped only by the worker thread that owns the AppLayer; summed when read.
+// Anomalies are named after what was wrong in the traffic, limits after the
+// cap that cut it (STYLE lesson 6: malformed traffic is data, counted).
+#pragma once
+
+#include "common/counters.h"
+
+#define VIGIL_APP_COUNTERS(X)                                                 \
+  X(flow_http, "app_layer.flow.http")                                         \
+  X(flow_dns_udp, "app_layer.flow.dns_udp")                                   \
+  X(flow_dns_tcp, "app_layer.flow.dns_tcp")                                   \
+  X(flow_tls, "app_layer.flow.tls")                                           \
+  X(flow_ssh, "app_layer.flow.ssh")                                           \
+  X(flow_failed, "app_layer.flow.failed")                                     \
+  X(tx_http, "app_layer.tx.http")                                             \
+  X(tx_dns, "app_layer.tx.dns")                                               \
+  X(tx_tls, "app_layer.tx.tls")                                               \
+  X(tx_ssh, "app_layer.tx.ssh")                                               \
+  X(err_http, "app_layer.error.http.parser")                                  \
+  X(err_dns, "app_layer.error.dns.parser")                                    \
+  X(err_tls, "app_layer.error.tls.parser")                                    \
+  X(err_ssh, "app_layer.error.ssh.parser")                                    \
+  X(gap_http, "app_layer.error.http.gap")                                     \
+  X(gap_dns, "app_layer.error.dns.gap")                                       \
+  X(gap_tls, "app_layer.error.tls.gap")                                       \
+  X(gap_ssh, "app_layer.error.ssh.gap")                                       \
+  X(http_header_too_long, "app_layer.anomaly.http.header_too_long")           \
+  X(http_too_many_headers, "app_layer.anomaly.http.too_many_headers")         \
+  X(http_bad_request_line, "app_layer.anomaly.http.invalid_request_line")     \
+  X(http_bad_response_line, "app_layer.anomaly.http.invalid_response_line")   \
+  X(http_bad_header, "app_layer.anomaly.http.invalid_header")                 \
+  X(http_bad_content_length, "app_layer.anomaly.http.invalid_content_length") \
+  X(http_bad_chunk, "app_layer.anomaly.http.invalid_chunk")                   \
+  X(http_unsolicited_response, "app_layer.anomaly.http.unsolicited_response") \
+  X(http_decompress_error, "app_layer.anomaly.http.decompression_error")      \
+  X(http_decompress_bomb, "app_layer.anomaly.http.decompression_bomb")        \
+  X(http_req_body_cut, "app_layer.limit.http.request_body")                   \
+  X(http_resp_body_cut, "app_layer.limit.http.response_body")                 \
+  X(http_tx_cut, "app_layer.limit.http.tx")                                   \
+  X(dns_malformed, "app_layer.anomaly.dns.malformed")                         \
+  X(dns_name_loop, "app_layer.anomaly.dns.name_loop")                         \
+  X(dns_name_too_long, "app_layer.anomaly.dns.name_too_long")                 \
+  X(dns_unsolicited_response, "app_layer.anomaly.dns.unsolicited_response")   \
+  X(dns_bad_tcp_length, "app_layer.anomaly.dns.invalid_tcp_length")           \
+  X(dns_tx_cut, "app_layer.limit.dns.tx")                                     \
+  X(tls_bad_record, "app_layer.anomaly.tls.invalid_record")                   \
+  X(tls_bad_handshake, "app_layer.anomaly.tls.invalid_handshake")             \
+  X(tls_handshake_too_long, "app_layer.anomaly.tls.handshake_too_long")       \
+  X(tls_bad_certificate, "app_layer.anomaly.tls.invalid_certificate")         \
+  X(tls_encrypted_bytes, "app_layer.tls.encrypted_bytes")                     \
+  X(ssh_banner_too_long, "app_layer.anomaly.ssh.banner_too_long")             \
+  X(ssh_bad_banner, "app_layer.anomaly.ssh.invalid_banner")                   \
+  X(ssh_bad_packet, "app_layer.anomaly.ssh.invalid_packet")                   \
+  X(ssh_encrypted_bytes, "app_layer.ssh.encrypted_bytes")                     \
+  X(detect_pending_cut, "app_layer.limit.detect.pending")
+
+namespace vigil {
+VIGIL_DECLARE_COUNTERS(AppCounters, VIGIL_APP_COUNTERS)
+}  // namespace vigil

@@ -1,0 +1,246 @@
+// DNS over UDP (one message per datagram) and TCP (2-byte length prefix,
+// messages split across or packed into segments). A transaction is a query
+// and the response with the same id; a lone query or response is one too.
+//
+// Bounds: pending queries per flow <= max_tx_per_flow (oldest logged and
+// dropped beyond), a TCP message <= 65535 bytes by construction.
+#include <deque>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "agent/app/dns_message.h"
+#include "agent/app/parsers.h"
+#include "agent/app/tx_base.h"
+
+namespace vigil {
+namespace {
+
+class DnsTx : public TxBase {
+ public:
+  explicit DnsTx(uint64_t id) : TxBase(AppProto::kDns, id) {}
+
+  bool has_query = false, has_response = false;
+  dns::Message query, response;
+
+  void set_query(dns::Message m) {
+    has_query = true;
+    query = std::move(m);
+    for (const auto& q : query.questions) bufs.add(BufferId::kDnsQuery, Dir::kToServer, q.name);
+    set_progress(Dir::kToServer, TxProgress::kComplete);
+  }
+  void set_response(dns::Message m) {
+    has_response = true;
+    response = std::move(m);
+    for (const auto& a : response.answers) bufs.add(BufferId::kDnsAnswerName, Dir::kToClient, a.name);
+    // Rules written for the query name also match when only the response is seen.
+    if (!has_query) {
+      for (const auto& q : response.questions) bufs.add(BufferId::kDnsQuery, Dir::kToClient, q.name);
+    }
+    set_progress(Dir::kToClient, TxProgress::kComplete);
+  }
+
+  bool integer(TxInt f, Dir d, int64_t* out) const override {
+    const dns::Message* m =
+        d == Dir::kToServer ? (has_query ? &query : nullptr) : (has_response ? &response : nullptr);
+    if (m == nullptr) m = has_query ? &query : (has_response ? &response : nullptr);
+    if (m == nullptr) return false;
+    if (f == TxInt::kDnsOpcode) {
+      *out = m->opcode();
+      return true;
+    }
+    if (f == TxInt::kDnsRrtype && !m->questions.empty()) {
+      *out = m->questions[0].type;
+      return true;
+    }
+    return false;
+  }
+
+  void to_eve(nlohmann::ordered_json& out) const override {
+    nlohmann::ordered_json j;
+    if (!has_response) {
+      j["type"] = "query";
+      j["id"] = query.id;
+      if (!query.questions.empty()) {
+        j["rrname"] = eve_string(query.questions[0].name);
+        j["rrtype"] = dns::rrtype_string(query.questions[0].type);
+      }
+      j["tx_id"] = tx_id();
+      j["opcode"] = query.opcode();
+      out["dns"] = std::move(j);
+      return;
+    }
+    const auto& r = response;
+    char flags[8];
+    std::snprintf(flags, sizeof flags, "%04x", r.flags);
+    j["version"] = 2;
+    j["type"] = "answer";
+    j["id"] = r.id;
+    j["flags"] = flags;
+    j["qr"] = true;
+    if (r.flags & 0x0400) j["aa"] = true;
+    if (r.flags & 0x0200) j["tc"] = true;
+    if (r.flags & 0x0100) j["rd"] = true;
+    if (r.flags & 0x0080) j["ra"] = true;
+    j["opcode"] = r.opcode();
+    const auto& qs = !r.questions.empty() ? r.questions : query.questions;
+    if (!qs.empty()) {
+      j["rrname"] = eve_string(qs[0].name);
+      j["rrtype"] = dns::rrtype_string(qs[0].type);
+    }
+    j["rcode"] = dns::rcode_name(r.rcode());
+    if (!r.answers.empty()) {
+      auto& arr = j["answers"] = nlohmann::ordered_json::array();
+      nlohmann::ordered_json grouped = nlohmann::ordered_json::object();
+      for (const auto& a : r.answers) {
+        nlohmann::ordered_json e;
+        e["rrname"] = eve_string(a.name);
+        e["rrtype"] = dns::rrtype_string(a.type);
+        e["ttl"] = a.ttl;
+        if (a.type == 33) {
+          e["srv"] = {
+              {"priority", a.prio}, {"weight", a.weight}, {"port", a.port}, {"name", eve_string(a.rdata)}};
+        } else {
+          e["rdata"] = eve_string(a.rdata);
+        }
+        arr.push_back(e);
+        grouped[dns::rrtype_string(a.type)].push_back(eve_string(a.rdata));
+      }
+      j["grouped"] = std::move(grouped);
+    }
+    if (!r.authorities.empty()) {
+      auto& arr = j["authorities"] = nlohmann::ordered_json::array();
+      for (const auto& a : r.authorities) {
+        arr.push_back(
+            {{"rrname", eve_string(a.name)}, {"rrtype", dns::rrtype_string(a.type)}, {"ttl", a.ttl}});
+      }
+    }
+    out["dns"] = std::move(j);
+  }
+};
+
+class DnsParser : public AppParser {
+ public:
+  explicit DnsParser(bool tcp) : tcp_(tcp) {}
+
+  void data(ParseCtx& c, Dir d, Bytes b) override {
+    if (!tcp_) {
+      message(c, d, b);
+      return;
+    }
+    auto& buf = buf_[static_cast<int>(d)];
+    if (broken_[static_cast<int>(d)]) return;
+    while (!b.empty()) {
+      if (buf.empty() && b.size() >= 2) {
+        // Fast path: whole messages straight from the segment, no copy.
+        size_t len = (size_t{b[0]} << 8) | b[1];
+        if (len < 12) {
+          bad_length(c, d);
+          return;
+        }
+        if (b.size() >= 2 + len) {
+          message(c, d, b.subspan(2, len));
+          b = b.subspan(2 + len);
+          continue;
+        }
+      }
+      buf.append(reinterpret_cast<const char*>(b.data()), b.size());
+      b = {};
+      while (buf.size() >= 2) {
+        size_t len = (size_t{static_cast<uint8_t>(buf[0])} << 8) | static_cast<uint8_t>(buf[1]);
+        if (len < 12) {
+          bad_length(c, d);
+          return;
+        }
+        if (buf.size() < 2 + len) break;
+        message(c, d, Bytes(reinterpret_cast<const uint8_t*>(buf.data()) + 2, len));
+        buf.erase(0, 2 + len);
+      }
+    }
+  }
+
+  void gap(ParseCtx& c, Dir d, uint64_t) override {
+    ++c.ctr.gap_dns;
+    // The length framing is lost for the rest of this direction.
+    broken_[static_cast<int>(d)] = true;
+    buf_[static_cast<int>(d)].clear();
+  }
+
+  void end(ParseCtx&, Dir) override {}
+
+  void finish(ParseCtx& c) override {
+    while (!txs_.empty()) {
+      auto tx = std::move(txs_.front());
+      txs_.pop_front();
+      c.done(*tx);
+    }
+  }
+
+ private:
+  void bad_length(ParseCtx& c, Dir d) {
+    ++c.ctr.dns_bad_tcp_length;
+    ++c.ctr.err_dns;
+    broken_[static_cast<int>(d)] = true;
+    buf_[static_cast<int>(d)].clear();
+  }
+
+  void message(ParseCtx& c, Dir d, Bytes b) {
+    dns::Message m;
+    auto e = dns::parse(b, m);
+    if (e != dns::Error::kNone) {
+      ++c.ctr.err_dns;
+      if (e == dns::Error::kNameLoop)
+        ++c.ctr.dns_name_loop;
+      else if (e == dns::Error::kNameTooLong)
+        ++c.ctr.dns_name_too_long;
+      else
+        ++c.ctr.dns_malformed;
+      if (b.size() < 12) return;  // not even a header: nothing to log
+    }
+    (void)d;  // the QR bit, not the direction, tells query from response
+    if (!m.response()) {
+      if (txs_.size() >= c.cfg.max_tx_per_flow) {
+        ++c.ctr.dns_tx_cut;
+        auto old = std::move(txs_.front());
+        txs_.pop_front();
+        c.done(*old);
+      }
+      auto tx = std::make_unique<DnsTx>(next_id_++);
+      ++c.ctr.tx_dns;
+      tx->set_query(std::move(m));
+      c.update(Dir::kToServer, *tx);
+      txs_.push_back(std::move(tx));
+      return;
+    }
+    for (auto it = txs_.begin(); it != txs_.end(); ++it) {
+      if ((*it)->query.id == m.id && !(*it)->has_response) {
+        auto tx = std::move(*it);
+        txs_.erase(it);
+        tx->set_response(std::move(m));
+        c.update(Dir::kToClient, *tx);
+        c.done(*tx);
+        return;
+      }
+    }
+    ++c.ctr.dns_unsolicited_response;
+    DnsTx tx(next_id_++);
+    ++c.ctr.tx_dns;
+    tx.set_response(std::move(m));
+    c.update(Dir::kToClient, tx);
+    c.done(tx);
+  }
+
+  bool tcp_;
+  std::string buf_[2];
+  bool broken_[2] = {false, false};
+  std::deque<std::unique_ptr<DnsTx>> txs_;
+  uint64_t next_id_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<AppParser> make_dns_parser(bool over_tcp) {
+  return std::make_unique<DnsParser>(over_tcp);
+}
+
+}  // namespace vigil

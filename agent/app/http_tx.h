@@ -1,0 +1,54 @@
+// HttpTx: one HTTP request/response pair and its inspection buffers.
+//
+// Built by the HTTP parser (http_parser.cpp) on the flow's worker thread.
+// file.data aliases http.request_body (to_server) and http.response_body
+// (to_client), so bodies are stored once. Views stay valid until the parser
+// next changes this transaction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "agent/app/tx_base.h"
+
+namespace vigil {
+
+class HttpTx : public TxBase {
+ public:
+  explicit HttpTx(uint64_t id) : TxBase(AppProto::kHttp, id) {}
+
+  size_t buffer_count(BufferId id, Dir d) const override { return TxBase::buffer_count(alias(id, d), d); }
+  std::span<const uint8_t> buffer(BufferId id, Dir d, size_t i = 0) const override {
+    return TxBase::buffer(alias(id, d), d, i);
+  }
+  bool integer(TxInt field, Dir d, int64_t* out) const override;
+  void to_eve(nlohmann::ordered_json& out) const override;
+
+  // Sets the per-direction header buffers (http.header, .raw, header_names,
+  // http.request_header/response_header, http.start and the named values).
+  // `line` is the request or status line without its line end.
+  void set_headers(Dir d, std::string_view line, std::string_view raw_block,
+                   const std::vector<std::pair<std::string, std::string>>& headers);
+
+  // EVE and integer fields.
+  bool has_request = false, has_response = false;
+  bool request_done = false, response_done = false;
+  bool head_request = false;
+  std::optional<uint16_t> host_port;
+  int status = -1;
+  std::optional<uint64_t> content_len[2];
+  uint64_t response_len = 0;  // response body bytes (dechunked, before decoding)
+  uint64_t request_len = 0;
+
+ private:
+  static BufferId alias(BufferId id, Dir d) {
+    if (id != BufferId::kFileData) return id;
+    return d == Dir::kToServer ? BufferId::kHttpRequestBody : BufferId::kHttpResponseBody;
+  }
+};
+
+}  // namespace vigil

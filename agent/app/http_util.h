@@ -1,0 +1,29 @@
+// Small HTTP helpers shared by the parser and its tests: URI normalization as
+// Suricata's http.uri shows it, Host normalization, header-value lookups.
+// Pure functions; results own their bytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vigil::http {
+
+// Normalized request target for http.uri: the authority of an absolute URI is
+// dropped, %XX in the path is decoded, "//" collapses, "/./" and "/x/../" are
+// resolved; the query is kept as sent.
+std::string normalize_uri(std::string_view raw);
+// Host and port of an absolute-form request target ("http://h:8080/x"); empty
+// when the target is origin-form.
+std::string_view uri_authority(std::string_view raw);
+// Lowercase host without port (http.host); port set when one was given.
+std::string normalize_host(std::string_view raw, std::optional<uint16_t>* port);
+bool iequals(std::string_view a, std::string_view b);
+// True when the comma-separated list `v` holds `token` (case-insensitive).
+bool has_token(std::string_view v, std::string_view token);
+std::string_view trim(std::string_view s);
+// Decimal Content-Length; nullopt when not a plain non-negative number.
+std::optional<uint64_t> parse_content_length(std::string_view v);
+
+}  // namespace vigil::http

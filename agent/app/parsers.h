@@ -1,0 +1,15 @@
+// Factories of the per-protocol parsers (one file pair per protocol).
+#pragma once
+
+#include <memory>
+
+#include "agent/app/parser.h"
+
+namespace vigil {
+
+std::unique_ptr<AppParser> make_http_parser();
+std::unique_ptr<AppParser> make_dns_parser(bool over_tcp);
+std::unique_ptr<AppParser> make_tls_parser();
+std::unique_ptr<AppParser> make_ssh_parser();
+
+}  // namespace vigil

@@ -1,0 +1,155 @@
+#include "agent/app/proto_detect.h"
+
+#include <algorithm>
+#include <string_view>
+
+namespace vigil {
+namespace {
+
+constexpr std::string_view kMethods[] = {
+    "GET ",    "POST ",     "HEAD ",       "PUT ",      "DELETE ", "OPTIONS ",   "CONNECT ", "TRACE ",
+    "PATCH ",  "PROPFIND ", "PROPPATCH ",  "MKCOL ",    "COPY ",   "MOVE ",      "LOCK ",    "UNLOCK ",
+    "SEARCH ", "REPORT ",   "MKCALENDAR ", "CHECKOUT ", "MERGE ",  "SUBSCRIBE ", "NOTIFY ",  "UNSUBSCRIBE ",
+};
+
+std::string_view as_sv(Bytes b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+// kYes: b starts with p; kMore: b is a proper prefix of p; kNo otherwise.
+enum class Pre { kNo, kMore, kYes };
+Pre prefix(std::string_view b, std::string_view p) {
+  size_t n = std::min(b.size(), p.size());
+  if (b.substr(0, n) != p.substr(0, n)) return Pre::kNo;
+  return b.size() >= p.size() ? Pre::kYes : Pre::kMore;
+}
+
+void merge(DetectResult& r, Pre p, AppProto proto) {
+  if (r.proto != AppProto::kUnknown) return;
+  if (p == Pre::kYes) {
+    r.proto = proto;
+    r.need_more = false;
+  } else if (p == Pre::kMore) {
+    r.need_more = true;
+  }
+}
+
+Pre detect_http(std::string_view s, Dir d) {
+  Pre best = Pre::kNo;
+  // Requests may come in either direction on the wire only as to_server, but a
+  // flow seen mid-stream can have its "client" wrong: accept both forms both ways.
+  (void)d;
+  // Leading blank lines before a request are tolerated by servers.
+  size_t skip = 0;
+  while (skip < s.size() && skip < 4 && (s[skip] == '\r' || s[skip] == '\n')) ++skip;
+  s.remove_prefix(skip);
+  if (s.empty()) return skip > 0 ? Pre::kMore : Pre::kNo;
+  for (auto m : kMethods) {
+    Pre p = prefix(s, m);
+    if (p == Pre::kYes) return Pre::kYes;
+    if (p == Pre::kMore) best = Pre::kMore;
+  }
+  Pre r = prefix(s, "HTTP/1.");
+  if (r == Pre::kYes) return r;
+  if (r == Pre::kMore) best = Pre::kMore;
+  return best;
+}
+
+Pre detect_tls(Bytes b, Dir d) {
+  if (b.empty()) return Pre::kMore;
+  if (b[0] != 0x16) return Pre::kNo;
+  if (b.size() < 2) return Pre::kMore;
+  if (b[1] != 0x03) return Pre::kNo;
+  if (b.size() < 3) return Pre::kMore;
+  if (b[2] > 0x04) return Pre::kNo;
+  if (b.size() < 5) return Pre::kMore;
+  size_t len = (size_t{b[3]} << 8) | b[4];
+  if (len < 4 || len > 16384 + 2048) return Pre::kNo;
+  if (b.size() < 6) return Pre::kMore;
+  // ClientHello from the client, ServerHello from the server; a flow whose
+  // direction we got wrong still shows one of the two.
+  uint8_t ht = b[5];
+  (void)d;
+  if (ht != 1 && ht != 2) return Pre::kNo;
+  return Pre::kYes;
+}
+
+Pre detect_ssh(std::string_view s) {
+  return prefix(s, "SSH-");
+}
+
+uint16_t be16(Bytes b, size_t o) {
+  return static_cast<uint16_t>((b[o] << 8) | b[o + 1]);
+}
+
+}  // namespace
+
+bool dns_looks_valid(Bytes b, bool strict) {
+  if (b.size() < 12) return false;
+  uint16_t flags = be16(b, 2);
+  uint8_t opcode = (flags >> 11) & 0xF;
+  if (opcode > 6 || opcode == 3) return false;
+  uint16_t qd = be16(b, 4), an = be16(b, 6), ns = be16(b, 8), ar = be16(b, 10);
+  if (qd == 0 && strict) return false;
+  if (qd > 16 || (strict && (an > 256 || ns > 256 || ar > 256))) return false;
+  size_t o = 12;
+  for (uint16_t q = 0; q < qd; ++q) {
+    size_t total = 0;
+    while (true) {
+      if (o >= b.size()) return false;
+      uint8_t l = b[o];
+      if (l == 0) {
+        ++o;
+        break;
+      }
+      if ((l & 0xC0) == 0xC0) {  // a question may point back to an earlier one
+        if (o + 1 >= b.size() || q == 0) return false;
+        o += 2;
+        break;
+      }
+      if (l & 0xC0) return false;
+      total += l + 1;
+      if (total > 255) return false;
+      o += 1 + l;
+    }
+    if (o + 4 > b.size()) return false;
+    uint16_t qclass = be16(b, o + 2);
+    if (strict && qclass != 1 && qclass != 3 && qclass != 4 && qclass != 255 && (qclass & 0x7FFF) != 1)
+      return false;
+    o += 4;
+  }
+  if (strict && an == 0 && ns == 0 && ar == 0 && o != b.size()) return false;
+  return true;
+}
+
+DetectResult detect_tcp(Bytes b, Dir d, uint16_t client_port, uint16_t server_port) {
+  DetectResult r;
+  auto s = as_sv(b);
+  merge(r, detect_http(s, d), AppProto::kHttp);
+  merge(r, detect_tls(b, d), AppProto::kTls);
+  merge(r, detect_ssh(s), AppProto::kSsh);
+  if (r.proto == AppProto::kUnknown && (client_port == 53 || server_port == 53)) {
+    // DNS over TCP: 2-byte length, then a message; the port is the hint,
+    // the header must still make sense.
+    if (b.size() < 14) {
+      r.need_more = true;
+    } else {
+      size_t len = be16(b, 0);
+      if (len >= 12 && dns_looks_valid(b.subspan(2, std::min(len, b.size() - 2)), false)) {
+        r.proto = AppProto::kDns;
+        r.need_more = false;
+      }
+    }
+  }
+  return r;
+}
+
+DetectResult detect_udp(Bytes b, Dir d, uint16_t client_port, uint16_t server_port) {
+  (void)d;
+  DetectResult r;
+  bool port_hint = client_port == 53 || server_port == 53 || client_port == 5353 || server_port == 5353;
+  if (dns_looks_valid(b, !port_hint)) r.proto = AppProto::kDns;
+  return r;
+}
+
+}  // namespace vigil

@@ -1,0 +1,76 @@
+#include "agent/app/tls_cert.h"
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+namespace vigil::tls {
+namespace {
+
+std::string name_string(const X509_NAME* n) {
+  if (n == nullptr) return {};
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  if (!bio) return {};
+  // "C=US, ST=CA, CN=x" in certificate order, UTF-8, as Suricata prints it.
+  unsigned long flags =
+      (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN;
+  if (X509_NAME_print_ex(bio.get(), n, 0, flags) < 0) return {};
+  char* p = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &p);
+  return len > 0 ? std::string(p, static_cast<size_t>(len)) : std::string();
+}
+
+std::string colon_hex(const unsigned char* p, size_t n, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    if (i) s.push_back(':');
+    s.push_back(digits[p[i] >> 4]);
+    s.push_back(digits[p[i] & 15]);
+  }
+  return s;
+}
+
+std::string time_string(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return {};
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+}  // namespace
+
+bool parse_certificate(Bytes der, CertInfo& out) {
+  const unsigned char* p = der.data();
+  std::unique_ptr<X509, decltype(&X509_free)> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())),
+                                                X509_free);
+  if (!x) return false;
+  out.subject = name_string(X509_get_subject_name(x.get()));
+  out.issuer = name_string(X509_get_issuer_name(x.get()));
+  if (const ASN1_INTEGER* sn = X509_get0_serialNumber(x.get())) {
+    std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(ASN1_INTEGER_to_BN(sn, nullptr), BN_free);
+    if (bn) {
+      std::string bytes(static_cast<size_t>(BN_num_bytes(bn.get())), '\0');
+      BN_bn2bin(bn.get(), reinterpret_cast<unsigned char*>(bytes.data()));
+      if (bytes.empty()) bytes.push_back('\0');
+      out.serial = colon_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), true);
+    }
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(der.data(), der.size(), md, &n, EVP_sha1(), nullptr) == 1)
+    out.fingerprint = colon_hex(md, n, false);
+  out.not_before = time_string(X509_get0_notBefore(x.get()));
+  out.not_after = time_string(X509_get0_notAfter(x.get()));
+  return true;
+}
+
+}  // namespace vigil::tls

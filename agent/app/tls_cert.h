@@ -1,0 +1,24 @@
+// X.509 certificate fields as Suricata's TLS log shows them, decoded with
+// OpenSSL from the DER bytes of a TLS Certificate message entry.
+// Pure function, callable from any thread; results own their bytes.
+#pragma once
+
+#include <string>
+
+#include "common/packet.h"
+
+namespace vigil::tls {
+
+struct CertInfo {
+  std::string subject;  // "C=US, O=Example, CN=example.com"
+  std::string issuer;
+  std::string serial;       // "0A:1B:..." uppercase, colon-separated
+  std::string fingerprint;  // SHA-1 of the DER, "ab:cd:..." lowercase
+  std::string not_before;   // "2024-01-02T03:04:05"
+  std::string not_after;
+};
+
+// False when `der` is not a certificate OpenSSL can decode.
+bool parse_certificate(Bytes der, CertInfo& out);
+
+}  // namespace vigil::tls

@@ -1,0 +1,293 @@
+// TLS parser: record layer per direction, handshake messages reassembled
+// across records and segments, then ClientHello, ServerHello and the server
+// Certificate chain decoded into one transaction per flow. Once a direction
+// sent ChangeCipherSpec (or application data) its records are only counted;
+// when both directions are encrypted the transaction is logged and the flow
+// costs a byte counter from then on.
+//
+// Bounds: records <= 2^14 + 2048 bytes, one handshake message <= kMaxHandshake
+// (a certificate chain fits), anything larger is counted and the direction
+// stops being parsed.
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "agent/app/parsers.h"
+#include "agent/app/tls_cert.h"
+#include "agent/app/tls_hello.h"
+#include "agent/app/tx_base.h"
+
+namespace vigil {
+namespace {
+
+constexpr size_t kMaxRecord = 16384 + 2048;
+constexpr size_t kMaxHandshake = 256 * 1024;
+constexpr size_t kMaxCerts = 10;
+
+class TlsTx : public TxBase {
+ public:
+  TlsTx() : TxBase(AppProto::kTls, 0) {}
+
+  bool has_client_hello = false, has_server_hello = false;
+  tls::Hello client, server;
+  std::vector<tls::CertInfo> certs;
+
+  void set_client_hello() {
+    has_client_hello = true;
+    if (client.has_sni) bufs.set(BufferId::kTlsSni, Dir::kToServer, client.sni);
+    auto ja3 = tls::ja3_string(client);
+    bufs.set(BufferId::kJa3String, Dir::kToServer, ja3);
+    bufs.set(BufferId::kJa3Hash, Dir::kToServer, tls::md5_hex(ja3));
+    bufs.set(BufferId::kJa4Hash, Dir::kToServer, tls::ja4(client));
+    set_progress(Dir::kToServer, TxProgress::kHeaders);
+  }
+  void set_server_hello() {
+    has_server_hello = true;
+    auto s = tls::ja3s_string(server);
+    bufs.set(BufferId::kJa3sString, Dir::kToClient, s);
+    bufs.set(BufferId::kJa3sHash, Dir::kToClient, tls::md5_hex(s));
+    set_progress(Dir::kToClient, TxProgress::kHeaders);
+  }
+  void add_cert(Bytes der, tls::CertInfo info) {
+    bufs.add(BufferId::kTlsCerts, Dir::kToClient,
+             std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+    if (certs.empty()) {
+      bufs.set(BufferId::kTlsCertSubject, Dir::kToClient, info.subject);
+      bufs.set(BufferId::kTlsCertIssuer, Dir::kToClient, info.issuer);
+      bufs.set(BufferId::kTlsCertSerial, Dir::kToClient, info.serial);
+      bufs.set(BufferId::kTlsCertFingerprint, Dir::kToClient, info.fingerprint);
+    }
+    certs.push_back(std::move(info));
+  }
+
+  uint16_t version() const {
+    if (has_server_hello) return tls::effective_version(server);
+    return 0;
+  }
+
+  bool integer(TxInt f, Dir, int64_t* out) const override {
+    if (f == TxInt::kTlsVersion) {
+      uint16_t v = has_server_hello ? version() : (has_client_hello ? client.version : 0);
+      if (v == 0) return false;
+      *out = v;
+      return true;
+    }
+    if (f == TxInt::kTlsCertChainLen && has_server_hello) {
+      *out = static_cast<int64_t>(certs.size());
+      return true;
+    }
+    return false;
+  }
+
+  void to_eve(nlohmann::ordered_json& out) const override {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    if (!certs.empty()) {
+      const auto& c = certs[0];
+      j["subject"] = eve_string(c.subject);
+      j["issuerdn"] = eve_string(c.issuer);
+      j["serial"] = c.serial;
+      j["fingerprint"] = c.fingerprint;
+    }
+    if (client.has_sni) j["sni"] = eve_string(client.sni);
+    j["version"] = tls::version_name(version());
+    if (!certs.empty()) {
+      j["notbefore"] = certs[0].not_before;
+      j["notafter"] = certs[0].not_after;
+    }
+    if (has_client_hello) {
+      j["ja3"] = {{"hash", std::string(bufs.get(BufferId::kJa3Hash, Dir::kToServer))},
+                  {"string", std::string(bufs.get(BufferId::kJa3String, Dir::kToServer))}};
+    }
+    if (has_server_hello) {
+      j["ja3s"] = {{"hash", std::string(bufs.get(BufferId::kJa3sHash, Dir::kToClient))},
+                   {"string", std::string(bufs.get(BufferId::kJa3sString, Dir::kToClient))}};
+    }
+    if (has_client_hello) j["ja4"] = std::string(bufs.get(BufferId::kJa4Hash, Dir::kToServer));
+    if (!client.alpn.empty()) {
+      auto& a = j["client_alpns"] = nlohmann::ordered_json::array();
+      for (const auto& p : client.alpn) a.push_back(eve_string(p));
+    }
+    if (!server.alpn.empty()) {
+      auto& a = j["server_alpns"] = nlohmann::ordered_json::array();
+      for (const auto& p : server.alpn) a.push_back(eve_string(p));
+    }
+    out["tls"] = std::move(j);
+  }
+};
+
+struct Side {
+  uint8_t hdr[5];
+  size_t hdr_len = 0;
+  uint8_t type = 0;
+  size_t remaining = 0;  // payload bytes of the current record still to come
+  std::string hs;        // handshake bytes not yet forming a whole message
+  bool encrypted = false;
+  bool error = false;
+};
+
+class TlsParser : public AppParser {
+ public:
+  void data(ParseCtx& c, Dir d, Bytes b) override {
+    Side& s = side_[static_cast<int>(d)];
+    if (done_ || s.error) {
+      if (done_) c.ctr.tls_encrypted_bytes += b.size();
+      return;
+    }
+    while (!b.empty() && !s.error && !done_) {
+      if (s.remaining == 0 && s.hdr_len < 5) {
+        size_t n = std::min(5 - s.hdr_len, b.size());
+        std::copy_n(b.begin(), n, s.hdr + s.hdr_len);
+        s.hdr_len += n;
+        b = b.subspan(n);
+        if (s.hdr_len < 5) break;
+        s.type = s.hdr[0];
+        s.remaining = (size_t{s.hdr[3]} << 8) | s.hdr[4];
+        if (s.hdr[1] != 3 || s.type < 20 || s.type > 24 || s.remaining > kMaxRecord) {
+          ++c.ctr.tls_bad_record;
+          ++c.ctr.err_tls;
+          s.error = true;
+          break;
+        }
+        if (s.remaining == 0) s.hdr_len = 0;
+        if (s.type == 20) s.encrypted = true;  // later records of d are encrypted
+        if (s.type == 23) s.encrypted = true;
+        continue;
+      }
+      size_t n = std::min(s.remaining, b.size());
+      if (s.type == 22 && !encrypted_before_record(s)) {
+        handshake_bytes(c, d, b.first(n));
+      } else if (s.type != 20) {
+        c.ctr.tls_encrypted_bytes += n;
+      }
+      b = b.subspan(n);
+      s.remaining -= n;
+      if (s.remaining == 0) s.hdr_len = 0;
+    }
+    maybe_done(c);
+  }
+
+  void gap(ParseCtx& c, Dir d, uint64_t) override {
+    ++c.ctr.gap_tls;
+    side_[static_cast<int>(d)].error = true;
+    maybe_done(c);
+  }
+
+  void end(ParseCtx&, Dir) override {}
+
+  void finish(ParseCtx& c) override {
+    if (tx_ && !done_) {
+      done_ = true;
+      c.done(*tx_);
+    }
+    tx_.reset();
+  }
+
+ private:
+  // A handshake record after ChangeCipherSpec is the encrypted Finished.
+  bool encrypted_before_record(const Side& s) const { return s.encrypted && s.type == 22 && ccs_seen(s); }
+  bool ccs_seen(const Side& s) const { return s.encrypted; }
+
+  TlsTx& tx(ParseCtx& c) {
+    if (!tx_) {
+      tx_ = std::make_unique<TlsTx>();
+      ++c.ctr.tx_tls;
+    }
+    return *tx_;
+  }
+
+  void handshake_bytes(ParseCtx& c, Dir d, Bytes b) {
+    Side& s = side_[static_cast<int>(d)];
+    std::string& hs = s.hs;
+    hs.append(reinterpret_cast<const char*>(b.data()), b.size());
+    size_t off = 0;
+    while (hs.size() - off >= 4) {
+      auto* p = reinterpret_cast<const uint8_t*>(hs.data()) + off;
+      size_t len = (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
+      if (len > kMaxHandshake) {
+        ++c.ctr.tls_handshake_too_long;
+        ++c.ctr.err_tls;
+        s.error = true;
+        hs.clear();
+        return;
+      }
+      if (hs.size() - off < 4 + len) break;
+      message(c, d, p[0], Bytes(p + 4, len));
+      off += 4 + len;
+      if (s.error) break;
+    }
+    hs.erase(0, off);
+  }
+
+  void message(ParseCtx& c, Dir d, uint8_t type, Bytes body) {
+    if (d == Dir::kToServer && type == 1 && !tx(c).has_client_hello) {
+      auto& t = tx(c);
+      if (!tls::parse_client_hello(body, t.client)) {
+        ++c.ctr.tls_bad_handshake;
+        ++c.ctr.err_tls;
+      }
+      t.set_client_hello();
+      c.update(Dir::kToServer, t);
+    } else if (d == Dir::kToClient && type == 2 && !tx(c).has_server_hello) {
+      auto& t = tx(c);
+      if (!tls::parse_server_hello(body, t.server)) {
+        ++c.ctr.tls_bad_handshake;
+        ++c.ctr.err_tls;
+      }
+      t.set_server_hello();
+      c.update(Dir::kToClient, t);
+    } else if (d == Dir::kToClient && type == 11 && tx(c).certs.empty()) {
+      certificates(c, body);
+    }
+  }
+
+  void certificates(ParseCtx& c, Bytes body) {
+    auto& t = tx(c);
+    if (body.size() < 3) {
+      ++c.ctr.tls_bad_certificate;
+      return;
+    }
+    size_t total = (size_t{body[0]} << 16) | (size_t{body[1]} << 8) | body[2];
+    size_t o = 3, end = std::min(body.size(), 3 + total);
+    while (o + 3 <= end && t.certs.size() < kMaxCerts) {
+      size_t len = (size_t{body[o]} << 16) | (size_t{body[o + 1]} << 8) | body[o + 2];
+      o += 3;
+      if (o + len > end) {
+        ++c.ctr.tls_bad_certificate;
+        break;
+      }
+      tls::CertInfo info;
+      if (!tls::parse_certificate(body.subspan(o, len), info)) ++c.ctr.tls_bad_certificate;
+      t.add_cert(body.subspan(o, len), std::move(info));
+      o += len;
+    }
+    t.set_progress(Dir::kToClient, TxProgress::kBody);
+    c.update(Dir::kToClient, t);
+  }
+
+  void maybe_done(ParseCtx& c) {
+    const Side& a = side_[0];
+    const Side& b = side_[1];
+    if (done_ || !(a.encrypted || a.error) || !(b.encrypted || b.error)) return;
+    done_ = true;
+    side_[0].hs = std::string();
+    side_[1].hs = std::string();
+    if (tx_) {
+      tx_->set_progress(Dir::kToServer, TxProgress::kComplete);
+      tx_->set_progress(Dir::kToClient, TxProgress::kComplete);
+      c.done(*tx_);
+      tx_.reset();
+    }
+  }
+
+  Side side_[2];
+  std::unique_ptr<TlsTx> tx_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<AppParser> make_tls_parser() {
+  return std::make_unique<TlsParser>();
+}
+
+}  // namespace vigil

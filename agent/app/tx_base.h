@@ -1,0 +1,67 @@
+// TxBase: the part of every app-layer transaction that is the same for all
+// protocols: id, per-direction progress and the named buffers, stored as a
+// short list of (buffer, direction, bytes) entries.
+//
+// Used by the parsers on the worker thread that owns the flow. Views returned
+// by buffer() stay valid until the next set/add/append on the same tx.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/inspect.h"
+
+namespace vigil {
+
+class TxBuffers {
+ public:
+  // Replaces every instance of (id, d) with one instance holding v.
+  void set(BufferId id, Dir d, std::string_view v);
+  // Adds one more instance of (id, d) (multi-buffers: dns.query, tls.certs).
+  void add(BufferId id, Dir d, std::string_view v);
+  // The first instance of (id, d), created empty if absent (to append bodies).
+  std::string& slot(BufferId id, Dir d);
+  size_t count(BufferId id, Dir d) const;
+  // Instance i of (id, d); empty when absent.
+  std::string_view get(BufferId id, Dir d, size_t i = 0) const;
+
+ private:
+  struct Entry {
+    BufferId id;
+    Dir d;
+    std::string v;
+  };
+  std::vector<Entry> entries_;
+};
+
+class TxBase : public Transaction {
+ public:
+  TxBase(AppProto p, uint64_t id) : proto_(p), id_(id) {}
+  AppProto proto() const override { return proto_; }
+  uint64_t tx_id() const override { return id_; }
+  TxProgress progress(Dir d) const override { return progress_[static_cast<int>(d)]; }
+  size_t buffer_count(BufferId id, Dir d) const override { return bufs.count(id, d); }
+  std::span<const uint8_t> buffer(BufferId id, Dir d, size_t i = 0) const override {
+    auto v = bufs.get(id, d, i);
+    return {reinterpret_cast<const uint8_t*>(v.data()), v.size()};
+  }
+  void set_progress(Dir d, TxProgress p) { progress_[static_cast<int>(d)] = p; }
+
+  TxBuffers bufs;
+
+ private:
+  AppProto proto_;
+  uint64_t id_;
+  TxProgress progress_[2] = {TxProgress::kNone, TxProgress::kNone};
+};
+
+}  // namespace vigil
+
+namespace vigil {
+// Bytes from the wire as a JSON string: valid UTF-8 is kept, every other byte
+// becomes "\xNN", so EVE output never fails on hostile input.
+std::string eve_string(std::string_view raw);
+}  // namespace vigil
