@@ -186,6 +186,11 @@ class HttpParser : public AppParser {
       // Blank lines between messages are tolerated (RFC 9112 2.2).
       while (!in.empty() && (in.front() == '\r' || in.front() == '\n')) in.remove_prefix(1);
       if (in.empty()) return;
+      size_t n = std::min<size_t>(5, in.size());
+      if (d == Dir::kToClient && in.substr(0, n) != std::string_view("HTTP/").substr(0, n)) {
+        response_head(c, {});  // no status line: HTTP/0.9 body or garbage
+        return;
+      }
     }
     size_t old = s.head.size();
     size_t room = kMaxHead - old;
