@@ -135,7 +135,11 @@ DetectResult detect_tcp(Bytes b, Dir d, uint16_t client_port, uint16_t server_po
       r.need_more = true;
     } else {
       size_t len = be16(b, 0);
-      if (len >= 12 && dns_looks_valid(b.subspan(2, std::min(len, b.size() - 2)), false)) {
+      uint8_t opcode = (b[4] >> 3) & 0xF;
+      bool header_ok = len >= 12 && opcode <= 6 && opcode != 3 && be16(b, 6) <= 16;
+      if (header_ok && b.size() < 2 + len) {
+        r.need_more = true;  // the first message is not complete yet
+      } else if (header_ok && dns_looks_valid(b.subspan(2, len), false)) {
         r.proto = AppProto::kDns;
         r.need_more = false;
       }
