@@ -1,0 +1,58 @@
+// fanout_hash: symmetric, port-free, VLAN-aware, 0 for non-IP.
+#include <catch2/catch.hpp>
+
+#include "tests/agent/decode/decode_test_util.h"
+
+using namespace vigil;
+using namespace vigil::test;
+
+TEST_CASE("fanout hash is symmetric and ignores ports") {
+  Buf ab = tcp4("10.0.0.1", "10.0.0.2", 1111, 80, 1, 0, kSyn, "");
+  Buf ba = tcp4("10.0.0.2", "10.0.0.1", 80, 1111, 1, 2, kSyn | kAck, "");
+  Buf other_ports = udp4("10.0.0.1", "10.0.0.2", 5, 6, "x");
+  uint32_t h = fanout_hash(1, ab);
+  CHECK(h != 0);
+  CHECK(fanout_hash(1, ba) == h);
+  CHECK(fanout_hash(1, other_ports) == h);
+  CHECK(fanout_hash(1, tcp4("10.0.0.1", "10.0.0.3", 1111, 80, 1, 0, kSyn, "")) != h);
+
+  Buf v6a = tcp6("2001:db8::1", "2001:db8::2", 1, 2, 0, 0, kSyn, "");
+  Buf v6b = udp6("2001:db8::2", "2001:db8::1", 9, 9, "");
+  CHECK(fanout_hash(1, v6a) == fanout_hash(1, v6b));
+  CHECK(fanout_hash(1, v6a) != 0);
+}
+
+TEST_CASE("fanout hash sends every fragment of a datagram to one worker") {
+  Buf dg = ipv4_datagram("10.9.9.9", "10.8.8.8", 17,
+                         udp_datagram("10.9.9.9", "10.8.8.8", 1, 2, std::string(500, 'x')));
+  auto frags = fragment_ipv4(dg, 128);
+  uint32_t h = fanout_hash(1, link_frame(frags[0]));
+  for (const Buf& f : frags) CHECK(fanout_hash(1, link_frame(f)) == h);
+}
+
+TEST_CASE("fanout hash covers VLANs and link types, 0 for non-IP") {
+  FrameOpts v1, v2;
+  v1.vlans = {10};
+  v2.vlans = {11};
+  Buf a = udp4("10.0.0.1", "10.0.0.2", 1, 2, "x", v1);
+  Buf b = udp4("10.0.0.2", "10.0.0.1", 2, 1, "x", v1);
+  Buf c = udp4("10.0.0.1", "10.0.0.2", 1, 2, "x", v2);
+  CHECK(fanout_hash(1, a) == fanout_hash(1, b));
+  CHECK(fanout_hash(1, a) != fanout_hash(1, c));
+  FrameOpts q;
+  q.vlans = {10, 20};
+  q.outer_tpid = 0x88a8;
+  CHECK(fanout_hash(1, udp4("10.0.0.1", "10.0.0.2", 1, 2, "x", q)) != 0);
+
+  Buf plain = udp4("10.0.0.1", "10.0.0.2", 1, 2, "x");
+  uint32_t h = fanout_hash(1, plain);
+  for (Link l : {Link::kRaw, Link::kSll, Link::kSll2, Link::kNull, Link::kLoop}) {
+    FrameOpts o;
+    o.link = l;
+    CHECK(fanout_hash(static_cast<int>(dlt_of(l)), udp4("10.0.0.2", "10.0.0.1", 1, 2, "x", o)) == h);
+  }
+  CHECK(fanout_hash(1, arp_request("10.0.0.1", "10.0.0.2")) == 0);
+  CHECK(fanout_hash(1, Buf(10, 0)) == 0);
+  CHECK(fanout_hash(1, Buf(plain.begin(), plain.begin() + 20)) == 0);
+  CHECK(fanout_hash(105, plain) == 0);
+}
