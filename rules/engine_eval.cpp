@@ -1,0 +1,492 @@
+// The packet path of the engine: prefilter, header checks, inspection lists,
+// flowbits, thresholds, alerts. No locks except the threshold table (only
+// when a thresholded rule matched), no exceptions, no allocation once the
+// worker's scratch vectors have grown.
+#include <algorithm>
+
+#include "agent/flow/flow.h"
+#include "rules/engine_impl.h"
+#include "rules/match_buffer.h"
+
+namespace vigil::rules {
+
+namespace {
+
+constexpr uint32_t kAppBit(AppProto a) {
+  return 1u << unsigned(a);
+}
+
+struct View {
+  IpAddr src, dst;
+  uint16_t sp = 0, dp = 0;
+  bool to_server = true;
+};
+
+GroupId group_of(const Packet& p) {
+  switch (p.l4) {
+    case L4::kTcp:
+      return kGroupTcp;
+    case L4::kUdp:
+      return kGroupUdp;
+    case L4::kIcmp:
+      return kGroupIcmp4;
+    case L4::kIcmpv6:
+      return kGroupIcmp6;
+    default:
+      return kGroupOther;
+  }
+}
+
+bool proto_ok(const Rule& r, const Packet& p) {
+  switch (r.proto) {
+    case ProtoSel::kIp:
+      return p.ip_version != 0;
+    case ProtoSel::kTcp:
+      return p.l4 == L4::kTcp;
+    case ProtoSel::kUdp:
+      return p.l4 == L4::kUdp;
+    case ProtoSel::kIcmp:
+      return p.l4 == L4::kIcmp || p.l4 == L4::kIcmpv6;
+    case ProtoSel::kIcmpv4:
+      return p.l4 == L4::kIcmp;
+    case ProtoSel::kIcmpv6:
+      return p.l4 == L4::kIcmpv6;
+  }
+  return false;
+}
+
+bool addr_ok(const Rule& r, const View& v) {
+  if (r.src.contains(v.src) && r.dst.contains(v.dst) && r.sp.contains(v.sp) && r.dp.contains(v.dp))
+    return true;
+  return r.bidir && r.src.contains(v.dst) && r.dst.contains(v.src) && r.sp.contains(v.dp) &&
+         r.dp.contains(v.sp);
+}
+
+bool flow_ok(const Rule& r, const Packet& p, const Flow* f, bool to_server) {
+  const FlowOpt& o = r.flow;
+  if (o.to_server && !to_server) return false;
+  if (o.to_client && to_server) return false;
+  bool est = f && f->state == FlowState::kEstablished;
+  if (o.established && !est) return false;
+  if (o.not_established && est) return false;
+  if (o.only_frag && !p.reassembled) return false;
+  if (o.no_frag && p.reassembled) return false;
+  if (r.app_mask) {
+    AppProto a = f ? f->app_proto : AppProto::kUnknown;
+    if (!(r.app_mask & kAppBit(a))) return false;
+  }
+  return true;
+}
+
+bool pkt_opts_ok(const Rule& r, const PktCtx& c) {
+  for (auto& o : r.pkt_opts)
+    if (!o->match(c)) return false;
+  return true;
+}
+
+bool bits_ok(const Rule& r, const RuleFlowState* fs) {
+  for (auto& b : r.flowbits) {
+    if (!b.is_condition()) continue;
+    bool want = b.cmd == BitOp::kIsset;
+    if (b.any_of) {
+      bool any = false;
+      for (auto h : b.names) any = any || (fs && fs->has_bit(h));
+      if (want ? !any : any) return false;
+    } else {
+      for (auto h : b.names) {
+        bool has = fs && fs->has_bit(h);
+        if (has != want) return false;
+      }
+    }
+  }
+  for (auto& i : r.flowints) {
+    if (!i.is_condition()) continue;
+    const int64_t* v = fs ? const_cast<RuleFlowState*>(fs)->find_int(i.name) : nullptr;
+    if (i.cmd == IntVarOp::kIsset && !v) return false;
+    if (i.cmd == IntVarOp::kIsnotset && v) return false;
+    if (i.cmd == IntVarOp::kCmp) {
+      if (!v) return false;
+      IntCmp c = i.cmp;
+      if (i.var_src) {
+        const int64_t* o = const_cast<RuleFlowState*>(fs)->find_int(i.var_src);
+        if (!o) return false;
+        c.a = *o;
+      }
+      if (!c.eval(*v)) return false;
+    }
+  }
+  return true;
+}
+
+void apply_bits(const Rule& r, RuleFlowState* fs) {
+  if (!fs) return;
+  for (auto& b : r.flowbits) {
+    for (auto h : b.names) {
+      switch (b.cmd) {
+        case BitOp::kSet:
+          fs->set_bit(h);
+          break;
+        case BitOp::kUnset:
+          fs->unset_bit(h);
+          break;
+        case BitOp::kToggle:
+          if (fs->has_bit(h))
+            fs->unset_bit(h);
+          else
+            fs->set_bit(h);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  for (auto& i : r.flowints) {
+    if (i.is_condition()) continue;
+    int64_t val = i.value;
+    if (i.var_src) {
+      const int64_t* o = fs->find_int(i.var_src);
+      if (!o) continue;
+      val = *o;
+    }
+    int64_t* v = fs->find_int(i.name);
+    if (!v) {
+      if (i.cmd != IntVarOp::kSet && i.cmd != IntVarOp::kAdd) continue;
+      if (fs->ints.size() >= kMaxFlowbits) continue;
+      fs->ints.emplace_back(i.name, 0);
+      v = &fs->ints.back().second;
+    }
+    if (i.cmd == IntVarOp::kSet)
+      *v = val;
+    else if (i.cmd == IntVarOp::kAdd)
+      *v += val;
+    else if (i.cmd == IntVarOp::kSub)
+      *v -= val;
+  }
+}
+
+RuleFlowState* flow_state(Flow* f) {
+  if (!f) return nullptr;
+  if (!f->detect) f->detect = std::make_unique<RuleFlowState>();
+  return static_cast<RuleFlowState*>(f->detect.get());
+}
+
+// Runs one list over [data,len), transforms applied.
+bool run_list(const BufferList& l, const uint8_t* data, size_t len, WorkerState& w, size_t* end) {
+  BufCtx c;
+  if (!l.transforms.empty()) {
+    apply_transforms(l, data, len, w.xform);
+    c.data = reinterpret_cast<const uint8_t*>(w.xform.data());
+    c.len = w.xform.size();
+  } else {
+    c.data = data;
+    c.len = len;
+  }
+  bool ok = match_list(l, c, end);
+  if (c.budget_exhausted) ++w.counters.backtrack_limit;
+  return ok;
+}
+
+int hs_on_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* ctx) {
+  static_cast<WorkerState*>(ctx)->hits.push_back(id);
+  return 0;
+}
+
+void add_candidate(WorkerState& w, uint32_t idx) {
+  if (w.seen_epoch[idx] == w.epoch) return;
+  w.seen_epoch[idx] = w.epoch;
+  w.candidates.push_back(idx);
+}
+
+void begin_candidates(WorkerState& w) {
+  w.candidates.clear();
+  if (++w.epoch == 0) {
+    std::fill(w.seen_epoch.begin(), w.seen_epoch.end(), 0);
+    w.epoch = 1;
+  }
+}
+
+void prefilter(const PatternDb& db, const uint8_t* data, size_t len, WorkerState& w) {
+  for (auto idx : db.always) add_candidate(w, idx);
+  if (!db.db || len == 0) return;
+  w.hits.clear();
+  hs_scan(db.db, reinterpret_cast<const char*>(data), unsigned(std::min<size_t>(len, 0xffffffffu)), 0,
+          w.scratch, hs_on_match, &w);
+  for (auto id : w.hits)
+    for (auto idx : db.pattern_rules[id]) add_candidate(w, idx);
+}
+
+bool already_alerted(const WorkerState& w, uint32_t idx) {
+  return std::find(w.packet_alerted.begin(), w.packet_alerted.end(), idx) != w.packet_alerted.end();
+}
+
+}  // namespace
+
+int buffer_dir(int slot) {
+  switch (BufferId(slot)) {
+    case BufferId::kHttpMethod:
+    case BufferId::kHttpUri:
+    case BufferId::kHttpUriRaw:
+    case BufferId::kHttpRequestLine:
+    case BufferId::kHttpHost:
+    case BufferId::kHttpHostRaw:
+    case BufferId::kHttpUserAgent:
+    case BufferId::kHttpCookie:
+    case BufferId::kHttpReferer:
+    case BufferId::kHttpAccept:
+    case BufferId::kHttpAcceptEnc:
+    case BufferId::kHttpAcceptLang:
+    case BufferId::kHttpRequestHeader:
+    case BufferId::kHttpRequestBody:
+    case BufferId::kDnsQuery:
+    case BufferId::kTlsSni:
+    case BufferId::kJa3Hash:
+    case BufferId::kJa3String:
+    case BufferId::kJa4Hash:
+      return 0;
+    case BufferId::kHttpStatCode:
+    case BufferId::kHttpStatMsg:
+    case BufferId::kHttpResponseLine:
+    case BufferId::kHttpResponseHeader:
+    case BufferId::kHttpResponseBody:
+    case BufferId::kHttpServer:
+    case BufferId::kHttpLocation:
+    case BufferId::kDnsAnswerName:
+    case BufferId::kTlsCertSubject:
+    case BufferId::kTlsCertIssuer:
+    case BufferId::kTlsCertSerial:
+    case BufferId::kTlsCertFingerprint:
+    case BufferId::kTlsCerts:
+    case BufferId::kJa3sHash:
+    case BufferId::kJa3sString:
+      return 1;
+    default:
+      return -1;
+  }
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+size_t Engine::rule_count() const {
+  return impl_->rules.size();
+}
+
+std::unique_ptr<WorkerState, void (*)(WorkerState*)> Engine::new_worker() const {
+  std::unique_ptr<WorkerState, void (*)(WorkerState*)> w(new WorkerState, [](WorkerState* p) { delete p; });
+  if (impl_->proto_scratch) hs_clone_scratch(impl_->proto_scratch, &w->scratch);
+  w->seen_epoch.assign(impl_->rules.size(), 0);
+  w->candidates.reserve(256);
+  w->hits.reserve(256);
+  w->packet_alerted.reserve(16);
+  return w;
+}
+
+const DetectCounters& Engine::counters(const WorkerState& w) const {
+  return w.counters;
+}
+
+void Engine::end_packet(WorkerState& w) const {
+  w.packet_alerted.clear();
+}
+
+namespace {
+
+// Decides whether the matched rule writes an alert (thresholds, suppressions,
+// noalert, pass) and writes it.
+void fire(const Engine::Impl& e, WorkerState& w, const Rule& r, const Packet& p, const Flow* f,
+          RuleFlowState* fs, const Transaction* tx, Bytes stream_data, AlertSink& out) {
+  apply_bits(r, fs);
+  if (r.action == Action::kPass) {
+    if (fs) fs->passed = true;
+    return;
+  }
+  if (r.noalert) return;
+  uint64_t flow_id = f ? f->flow_id : 0;
+  for (auto si : e.rule_suppress[r.index]) {
+    auto& s = e.threshold_cfg.entries[si];
+    if (s.suppress_any) return;
+    const IpAddr& a = s.suppress_by_dst ? p.dst : p.src;
+    if (s.ip.contains(a)) return;
+  }
+  if (r.detection_filter && !e.thresholds->check(*r.detection_filter, r.gid, r.sid, p, flow_id, true)) return;
+  int32_t tc = e.rule_threshold[r.index];
+  if (tc >= 0) {
+    if (!e.thresholds->check(e.threshold_cfg.entries[size_t(tc)].spec, r.gid, r.sid, p, flow_id, false))
+      return;
+  } else if (r.threshold && !e.thresholds->check(*r.threshold, r.gid, r.sid, p, flow_id, false)) {
+    return;
+  }
+  AlertEvent a;
+  a.gid = r.gid;
+  a.sid = r.sid;
+  a.rev = r.rev;
+  a.msg = r.msg;
+  a.category = r.category;
+  a.severity = r.priority;
+  a.action = "allowed";
+  a.metadata = &r.metadata;
+  a.packet = &p;
+  a.flow = f;
+  a.tx = tx;
+  a.stream_data = stream_data;
+  ++w.counters.alerts;
+  out.alert(a);
+}
+
+View packet_view(const Packet& p) {
+  return View{p.src, p.dst, p.sp, p.dp, p.flow ? p.to_server : true};
+}
+
+bool header_ok(const Rule& r, const Packet& p, const View& v, const PktCtx& c) {
+  return proto_ok(r, p) && addr_ok(r, v) && flow_ok(r, p, c.flow, v.to_server) && pkt_opts_ok(r, c);
+}
+
+}  // namespace
+
+void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) const {
+  if (p.invalid || p.ip_version == 0) return;
+  Flow* f = p.flow;
+  RuleFlowState* fs = f ? static_cast<RuleFlowState*>(f->detect.get()) : nullptr;
+  if (fs && fs->passed) return;
+  const Group& g = impl_->groups[group_of(p)];
+  begin_candidates(w);
+  for (auto idx : g.header) add_candidate(w, idx);
+  std::vector<uint32_t>& tmp = w.hits;  // reused for the address index lookups
+  tmp.clear();
+  impl_->src_index.lookup(p.src, tmp);
+  impl_->dst_index.lookup(p.dst, tmp);
+  for (auto idx : tmp) add_candidate(w, idx);
+  bool tcp_stream = p.l4 == L4::kTcp && f && f->tcp;
+  if (!p.payload.empty())
+    prefilter(g.payload, p.payload.data(), p.payload.size(), w);
+  else
+    for (auto idx : g.payload.always) add_candidate(w, idx);
+  std::sort(w.candidates.begin(), w.candidates.end());
+  w.counters.prefilter_candidates += w.candidates.size();
+  View v = packet_view(p);
+  for (auto idx : w.candidates) {
+    const Rule& r = *impl_->rules[idx];
+    if (r.tx_rule) continue;
+    if (r.has_payload && tcp_stream && r.stream == StreamSel::kStreamOnly) continue;
+    if (already_alerted(w, idx)) continue;
+    ++w.counters.rules_checked;
+    if (!fs && f && (r.sets_bits || !r.flowbits.empty() || !r.flowints.empty())) fs = flow_state(f);
+    PktCtx c{&p, f, fs, v.to_server, false};
+    if (!header_ok(r, p, v, c)) continue;
+    if (r.has_payload) {
+      const BufferList* l = r.list_for(kSlotPayload);
+      if (!run_list(*l, p.payload.data(), p.payload.size(), w, nullptr)) continue;
+    }
+    if (!bits_ok(r, fs)) continue;
+    fire(*impl_, w, r, p, f, fs, nullptr, {}, out);
+    if (r.action == Action::kPass) break;
+  }
+}
+
+void Engine::inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Bytes window, size_t new_from,
+                            AlertSink& out) const {
+  RuleFlowState* fs = flow_state(&f);
+  if (fs->passed || window.empty()) return;
+  const Group& g = impl_->groups[kGroupTcp];
+  begin_candidates(w);
+  prefilter(g.payload, window.data(), window.size(), w);
+  std::sort(w.candidates.begin(), w.candidates.end());
+  w.counters.prefilter_candidates += w.candidates.size();
+  View v{d == Dir::kToServer ? f.client : f.server, d == Dir::kToServer ? f.server : f.client,
+         d == Dir::kToServer ? f.client_port : f.server_port,
+         d == Dir::kToServer ? f.server_port : f.client_port, d == Dir::kToServer};
+  for (auto idx : w.candidates) {
+    const Rule& r = *impl_->rules[idx];
+    if (r.tx_rule || !r.has_payload || r.stream == StreamSel::kPacketOnly) continue;
+    ++w.counters.rules_checked;
+    PktCtx c{&p, &f, fs, v.to_server, true};
+    if (!header_ok(r, p, v, c)) continue;
+    size_t end = 0;
+    if (!run_list(*r.list_for(kSlotPayload), window.data(), window.size(), w, &end)) continue;
+    if (end <= new_from) continue;  // matched bytes already inspected with an earlier packet
+    if (!bits_ok(r, fs)) continue;
+    w.packet_alerted.push_back(idx);
+    fire(*impl_, w, r, p, &f, fs, nullptr, window, out);
+    if (r.action == Action::kPass) break;
+  }
+}
+
+void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const Transaction& tx,
+                        AlertSink& out) const {
+  RuleFlowState* fs = flow_state(&f);
+  if (fs->passed) return;
+  const Group& g = impl_->groups[f.proto == 6 ? kGroupTcp : f.proto == 17 ? kGroupUdp : kGroupOther];
+  begin_candidates(w);
+  for (size_t s = 0; s < kBufferCount; ++s) {
+    const PatternDb* db = g.tx[s].get();
+    if (!db) continue;
+    int bd = buffer_dir(int(s));
+    Dir sd = bd < 0 ? d : Dir(bd);
+    size_t n = tx.buffer_count(BufferId(s), sd);
+    if (n == 0) continue;
+    for (auto idx : db->always) add_candidate(w, idx);
+    for (size_t i = 0; i < n; ++i) {
+      auto b = tx.buffer(BufferId(s), sd, i);
+      if (!db->db || b.empty()) continue;
+      w.hits.clear();
+      hs_scan(db->db, reinterpret_cast<const char*>(b.data()), unsigned(b.size()), 0, w.scratch, hs_on_match,
+              &w);
+      for (auto id : w.hits)
+        for (auto idx : db->pattern_rules[id]) add_candidate(w, idx);
+    }
+  }
+  std::sort(w.candidates.begin(), w.candidates.end());
+  w.counters.prefilter_candidates += w.candidates.size();
+  for (auto idx : w.candidates) {
+    const Rule& r = *impl_->rules[idx];
+    uint64_t key = (uint64_t(r.gid) << 32) | r.sid;
+    if (fs->tx_marked(tx.tx_id(), key)) continue;
+    // The rule's direction: that of its first one-directional buffer, else d.
+    Dir rd = d;
+    for (auto& l : r.buffers) {
+      if (l.slot != kSlotPayload && buffer_dir(l.slot) >= 0) {
+        rd = Dir(buffer_dir(l.slot));
+        break;
+      }
+    }
+    if (r.flow.to_server && rd != Dir::kToServer) continue;
+    if (r.flow.to_client && rd != Dir::kToClient) continue;
+    ++w.counters.rules_checked;
+    bool ts = rd == Dir::kToServer;
+    View v{ts ? f.client : f.server, ts ? f.server : f.client, ts ? f.client_port : f.server_port,
+           ts ? f.server_port : f.client_port, ts};
+    PktCtx c{&p, &f, fs, ts, false};
+    if (!proto_ok(r, p) || !addr_ok(r, v) || !flow_ok(r, p, &f, ts) || !pkt_opts_ok(r, c)) continue;
+    bool ok = true;
+    for (auto& l : r.buffers) {
+      if (l.slot == kSlotPayload) {
+        ok = run_list(l, p.payload.data(), p.payload.size(), w, nullptr);
+      } else {
+        int bd = buffer_dir(l.slot);
+        Dir sd = bd < 0 ? rd : Dir(bd);
+        size_t n = tx.buffer_count(BufferId(l.slot), sd);
+        ok = false;
+        for (size_t i = 0; i < n && !ok; ++i) {
+          auto b = tx.buffer(BufferId(l.slot), sd, i);
+          ok = run_list(l, b.data(), b.size(), w, nullptr);
+        }
+      }
+      if (!ok) break;
+    }
+    if (!ok || !bits_ok(r, fs)) continue;
+    if (!fs->mark_tx(tx.tx_id(), key)) ++w.counters.tx_marks_full;
+    fire(*impl_, w, r, p, &f, fs, &tx, {}, out);
+    if (r.action == Action::kPass) break;
+  }
+}
+
+void AddrIndex::lookup(const IpAddr& a, std::vector<uint32_t>& out) const {
+  if (starts.empty()) return;
+  U128 k = addr_key(a);
+  auto it = std::upper_bound(starts.begin(), starts.end(), k);
+  if (it == starts.begin()) return;
+  size_t i = size_t(it - starts.begin()) - 1;
+  if (i < lists.size()) out.insert(out.end(), lists[i].begin(), lists[i].end());
+}
+
+}  // namespace vigil::rules

@@ -1,0 +1,80 @@
+// Inside the compiled engine: rules in evaluation order, per-protocol groups
+// with one Hyperscan database per buffer for the prefilter, an address index
+// for header-only rules with address lists, and per-worker scratch.
+//
+// Built once by build_engine (engine_build.cpp), then read-only except for the
+// internally locked threshold table.
+#pragma once
+
+#include <hs/hs.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rules/engine.h"
+#include "rules/flow_state.h"
+#include "rules/rule.h"
+#include "rules/threshold.h"
+
+namespace vigil::rules {
+
+// Multi-pattern prefilter for one buffer of one group.
+struct PatternDb {
+  hs_database_t* db = nullptr;
+  std::vector<std::vector<uint32_t>> pattern_rules;  // pattern id -> rule indexes
+  std::vector<uint32_t> always;                      // rules without a fast pattern here
+  ~PatternDb() {
+    if (db) hs_free_database(db);
+  }
+};
+
+// Sorted elementary intervals of the address space, each with the rules whose
+// address list covers it.
+struct AddrIndex {
+  std::vector<U128> starts;  // interval i is [starts[i], starts[i+1])
+  std::vector<std::vector<uint32_t>> lists;
+  void lookup(const IpAddr& a, std::vector<uint32_t>& out) const;
+};
+
+enum GroupId : uint8_t { kGroupTcp, kGroupUdp, kGroupIcmp4, kGroupIcmp6, kGroupOther, kGroupCount };
+
+struct Group {
+  PatternDb payload;                                        // payload rules (packet and stream)
+  std::vector<uint32_t> header;                             // rules without payload or app buffers
+  std::array<std::unique_ptr<PatternDb>, kBufferCount> tx;  // app-layer rules by their prefilter buffer
+};
+
+struct Engine::Impl {
+  std::vector<std::unique_ptr<Rule>> rules;  // by index = evaluation order
+  std::array<Group, kGroupCount> groups;
+  AddrIndex src_index, dst_index;  // header-only rules with address lists
+  std::unique_ptr<ThresholdTable> thresholds = std::make_unique<ThresholdTable>();
+  ThresholdConfig threshold_cfg;
+  std::vector<int32_t> rule_threshold;               // per rule: threshold.config entry overriding it, or -1
+  std::vector<std::vector<uint32_t>> rule_suppress;  // per rule: suppress entries
+  hs_scratch_t* proto_scratch = nullptr;             // cloned per worker
+  ~Impl() {
+    if (proto_scratch) hs_free_scratch(proto_scratch);
+  }
+};
+
+struct WorkerState {
+  hs_scratch_t* scratch = nullptr;
+  std::vector<uint32_t> candidates;
+  std::vector<uint32_t> hits;        // pattern ids from Hyperscan
+  std::vector<uint32_t> seen_epoch;  // per rule: last epoch it was added
+  uint32_t epoch = 0;
+  std::vector<uint32_t> packet_alerted;  // rules that alerted on this packet (stream + packet dedup)
+  std::string xform;                     // transformed buffer storage
+  DetectCounters counters;
+  ~WorkerState() {
+    if (scratch) hs_free_scratch(scratch);
+  }
+};
+
+// Natural direction of an app buffer: 0 to_server, 1 to_client, -1 both.
+int buffer_dir(int slot);
+
+}  // namespace vigil::rules

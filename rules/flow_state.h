@@ -1,0 +1,62 @@
+// What the engine remembers per flow: flowbits, flowints, which rules already
+// alerted on which transaction, the tail of each stream direction (so a
+// pattern split across segments matches), and pass state.
+//
+// Lives on Flow::detect; touched only by the worker that owns the flow. Keyed
+// by name hashes and (gid, sid), never by engine-local indexes, so it stays
+// valid across an engine swap.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "common/alert.h"
+
+namespace vigil::rules {
+
+// Caps: a flow's detection state must stay small whatever the traffic does.
+constexpr size_t kMaxFlowbits = 256;
+constexpr size_t kMaxTxMarks = 512;
+constexpr size_t kStreamTail = 2048;
+
+struct RuleFlowState : DetectFlowState {
+  std::vector<uint64_t> bits;                           // set flowbits (name hashes)
+  std::vector<std::pair<uint64_t, int64_t>> ints;       // flowints
+  std::vector<std::pair<uint64_t, uint64_t>> tx_marks;  // (tx_id, gid<<32|sid) alerted/matched
+  std::vector<uint8_t> tail[2];                         // last stream bytes per direction
+  bool passed = false;                                  // a pass rule matched the flow
+
+  bool has_bit(uint64_t h) const { return std::find(bits.begin(), bits.end(), h) != bits.end(); }
+  bool set_bit(uint64_t h) {
+    if (has_bit(h)) return true;
+    if (bits.size() >= kMaxFlowbits) return false;
+    bits.push_back(h);
+    return true;
+  }
+  void unset_bit(uint64_t h) {
+    auto it = std::find(bits.begin(), bits.end(), h);
+    if (it != bits.end()) bits.erase(it);
+  }
+  int64_t* find_int(uint64_t h) {
+    for (auto& kv : ints)
+      if (kv.first == h) return &kv.second;
+    return nullptr;
+  }
+  bool tx_marked(uint64_t tx, uint64_t key) const {
+    return std::find(tx_marks.begin(), tx_marks.end(), std::make_pair(tx, key)) != tx_marks.end();
+  }
+  // False when the mark table is full (the oldest half is dropped then).
+  bool mark_tx(uint64_t tx, uint64_t key) {
+    bool ok = true;
+    if (tx_marks.size() >= kMaxTxMarks) {
+      tx_marks.erase(tx_marks.begin(), tx_marks.begin() + kMaxTxMarks / 2);
+      ok = false;
+    }
+    tx_marks.emplace_back(tx, key);
+    return ok;
+  }
+};
+
+}  // namespace vigil::rules

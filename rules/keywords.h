@@ -1,0 +1,87 @@
+// The keyword table: every rule option the parser understands, each a small
+// function that validates its value and adds an immutable option object to
+// the rule being built (STYLE lesson 4). One table, filled from the kw_*.cpp
+// files; the parser looks keywords up by name.
+//
+// Used only at load time (single thread).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/rule.h"
+
+namespace vigil::rules {
+
+enum class Dialect : uint8_t { kSuricata, kSnort3 };
+
+struct ClassType {
+  std::string description;
+  int priority = 3;
+};
+using ClassMap = std::map<std::string, ClassType, std::less<>>;
+
+// What the parser knows while building one rule.
+struct ParseState {
+  explicit ParseState(Rule& r) : rule(r) {}
+  Rule& rule;
+  Dialect dialect = Dialect::kSuricata;
+  const ClassMap* classes = nullptr;
+  int cur_slot = kSlotPayload;         // sticky buffer for the next content/pcre
+  bool slot_explicit = false;          // a sticky buffer keyword was seen
+  BufOp* last_op = nullptr;            // last content/pcre/byte op (for modifiers)
+  int last_op_slot = kSlotPayload;     // the list last_op lives in
+  std::vector<std::string> var_names;  // byte_extract/byte_math results, index = var
+  std::string unsupported;             // set when the rule uses an unsupported keyword/value
+  std::string_view keyword;            // the keyword being parsed (shared handlers use it)
+
+  BufferList& list(int slot);
+  // Appends an op to the list of `slot` and remembers it as last_op.
+  BufOp* add_op(int slot, std::unique_ptr<BufOp> op);
+  // Moves last_op (a content) into `slot` (legacy http_uri-style modifiers).
+  std::string move_last_content(int slot);
+  ContentOp* last_content() const {
+    return last_op && last_op->kind == OpKind::kContent ? static_cast<ContentOp*>(last_op) : nullptr;
+  }
+  int var_index(std::string_view name) const;
+  // Parses a number or a byte_extract variable name.
+  bool int_arg(std::string_view s, IntArg& out) const;
+};
+
+// Returns "" on success or the reason the option is invalid.
+using KeywordFn = std::string (*)(ParseState& st, std::string_view value);
+
+struct KeywordDef {
+  std::string_view name;
+  KeywordFn fn;
+};
+
+// nullptr when the keyword is unknown.
+const KeywordDef* find_keyword(std::string_view name);
+
+// Buffer name (canonical, legacy or Snort 3 spelling) to slot; -2 when unknown.
+int buffer_slot(std::string_view name);
+
+// Registration hooks of the kw_*.cpp files.
+void add_meta_keywords(std::vector<KeywordDef>& t);
+void add_content_keywords(std::vector<KeywordDef>& t);
+void add_pcre_keywords(std::vector<KeywordDef>& t);
+void add_byte_keywords(std::vector<KeywordDef>& t);
+void add_packet_keywords(std::vector<KeywordDef>& t);
+void add_flow_keywords(std::vector<KeywordDef>& t);
+void add_buffer_keywords(std::vector<KeywordDef>& t);
+
+// Helpers shared by keyword files.
+std::string_view trim(std::string_view s);
+std::vector<std::string_view> split(std::string_view s, char sep);
+bool parse_i64(std::string_view s, int64_t& out);
+// "5", "<5", ">=5", "!5", "1<>5", "1-5" style comparisons.
+bool parse_cmp(std::string_view s, IntCmp& out);
+// Decodes a quoted content string: escapes (\" \; \\ \:) and |hex| blocks.
+bool decode_content(std::string_view s, std::string& out, std::string& err);
+// Removes surrounding quotes, if any.
+std::string_view unquote(std::string_view s);
+
+}  // namespace vigil::rules

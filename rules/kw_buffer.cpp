@@ -1,0 +1,144 @@
+// Buffer selection: sticky buffers (http.uri; dns.query; file.data; ...), the
+// legacy content modifiers (content:"x"; http_uri;), Snort 3's sticky forms
+// (http_uri; content:"x"; and http_header:field user-agent), pkt_data /
+// raw_data, Snort 3's service:, and transforms.
+#include <cctype>
+
+#include "rules/keywords.h"
+
+namespace vigil::rules {
+
+namespace {
+
+// Suricata's legacy forms that modify the content before them.
+constexpr std::string_view kModifiers[] = {
+    "http_uri",        "http_raw_uri",     "http_method",      "http_cookie",    "http_header",
+    "http_raw_header", "http_client_body", "http_server_body", "http_stat_code", "http_stat_msg",
+    "http_user_agent", "http_host",        "http_raw_host",
+};
+
+bool is_modifier(std::string_view n) {
+  for (auto m : kModifiers)
+    if (m == n) return true;
+  return false;
+}
+
+void select(ParseState& st, int slot) {
+  st.cur_slot = slot;
+  st.slot_explicit = true;
+  st.last_op = nullptr;  // relative keywords do not reach across buffers
+}
+
+std::string buffer_keyword(ParseState& st, std::string_view name, std::string_view value) {
+  int slot = buffer_slot(name);
+  if (slot < -1) return "unknown buffer " + std::string(name);
+  if (st.dialect == Dialect::kSuricata && is_modifier(name)) return st.move_last_content(slot);
+  if (st.dialect == Dialect::kSnort3 && name == "http_header" && !value.empty()) {
+    // http_header:field NAME selects one header: map the ones we have buffers for.
+    auto v = trim(value);
+    if (!v.starts_with("field")) return "invalid http_header option '" + std::string(v) + "'";
+    auto field = trim(v.substr(5));
+    std::string f(field);
+    for (auto& ch : f) ch = char(std::tolower(uint8_t(ch)));
+    if (f == "user-agent")
+      slot = int(BufferId::kHttpUserAgent);
+    else if (f == "host")
+      slot = int(BufferId::kHttpHost);
+    else if (f == "cookie")
+      slot = int(BufferId::kHttpCookie);
+    else if (f == "referer")
+      slot = int(BufferId::kHttpReferer);
+    else if (f == "content-type")
+      slot = int(BufferId::kHttpContentType);
+    else if (f == "content-length")
+      slot = int(BufferId::kHttpContentLen);
+    else if (f == "location")
+      slot = int(BufferId::kHttpLocation);
+    else if (f == "server")
+      slot = int(BufferId::kHttpServer);
+    else
+      slot = int(BufferId::kHttpHeader);
+  } else if (!value.empty()) {
+    return std::string(name) + " takes no value";
+  }
+  select(st, slot);
+  return "";
+}
+
+std::string kw_buffer(ParseState& st, std::string_view value) {
+  return buffer_keyword(st, st.keyword, value);
+}
+
+std::string kw_service(ParseState& st, std::string_view v) {
+  uint32_t mask = 0;
+  bool unknown = false;
+  for (auto s : split(v, ',')) {
+    AppProto a = app_proto_from_name(s);
+    if (a == AppProto::kUnknown) {
+      unknown = true;
+    } else {
+      mask |= 1u << unsigned(a);
+    }
+  }
+  // A service we do not detect cannot be required; the header ports still apply.
+  if (!unknown && mask) st.rule.app_mask |= mask;
+  return "";
+}
+
+template <TransformKind K>
+std::string kw_transform(ParseState& st, std::string_view v) {
+  if (!trim(v).empty()) return "transform takes no value";
+  if (!st.slot_explicit) return "transform needs a sticky buffer before it";
+  auto& l = st.list(st.cur_slot);
+  if (!l.ops.empty()) return "transform after content on the same buffer";
+  l.transforms.push_back(K);
+  return "";
+}
+
+}  // namespace
+
+void add_buffer_keywords(std::vector<KeywordDef>& t) {
+  static std::vector<std::string> names;  // storage for the generated names (load-time only)
+  if (names.empty()) {
+    for (size_t i = 0; i < kBufferCount; ++i) names.emplace_back(buffer_name(BufferId(i)));
+    for (auto n : {"http_uri",           "http_raw_uri",
+                   "http_method",        "http_cookie",
+                   "http_header",        "http_raw_header",
+                   "http_client_body",   "http_server_body",
+                   "http_stat_code",     "http_stat_msg",
+                   "http_user_agent",    "http_host",
+                   "http_raw_host",      "http_accept",
+                   "http_accept_enc",    "http_accept_lang",
+                   "http_connection",    "http_content_len",
+                   "http_content_type",  "http_referer",
+                   "http_protocol",      "http_start",
+                   "http_header_names",  "http_request_line",
+                   "http_response_line", "http.request_body",
+                   "http.response_body", "file_data",
+                   "dns_query",          "tls_sni",
+                   "tls_cert_subject",   "tls_cert_issuer",
+                   "tls_cert_serial",    "tls_cert_fingerprint",
+                   "ja3_hash",           "ja3_string",
+                   "ja3s_hash",          "ja3s_string",
+                   "ssh_proto",          "ssh_software",
+                   "ssh.protoversion",   "ssh.softwareversion",
+                   "pkt_data",           "raw_data"}) {
+      names.emplace_back(n);
+    }
+  }
+  for (auto& n : names) t.push_back({n, kw_buffer});
+  t.push_back({"service", kw_service});
+  t.push_back({"to_lowercase", kw_transform<TransformKind::kToLowercase>});
+  t.push_back({"to_uppercase", kw_transform<TransformKind::kToUppercase>});
+  t.push_back({"strip_whitespace", kw_transform<TransformKind::kStripWhitespace>});
+  t.push_back({"compress_whitespace", kw_transform<TransformKind::kCompressWhitespace>});
+  t.push_back({"dotprefix", kw_transform<TransformKind::kDotprefix>});
+  t.push_back({"url_decode", kw_transform<TransformKind::kUrlDecode>});
+  t.push_back({"to_md5", kw_transform<TransformKind::kToMd5>});
+  t.push_back({"to_sha1", kw_transform<TransformKind::kToSha1>});
+  t.push_back({"to_sha256", kw_transform<TransformKind::kToSha256>});
+  t.push_back({"strip_pseudo_headers", kw_transform<TransformKind::kStripPseudoHeaders>});
+  t.push_back({"header_lowercase", kw_transform<TransformKind::kHeaderLowercase>});
+}
+
+}  // namespace vigil::rules

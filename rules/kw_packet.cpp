@@ -1,0 +1,310 @@
+// Header keywords evaluated on the packet: dsize ttl tos id ip_proto fragbits
+// fragoffset sameip flags seq ack window itype icode icmp_id icmp_seq
+// app-layer-protocol.
+#include "agent/flow/flow.h"
+#include "rules/keywords.h"
+
+namespace vigil::rules {
+
+namespace {
+
+bool is_icmp(const Packet& p) {
+  return p.l4 == L4::kIcmp || p.l4 == L4::kIcmpv6;
+}
+
+// A comparison of one integer field of the packet.
+template <class Getter>
+struct CmpOpt : PktOpt {
+  IntCmp cmp;
+  Getter get;
+  bool match(const PktCtx& c) const override {
+    int64_t v;
+    return get(*c.p, v) && cmp.eval(v);
+  }
+};
+
+template <class Getter>
+std::string add_cmp(ParseState& st, std::string_view v, const char* kw, Getter g) {
+  auto o = std::make_unique<CmpOpt<Getter>>();
+  o->get = g;
+  if (!parse_cmp(v, o->cmp)) return std::string("invalid ") + kw + " value '" + std::string(v) + "'";
+  st.rule.pkt_opts.push_back(std::move(o));
+  return "";
+}
+
+std::string kw_dsize(ParseState& st, std::string_view v) {
+  // dsize is about one packet: never evaluated on reassembled stream data.
+  if (st.rule.stream == StreamSel::kBoth) st.rule.stream = StreamSel::kPacketOnly;
+  return add_cmp(st, v, "dsize", [](const Packet& p, int64_t& o) {
+    o = int64_t(p.payload.size());
+    return true;
+  });
+}
+std::string kw_ttl(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "ttl", [](const Packet& p, int64_t& o) {
+    o = p.ttl;
+    return p.ip_version != 0;
+  });
+}
+std::string kw_tos(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "tos", [](const Packet& p, int64_t& o) {
+    o = p.tos;
+    return p.ip_version == 4;
+  });
+}
+std::string kw_id(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "id", [](const Packet& p, int64_t& o) {
+    o = p.ip_id;
+    return p.ip_version == 4;
+  });
+}
+std::string kw_ip_proto(ParseState& st, std::string_view v) {
+  std::string s(trim(v));
+  static const std::pair<const char*, int> kNames[] = {
+      {"tcp", 6},  {"udp", 17}, {"icmp", 1},   {"ipv6-icmp", 58}, {"icmpv6", 58}, {"gre", 47},
+      {"esp", 50}, {"ah", 51},  {"sctp", 132}, {"igmp", 2},       {"pim", 103}};
+  for (auto& [n, num] : kNames) {
+    auto pos = s.find(n);
+    if (pos != std::string::npos && pos + std::string_view(n).size() == s.size()) {
+      s = s.substr(0, pos) + std::to_string(num);
+      break;
+    }
+  }
+  return add_cmp(st, s, "ip_proto", [](const Packet& p, int64_t& o) {
+    o = p.ip_proto;
+    return p.ip_version != 0;
+  });
+}
+std::string kw_fragoffset(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "fragoffset", [](const Packet& p, int64_t& o) {
+    o = int64_t(p.frag_offset) * 8;
+    return p.ip_version != 0;
+  });
+}
+std::string kw_seq(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "seq", [](const Packet& p, int64_t& o) {
+    o = p.tcp.seq;
+    return p.l4 == L4::kTcp;
+  });
+}
+std::string kw_ack(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "ack", [](const Packet& p, int64_t& o) {
+    o = p.tcp.ack;
+    return p.l4 == L4::kTcp;
+  });
+}
+std::string kw_window(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "window", [](const Packet& p, int64_t& o) {
+    o = p.tcp.window;
+    return p.l4 == L4::kTcp;
+  });
+}
+std::string kw_itype(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "itype", [](const Packet& p, int64_t& o) {
+    o = p.icmp.type;
+    return is_icmp(p);
+  });
+}
+std::string kw_icode(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "icode", [](const Packet& p, int64_t& o) {
+    o = p.icmp.code;
+    return is_icmp(p);
+  });
+}
+std::string kw_icmp_id(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "icmp_id", [](const Packet& p, int64_t& o) {
+    o = p.icmp.id;
+    return is_icmp(p) && p.icmp.has_id_seq;
+  });
+}
+std::string kw_icmp_seq(ParseState& st, std::string_view v) {
+  return add_cmp(st, v, "icmp_seq", [](const Packet& p, int64_t& o) {
+    o = p.icmp.seq;
+    return is_icmp(p) && p.icmp.has_id_seq;
+  });
+}
+
+struct SameIpOpt : PktOpt {
+  bool match(const PktCtx& c) const override { return c.p->ip_version != 0 && c.p->src == c.p->dst; }
+};
+std::string kw_sameip(ParseState& st, std::string_view) {
+  st.rule.pkt_opts.push_back(std::make_unique<SameIpOpt>());
+  return "";
+}
+
+// Bit-set tests shared by flags and fragbits: exact (after ignoring `ignore`),
+// '+' all of these plus any, '*' any of these, '!' none of these.
+struct BitsOpt : PktOpt {
+  char mode = '=';
+  uint8_t bits = 0, ignore = 0;
+  bool tcp = true;  // flags (TCP) or fragbits (IP)
+  bool match(const PktCtx& c) const override {
+    const Packet& p = *c.p;
+    uint8_t v;
+    if (tcp) {
+      if (p.l4 != L4::kTcp) return false;
+      v = p.tcp.flags;
+    } else {
+      if (p.ip_version != 4) return false;
+      v = uint8_t((p.frag_mf ? 1 : 0) | (p.frag_df ? 2 : 0) | (p.frag_rf ? 4 : 0));
+    }
+    v &= uint8_t(~ignore);
+    switch (mode) {
+      case '+':
+        return (v & bits) == bits;
+      case '*':
+        return (v & bits) != 0;
+      case '!':
+        return (v & bits) == 0;
+      default:
+        return v == bits;
+    }
+  }
+};
+
+bool flag_bit(char ch, uint8_t& b) {
+  switch (ch) {
+    case 'F':
+    case 'f':
+      b = kTcpFin;
+      return true;
+    case 'S':
+    case 's':
+      b = kTcpSyn;
+      return true;
+    case 'R':
+    case 'r':
+      b = kTcpRst;
+      return true;
+    case 'P':
+    case 'p':
+      b = kTcpPsh;
+      return true;
+    case 'A':
+    case 'a':
+      b = kTcpAck;
+      return true;
+    case 'U':
+    case 'u':
+      b = kTcpUrg;
+      return true;
+    case 'C':
+    case 'c':
+    case '1':
+      b = kTcpCwr;
+      return true;
+    case 'E':
+    case 'e':
+    case '2':
+      b = kTcpEce;
+      return true;
+    case '0':
+      b = 0;
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string kw_flags(ParseState& st, std::string_view v) {
+  auto parts = split(v, ',');
+  auto o = std::make_unique<BitsOpt>();
+  for (char ch : parts[0]) {
+    uint8_t b;
+    if (ch == '+' || ch == '*' || ch == '!') {
+      o->mode = ch;
+    } else if (flag_bit(ch, b)) {
+      o->bits |= b;
+    } else {
+      return "invalid flags value '" + std::string(v) + "'";
+    }
+  }
+  if (parts.size() > 1) {
+    for (char ch : parts[1]) {
+      uint8_t b;
+      if (!flag_bit(ch, b)) return "invalid flags mask '" + std::string(parts[1]) + "'";
+      o->ignore |= b;
+    }
+  }
+  st.rule.pkt_opts.push_back(std::move(o));
+  return "";
+}
+
+std::string kw_fragbits(ParseState& st, std::string_view v) {
+  auto o = std::make_unique<BitsOpt>();
+  o->tcp = false;
+  for (char ch : trim(v)) {
+    switch (ch) {
+      case '+':
+      case '*':
+      case '!':
+        o->mode = ch;
+        break;
+      case 'M':
+        o->bits |= 1;
+        break;
+      case 'D':
+        o->bits |= 2;
+        break;
+      case 'R':
+        o->bits |= 4;
+        break;
+      default:
+        return "invalid fragbits value '" + std::string(v) + "'";
+    }
+  }
+  st.rule.pkt_opts.push_back(std::move(o));
+  return "";
+}
+
+struct AppProtoOpt : PktOpt {
+  AppProto proto = AppProto::kUnknown;
+  bool negated = false;
+  bool match(const PktCtx& c) const override {
+    AppProto a = c.flow ? c.flow->app_proto : AppProto::kUnknown;
+    return (a == proto) != negated;
+  }
+};
+
+std::string kw_app_layer_protocol(ParseState& st, std::string_view v) {
+  auto o = std::make_unique<AppProtoOpt>();
+  v = trim(v);
+  if (!v.empty() && v[0] == '!') {
+    o->negated = true;
+    v = trim(v.substr(1));
+  }
+  auto comma = v.find(',');
+  if (comma != std::string_view::npos) v = trim(v.substr(0, comma));
+  if (v == "unknown") {
+    o->proto = AppProto::kUnknown;
+  } else {
+    o->proto = app_proto_from_name(v);
+    if (o->proto == AppProto::kUnknown) return "unknown app-layer-protocol '" + std::string(v) + "'";
+  }
+  st.rule.pkt_opts.push_back(std::move(o));
+  return "";
+}
+
+}  // namespace
+
+void add_packet_keywords(std::vector<KeywordDef>& t) {
+  t.push_back({"dsize", kw_dsize});
+  t.push_back({"ttl", kw_ttl});
+  t.push_back({"tos", kw_tos});
+  t.push_back({"id", kw_id});
+  t.push_back({"ip_proto", kw_ip_proto});
+  t.push_back({"fragoffset", kw_fragoffset});
+  t.push_back({"fragbits", kw_fragbits});
+  t.push_back({"sameip", kw_sameip});
+  t.push_back({"flags", kw_flags});
+  t.push_back({"seq", kw_seq});
+  t.push_back({"ack", kw_ack});
+  t.push_back({"window", kw_window});
+  t.push_back({"itype", kw_itype});
+  t.push_back({"icode", kw_icode});
+  t.push_back({"icmp_id", kw_icmp_id});
+  t.push_back({"icmp_seq", kw_icmp_seq});
+  t.push_back({"app-layer-protocol", kw_app_layer_protocol});
+}
+
+}  // namespace vigil::rules

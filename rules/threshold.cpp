@@ -1,0 +1,127 @@
+#include "rules/threshold.h"
+
+#include <algorithm>
+
+#include "rules/keywords.h"
+
+namespace vigil::rules {
+
+std::string parse_threshold_spec(std::string_view v, ThresholdSpec& t);  // kw_flow.cpp
+
+bool ThresholdTable::check(const ThresholdSpec& spec, uint32_t gid, uint32_t sid, const Packet& p,
+                           uint64_t flow_id, bool detection_filter) {
+  Key k{(uint64_t(gid) << 32) | sid, uint8_t(detection_filter ? 1 : 0), 0, 0};
+  switch (spec.track) {
+    case ThresholdSpec::kBySrc:
+      k.a = addr_key(p.src);
+      break;
+    case ThresholdSpec::kByDst:
+      k.a = addr_key(p.dst);
+      break;
+    case ThresholdSpec::kByBoth:
+      k.a = addr_key(p.src);
+      k.b = addr_key(p.dst);
+      break;
+    case ThresholdSpec::kByFlow:
+      k.a = flow_id;
+      break;
+    case ThresholdSpec::kByRule:
+      break;
+  }
+  int64_t now = p.ts.micros();
+  int64_t window = int64_t(spec.seconds) * 1000000;
+  std::lock_guard<std::mutex> lock(mu_);
+  State& s = map_[k];
+  bool fresh = s.count == 0 || now - s.window_start_us >= window;
+  if (fresh) {
+    s.window_start_us = now;
+    s.count = 0;
+    s.ports.clear();
+  }
+  if (spec.unique_dst_port) {
+    if (std::find(s.ports.begin(), s.ports.end(), p.dp) != s.ports.end()) return false;
+    s.ports.push_back(p.dp);
+  }
+  ++s.count;
+  switch (spec.type) {
+    case ThresholdSpec::kLimit:
+      return s.count <= spec.count;
+    case ThresholdSpec::kThreshold:
+      if (s.count >= spec.count) {
+        // Counting restarts after each alert, in the same time window.
+        s.count = 0;
+        s.window_start_us = now;
+        return true;
+      }
+      return false;
+    case ThresholdSpec::kBoth:
+      return s.count == spec.count;
+    case ThresholdSpec::kDetectionFilter:
+      return s.count > spec.count;
+    case ThresholdSpec::kRate:
+      return true;
+  }
+  return true;
+}
+
+ThresholdConfig parse_threshold_config(std::string_view text, const VarMap& addr_vars,
+                                       std::vector<std::string>& errors) {
+  ThresholdConfig cfg;
+  int lineno = 0;
+  for (auto line : split(text, '\n')) {
+    ++lineno;
+    if (line.empty() || line[0] == '#') continue;
+    auto sp = line.find(' ');
+    auto kind = line.substr(0, sp);
+    if (sp == std::string_view::npos ||
+        (kind != "threshold" && kind != "event_filter" && kind != "suppress")) {
+      errors.push_back(std::to_string(lineno) + ": unknown directive '" + std::string(kind) + "'");
+      continue;
+    }
+    ThresholdConfig::Entry e;
+    e.suppress = kind == "suppress";
+    std::string rest;  // the threshold spec without gen_id/sig_id
+    bool ok = true;
+    for (auto part : split(line.substr(sp + 1), ',')) {
+      auto s2 = part.find(' ');
+      auto key = trim(part.substr(0, s2));
+      auto val = s2 == std::string_view::npos ? std::string_view{} : trim(part.substr(s2 + 1));
+      int64_t n;
+      if (key == "gen_id") {
+        ok = ok && parse_i64(val, n);
+        e.gid = uint32_t(n);
+      } else if (key == "sig_id") {
+        ok = ok && parse_i64(val, n);
+        e.sid = uint32_t(n);
+      } else if (e.suppress && key == "track") {
+        e.suppress_by_dst = val == "by_dst";
+        ok = ok && (val == "by_src" || val == "by_dst" || val == "by_either");
+      } else if (e.suppress && key == "ip") {
+        e.suppress_any = false;
+        auto err = parse_addr_set(val, addr_vars, e.ip);
+        if (!err.empty()) {
+          errors.push_back(std::to_string(lineno) + ": " + err);
+          ok = false;
+        }
+      } else {
+        if (!rest.empty()) rest += ",";
+        rest += std::string(part);
+      }
+    }
+    if (!ok) {
+      errors.push_back(std::to_string(lineno) + ": malformed " + std::string(kind));
+      continue;
+    }
+    if (!e.suppress) {
+      auto err = parse_threshold_spec(rest, e.spec);
+      if (!err.empty()) {
+        errors.push_back(std::to_string(lineno) + ": " + err);
+        continue;
+      }
+    }
+    cfg.entries.push_back(std::move(e));
+  }
+  return cfg;
+}
+
+}  // namespace vigil::rules

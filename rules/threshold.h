@@ -1,0 +1,66 @@
+// Threshold, detection_filter and suppress state, shared by all workers of
+// one engine so results do not depend on the worker count. The mutex is taken
+// only when a rule with a threshold/filter/suppression matched.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/packet.h"
+#include "rules/addr.h"
+#include "rules/rule.h"
+
+namespace vigil::rules {
+
+// Lines of a threshold.config: threshold/event_filter/suppress.
+struct ThresholdConfig {
+  struct Entry {
+    uint32_t gid = 1, sid = 0;  // sid 0: all rules of the gid
+    bool suppress = false;
+    ThresholdSpec spec;  // threshold/event_filter
+    bool suppress_by_dst = false;
+    bool suppress_any = true;  // suppress without track/ip: every alert
+    AddrSet ip;
+  };
+  std::vector<Entry> entries;
+};
+
+// Parses a threshold.config text; bad lines go to errors as "LINE: reason".
+ThresholdConfig parse_threshold_config(std::string_view text, const VarMap& addr_vars,
+                                       std::vector<std::string>& errors);
+
+class ThresholdTable {
+ public:
+  // Applies `spec` for a match of rule (gid, sid) by packet p (flow_id for
+  // by_flow). Returns true when the alert should be written.
+  bool check(const ThresholdSpec& spec, uint32_t gid, uint32_t sid, const Packet& p, uint64_t flow_id,
+             bool detection_filter);
+
+ private:
+  struct Key {
+    uint64_t rule;
+    uint8_t kind;
+    U128 a, b;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      uint64_t h = k.rule * 0x9e3779b97f4a7c15ull ^ k.kind;
+      h ^= uint64_t(k.a) * 0xff51afd7ed558ccdull ^ uint64_t(k.a >> 64);
+      h ^= uint64_t(k.b) * 0xc4ceb9fe1a85ec53ull ^ uint64_t(k.b >> 64);
+      return size_t(h);
+    }
+  };
+  struct State {
+    int64_t window_start_us = 0;
+    uint64_t count = 0;
+    std::vector<uint16_t> ports;  // unique_on dst_port
+  };
+  std::mutex mu_;
+  std::unordered_map<Key, State, KeyHash> map_;
+};
+
+}  // namespace vigil::rules
