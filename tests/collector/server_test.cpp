@@ -1,7 +1,5 @@
 // The collector server over real TLS on loopback: enrolment, authentication
 // refusals, exactly-once ingest, heartbeats, rule-set upload and read API.
-#include "collector/server.h"
-
 #include <httplib.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -10,83 +8,12 @@
 #include <filesystem>
 #include <thread>
 
+#include "tests/collector/collector_fixture.h"
+
 using namespace vigil::collector;
 using nlohmann::json;
 
 namespace {
-
-struct Fixture {
-  std::string dir;
-  std::unique_ptr<Store> store;
-  TlsMaterial tls;
-  std::unique_ptr<CollectorServer> server;
-  std::thread th;
-  std::string admin_key, viewer_key;
-
-  explicit Fixture(const char* name, RulesetValidator v = nullptr) {
-    dir = (std::filesystem::temp_directory_path() /
-           (std::string("vigil-srv-") + name + std::to_string(getpid())))
-              .string();
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    std::string err;
-    store = open_sqlite_store(dir + "/c.db", &err);
-    REQUIRE(store);
-    REQUIRE(ensure_tls_material(dir, {"127.0.0.1", "localhost"}, &tls, &err));
-    ServerOptions o;
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.cert_path = tls.server_cert_path;
-    o.key_path = tls.server_key_path;
-    o.threads = 4;
-    if (!v) {
-      v = [](const std::string& text) {
-        RulesetCheck c;
-        c.usable = true;
-        c.rules_loaded = 1;
-        if (text.find("bad") != std::string::npos) {
-          c.rules_failed = 1;
-          c.errors.push_back("rules:2: sid 9: bad rule");
-        }
-        return c;
-      };
-    }
-    server = std::make_unique<CollectorServer>(*store, o, v);
-    REQUIRE(server->start(&err));
-    th = std::thread([this] { server->run(); });
-    admin_key = "vk_" + random_hex(16);
-    viewer_key = "vk_" + random_hex(16);
-    REQUIRE(store->create_api_key(sha256_hex(admin_key), Role::kAdmin, 1).ok);
-    REQUIRE(store->create_api_key(sha256_hex(viewer_key), Role::kViewer, 1).ok);
-  }
-  ~Fixture() {
-    server->stop();
-    th.join();
-  }
-  std::unique_ptr<httplib::SSLClient> client_ptr(const std::string& bearer = "") {
-    auto c = std::make_unique<httplib::SSLClient>("127.0.0.1", server->port());
-    c->set_ca_cert_path(tls.ca_cert_path.c_str());
-    c->enable_server_certificate_verification(true);
-    if (!bearer.empty()) c->set_bearer_token_auth(bearer.c_str());
-    return c;
-  }
-  httplib::SSLClient& client(const std::string& bearer = "") {
-    clients.push_back(client_ptr(bearer));
-    return *clients.back();
-  }
-  std::vector<std::unique_ptr<httplib::SSLClient>> clients;
-  // Enrols with a fresh token; returns "AGENT_ID.KEY".
-  std::string enroll() {
-    std::string token = random_hex(16);
-    REQUIRE(store->create_token(sha256_hex(token), 0, INT64_MAX, 1).ok);
-    auto& c = client();
-    auto r = c.Post("/api/v1/enroll", json{{"token", token}, {"hostname", "h1"}}.dump(), "application/json");
-    REQUIRE(r);
-    REQUIRE(r->status == 200);
-    json j = json::parse(r->body);
-    return j["agent_id"].get<std::string>() + "." + j["key"].get<std::string>();
-  }
-};
 
 std::string batch(const std::string& agent, uint64_t seq, int first, int n) {
   json ev = json::array();

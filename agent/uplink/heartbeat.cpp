@@ -1,0 +1,126 @@
+// The heartbeat thread: agent health to the collector every few seconds, and
+// rule-set updates learned from the reply. Off the packet path: building a
+// new engine here costs time and memory, never a dropped packet.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "agent/uplink/uplink_impl.h"
+
+namespace vigil {
+namespace {
+
+// CPU seconds (user, system) and resident bytes of this process, from /proc.
+nlohmann::json process_stats() {
+  nlohmann::json j = nlohmann::json::object();
+  std::ifstream stat("/proc/self/stat");
+  std::string line;
+  if (std::getline(stat, line)) {
+    // Fields after the ")" that closes the command name: state is field 3,
+    // utime field 14, stime field 15.
+    size_t close = line.rfind(')');
+    if (close != std::string::npos) {
+      unsigned long long utime = 0, stime = 0;
+      if (std::sscanf(line.c_str() + close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                      &utime, &stime) == 2) {
+        double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+        j["cpu_user_s"] = static_cast<double>(utime) / hz;
+        j["cpu_system_s"] = static_cast<double>(stime) / hz;
+      }
+    }
+  }
+  std::ifstream statm("/proc/self/statm");
+  unsigned long long size = 0, resident = 0;
+  if (statm >> size >> resident)
+    j["rss_bytes"] = resident * static_cast<unsigned long long>(sysconf(_SC_PAGESIZE));
+  return j;
+}
+
+}  // namespace
+
+std::optional<std::string> Uplink::Impl::send_heartbeat(httplib::SSLClient& cli) {
+  nlohmann::json hb = hb_source ? hb_source() : nlohmann::json::object();
+  if (!hb.is_object()) hb = nlohmann::json::object();
+  {
+    std::lock_guard lk(rs_mu);
+    if (!ruleset_version.empty() || !hb.contains("ruleset_version")) hb["ruleset_version"] = ruleset_version;
+  }
+  hb["agent_version"] = cfg.agent_version;
+  hb["hostname"] = cfg.hostname;
+  hb["uptime_s"] =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+  hb["spool"] = {{"depth", spool->depth()}, {"bytes", spool->bytes()}, {"dropped", spool->dropped()}};
+  hb["uplink"] = {{"batches_acked", batches_acked.load()}, {"errors", errors.load()}};
+  hb["process"] = process_stats();
+  auto res = cli.Post("/api/v1/heartbeat", hb.dump(), "application/json");
+  if (!res || res->status != 200) {
+    ++heartbeat_errors;
+    if (res && (res->status == 401 || res->status == 403)) ++refused;
+    return std::nullopt;
+  }
+  ++heartbeats_sent;
+  auto j = nlohmann::json::parse(res->body, nullptr, false);
+  if (!j.is_object()) return std::string();
+  return j.value("ruleset_version", "");
+}
+
+void Uplink::Impl::maybe_update_ruleset(httplib::SSLClient& cli, const std::string& version) {
+  if (version.empty() || !ruleset_handler) return;
+  {
+    std::lock_guard lk(rs_mu);
+    if (version == ruleset_version || version == failed_ruleset_version) return;
+  }
+  auto res = cli.Get("/api/v1/ruleset");
+  if (!res || res->status != 200) {
+    spdlog::warn("uplink: cannot download rule set {}: {}", version,
+                 res ? std::to_string(res->status) : httplib::to_string(res.error()));
+    ++ruleset_failures;
+    return;  // retried at the next heartbeat
+  }
+  auto j = nlohmann::json::parse(res->body, nullptr, false);
+  if (!j.is_object() || !j["text"].is_string() || !j["version"].is_string()) {
+    ++ruleset_failures;
+    return;
+  }
+  std::string got = j["version"];
+  bool ok = ruleset_handler(got, j["text"].get<std::string>());
+  std::lock_guard lk(rs_mu);
+  if (ok) {
+    ruleset_version = got;
+    ++ruleset_updates;
+    spdlog::info("uplink: rule set {} in use", got);
+  } else {
+    failed_ruleset_version = got;  // not retried until the collector publishes another
+    ++ruleset_failures;
+    spdlog::error("uplink: rule set {} could not be loaded; keeping the current rules", got);
+  }
+}
+
+void Uplink::Impl::heartbeat_loop() {
+  auto cli = client();
+  if (!cli) return;
+  cli->set_compress(false);
+  auto period = std::chrono::seconds(std::max(1, cfg.heartbeat_interval_s));
+  for (;;) {
+    auto next = std::chrono::steady_clock::now() + period;
+    auto version = send_heartbeat(*cli);
+    if (version) {
+      std::string before = ruleset_version_copy();
+      maybe_update_ruleset(*cli, *version);
+      // Tell the collector at once that the new rules are in use.
+      if (ruleset_version_copy() != before) send_heartbeat(*cli);
+    } else {
+      cli = client();
+      if (!cli) return;
+      cli->set_compress(false);
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (!sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::max(next - now, std::chrono::steady_clock::duration::zero()))))
+      return;
+  }
+}
+
+}  // namespace vigil

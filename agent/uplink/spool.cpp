@@ -1,0 +1,266 @@
+#include "agent/uplink/spool.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace vigil {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=FULL;
+CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, uid TEXT NOT NULL, type TEXT NOT NULL,
+  json TEXT NOT NULL, size INT NOT NULL, created_ms INT NOT NULL, batch_seq INT);
+CREATE INDEX IF NOT EXISTS events_batch ON events(batch_seq, id);
+CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INT NOT NULL);
+)sql";
+
+// Wall-clock milliseconds: stored in the database, so it must mean the same after a restart.
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
+  ~Stmt() { sqlite3_finalize(s); }
+  Stmt& i64(int i, int64_t v) {
+    sqlite3_bind_int64(s, i, v);
+    return *this;
+  }
+  Stmt& text(int i, std::string_view v) {
+    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
+  int step() { return s ? sqlite3_step(s) : SQLITE_MISUSE; }
+  int64_t col(int i) const { return sqlite3_column_int64(s, i); }
+  bool null(int i) const { return sqlite3_column_type(s, i) == SQLITE_NULL; }
+  std::string str(int i) const {
+    auto p = sqlite3_column_text(s, i);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s, i)))
+             : std::string();
+  }
+};
+
+uint64_t row_size(std::string_view uid, std::string_view type, std::string_view json) {
+  return uid.size() + type.size() + json.size() + 16;
+}
+
+}  // namespace
+
+std::unique_ptr<Spool> Spool::open(const SpoolOptions& opt, std::string* error) {
+  std::unique_ptr<Spool> sp(new Spool());
+  sp->opt_ = opt;
+  if (sqlite3_open_v2(opt.path.c_str(), &sp->db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    *error = "cannot open spool " + opt.path + ": " + (sp->db_ ? sqlite3_errmsg(sp->db_) : "out of memory");
+    return nullptr;
+  }
+  sqlite3_busy_timeout(sp->db_, 10000);
+  if (!sp->exec(kSchema)) {
+    *error = "cannot initialise spool " + opt.path + ": " + sqlite3_errmsg(sp->db_);
+    return nullptr;
+  }
+  {
+    Stmt st(sp->db_,
+            "SELECT COUNT(*), COALESCE(SUM(size),0), COALESCE(SUM(batch_seq IS NULL),0) FROM events");
+    if (st.step() == SQLITE_ROW) {
+      sp->depth_ = static_cast<uint64_t>(st.col(0));
+      sp->bytes_ = static_cast<uint64_t>(st.col(1));
+      sp->unbatched_ = static_cast<uint64_t>(st.col(2));
+    }
+    Stmt old(sp->db_, "SELECT created_ms FROM events WHERE batch_seq IS NULL ORDER BY id LIMIT 1");
+    if (old.step() == SQLITE_ROW) sp->oldest_unbatched_ms_ = old.col(0);
+  }
+  sp->dropped_ = static_cast<uint64_t>(sp->meta_get("dropped"));
+  sp->writer_ = std::thread([p = sp.get()] { p->writer_loop(); });
+  return sp;
+}
+
+Spool::~Spool() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_work_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  sqlite3_close_v2(db_);
+}
+
+bool Spool::exec(const char* sql) {
+  return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+int64_t Spool::meta_get(const char* key) {
+  Stmt st(db_, "SELECT v FROM meta WHERE k=?");
+  st.text(1, key);
+  return st.step() == SQLITE_ROW ? st.col(0) : 0;
+}
+
+void Spool::meta_set(const char* key, int64_t v) {
+  Stmt st(db_, "INSERT INTO meta(k,v) VALUES(?,?) ON CONFLICT(k) DO UPDATE SET v=excluded.v");
+  st.text(1, key).i64(2, v).step();
+}
+
+bool Spool::append(std::string_view uid, std::string_view type, std::string_view json) {
+  std::unique_lock lk(mu_);
+  if (stop_) {
+    ++write_errors_;
+    return false;
+  }
+  pending_.push_back({std::string(uid), std::string(type), std::string(json)});
+  uint64_t ticket = ++enqueued_;
+  cv_work_.notify_one();
+  cv_done_.wait(lk, [&] { return committed_ >= ticket; });
+  return !(ticket > failed_lo_ && ticket <= failed_hi_);
+}
+
+void Spool::writer_loop() {
+  std::unique_lock lk(mu_);
+  for (;;) {
+    cv_work_.wait(lk, [&] { return stop_ || !pending_.empty(); });
+    if (pending_.empty() && stop_) return;
+    std::vector<SpoolRow> rows;
+    rows.swap(pending_);
+    uint64_t from = committed_, upto = enqueued_;
+    lk.unlock();
+    bool ok = commit(rows);
+    lk.lock();
+    if (!ok) {
+      failed_lo_ = from;
+      failed_hi_ = upto;
+    }
+    committed_ = upto;
+    cv_done_.notify_all();
+  }
+}
+
+bool Spool::commit(std::vector<SpoolRow>& rows) {
+  std::lock_guard db(db_mu_);
+  if (!exec("BEGIN IMMEDIATE")) {
+    write_errors_ += rows.size();
+    spdlog::error("spool: begin failed: {}", sqlite3_errmsg(db_));
+    return false;
+  }
+  int64_t now = wall_ms();
+  uint64_t added = 0;
+  bool ok = true;
+  {
+    Stmt ins(db_, "INSERT INTO events(uid,type,json,size,created_ms) VALUES(?,?,?,?,?)");
+    for (const auto& r : rows) {
+      uint64_t sz = row_size(r.uid, r.type, r.json);
+      ins.text(1, r.uid).text(2, r.type).text(3, r.json).i64(4, static_cast<int64_t>(sz)).i64(5, now);
+      if (ins.step() != SQLITE_DONE) {
+        ok = false;
+        break;
+      }
+      sqlite3_reset(ins.s);
+      added += sz;
+    }
+  }
+  // Enforce the cap in the same transaction: oldest first, counted.
+  uint64_t total = bytes_.load() + added, depth = depth_.load() + rows.size();
+  uint64_t unbatched = unbatched_.load() + rows.size(), dropped_now = 0;
+  while (ok && total > opt_.max_bytes && depth > 0) {
+    Stmt old(db_, "SELECT id, size, batch_seq IS NULL FROM events ORDER BY id LIMIT 256");
+    int64_t last_id = -1;
+    while (total > opt_.max_bytes && old.step() == SQLITE_ROW) {
+      last_id = old.col(0);
+      total -= static_cast<uint64_t>(old.col(1));
+      --depth;
+      ++dropped_now;
+      if (old.col(2)) --unbatched;
+    }
+    if (last_id < 0) break;
+    Stmt del(db_, "DELETE FROM events WHERE id<=?");
+    ok = del.i64(1, last_id).step() == SQLITE_DONE;
+  }
+  if (ok && dropped_now) meta_set("dropped", static_cast<int64_t>(dropped_ + dropped_now));
+  if (!ok || !exec("COMMIT")) {
+    spdlog::error("spool: write failed: {}", sqlite3_errmsg(db_));
+    exec("ROLLBACK");
+    write_errors_ += rows.size();
+    return false;
+  }
+  bool had_unbatched = unbatched_.load() > 0;
+  bytes_ = total;
+  depth_ = depth;
+  unbatched_ = unbatched;
+  dropped_ += dropped_now;
+  written_ += rows.size();
+  if (dropped_now) {
+    Stmt o(db_, "SELECT created_ms FROM events WHERE batch_seq IS NULL ORDER BY id LIMIT 1");
+    oldest_unbatched_ms_ = o.step() == SQLITE_ROW ? o.col(0) : 0;
+  } else if (!had_unbatched) {
+    oldest_unbatched_ms_ = now;
+  }
+  return true;
+}
+
+std::optional<SpoolBatch> Spool::next_batch(size_t max_events, bool form_new) {
+  std::lock_guard db(db_mu_);
+  SpoolBatch b;
+  {
+    Stmt st(db_, "SELECT MIN(batch_seq) FROM events WHERE batch_seq IS NOT NULL");
+    if (st.step() == SQLITE_ROW && !st.null(0)) b.seq = static_cast<uint64_t>(st.col(0));
+  }
+  if (b.seq == 0) {
+    if (!form_new || unbatched_.load() == 0) return std::nullopt;
+    if (!exec("BEGIN IMMEDIATE")) return std::nullopt;
+    int64_t seq = meta_get("next_seq");
+    if (seq <= 0) seq = 1;
+    Stmt up(db_,
+            "UPDATE events SET batch_seq=? WHERE id IN "
+            "(SELECT id FROM events WHERE batch_seq IS NULL ORDER BY id LIMIT ?)");
+    bool ok = up.i64(1, seq).i64(2, static_cast<int64_t>(max_events)).step() == SQLITE_DONE;
+    uint64_t n = static_cast<uint64_t>(sqlite3_changes(db_));
+    if (ok) meta_set("next_seq", seq + 1);
+    if (!ok || !exec("COMMIT")) {
+      exec("ROLLBACK");
+      return std::nullopt;
+    }
+    unbatched_ -= n;
+    b.seq = static_cast<uint64_t>(seq);
+    Stmt o(db_, "SELECT created_ms FROM events WHERE batch_seq IS NULL ORDER BY id LIMIT 1");
+    oldest_unbatched_ms_ = o.step() == SQLITE_ROW ? o.col(0) : 0;
+  }
+  Stmt rows(db_, "SELECT uid, type, json FROM events WHERE batch_seq=? ORDER BY id");
+  rows.i64(1, static_cast<int64_t>(b.seq));
+  while (rows.step() == SQLITE_ROW) b.rows.push_back({rows.str(0), rows.str(1), rows.str(2)});
+  return b;
+}
+
+void Spool::ack(uint64_t seq) {
+  std::lock_guard db(db_mu_);
+  Stmt sum(db_, "SELECT COUNT(*), COALESCE(SUM(size),0) FROM events WHERE batch_seq=?");
+  sum.i64(1, static_cast<int64_t>(seq));
+  if (sum.step() != SQLITE_ROW) return;
+  uint64_t n = static_cast<uint64_t>(sum.col(0)), sz = static_cast<uint64_t>(sum.col(1));
+  Stmt del(db_, "DELETE FROM events WHERE batch_seq=?");
+  if (del.i64(1, static_cast<int64_t>(seq)).step() != SQLITE_DONE) {
+    spdlog::error("spool: cannot delete acknowledged batch {}: {}", seq, sqlite3_errmsg(db_));
+    return;
+  }
+  depth_ -= n;
+  bytes_ -= sz;
+}
+
+int64_t Spool::oldest_unbatched_age_ms() const {
+  int64_t t = oldest_unbatched_ms_.load();
+  if (t == 0 || unbatched_.load() == 0) return 0;
+  return std::max<int64_t>(0, wall_ms() - t);
+}
+
+void Spool::visit_counters(const CounterVisitor& v) const {
+  v("spool.depth", depth_.load());
+  v("spool.bytes", bytes_.load());
+  v("spool.dropped", dropped_.load());
+  v("spool.written", written_.load());
+  v("spool.write_errors", write_errors_.load());
+}
+
+}  // namespace vigil

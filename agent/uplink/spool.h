@@ -1,0 +1,101 @@
+// The agent's durable spool: every event bound for the collector is written
+// here (SQLite, WAL, synchronous=FULL) before it counts as produced, and is
+// deleted only when the collector has acknowledged the batch that carried it.
+//
+// Threads: append() is called by any worker; it returns once the event is
+// committed to disk. A dedicated writer thread does the commits, grouping
+// every event that arrived during the previous commit into one transaction
+// (group commit), so a worker waits for one fsync shared with its peers and
+// never for the network. next_batch()/ack() are called by the uplink thread.
+//
+// Batches are assigned in the database (rows get their batch_seq in the same
+// transaction that advances the sequence), so after a crash the same batch is
+// resent with the same number and the collector recognises it.
+//
+// Size cap: when the stored events exceed max_bytes the oldest are deleted in
+// the same transaction and counted in spool.dropped (kept in the database, so
+// the count survives restarts).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/counters.h"
+
+namespace vigil {
+
+struct SpoolOptions {
+  std::string path;                   // STATE_DIR/spool.db
+  uint64_t max_bytes = 512ull << 20;  // cap on stored event bytes
+};
+
+struct SpoolRow {
+  std::string uid, type, json;
+};
+
+struct SpoolBatch {
+  uint64_t seq = 0;
+  std::vector<SpoolRow> rows;
+};
+
+class Spool {
+ public:
+  static std::unique_ptr<Spool> open(const SpoolOptions& opt, std::string* error);
+  ~Spool();
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  // Durable on return when true; false when the disk write failed (counted
+  // in spool.write_errors; the event is lost and said so).
+  bool append(std::string_view uid, std::string_view type, std::string_view json);
+
+  // The oldest unacknowledged batch: one formed earlier (resend) or a new one
+  // of up to max_events events; nullopt when the spool holds nothing to send.
+  // A new batch is formed only if `form_new` is true.
+  std::optional<SpoolBatch> next_batch(size_t max_events, bool form_new);
+  // Deletes the events of an acknowledged batch.
+  void ack(uint64_t seq);
+
+  uint64_t depth() const { return depth_.load(); }  // events stored
+  uint64_t bytes() const { return bytes_.load(); }  // their size
+  uint64_t unbatched() const { return unbatched_.load(); }
+  // Milliseconds since the oldest event not yet in a batch was written; 0 when none.
+  int64_t oldest_unbatched_age_ms() const;
+  uint64_t dropped() const { return dropped_.load(); }
+  void visit_counters(const CounterVisitor& v) const;
+
+ private:
+  Spool() = default;
+  void writer_loop();
+  bool commit(std::vector<SpoolRow>& rows);
+  bool exec(const char* sql);
+  int64_t meta_get(const char* key);
+  void meta_set(const char* key, int64_t v);
+
+  SpoolOptions opt_;
+  sqlite3* db_ = nullptr;
+  std::mutex db_mu_;  // one connection, shared by the writer and the uplink thread
+
+  std::mutex mu_;
+  std::condition_variable cv_work_, cv_done_;
+  std::vector<SpoolRow> pending_;
+  uint64_t enqueued_ = 0, committed_ = 0;
+  uint64_t failed_lo_ = 0, failed_hi_ = 0;  // tickets (lo, hi] of the last failed commit
+  bool stop_ = false;
+  std::thread writer_;
+
+  std::atomic<uint64_t> depth_{0}, bytes_{0}, unbatched_{0}, dropped_{0}, written_{0}, write_errors_{0};
+  std::atomic<int64_t> oldest_unbatched_ms_{0};
+};
+
+}  // namespace vigil

@@ -1,0 +1,236 @@
+#include "agent/uplink/uplink.h"
+
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "agent/uplink/uplink_impl.h"
+
+namespace vigil {
+
+namespace {
+
+std::string hex(const unsigned char* p, size_t n) {
+  static const char* kHex = "0123456789abcdef";
+  std::string s(2 * n, '0');
+  for (size_t i = 0; i < n; ++i) {
+    s[2 * i] = kHex[p[i] >> 4];
+    s[2 * i + 1] = kHex[p[i] & 15];
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string compute_event_uid(std::string_view agent_id, std::string_view eve_json) {
+  std::string canon;
+  auto j = nlohmann::json::parse(eve_json, nullptr, false);  // keys sorted: canonical order
+  if (j.is_object()) {
+    j.erase("host");
+    j.erase("agent_id");
+    // flow_id may be seeded per process; the rest of the event (timestamp,
+    // pcap_cnt, tuple, signature) identifies it across a restart.
+    j.erase("flow_id");
+    canon = j.dump();
+  } else {
+    canon = std::string(eve_json);
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  unsigned char md[32];
+  unsigned int n = 0;
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, agent_id.data(), agent_id.size());
+  EVP_DigestUpdate(ctx, "\n", 1);
+  EVP_DigestUpdate(ctx, canon.data(), canon.size());
+  EVP_DigestFinal_ex(ctx, md, &n);
+  EVP_MD_CTX_free(ctx);
+  return hex(md, n);
+}
+
+Uplink::Uplink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Uplink::~Uplink() {
+  stop();
+}
+
+std::unique_ptr<Uplink> Uplink::open(const UplinkConfig& cfg, std::string* error) {
+  auto impl = std::make_unique<Impl>();
+  impl->cfg = cfg;
+  if (!load_agent_state(cfg.state_dir, &impl->state, error)) return nullptr;
+  if (impl->cfg.hostname.empty()) impl->cfg.hostname = impl->state.hostname;
+  if (impl->cfg.hostname.empty()) {
+    char hn[256] = {0};
+    gethostname(hn, sizeof hn - 1);
+    impl->cfg.hostname = hn;
+  }
+  SpoolOptions so;
+  so.path = cfg.state_dir + "/spool.db";
+  so.max_bytes = cfg.spool_max_bytes;
+  impl->spool = Spool::open(so, error);
+  if (!impl->spool) return nullptr;
+  if (!impl->client()) {
+    *error = "bad collector settings in " + cfg.state_dir + "/agent.json";
+    return nullptr;
+  }
+  return std::unique_ptr<Uplink>(new Uplink(std::move(impl)));
+}
+
+void Uplink::submit(std::string_view type, std::string_view eve_json) {
+  const auto& types = impl_->cfg.event_types;
+  if (std::find(types.begin(), types.end(), type) == types.end()) return;
+  std::string uid = compute_event_uid(impl_->state.agent_id, eve_json);
+  impl_->spool->append(uid, type, eve_json);
+  if (impl_->spool->unbatched() >= impl_->cfg.batch_max_events) impl_->cv.notify_all();
+}
+
+void Uplink::set_heartbeat_source(std::function<nlohmann::json()> fn) {
+  impl_->hb_source = std::move(fn);
+}
+
+void Uplink::set_ruleset_handler(std::function<bool(const std::string&, const std::string&)> fn) {
+  impl_->ruleset_handler = std::move(fn);
+}
+
+void Uplink::start() {
+  std::lock_guard lk(impl_->mu);
+  if (impl_->started_threads) return;
+  impl_->started_threads = true;
+  impl_->sender = std::thread([i = impl_.get()] { i->sender_loop(); });
+  impl_->heartbeat = std::thread([i = impl_.get()] { i->heartbeat_loop(); });
+}
+
+bool Uplink::drain(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lk(impl_->mu);
+  impl_->flushing = true;
+  impl_->cv.notify_all();
+  while (impl_->spool->depth() > 0) {
+    if (impl_->cv.wait_until(
+            lk, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50))) ==
+            std::cv_status::timeout &&
+        std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+  }
+  impl_->flushing = false;
+  return impl_->spool->depth() == 0;
+}
+
+void Uplink::stop() {
+  if (!impl_) return;
+  {
+    std::lock_guard lk(impl_->mu);
+    impl_->stop = true;
+  }
+  impl_->cv.notify_all();
+  if (impl_->sender.joinable()) impl_->sender.join();
+  if (impl_->heartbeat.joinable()) impl_->heartbeat.join();
+}
+
+void Uplink::visit_counters(const CounterVisitor& v) const {
+  impl_->spool->visit_counters(v);
+#define VIGIL_UPLINK_VISIT_(field, name) v(name, impl_->field.load());
+  VIGIL_UPLINK_COUNTERS(VIGIL_UPLINK_VISIT_)
+#undef VIGIL_UPLINK_VISIT_
+}
+
+const std::string& Uplink::agent_id() const {
+  return impl_->state.agent_id;
+}
+
+std::string Uplink::ruleset_version() const {
+  std::lock_guard lk(impl_->rs_mu);
+  return impl_->ruleset_version;
+}
+
+std::unique_ptr<httplib::SSLClient> Uplink::Impl::client() {
+  std::string err;
+  auto cli = make_collector_client(state.collector_url, state.ca_file, state.pin, &err);
+  if (!cli) {
+    spdlog::error("uplink: {}", err);
+    return nullptr;
+  }
+  cli->set_bearer_token_auth(state.bearer().c_str());
+  cli->set_compress(true);  // gzip request bodies (Content-Encoding: gzip)
+  cli->set_keep_alive(true);
+  return cli;
+}
+
+bool Uplink::Impl::sleep_for(std::chrono::milliseconds d) {
+  std::unique_lock lk(mu);
+  cv.wait_for(lk, d, [&] { return stop; });
+  return !stop;
+}
+
+void Uplink::Impl::sender_loop() {
+  auto cli = client();
+  if (!cli) return;
+  int backoff = cfg.backoff_initial_ms;
+  for (;;) {
+    bool flush;
+    {
+      std::unique_lock lk(mu);
+      if (stop) return;
+      flush = flushing;
+    }
+    bool form_new = flush || spool->unbatched() >= cfg.batch_max_events ||
+                    spool->oldest_unbatched_age_ms() >= cfg.batch_max_age_ms;
+    auto batch = spool->next_batch(cfg.batch_max_events, form_new);
+    if (!batch) {
+      std::unique_lock lk(mu);
+      cv.notify_all();  // drain() waiters re-check the depth
+      int64_t age = spool->oldest_unbatched_age_ms();
+      auto wait = std::chrono::milliseconds(
+          spool->unbatched() ? std::clamp<int64_t>(cfg.batch_max_age_ms - age, 1, 50) : 50);
+      cv.wait_for(lk, wait, [&] { return stop || flushing != flush; });
+      continue;
+    }
+    std::string body;
+    body.reserve(64 + batch->rows.size() * 600);
+    body += R"({"agent_id":")" + state.agent_id + R"(","batch_seq":)" + std::to_string(batch->seq) +
+            R"(,"events":[)";
+    for (size_t i = 0; i < batch->rows.size(); ++i) {
+      if (i) body += ',';
+      body += R"({"uid":")" + batch->rows[i].uid + R"(","eve":)" + batch->rows[i].json + "}";
+    }
+    body += "]}";
+    ++batches_sent;
+    bytes_sent += body.size();
+    auto res = cli->Post("/api/v1/events", body, "application/json");
+    bool acked = false;
+    if (res && res->status == 200) {
+      auto j = nlohmann::json::parse(res->body, nullptr, false);
+      if (j.is_object() && j.value("acked_seq", uint64_t{0}) == batch->seq) {
+        spool->ack(batch->seq);
+        ++batches_acked;
+        events_acked += batch->rows.size();
+        acked = true;
+      }
+    }
+    if (acked) {
+      backoff = cfg.backoff_initial_ms;
+      cv.notify_all();
+      continue;
+    }
+    ++errors;
+    ++retries;
+    if (res && (res->status == 401 || res->status == 403)) {
+      ++refused;
+      spdlog::error("uplink: collector refused this agent ({}): {}", res->status, res->body);
+    } else {
+      spdlog::warn("uplink: batch {} not acknowledged ({}); retrying in ~{} ms", batch->seq,
+                   res ? std::to_string(res->status) : httplib::to_string(res.error()), backoff);
+    }
+    // Full jitter on top of half the delay: agents that lost the collector
+    // together do not come back in lockstep.
+    std::uniform_int_distribution<int> jitter(0, backoff / 2);
+    if (!sleep_for(std::chrono::milliseconds(backoff / 2 + jitter(rng)))) return;
+    backoff = std::min(backoff * 2, cfg.backoff_max_ms);
+    cli = client();  // fresh connection after a failure
+    if (!cli) return;
+  }
+}
+
+}  // namespace vigil

@@ -1,0 +1,97 @@
+// Uplink: ships the agent's events to its collector, exactly once in the
+// collector's store, whatever fails in between.
+//
+//   workers --submit()--> Spool (SQLite, durable on return)
+//   uplink thread: batches {agent_id, batch_seq, events[]} by count and age,
+//     gzip over HTTPS, deletes a batch from the spool only when acknowledged;
+//     retries with exponential backoff and jitter.
+//   heartbeat thread: stats every heartbeat_interval_s; the reply names the
+//     collector's rule-set version; a new one is downloaded and handed to the
+//     ruleset handler (which builds and swaps the engine off the packet path).
+//
+// Every event carries an event_uid computed from the agent id and the event
+// (minus host/agent fields), so replaying the same capture after a crash
+// yields the same uids and the collector stores each once.
+//
+// Threading: submit() is thread-safe and blocks only for the local disk
+// commit it shares with other workers (group commit), never on the network.
+// Everything else is called by the agent's main thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/counters.h"
+
+namespace vigil {
+
+struct UplinkConfig {
+  std::string state_dir;
+  uint64_t spool_max_bytes = 512ull << 20;
+  size_t batch_max_events = 500;
+  int batch_max_age_ms = 500;
+  int heartbeat_interval_s = 5;
+  std::vector<std::string> event_types = {"alert"};  // what submit() accepts; others are ignored
+  int backoff_initial_ms = 250;
+  int backoff_max_ms = 10000;
+  std::string agent_version = "0.1.0";
+  std::string hostname;  // empty: gethostname()
+};
+
+struct EnrollOptions {
+  std::string collector_url, token, ca_file, pin, state_dir, hostname;
+};
+
+// Trades an enrolment token for this agent's credentials and saves them in
+// STATE_DIR/agent.json (0600). Prints what happened; 0 on success.
+int run_enroll(const EnrollOptions&);
+bool is_enrolled(const std::string& state_dir);
+
+// A canonical uid for one event: hex SHA-256 of agent_id and the event JSON
+// with "host", "agent_id" and "flow_id" removed and keys sorted.
+std::string compute_event_uid(std::string_view agent_id, std::string_view eve_json);
+
+class Spool;
+struct AgentState;
+
+class Uplink {
+ public:
+  // Null + *error when the state directory is not enrolled or the spool
+  // cannot be opened.
+  static std::unique_ptr<Uplink> open(const UplinkConfig&, std::string* error);
+  ~Uplink();
+
+  // One EVE event (a JSON object, one line, no newline). Durable in the spool
+  // when it returns; types not in UplinkConfig::event_types are ignored.
+  void submit(std::string_view event_type, std::string_view eve_json);
+
+  // Agent-side heartbeat fields (packets, bytes, capture drops, decode
+  // anomalies, alerts, interfaces, ruleset_version...). Set before start().
+  void set_heartbeat_source(std::function<nlohmann::json()> fn);
+  // Called on the heartbeat thread with a new rule set announced by the
+  // collector; returns true when the agent swapped it in. Set before start().
+  void set_ruleset_handler(std::function<bool(const std::string& version, const std::string& rules_text)> fn);
+
+  void start();
+  // Sends everything now (ignores batch age) and waits until the spool is
+  // empty (true) or the timeout passes (false).
+  bool drain(std::chrono::milliseconds timeout);
+  void stop();  // idempotent; events still spooled are sent by the next run
+  void visit_counters(const CounterVisitor&) const;
+
+  const std::string& agent_id() const;
+  std::string ruleset_version() const;
+
+ private:
+  struct Impl;
+  explicit Uplink(std::unique_ptr<Impl>);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,65 @@
+// Internals of Uplink shared by uplink.cpp (spool + sender thread) and
+// heartbeat.cpp (heartbeat + rule-set thread). Not for other modules.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "agent/uplink/agent_state.h"
+#include "agent/uplink/spool.h"
+#include "agent/uplink/uplink.h"
+
+namespace vigil {
+
+#define VIGIL_UPLINK_COUNTERS(X)                                                        \
+  X(batches_sent, "uplink.batches_sent")                                                \
+  X(batches_acked, "uplink.batches_acked")                                              \
+  X(events_acked, "uplink.events_acked")                                                \
+  X(errors, "uplink.errors") X(retries, "uplink.retries") X(refused, "uplink.refused")  \
+      X(bytes_sent, "uplink.bytes_sent") X(heartbeats_sent, "heartbeat.sent")           \
+          X(heartbeat_errors, "heartbeat.errors") X(ruleset_updates, "ruleset.updates") \
+              X(ruleset_failures, "ruleset.update_failures")
+
+struct Uplink::Impl {
+  UplinkConfig cfg;
+  AgentState state;
+  std::unique_ptr<Spool> spool;
+  std::function<nlohmann::json()> hb_source;
+  std::function<bool(const std::string&, const std::string&)> ruleset_handler;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  std::mutex mu;
+  std::condition_variable cv;  // wakes the sender (new events, drain, stop) and drain() waiters
+  bool stop = false, flushing = false, started_threads = false;
+  std::thread sender, heartbeat;
+
+  mutable std::mutex rs_mu;
+  std::string ruleset_version, failed_ruleset_version;
+
+  // Counters bumped by the two uplink threads only; atomics so that
+  // visit_counters() may read them from any thread.
+  std::atomic<uint64_t> batches_sent{0}, batches_acked{0}, events_acked{0}, errors{0}, retries{0}, refused{0},
+      bytes_sent{0}, heartbeats_sent{0}, heartbeat_errors{0}, ruleset_updates{0}, ruleset_failures{0};
+
+  std::mt19937_64 rng{std::random_device{}()};
+
+  void sender_loop();
+  void heartbeat_loop();
+  // One heartbeat; returns the collector's rule-set version ("" if none/failed).
+  std::optional<std::string> send_heartbeat(httplib::SSLClient& cli);
+  void maybe_update_ruleset(httplib::SSLClient& cli, const std::string& version);
+  std::unique_ptr<httplib::SSLClient> client();
+  // Sleeps up to `d` unless stopped; returns false when stopping.
+  bool sleep_for(std::chrono::milliseconds d);
+  std::string ruleset_version_copy() const {
+    std::lock_guard lk(rs_mu);
+    return ruleset_version;
+  }
+};
+
+}  // namespace vigil
