@@ -14,6 +14,8 @@ PKGS=(
   zlib1g-dev libsqlite3-dev libpq-dev librdkafka-dev libargon2-dev
   # tests
   catch2 tshark python3 sqlite3 openssl
+  # fuzzing (VIGIL_FUZZ=ON): clang and its libFuzzer runtime
+  clang libclang-rt-14-dev
 )
 if [ "${VIGIL_SKIP_APT_UPDATE:-}" != 1 ]; then $SUDO apt-get update -qq; fi
 # tshark asks whether non-root users may capture; answer no, non-interactively.

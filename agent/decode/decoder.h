@@ -1,8 +1,10 @@
 // Decoder: turns a captured frame into a Packet (common/packet.h). One decoder
-// per protocol lives in this folder (ethernet.cpp, vlan.cpp, sll.cpp, ipv4.cpp,
-// ipv6.cpp, tcp.cpp, udp.cpp, icmp.cpp, icmpv6.cpp); decoders never call each
-// other: the next layer is chosen from one dispatch table in decoder.cpp.
-// IP fragments are reassembled by defrag.{h,cpp}.
+// per protocol lives in this folder (ethernet.cpp, vlan.cpp, sll.cpp, sll2.cpp,
+// raw.cpp, null.cpp, ipv4.cpp, ipv6.cpp, tcp.cpp, udp.cpp, icmp.cpp,
+// icmpv6.cpp); decoders never call each other: the next layer is chosen from
+// one dispatch table in decoder.cpp. IP fragments are reassembled by
+// defrag.{h,cpp}. Counter names are in decode_counters.h; decisions in
+// README.md.
 //
 // Threading: one Decoder per worker. Malformed input is a named, counted
 // anomaly ("decoder.event.ipv4.trunc_pkt", ...); decode never throws or crashes.
