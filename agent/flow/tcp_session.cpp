@@ -91,6 +91,10 @@ std::string_view tcp_state_name(TcpState s) {
   return "unknown";
 }
 
+std::string_view flow_tcp_state_name(const Flow& f) {
+  return f.tcp ? tcp_state_name(f.tcp->state()) : std::string_view();
+}
+
 FlowState tcp_flow_state(TcpState s) {
   switch (s) {
     case TcpState::kNone:
@@ -131,8 +135,9 @@ bool TcpSession::start(TcpContext& c, const Packet& p, Dir d) {
   if (fl & kTcpRst) return false;
   if ((fl & kTcpSyn) && !(fl & kTcpAck) && d == Dir::kToServer) {
     me.init(p.tcp.seq + 1);
-  } else if ((fl & kTcpSyn) && (fl & kTcpAck) && d == Dir::kToClient) {
-    // SYN/ACK first: the client's SYN was not seen, its ISN is ack - 1.
+  } else if ((fl & kTcpSyn) && (fl & kTcpAck) && d == Dir::kToClient && c.cfg.midstream) {
+    // SYN/ACK first: the client's SYN was not seen, its ISN is ack - 1. Like
+    // Suricata, that is a (late) pickup and needs midstream allowed.
     me.init(p.tcp.seq + 1);
     peer.init(p.tcp.ack);
   } else if (c.cfg.midstream && !(fl & kTcpSyn)) {

@@ -48,6 +48,9 @@ TcpState tcp_transition(TcpState s, TcpEvent e, Dir d);
 // "new", "syn_sent", ..., "closed".
 std::string_view tcp_state_name(TcpState s);
 
+// EVE's tcp.state for a flow: its session's state name, "" for non-TCP flows.
+std::string_view flow_tcp_state_name(const Flow& f);
+
 // Flow life phase for timeouts: new until the handshake completes, closed once
 // both sides have sent FIN (or RST), established in between.
 FlowState tcp_flow_state(TcpState s);

@@ -269,6 +269,18 @@ TEST_CASE("without midstream pickup a session needs its handshake", "[flow][tcp]
   CHECK(h.ts().empty());
   CHECK(h.counter("tcp.pkt_without_session") == 1);
   CHECK(h.counter("tcp.sessions") == 0);
+  // A SYN/ACK without its SYN is a late pickup too.
+  h.sport = 81;
+  Flow* g = h.send(h.tcp(false, 5000, 1001, kTcpSyn | kTcpAck));
+  REQUIRE(g != nullptr);
+  CHECK(g->client == h.cli);
+  CHECK_FALSE(g->tcp->started());
+  // A handshake seen from its SYN still works.
+  h.sport = 82;
+  Flow* k = h.handshake();
+  CHECK(k->tcp->state() == TcpState::kEstablished);
+  h.send(h.tcp(true, 1001, 5001, kPA, "ok"));
+  CHECK(h.ts() == "ok");
 }
 
 TEST_CASE("a SYN/ACK seen first makes its receiver the client", "[flow][tcp]") {

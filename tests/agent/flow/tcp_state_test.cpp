@@ -75,6 +75,9 @@ TEST_CASE("server closes first: close_wait, last_ack, closed", "[flow][tcp][stat
   CHECK(f->tcp->state() == TcpState::kClosed);
   CHECK(h.rec.ends[0] == 1);
   CHECK(h.tc() == "bye");
+  CHECK(flow_tcp_state_name(*f) == "closed");
+  Flow* u = h.send(h.udp(true));
+  CHECK(flow_tcp_state_name(*u).empty());
 }
 
 TEST_CASE("simultaneous close passes through closing", "[flow][tcp][state]") {
