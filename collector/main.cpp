@@ -1,0 +1,280 @@
+// vigil-collector: the HTTPS server (serve) and its admin CLI (tokens, agents,
+// API keys, rule sets). The CLI works on the same data directory as a running
+// server (SQLite WAL lets both use the database at once).
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "collector/config.h"
+#include "collector/server.h"
+
+namespace {
+
+using namespace vigil::collector;
+namespace fs = std::filesystem;
+
+int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "90", "90s", "15m", "24h", "7d" -> seconds; -1 when malformed.
+int64_t parse_duration(const std::string& s) {
+  if (s.empty()) return -1;
+  size_t used = 0;
+  int64_t v;
+  try {
+    v = std::stoll(s, &used);
+  } catch (...) {
+    return -1;
+  }
+  std::string unit = s.substr(used);
+  if (unit.empty() || unit == "s") return v;
+  if (unit == "m") return v * 60;
+  if (unit == "h") return v * 3600;
+  if (unit == "d") return v * 86400;
+  return -1;
+}
+
+std::string fmt_time(int64_t t) {
+  if (t <= 0) return "-";
+  char buf[32];
+  std::tm tm{};
+  time_t tt = static_cast<time_t>(t);
+  gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::unique_ptr<Store> open_store(const CollectorConfig& cfg) {
+  std::error_code ec;
+  fs::create_directories(cfg.data_dir, ec);
+  chmod(cfg.data_dir.c_str(), 0700);
+  std::string err;
+  std::string path = cfg.store_path.empty() ? cfg.data_dir + "/collector.db" : cfg.store_path;
+  auto store = open_sqlite_store(path, &err);
+  if (!store) std::cerr << "vigil-collector: " << err << "\n";
+  return store;
+}
+
+int cmd_serve(const CollectorConfig& cfg) {
+  auto store = open_store(cfg);
+  if (!store) return 1;
+  ServerOptions o;
+  if (!split_host_port(cfg.listen, &o.host, &o.port)) {
+    std::cerr << "vigil-collector: bad listen address '" << cfg.listen << "' (want ADDR:PORT)\n";
+    return 2;
+  }
+  std::string err;
+  TlsMaterial tls;
+  if (!cfg.tls_cert.empty()) {
+    o.cert_path = cfg.tls_cert;
+    o.key_path = cfg.tls_key;
+  } else {
+    char hn[256] = {0};
+    gethostname(hn, sizeof hn - 1);
+    std::vector<std::string> hosts;
+    if (o.host != "0.0.0.0" && o.host != "::") hosts.push_back(o.host);
+    for (const char* h : {"127.0.0.1", "::1", "localhost"}) hosts.emplace_back(h);
+    if (hn[0]) hosts.emplace_back(hn);
+    if (!ensure_tls_material(cfg.data_dir, hosts, &tls, &err)) {
+      std::cerr << "vigil-collector: " << err << "\n";
+      return 1;
+    }
+    o.cert_path = tls.server_cert_path;
+    o.key_path = tls.server_key_path;
+  }
+  o.heartbeat_interval_s = cfg.heartbeat_interval_s;
+  o.offline_after_s = cfg.offline_after_s;
+  o.ruleset_allow_errors = cfg.ruleset_allow_errors;
+  o.threads = cfg.server_threads;
+
+  // Signals are taken by a dedicated thread so stop() runs outside a handler.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  CollectorServer server(*store, o, check_ruleset);
+  if (!server.start(&err)) {
+    std::cerr << "vigil-collector: " << err << "\n";
+    return 1;
+  }
+  std::thread sig([&] {
+    int s = 0;
+    sigwait(&set, &s);
+    spdlog::info("signal {}: stopping", s);
+    server.stop();
+  });
+  sig.detach();
+  std::string ca = cfg.tls_cert.empty() ? tls.ca_cert_path : cfg.tls_cert;
+  std::printf("vigil-collector: listening on https://%s:%d\n", o.host.c_str(), server.port());
+  std::printf("vigil-collector: data directory %s\n", cfg.data_dir.c_str());
+  std::printf("vigil-collector: agents trust %s (server certificate sha256 %s)\n", ca.c_str(),
+              cert_fingerprint_sha256(o.cert_path).c_str());
+  std::printf("vigil-collector: next: vigil-collector token create --data-dir %s, then on the agent host:\n",
+              cfg.data_dir.c_str());
+  std::printf(
+      "  vigil-agent enroll --collector https://HOST:%d --token TOKEN --ca-file ca.pem --state-dir DIR\n",
+      server.port());
+  std::fflush(stdout);
+  server.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Vigil collector: receives agents' events, stores them, serves the API"};
+  app.require_subcommand(1);
+  CollectorConfig cfg;
+  std::string config_file, data_dir, listen;
+  auto add_common = [&](CLI::App* c) {
+    c->add_option("-c,--config", config_file, "collector.yaml");
+    c->add_option("--data-dir", data_dir, "data directory (database, certificates)");
+  };
+
+  auto* serve = app.add_subcommand("serve", "run the HTTPS server");
+  add_common(serve);
+  serve->add_option("--listen", listen, "ADDR:PORT for agents, API and UI");
+
+  auto* token = app.add_subcommand("token", "enrolment tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "create a token (printed as the last line)");
+  std::string ttl = "24h";
+  int uses = 1;
+  add_common(token_create);
+  token_create->add_option("--ttl", ttl, "lifetime: 90s, 15m, 24h, 7d");
+  token_create->add_option("--uses", uses, "how many agents may enrol with it");
+  auto* token_list = token->add_subcommand("list", "list tokens");
+  add_common(token_list);
+
+  auto* agent = app.add_subcommand("agent", "enrolled agents");
+  agent->require_subcommand(1);
+  auto* agent_list = agent->add_subcommand("list", "list agents and their status");
+  add_common(agent_list);
+  auto* agent_revoke = agent->add_subcommand("revoke", "refuse an agent from now on");
+  std::string agent_id;
+  add_common(agent_revoke);
+  agent_revoke->add_option("ID", agent_id)->required();
+
+  auto* apikey = app.add_subcommand("apikey", "API keys for scripts");
+  apikey->require_subcommand(1);
+  auto* apikey_create = apikey->add_subcommand("create", "create a key (printed as the last line)");
+  std::string role = "viewer";
+  add_common(apikey_create);
+  apikey_create->add_option("--role", role, "admin, analyst or viewer")
+      ->check(CLI::IsMember({"admin", "analyst", "viewer"}));
+
+  auto* ruleset = app.add_subcommand("ruleset", "the rule set distributed to agents");
+  ruleset->require_subcommand(1);
+  auto* rs_upload = ruleset->add_subcommand("upload", "validate and publish a rules file");
+  std::string rules_file;
+  bool allow_errors = false;
+  add_common(rs_upload);
+  rs_upload->add_option("FILE", rules_file)->required()->check(CLI::ExistingFile);
+  rs_upload->add_flag("--allow-errors", allow_errors, "publish even if some rules fail (they are reported)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (!config_file.empty()) {
+    std::string err;
+    if (!load_collector_config(config_file, &cfg, &err)) {
+      std::cerr << "vigil-collector: " << err << "\n";
+      return 2;
+    }
+  }
+  if (!data_dir.empty()) cfg.data_dir = data_dir;
+  if (!listen.empty()) cfg.listen = listen;
+
+  if (serve->parsed()) return cmd_serve(cfg);
+
+  auto store = open_store(cfg);
+  if (!store) return 1;
+  if (token_create->parsed()) {
+    int64_t secs = parse_duration(ttl);
+    if (secs <= 0 || uses <= 0) {
+      std::cerr << "vigil-collector: --ttl must be like 24h and --uses positive\n";
+      return 2;
+    }
+    std::string tok = "vt_" + random_hex(20);
+    int64_t now = now_s();
+    auto st = store->create_token(sha256_hex(tok), now, now + secs, uses);
+    if (!st.ok) {
+      std::cerr << "vigil-collector: " << st.message << "\n";
+      return 1;
+    }
+    std::cout << "token expires " << fmt_time(now + secs) << ", " << uses << " use(s); shown only once:\n"
+              << tok << "\n";
+    return 0;
+  }
+  if (token_list->parsed()) {
+    int64_t now = now_s();
+    for (const auto& t : store->list_tokens()) {
+      std::cout << t.id << "  expires " << fmt_time(t.expires_at) << "  uses left " << t.uses_left
+                << (t.expires_at <= now ? "  (expired)" : "") << "\n";
+    }
+    return 0;
+  }
+  if (agent_list->parsed()) {
+    int64_t now = now_s();
+    for (const auto& a : store->list_agents()) {
+      std::string status = a.revoked                                 ? "revoked"
+                           : a.last_seen == 0                        ? "never_seen"
+                           : now - a.last_seen > cfg.offline_after_s ? "offline"
+                                                                     : "online";
+      std::cout << a.id << "  " << (a.hostname.empty() ? "-" : a.hostname) << "  " << status << "  last seen "
+                << fmt_time(a.last_seen) << "  rules "
+                << (a.ruleset_version.empty() ? "-" : a.ruleset_version) << "\n";
+    }
+    return 0;
+  }
+  if (agent_revoke->parsed()) {
+    if (!store->revoke_agent(agent_id)) {
+      std::cerr << "vigil-collector: no agent " << agent_id << "\n";
+      return 1;
+    }
+    std::cout << "agent " << agent_id << " revoked\n";
+    return 0;
+  }
+  if (apikey_create->parsed()) {
+    std::string key = "vk_" + random_hex(24);
+    auto st = store->create_api_key(sha256_hex(key), *role_from_string(role), now_s());
+    if (!st.ok) {
+      std::cerr << "vigil-collector: " << st.message << "\n";
+      return 1;
+    }
+    std::cout << role << " API key (use as 'Authorization: Bearer KEY'), shown only once:\n" << key << "\n";
+    return 0;
+  }
+  if (rs_upload->parsed()) {
+    std::ifstream in(rules_file, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    nlohmann::json result;
+    int status =
+        upload_ruleset(*store, check_ruleset, ss.str(), allow_errors || cfg.ruleset_allow_errors, &result);
+    for (const auto& e : result.value("errors", nlohmann::json::array()))
+      std::cerr << e.get<std::string>() << "\n";
+    if (status != 200) {
+      std::cerr << "vigil-collector: rule set refused: " << result.value("error", "") << "\n";
+      return 1;
+    }
+    std::cout << "rule set " << result["version"].get<std::string>() << " published ("
+              << result["rules_loaded"] << " rules loaded, " << result["rules_failed"] << " failed)\n";
+    return 0;
+  }
+  return 0;
+}
