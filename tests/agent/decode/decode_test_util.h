@@ -2,6 +2,7 @@
 // Decoder and read counters by name.
 #pragma once
 
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,14 @@ inline std::string anomaly_names(const Decoder& d) {
     if (x && n.starts_with("decoder.event.")) s += std::string(n) + "=" + std::to_string(x) + " ";
   });
   return s;
+}
+
+// Keeps a frame alive until the test program exits, so that a Packet built
+// from a temporary frame can still be inspected.
+inline const Buf& keep(Buf b) {
+  static std::deque<Buf> frames;
+  frames.push_back(std::move(b));
+  return frames.back();
 }
 
 inline Packet make_packet(const Buf& frame, int linktype = 1, Timestamp ts = {1700000000, 0}) {

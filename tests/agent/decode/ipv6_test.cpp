@@ -12,7 +12,7 @@ const char* kA = "2001:db8::1";
 const char* kB = "2001:db8::2";
 
 Packet run(Decoder& d, const Buf& f, bool* ok = nullptr) {
-  Packet p = make_packet(f);
+  Packet p = make_packet(keep(f));
   bool r = d.decode(p);
   if (ok) *ok = r;
   return p;

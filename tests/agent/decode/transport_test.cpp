@@ -11,7 +11,7 @@ namespace {
 constexpr size_t kL4 = 14 + 20;  // transport header offset, Ethernet + IPv4
 
 Packet run(Decoder& d, const Buf& f, bool* ok = nullptr) {
-  Packet p = make_packet(f);
+  Packet p = make_packet(keep(f));
   bool r = d.decode(p);
   if (ok) *ok = r;
   return p;
