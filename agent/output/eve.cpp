@@ -202,7 +202,7 @@ Json eve_flow(const Flow& f, FlowEndReason reason, Timestamp now) {
     if (all & kTcpRst) t["rst"] = true;
     if (all & kTcpPsh) t["psh"] = true;
     if (all & kTcpAck) t["ack"] = true;
-    if (f.tcp) t["state"] = tcp_state_name(*f.tcp);
+    if (f.tcp) t["state"] = flow_tcp_state_name(f);
     j["tcp"] = t;
   }
   return j;
