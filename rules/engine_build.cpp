@@ -109,20 +109,31 @@ struct DbBuilder {
   }
 };
 
+// Patterns go through the regex API with every byte escaped: the literal API
+// of some Hyperscan builds rejects patterns that start with a NUL byte.
 std::string compile_db(DbBuilder& b, std::string& err) {
   if (b.patterns.empty()) return "";
+  static const char kHex[] = "0123456789abcdef";
+  std::vector<std::string> escaped;
   std::vector<const char*> exprs;
-  std::vector<size_t> lens;
   std::vector<unsigned> flags, ids;
+  escaped.reserve(b.patterns.size());
   for (size_t i = 0; i < b.patterns.size(); ++i) {
-    exprs.push_back(b.patterns[i].first.data());
-    lens.push_back(b.patterns[i].first.size());
+    std::string e;
+    e.reserve(b.patterns[i].first.size() * 4);
+    for (unsigned char c : b.patterns[i].first) {
+      e += "\\x";
+      e += kHex[c >> 4];
+      e += kHex[c & 15];
+    }
+    escaped.push_back(std::move(e));
     flags.push_back(HS_FLAG_SINGLEMATCH | (b.patterns[i].second ? HS_FLAG_CASELESS : 0));
     ids.push_back(unsigned(i));
   }
+  for (auto& e : escaped) exprs.push_back(e.c_str());
   hs_compile_error_t* ce = nullptr;
-  if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), unsigned(exprs.size()),
-                           HS_MODE_BLOCK, nullptr, &b.target->db, &ce) != HS_SUCCESS) {
+  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), unsigned(exprs.size()), HS_MODE_BLOCK, nullptr,
+                       &b.target->db, &ce) != HS_SUCCESS) {
     err = ce && ce->message ? ce->message : "hyperscan compile failed";
     if (ce) hs_free_compile_error(ce);
     return err;

@@ -115,22 +115,26 @@ BufOp* ParseState::add_op(int slot, std::unique_ptr<BufOp> op) {
   l.ops.push_back(std::move(op));
   last_op = l.ops.back().get();
   last_op_slot = slot;
+  if (last_op->kind == OpKind::kContent) {
+    last_content_op = static_cast<ContentOp*>(last_op);
+    last_content_slot = slot;
+  }
   return last_op;
 }
 
 std::string ParseState::move_last_content(int slot) {
   auto* c = last_content();
   if (!c) return "buffer modifier without a preceding content";
-  if (last_op_slot == slot) return "";
-  if (last_op_slot != kSlotPayload) return "content already has a buffer";
-  auto& from = list(last_op_slot);
+  if (last_content_slot == slot) return "";
+  if (last_content_slot != kSlotPayload) return "content already has a buffer";
+  auto& from = list(last_content_slot);
   auto it = std::find_if(from.ops.begin(), from.ops.end(), [&](auto& p) { return p.get() == c; });
   if (it == from.ops.end()) return "internal: content not found";
   auto op = std::move(*it);
   from.ops.erase(it);
   if (from.ops.empty() && from.transforms.empty()) {
     rule.buffers.erase(std::find_if(rule.buffers.begin(), rule.buffers.end(),
-                                    [&](auto& b) { return b.slot == last_op_slot; }));
+                                    [&](auto& b) { return b.slot == kSlotPayload; }));
   }
   add_op(slot, std::move(op));
   return "";

@@ -29,10 +29,12 @@ struct ParseState {
   Rule& rule;
   Dialect dialect = Dialect::kSuricata;
   const ClassMap* classes = nullptr;
-  int cur_slot = kSlotPayload;         // sticky buffer for the next content/pcre
-  bool slot_explicit = false;          // a sticky buffer keyword was seen
-  BufOp* last_op = nullptr;            // last content/pcre/byte op (for modifiers)
-  int last_op_slot = kSlotPayload;     // the list last_op lives in
+  int cur_slot = kSlotPayload;           // sticky buffer for the next content/pcre
+  bool slot_explicit = false;            // a sticky buffer keyword was seen
+  BufOp* last_op = nullptr;              // last content/pcre/byte op (for modifiers)
+  int last_op_slot = kSlotPayload;       // the list last_op lives in
+  ContentOp* last_content_op = nullptr;  // content modifiers apply to it, even after isdataat/bsize
+  int last_content_slot = kSlotPayload;
   std::vector<std::string> var_names;  // byte_extract/byte_math results, index = var
   std::string unsupported;             // set when the rule uses an unsupported keyword/value
   std::string_view keyword;            // the keyword being parsed (shared handlers use it)
@@ -42,9 +44,7 @@ struct ParseState {
   BufOp* add_op(int slot, std::unique_ptr<BufOp> op);
   // Moves last_op (a content) into `slot` (legacy http_uri-style modifiers).
   std::string move_last_content(int slot);
-  ContentOp* last_content() const {
-    return last_op && last_op->kind == OpKind::kContent ? static_cast<ContentOp*>(last_op) : nullptr;
-  }
+  ContentOp* last_content() const { return last_content_op; }
   int var_index(std::string_view name) const;
   // Parses a number or a byte_extract variable name.
   bool int_arg(std::string_view s, IntArg& out) const;

@@ -27,6 +27,7 @@ void select(ParseState& st, int slot) {
   st.cur_slot = slot;
   st.slot_explicit = true;
   st.last_op = nullptr;  // relative keywords do not reach across buffers
+  st.last_content_op = nullptr;
 }
 
 std::string buffer_keyword(ParseState& st, std::string_view name, std::string_view value) {

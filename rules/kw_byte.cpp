@@ -1,6 +1,7 @@
 // byte_test, byte_jump, byte_extract, byte_math: read an integer from the
 // buffer (binary big/little endian or ASCII in a base), then compare, jump,
 // store or compute.
+#include <algorithm>
 #include <cstring>
 
 #include "rules/keywords.h"
@@ -22,7 +23,9 @@ struct Extract {
   // bytes start. False when out of bounds or not a number.
   bool read(const BufCtx& c, size_t cursor, uint64_t& val, int64_t& pos) const {
     pos = (relative ? int64_t(cursor) : 0) + offset.get(c.vars);
-    if (pos < 0 || pos + nbytes > int64_t(c.len)) return false;
+    int nbytes = this->nbytes;
+    if (nbytes == 0 && pos >= 0) nbytes = int(std::min<int64_t>(20, int64_t(c.len) - pos));
+    if (pos < 0 || nbytes <= 0 || pos + nbytes > int64_t(c.len)) return false;
     const uint8_t* p = c.data + pos;
     val = 0;
     if (string) {
@@ -97,6 +100,8 @@ struct Extract {
 
   std::string validate() const {
     int maxn = string ? 20 : 8;
+    // 0 with string: the number is the rest of the buffer (ET uses it on http.content_len).
+    if (nbytes == 0 && string) return "";
     if (nbytes < 1 || nbytes > maxn) return "number of bytes must be 1.." + std::to_string(maxn);
     return "";
   }
@@ -238,6 +243,7 @@ std::string kw_byte_jump(ParseState& st, std::string_view v) {
       return "invalid byte_jump option '" + std::string(p) + "'";
     }
   }
+  if (op->ex.nbytes == 0) return "byte_jump: number of bytes must be at least 1";
   if (auto err = op->ex.validate(); !err.empty()) return "byte_jump: " + err;
   if (op->from_beginning && op->from_end) return "byte_jump: from_beginning and from_end together";
   op->relative = op->ex.relative;
@@ -300,6 +306,7 @@ std::string kw_byte_extract(ParseState& st, std::string_view v) {
       return "invalid byte_extract option '" + std::string(p) + "'";
     }
   }
+  if (op->ex.nbytes == 0) return "byte_extract: number of bytes must be at least 1";
   if (auto err = op->ex.validate(); !err.empty()) return "byte_extract: " + err;
   if (auto err = new_var(st, parts[2], op->var); !err.empty()) return err;
   op->relative = op->ex.relative;
@@ -382,6 +389,7 @@ std::string kw_byte_math(ParseState& st, std::string_view v) {
   }
   if (!have_bytes || !have_offset || !have_oper || !have_rvalue || result.empty())
     return "byte_math needs bytes, offset, oper, rvalue and result";
+  if (op->ex.nbytes == 0) return "byte_math: number of bytes must be at least 1";
   if (auto err = op->ex.validate(); !err.empty()) return "byte_math: " + err;
   if (auto err = new_var(st, result, op->var); !err.empty()) return err;
   op->relative = op->ex.relative;

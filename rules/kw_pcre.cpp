@@ -133,8 +133,6 @@ std::string kw_pcre(ParseState& st, std::string_view v) {
       default: {
         int s = flag_slot(f);
         if (s < 0) return std::string("unknown pcre flag '") + f + "'";
-        if (st.slot_explicit && st.cur_slot != s && st.dialect == Dialect::kSuricata)
-          return std::string("pcre flag '") + f + "' conflicts with the sticky buffer";
         slot = s;
       }
     }

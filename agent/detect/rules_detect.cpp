@@ -1,0 +1,69 @@
+#include "agent/detect/rules_detect.h"
+
+#include <algorithm>
+
+#include "rules/flow_state.h"
+
+namespace vigil {
+
+namespace {
+
+class RulesDetect : public DetectStage {
+ public:
+  RulesDetect(const EngineHolder& h, const DetectOptions& o)
+      : holder_(h), window_(std::min(o.stream_window, rules::kStreamTail)) {}
+
+  void on_packet(const Packet& p, AlertSink& out) override {
+    refresh();
+    if (engine_) {
+      engine_->inspect_packet(*worker_, p, out);
+      engine_->end_packet(*worker_);
+    }
+  }
+
+  void on_stream(const Packet& p, Flow& f, Dir d, Bytes data, uint64_t offset, AlertSink& out) override {
+    (void)offset;
+    refresh();
+    if (!engine_ || data.empty()) return;
+    if (!f.detect) f.detect = std::make_unique<rules::RuleFlowState>();
+    auto* fs = static_cast<rules::RuleFlowState*>(f.detect.get());
+    auto& tail = fs->tail[static_cast<int>(d)];
+    // window = kept tail + new bytes; scratch buffer reused across calls.
+    buf_.assign(tail.begin(), tail.end());
+    size_t new_from = buf_.size();
+    buf_.insert(buf_.end(), data.begin(), data.end());
+    engine_->inspect_stream(*worker_, p, f, d, Bytes(buf_.data(), buf_.size()), new_from, out);
+    size_t keep = std::min(window_, buf_.size());
+    tail.assign(buf_.end() - static_cast<std::ptrdiff_t>(keep), buf_.end());
+  }
+
+  void on_tx(const Packet& p, Flow& f, Dir d, const Transaction& tx, AlertSink& out) override {
+    refresh();
+    if (engine_) engine_->inspect_tx(*worker_, p, f, d, tx, out);
+  }
+
+ private:
+  // Picks up a newly set engine; the worker scratch belongs to one engine.
+  void refresh() {
+    auto e = holder_.get();
+    if (e == engine_) return;
+    worker_.reset();
+    engine_ = std::move(e);
+    if (engine_) worker_ = engine_->new_worker();
+  }
+
+  const EngineHolder& holder_;
+  size_t window_;
+  std::shared_ptr<const rules::Engine> engine_;
+  std::unique_ptr<rules::WorkerState, void (*)(rules::WorkerState*)> worker_{nullptr,
+                                                                             [](rules::WorkerState*) {}};
+  std::vector<uint8_t> buf_;
+};
+
+}  // namespace
+
+std::unique_ptr<DetectStage> make_rules_detect(const EngineHolder& holder, const DetectOptions& opts) {
+  return std::make_unique<RulesDetect>(holder, opts);
+}
+
+}  // namespace vigil
