@@ -4,6 +4,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,9 +15,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "agent/agent_version.h"
@@ -24,6 +25,7 @@
 #include "agent/detect/rules_detect.h"
 #include "agent/output/eve.h"
 #include "agent/pipeline/pipeline.h"
+#include "agent/uplink/agent_glue.h"
 #include "rules/engine.h"
 
 using namespace vigil;
@@ -34,6 +36,9 @@ struct Args {
   std::string pcap, iface, config, logdir, checksum = "auto", user, bpf;
   std::vector<std::string> rules_exclusive, rules_extra, sets;
   int workers = 0;
+  std::string state_dir;  // enrolled: events go to the collector too
+  int drain_timeout_s = 60;
+  EnrollOptions enroll;
   bool test_rules = false, verbose = false, quiet = false, dump_config = false;
 };
 
@@ -79,7 +84,8 @@ int main(int argc, char** argv) {
   app.get_formatter()->column_width(34);
   app.add_option("-r,--pcap", a.pcap, "Read packets from a capture file (pcap or pcapng)");
   app.add_option("-i,--interface", a.iface, "Capture live on this interface");
-  app.add_option("-S", a.rules_exclusive, "Load rules from this file or directory of *.rules only (may repeat)");
+  app.add_option("-S", a.rules_exclusive,
+                 "Load rules from this file or directory of *.rules only (may repeat)");
   app.add_option("-s", a.rules_extra, "Load rules from this file in addition (may repeat)");
   app.add_option("-l,--log-dir", a.logdir, "Directory for eve.json (default: config default-log-dir)");
   app.add_option("-c,--config", a.config, "YAML configuration file");
@@ -89,12 +95,26 @@ int main(int argc, char** argv) {
   app.add_option("--workers", a.workers, "Packet worker threads (default: threading.workers, 1)");
   app.add_option("--bpf", a.bpf, "BPF filter for capture (also config capture.bpf-filter)");
   app.add_option("--user", a.user, "After opening the capture, switch to this unprivileged user");
-  app.add_flag("-T,--test-rules", a.test_rules, "Check the rule files given with -S/-s and exit (non-zero on errors)");
+  app.add_flag("-T,--test-rules", a.test_rules,
+               "Check the rule files given with -S/-s and exit (non-zero on errors)");
   app.add_flag("--dump-config", a.dump_config, "Print the built-in default configuration and exit");
   app.add_flag("-v,--verbose", a.verbose, "More log output");
   app.add_flag("-q,--quiet", a.quiet, "Only warnings and errors");
+  app.add_option("--state-dir", a.state_dir, "Enrolled state directory: ship events to the collector");
+  app.add_option("--drain-timeout", a.drain_timeout_s,
+                 "With -r: seconds to wait for the collector to take the rest");
   app.set_version_flag("-V,--version", std::string("vigil-agent ") + kAgentVersion);
+  auto* enroll =
+      app.add_subcommand("enroll", "Enrol with a collector: trade a token for this agent's credentials");
+  enroll->add_option("--collector", a.enroll.collector_url, "https://HOST:PORT")->required();
+  enroll->add_option("--token", a.enroll.token, "Enrolment token from 'vigil-collector token create'")
+      ->required();
+  enroll->add_option("--ca-file", a.enroll.ca_file, "The collector's CA certificate (DATA_DIR/ca.pem)");
+  enroll->add_option("--pin", a.enroll.pin, "Or: SHA-256 fingerprint of the collector's server certificate");
+  enroll->add_option("--state-dir", a.enroll.state_dir, "Where the credentials are kept")->required();
+  enroll->add_option("--hostname", a.enroll.hostname, "Name shown on the collector (default: host name)");
   CLI11_PARSE(app, argc, argv);
+  if (enroll->parsed()) return run_enroll(a.enroll);
 
   auto logger = spdlog::stderr_color_mt("vigil");
   spdlog::set_default_logger(logger);
@@ -154,6 +174,29 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // Enrolled: the uplink is opened before anything is read, so that no event is produced unspooled.
+  std::unique_ptr<Uplink> uplink;
+  std::string collector_rules_version;
+  if (!a.state_dir.empty()) {
+    std::string uerr;
+    uplink = Uplink::open(uplink_config_from(cfg.root, a.state_dir, cfg.hostname), &uerr);
+    if (!uplink) {
+      spdlog::error("uplink: {}", uerr);
+      return 1;
+    }
+    // Without local rules the collector's rule set is used: the last one saved, or none until it arrives.
+    std::string saved;
+    if (rule_files.empty()) {
+      if (saved_collector_ruleset(a.state_dir, &saved, &collector_rules_version)) {
+        uplink->set_ruleset_version(collector_rules_version);
+      } else {
+        saved = a.state_dir + "/collector.rules";
+        std::ofstream(saved, std::ios::app).flush();
+      }
+      rule_files.push_back(saved);
+    }
+  }
+
   // Rules first: a broken rule file is reported before any packet is read.
   EngineHolder engines;
   rules::LoadReport report;
@@ -193,6 +236,11 @@ int main(int argc, char** argv) {
   EveOptions eo{cfg.eve_types, cfg.eve_payload, cfg.eve_payload_printable, cfg.eve_packet, cfg.hostname};
   EventRouter router(eo);
   router.add_output(&eve_file);
+  std::unique_ptr<UplinkEventOutput> uplink_out;
+  if (uplink) {
+    uplink_out = std::make_unique<UplinkEventOutput>(*uplink);
+    router.add_output(uplink_out.get(), uplink_config_from(cfg.root, a.state_dir, "").event_types);
+  }
 
   DetectFactory factory;
   if (have_rules) {
@@ -200,6 +248,26 @@ int main(int argc, char** argv) {
   }
   Pipeline pipeline(cfg, router, factory);
   pipeline.set_capture(&src);
+  if (uplink) {
+    uplink->set_heartbeat_source([&] {
+      auto hb = heartbeat_fields(pipeline.counters());
+      hb["interfaces"] = a.iface.empty() ? Json::array() : Json::array({a.iface});
+      hb["rules_loaded"] = report.rules_loaded;
+      return hb;
+    });
+    // A new rule set from the collector: built here, on the heartbeat thread, while the workers keep
+    // using the old engine; swapped in atomically; the old engine is freed when the last worker lets go.
+    uplink->set_ruleset_handler([&](const std::string& version, const std::string& text) {
+      std::string fresh = a.state_dir + "/collector.rules.new", path;
+      std::ofstream(fresh, std::ios::trunc) << text;
+      rules::LoadReport rep;
+      auto engine = load_rules(cfg, {fresh}, rep);
+      if (!engine || !save_collector_ruleset(a.state_dir, version, text, &path)) return false;
+      engines.set(engine);
+      return true;
+    });
+    uplink->start();
+  }
 
   // Signals: a dedicated thread waits for them, so no handler runs on the packet path.
   sigset_t sigs;
@@ -222,8 +290,8 @@ int main(int argc, char** argv) {
     j["timestamp"] = format_eve_time(wall_clock_now());
     j["event_type"] = "stats";
     Json st = nest_counters(pipeline.counters());
-    st["uptime"] = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
-                       .count();
+    st["uptime"] =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
     if (have_rules) st["detect"].update(rules::report_stats_json(report), true);
     Json out = Json::object();
     out["uptime"] = st["uptime"];
@@ -239,7 +307,8 @@ int main(int argc, char** argv) {
   bool done = false;
   std::thread stats_thread([&] {
     std::unique_lock<std::mutex> l(stats_mu);
-    while (!stats_cv.wait_for(l, std::chrono::seconds(std::max(1, cfg.stats_interval_s)), [&] { return done; })) {
+    while (!stats_cv.wait_for(l, std::chrono::seconds(std::max(1, cfg.stats_interval_s)),
+                              [&] { return done; })) {
       if (router.wants("stats")) router.emit("stats", stats_event());
       router.flush();
     }
@@ -261,6 +330,14 @@ int main(int argc, char** argv) {
   CounterSnapshot final_counters = pipeline.counters();
   if (router.wants("stats")) router.emit("stats", stats_event());
   router.flush();
+  if (uplink) {
+    if (!a.pcap.empty() && !uplink->drain(std::chrono::seconds(a.drain_timeout_s))) {
+      spdlog::warn("uplink: collector did not take every event within {} s; the rest stays spooled in {}",
+                   a.drain_timeout_s, a.state_dir);
+    }
+    uplink->stop();
+    uplink->visit_counters([](std::string_view n, uint64_t v) { spdlog::info("{} {}", n, v); });
+  }
   auto get = [&](const char* n) {
     auto it = final_counters.find(n);
     return it == final_counters.end() ? 0 : it->second;

@@ -145,6 +145,11 @@ std::string Uplink::ruleset_version() const {
   return impl_->ruleset_version;
 }
 
+void Uplink::set_ruleset_version(const std::string& v) {
+  std::lock_guard lk(impl_->rs_mu);
+  impl_->ruleset_version = v;
+}
+
 std::unique_ptr<httplib::SSLClient> Uplink::Impl::client() {
   std::string err;
   auto cli = make_collector_client(state.collector_url, state.ca_file, state.pin, &err);

@@ -86,7 +86,10 @@ class Uplink {
   void visit_counters(const CounterVisitor&) const;
 
   const std::string& agent_id() const;
+  // The collector rule set in use; set at start-up when the agent loaded the
+  // one saved by a previous run, so that it is not downloaded again.
   std::string ruleset_version() const;
+  void set_ruleset_version(const std::string& v);
 
  private:
   struct Impl;
