@@ -342,10 +342,12 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
     }
     FastPattern fp = choose_fast_pattern(r);
     int slot = fp.found ? fp.slot : kSlotPayload;
+    bool no_buffer = r.tx_rule && !fp.found;
     if (r.tx_rule && !fp.found) {
       for (auto& l : r.buffers)
         if (l.slot != kSlotPayload) {
           slot = l.slot;
+          no_buffer = false;
           break;
         }
     }
@@ -357,6 +359,10 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
           payload_b[gi].add(fp, r.index);
         else
           g.payload.always.push_back(r.index);
+        continue;
+      }
+      if (no_buffer) {
+        g.tx_always.push_back(r.index);
         continue;
       }
       if (!g.tx[size_t(slot)]) {

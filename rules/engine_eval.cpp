@@ -62,11 +62,11 @@ bool addr_ok(const Rule& r, const View& v) {
          r.dp.contains(v.sp);
 }
 
-bool flow_ok(const Rule& r, const Packet& p, const Flow* f, bool to_server) {
+bool flow_ok(const Rule& r, const Packet& p, const Flow* f, bool to_server, int est_override = -1) {
   const FlowOpt& o = r.flow;
   if (o.to_server && !to_server) return false;
   if (o.to_client && to_server) return false;
-  bool est = f && f->state == FlowState::kEstablished;
+  bool est = est_override >= 0 ? est_override == 1 : (f && f->state == FlowState::kEstablished);
   if (o.established && !est) return false;
   if (o.not_established && est) return false;
   if (o.only_frag && !p.reassembled) return false;
@@ -337,8 +337,9 @@ View packet_view(const Packet& p) {
   return View{p.src, p.dst, p.sp, p.dp, p.flow ? p.to_server : true};
 }
 
-bool header_ok(const Rule& r, const Packet& p, const View& v, const PktCtx& c) {
-  return proto_ok(r, p) && addr_ok(r, v) && flow_ok(r, p, c.flow, v.to_server) && pkt_opts_ok(r, c);
+bool header_ok(const Rule& r, const Packet& p, const View& v, const PktCtx& c, int est_override = -1) {
+  return proto_ok(r, p) && addr_ok(r, v) && flow_ok(r, p, c.flow, v.to_server, est_override) &&
+         pkt_opts_ok(r, c);
 }
 
 }  // namespace
@@ -348,6 +349,12 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
   Flow* f = p.flow;
   RuleFlowState* fs = f ? static_cast<RuleFlowState*>(f->detect.get()) : nullptr;
   if (fs && fs->passed) return;
+  int est = -1;
+  if (f && p.l4 == L4::kTcp) {
+    if (!fs) fs = flow_state(f);
+    est = fs->was_established ? 1 : 0;
+    fs->was_established = f->state == FlowState::kEstablished;
+  }
   const Group& g = impl_->groups[group_of(p)];
   begin_candidates(w);
   for (auto idx : g.header) add_candidate(w, idx);
@@ -372,7 +379,7 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     ++w.counters.rules_checked;
     if (!fs && f && (r.sets_bits || !r.flowbits.empty() || !r.flowints.empty())) fs = flow_state(f);
     PktCtx c{&p, f, fs, v.to_server, false};
-    if (!header_ok(r, p, v, c)) continue;
+    if (!header_ok(r, p, v, c, est)) continue;
     if (r.has_payload) {
       const BufferList* l = r.list_for(kSlotPayload);
       if (!run_list(*l, p.payload.data(), p.payload.size(), w, nullptr)) continue;
@@ -417,6 +424,7 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const T
   if (fs->passed) return;
   const Group& g = impl_->groups[f.proto == 6 ? kGroupTcp : f.proto == 17 ? kGroupUdp : kGroupOther];
   begin_candidates(w);
+  for (auto idx : g.tx_always) add_candidate(w, idx);
   for (size_t s = 0; s < kBufferCount; ++s) {
     const PatternDb* db = g.tx[s].get();
     if (!db) continue;

@@ -44,6 +44,7 @@ struct Group {
   PatternDb payload;                                        // payload rules (packet and stream)
   std::vector<uint32_t> header;                             // rules without payload or app buffers
   std::array<std::unique_ptr<PatternDb>, kBufferCount> tx;  // app-layer rules by their prefilter buffer
+  std::vector<uint32_t> tx_always;  // app-layer rules without buffers (alert http ... (flow:to_server;))
 };
 
 struct Engine::Impl {

@@ -27,6 +27,9 @@ struct RuleFlowState : DetectFlowState {
   std::vector<std::pair<uint64_t, uint64_t>> tx_marks;  // (tx_id, gid<<32|sid) alerted/matched
   std::vector<uint8_t> tail[2];                         // last stream bytes per direction
   bool passed = false;                                  // a pass rule matched the flow
+  // TCP: established as Suricata sees it, before this packet's own state change
+  // (the ACK completing the handshake is not yet "established").
+  bool was_established = false;
 
   bool has_bit(uint64_t h) const { return std::find(bits.begin(), bits.end(), h) != bits.end(); }
   bool set_bit(uint64_t h) {

@@ -24,6 +24,10 @@ struct Extract {
   bool read(const BufCtx& c, size_t cursor, uint64_t& val, int64_t& pos) const {
     pos = (relative ? int64_t(cursor) : 0) + offset.get(c.vars);
     int nbytes = this->nbytes;
+    if (nbytes == 0 && !string) {
+      val = 0;
+      return pos >= 0 && pos <= int64_t(c.len);
+    }
     if (nbytes == 0 && pos >= 0) nbytes = int(std::min<int64_t>(20, int64_t(c.len) - pos));
     if (pos < 0 || nbytes <= 0 || pos + nbytes > int64_t(c.len)) return false;
     const uint8_t* p = c.data + pos;
@@ -243,8 +247,9 @@ std::string kw_byte_jump(ParseState& st, std::string_view v) {
       return "invalid byte_jump option '" + std::string(p) + "'";
     }
   }
-  if (op->ex.nbytes == 0) return "byte_jump: number of bytes must be at least 1";
-  if (auto err = op->ex.validate(); !err.empty()) return "byte_jump: " + err;
+  // 0 bytes: a pure jump by post_offset (Suricata accepts it).
+  if (op->ex.nbytes != 0)
+    if (auto err = op->ex.validate(); !err.empty()) return "byte_jump: " + err;
   if (op->from_beginning && op->from_end) return "byte_jump: from_beginning and from_end together";
   op->relative = op->ex.relative;
   place(st, std::move(op));

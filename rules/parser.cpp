@@ -179,6 +179,7 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
     return nullptr;
   }
   if (!parse_header(text.substr(0, open), dialect, ctx, *r, f)) return nullptr;
+  bool header_app = r->app_mask != 0;
 
   ParseState st(*r);
   st.dialect = dialect;
@@ -211,6 +212,9 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
     else
       r->has_payload = true;
   }
+  // "alert http ... (flow:to_server;)": an app-layer rule without buffers is
+  // evaluated once per transaction, as Suricata 7 does.
+  if (header_app && r->buffers.empty()) r->tx_rule = true;
   if (r->has_payload && r->proto != ProtoSel::kTcp && r->proto != ProtoSel::kUdp &&
       r->proto != ProtoSel::kIp && r->proto != ProtoSel::kIcmp && r->proto != ProtoSel::kIcmpv4 &&
       r->proto != ProtoSel::kIcmpv6) {
