@@ -182,16 +182,25 @@ void TcpSession::on_packet(TcpContext& c, Flow& f, const Packet& p, Dir d) {
 
   TcpStream& me = streams_[int(d)];
   TcpStream& peer = streams_[int(other(d))];
-  // A side first heard from now (midstream pickup, or a SYN/ACK after a lost
-  // SYN/ACK...) starts at its first sequence number.
-  if (!me.initialized()) me.init((fl & kTcpSyn) ? p.tcp.seq + 1 : p.tcp.seq);
+  // A side first heard from now (the server after a midstream pickup or a
+  // lost SYN/ACK) starts at its first sequence number. A SYN or SYN/ACK
+  // resent with a new ISN before any data replaces the old one.
+  const bool fresh = me.next_offset() == 0 && me.pending_bytes() == 0;
+  if (!me.initialized() || ((fl & kTcpSyn) && fresh && p.tcp.seq + 1 != me.next_seq() &&
+                            (state_ == TcpState::kSynSent || state_ == TcpState::kSynRecv))) {
+    me.init((fl & kTcpSyn) ? p.tcp.seq + 1 : p.tcp.seq);
+  }
 
   const TcpEvent ev = classify(p, d);
   state_ = tcp_transition(state_, ev, d);
 
   // The SYN occupies one sequence number; data on a SYN follows it.
   const uint32_t data_seq = p.tcp.seq + ((fl & kTcpSyn) ? 1 : 0);
-  if (!(fl & kTcpRst)) me.add_data(c, f, d, data_seq, p.payload, p);
+  // Keep-alive probes resend the last byte (or none) below the next expected
+  // sequence number: not a retransmission worth counting or comparing.
+  const bool keepalive =
+      p.payload.size() <= 1 && !(fl & (kTcpSyn | kTcpFin | kTcpRst)) && p.tcp.seq == me.next_seq() - 1;
+  if (!(fl & kTcpRst) && !keepalive) me.add_data(c, f, d, data_seq, p.payload, p);
   if ((fl & kTcpAck) && peer.initialized()) peer.on_peer_ack(c, f, other(d), p.tcp.ack, p);
   if (fl & kTcpFin) me.on_fin(c, f, d, data_seq + uint32_t(p.payload.size()), p);
   if (fl & kTcpRst) {

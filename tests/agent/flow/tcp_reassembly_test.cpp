@@ -373,3 +373,26 @@ TEST_CASE("large segments are buffered across several chunks", "[flow][tcp]") {
   CHECK(h.ts() == "xyz" + big);
   CHECK(h.rec.offset_errors == 0);
 }
+
+TEST_CASE("keep-alive probes are neither data nor retransmissions", "[flow][tcp]") {
+  Harness h;
+  h.handshake();
+  h.send(h.tcp(true, 1001, 5001, kPA, "abc"));
+  h.send(h.tcp(true, 1003, 5001, kTcpAck, "Z"));  // last byte again, other content
+  h.send(h.tcp(true, 1003, 5001, kTcpAck));
+  CHECK(h.ts() == "abc");
+  CHECK(h.counter("tcp.retransmissions") == 0);
+  CHECK(h.counter("tcp.overlap_diff_data") == 0);
+}
+
+TEST_CASE("a SYN resent with a new ISN restarts the client stream", "[flow][tcp]") {
+  Harness h;
+  Flow* f = h.send(h.tcp(true, 1000, 0, kTcpSyn));
+  h.send(h.tcp(true, 3000, 0, kTcpSyn));
+  h.send(h.tcp(false, 5000, 3001, kTcpSyn | kTcpAck));
+  h.send(h.tcp(true, 3001, 5001, kTcpAck));
+  CHECK(f->tcp->state() == TcpState::kEstablished);
+  h.send(h.tcp(true, 3001, 5001, kPA, "data"));
+  CHECK(h.ts() == "data");
+  CHECK(h.counter("tcp.syn") == 2);
+}
