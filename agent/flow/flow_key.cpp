@@ -1,5 +1,6 @@
 #include "agent/flow/flow_key.h"
 
+#include <cstring>
 #include <utility>
 
 namespace vigil {
@@ -94,26 +95,22 @@ bool make_flow_key(const Packet& p, FlowKey* k) {
 }
 
 uint64_t flow_key_hash(const FlowKey& k) {
-  // FNV-1a over the fields (not the struct bytes: no padding in the hash).
-  uint64_t h = 0xcbf29ce484222325ull;
-  auto byte = [&h](uint8_t b) {
-    h ^= b;
-    h *= 0x100000001b3ull;
+  // Word-wise over the fields (not the struct bytes: no padding in the hash).
+  // IPv4 addresses keep their unused 12 bytes zero, so all 16 are read.
+  auto load = [](const uint8_t* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
   };
-  byte(k.lo.family);
-  for (size_t i = 0; i < k.lo.len(); ++i) byte(k.lo.b[i]);
-  for (size_t i = 0; i < k.hi.len(); ++i) byte(k.hi.b[i]);
-  byte(uint8_t(k.port_lo >> 8));
-  byte(uint8_t(k.port_lo));
-  byte(uint8_t(k.port_hi >> 8));
-  byte(uint8_t(k.port_hi));
-  byte(k.proto);
-  byte(k.icmp_pair);
-  for (uint16_t v : k.vlan) {
-    byte(uint8_t(v >> 8));
-    byte(uint8_t(v));
-  }
-  return mix64(h);
+  const uint64_t meta = uint64_t(k.port_lo) << 48 | uint64_t(k.port_hi) << 32 | uint64_t(k.vlan[0]) << 20 |
+                        uint64_t(k.vlan[1]) << 8 | k.lo.family;
+  const uint64_t meta2 = uint64_t(k.proto) << 8 | k.icmp_pair;
+  uint64_t h = mix64(load(k.lo.b.data()) ^ 0x9e3779b97f4a7c15ull);
+  h = mix64(h ^ load(k.lo.b.data() + 8));
+  h = mix64(h ^ load(k.hi.b.data()));
+  h = mix64(h ^ load(k.hi.b.data() + 8));
+  h = mix64(h ^ meta);
+  return mix64(h ^ meta2);
 }
 
 uint64_t make_flow_id(uint64_t key_hash, Timestamp first) {
