@@ -31,6 +31,8 @@ struct FlowConfig {
 class FlowTable {
  public:
   FlowTable(const FlowConfig& cfg, StreamSink& stream, FlowEndSink& end);
+  // Frees remaining flows without calling the sinks (call flush_all() first
+  // to have them reported); their app/detect states are destroyed here.
   ~FlowTable();
   // Finds or creates the flow for p, sets p.flow and p.to_server, updates
   // per-direction packet/byte counts, TCP state and reassembly (StreamSink
