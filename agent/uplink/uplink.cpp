@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 
 #include "agent/uplink/uplink_impl.h"
 
@@ -94,6 +95,9 @@ void Uplink::set_ruleset_handler(std::function<bool(const std::string&, const st
 }
 
 void Uplink::start() {
+  // OpenSSL writes to sockets with write(): a collector that dies mid-request
+  // would otherwise kill the whole agent with SIGPIPE instead of failing a send.
+  signal(SIGPIPE, SIG_IGN);
   std::lock_guard lk(impl_->mu);
   if (impl_->started_threads) return;
   impl_->started_threads = true;
