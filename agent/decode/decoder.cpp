@@ -145,8 +145,10 @@ bool Decoder::Impl::fragment(DecodeCtx& ctx) {
       break;
   }
   bool v6 = ctx.frag.v6;
+  uint32_t id = ctx.frag.id;
   reset_network(p);
   p.reassembled = true;
+  p.ip_id = id;  // IPv6 keeps it only in the fragment header, which is gone now
   DecodeCtx inner{p, counters, cfg, {}, true};
   return run(inner, Step{Next::kEthertype, v6 ? decode::kEtherIpv6 : decode::kEtherIpv4, whole});
 }

@@ -254,6 +254,7 @@ TEST_CASE("IPv6 fragments reassemble, with extension headers before the fragment
   CHECK(r.payload == data);
   CHECK(r.last.reassembled);
   CHECK(r.last.ip_proto == 17);
+  CHECK(r.last.ip_id == 0xdeadbeef);
   CHECK(r.last.l3.size() == dg.size());
   CHECK_FALSE(r.last.l4_csum_bad);
   CHECK(counter(d, "defrag.ipv6.fragments") == 4);
