@@ -1,8 +1,10 @@
 #include "agent/uplink/spool.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <csignal>
 
 namespace vigil {
 namespace {
@@ -77,7 +79,12 @@ std::unique_ptr<Spool> Spool::open(const SpoolOptions& opt, std::string* error) 
     if (old.step() == SQLITE_ROW) sp->oldest_unbatched_ms_ = old.col(0);
   }
   sp->dropped_ = static_cast<uint64_t>(sp->meta_get("dropped"));
+  // The writer takes no signals: the agent's signal thread handles them.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
   sp->writer_ = std::thread([p = sp.get()] { p->writer_loop(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return sp;
 }
 
