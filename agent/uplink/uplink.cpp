@@ -1,6 +1,7 @@
 #include "agent/uplink/uplink.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -101,8 +102,14 @@ void Uplink::start() {
   std::lock_guard lk(impl_->mu);
   if (impl_->started_threads) return;
   impl_->started_threads = true;
+  // The uplink's threads take no signals: the agent's own signal thread
+  // handles SIGINT/SIGTERM, whenever it blocks them relative to this call.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
   impl_->sender = std::thread([i = impl_.get()] { i->sender_loop(); });
   impl_->heartbeat = std::thread([i = impl_.get()] { i->heartbeat_loop(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 bool Uplink::drain(std::chrono::milliseconds timeout) {
