@@ -8,7 +8,7 @@
 #include "tests/tools/packet_builder.h"
 
 using namespace vigil;
-using vigil::test::Recorder;
+using vigil::flowtest::Recorder;
 
 namespace {
 

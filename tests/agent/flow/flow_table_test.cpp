@@ -4,7 +4,7 @@
 #include "tests/agent/flow/flow_test_util.h"
 
 using namespace vigil;
-using namespace vigil::test;
+using namespace vigil::flowtest;
 
 TEST_CASE("UDP: both directions find one flow, established once answered", "[flow][table]") {
   Harness h;

@@ -13,7 +13,7 @@
 #include "agent/flow/flow_table.h"
 #include "agent/flow/tcp_session.h"
 
-namespace vigil::test {
+namespace vigil::flowtest {
 
 struct Recorder : StreamSink, FlowEndSink {
   struct End {
@@ -142,4 +142,4 @@ struct Harness {
 constexpr uint8_t kPA = kTcpPsh | kTcpAck;
 constexpr uint8_t kFA = kTcpFin | kTcpAck;
 
-}  // namespace vigil::test
+}  // namespace vigil::flowtest

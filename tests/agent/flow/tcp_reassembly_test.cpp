@@ -3,7 +3,7 @@
 #include "tests/agent/flow/flow_test_util.h"
 
 using namespace vigil;
-using namespace vigil::test;
+using namespace vigil::flowtest;
 
 TEST_CASE("handshake and data both ways are delivered in order", "[flow][tcp]") {
   Harness h;

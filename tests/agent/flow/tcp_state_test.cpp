@@ -3,7 +3,7 @@
 #include "tests/agent/flow/flow_test_util.h"
 
 using namespace vigil;
-using namespace vigil::test;
+using namespace vigil::flowtest;
 
 namespace {
 constexpr Dir TS = Dir::kToServer;
