@@ -11,7 +11,6 @@ namespace {
 
 constexpr const char* kSchema = R"sql(
 PRAGMA journal_mode=WAL;
-PRAGMA synchronous=FULL;
 CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, uid TEXT NOT NULL, type TEXT NOT NULL,
   json TEXT NOT NULL, size INT NOT NULL, created_ms INT NOT NULL, batch_seq INT);
 CREATE INDEX IF NOT EXISTS events_batch ON events(batch_seq, id);
@@ -63,7 +62,8 @@ std::unique_ptr<Spool> Spool::open(const SpoolOptions& opt, std::string* error) 
     return nullptr;
   }
   sqlite3_busy_timeout(sp->db_, 10000);
-  if (!sp->exec(kSchema)) {
+  if (!sp->exec(kSchema) ||
+      !sp->exec(opt.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")) {
     *error = "cannot initialise spool " + opt.path + ": " + sqlite3_errmsg(sp->db_);
     return nullptr;
   }

@@ -37,6 +37,10 @@ namespace vigil {
 struct SpoolOptions {
   std::string path;                   // STATE_DIR/spool.db
   uint64_t max_bytes = 512ull << 20;  // cap on stored event bytes
+  // true: synchronous=FULL, every commit fsyncs the WAL (survives power loss).
+  // false: synchronous=NORMAL, survives a killed agent but not a power cut;
+  // much cheaper per commit when alerts arrive one at a time.
+  bool sync_full = true;
 };
 
 struct SpoolRow {

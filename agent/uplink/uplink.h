@@ -34,6 +34,7 @@ namespace vigil {
 struct UplinkConfig {
   std::string state_dir;
   uint64_t spool_max_bytes = 512ull << 20;
+  bool spool_sync_full = true;  // see SpoolOptions::sync_full
   size_t batch_max_events = 500;
   int batch_max_age_ms = 500;
   int heartbeat_interval_s = 5;
