@@ -10,6 +10,7 @@
 #include <cctype>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,8 @@ namespace {
 constexpr size_t kMaxHead = 32 * 1024;
 constexpr size_t kMaxHeaders = 256;
 constexpr size_t kMaxChunkLine = 1024;
+constexpr int kMaxJunkLines = 8;
+constexpr size_t kMaxCodings = 3;  // Suricata's decompress layer limit
 
 enum class St : uint8_t {
   kHead,        // request/status line and headers
@@ -44,9 +47,11 @@ struct Side {
   std::string line;  // chunk-size or trailer line so far
   bool chunk_crlf = false;
   uint64_t remaining = 0;
-  HttpTx* tx = nullptr;  // transaction whose body this side is reading
-  std::unique_ptr<http::Inflater> inflater;
+  HttpTx* tx = nullptr;                                 // transaction whose body this side is reading
+  std::vector<std::unique_ptr<http::Inflater>> layers;  // Content-Encoding, innermost first
   bool body_cut = false;
+  int junk_lines = 0;  // lines skipped before a status line
+  bool decode_error = false;
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -55,48 +60,82 @@ std::string_view sv(Bytes b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
-// Splits a head block into lines (CRLF or bare LF) and parses header fields;
-// folded lines continue the previous value; repeated names merge with ", ".
-bool parse_header_lines(std::string_view block, Headers& out, ParseCtx& c) {
-  bool ok = true;
-  while (!block.empty()) {
-    size_t nl = block.find('\n');
-    auto line = block.substr(0, nl);
-    block.remove_prefix(nl == std::string_view::npos ? block.size() : nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) break;
-    if ((line.front() == ' ' || line.front() == '\t') && !out.empty()) {
-      out.back().second.append(" ").append(http::trim(line));
-      continue;
-    }
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      ++c.ctr.http_bad_header;
-      ok = false;
-      continue;
-    }
-    auto name = line.substr(0, colon);
-    if (name.back() == ' ' || name.back() == '\t') {
-      ++c.ctr.http_bad_header;
-      name = http::trim(name);
-    }
-    auto value = http::trim(line.substr(colon + 1));
-    bool merged = false;
-    for (auto& h : out) {
-      if (http::iequals(h.first, name)) {
-        h.second.append(", ").append(value);
-        merged = true;
-        break;
-      }
-    }
-    if (merged) continue;
-    if (out.size() >= kMaxHeaders) {
-      ++c.ctr.http_too_many_headers;
-      continue;
-    }
-    out.emplace_back(std::string(name), std::string(value));
+bool is_token(std::string_view n) {
+  if (n.empty()) return false;
+  for (char ch : n) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u <= 0x20 || u >= 0x7f || ch == ':' || ch == '"' || ch == '(' || ch == ')' || ch == ',') return false;
   }
-  return ok;
+  return true;
+}
+
+// A continuation line that is itself "Name: value" starts a new header when
+// the line before already had one: an evasion hides headers that way, and the
+// targeted clients read them as headers.
+bool looks_like_header(std::string_view line) {
+  auto t = http::trim(line);
+  size_t colon = t.find(':');
+  return colon != std::string_view::npos && is_token(t.substr(0, colon));
+}
+
+void add_header(std::string_view line, Headers& out, ParseCtx& c) {
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    ++c.ctr.http_bad_header;
+    return;
+  }
+  // Control bytes inside a name (NUL, FF) are dropped, as lenient clients do.
+  std::string name;
+  auto raw_name = line.substr(0, colon);
+  while (!raw_name.empty() && (raw_name.back() == ' ' || raw_name.back() == '\t')) raw_name.remove_suffix(1);
+  while (!raw_name.empty() && (raw_name.front() == ' ' || raw_name.front() == '\t'))
+    raw_name.remove_prefix(1);
+  for (char ch : raw_name) {
+    // (a CR stays: "Name\r:" is another name to the clients evasions target)
+    if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\r') name.push_back(ch);
+  }
+  if (name.empty()) {
+    ++c.ctr.http_bad_header;
+    return;
+  }
+  if (name.size() != colon) ++c.ctr.http_bad_header;  // whitespace or controls around the name
+  auto value = http::trim_sp(line.substr(colon + 1));
+  for (auto& h : out) {
+    if (http::iequals(h.first, name)) {
+      h.second.append(", ").append(value);
+      return;
+    }
+  }
+  if (out.size() >= kMaxHeaders) {
+    ++c.ctr.http_too_many_headers;
+    return;
+  }
+  out.emplace_back(std::move(name), std::string(value));
+}
+
+// Parses the header lines of a head block (after the start line); folded
+// lines continue the previous one; repeated names merge with ", ".
+void parse_header_lines(std::string_view block, Headers& out, ParseCtx& c) {
+  std::string logical;
+  bool have = false;
+  size_t pos = 0, end = 0, next = 0;
+  while (pos < block.size()) {
+    if (!http::next_line(block, pos, &end, &next)) {
+      end = next = block.size();
+    }
+    auto line = block.substr(pos, end - pos);
+    pos = next;
+    if (line.empty()) break;
+    bool cont = line.front() == ' ' || line.front() == '\t';
+    if (cont && have && !(logical.find(':') != std::string::npos && looks_like_header(line))) {
+      logical.append(" ").append(http::trim(line));
+      continue;
+    }
+    if (have) add_header(logical, out, c);
+    logical.assign(cont ? http::trim(line) : line);
+    have = true;
+  }
+  if (have) add_header(logical, out, c);
 }
 
 const std::string* find(const Headers& h, std::string_view name) {
@@ -183,37 +222,42 @@ class HttpParser : public AppParser {
   void head(ParseCtx& c, Dir d, std::string_view& in) {
     Side& s = side(d);
     if (s.head.empty()) {
-      // Blank lines between messages are tolerated (RFC 9112 2.2).
-      while (!in.empty() && (in.front() == '\r' || in.front() == '\n')) in.remove_prefix(1);
+      // Blank lines (and stray whitespace) between messages are tolerated.
+      while (!in.empty() && static_cast<unsigned char>(in.front()) <= 0x20) in.remove_prefix(1);
       if (in.empty()) return;
-      size_t n = std::min<size_t>(5, in.size());
-      if (d == Dir::kToClient && in.substr(0, n) != std::string_view("HTTP/").substr(0, n)) {
-        response_head(c, {});  // no status line: HTTP/0.9 body or garbage
+      if (d == Dir::kToClient && !starts_status(in)) {
+        if (http09_ || s.junk_lines >= kMaxJunkLines) {
+          response_head(c, {});  // no status line: HTTP/0.9 body or garbage
+          return;
+        }
+        // Junk before the status line: skip the line, as clients do.
+        ++s.junk_lines;
+        ++c.ctr.http_bad_response_line;
+        size_t nl = in.find_first_of("\r\n");
+        in.remove_prefix(nl == std::string_view::npos ? in.size() : nl);
         return;
       }
     }
     size_t old = s.head.size();
-    size_t room = kMaxHead - old;
-    size_t take = std::min(room, in.size());
+    size_t take = std::min(kMaxHead - old, in.size());
     s.head.append(in.substr(0, take));
+    std::string_view h = s.head;
     size_t end = std::string::npos;
-    size_t pos = s.scan;
-    bool first_line = true;
-    while (true) {
-      size_t nl = s.head.find('\n', pos);
-      if (nl == std::string::npos) break;
-      size_t len = nl - pos;
-      if (len > 0 && s.head[nl - 1] == '\r') --len;
-      if (pos == 0 && first_line && !simple_request_line(d, std::string_view(s.head).substr(0, len))) {
-        end = nl + 1;  // HTTP/0.9 request or a response without status line
+    size_t pos = s.scan, le = 0, next = 0;
+    while (http::next_line(h, pos, &le, &next)) {
+      if (pos == 0 && !full_start_line(d, h.substr(0, le))) {
+        end = next;  // HTTP/0.9 request: the line is the whole head
         break;
       }
-      first_line = false;
-      if (len == 0 && pos > 0) {
-        end = nl + 1;
+      // An empty line ends the head; so does a blank one ended by a bare LF
+      // (a blank one ended by CRLF is an empty folded line).
+      bool empty = le == pos;
+      bool blank_lf = !empty && http::trim(h.substr(pos, le - pos)).empty() && h[le] == '\n';
+      if (pos > 0 && (empty || blank_lf)) {
+        end = next;
         break;
       }
-      pos = nl + 1;
+      pos = next;
     }
     if (end == std::string::npos) {
       s.scan = pos;
@@ -231,6 +275,7 @@ class HttpParser : public AppParser {
     block.resize(end);
     s.head.clear();
     s.scan = 0;
+    s.junk_lines = 0;
     if (d == Dir::kToServer) {
       request_head(c, block);
     } else {
@@ -238,19 +283,39 @@ class HttpParser : public AppParser {
     }
   }
 
-  // False for a first line that is not a full HTTP/1.x start line.
-  static bool simple_request_line(Dir d, std::string_view line) {
-    if (d == Dir::kToClient) return line.substr(0, 5) == "HTTP/";
+  // "HTTP/1.1", also with junk glued after it ("HTTP/1.1foobar"), not "HTTP/1.10".
+  static bool is_http11(std::string_view p) {
+    p = http::trim(p);
+    return p.size() >= 8 && starts_status(p) && p.substr(5, 3) == "1.1" &&
+           (p.size() == 8 || !std::isdigit(static_cast<unsigned char>(p[8])));
+  }
+
+  static bool starts_status(std::string_view in) {
+    size_t n = std::min<size_t>(5, in.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (std::toupper(static_cast<unsigned char>(in[i])) != "HTTP/"[i]) return false;
+    }
+    return true;
+  }
+
+  // False for a request line without an HTTP version (HTTP/0.9).
+  static bool full_start_line(Dir d, std::string_view line) {
+    if (d == Dir::kToClient) return true;
+    line = http::trim(line);
     size_t last = line.find_last_of(" \t");
     if (last == std::string_view::npos) return false;
-    return http::trim(line.substr(last + 1)).substr(0, 5) == "HTTP/";
+    return starts_status(http::trim(line.substr(last + 1)));
+  }
+
+  // First line of a complete head block and the rest.
+  static std::pair<std::string_view, std::string_view> split_start(std::string_view block) {
+    size_t le = 0, next = 0;
+    if (!http::next_line(block, 0, &le, &next)) return {block, {}};
+    return {block.substr(0, le), block.substr(next)};
   }
 
   void request_head(ParseCtx& c, std::string_view block) {
-    size_t nl = block.find('\n');
-    auto line = block.substr(0, nl);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    auto rest = nl == std::string_view::npos ? std::string_view() : block.substr(nl + 1);
+    auto [line, rest] = split_start(block);
     if (txs_.size() >= c.cfg.max_tx_per_flow) {
       ++c.ctr.http_tx_cut;
       req_.st = St::kError;
@@ -289,7 +354,7 @@ class HttpParser : public AppParser {
     if (!http09) b.set(BufferId::kHttpProtocol, Dir::kToServer, parts[2]);
     tx->head_request = !parts.empty() && parts[0] == "HEAD";
     Headers headers;
-    if (!parse_header_lines(rest, headers, c)) ++c.ctr.err_http;
+    parse_header_lines(rest, headers, c);
     tx->set_headers(Dir::kToServer, line, rest, headers);
     tx->set_progress(Dir::kToServer, TxProgress::kHeaders);
     HttpTx* t = tx.get();
@@ -302,7 +367,7 @@ class HttpParser : public AppParser {
     const std::string* te = find(headers, "Transfer-Encoding");
     const std::string* cl = find(headers, "Content-Length");
     bool connect = !parts.empty() && parts[0] == "CONNECT";
-    if (te != nullptr && http::has_token(*te, "chunked")) {
+    if (te != nullptr && http::is_chunked(*te)) {
       start_chunked(req_);
     } else if (cl != nullptr) {
       auto n = http::parse_content_length(*cl);
@@ -315,10 +380,7 @@ class HttpParser : public AppParser {
   }
 
   void response_head(ParseCtx& c, std::string_view block) {
-    size_t nl = block.find('\n');
-    auto line = block.substr(0, nl);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    auto rest = nl == std::string_view::npos ? std::string_view() : block.substr(nl + 1);
+    auto [line, rest] = split_start(block);
     HttpTx* t = nullptr;
     for (auto& tx : txs_) {
       if (!tx->has_response) {
@@ -326,7 +388,7 @@ class HttpParser : public AppParser {
         break;
       }
     }
-    bool status_line = line.substr(0, 5) == "HTTP/";
+    bool status_line = starts_status(line);
     if (t == nullptr) {
       if (!http09_) ++c.ctr.http_unsolicited_response;
       if (txs_.size() >= c.cfg.max_tx_per_flow) {
@@ -349,6 +411,18 @@ class HttpParser : public AppParser {
       resp_.st = St::kBodyClose;
       body(c, Dir::kToClient, block);
       return;
+    }
+    std::string moved;  // a header smuggled after a lone CR in the status line
+    if (size_t cr = line.find('\r'); cr != std::string_view::npos) {
+      // "HTTP/1.1 200 ok\rName: v": clients end the line at the CR when a
+      // reason phrase (or its space) is there, not right after the code.
+      auto pre = line.substr(0, cr);
+      size_t sp1 = pre.find(' ');
+      if (sp1 != std::string_view::npos && pre.find(' ', sp1 + 1) != std::string_view::npos) {
+        moved.assign(line.substr(cr + 1)).append("\r\n").append(rest);
+        line = pre;
+        rest = moved;
+      }
     }
     auto& b = t->bufs;
     b.set(BufferId::kHttpResponseLine, Dir::kToClient, line);
@@ -374,7 +448,7 @@ class HttpParser : public AppParser {
     b.set(BufferId::kHttpStatMsg, Dir::kToClient, msg);
     t->status = status;
     Headers headers;
-    if (!parse_header_lines(rest, headers, c)) ++c.ctr.err_http;
+    parse_header_lines(rest, headers, c);
     t->set_headers(Dir::kToClient, line, rest, headers);
     t->set_progress(Dir::kToClient, TxProgress::kHeaders);
     c.update(Dir::kToClient, *t);
@@ -393,30 +467,45 @@ class HttpParser : public AppParser {
       return;
     }
     connect_pending_ = false;
-    const std::string* ce = find(headers, "Content-Encoding");
-    if (ce != nullptr) {
-      if (http::has_token(*ce, "gzip") || http::has_token(*ce, "x-gzip")) {
-        resp_.inflater =
-            std::make_unique<http::Inflater>(http::Inflater::Kind::kGzip, c.cfg.http_decompress_limit);
-      } else if (http::has_token(*ce, "deflate")) {
-        resp_.inflater =
-            std::make_unique<http::Inflater>(http::Inflater::Kind::kDeflate, c.cfg.http_decompress_limit);
+    resp_.layers.clear();
+    resp_.decode_error = false;
+    if (const std::string* ce = find(headers, "Content-Encoding")) {
+      // Codings are listed in the order applied; decoding runs backwards.
+      std::string_view v = *ce;
+      while (!v.empty() && resp_.layers.size() < kMaxCodings) {
+        size_t comma = v.find(',');
+        auto tok = http::trim(v.substr(0, comma));
+        tok = http::trim(tok.substr(0, tok.find(';')));
+        if (http::iequals(tok, "gzip") || http::iequals(tok, "x-gzip") || http::iequals(tok, "deflate") ||
+            http::iequals(tok, "x-deflate")) {
+          resp_.layers.push_back(
+              std::make_unique<http::Inflater>(http::Inflater::Kind::kGzip, c.cfg.http_decompress_limit));
+        }
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
       }
     }
     const std::string* te = find(headers, "Transfer-Encoding");
     const std::string* cl = find(headers, "Content-Length");
-    if (t->head_request || status == 204 || status == 304) {
-      body_done(c, Dir::kToClient);
-    } else if (te != nullptr && http::has_token(*te, "chunked")) {
-      start_chunked(resp_);
-    } else if (cl != nullptr) {
+    // Chunked framing is HTTP/1.1's; a 1.0 server's TE header is ignored,
+    // as the clients that evasions target do.
+    bool chunked = te != nullptr && http::is_chunked(*te) && is_http11(proto);
+    uint64_t clen = 0;
+    bool has_clen = false;
+    if (cl != nullptr) {
       auto n = http::parse_content_length(*cl);
-      if (!n) ++c.ctr.http_bad_content_length;
-      if (n) {
-        start_length(c, Dir::kToClient, *n);
-      } else {
-        resp_.st = St::kBodyClose;
-      }
+      has_clen = n.has_value();
+      clen = n.value_or(0);
+      if (!has_clen) ++c.ctr.http_bad_content_length;
+    }
+    if (t->head_request) {
+      body_done(c, Dir::kToClient);
+    } else if ((status == 204 || status == 304) && !chunked && !(status == 204 && clen > 0)) {
+      body_done(c, Dir::kToClient);  // no body unless the server framed one anyway
+    } else if (chunked) {
+      start_chunked(resp_);
+    } else if (has_clen) {
+      start_length(c, Dir::kToClient, clen);
     } else {
       resp_.st = St::kBodyClose;
     }
@@ -485,14 +574,15 @@ class HttpParser : public AppParser {
       if (last) body_done(c, d);
       return;
     }
-    if (s.chunk_crlf) {
+    if (http::trim(line).empty()) {
+      // The CRLF after chunk data, or stray blank lines before a size line.
+      if (!s.chunk_crlf) ++c.ctr.http_bad_chunk;
       s.chunk_crlf = false;
-      if (line.empty()) {
-        s.line.clear();
-        return;
-      }
-      ++c.ctr.http_bad_chunk;  // data longer than its size; read it as the size line
+      s.line.clear();
+      return;
     }
+    if (s.chunk_crlf) ++c.ctr.http_bad_chunk;  // data longer than its size; read it as the size line
+    s.chunk_crlf = false;
     // hex size, optional ";ext" (chunk extensions are ignored)
     auto t = http::trim(line.substr(0, line.find(';')));
     uint64_t size = 0;
@@ -537,19 +627,28 @@ class HttpParser : public AppParser {
     }
     t->response_len += in.size();
     std::string& out = t->bufs.slot(BufferId::kHttpResponseBody, d);
-    if (!s.inflater) {
+    if (s.layers.empty()) {
       keep(c, s, out, in, c.cfg.http_response_body_limit, c.ctr.http_resp_body_cut);
       return;
     }
-    uint64_t limit = c.cfg.http_response_body_limit;
-    uint64_t room = limit > out.size() ? limit - out.size() : 0;
-    auto before = s.inflater->produced();
-    auto r = s.inflater->feed(in, out, room);
-    if (r == http::Inflater::Result::kBomb && before <= c.cfg.http_decompress_limit)
-      ++c.ctr.http_decompress_bomb;
-    if (r == http::Inflater::Result::kError && before == s.inflater->produced()) {
-      if (!s.body_cut) ++c.ctr.http_decompress_error;
-      s.body_cut = true;
+    // Outer coding first: layers.back() was applied last by the server.
+    std::string cur(in), next;
+    for (size_t i = s.layers.size(); i-- > 0;) {
+      auto& inf = *s.layers[i];
+      bool innermost = i == 0;
+      uint64_t limit = innermost ? c.cfg.http_response_body_limit : c.cfg.http_decompress_limit;
+      uint64_t room = innermost ? (limit > out.size() ? limit - out.size() : 0) : limit;
+      auto before = inf.produced();
+      next.clear();
+      auto r = inf.feed(cur, innermost ? out : next, room);
+      if (r == http::Inflater::Result::kBomb && before <= c.cfg.http_decompress_limit)
+        ++c.ctr.http_decompress_bomb;
+      if ((r == http::Inflater::Result::kError || inf.passthrough()) && !s.decode_error) {
+        ++c.ctr.http_decompress_error;
+        s.decode_error = true;
+      }
+      if (innermost) break;
+      cur.swap(next);
     }
   }
 
@@ -566,7 +665,7 @@ class HttpParser : public AppParser {
   void body_done(ParseCtx& c, Dir d) {
     Side& s = side(d);
     if (s.st != St::kError && s.st != St::kOpaque) s.st = St::kHead;
-    s.inflater.reset();
+    s.layers.clear();
     HttpTx* t = s.tx;
     s.tx = nullptr;
     if (t == nullptr) return;

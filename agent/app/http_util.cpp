@@ -16,9 +16,42 @@ int hexval(char c) {
 }  // namespace
 
 std::string_view trim(std::string_view s) {
+  // Any control byte or space counts: servers and evasions put CR, FF, VT or
+  // NUL around values, and the client they target ignores them.
+  while (!s.empty() && static_cast<unsigned char>(s.front()) <= 0x20) s.remove_prefix(1);
+  while (!s.empty() && static_cast<unsigned char>(s.back()) <= 0x20) s.remove_suffix(1);
+  return s;
+}
+
+bool next_line(std::string_view buf, size_t pos, size_t* line_end, size_t* next) {
+  size_t i = buf.find('\n', pos);
+  if (i == std::string_view::npos) return false;
+  *line_end = (i > pos && buf[i - 1] == '\r') ? i - 1 : i;
+  size_t n = i + 1;
+  // A bare LF followed by CR ("\n\r") is one line end (but "\n\r\n" is a line
+  // end, then an empty line).
+  bool bare_lf = *line_end == i;
+  if (bare_lf && n < buf.size() && buf[n] == '\r' && (n + 1 >= buf.size() || buf[n + 1] != '\n')) {
+    if (n + 1 >= buf.size()) return false;  // cannot tell yet
+    ++n;
+  }
+  *next = n;
+  return true;
+}
+
+std::string_view trim_sp(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
+}
+
+bool is_chunked(std::string_view te) {
+  while (true) {
+    size_t c = te.find(',');
+    if (iequals(trim_sp(te.substr(0, c)), "chunked")) return true;
+    if (c == std::string_view::npos) return false;
+    te.remove_prefix(c + 1);
+  }
 }
 
 bool iequals(std::string_view a, std::string_view b) {

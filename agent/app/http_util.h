@@ -23,6 +23,15 @@ bool iequals(std::string_view a, std::string_view b);
 // True when the comma-separated list `v` holds `token` (case-insensitive).
 bool has_token(std::string_view v, std::string_view token);
 std::string_view trim(std::string_view s);
+// Finds the line starting at pos in a message head: ends at LF (CRLF, and
+// LF CR, count as one). Sets *line_end (exclusive, terminator excluded) and
+// *next; false when buf does not hold the whole terminator yet.
+bool next_line(std::string_view buf, size_t pos, size_t* line_end, size_t* next);
+// Trims spaces and tabs only (header values are stored so).
+std::string_view trim_sp(std::string_view s);
+// Transfer-Encoding lists "chunked" as a token (only SP/HT around it: a CR or
+// other control byte makes it something else, as for the clients targeted).
+bool is_chunked(std::string_view te);
 // Decimal Content-Length; nullopt when not a plain non-negative number.
 std::optional<uint64_t> parse_content_length(std::string_view v);
 
