@@ -94,6 +94,56 @@ bool make_flow_key(const Packet& p, FlowKey* k) {
   return true;
 }
 
+bool make_icmp_error_key(const Packet& p, FlowKey* k) {
+  const uint8_t t = p.icmp.type;
+  const bool v4_error = p.l4 == L4::kIcmp && (t == 3 || t == 4 || t == 5 || t == 11 || t == 12);
+  const bool v6_error = p.l4 == L4::kIcmpv6 && t >= 1 && t <= 4;
+  if (p.invalid || (!v4_error && !v6_error)) return false;
+  // The decoders give the bytes after the 8-byte ICMP header as payload:
+  // for errors, that is the quoted packet.
+  const Bytes q = p.payload;
+  Packet inner;
+  size_t l4_off = 0;
+  if (v4_error) {
+    if (q.size() < 20 || (q[0] >> 4) != 4) return false;
+    l4_off = size_t(q[0] & 0x0f) * 4;
+    if (l4_off < 20 || q.size() < l4_off) return false;
+    inner.ip_version = 4;
+    inner.ip_proto = q[9];
+    inner.src = IpAddr::v4(q.data() + 12);
+    inner.dst = IpAddr::v4(q.data() + 16);
+  } else {
+    if (q.size() < 40 || (q[0] >> 4) != 6) return false;
+    l4_off = 40;  // extension headers in the quote are not followed
+    inner.ip_version = 6;
+    inner.ip_proto = q[6];
+    inner.src = IpAddr::v6(q.data() + 8);
+    inner.dst = IpAddr::v6(q.data() + 24);
+  }
+  const uint8_t* l4 = q.data() + l4_off;
+  const size_t l4_len = q.size() - l4_off;
+  if (inner.ip_proto == 6 || inner.ip_proto == 17) {
+    if (l4_len < 4) return false;
+    inner.l4 = inner.ip_proto == 6 ? L4::kTcp : L4::kUdp;
+    inner.sp = uint16_t(l4[0] << 8 | l4[1]);
+    inner.dp = uint16_t(l4[2] << 8 | l4[3]);
+  } else if (inner.ip_proto == kIcmp || inner.ip_proto == kIcmpv6) {
+    if (l4_len < 8) return false;
+    inner.l4 = inner.ip_proto == kIcmp ? L4::kIcmp : L4::kIcmpv6;
+    inner.icmp.type = l4[0];
+    inner.icmp.code = l4[1];
+    inner.icmp.has_id_seq = icmp_pair_of(inner.ip_proto, l4[0]) != 0;
+    inner.icmp.id = uint16_t(l4[4] << 8 | l4[5]);
+    if (!inner.icmp.has_id_seq) return false;  // errors about errors stay apart
+  } else {
+    return false;
+  }
+  inner.vlan_count = p.vlan_count;
+  inner.vlan_id[0] = p.vlan_id[0];
+  inner.vlan_id[1] = p.vlan_id[1];
+  return make_flow_key(inner, k);
+}
+
 uint64_t flow_key_hash(const FlowKey& k) {
   // Word-wise over the fields (not the struct bytes: no padding in the hash).
   // IPv4 addresses keep their unused 12 bytes zero, so all 16 are read.

@@ -34,6 +34,11 @@ bool icmp_is_reply(uint8_t proto, uint8_t type);
 // Builds the key of p. False when p cannot have a flow.
 bool make_flow_key(const Packet& p, FlowKey* k);
 
+// For an ICMP/ICMPv6 error message (destination unreachable, time exceeded,
+// ...): the key of the flow of the packet it quotes (TCP, UDP or an ICMP
+// echo-like request). False when p is no such error or the quote is too short.
+bool make_icmp_error_key(const Packet& p, FlowKey* k);
+
 // Deterministic 64-bit hash of a key (no per-process seed: flow ids derive
 // from it and must be the same on every run).
 uint64_t flow_key_hash(const FlowKey& k);

@@ -68,6 +68,7 @@ struct FlowTable::Impl {
   Node* find(const FlowKey& k, uint64_t h) const;
   Node* create(const Packet& p, const FlowKey& k, uint64_t h);
   void end_flow(Node* n, FlowEndReason reason, Timestamp now);
+  bool account(Node* n, Packet& p);
   void recycle(Node* n);
   void unlink_hash(Node* n);
   void list_remove(Node* n);
@@ -285,10 +286,39 @@ FlowTable::FlowTable(const FlowConfig& cfg, StreamSink& stream, FlowEndSink& end
 
 FlowTable::~FlowTable() = default;
 
+// Counts p in its flow and sets p.flow / p.to_server; returns p.to_server.
+bool FlowTable::Impl::account(Node* n, Packet& p) {
+  Flow& f = n->flow;
+  const bool ports = p.l4 == L4::kTcp || p.l4 == L4::kUdp;
+  const bool to_server = p.src == f.client && (!ports || p.sp == f.client_port);
+  p.flow = &f;
+  p.to_server = to_server;
+  if (f.last_seen < p.ts) f.last_seen = p.ts;
+  const uint64_t bytes = !p.frame.empty() ? p.frame.size() : p.l3.size();
+  if (to_server) {
+    f.pkts_toserver++;
+    f.bytes_toserver += bytes;
+  } else {
+    f.pkts_toclient++;
+    f.bytes_toclient += bytes;
+  }
+  return to_server;
+}
+
 Flow* FlowTable::process(Packet& p) {
   Impl& m = *impl_;
   p.flow = nullptr;
   FlowKey k;
+  if ((p.l4 == L4::kIcmp || p.l4 == L4::kIcmpv6) && make_icmp_error_key(p, &k)) {
+    // An ICMP error about a packet of a known flow belongs to that flow (as in
+    // Suricata); it counts there but does not touch TCP state or streams.
+    if (Node* n = m.find(k, flow_key_hash(k))) {
+      m.account(n, p);
+      m.list_remove(n);
+      m.list_append(n, m.class_of(n->flow));
+      return &n->flow;
+    }
+  }
   if (!make_flow_key(p, &k)) return nullptr;
   const uint64_t h = flow_key_hash(k);
   Node* n = m.find(k, h);
@@ -304,33 +334,19 @@ Flow* FlowTable::process(Packet& p) {
     if (n == nullptr) return nullptr;
   }
   Flow& f = n->flow;
-  const bool ports = p.l4 == L4::kTcp || p.l4 == L4::kUdp;
-  const bool to_server = p.src == f.client && (!ports || p.sp == f.client_port);
-  const Dir d = to_server ? Dir::kToServer : Dir::kToClient;
-  p.flow = &f;
-  p.to_server = to_server;
-  if (f.last_seen < p.ts) f.last_seen = p.ts;
-  const uint64_t bytes = !p.frame.empty() ? p.frame.size() : p.l3.size();
-  const bool first_ts = to_server && f.pkts_toserver == 0;
-  const bool first_tc = !to_server && f.pkts_toclient == 0;
-  if (to_server) {
-    f.pkts_toserver++;
-    f.bytes_toserver += bytes;
-  } else {
-    f.pkts_toclient++;
-    f.bytes_toclient += bytes;
-  }
+  const bool first_ts = f.pkts_toserver == 0, first_tc = f.pkts_toclient == 0;
+  const bool to_server = m.account(n, p);
   if (p.l4 == L4::kTcp) {
     (to_server ? f.tcp_flags_ts : f.tcp_flags_tc) |= p.tcp.flags;
     TcpContext c = m.ctx();
-    f.tcp->on_packet(c, f, p, d);
+    f.tcp->on_packet(c, f, p, to_server ? Dir::kToServer : Dir::kToClient);
     f.state = tcp_flow_state(f.tcp->state());
   } else {
     if (p.l4 == L4::kIcmp || p.l4 == L4::kIcmpv6) {
-      if (first_ts) {
+      if (to_server && first_ts) {
         f.icmp_type = p.icmp.type;
         f.icmp_code = p.icmp.code;
-      } else if (first_tc) {
+      } else if (!to_server && first_tc) {
         f.response_icmp_type = p.icmp.type;
         f.response_icmp_code = p.icmp.code;
       }

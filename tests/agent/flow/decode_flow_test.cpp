@@ -89,3 +89,38 @@ TEST_CASE("decoded VLAN tags keep flows apart", "[flow][decode]") {
   CHECK(fa->vlan_id[1] == 200);
   CHECK(pl.feed(udp4("10.0.0.2", "10.0.0.1", 53, 1234, "r", a)) == fa);
 }
+
+TEST_CASE("ICMP errors join the flow of the packet they quote", "[flow][decode][icmp]") {
+  using namespace vigil::test;
+  Pipeline pl;
+  // A UDP query, and the server's port unreachable quoting it.
+  const Buf query_ip =
+      ipv4_datagram("10.0.0.1", "10.0.0.2", 17, udp_datagram("10.0.0.1", "10.0.0.2", 5000, 53, "q"));
+  Flow* f = pl.feed(udp4("10.0.0.1", "10.0.0.2", 5000, 53, "q"));
+  REQUIRE(f != nullptr);
+  Flow* e = pl.feed(icmp4_error("10.0.0.2", "10.0.0.1", 3, 3, query_ip));
+  CHECK(e == f);
+  CHECK(f->pkts_toclient == 1);
+  CHECK(f->proto == 17);
+  // A router's time exceeded for a TCP segment: same flow, to the client.
+  const Buf syn_ip = ipv4_datagram("10.0.0.1", "10.0.0.3", 6,
+                                   tcp_segment("10.0.0.1", "10.0.0.3", 40000, 80, 1, 0, kSyn, ""));
+  Flow* t = pl.feed(tcp4("10.0.0.1", "10.0.0.3", 40000, 80, 1, 0, kSyn, ""));
+  REQUIRE(t != nullptr);
+  CHECK(pl.feed(icmp4_error("192.168.9.9", "10.0.0.1", 11, 0, syn_ip)) == t);
+  CHECK(t->pkts_toclient == 1);
+  CHECK(t->tcp->state() == TcpState::kSynSent);
+  // IPv6: packet too big quoting a TCP segment.
+  const Buf seg6 = ipv6_datagram("2001:db8::1", "2001:db8::2", 6,
+                                 tcp_segment("2001:db8::1", "2001:db8::2", 40001, 443, 9, 0, kSyn, ""));
+  Flow* t6 = pl.feed(tcp6("2001:db8::1", "2001:db8::2", 40001, 443, 9, 0, kSyn, ""));
+  REQUIRE(t6 != nullptr);
+  CHECK(pl.feed(icmp6_error("2001:db8::ff", "2001:db8::1", 2, 0, seg6, 1280)) == t6);
+  // An error quoting no known flow gets its own ICMP flow.
+  const Buf other =
+      ipv4_datagram("10.0.0.1", "10.0.0.9", 17, udp_datagram("10.0.0.1", "10.0.0.9", 1, 2, "x"));
+  Flow* lone = pl.feed(icmp4_error("10.0.0.9", "10.0.0.1", 3, 3, other));
+  REQUIRE(lone != nullptr);
+  CHECK(lone->proto == 1);
+  CHECK(lone->icmp_type == 3);
+}
