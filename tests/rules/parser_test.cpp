@@ -169,3 +169,20 @@ TEST_CASE("file parse reports file:line and sid for each failure") {
   CHECK(fp.failures[0].second.unsupported);
   CHECK(fp.failures[0].second.keyword == "bogus");
 }
+
+TEST_CASE("dialect detection: each Snort 3 sign on its own, Suricata legacy modifiers are not one") {
+  CHECK(detect_dialect("alert tcp any any -> any any (msg:\"a\"; service : http; sid:1;)\n") ==
+        Dialect::kSnort3);
+  CHECK(detect_dialect("alert tcp any any -> any any (msg:\"a\"; content: !\"x\" , depth 4; sid:1;)\n") ==
+        Dialect::kSnort3);
+  CHECK(detect_dialect(
+            "alert tcp any any -> any any (msg:\"a\"; flow:established; http_cookie ; content:\"x\"; "
+            "sid:1;)\n") == Dialect::kSnort3);
+  // Suricata: legacy modifier after the content, sticky buffers with dots, a "service" inside a word.
+  CHECK(detect_dialect(
+            "alert tcp any any -> any any (msg:\"a\"; flow:established; content:\"x\"; http_uri; "
+            "content:\"y\"; http_uri; sid:1;)\n"
+            "alert http any any -> any any (msg:\"b\"; flow:established; http.method; content:\"GET\"; "
+            "content:\"urn:ROUTER:service:x\"; sid:2;)\n"
+            "# alert tcp any any -> any any (service:http; sid:3;)\n") == Dialect::kSuricata);
+}
