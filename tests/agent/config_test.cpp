@@ -18,7 +18,7 @@ TEST_CASE("defaults match Suricata's address and port variables") {
   CHECK(r.cfg.flow.reassembly_depth == 1024 * 1024);
 }
 
-TEST_CASE("--set overrides scalars and lists") {
+TEST_CASE("set overrides scalars and lists") {
   auto r = load_config("", {"outputs.eve.types=alert,http,dns", "stream.reassembly.depth=4096",
                             "vars.address-groups.HOME_NET=[10.1.0.0/16]", "capture.checksum-checks=false"});
   REQUIRE(r.ok);
@@ -29,7 +29,7 @@ TEST_CASE("--set overrides scalars and lists") {
   CHECK_FALSE(r.cfg.flow.checksum_checks);
 }
 
-TEST_CASE("bad --set and bad YAML are reported with a reason") {
+TEST_CASE("bad set and bad YAML are reported with a reason") {
   auto r = load_config("", {"no-equals-sign"});
   CHECK_FALSE(r.ok);
   CHECK(r.error.find("KEY=VALUE") != std::string::npos);
