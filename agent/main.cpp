@@ -222,8 +222,6 @@ int main(int argc, char** argv) {
     spdlog::error("{}", err);
     return 1;
   }
-  if (!drop_privileges(a.user)) return 1;
-
   std::error_code ec;
   std::filesystem::create_directories(cfg.log_dir, ec);
   EveFileOutput eve_file;
@@ -236,6 +234,8 @@ int main(int argc, char** argv) {
   EveOptions eo{cfg.eve_types, cfg.eve_payload, cfg.eve_payload_printable, cfg.eve_packet, cfg.hostname};
   EventRouter router(eo);
   router.add_output(&eve_file);
+  // Capture and the log file are open: nothing below needs root.
+  if (!drop_privileges(a.user)) return 1;
   std::unique_ptr<UplinkEventOutput> uplink_out;
   if (uplink) {
     uplink_out = std::make_unique<UplinkEventOutput>(*uplink);
