@@ -37,7 +37,9 @@ class FlowTable {
   // Finds or creates the flow for p, sets p.flow and p.to_server, updates
   // per-direction packet/byte counts, TCP state and reassembly (StreamSink
   // calls happen inside). Returns nullptr for packets that get no flow
-  // (not IP, invalid, or table full: counted).
+  // (not IP, invalid, or table full: counted). An ICMP error quoting a packet
+  // of a known flow is counted in that flow (p.flow set) without touching its
+  // TCP state or streams.
   Flow* process(Packet& p);
   // Ends flows whose timeout has passed at packet time `now`.
   void expire(Timestamp now);
