@@ -29,6 +29,10 @@
   X(sll2, "decoder.sll2")                                                   \
   X(raw, "decoder.raw")                                                     \
   X(null, "decoder.null")                                                   \
+  X(ppp, "decoder.ppp")                                                     \
+  X(ppp_other, "decoder.ppp_non_ip")                                        \
+  X(pppoe, "decoder.pppoe")                                                 \
+  X(chdlc, "decoder.chdlc")                                                 \
   X(ipv4, "decoder.ipv4")                                                   \
   X(ipv6, "decoder.ipv6")                                                   \
   X(tcp, "decoder.tcp")                                                     \
@@ -48,6 +52,10 @@
   X(ev_null_small, "decoder.event.null.pkt_too_small")                      \
   X(ev_null_type, "decoder.event.null.unsupported_type")                    \
   X(ev_raw_version, "decoder.event.ipraw.invalid_ip_version")               \
+  X(ev_ppp_small, "decoder.event.ppp.pkt_too_small")                        \
+  X(ev_pppoe_small, "decoder.event.pppoe.pkt_too_small")                    \
+  X(ev_pppoe_malformed, "decoder.event.pppoe.malformed")                    \
+  X(ev_chdlc_small, "decoder.event.chdlc.pkt_too_small")                    \
   /* IPv4 */                                                                \
   X(ev_ipv4_small, "decoder.event.ipv4.pkt_too_small")                      \
   X(ev_ipv4_hlen_small, "decoder.event.ipv4.hlen_too_small")                \

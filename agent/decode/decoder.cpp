@@ -21,13 +21,15 @@ struct LinkRow {
   int linktype;
   LayerFn fn;
 };
-// DLT values: 0 NULL, 1 EN10MB, 12/14 RAW (platform-specific), 101 RAW,
-// 108 LOOP, 113 LINUX_SLL, 228 IPV4, 229 IPV6, 276 LINUX_SLL2.
+// DLT values: 0 NULL, 1 EN10MB, 9 PPP, 12/14 RAW (platform-specific),
+// 50 PPP_SERIAL, 101 RAW, 104 C_HDLC, 108 LOOP, 113 LINUX_SLL, 228 IPV4,
+// 229 IPV6, 276 LINUX_SLL2.
 constexpr LinkRow kLinkTable[] = {
     {1, decode::decode_ethernet}, {113, decode::decode_sll},  {276, decode::decode_sll2},
     {12, decode::decode_raw},     {14, decode::decode_raw},   {101, decode::decode_raw},
     {228, decode::decode_raw4},   {229, decode::decode_raw6}, {0, decode::decode_null},
-    {108, decode::decode_null},
+    {108, decode::decode_null},   {9, decode::decode_ppp},    {50, decode::decode_ppp},
+    {104, decode::decode_chdlc},
 };
 
 struct EtherRow {
@@ -38,6 +40,7 @@ constexpr EtherRow kEtherTable[] = {
     {decode::kEtherIpv4, decode::decode_ipv4},    {decode::kEtherIpv6, decode::decode_ipv6},
     {decode::kEtherVlan, decode::decode_vlan},    {decode::kEtherQinq, decode::decode_vlan},
     {decode::kEtherQinqOld, decode::decode_vlan}, {decode::kEtherArp, decode::decode_arp},
+    {decode::kEtherPppoe, decode::decode_pppoe},
 };
 
 constexpr std::array<LayerFn, 256> make_proto_table() {

@@ -1,6 +1,6 @@
 // Decoder: turns a captured frame into a Packet (common/packet.h). One decoder
 // per protocol lives in this folder (ethernet.cpp, vlan.cpp, sll.cpp, sll2.cpp,
-// raw.cpp, null.cpp, ipv4.cpp, ipv6.cpp, tcp.cpp, udp.cpp, icmp.cpp,
+// raw.cpp, null.cpp, ppp.cpp, chdlc.cpp, ipv4.cpp, ipv6.cpp, tcp.cpp, udp.cpp, icmp.cpp,
 // icmpv6.cpp); decoders never call each other: the next layer is chosen from
 // one dispatch table in decoder.cpp. IP fragments are reassembled by
 // defrag.{h,cpp}. Counter names are in decode_counters.h; decisions in

@@ -21,6 +21,10 @@ struct L3Start {
   uint16_t vlan[2] = {0, 0};
 };
 
+uint16_t ppp_to_ethertype(uint16_t proto) {
+  return proto == 0x0021 ? decode::kEtherIpv4 : proto == 0x0057 ? decode::kEtherIpv6 : 0;
+}
+
 L3Start find_l3(int linktype, Bytes f) {
   L3Start r;
   auto by_version = [&](size_t off) {
@@ -41,10 +45,34 @@ L3Start find_l3(int linktype, Bytes f) {
         off += 4;
         type = rd16(f.data() + off);
       }
-      r.off = off + 2;
+      off += 2;
+      if (type == decode::kEtherPppoe) {  // PPPoE session + 2-byte PPP protocol
+        if (f.size() < off + 8) return r;
+        type = ppp_to_ethertype(rd16(f.data() + off + 6));
+        off += 8;
+      }
+      r.off = off;
       r.type = type;
       return r;
     }
+    case 9:
+    case 50: {
+      size_t off = f.size() >= 2 && f[0] == 0xff && f[1] == 0x03 ? 2 : 0;
+      if (f.size() <= off) return r;
+      if (f[off] & 1) {
+        r.type = ppp_to_ethertype(f[off]);
+        r.off = off + 1;
+      } else if (f.size() >= off + 2) {
+        r.type = ppp_to_ethertype(rd16(f.data() + off));
+        r.off = off + 2;
+      }
+      return r;
+    }
+    case 104:
+      if (f.size() < 4) return r;
+      r.off = 4;
+      r.type = rd16(f.data() + 2);
+      return r;
     case 113:
       if (f.size() < 16) return r;
       r.off = 16;

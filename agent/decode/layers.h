@@ -60,7 +60,7 @@ inline uint32_t rd32(const uint8_t* b) {
 }
 
 inline constexpr uint16_t kEtherIpv4 = 0x0800, kEtherIpv6 = 0x86dd, kEtherArp = 0x0806, kEtherVlan = 0x8100,
-                          kEtherQinq = 0x88a8, kEtherQinqOld = 0x9100;
+                          kEtherQinq = 0x88a8, kEtherQinqOld = 0x9100, kEtherPppoe = 0x8864;
 
 // checksum.cpp: RFC 1071 sums. Returns true when the data (with its stored
 // checksum in place) sums to 0xffff, i.e. verifies.
@@ -73,11 +73,14 @@ Step decode_ethernet(DecodeCtx& ctx, Bytes data);
 Step decode_vlan(DecodeCtx& ctx, Bytes data);  // one 802.1Q/802.1ad tag
 Step decode_sll(DecodeCtx& ctx, Bytes data);
 Step decode_sll2(DecodeCtx& ctx, Bytes data);
-Step decode_raw(DecodeCtx& ctx, Bytes data);   // version nibble picks v4/v6
-Step decode_null(DecodeCtx& ctx, Bytes data);  // BSD loopback, either byte order
-Step decode_raw4(DecodeCtx& ctx, Bytes data);  // DLT 228: always IPv4
-Step decode_raw6(DecodeCtx& ctx, Bytes data);  // DLT 229: always IPv6
-Step decode_arp(DecodeCtx& ctx, Bytes data);   // counted only
+Step decode_raw(DecodeCtx& ctx, Bytes data);    // version nibble picks v4/v6
+Step decode_null(DecodeCtx& ctx, Bytes data);   // BSD loopback, either byte order
+Step decode_raw4(DecodeCtx& ctx, Bytes data);   // DLT 228: always IPv4
+Step decode_raw6(DecodeCtx& ctx, Bytes data);   // DLT 229: always IPv6
+Step decode_arp(DecodeCtx& ctx, Bytes data);    // counted only
+Step decode_ppp(DecodeCtx& ctx, Bytes data);    // DLT 9/50
+Step decode_pppoe(DecodeCtx& ctx, Bytes data);  // PPPoE session, ethertype 0x8864
+Step decode_chdlc(DecodeCtx& ctx, Bytes data);  // DLT 104
 
 // Network layers (Step::next is kIpProto, kFragment or kDone).
 Step decode_ipv4(DecodeCtx& ctx, Bytes data);

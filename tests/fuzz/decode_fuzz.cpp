@@ -10,7 +10,7 @@
 
 namespace {
 
-constexpr int kLinkTypes[] = {1, 0, 108, 12, 14, 101, 113, 228, 229, 276};
+constexpr int kLinkTypes[] = {1, 0, 108, 12, 14, 101, 113, 228, 229, 276, 9, 50, 104};
 
 vigil::Decoder& decoder() {
   static vigil::DecodeConfig cfg = [] {

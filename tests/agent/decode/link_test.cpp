@@ -202,3 +202,69 @@ TEST_CASE("Unsupported link type is a counted anomaly") {
   CHECK(p.invalid);
   CHECK(counter(d, "decoder.event.link.unsupported_linktype") == 1);
 }
+
+TEST_CASE("PPP, PPPoE and Cisco HDLC carry IP") {
+  FrameOpts raw;
+  raw.link = Link::kRaw;
+  Buf ip4 = udp4("10.0.0.1", "10.0.0.2", 1, 2, "ppp4", raw);
+  Buf ip6 = tcp6("2001:db8::1", "2001:db8::2", 1, 2, 3, 4, kAck, "ppp6", raw);
+  auto with = [](std::initializer_list<uint8_t> h, const Buf& ip) {
+    Buf b(h);
+    b.insert(b.end(), ip.begin(), ip.end());
+    return b;
+  };
+  Decoder d({});
+  // HDLC-framed, plain and protocol-compressed PPP on DLT 9 and 50.
+  for (int dlt : {9, 50}) {
+    for (const Buf& f : {with({0xff, 0x03, 0x00, 0x21}, ip4), with({0x00, 0x57}, ip6), with({0x57}, ip6),
+                         with({0xff, 0x03, 0x21}, ip4)}) {
+      Packet p = make_packet(f, dlt);
+      CHECK(d.decode(p));
+      CHECK((p.l4 == L4::kUdp || p.l4 == L4::kTcp));
+      CHECK(p.payload.size() == 4);
+      uint32_t h = fanout_hash(dlt, f);
+      CHECK((h == fanout_hash(1, udp4("10.0.0.1", "10.0.0.2", 1, 2, "")) ||
+             h == fanout_hash(1, udp6("2001:db8::1", "2001:db8::2", 1, 2, ""))));
+    }
+  }
+  CHECK(counter(d, "decoder.ppp") == 8);
+  Buf lcp = with({0xff, 0x03, 0xc0, 0x21}, Buf(10, 1));
+  Packet pl = make_packet(lcp, 9);
+  CHECK_FALSE(d.decode(pl));
+  CHECK_FALSE(pl.invalid);
+  CHECK(counter(d, "decoder.ppp_non_ip") == 1);
+  Buf cut = {0xff, 0x03, 0x00};
+  Packet pc = make_packet(cut, 9);
+  CHECK_FALSE(d.decode(pc));
+  CHECK(counter(d, "decoder.event.ppp.pkt_too_small") == 1);
+
+  // PPPoE session on Ethernet.
+  Buf sess = {0x11, 0x00, 0x12, 0x34, 0, 0, 0x00, 0x21};
+  sess.insert(sess.end(), ip4.begin(), ip4.end());
+  sess[4] = static_cast<uint8_t>((ip4.size() + 2) >> 8);
+  sess[5] = static_cast<uint8_t>(ip4.size() + 2);
+  Buf pppoe = ethernet_frame(sess, 0x8864);
+  Packet pp = make_packet(pppoe);
+  REQUIRE(d.decode(pp));
+  CHECK(payload_sv(pp) == "ppp4");
+  CHECK(counter(d, "decoder.pppoe") == 1);
+  CHECK(fanout_hash(1, pppoe) == fanout_hash(1, udp4("10.0.0.2", "10.0.0.1", 9, 9, "")));
+  Buf bad = sess;
+  bad[5] = static_cast<uint8_t>(bad[5] + 100);  // length past the frame
+  Buf badf = ethernet_frame(bad, 0x8864, FrameOpts{});
+  badf.resize(14 + bad.size());
+  Packet pb = make_packet(badf);
+  CHECK_FALSE(d.decode(pb));
+  CHECK(counter(d, "decoder.event.pppoe.malformed") == 1);
+
+  // Cisco HDLC.
+  Buf ch = with({0x0f, 0x00, 0x08, 0x00}, ip4);
+  Packet pch = make_packet(ch, 104);
+  CHECK(d.decode(pch));
+  CHECK(counter(d, "decoder.chdlc") == 1);
+  CHECK(fanout_hash(104, ch) != 0);
+  Buf chcut = {0x0f, 0x00, 0x08};
+  Packet pcc = make_packet(chcut, 104);
+  CHECK_FALSE(d.decode(pcc));
+  CHECK(counter(d, "decoder.event.chdlc.pkt_too_small") == 1);
+}
