@@ -199,12 +199,13 @@ class HttpParser : public AppParser {
 
   void end(ParseCtx& c, Dir d) override {
     Side& s = side(d);
+    flush_head(c, d);
     if (s.st == St::kBodyClose) body_done(c, d);
-    if (s.st == St::kHead && d == Dir::kToServer && !s.head.empty()) ++c.ctr.err_http;
   }
 
   void finish(ParseCtx& c) override {
     for (Dir d : {Dir::kToServer, Dir::kToClient}) {
+      flush_head(c, d);
       if (side(d).st == St::kBodyClose) body_done(c, d);
     }
     while (!txs_.empty()) {
@@ -218,6 +219,22 @@ class HttpParser : public AppParser {
  private:
   Side& side(Dir d) { return d == Dir::kToServer ? req_ : resp_; }
 
+  // A head cut short by the end of its direction (or, for a request, by the
+  // response starting) is parsed as it is: servers close connections after
+  // unterminated headers, and the client still reads them.
+  void flush_head(ParseCtx& c, Dir d) {
+    Side& s = side(d);
+    if (s.st != St::kHead || s.head.empty()) return;
+    std::string block = std::move(s.head);
+    s.head.clear();
+    s.scan = 0;
+    if (d == Dir::kToServer) {
+      request_head(c, block);
+    } else {
+      response_head(c, block);
+    }
+  }
+
   // Accumulates the head; when complete, parses it and moves to the body.
   void head(ParseCtx& c, Dir d, std::string_view& in) {
     Side& s = side(d);
@@ -225,6 +242,7 @@ class HttpParser : public AppParser {
       // Blank lines (and stray whitespace) between messages are tolerated.
       while (!in.empty() && static_cast<unsigned char>(in.front()) <= 0x20) in.remove_prefix(1);
       if (in.empty()) return;
+      if (d == Dir::kToClient) flush_head(c, Dir::kToServer);
       if (d == Dir::kToClient && !starts_status(in)) {
         if (http09_ || s.junk_lines >= kMaxJunkLines) {
           response_head(c, {});  // no status line: HTTP/0.9 body or garbage
@@ -246,8 +264,14 @@ class HttpParser : public AppParser {
     size_t pos = s.scan, le = 0, next = 0;
     while (http::next_line(h, pos, &le, &next)) {
       if (pos == 0 && !full_start_line(d, h.substr(0, le))) {
-        end = next;  // HTTP/0.9 request: the line is the whole head
-        break;
+        // No version: HTTP/0.9 (the line is the whole head), unless header
+        // lines follow, as from clients that just left the version out.
+        size_t le2 = 0, next2 = 0;
+        if (!http::next_line(h, next, &le2, &next2)) break;  // cannot tell yet
+        if (!looks_like_header(h.substr(next, le2 - next))) {
+          end = next;
+          break;
+        }
       }
       // An empty line ends the head; so does a blank one ended by a bare LF
       // (a blank one ended by CRLF is an empty folded line).
@@ -350,8 +374,8 @@ class HttpParser : public AppParser {
       if (!auth.empty())
         b.set(BufferId::kHttpHost, Dir::kToServer, http::normalize_host(auth, &tx->host_port));
     }
-    bool http09 = parts.size() < 3;
-    if (!http09) b.set(BufferId::kHttpProtocol, Dir::kToServer, parts[2]);
+    bool http09 = parts.size() < 3 && http::trim(rest).empty();
+    if (parts.size() >= 3) b.set(BufferId::kHttpProtocol, Dir::kToServer, parts[2]);
     tx->head_request = !parts.empty() && parts[0] == "HEAD";
     Headers headers;
     parse_header_lines(rest, headers, c);
@@ -364,6 +388,7 @@ class HttpParser : public AppParser {
 
     req_.tx = t;
     req_.body_cut = false;
+    setup_codings(c, req_, headers);
     const std::string* te = find(headers, "Transfer-Encoding");
     const std::string* cl = find(headers, "Content-Length");
     bool connect = !parts.empty() && parts[0] == "CONNECT";
@@ -467,24 +492,7 @@ class HttpParser : public AppParser {
       return;
     }
     connect_pending_ = false;
-    resp_.layers.clear();
-    resp_.decode_error = false;
-    if (const std::string* ce = find(headers, "Content-Encoding")) {
-      // Codings are listed in the order applied; decoding runs backwards.
-      std::string_view v = *ce;
-      while (!v.empty() && resp_.layers.size() < kMaxCodings) {
-        size_t comma = v.find(',');
-        auto tok = http::trim(v.substr(0, comma));
-        tok = http::trim(tok.substr(0, tok.find(';')));
-        if (http::iequals(tok, "gzip") || http::iequals(tok, "x-gzip") || http::iequals(tok, "deflate") ||
-            http::iequals(tok, "x-deflate")) {
-          resp_.layers.push_back(
-              std::make_unique<http::Inflater>(http::Inflater::Kind::kGzip, c.cfg.http_decompress_limit));
-        }
-        if (comma == std::string_view::npos) break;
-        v.remove_prefix(comma + 1);
-      }
-    }
+    setup_codings(c, resp_, headers);
     const std::string* te = find(headers, "Transfer-Encoding");
     const std::string* cl = find(headers, "Content-Length");
     // Chunked framing is HTTP/1.1's; a 1.0 server's TE header is ignored,
@@ -508,6 +516,28 @@ class HttpParser : public AppParser {
       start_length(c, Dir::kToClient, clen);
     } else {
       resp_.st = St::kBodyClose;
+    }
+  }
+
+  // Content-Encoding layers of the message about to be read on side s.
+  void setup_codings(ParseCtx& c, Side& s, const Headers& headers) {
+    s.layers.clear();
+    s.decode_error = false;
+    if (const std::string* ce = find(headers, "Content-Encoding")) {
+      // Codings are listed in the order applied; decoding runs backwards.
+      std::string_view v = *ce;
+      while (!v.empty() && s.layers.size() < kMaxCodings) {
+        size_t comma = v.find(',');
+        auto tok = http::trim(v.substr(0, comma));
+        tok = http::trim(tok.substr(0, tok.find(';')));
+        if (http::iequals(tok, "gzip") || http::iequals(tok, "x-gzip") || http::iequals(tok, "deflate") ||
+            http::iequals(tok, "x-deflate")) {
+          s.layers.push_back(
+              std::make_unique<http::Inflater>(http::Inflater::Kind::kGzip, c.cfg.http_decompress_limit));
+        }
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+      }
     }
   }
 
@@ -619,25 +649,21 @@ class HttpParser : public AppParser {
     Side& s = side(d);
     HttpTx* t = s.tx;
     if (t == nullptr || in.empty()) return;
-    if (d == Dir::kToServer) {
-      t->request_len += in.size();
-      keep(c, s, t->bufs.slot(BufferId::kHttpRequestBody, d), in, c.cfg.http_request_body_limit,
-           c.ctr.http_req_body_cut);
-      return;
-    }
-    t->response_len += in.size();
-    std::string& out = t->bufs.slot(BufferId::kHttpResponseBody, d);
+    bool ts = d == Dir::kToServer;
+    (ts ? t->request_len : t->response_len) += in.size();
+    std::string& out = t->bufs.slot(ts ? BufferId::kHttpRequestBody : BufferId::kHttpResponseBody, d);
+    uint64_t body_limit = ts ? c.cfg.http_request_body_limit : c.cfg.http_response_body_limit;
     if (s.layers.empty()) {
-      keep(c, s, out, in, c.cfg.http_response_body_limit, c.ctr.http_resp_body_cut);
+      keep(c, s, out, in, body_limit, ts ? c.ctr.http_req_body_cut : c.ctr.http_resp_body_cut);
       return;
     }
-    // Outer coding first: layers.back() was applied last by the server.
+    // Outer coding first: layers.back() was applied last by the sender.
     std::string cur(in), next;
     for (size_t i = s.layers.size(); i-- > 0;) {
       auto& inf = *s.layers[i];
       bool innermost = i == 0;
-      uint64_t limit = innermost ? c.cfg.http_response_body_limit : c.cfg.http_decompress_limit;
-      uint64_t room = innermost ? (limit > out.size() ? limit - out.size() : 0) : limit;
+      uint64_t room =
+          innermost ? (body_limit > out.size() ? body_limit - out.size() : 0) : c.cfg.http_decompress_limit;
       auto before = inf.produced();
       next.clear();
       auto r = inf.feed(cur, innermost ? out : next, room);
