@@ -51,8 +51,9 @@ struct LoadReport {
   double parse_ms = 0, compile_ms = 0;
   bool cache_hit = false;
   uint64_t prefilter_patterns = 0, prefilter_databases = 0;
-  std::string last_reload;  // timestamp of the build
-  bool fatal = false;       // nothing usable could be built
+  uint64_t port_groups = 0;  // rule groups keyed by port (besides one "any" group per protocol)
+  std::string last_reload;   // timestamp of the build
+  bool fatal = false;        // nothing usable could be built
 };
 
 struct WorkerState;  // per-worker scratch (opaque)

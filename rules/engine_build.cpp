@@ -17,7 +17,7 @@ namespace vigil::rules {
 
 namespace {
 
-constexpr const char* kEngineVersion = "vigil-rules-1";
+constexpr const char* kEngineVersion = "vigil-rules-2";  // bump when the database layout changes
 
 // One read into a string of the file's size (a stringstream copy cost ~10%
 // of a warm ET Open load).
@@ -189,6 +189,124 @@ void build_index(std::vector<std::tuple<U128, U128, uint32_t>>& in, AddrIndex& o
   }
 }
 
+struct GroupBuilders {
+  DbBuilder payload;
+  std::array<DbBuilder, kBufferCount> tx;
+};
+
+// Puts a payload/app-layer/plain header rule into one group: its fast
+// pattern into the group's database for that buffer, else the "always" lists.
+void add_to_group(const Rule& r, Group& g, GroupBuilders& b) {
+  if (!r.tx_rule && !r.has_payload) {
+    g.header.push_back(r.index);
+    return;
+  }
+  FastPattern fp = choose_fast_pattern(r);
+  if (!r.tx_rule) {
+    b.payload.target = &g.payload;
+    if (fp.found)
+      b.payload.add(fp, r.index);
+    else
+      g.payload.always.push_back(r.index);
+    return;
+  }
+  int slot = fp.found ? fp.slot : kSlotPayload;
+  if (!fp.found) {
+    for (auto& l : r.buffers)
+      if (l.slot != kSlotPayload) {
+        slot = l.slot;
+        break;
+      }
+  }
+  if (slot == kSlotPayload) {
+    g.tx_always.push_back(r.index);
+    return;
+  }
+  auto& db = g.tx[size_t(slot)];
+  if (!db) {
+    db = std::make_unique<PatternDb>();
+    b.tx[size_t(slot)].target = db.get();
+  }
+  if (fp.found)
+    b.tx[size_t(slot)].add(fp, r.index);
+  else
+    db->always.push_back(r.index);
+}
+
+// A port set narrow enough to key a rule by (ET's $HTTP_PORTS lists are; the
+// "!80" of $SHELLCODE_PORTS and [1024:] are not: they would copy the rule
+// into most groups).
+constexpr uint32_t kNarrowPorts = 1024;
+
+bool narrow(const PortSet& s) {
+  if (s.any) return false;
+  uint32_t n = 0;
+  for (auto& [lo, hi] : s.ranges) n += uint32_t(hi) - lo + 1;
+  return n <= kNarrowPorts;
+}
+
+enum class PortKey : uint8_t { kAny, kDst, kSrc };
+
+struct PortKeyed {
+  const Rule* rule;
+  PortKey key;
+};
+
+// A rule only matches packets whose destination port is in its dp (or, <>,
+// whose source port is): the group of either packet port holds it.
+PortKey port_key(const Rule& r) {
+  if (r.bidir) return PortKey::kAny;
+  if (narrow(r.dp)) return PortKey::kDst;
+  if (narrow(r.sp)) return PortKey::kSrc;
+  return PortKey::kAny;
+}
+
+// Builds pg's port tables from the keyed rules (in evaluation order) and
+// returns, per rule, the groups it belongs to.
+std::vector<std::vector<Group*>> build_port_groups(const std::vector<PortKeyed>& rules, PortGroups& pg) {
+  std::vector<std::vector<Group*>> targets(rules.size());
+  std::map<std::vector<uint32_t>, uint16_t> by_list;  // rule list -> group (shared between ports)
+  for (PortKey side : {PortKey::kDst, PortKey::kSrc}) {
+    std::vector<uint32_t> bounds;  // elementary intervals [bounds[i], bounds[i+1])
+    for (auto& k : rules) {
+      if (k.key != side) continue;
+      for (auto& [lo, hi] : (side == PortKey::kDst ? k.rule->dp : k.rule->sp).ranges) {
+        bounds.push_back(lo);
+        bounds.push_back(uint32_t(hi) + 1);
+      }
+    }
+    if (bounds.empty()) continue;
+    std::sort(bounds.begin(), bounds.end());
+    bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+    std::vector<std::vector<uint32_t>> lists(bounds.size());  // by interval: positions in `rules`
+    for (size_t i = 0; i < rules.size(); ++i) {
+      if (rules[i].key != side) continue;
+      for (auto& [lo, hi] : (side == PortKey::kDst ? rules[i].rule->dp : rules[i].rule->sp).ranges) {
+        auto a = size_t(std::lower_bound(bounds.begin(), bounds.end(), uint32_t(lo)) - bounds.begin());
+        for (size_t j = a; j < bounds.size() && bounds[j] <= hi; ++j) lists[j].push_back(uint32_t(i));
+      }
+    }
+    auto& table = side == PortKey::kDst ? pg.by_dp : pg.by_sp;
+    table.assign(65536, PortGroups::kNone);
+    for (size_t j = 0; j + 1 < bounds.size(); ++j) {
+      if (lists[j].empty()) continue;
+      if (pg.groups.size() >= PortGroups::kNone && !by_list.count(lists[j])) {
+        for (auto i : lists[j]) targets[i].push_back(&pg.any);  // out of group ids: unkeyed
+        continue;
+      }
+      auto [it, fresh] = by_list.emplace(lists[j], uint16_t(pg.groups.size()));
+      if (fresh) {
+        pg.groups.push_back(std::make_unique<Group>());
+        for (auto i : lists[j]) targets[i].push_back(pg.groups.back().get());
+      }
+      for (uint32_t port = bounds[j]; port < bounds[j + 1] && port < 65536; ++port) table[port] = it->second;
+    }
+  }
+  for (size_t i = 0; i < rules.size(); ++i)
+    if (rules[i].key == PortKey::kAny) targets[i].push_back(&pg.any);
+  return targets;
+}
+
 std::string reason_key(const ParseFailure& f) {
   return f.unsupported ? "unsupported: " + f.keyword : f.reason_class;
 }
@@ -306,12 +424,10 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
     }
   }
 
-  // Grouping.
-  std::array<DbBuilder, kGroupCount> payload_b;
-  std::array<std::array<DbBuilder, kBufferCount>, kGroupCount> tx_b;
+  // Grouping: by L4 protocol, then by port (PortGroups).
+  std::map<const Group*, GroupBuilders> builders;
   std::vector<std::tuple<U128, U128, uint32_t>> src_ranges, dst_ranges;
-  std::vector<uint32_t> plain_header;
-  for (size_t gi = 0; gi < kGroupCount; ++gi) payload_b[gi].target = &impl->groups[gi].payload;
+  std::array<std::vector<PortKeyed>, kGroupCount> keyed;
   for (auto& rp : rules) {
     const Rule& r = *rp;
     bool in[kGroupCount] = {};
@@ -339,55 +455,39 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
     if (!r.tx_rule && !r.has_payload) {
       std::vector<uint32_t> plain;
       index_header_rule(r, r.index, src_ranges, dst_ranges, plain);
-      for (size_t gi = 0; gi < kGroupCount; ++gi)
-        if (in[gi] && !plain.empty()) impl->groups[gi].header.push_back(r.index);
-      continue;
-    }
-    FastPattern fp = choose_fast_pattern(r);
-    int slot = fp.found ? fp.slot : kSlotPayload;
-    bool no_buffer = r.tx_rule && !fp.found;
-    if (r.tx_rule && !fp.found) {
-      for (auto& l : r.buffers)
-        if (l.slot != kSlotPayload) {
-          slot = l.slot;
-          no_buffer = false;
-          break;
-        }
+      if (plain.empty()) continue;  // in the address index
     }
     for (size_t gi = 0; gi < kGroupCount; ++gi) {
       if (!in[gi]) continue;
-      Group& g = impl->groups[gi];
-      if (!r.tx_rule) {
-        if (fp.found)
-          payload_b[gi].add(fp, r.index);
-        else
-          g.payload.always.push_back(r.index);
-        continue;
-      }
-      if (no_buffer) {
-        g.tx_always.push_back(r.index);
-        continue;
-      }
-      if (!g.tx[size_t(slot)]) {
-        g.tx[size_t(slot)] = std::make_unique<PatternDb>();
-        tx_b[gi][size_t(slot)].target = g.tx[size_t(slot)].get();
-      }
-      if (fp.found)
-        tx_b[gi][size_t(slot)].add(fp, r.index);
-      else
-        g.tx[size_t(slot)]->always.push_back(r.index);
+      PortKeyed k{&r, port_key(r)};
+      if (gi != kGroupTcp && gi != kGroupUdp) k.key = PortKey::kAny;
+      keyed[gi].push_back(k);
     }
+  }
+  for (size_t gi = 0; gi < kGroupCount; ++gi) {
+    PortGroups& pg = impl->groups[gi];
+    auto targets = build_port_groups(keyed[gi], pg);
+    for (size_t i = 0; i < keyed[gi].size(); ++i)
+      for (Group* g : targets[i]) add_to_group(*keyed[gi][i].rule, *g, builders[g]);
   }
   build_index(src_ranges, impl->src_index);
   build_index(dst_ranges, impl->dst_index);
 
   // Compile (or load) the Hyperscan databases, in a fixed order for the cache.
   std::vector<DbBuilder*> order;
-  for (size_t gi = 0; gi < kGroupCount; ++gi) {
-    if (!payload_b[gi].patterns.empty()) order.push_back(&payload_b[gi]);
-    for (auto& b : tx_b[gi])
+  auto add_order = [&](const Group& g) {
+    auto it = builders.find(&g);
+    if (it == builders.end()) return;
+    if (!it->second.payload.patterns.empty()) order.push_back(&it->second.payload);
+    for (auto& b : it->second.tx)
       if (b.target && !b.patterns.empty()) order.push_back(&b);
+  };
+  for (size_t gi = 0; gi < kGroupCount; ++gi) {
+    add_order(impl->groups[gi].any);
+    for (auto& g : impl->groups[gi].groups) add_order(*g);
   }
+  report.port_groups = 0;
+  for (auto& pg : impl->groups) report.port_groups += pg.groups.size();
   std::string cache_path;
   if (!opts.cache_dir.empty()) {
     char buf[32];
@@ -481,9 +581,10 @@ void log_report(const LoadReport& r) {
   for (auto& [k, n] : r.unsupported_keywords) spdlog::info("rules: skipped {} rules using {}", n, k);
   spdlog::info(
       "rules: {} signatures processed. {} loaded, {} failed ({} unsupported); prefilter {} patterns in {} "
-      "databases; parse {:.0f} ms, compile {:.0f} ms{}",
+      "databases, {} port groups; parse {:.0f} ms, compile {:.0f} ms{}",
       r.rules_loaded + r.rules_failed, r.rules_loaded, r.rules_failed, r.rules_skipped, r.prefilter_patterns,
-      r.prefilter_databases, r.parse_ms, r.compile_ms, r.cache_hit ? " (cached databases)" : "");
+      r.prefilter_databases, r.port_groups, r.parse_ms, r.compile_ms,
+      r.cache_hit ? " (cached databases)" : "");
 }
 
 nlohmann::ordered_json report_stats_json(const LoadReport& r) {

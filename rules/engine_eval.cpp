@@ -215,6 +215,18 @@ void prefilter(const PatternDb& db, const uint8_t* data, size_t len, WorkerState
     for (auto idx : db.pattern_rules[id]) add_candidate(w, idx);
 }
 
+// The groups a packet with these ports meets (any, destination port, source
+// port), without repeats; returns how many.
+int port_groups(const PortGroups& pg, uint16_t sp, uint16_t dp, const Group* out[3]) {
+  int n = 0;
+  out[n++] = &pg.any;
+  const Group* d = pg.dp_group(dp);
+  if (d) out[n++] = d;
+  const Group* s = pg.sp_group(sp);
+  if (s && s != d) out[n++] = s;
+  return n;
+}
+
 bool already_alerted(const WorkerState& w, uint32_t idx) {
   return std::find(w.packet_alerted.begin(), w.packet_alerted.end(), idx) != w.packet_alerted.end();
 }
@@ -355,19 +367,23 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     est = fs->was_established ? 1 : 0;
     fs->was_established = f->state == FlowState::kEstablished;
   }
-  const Group& g = impl_->groups[group_of(p)];
+  const Group* gs[3];
+  int ng = port_groups(impl_->groups[group_of(p)], p.sp, p.dp, gs);
   begin_candidates(w);
-  for (auto idx : g.header) add_candidate(w, idx);
+  for (int i = 0; i < ng; ++i)
+    for (auto idx : gs[i]->header) add_candidate(w, idx);
   std::vector<uint32_t>& tmp = w.hits;  // reused for the address index lookups
   tmp.clear();
   impl_->src_index.lookup(p.src, tmp);
   impl_->dst_index.lookup(p.dst, tmp);
   for (auto idx : tmp) add_candidate(w, idx);
   bool tcp_stream = p.l4 == L4::kTcp && f && f->tcp;
-  if (!p.payload.empty())
-    prefilter(g.payload, p.payload.data(), p.payload.size(), w);
-  else
-    for (auto idx : g.payload.always) add_candidate(w, idx);
+  for (int i = 0; i < ng; ++i) {
+    if (!p.payload.empty())
+      prefilter(gs[i]->payload, p.payload.data(), p.payload.size(), w);
+    else
+      for (auto idx : gs[i]->payload.always) add_candidate(w, idx);
+  }
   std::sort(w.candidates.begin(), w.candidates.end());
   w.counters.prefilter_candidates += w.candidates.size();
   View v = packet_view(p);
@@ -394,14 +410,15 @@ void Engine::inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Byt
                             AlertSink& out) const {
   RuleFlowState* fs = flow_state(&f);
   if (fs->passed || window.empty()) return;
-  const Group& g = impl_->groups[kGroupTcp];
-  begin_candidates(w);
-  prefilter(g.payload, window.data(), window.size(), w);
-  std::sort(w.candidates.begin(), w.candidates.end());
-  w.counters.prefilter_candidates += w.candidates.size();
   View v{d == Dir::kToServer ? f.client : f.server, d == Dir::kToServer ? f.server : f.client,
          d == Dir::kToServer ? f.client_port : f.server_port,
          d == Dir::kToServer ? f.server_port : f.client_port, d == Dir::kToServer};
+  const Group* gs[3];
+  int ng = port_groups(impl_->groups[kGroupTcp], v.sp, v.dp, gs);
+  begin_candidates(w);
+  for (int i = 0; i < ng; ++i) prefilter(gs[i]->payload, window.data(), window.size(), w);
+  std::sort(w.candidates.begin(), w.candidates.end());
+  w.counters.prefilter_candidates += w.candidates.size();
   for (auto idx : w.candidates) {
     const Rule& r = *impl_->rules[idx];
     if (r.tx_rule || !r.has_payload || r.stream == StreamSel::kPacketOnly) continue;
@@ -422,25 +439,35 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const T
                         AlertSink& out) const {
   RuleFlowState* fs = flow_state(&f);
   if (fs->passed) return;
-  const Group& g = impl_->groups[f.proto == 6 ? kGroupTcp : f.proto == 17 ? kGroupUdp : kGroupOther];
+  const PortGroups& pg = impl_->groups[f.proto == 6 ? kGroupTcp : f.proto == 17 ? kGroupUdp : kGroupOther];
+  // A tx rule is checked in the direction of its buffers: both port views.
+  const Group* gs[5];
+  int ng = port_groups(pg, f.client_port, f.server_port, gs);
+  const Group* rev[3];
+  int nr = port_groups(pg, f.server_port, f.client_port, rev);
+  for (int i = 1; i < nr; ++i)
+    if (std::find(gs, gs + ng, rev[i]) == gs + ng) gs[ng++] = rev[i];
   begin_candidates(w);
-  for (auto idx : g.tx_always) add_candidate(w, idx);
-  for (size_t s = 0; s < kBufferCount; ++s) {
-    const PatternDb* db = g.tx[s].get();
-    if (!db) continue;
-    int bd = buffer_dir(int(s));
-    Dir sd = bd < 0 ? d : Dir(bd);
-    size_t n = tx.buffer_count(BufferId(s), sd);
-    if (n == 0) continue;
-    for (auto idx : db->always) add_candidate(w, idx);
-    for (size_t i = 0; i < n; ++i) {
-      auto b = tx.buffer(BufferId(s), sd, i);
-      if (!db->db || b.empty()) continue;
-      w.hits.clear();
-      hs_scan(db->db, reinterpret_cast<const char*>(b.data()), unsigned(b.size()), 0, w.scratch, hs_on_match,
-              &w);
-      for (auto id : w.hits)
-        for (auto idx : db->pattern_rules[id]) add_candidate(w, idx);
+  for (int gi = 0; gi < ng; ++gi) {
+    const Group& g = *gs[gi];
+    for (auto idx : g.tx_always) add_candidate(w, idx);
+    for (size_t s = 0; s < kBufferCount; ++s) {
+      const PatternDb* db = g.tx[s].get();
+      if (!db) continue;
+      int bd = buffer_dir(int(s));
+      Dir sd = bd < 0 ? d : Dir(bd);
+      size_t n = tx.buffer_count(BufferId(s), sd);
+      if (n == 0) continue;
+      for (auto idx : db->always) add_candidate(w, idx);
+      for (size_t i = 0; i < n; ++i) {
+        auto b = tx.buffer(BufferId(s), sd, i);
+        if (!db->db || b.empty()) continue;
+        w.hits.clear();
+        hs_scan(db->db, reinterpret_cast<const char*>(b.data()), unsigned(b.size()), 0, w.scratch,
+                hs_on_match, &w);
+        for (auto id : w.hits)
+          for (auto idx : db->pattern_rules[id]) add_candidate(w, idx);
+      }
     }
   }
   std::sort(w.candidates.begin(), w.candidates.end());

@@ -47,9 +47,30 @@ struct Group {
   std::vector<uint32_t> tx_always;  // app-layer rules without buffers (alert http ... (flow:to_server;))
 };
 
+// The rules of one L4 protocol split by port, so that a packet only meets the
+// rules whose ports can match: a rule with a narrow destination port set (or,
+// failing that, a narrow source port set) lives only in the groups of those
+// ports; bidirectional rules and rules with wide or any ports live in `any`.
+// A packet meets `any`, the group of its destination port and the group of
+// its source port. Ports with identical rule lists share one group.
+struct PortGroups {
+  static constexpr uint16_t kNone = 0xffff;
+  Group any;
+  std::vector<std::unique_ptr<Group>> groups;
+  std::vector<uint16_t> by_dp, by_sp;  // 65536 entries (empty: no group): index into groups, or kNone
+  const Group* dp_group(uint16_t port) const { return pick(by_dp, port); }
+  const Group* sp_group(uint16_t port) const { return pick(by_sp, port); }
+
+ private:
+  const Group* pick(const std::vector<uint16_t>& t, uint16_t port) const {
+    if (t.empty() || t[port] == kNone) return nullptr;
+    return groups[t[port]].get();
+  }
+};
+
 struct Engine::Impl {
   std::vector<std::unique_ptr<Rule>> rules;  // by index = evaluation order
-  std::array<Group, kGroupCount> groups;
+  std::array<PortGroups, kGroupCount> groups;
   AddrIndex src_index, dst_index;  // header-only rules with address lists
   std::unique_ptr<ThresholdTable> thresholds = std::make_unique<ThresholdTable>();
   ThresholdConfig threshold_cfg;
