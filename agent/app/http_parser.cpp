@@ -200,7 +200,12 @@ class HttpParser : public AppParser {
   void end(ParseCtx& c, Dir d) override {
     Side& s = side(d);
     flush_head(c, d);
-    if (s.st == St::kBodyClose) body_done(c, d);
+    // A body cut short (Content-Length larger than what came, chunks
+    // missing) is inspected as far as it got.
+    if (s.st == St::kBodyClose || s.st == St::kBodyLength || s.st == St::kChunkSize ||
+        s.st == St::kChunkData || s.st == St::kTrailers) {
+      body_done(c, d);
+    }
   }
 
   void finish(ParseCtx& c) override {

@@ -18,8 +18,10 @@ std::string name_string(const X509_NAME* n) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
   if (!bio) return {};
   // "C=US, ST=CA, CN=x" in certificate order, UTF-8, as Suricata prints it.
-  unsigned long flags =
-      (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN;
+  // No escaping: rules match the bytes as they are in the certificate,
+  // NULs included (a known trick to fool name checks).
+  unsigned long flags = ASN1_STRFLGS_UTF8_CONVERT | ASN1_STRFLGS_DUMP_UNKNOWN | ASN1_STRFLGS_DUMP_DER |
+                        XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN;
   if (X509_NAME_print_ex(bio.get(), n, 0, flags) < 0) return {};
   char* p = nullptr;
   long len = BIO_get_mem_data(bio.get(), &p);
