@@ -76,6 +76,32 @@ uint32_t find_sid(std::string_view text) {
   return 0;
 }
 
+// Groups parse through the context's cache; failures are not cached (they
+// are rare and their message is wanted each time).
+std::string cached_addr(std::string_view text, const ParseContext& ctx, AddrSet& out) {
+  std::string key = strip_spaces(text);
+  auto it = ctx.addr_cache.find(key);
+  if (it != ctx.addr_cache.end()) {
+    out = it->second;
+    return "";
+  }
+  auto e = parse_addr_set(key, ctx.addr_vars, out);
+  if (e.empty()) ctx.addr_cache.emplace(std::move(key), out);
+  return e;
+}
+
+std::string cached_port(std::string_view text, const ParseContext& ctx, PortSet& out) {
+  std::string key = strip_spaces(text);
+  auto it = ctx.port_cache.find(key);
+  if (it != ctx.port_cache.end()) {
+    out = it->second;
+    return "";
+  }
+  auto e = parse_port_set(key, ctx.port_vars, out);
+  if (e.empty()) ctx.port_cache.emplace(std::move(key), out);
+  return e;
+}
+
 bool fail_with(ParseFailure& f, std::string reason, std::string cls) {
   f.reason = std::move(reason);
   f.reason_class = std::move(cls);
@@ -145,13 +171,11 @@ bool parse_header(std::string_view header, Dialect dialect, const ParseContext& 
   else if (dir != "->")
     return fail_with(f, "invalid direction '" + std::string(dir) + "'", "invalid header");
   std::string e;
-  if (!(e = parse_addr_set(strip_spaces(src), ctx.addr_vars, r.src)).empty())
-    return fail_with(f, "source: " + e, "invalid address");
-  if (!(e = parse_addr_set(strip_spaces(dst), ctx.addr_vars, r.dst)).empty())
+  if (!(e = cached_addr(src, ctx, r.src)).empty()) return fail_with(f, "source: " + e, "invalid address");
+  if (!(e = cached_addr(dst, ctx, r.dst)).empty())
     return fail_with(f, "destination: " + e, "invalid address");
-  if (!(e = parse_port_set(strip_spaces(sp), ctx.port_vars, r.sp)).empty())
-    return fail_with(f, "source port: " + e, "invalid port");
-  if (!(e = parse_port_set(strip_spaces(dp), ctx.port_vars, r.dp)).empty())
+  if (!(e = cached_port(sp, ctx, r.sp)).empty()) return fail_with(f, "source port: " + e, "invalid port");
+  if (!(e = cached_port(dp, ctx, r.dp)).empty())
     return fail_with(f, "destination port: " + e, "invalid port");
   if ((!r.sp.any || !r.dp.any) && r.proto != ProtoSel::kTcp && r.proto != ProtoSel::kUdp &&
       r.proto != ProtoSel::kIp)

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "rules/keywords.h"
@@ -18,6 +19,10 @@ namespace vigil::rules {
 struct ParseContext {
   VarMap addr_vars, port_vars;
   const ClassMap* classes = nullptr;
+  // Parsed header groups by their text: ET repeats "$HOME_NET", "any" and a
+  // few long lists in thousands of rules.
+  mutable std::unordered_map<std::string, AddrSet> addr_cache;
+  mutable std::unordered_map<std::string, PortSet> port_cache;
 };
 
 struct ParseFailure {
