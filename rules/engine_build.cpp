@@ -49,6 +49,7 @@ int action_rank(Action a) {
 int bits_rank(const Rule& r) {
   bool sets = r.sets_bits, reads = false;
   for (auto& b : r.flowbits) reads = reads || b.is_condition();
+  for (auto& x : r.xbits) reads = reads || x.is_condition();
   for (auto& i : r.flowints) reads = reads || i.is_condition();
   if (sets && !reads) return 0;
   if (sets && reads) return 1;

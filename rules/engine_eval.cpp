@@ -118,6 +118,10 @@ bool bits_ok(const Rule& r, const RuleFlowState* fs) {
   return true;
 }
 
+bool xbits_ok(const Engine::Impl& e, const Rule& r, const Packet& p) {
+  return r.xbits.empty() || e.xbits->check(r, p);
+}
+
 void apply_bits(const Rule& r, RuleFlowState* fs) {
   if (!fs) return;
   for (auto& b : r.flowbits) {
@@ -308,6 +312,7 @@ namespace {
 void fire(const Engine::Impl& e, WorkerState& w, const Rule& r, const Packet& p, const Flow* f,
           RuleFlowState* fs, const Transaction* tx, Bytes stream_data, AlertSink& out) {
   apply_bits(r, fs);
+  if (!r.xbits.empty()) e.xbits->apply(r, p);
   if (r.action == Action::kPass) {
     if (fs) fs->passed = true;
     return;
@@ -400,7 +405,7 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
       const BufferList* l = r.list_for(kSlotPayload);
       if (!run_list(*l, p.payload.data(), p.payload.size(), w, nullptr)) continue;
     }
-    if (!bits_ok(r, fs)) continue;
+    if (!bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     fire(*impl_, w, r, p, f, fs, nullptr, {}, out);
     if (r.action == Action::kPass) break;
   }
@@ -428,7 +433,7 @@ void Engine::inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Byt
     size_t end = 0;
     if (!run_list(*r.list_for(kSlotPayload), window.data(), window.size(), w, &end)) continue;
     if (end <= new_from) continue;  // matched bytes already inspected with an earlier packet
-    if (!bits_ok(r, fs)) continue;
+    if (!bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     w.packet_alerted.push_back(idx);
     fire(*impl_, w, r, p, &f, fs, nullptr, window, out);
     if (r.action == Action::kPass) break;
@@ -508,7 +513,7 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const T
       }
       if (!ok) break;
     }
-    if (!ok || !bits_ok(r, fs)) continue;
+    if (!ok || !bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     if (!fs->mark_tx(tx.tx_id(), key)) ++w.counters.tx_marks_full;
     fire(*impl_, w, r, p, &f, fs, &tx, {}, out);
     if (r.action == Action::kPass) break;

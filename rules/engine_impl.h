@@ -17,6 +17,7 @@
 #include "rules/flow_state.h"
 #include "rules/rule.h"
 #include "rules/threshold.h"
+#include "rules/xbits.h"
 
 namespace vigil::rules {
 
@@ -73,6 +74,7 @@ struct Engine::Impl {
   std::array<PortGroups, kGroupCount> groups;
   AddrIndex src_index, dst_index;  // header-only rules with address lists
   std::unique_ptr<ThresholdTable> thresholds = std::make_unique<ThresholdTable>();
+  std::unique_ptr<XbitTable> xbits = std::make_unique<XbitTable>();
   ThresholdConfig threshold_cfg;
   std::vector<int32_t> rule_threshold;               // per rule: threshold.config entry overriding it, or -1
   std::vector<std::vector<uint32_t>> rule_suppress;  // per rule: suppress entries

@@ -18,6 +18,7 @@ const std::vector<KeywordDef>& table() {
     add_packet_keywords(v);
     add_flow_keywords(v);
     add_buffer_keywords(v);
+    add_stream_keywords(v);
     return v;
   }();
   return t;

@@ -72,6 +72,7 @@ void add_byte_keywords(std::vector<KeywordDef>& t);
 void add_packet_keywords(std::vector<KeywordDef>& t);
 void add_flow_keywords(std::vector<KeywordDef>& t);
 void add_buffer_keywords(std::vector<KeywordDef>& t);
+void add_stream_keywords(std::vector<KeywordDef>& t);
 
 // Helpers shared by keyword files.
 std::string_view trim(std::string_view s);

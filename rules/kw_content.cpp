@@ -1,6 +1,8 @@
 // content and its modifiers (nocase depth offset distance within startswith
 // endswith fast_pattern rawbytes), the Snort 3 inline form
 // (content:"x",depth 4,nocase), uricontent, isdataat, bsize/bufferlen, urilen.
+#include <algorithm>
+
 #include "rules/keywords.h"
 
 namespace vigil::rules {
@@ -21,7 +23,10 @@ struct IsdataatOp : BufOp {
 struct BsizeOp : BufOp {
   BsizeOp() : BufOp(OpKind::kBsize) {}
   IntCmp cmp;
-  bool apply(BufCtx& c, size_t&) const override { return cmp.eval(int64_t(c.len)); }
+  // Relative (Snort 3 "bufferlen:N,relative"): the bytes left after the cursor.
+  bool apply(BufCtx& c, size_t& cursor) const override {
+    return cmp.eval(int64_t(relative ? c.len - std::min(cursor, c.len) : c.len));
+  }
 };
 
 // Splits 'content:"a,b",depth 4' into the quoted part and the inline modifiers.
@@ -217,6 +222,34 @@ std::string kw_bsize(ParseState& st, std::string_view v) {
   return add_bsize(st, v, st.cur_slot);
 }
 
+// Snort 3: bufferlen:[op]N[,relative] or min<=>max (inclusive) or min<>max
+// (exclusive), on the current buffer (pkt_data by default).
+std::string kw_bufferlen(ParseState& st, std::string_view v) {
+  auto parts = split(v, ',');
+  if (parts.empty() || parts.size() > 2) return "invalid bufferlen '" + std::string(v) + "'";
+  bool relative = false;
+  if (parts.size() == 2) {
+    if (parts[1] != "relative") return "invalid bufferlen option '" + std::string(parts[1]) + "'";
+    relative = true;
+  }
+  auto op = std::make_unique<BsizeOp>();
+  auto incl = parts[0].find("<=>");
+  if (incl != std::string_view::npos) {
+    int64_t a, b;
+    if (!parse_i64(parts[0].substr(0, incl), a) || !parse_i64(parts[0].substr(incl + 3), b) || a > b)
+      return "invalid buffer size '" + std::string(parts[0]) + "'";
+    op->cmp.op = IntCmp::kRange;
+    op->cmp.a = a - 1;
+    op->cmp.b = b + 1;
+  } else if (!parse_cmp(parts[0], op->cmp)) {
+    return "invalid buffer size '" + std::string(parts[0]) + "'";
+  }
+  if (relative && !st.last_op) return "bufferlen relative without a preceding content";
+  op->relative = relative;
+  st.list(st.cur_slot).ops.push_back(std::move(op));
+  return "";
+}
+
 std::string kw_urilen(ParseState& st, std::string_view v) {
   auto parts = split(v, ',');
   int slot = int(BufferId::kHttpUri);
@@ -246,7 +279,7 @@ void add_content_keywords(std::vector<KeywordDef>& t) {
   t.push_back({"within", kw_pos<3>});
   t.push_back({"isdataat", kw_isdataat});
   t.push_back({"bsize", kw_bsize});
-  t.push_back({"bufferlen", kw_bsize});
+  t.push_back({"bufferlen", kw_bufferlen});
   t.push_back({"urilen", kw_urilen});
 }
 

@@ -73,6 +73,56 @@ std::string kw_flowbits(ParseState& st, std::string_view v) {
   return "";
 }
 
+// xbits:<set|unset|toggle|isset|isnotset>,NAME,track <ip_src|ip_dst|ip_pair>[,expire N]
+std::string kw_xbits(ParseState& st, std::string_view v) {
+  auto parts = split(v, ',');
+  if (parts.size() < 3) return "xbits needs command, name and track";
+  XBitOp op;
+  auto c = parts[0];
+  if (c == "set")
+    op.cmd = BitOp::kSet;
+  else if (c == "unset")
+    op.cmd = BitOp::kUnset;
+  else if (c == "toggle")
+    op.cmd = BitOp::kToggle;
+  else if (c == "isset")
+    op.cmd = BitOp::kIsset;
+  else if (c == "isnotset")
+    op.cmd = BitOp::kIsnotset;
+  else
+    return "invalid xbits command '" + std::string(c) + "'";
+  if (parts[1].empty()) return "xbits: empty name";
+  op.name = name_hash(parts[1]);
+  bool have_track = false;
+  for (size_t i = 2; i < parts.size(); ++i) {
+    auto sp = parts[i].find(' ');
+    auto key = trim(parts[i].substr(0, sp));
+    auto val = sp == std::string_view::npos ? std::string_view{} : trim(parts[i].substr(sp + 1));
+    if (key == "track") {
+      have_track = true;
+      if (val == "ip_src")
+        op.track = XBitOp::kIpSrc;
+      else if (val == "ip_dst")
+        op.track = XBitOp::kIpDst;
+      else if (val == "ip_pair")
+        op.track = XBitOp::kIpPair;
+      else
+        return "invalid xbits track '" + std::string(val) + "'";
+    } else if (key == "expire") {
+      int64_t n;
+      if (!parse_i64(val, n) || n <= 0 || n > 0xffffffffll)
+        return "invalid xbits expire '" + std::string(val) + "'";
+      op.expire_s = uint32_t(n);
+    } else {
+      return "invalid xbits option '" + std::string(parts[i]) + "'";
+    }
+  }
+  if (!have_track) return "xbits needs track ip_src, ip_dst or ip_pair";
+  if (!op.is_condition()) st.rule.sets_bits = true;
+  st.rule.xbits.push_back(op);
+  return "";
+}
+
 std::string kw_flowint(ParseState& st, std::string_view v) {
   auto parts = split(v, ',');
   if (parts.size() < 2 || parts[0].empty()) return "invalid flowint '" + std::string(v) + "'";
@@ -199,6 +249,7 @@ void add_flow_keywords(std::vector<KeywordDef>& t) {
   t.push_back({"flow", kw_flow});
   t.push_back({"flowbits", kw_flowbits});
   t.push_back({"flowint", kw_flowint});
+  t.push_back({"xbits", kw_xbits});
   t.push_back({"threshold", kw_threshold});
   t.push_back({"detection_filter", kw_detection_filter});
 }

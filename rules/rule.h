@@ -155,6 +155,16 @@ struct BitOp {
   bool is_condition() const { return cmd == kIsset || cmd == kIsnotset; }
 };
 
+// xbits: named bits on a host or host pair, shared by all flows and workers
+// (XbitTable), with an expiry in packet time.
+struct XBitOp {
+  enum Track : uint8_t { kIpSrc, kIpDst, kIpPair } track = kIpSrc;
+  BitOp::Cmd cmd = BitOp::kSet;
+  uint64_t name = 0;
+  uint32_t expire_s = 30;  // Suricata's default
+  bool is_condition() const { return cmd == BitOp::kIsset || cmd == BitOp::kIsnotset; }
+};
+
 struct IntVarOp {
   enum Cmd : uint8_t { kSet, kAdd, kSub, kIsset, kIsnotset, kCmp } cmd = kSet;
   uint64_t name = 0;
@@ -200,6 +210,7 @@ struct Rule {
   std::vector<BufferList> buffers;
   std::vector<BitOp> flowbits;
   std::vector<IntVarOp> flowints;
+  std::vector<XBitOp> xbits;
   std::optional<ThresholdSpec> threshold, detection_filter;
 
   // set by the compiler
