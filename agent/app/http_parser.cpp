@@ -299,8 +299,16 @@ class HttpParser : public AppParser {
       }
       return;
     }
-    in.remove_prefix(end - old);
     std::string block = std::move(s.head);
+    std::string replay;
+    if (end >= old) {
+      in.remove_prefix(end - old);
+    } else {
+      // The head ended inside bytes buffered by an earlier call (an HTTP/0.9
+      // line decided late): those bytes belong to what follows.
+      replay.assign(block, end, old - end).append(in);
+      in = {};
+    }
     block.resize(end);
     s.head.clear();
     s.scan = 0;
@@ -310,6 +318,8 @@ class HttpParser : public AppParser {
     } else {
       response_head(c, block);
     }
+    // s.head is empty now, so this nests at most once.
+    if (!replay.empty()) data(c, d, Bytes(reinterpret_cast<const uint8_t*>(replay.data()), replay.size()));
   }
 
   // "HTTP/1.1", also with junk glued after it ("HTTP/1.1foobar"), not "HTTP/1.10".

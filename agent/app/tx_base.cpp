@@ -52,6 +52,39 @@ std::string_view TxBuffers::get(BufferId id, Dir d, size_t i) const {
 
 namespace vigil {
 
+namespace {
+
+// Length of the valid UTF-8 sequence at raw[i] (RFC 3629: no overlongs, no
+// surrogates, nothing above U+10FFFF), 0 when it is not one.
+size_t utf8_len(std::string_view raw, size_t i) {
+  auto b = [&](size_t k) { return static_cast<uint8_t>(raw[i + k]); };
+  uint8_t c = b(0);
+  if (c < 0x80) return 1;
+  size_t n = 0;
+  uint8_t lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > raw.size()) return 0;
+  if (b(1) < lo || b(1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
 std::string eve_string(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
@@ -59,16 +92,10 @@ std::string eve_string(std::string_view raw) {
   size_t i = 0;
   while (i < raw.size()) {
     auto c = static_cast<uint8_t>(raw[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = n > 0 && i + n <= raw.size();
-    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<uint8_t>(raw[i + k]) & 0xC0) == 0x80;
-    if (ok && n == 2 && c < 0xC2) ok = false;  // overlong
-    if (ok && c >= 0x20 && c != 0x7f) {
+    size_t n = utf8_len(raw, i);
+    if (n > 1 || (n == 1 && c >= 0x20 && c != 0x7f) || c == '\t' || c == '\r' || c == '\n') {
       out.append(raw.substr(i, n));
       i += n;
-    } else if (ok && n == 1 && (c == '\t' || c == '\r' || c == '\n')) {
-      out.push_back(static_cast<char>(c));
-      ++i;
     } else {
       out.append("\\x");
       out.push_back(kHex[c >> 4]);

@@ -356,3 +356,25 @@ TEST_CASE("http: layered and mislabelled content codings", "[app][http]") {
                       std::to_string(odd.size()) + "\r\n\r\n" + odd) == text);
   CHECK(response_body("HTTP/1.1 200 ok\r\nContent-Encoding:\fx-deflate\v\r\n\r\n" + gzip(text, -15)) == text);
 }
+
+TEST_CASE("http: a version-less line decided late replays the bytes after it", "[app][http]") {
+  Harness h;
+  h.send(Dir::kToServer, "GET /a\r\n");
+  h.send(Dir::kToServer, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+  h.end();
+  REQUIRE(h.rec.done.size() == 2);
+  CHECK(h.rec.done[0].buf(BufferId::kHttpUri) == "/a");
+  CHECK(h.rec.done[1].buf(BufferId::kHttpUri) == "/b");
+  CHECK(h.rec.done[1].buf(BufferId::kHttpHost) == "x");
+}
+
+TEST_CASE("http: hostile bytes reach EVE as valid UTF-8", "[app][http]") {
+  Harness h;
+  h.send(Dir::kToServer,
+         std::string("GET /\xf5\xed\xa0\x80\xc3\xa9 HTTP/1.1\r\nUser-Agent: \x01\xff\r\n\r\n"));
+  h.end();
+  REQUIRE(h.rec.done.size() == 1);
+  CHECK(h.rec.done[0].eve["http"]["url"] == "/\\xf5\\xed\\xa0\\x80\xc3\xa9");
+  CHECK(h.rec.done[0].eve["http"]["http_user_agent"] == "\\x01\\xff");
+  CHECK_NOTHROW(h.rec.done[0].eve.dump());
+}
