@@ -1,0 +1,189 @@
+// The rules detection stage as a worker drives it: flowbits ordering within
+// one packet, stream matches split across segments alerting once, app-layer
+// rules once per transaction, and an engine swap through EngineHolder that
+// keeps the flow's flowbits.
+#include "agent/detect/rules_detect.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "agent/flow/flow.h"
+
+using namespace vigil;
+
+namespace {
+
+struct Collect : AlertSink {
+  std::vector<uint32_t> sids;
+  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
+};
+
+std::shared_ptr<const rules::Engine> engine_of(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / "vigil-detect-tests";
+  std::filesystem::create_directories(dir);
+  auto path = (dir / name).string();
+  std::ofstream(path) << text;
+  rules::LoadOptions o;
+  o.files = {path};
+  rules::LoadReport r;
+  auto e = rules::build_engine(o, r);
+  REQUIRE(e);
+  REQUIRE(r.rules_failed == 0);
+  return e;
+}
+
+// A TCP flow 10.0.0.1:40000 -> 10.0.0.2:80, established, without a TCP
+// session object (the stage gets stream bytes through on_stream directly).
+struct TestFlow {
+  Flow f;
+  TestFlow() {
+    f.client = *IpAddr::parse("10.0.0.1");
+    f.server = *IpAddr::parse("10.0.0.2");
+    f.client_port = 40000;
+    f.server_port = 80;
+    f.proto = 6;
+    f.state = FlowState::kEstablished;
+    f.flow_id = 7;
+  }
+};
+
+struct Pkt {
+  std::string data;
+  Packet p;
+  Pkt(TestFlow& tf, std::string payload, bool to_server = true) : data(std::move(payload)) {
+    p.ip_version = 4;
+    p.ip_proto = 6;
+    p.l4 = L4::kTcp;
+    p.src = to_server ? tf.f.client : tf.f.server;
+    p.dst = to_server ? tf.f.server : tf.f.client;
+    p.sp = to_server ? tf.f.client_port : tf.f.server_port;
+    p.dp = to_server ? tf.f.server_port : tf.f.client_port;
+    p.tcp.flags = kTcpAck | kTcpPsh;
+    p.payload = Bytes(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    p.flow = &tf.f;
+    p.to_server = to_server;
+  }
+};
+
+class FakeHttpTx : public Transaction {
+ public:
+  FakeHttpTx(uint64_t id, std::string uri) : id_(id), uri_(std::move(uri)) {}
+  AppProto proto() const override { return AppProto::kHttp; }
+  uint64_t tx_id() const override { return id_; }
+  TxProgress progress(Dir) const override { return TxProgress::kHeaders; }
+  size_t buffer_count(BufferId id, Dir d) const override {
+    return id == BufferId::kHttpUri && d == Dir::kToServer ? 1 : 0;
+  }
+  std::span<const uint8_t> buffer(BufferId, Dir, size_t) const override {
+    return {reinterpret_cast<const uint8_t*>(uri_.data()), uri_.size()};
+  }
+  void to_eve(nlohmann::ordered_json& out) const override { out["http"]["url"] = uri_; }
+
+ private:
+  uint64_t id_;
+  std::string uri_;
+};
+
+}  // namespace
+
+TEST_CASE("rules detect: a flowbit set by a later rule is seen by an earlier checker in the same packet") {
+  EngineHolder h;
+  // The checkers come first in the file; setters are evaluated before them.
+  h.set(engine_of(
+      "bits.rules",
+      "alert tcp any any -> any any (msg:\"isset\"; content:\"go\"; flowbits:isset,seen; sid:1;)\n"
+      "alert tcp any any -> any any (msg:\"isnotset\"; content:\"go\"; flowbits:isnotset,seen; sid:2;)\n"
+      "alert tcp any any -> any any (msg:\"set\"; content:\"go\"; flowbits:set,seen; flowbits:noalert; "
+      "sid:3;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  Pkt p(tf, "let's go");
+  Collect c;
+  d->on_packet(p.p, c);
+  CHECK(c.sids == std::vector<uint32_t>{1});
+  // Another flow has its own bits.
+  TestFlow other;
+  Pkt q(other, "go");
+  Collect c2;
+  d->on_packet(q.p, c2);
+  CHECK(c2.sids == std::vector<uint32_t>{1});
+  CHECK(std::find(c2.sids.begin(), c2.sids.end(), 2u) == c2.sids.end());
+}
+
+TEST_CASE("rules detect: a stream match split across segments alerts once") {
+  EngineHolder h;
+  h.set(engine_of("stream.rules", "alert tcp any any -> any 80 (msg:\"evil\"; content:\"evil\"; sid:10;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  std::vector<uint32_t> all;
+  for (const char* seg : {"xxev", "ilyy", "zzzz", "more"}) {
+    Pkt p(tf, seg);
+    Collect c;
+    d->on_stream(p.p, tf.f, Dir::kToServer, p.p.payload, 0, c);
+    d->on_packet(p.p, c);
+    all.insert(all.end(), c.sids.begin(), c.sids.end());
+  }
+  CHECK(all == std::vector<uint32_t>{10});
+
+  // Within one segment: the stream match and the packet match are one alert.
+  TestFlow tf2;
+  Pkt p(tf2, "an evil one");
+  Collect c;
+  d->on_stream(p.p, tf2.f, Dir::kToServer, p.p.payload, 0, c);
+  d->on_packet(p.p, c);
+  CHECK(c.sids == std::vector<uint32_t>{10});
+  // The next packet of that flow does not repeat it from the kept tail.
+  Pkt p2(tf2, "and so on");
+  Collect c2;
+  d->on_stream(p2.p, tf2.f, Dir::kToServer, p2.p.payload, 11, c2);
+  d->on_packet(p2.p, c2);
+  CHECK(c2.sids.empty());
+}
+
+TEST_CASE("rules detect: an app-layer rule fires at most once per transaction") {
+  EngineHolder h;
+  h.set(engine_of("tx.rules",
+                  "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/admin\"; sid:20;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  tf.f.app_proto = AppProto::kHttp;
+  Pkt p(tf, "");
+  FakeHttpTx tx0(0, "/admin/login"), tx1(1, "/admin/logout"), tx2(2, "/index");
+  Collect c;
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx0, c);
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx0, c);  // the tx progressed: no second alert
+  CHECK(c.sids == std::vector<uint32_t>{20});
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx1, c);
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx2, c);
+  CHECK(c.sids == std::vector<uint32_t>{20, 20});
+}
+
+TEST_CASE("rules detect: an engine swap keeps the flow's flowbits") {
+  EngineHolder h;
+  h.set(engine_of("swap1.rules",
+                  "alert tcp any any -> any any (msg:\"login\"; content:\"USER\"; flowbits:set,logged_in; "
+                  "flowbits:noalert; sid:30;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  Pkt p1(tf, "USER bob");
+  Collect c1;
+  d->on_packet(p1.p, c1);
+  CHECK(c1.sids.empty());
+  // Reload: a new engine with other rules (other indexes); the bit is kept by name.
+  h.set(engine_of(
+      "swap2.rules",
+      "alert tcp any any -> any any (msg:\"other\"; content:\"zzz\"; sid:1;)\n"
+      "alert tcp any any -> any any (msg:\"after login\"; content:\"RETR\"; flowbits:isset,logged_in; "
+      "sid:31;)\n"));
+  Pkt p2(tf, "RETR secret");
+  Collect c2;
+  d->on_packet(p2.p, c2);
+  CHECK(c2.sids == std::vector<uint32_t>{31});
+  // A flow that never logged in does not alert.
+  TestFlow fresh;
+  Pkt p3(fresh, "RETR secret");
+  Collect c3;
+  d->on_packet(p3.p, c3);
+  CHECK(c3.sids.empty());
+}
