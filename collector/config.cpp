@@ -37,6 +37,10 @@ bool load_collector_config(const std::string& path, CollectorConfig* cfg, std::s
       rs.url = n["url"].as<std::string>("");
       rs.checksum_url = n["checksum_url"].as<std::string>("");
       rs.interval_s = n["interval_s"].as<int>(86400);
+      if (rs.url.empty()) {
+        *error = path + ": every rule_sources entry needs a url";
+        return false;
+      }
       cfg->rule_sources.push_back(rs);
     }
   } catch (const std::exception& e) {

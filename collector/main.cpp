@@ -17,6 +17,7 @@
 
 #include "collector/config.h"
 #include "collector/server.h"
+#include "collector/sources/rule_sources.h"
 
 namespace {
 
@@ -67,7 +68,26 @@ std::unique_ptr<Store> open_store(const CollectorConfig& cfg) {
   return store;
 }
 
-int cmd_serve(const CollectorConfig& cfg) {
+// Refreshes the rule set from the configured sources on their schedule (the
+// shortest interval of them), starting at once; off every request path.
+void start_source_scheduler(Store& store, const CollectorConfig& cfg, const RulePolicy& policy) {
+  if (cfg.rule_sources.empty()) return;
+  int interval = cfg.rule_sources.front().interval_s;
+  for (const auto& s : cfg.rule_sources) interval = std::min(interval, s.interval_s);
+  std::thread([&store, &cfg, policy, interval] {
+    for (;;) {
+      UpdateResult r = update_from_sources(store, check_ruleset, cfg.rule_sources, policy);
+      if (r.ok) {
+        spdlog::info("rule sources: published {} from {} files", r.version, r.files);
+      } else {
+        spdlog::error("rule sources: {}", r.error);
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(std::max(60, interval)));
+    }
+  }).detach();
+}
+
+int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   auto store = open_store(cfg);
   if (!store) return 1;
   ServerOptions o;
@@ -130,6 +150,7 @@ int cmd_serve(const CollectorConfig& cfg) {
       "  vigil-agent enroll --collector https://HOST:%d --token TOKEN --ca-file ca.pem --state-dir DIR\n",
       server.port());
   std::fflush(stdout);
+  start_source_scheduler(*store, cfg, policy);
   server.run();
   return 0;
 }
@@ -187,6 +208,10 @@ int main(int argc, char** argv) {
   rs_upload->add_option("FILE", rules_file)->required()->check(CLI::ExistingFile);
   rs_upload->add_flag("--allow-errors", allow_errors, "publish even if some rules fail (they are reported)");
 
+  auto* rs_update =
+      ruleset->add_subcommand("update", "fetch the configured rule sources, apply the policy, publish");
+  add_common(rs_update);
+
   CLI11_PARSE(app, argc, argv);
 
   if (!config_file.empty()) {
@@ -198,8 +223,16 @@ int main(int argc, char** argv) {
   }
   if (!data_dir.empty()) cfg.data_dir = data_dir;
   if (!listen.empty()) cfg.listen = listen;
+  RulePolicy policy;
+  if (!config_file.empty()) {
+    std::string err;
+    if (!load_rule_policy(config_file, &policy, &err)) {
+      std::cerr << "vigil-collector: " << err << "\n";
+      return 2;
+    }
+  }
 
-  if (serve->parsed()) return cmd_serve(cfg);
+  if (serve->parsed()) return cmd_serve(cfg, policy);
 
   auto store = open_store(cfg);
   if (!store) return 1;
@@ -257,6 +290,20 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << role << " API key (use as 'Authorization: Bearer KEY'), shown only once:\n" << key << "\n";
+    return 0;
+  }
+  if (rs_update->parsed()) {
+    if (cfg.rule_sources.empty()) {
+      std::cerr << "vigil-collector: no rule_sources in the configuration (-c collector.yaml)\n";
+      return 2;
+    }
+    UpdateResult r = update_from_sources(*store, check_ruleset, cfg.rule_sources, policy);
+    if (!r.ok) {
+      std::cerr << "vigil-collector: rule update failed: " << r.error << "\n";
+      return 1;
+    }
+    std::cout << "rule set " << r.version << " published from " << r.files << " files ("
+              << r.report["rules_loaded"] << " rules loaded, " << r.report["rules_failed"] << " failed)\n";
     return 0;
   }
   if (rs_upload->parsed()) {
