@@ -513,6 +513,11 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const T
       }
       if (!ok) break;
     }
+    for (size_t i = 0; ok && i < r.tx_ints.size(); ++i) {
+      const TxIntCond& ti = r.tx_ints[i];
+      int64_t v = 0;
+      ok = tx.integer(ti.field, ti.dir < 0 ? rd : Dir(ti.dir), &v) && ti.cmp.eval(v);
+    }
     if (!ok || !bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     if (!fs->mark_tx(tx.tx_id(), key)) ++w.counters.tx_marks_full;
     fire(*impl_, w, r, p, &f, fs, &tx, {}, out);

@@ -19,6 +19,7 @@ const std::vector<KeywordDef>& table() {
     add_flow_keywords(v);
     add_buffer_keywords(v);
     add_stream_keywords(v);
+    add_tls_keywords(v);
     return v;
   }();
   return t;

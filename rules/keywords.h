@@ -73,6 +73,7 @@ void add_packet_keywords(std::vector<KeywordDef>& t);
 void add_flow_keywords(std::vector<KeywordDef>& t);
 void add_buffer_keywords(std::vector<KeywordDef>& t);
 void add_stream_keywords(std::vector<KeywordDef>& t);
+void add_tls_keywords(std::vector<KeywordDef>& t);
 
 // Helpers shared by keyword files.
 std::string_view trim(std::string_view s);

@@ -238,6 +238,7 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
   // "alert http ... (flow:to_server;)": an app-layer rule without buffers is
   // evaluated once per transaction, as Suricata 7 does.
   if (header_app && r->buffers.empty()) r->tx_rule = true;
+  if (!r->tx_ints.empty()) r->tx_rule = true;
   if (r->has_payload && r->proto != ProtoSel::kTcp && r->proto != ProtoSel::kUdp &&
       r->proto != ProtoSel::kIp && r->proto != ProtoSel::kIcmp && r->proto != ProtoSel::kIcmpv4 &&
       r->proto != ProtoSel::kIcmpv6) {

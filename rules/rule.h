@@ -174,6 +174,14 @@ struct IntVarOp {
   bool is_condition() const { return cmd == kIsset || cmd == kIsnotset || cmd == kCmp; }
 };
 
+// A comparison of an integer field of the transaction (tls.cert_chain_len,
+// tls.version); the rule becomes a transaction rule.
+struct TxIntCond {
+  TxInt field = TxInt::kCount;
+  int dir = -1;  // 0 to_server, 1 to_client, -1 the direction being inspected
+  IntCmp cmp;
+};
+
 struct ThresholdSpec {
   enum Type : uint8_t { kLimit, kThreshold, kBoth, kDetectionFilter, kRate } type = kLimit;
   enum Track : uint8_t { kBySrc, kByDst, kByRule, kByFlow, kByBoth } track = kBySrc;
@@ -211,6 +219,7 @@ struct Rule {
   std::vector<BitOp> flowbits;
   std::vector<IntVarOp> flowints;
   std::vector<XBitOp> xbits;
+  std::vector<TxIntCond> tx_ints;
   std::optional<ThresholdSpec> threshold, detection_filter;
 
   // set by the compiler
