@@ -20,6 +20,7 @@ const std::vector<KeywordDef>& table() {
     add_buffer_keywords(v);
     add_stream_keywords(v);
     add_tls_keywords(v);
+    add_base64_keywords(v);
     return v;
   }();
   return t;
@@ -104,6 +105,7 @@ int buffer_slot(std::string_view name) {
 }
 
 BufferList& ParseState::list(int slot) {
+  if (slot == kSlotBase64 && base64_list) return *base64_list;
   for (auto& b : rule.buffers) {
     if (b.slot == slot) return b;
   }

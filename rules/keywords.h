@@ -35,6 +35,7 @@ struct ParseState {
   int last_op_slot = kSlotPayload;       // the list last_op lives in
   ContentOp* last_content_op = nullptr;  // content modifiers apply to it, even after isdataat/bsize
   int last_content_slot = kSlotPayload;
+  BufferList* base64_list = nullptr;   // ops after base64_data (inside the last base64_decode)
   std::vector<std::string> var_names;  // byte_extract/byte_math results, index = var
   std::string unsupported;             // set when the rule uses an unsupported keyword/value
   std::string_view keyword;            // the keyword being parsed (shared handlers use it)
@@ -74,6 +75,7 @@ void add_flow_keywords(std::vector<KeywordDef>& t);
 void add_buffer_keywords(std::vector<KeywordDef>& t);
 void add_stream_keywords(std::vector<KeywordDef>& t);
 void add_tls_keywords(std::vector<KeywordDef>& t);
+void add_base64_keywords(std::vector<KeywordDef>& t);
 
 // Helpers shared by keyword files.
 std::string_view trim(std::string_view s);

@@ -90,6 +90,7 @@ template <TransformKind K>
 std::string kw_transform(ParseState& st, std::string_view v) {
   if (!trim(v).empty()) return "transform takes no value";
   if (!st.slot_explicit) return "transform needs a sticky buffer before it";
+  if (st.cur_slot == kSlotBase64) return "transform on base64_data is not supported";
   auto& l = st.list(st.cur_slot);
   if (!l.ops.empty()) return "transform after content on the same buffer";
   l.transforms.push_back(K);

@@ -37,6 +37,9 @@ enum class StreamSel : uint8_t { kBoth, kPacketOnly, kStreamOnly };
 // Buffer slot of an inspection list: the L4 payload (packet or stream), or an
 // app-layer buffer.
 constexpr int kSlotPayload = -1;
+// Parse-time only: the decoded data of the rule's last base64_decode
+// (base64_data); its ops live inside that op, never in Rule::buffers.
+constexpr int kSlotBase64 = -3;
 
 // Integer comparison used by dsize, ttl, itype, bsize, urilen, flowint...
 struct IntCmp {
@@ -76,7 +79,8 @@ enum class OpKind : uint8_t {
   kByteExtract,
   kByteMath,
   kIsdataat,
-  kBsize
+  kBsize,
+  kBase64Decode
 };
 
 // One step of an inspection list. Deterministic ops (everything except content

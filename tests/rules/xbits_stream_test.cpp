@@ -165,3 +165,26 @@ TEST_CASE("bufferlen (Snort 3): inclusive and exclusive ranges, comparisons, rel
   CHECK_FALSE(parse("alert tcp any any -> any any (bufferlen:5,absolute; sid:1;)", &err));
   CHECK(err == "bufferlen: invalid bufferlen option 'absolute'");
 }
+
+TEST_CASE("base64_decode + base64_data: offset, bytes, relative, stop at non-base64") {
+  using vigil::rules::test::payload_matches;
+  // "aGVsbG8gd29ybGQ=" is "hello world".
+  CHECK(payload_matches("base64_decode; base64_data; content:\"hello\";", "aGVsbG8gd29ybGQ="));
+  CHECK(payload_matches("base64_decode:offset 4; base64_data; content:\"hello\";", "xxx:aGVsbG8gd29ybGQ="));
+  CHECK_FALSE(
+      payload_matches("base64_decode:offset 3; base64_data; content:\"hello\";", "xxx:aGVsbG8gd29ybGQ="));
+  CHECK(payload_matches("content:\"b64=\"; base64_decode:relative; base64_data; content:\"world\";",
+                        "zz b64=aGVsbG8gd29ybGQ= zz"));
+  // 8 base64 bytes decode to "hello " only.
+  CHECK_FALSE(payload_matches("base64_decode:bytes 8; base64_data; content:\"world\";", "aGVsbG8gd29ybGQ="));
+  CHECK(payload_matches("base64_decode:bytes 8; base64_data; content:\"hello \"; endswith;",
+                        "aGVsbG8gd29ybGQ="));
+  // Decoding stops at the first byte that is not base64.
+  CHECK_FALSE(payload_matches("base64_decode; base64_data; content:\"world\";", "aGVsbG8g*d29ybGQ="));
+  CHECK(payload_matches("base64_decode; base64_data; content:\"llo\"; pcre:\"/^ w/R\";", "aGVsbG8gd29ybGQ="));
+  std::string err;
+  CHECK_FALSE(parse("alert tcp any any -> any any (base64_data; content:\"x\"; sid:1;)", &err));
+  CHECK(err == "base64_data: base64_data without a preceding base64_decode");
+  CHECK_FALSE(parse("alert tcp any any -> any any (base64_decode:bits 3; sid:1;)", &err));
+  CHECK(err == "base64_decode: invalid base64_decode option 'bits 3'");
+}
