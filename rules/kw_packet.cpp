@@ -260,8 +260,14 @@ std::string kw_fragbits(ParseState& st, std::string_view v) {
 struct AppProtoOpt : PktOpt {
   AppProto proto = AppProto::kUnknown;
   bool negated = false;
+  // As Suricata: the protocol detected in the packet's direction (else the
+  // flow's); while none is known only "unknown" itself can match, so a
+  // negated protocol does not match flows still being detected.
   bool match(const PktCtx& c) const override {
-    AppProto a = c.flow ? c.flow->app_proto : AppProto::kUnknown;
+    if (!c.flow) return false;
+    AppProto a = c.to_server ? c.flow->app_proto_ts : c.flow->app_proto_tc;
+    if (a == AppProto::kUnknown) a = c.flow->app_proto;
+    if (a == AppProto::kUnknown && proto != AppProto::kUnknown) return false;
     return (a == proto) != negated;
   }
 };

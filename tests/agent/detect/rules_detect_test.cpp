@@ -187,3 +187,32 @@ TEST_CASE("rules detect: an engine swap keeps the flow's flowbits") {
   d->on_packet(p3.p, c3);
   CHECK(c3.sids.empty());
 }
+
+TEST_CASE("rules detect: app-layer-protocol uses the packet's direction and waits for detection") {
+  EngineHolder h;
+  h.set(engine_of("alproto.rules",
+                  "alert tcp any any -> any any (msg:\"not dns\"; app-layer-protocol:!dns; sid:40;)\n"
+                  "alert tcp any any -> any any (msg:\"http\"; app-layer-protocol:http; sid:41;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  Pkt p1(tf, "GET / HTTP/1.1\r\n");
+  Collect c1;
+  d->on_packet(p1.p, c1);
+  CHECK(c1.sids.empty());  // nothing detected yet: a negated protocol does not match either
+  tf.f.app_proto_ts = AppProto::kHttp;
+  tf.f.app_proto = AppProto::kHttp;
+  Pkt p2(tf, "more");
+  Collect c2;
+  d->on_packet(p2.p, c2);
+  CHECK(c2.sids == std::vector<uint32_t>{40, 41});
+  // To client, nothing detected that way yet: the flow's protocol stands in.
+  Pkt p3(tf, "HTTP/1.1 200 OK\r\n", false);
+  Collect c3;
+  d->on_packet(p3.p, c3);
+  CHECK(c3.sids == std::vector<uint32_t>{40, 41});
+  tf.f.app_proto_tc = AppProto::kDns;
+  Pkt p4(tf, "x", false);
+  Collect c4;
+  d->on_packet(p4.p, c4);
+  CHECK(c4.sids.empty());
+}
