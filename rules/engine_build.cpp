@@ -355,6 +355,7 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
       return nullptr;
     }
     FileParse fp;
+    ctx.rule_dir = std::filesystem::path(file).parent_path().string();
     parse_text(text, file, ctx, fp);
     LoadReport::FileInfo fi;
     fi.path = file;

@@ -21,6 +21,7 @@ const std::vector<KeywordDef>& table() {
     add_stream_keywords(v);
     add_tls_keywords(v);
     add_base64_keywords(v);
+    add_dataset_keywords(v);
     return v;
   }();
   return t;

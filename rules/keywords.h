@@ -7,10 +7,12 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "rules/dataset.h"
 #include "rules/rule.h"
 
 namespace vigil::rules {
@@ -35,7 +37,11 @@ struct ParseState {
   int last_op_slot = kSlotPayload;       // the list last_op lives in
   ContentOp* last_content_op = nullptr;  // content modifiers apply to it, even after isdataat/bsize
   int last_content_slot = kSlotPayload;
-  BufferList* base64_list = nullptr;   // ops after base64_data (inside the last base64_decode)
+  BufferList* base64_list = nullptr;  // ops after base64_data (inside the last base64_decode)
+  // Datasets of this load by name (shared across rules), and the directory
+  // relative dataset files are read from (the rule file's).
+  std::map<std::string, std::shared_ptr<Dataset>>* datasets = nullptr;
+  std::string_view rule_dir;
   std::vector<std::string> var_names;  // byte_extract/byte_math results, index = var
   std::string unsupported;             // set when the rule uses an unsupported keyword/value
   std::string_view keyword;            // the keyword being parsed (shared handlers use it)
@@ -76,6 +82,7 @@ void add_buffer_keywords(std::vector<KeywordDef>& t);
 void add_stream_keywords(std::vector<KeywordDef>& t);
 void add_tls_keywords(std::vector<KeywordDef>& t);
 void add_base64_keywords(std::vector<KeywordDef>& t);
+void add_dataset_keywords(std::vector<KeywordDef>& t);
 
 // Helpers shared by keyword files.
 std::string_view trim(std::string_view s);

@@ -207,6 +207,8 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
   ParseState st(*r);
   st.dialect = dialect;
   st.classes = ctx.classes;
+  st.datasets = &ctx.datasets;
+  st.rule_dir = ctx.rule_dir;
   for (auto opt : split_options(text.substr(open + 1, close - open - 1))) {
     auto colon = opt.find(':');
     auto name = trim(opt.substr(0, colon));

@@ -23,6 +23,10 @@ struct ParseContext {
   // few long lists in thousands of rules.
   mutable std::unordered_map<std::string, AddrSet> addr_cache;
   mutable std::unordered_map<std::string, PortSet> port_cache;
+  // Datasets by name, shared by the rules of one load; relative dataset
+  // files are read from rule_dir (the directory of the file being parsed).
+  mutable std::map<std::string, std::shared_ptr<Dataset>> datasets;
+  std::string rule_dir;
 };
 
 struct ParseFailure {

@@ -80,7 +80,8 @@ enum class OpKind : uint8_t {
   kByteMath,
   kIsdataat,
   kBsize,
-  kBase64Decode
+  kBase64Decode,
+  kDataset
 };
 
 // One step of an inspection list. Deterministic ops (everything except content

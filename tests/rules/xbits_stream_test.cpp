@@ -188,3 +188,40 @@ TEST_CASE("base64_decode + base64_data: offset, bytes, relative, stop at non-bas
   CHECK_FALSE(parse("alert tcp any any -> any any (base64_decode:bits 3; sid:1;)", &err));
   CHECK(err == "base64_decode: invalid base64_decode option 'bits 3'");
 }
+
+TEST_CASE("dataset: isset/isnotset from a loaded file, set alerts once per new value, md5 hex or raw") {
+  auto dir = std::filesystem::temp_directory_path() / "vigil-rules-tests";
+  std::filesystem::create_directories(dir);
+  // "evil.example" and "bad.example", base64 per line.
+  std::ofstream(dir / "names.lst") << "ZXZpbC5leGFtcGxl\nYmFkLmV4YW1wbGU=\n";
+  std::ofstream(dir / "hashes.lst") << "0123456789abcdef0123456789abcdef\n";
+  auto e = engine_of(
+      "datasets.rules",
+      "alert udp any any -> any any (msg:\"in\"; dataset:isset,names,type string,load names.lst; "
+      "sid:1;)\n"
+      "alert udp any any -> any any (msg:\"out\"; dsize:<13; dataset:isnotset,names; sid:2;)\n"
+      "alert udp any any -> any any (msg:\"new\"; dsize:20<>30; dataset:set,seen,type string,state "
+      "seen-state.lst; sid:3;)\n"
+      "alert udp any any -> any any (msg:\"md5\"; dataset:isset,h,type md5,load hashes.lst; sid:4;)\n");
+  auto w = e->new_worker();
+  CHECK(run(*e, *w, "10.0.0.1", "10.0.0.2", "evil.example", 1) == std::vector<uint32_t>{1});
+  CHECK(run(*e, *w, "10.0.0.1", "10.0.0.2", "bad.example", 1) == std::vector<uint32_t>{1});
+  CHECK(run(*e, *w, "10.0.0.1", "10.0.0.2", "good.example", 1) == std::vector<uint32_t>{2});
+  CHECK(run(*e, *w, "10.0.0.1", "10.0.0.2", "a new value, long enough", 1) == std::vector<uint32_t>{3});
+  CHECK(run(*e, *w, "10.0.0.1", "10.0.0.2", "a new value, long enough", 2).empty());
+  CHECK(run(*e, *w, "10.0.0.1", "10.0.0.2", "0123456789ABCDEF0123456789ABCDEF", 1) ==
+        std::vector<uint32_t>{4});
+  std::string raw("\x01\x23\x45\x67\x89\xab\xcd\xef\x01\x23\x45\x67\x89\xab\xcd\xef", 16);
+  CHECK(run(*e, *w, "10.0.0.1", "10.0.0.2", raw.c_str(), 1) == std::vector<uint32_t>{4});
+
+  std::string err;
+  CHECK_FALSE(parse("alert udp any any -> any any (dataset:isset,ips,type ipv4,load x; sid:1;)", &err));
+  CHECK(err == "dataset: dataset type ipv4 needs the ip.src/ip.dst buffers (not supported)");
+  CHECK_FALSE(parse("alert udp any any -> any any (dataset:isset,nothere; sid:1;)", &err));
+  CHECK(err == "dataset: dataset 'nothere' used before a type was given");
+  CHECK_FALSE(parse("alert udp any any -> any any (dataset:check,x,type string; sid:1;)", &err));
+  CHECK(err == "dataset: invalid dataset command 'check'");
+  CHECK_FALSE(parse(
+      "alert udp any any -> any any (dataset:isset,x,type string,load /nonexistent/x.lst; sid:1;)", &err));
+  CHECK(err == "dataset: cannot read dataset file /nonexistent/x.lst");
+}

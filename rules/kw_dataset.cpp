@@ -1,0 +1,101 @@
+// dataset:<isset|isnotset|set>,NAME[,type string|md5|sha256][,load FILE]
+// [,state FILE][,memcap N][,hashsize N]: the whole current buffer tested
+// against (or added to) a named set. `state` files are read like `load`
+// ones; Vigil does not write them back (sets added to at run time start from
+// the file again after a restart). ipv4/ip datasets need the ip.src/ip.dst
+// buffers, which Vigil does not have: such rules fail with that reason.
+#include <filesystem>
+
+#include "rules/keywords.h"
+
+namespace vigil::rules {
+
+namespace {
+
+struct DatasetOp : BufOp {
+  enum Cmd : uint8_t { kIsset, kIsnotset, kSet } cmd = kIsset;
+  std::shared_ptr<Dataset> set;
+  DatasetOp() : BufOp(OpKind::kDataset) {}
+  bool apply(BufCtx& c, size_t&) const override {
+    std::string_view buf(reinterpret_cast<const char*>(c.data), c.len);
+    switch (cmd) {
+      case kIsset:
+        return set->contains(buf);
+      case kIsnotset:
+        return !set->contains(buf);
+      case kSet:
+        return set->add(buf);  // as Suricata: a match when the value is new
+    }
+    return false;
+  }
+};
+
+std::string kw_dataset(ParseState& st, std::string_view v) {
+  auto parts = split(v, ',');
+  if (parts.size() < 2 || parts[1].empty()) return "dataset needs a command and a name";
+  auto op = std::make_unique<DatasetOp>();
+  if (parts[0] == "isset")
+    op->cmd = DatasetOp::kIsset;
+  else if (parts[0] == "isnotset")
+    op->cmd = DatasetOp::kIsnotset;
+  else if (parts[0] == "set")
+    op->cmd = DatasetOp::kSet;
+  else
+    return "invalid dataset command '" + std::string(parts[0]) + "'";
+  std::string name(parts[1]);
+  std::string type, file;
+  for (size_t i = 2; i < parts.size(); ++i) {
+    auto sp = parts[i].find(' ');
+    auto key = trim(parts[i].substr(0, sp));
+    auto val = sp == std::string_view::npos ? std::string_view{} : unquote(trim(parts[i].substr(sp + 1)));
+    if (key == "type") {
+      type = std::string(val);
+    } else if (key == "load" || key == "state") {
+      file = std::string(val);
+    } else if (key != "memcap" && key != "hashsize") {
+      return "invalid dataset option '" + std::string(parts[i]) + "'";
+    }
+  }
+  Dataset::Type t = Dataset::kString;
+  if (type == "ipv4" || type == "ip" || type == "ipv6")
+    return "dataset type " + type + " needs the ip.src/ip.dst buffers (not supported)";
+  if (type == "md5")
+    t = Dataset::kMd5;
+  else if (type == "sha256")
+    t = Dataset::kSha256;
+  else if (!type.empty() && type != "string")
+    return "invalid dataset type '" + type + "'";
+  if (!st.datasets) return "datasets are not available here";
+  auto& slot = (*st.datasets)[name];
+  if (!slot) {
+    if (type.empty()) return "dataset '" + name + "' used before a type was given";
+    slot = std::make_shared<Dataset>();
+    slot->type = t;
+    if (!file.empty()) {
+      std::filesystem::path p(file);
+      if (p.is_relative() && !st.rule_dir.empty()) p = std::filesystem::path(st.rule_dir) / p;
+      std::error_code ec;
+      if (std::filesystem::exists(p, ec) || op->cmd != DatasetOp::kSet) {
+        auto err = slot->load(p.string());
+        if (!err.empty()) {
+          st.datasets->erase(name);
+          return err;
+        }
+      }
+    }
+  } else if (!type.empty() && slot->type != t) {
+    return "dataset '" + name + "' redefined with another type";
+  }
+  if (op->cmd == DatasetOp::kSet) slot->mutable_ = true;
+  op->set = slot;
+  st.add_op(st.cur_slot, std::move(op));
+  return "";
+}
+
+}  // namespace
+
+void add_dataset_keywords(std::vector<KeywordDef>& t) {
+  t.push_back({"dataset", kw_dataset});
+}
+
+}  // namespace vigil::rules
