@@ -63,7 +63,10 @@ capture:
   buffer-size-mb: 64
   immediate: true
   bpf-filter: ""
-  checksum-checks: true
+  # auto: on for capture files until more than 10% of the first 1000 packets
+  # fail (then off, as Suricata does); off for live capture, where NIC
+  # checksum offload makes the host's own packets look broken. yes / no force it.
+  checksum-checks: auto
 
 defrag:
   memcap: 33554432
@@ -216,7 +219,16 @@ ConfigResult load_config(const std::string& file, const std::vector<std::string>
   c.immediate = get<bool>(root, {"capture", "immediate"}, true);
   c.bpf = get<std::string>(root, {"capture", "bpf-filter"}, "");
 
-  bool csum = get<bool>(root, {"capture", "checksum-checks"}, true);
+  std::string csum_mode = get<std::string>(root, {"capture", "checksum-checks"}, "auto");
+  if (csum_mode == "true" || csum_mode == "all") csum_mode = "yes";
+  if (csum_mode == "false" || csum_mode == "none") csum_mode = "no";
+  if (csum_mode != "auto" && csum_mode != "yes" && csum_mode != "no") {
+    r.ok = false;
+    r.error = "capture.checksum-checks: expected auto, yes or no, got '" + csum_mode + "'";
+    return r;
+  }
+  c.checksum_mode = csum_mode == "auto" ? ChecksumMode::kAuto : csum_mode == "yes" ? ChecksumMode::kYes : ChecksumMode::kNo;
+  bool csum = c.checksum_mode != ChecksumMode::kNo;
   c.decode.checksum_checks = csum;
   c.decode.defrag_memcap = get<uint64_t>(root, {"defrag", "memcap"}, c.decode.defrag_memcap);
   c.decode.defrag_max_trackers = get<uint32_t>(root, {"defrag", "max-trackers"}, c.decode.defrag_max_trackers);

@@ -18,6 +18,8 @@
 
 namespace vigil {
 
+enum class ChecksumMode : uint8_t { kAuto, kYes, kNo };
+
 struct AgentConfig {
   YAML::Node root;  // the merged tree, for modules that read their own keys
 
@@ -35,6 +37,9 @@ struct AgentConfig {
   int buffer_size_mb = 64;
   bool immediate = true;
   std::string bpf;
+
+  ChecksumMode checksum_mode = ChecksumMode::kAuto;
+  bool live = false;  // set by main: capturing from an interface
 
   DecodeConfig decode;
   FlowConfig flow;

@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   app.add_option("-s", a.rules_extra, "Load rules from this file in addition (may repeat)");
   app.add_option("-l,--log-dir", a.logdir, "Directory for eve.json (default: config default-log-dir)");
   app.add_option("-c,--config", a.config, "YAML configuration file");
-  app.add_option("-k", a.checksum, "Checksum checks: all, none or auto (default auto = all)")
+  app.add_option("-k", a.checksum, "Checksum checks: all, none or auto (default: config capture.checksum-checks, auto)")
       ->check(CLI::IsMember({"all", "none", "auto"}));
   app.add_option("--set", a.sets, "Override a configuration key, e.g. outputs.eve.types=alert,flow,stats");
   app.add_option("--workers", a.workers, "Packet worker threads (default: threading.workers, 1)");
@@ -125,7 +125,8 @@ int main(int argc, char** argv) {
     fputs(default_config_yaml(), stdout);
     return 0;
   }
-  if (a.checksum == "none") a.sets.insert(a.sets.begin(), "capture.checksum-checks=false");
+  if (a.checksum == "none") a.sets.insert(a.sets.begin(), "capture.checksum-checks=no");
+  if (a.checksum == "all") a.sets.insert(a.sets.begin(), "capture.checksum-checks=yes");
   if (a.workers > 0) a.sets.push_back("threading.workers=" + std::to_string(a.workers));
   if (!a.logdir.empty()) a.sets.push_back("default-log-dir=" + a.logdir);
   if (!a.bpf.empty()) a.sets.push_back("capture.bpf-filter=" + a.bpf);
@@ -135,6 +136,7 @@ int main(int argc, char** argv) {
     spdlog::error("configuration: {}", cr.error);
     return 2;
   }
+  cr.cfg.live = !a.iface.empty();
   const AgentConfig& cfg = cr.cfg;
 
   // A directory stands for every *.rules file in it, in name order (ET Open ships ~50 files).

@@ -7,6 +7,7 @@
 
 #include <pcap/pcap.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -61,7 +62,8 @@ class PcapSource {
   bool live_ = false;
   bool nano_ = false;
   std::string error_;
-  uint64_t kernel_packets_ = 0, kernel_drops_ = 0, kernel_ifdrops_ = 0, read_errors_ = 0;
+  // Written by the reader, read by the stats thread.
+  std::atomic<uint64_t> kernel_packets_{0}, kernel_drops_{0}, kernel_ifdrops_{0}, read_errors_{0};
 };
 
 }  // namespace vigil

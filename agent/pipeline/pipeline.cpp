@@ -157,6 +157,7 @@ int Pipeline::run(PcapSource& src) {
         w.process(p);
       } else if (r == 0) {
         w.advance_time(ts);
+        src.refresh_stats();
       } else {
         if (r == -2) {
           // A capture cut mid-packet or with a corrupt record header: what was
@@ -175,6 +176,7 @@ int Pipeline::run(PcapSource& src) {
         }
       }
     }
+    src.refresh_stats();
     w.finish();
     return 0;
   }
@@ -230,6 +232,7 @@ int Pipeline::run(PcapSource& src) {
     queues_[i]->push(current_[i]);
     current_[i] = nullptr;
   }
+  src.refresh_stats();
   for (auto& t : threads_) t.join();
   threads_.clear();
   return 0;

@@ -1,5 +1,7 @@
 #include "agent/pipeline/worker.h"
 
+#include <spdlog/spdlog.h>
+
 namespace vigil {
 
 Worker::Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<DetectStage> detect)
@@ -9,6 +11,9 @@ Worker::Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<Dete
       flows_(cfg.flow, *this, *this),
       app_(cfg.app, *this),
       detect_(std::move(detect)) {
+  csum_checks_ = cfg.checksum_mode == ChecksumMode::kYes ||
+                 (cfg.checksum_mode == ChecksumMode::kAuto && !cfg.live);
+  csum_sampling_ = cfg.checksum_mode == ChecksumMode::kAuto && !cfg.live;
   want_flow_ = events_.wants("flow");
   want_alert_ = events_.wants("alert");
   const char* tx_types[4] = {"http", "dns", "tls", "ssh"};
@@ -22,11 +27,30 @@ void Worker::process(Packet& p) {
   if (!decoder_.decode(p)) {
     ++counters_.decode_dropped;
   } else {
+    if (csum_sampling_) sample_checksum(p);
+    if (!csum_checks_) p.l4_csum_bad = p.ipv4_csum_bad = false;
     Flow* f = flows_.process(p);
     if (f && p.l4 == L4::kUdp) app_.on_udp(*f, p);
     if (detect_) detect_->on_packet(p, *this);
   }
   advance_time(now_);
+}
+
+// Suricata's auto mode: a capture whose first 1000 packets are more than 10%
+// bad was taken where the NIC computes checksums (offload); checking them
+// would throw the traffic away, so checks go off for the rest of the run.
+void Worker::sample_checksum(const Packet& p) {
+  if (p.ip_version == 0) return;
+  ++csum_sampled_;
+  if (p.l4_csum_bad || p.ipv4_csum_bad) ++csum_bad_;
+  if (csum_sampled_ < 1000) return;
+  csum_sampling_ = false;
+  if (csum_bad_ * 10 > csum_sampled_) {
+    csum_checks_ = false;
+    counters_.csum_auto_off = 1;
+    spdlog::warn("{} of the first {} packets have bad checksums (checksum offload?): checksum checks off",
+                 csum_bad_, csum_sampled_);
+  }
 }
 
 void Worker::advance_time(Timestamp now) {

@@ -23,7 +23,8 @@ namespace vigil {
   X(alerts, "detect.alert")                   \
   X(flow_events, "output.eve.flow")           \
   X(tx_events, "output.eve.tx")               \
-  X(decode_dropped, "decoder.not_processed")
+  X(decode_dropped, "decoder.not_processed")  \
+  X(csum_auto_off, "checksum.auto_disabled")
 
 VIGIL_DECLARE_COUNTERS(WorkerCounters, VIGIL_WORKER_COUNTERS)
 
@@ -59,6 +60,7 @@ class Worker final : public StreamSink, public FlowEndSink, public AppEvents, pu
 
  private:
   void collect(CounterSnapshot& s) const;
+  void sample_checksum(const Packet& p);
 
   const AgentConfig& cfg_;
   EventRouter& events_;
@@ -69,6 +71,10 @@ class Worker final : public StreamSink, public FlowEndSink, public AppEvents, pu
   WorkerCounters counters_;
   Timestamp now_;
   int64_t last_defrag_expire_ = 0;
+  // Checksum "auto" mode: sample the first packets, then keep or drop checks.
+  bool csum_checks_;
+  bool csum_sampling_;
+  uint32_t csum_sampled_ = 0, csum_bad_ = 0;
   bool want_flow_, want_alert_, want_tx_[4];
 
   mutable std::mutex snap_mu_;

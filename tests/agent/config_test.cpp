@@ -60,3 +60,12 @@ TEST_CASE("a YAML file merges over the defaults") {
   CHECK(r.cfg.port_vars.at("SSH_PORTS") == "22");  // untouched defaults stay
   std::remove(path.c_str());
 }
+
+TEST_CASE("checksum checks: auto by default, yes/no and the -k spellings accepted, others refused") {
+  CHECK(load_config("", {}).cfg.checksum_mode == ChecksumMode::kAuto);
+  CHECK(load_config("", {"capture.checksum-checks=no"}).cfg.checksum_mode == ChecksumMode::kNo);
+  CHECK(load_config("", {"capture.checksum-checks=all"}).cfg.checksum_mode == ChecksumMode::kYes);
+  auto bad = load_config("", {"capture.checksum-checks=sometimes"});
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error.find("auto, yes or no") != std::string::npos);
+}
