@@ -13,7 +13,7 @@ PKGS=(
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libcpp-httplib-dev libssl-dev
   zlib1g-dev libsqlite3-dev libpq-dev librdkafka-dev libargon2-dev
   # tests
-  catch2 tshark python3 sqlite3 openssl
+  catch2 tshark python3 sqlite3 openssl curl
   # fuzzing (VIGIL_FUZZ=ON): clang and its libFuzzer runtime
   clang libclang-rt-14-dev
 )
