@@ -86,7 +86,7 @@ ThresholdConfig parse_threshold_config(std::string_view text, const VarMap& addr
       auto s2 = part.find(' ');
       auto key = trim(part.substr(0, s2));
       auto val = s2 == std::string_view::npos ? std::string_view{} : trim(part.substr(s2 + 1));
-      int64_t n;
+      int64_t n = 0;
       if (key == "gen_id") {
         ok = ok && parse_i64(val, n);
         e.gid = uint32_t(n);
