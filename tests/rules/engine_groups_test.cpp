@@ -131,7 +131,8 @@ TEST_CASE("port groups: a port-80 packet does not meet rules keyed to other port
   auto e = build_engine(o, r);
   REQUIRE(e);
   auto w = e->new_worker();
-  Packet p = tcp_packet(40000, 80, "xxx");
+  const std::string payload = "xxx";  // outlives the packet's view of it
+  Packet p = tcp_packet(40000, 80, payload);
   Collect c;
   e->inspect_packet(*w, p, c);
   CHECK(c.sids == std::set<uint32_t>{80});
