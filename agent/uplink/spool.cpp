@@ -93,7 +93,9 @@ Spool::~Spool() {
     std::lock_guard lk(mu_);
     stop_ = true;
   }
+  // The writer commits what is still queued before it exits.
   cv_work_.notify_all();
+  cv_space_.notify_all();
   if (writer_.joinable()) writer_.join();
   sqlite3_close_v2(db_);
 }
@@ -115,15 +117,26 @@ void Spool::meta_set(const char* key, int64_t v) {
 
 bool Spool::append(std::string_view uid, std::string_view type, std::string_view json) {
   std::unique_lock lk(mu_);
+  if (!stop_ && pending_.size() >= opt_.queue_max) {
+    ++queue_full_waits_;
+    cv_space_.wait(lk, [&] { return stop_ || pending_.size() < opt_.queue_max; });
+  }
   if (stop_) {
     ++write_errors_;
     return false;
   }
   pending_.push_back({std::string(uid), std::string(type), std::string(json)});
-  uint64_t ticket = ++enqueued_;
+  ++enqueued_;
+  if (pending_.size() == 1) cv_work_.notify_one();
+  return true;
+}
+
+bool Spool::flush() {
+  std::unique_lock lk(mu_);
+  uint64_t from = committed_, ticket = enqueued_;
   cv_work_.notify_one();
   cv_done_.wait(lk, [&] { return committed_ >= ticket; });
-  return !(ticket > failed_lo_ && ticket <= failed_hi_);
+  return failed_hi_ <= from;
 }
 
 void Spool::writer_loop() {
@@ -133,14 +146,12 @@ void Spool::writer_loop() {
     if (pending_.empty() && stop_) return;
     std::vector<SpoolRow> rows;
     rows.swap(pending_);
-    uint64_t from = committed_, upto = enqueued_;
+    uint64_t upto = enqueued_;
+    cv_space_.notify_all();
     lk.unlock();
     bool ok = commit(rows);
     lk.lock();
-    if (!ok) {
-      failed_lo_ = from;
-      failed_hi_ = upto;
-    }
+    if (!ok) failed_hi_ = upto;
     committed_ = upto;
     cv_done_.notify_all();
   }
@@ -268,6 +279,7 @@ void Spool::visit_counters(const CounterVisitor& v) const {
   v("spool.dropped", dropped_.load());
   v("spool.written", written_.load());
   v("spool.write_errors", write_errors_.load());
+  v("spool.queue_full_waits", queue_full_waits_.load());
 }
 
 }  // namespace vigil

@@ -2,11 +2,20 @@
 // here (SQLite, WAL, synchronous=FULL) before it counts as produced, and is
 // deleted only when the collector has acknowledged the batch that carried it.
 //
-// Threads: append() is called by any worker; it returns once the event is
-// committed to disk. A dedicated writer thread does the commits, grouping
-// every event that arrived during the previous commit into one transaction
-// (group commit), so a worker waits for one fsync shared with its peers and
-// never for the network. next_batch()/ack() are called by the uplink thread.
+// Threads: append() is called by any worker; it queues the event for the
+// writer thread and returns without waiting for the disk. The writer commits
+// every event that arrived during the previous commit in one transaction
+// (group commit). The queue is bounded (queue_max): a worker that finds it
+// full waits for the writer (counted in spool.queue_full_waits), which is
+// backpressure, never loss. flush() waits until everything queued before it
+// is committed. next_batch()/ack() are called by the uplink thread.
+//
+// Durability: an event counts as produced (spool.written, depth()) once its
+// transaction is committed. Events still queued when the process is killed
+// (at most queue_max plus the batch being committed) are lost with it; the
+// agent regenerates them when it reprocesses the same input, with the same
+// event_uid, so the collector stores each once. The destructor and flush()
+// commit what is queued, so an orderly stop loses nothing.
 //
 // Batches are assigned in the database (rows get their batch_seq in the same
 // transaction that advances the sequence), so after a crash the same batch is
@@ -41,6 +50,8 @@ struct SpoolOptions {
   // false: synchronous=NORMAL, survives a killed agent but not a power cut;
   // much cheaper per commit when alerts arrive one at a time.
   bool sync_full = true;
+  // Events waiting for the writer before append() blocks (backpressure).
+  size_t queue_max = 8192;
 };
 
 struct SpoolRow {
@@ -59,9 +70,13 @@ class Spool {
   Spool(const Spool&) = delete;
   Spool& operator=(const Spool&) = delete;
 
-  // Durable on return when true; false when the disk write failed (counted
-  // in spool.write_errors; the event is lost and said so).
+  // Queues the event for the writer; does not wait for the disk unless the
+  // queue is full. False only after shutdown began (counted in
+  // spool.write_errors). A failed commit is counted there too.
   bool append(std::string_view uid, std::string_view type, std::string_view json);
+  // Waits until every event queued before the call is committed. False when
+  // a commit failed meanwhile (those events are counted in spool.write_errors).
+  bool flush();
 
   // The oldest unacknowledged batch: one formed earlier (resend) or a new one
   // of up to max_events events; nullopt when the spool holds nothing to send.
@@ -91,14 +106,15 @@ class Spool {
   std::mutex db_mu_;  // one connection, shared by the writer and the uplink thread
 
   std::mutex mu_;
-  std::condition_variable cv_work_, cv_done_;
+  std::condition_variable cv_work_, cv_done_, cv_space_;
   std::vector<SpoolRow> pending_;
   uint64_t enqueued_ = 0, committed_ = 0;
-  uint64_t failed_lo_ = 0, failed_hi_ = 0;  // tickets (lo, hi] of the last failed commit
+  uint64_t failed_hi_ = 0;  // highest ticket of any failed commit
   bool stop_ = false;
   std::thread writer_;
 
-  std::atomic<uint64_t> depth_{0}, bytes_{0}, unbatched_{0}, dropped_{0}, written_{0}, write_errors_{0};
+  std::atomic<uint64_t> depth_{0}, bytes_{0}, unbatched_{0}, dropped_{0}, written_{0}, write_errors_{0},
+      queue_full_waits_{0};
   std::atomic<int64_t> oldest_unbatched_ms_{0};
 };
 

@@ -113,8 +113,14 @@ void Uplink::start() {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
+bool Uplink::flush() {
+  return impl_->spool->flush();
+}
+
 bool Uplink::drain(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Everything submitted so far is committed first, so depth() counts it.
+  impl_->spool->flush();
   std::unique_lock lk(impl_->mu);
   impl_->flushing = true;
   impl_->cv.notify_all();
@@ -132,6 +138,9 @@ bool Uplink::drain(std::chrono::milliseconds timeout) {
 
 void Uplink::stop() {
   if (!impl_) return;
+  // Submitted events are committed before stop() returns: none is lost by an
+  // orderly stop, whether or not it was sent.
+  impl_->spool->flush();
   {
     std::lock_guard lk(impl_->mu);
     impl_->stop = true;

@@ -1,7 +1,7 @@
 // Uplink: ships the agent's events to its collector, exactly once in the
 // collector's store, whatever fails in between.
 //
-//   workers --submit()--> Spool (SQLite, durable on return)
+//   workers --submit()--> Spool queue --writer thread, group commit--> SQLite
 //   uplink thread: batches {agent_id, batch_seq, events[]} by count and age,
 //     gzip over HTTPS, deletes a batch from the spool only when acknowledged;
 //     retries with exponential backoff and jitter.
@@ -13,9 +13,18 @@
 // (minus host/agent fields), so replaying the same capture after a crash
 // yields the same uids and the collector stores each once.
 //
-// Threading: submit() is thread-safe and blocks only for the local disk
-// commit it shares with other workers (group commit), never on the network.
+// Threading: submit() is thread-safe and waits neither for the disk nor the
+// network: it queues the event for the spool's writer thread. Only when that
+// bounded queue is full does it wait for the writer (spool.queue_full_waits).
 // Everything else is called by the agent's main thread.
+//
+// Durability: an event counts as produced (spool.written) once the writer
+// has committed it; drain() and stop() commit everything submitted before
+// they return. A kill -9 loses what was still queued (at most a few
+// thousand events, milliseconds of traffic); the agent regenerates those when
+// it reprocesses the same input (same event_uid, stored once by the
+// collector). A live capture cannot be replayed: there the window is the
+// queue, as with any agent that buffers before its disk.
 #pragma once
 
 #include <chrono>
@@ -68,8 +77,9 @@ class Uplink {
   static std::unique_ptr<Uplink> open(const UplinkConfig&, std::string* error);
   ~Uplink();
 
-  // One EVE event (a JSON object, one line, no newline). Durable in the spool
-  // when it returns; types not in UplinkConfig::event_types are ignored.
+  // One EVE event (a JSON object, one line, no newline). Queued for the spool
+  // when it returns (committed shortly after, see Durability above); types
+  // not in UplinkConfig::event_types are ignored.
   void submit(std::string_view event_type, std::string_view eve_json);
 
   // Agent-side heartbeat fields (packets, bytes, capture drops, decode
@@ -79,11 +89,17 @@ class Uplink {
   // collector; returns true when the agent swapped it in. Set before start().
   void set_ruleset_handler(std::function<bool(const std::string& version, const std::string& rules_text)> fn);
 
+  // Waits until everything submitted so far is committed to the spool
+  // (counted in spool.written); false when a commit failed. Sends nothing.
+  bool flush();
+
   void start();
-  // Sends everything now (ignores batch age) and waits until the spool is
-  // empty (true) or the timeout passes (false).
+  // Commits what was submitted, sends everything now (ignores batch age) and
+  // waits until the spool is empty (true) or the timeout passes (false).
   bool drain(std::chrono::milliseconds timeout);
-  void stop();  // idempotent; events still spooled are sent by the next run
+  // Idempotent; commits what was submitted; events still spooled are sent by
+  // the next run.
+  void stop();
   void visit_counters(const CounterVisitor&) const;
 
   const std::string& agent_id() const;

@@ -201,6 +201,7 @@ TEST_CASE("a spool smaller than the backlog drops the oldest, counts it, and del
     auto up = open_uplink(dir, one * 50);
     up->start();
     for (int i = 0; i < 200; ++i) up->submit("alert", alert_json(i));
+    REQUIRE(up->flush());  // submit() only queues; the counters count commits
     uint64_t dropped = counter(*up, "spool.dropped");
     uint64_t depth = counter(*up, "spool.depth");
     CHECK(dropped > 0);

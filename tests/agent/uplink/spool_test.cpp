@@ -39,6 +39,7 @@ TEST_CASE("spooled events survive a reopen and batches are resent with the same 
   {
     auto s = open_spool(path);
     for (int i = 0; i < 10; ++i) REQUIRE(s->append("u" + std::to_string(i), "alert", ev(i)));
+    REQUIRE(s->flush());
     CHECK(s->depth() == 10);
     CHECK(s->unbatched() == 10);
     CHECK_FALSE(s->next_batch(4, false));  // nothing formed unless asked
@@ -76,6 +77,7 @@ TEST_CASE("a full spool drops the oldest events and counts them, across restarts
   {
     auto s = open_spool(path, one * 10);
     for (int i = 0; i < 25; ++i) REQUIRE(s->append("u" + std::to_string(i % 10), "alert", ev(i % 10)));
+    REQUIRE(s->flush());
     CHECK(s->depth() == 10);
     CHECK(s->dropped() == 15);
     CHECK(s->bytes() <= one * 10);
@@ -101,12 +103,37 @@ TEST_CASE("concurrent appends are all committed (group commit)") {
     });
   }
   for (auto& t : ts) t.join();
+  REQUIRE(s->flush());
   CHECK(s->depth() == 800);
   uint64_t written = 0;
   s->visit_counters([&](std::string_view name, uint64_t v) {
     if (name == "spool.written") written = v;
   });
   CHECK(written == 800);
+}
+
+TEST_CASE("a full queue makes append wait (counted), loses nothing, and the destructor commits the rest") {
+  std::string path = spool_path("queue");
+  {
+    std::string err;
+    SpoolOptions o;
+    o.path = path;
+    o.queue_max = 4;  // each commit fsyncs: 1000 appends outrun the writer
+    auto s = Spool::open(o, &err);
+    REQUIRE(s);
+    for (int i = 0; i < 1000; ++i) REQUIRE(s->append("q" + std::to_string(i), "alert", ev(i)));
+    uint64_t waits = 0;
+    s->visit_counters([&](std::string_view name, uint64_t v) {
+      if (name == "spool.queue_full_waits") waits = v;
+    });
+    CHECK(waits > 0);
+  }  // no flush: the destructor commits what is queued
+  auto s = open_spool(path);
+  CHECK(s->depth() == 1000);
+  auto b = s->next_batch(2000, true);
+  REQUIRE(b);
+  REQUIRE(b->rows.size() == 1000);
+  CHECK(b->rows[999].uid == "q999");
 }
 
 TEST_CASE("event uids are canonical: host, agent_id and flow_id do not matter, key order does not matter") {
