@@ -6,6 +6,8 @@
 
 #include <chrono>
 
+#include "collector/ingest_parse.h"
+
 namespace vigil::collector {
 namespace {
 
@@ -176,20 +178,13 @@ void CollectorServer::routes() {
   s.Post("/api/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
     std::string agent = auth_agent(store_, req, res);
     if (agent.empty()) return;
-    json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object() || !body["batch_seq"].is_number_unsigned() || !body["events"].is_array()) {
-      return refuse(res, 400, "expected {agent_id, batch_seq, events[]}");
-    }
-    if (body.value("agent_id", "") != agent) return refuse(res, 403, "agent_id does not match credentials");
-    std::vector<IngestEvent> events;
-    events.reserve(body["events"].size());
-    for (auto& e : body["events"]) {
-      if (!e.is_object() || !e["uid"].is_string() || !e["eve"].is_object()) {
-        return refuse(res, 400, "each event needs {uid, eve}");
-      }
-      events.push_back({e["uid"].get<std::string>(), std::move(e["eve"])});
-    }
-    uint64_t seq = body["batch_seq"].get<uint64_t>();
+    // One simdjson pass: each event's EVE text is kept as received and stored as is.
+    IngestBody body;
+    std::string perr;
+    if (!parse_ingest_body(req.body, &body, &perr)) return refuse(res, 400, perr);
+    if (body.agent_id != agent) return refuse(res, 403, "agent_id does not match credentials");
+    const std::vector<IngestEvent>& events = body.events;
+    uint64_t seq = body.batch_seq;
     IngestResult r;
     StoreStatus st = store_.ingest_batch(agent, seq, events, now_s(), &r);
     if (!st.ok) {

@@ -51,9 +51,24 @@ std::optional<Role> role_from_string(std::string_view);
 const char* role_name(Role);
 
 // One event as it arrives in a batch: the agent's uid and the EVE object.
+// The fields of an EVE event the store keeps in typed, indexed columns.
+struct EveFields {
+  std::string event_type;
+  std::optional<int64_t> ts_us, sid, gid, rev, severity, src_port, dest_port, flow_id;
+  std::optional<std::string> signature, category, src_ip, dest_ip, proto, app_proto;
+};
+EveFields eve_fields_from_json(const nlohmann::json& eve);
+
+// One event to store. The HTTP ingest path fills `text` (the EVE object as
+// the agent sent it, stored as is) and `fields` from one parse; other callers
+// may give only `eve`, from which both are derived.
 struct IngestEvent {
+  IngestEvent() = default;
+  IngestEvent(std::string uid, nlohmann::json e) : event_uid(std::move(uid)), eve(std::move(e)) {}
   std::string event_uid;
   nlohmann::json eve;
+  std::string text;
+  std::optional<EveFields> fields;
 };
 
 struct IngestResult {
