@@ -3,16 +3,19 @@
 // One write connection (serialised by a mutex: SQLite has one writer anyway)
 // with cached prepared statements, and one read connection for queries so
 // that API reads never wait behind an ingest commit (WAL readers do not block
-// the writer). synchronous=FULL: the WAL is synced at every commit, so a batch
+// the writer). Concurrent ingest_batch() calls are group-committed (see
+// there). synchronous=FULL: the WAL is synced at every commit, so a batch
 // the collector acknowledged survives power loss, which the agent relies on
 // when it deletes the batch from its spool.
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <vector>
 
 #include "collector/store/sqlite_db.h"
 #include "collector/store/store.h"
@@ -64,6 +67,17 @@ std::optional<std::string> get_str(const json& j, const char* key) {
   if (it == j.end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();
 }
+
+// One caller's batch waiting in the group-commit queue.
+struct PendingBatch {
+  const std::string* agent_id;
+  uint64_t seq;
+  const std::vector<IngestEvent>* events;
+  int64_t now;
+  IngestResult* out;
+  StoreStatus status;
+  bool done;
+};
 
 class SqliteStore final : public Store {
  public:
@@ -198,39 +212,74 @@ class SqliteStore final : public Store {
     return static_cast<Role>(st.col_int(0));
   }
 
+  // Group commit: batches that arrive while a commit is running are written
+  // together in the next transaction, by whichever caller finds no commit in
+  // progress; each caller returns when the transaction holding its batch is
+  // durable. One commit then dirties the hot index pages once for several
+  // agents' batches. A failed transaction fails every batch in it (the agents
+  // resend them).
   StoreStatus ingest_batch(const std::string& agent_id, uint64_t seq, const std::vector<IngestEvent>& events,
                            int64_t now, IngestResult* out) override {
     *out = {};
+    PendingBatch me{&agent_id, seq, &events, now, out, {}, false};
+    std::unique_lock lk(gmu_);
+    queue_.push_back(&me);
+    while (!me.done) {
+      if (group_running_) {
+        gcv_.wait(lk);
+        continue;
+      }
+      group_running_ = true;
+      std::vector<PendingBatch*> group;
+      group.swap(queue_);
+      lk.unlock();
+      StoreStatus st = commit_group(group);
+      lk.lock();
+      for (auto* p : group) {
+        if (!st.ok) {
+          p->status = st;
+          *p->out = {};
+        }
+        p->done = true;
+      }
+      group_running_ = false;
+      gcv_.notify_all();
+    }
+    return me.status;
+  }
+
+  StoreStatus commit_group(const std::vector<PendingBatch*>& group) {
     std::lock_guard lk(wmu_);
     std::string err;
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
-    ins_batch_.reset();
-    ins_batch_.bind(1, agent_id)
-        .bind(2, static_cast<int64_t>(seq))
-        .bind(3, now)
-        .bind(4, int64_t(events.size()));
-    if (ins_batch_.step() != SQLITE_DONE) return rollback("batch insert");
-    if (sqlite3_changes(w_.get()) == 0) {
-      out->duplicate_batch = true;
-      w_.exec("COMMIT");
-      return {};
-    }
-    for (const auto& e : events) {
-      // The HTTP path parsed the fields and kept the received text; other
-      // callers give a DOM, read here.
-      EveFields derived;
-      std::string dumped;
-      if (!e.fields) derived = eve_fields_from_json(e.eve);
-      if (e.text.empty()) dumped = e.eve.dump();
-      const EveFields& f = e.fields ? *e.fields : derived;
-      const std::string& text = e.text.empty() ? dumped : e.text;
-      int rc = f.event_type == "alert" ? insert_alert(agent_id, e, f, text, now)
-                                       : insert_event(agent_id, e, f, text, now);
-      if (rc != SQLITE_DONE) return rollback("event insert");
-      if (sqlite3_changes(w_.get()) > 0) {
-        ++out->stored;
-      } else {
-        ++out->duplicate_events;
+    for (auto* p : group) {
+      ins_batch_.reset();
+      ins_batch_.bind(1, *p->agent_id)
+          .bind(2, static_cast<int64_t>(p->seq))
+          .bind(3, p->now)
+          .bind(4, int64_t(p->events->size()));
+      if (ins_batch_.step() != SQLITE_DONE) return rollback("batch insert");
+      if (sqlite3_changes(w_.get()) == 0) {
+        p->out->duplicate_batch = true;
+        continue;
+      }
+      for (const auto& e : *p->events) {
+        // The HTTP path parsed the fields and kept the received text; other
+        // callers give a DOM, read here.
+        EveFields derived;
+        std::string dumped;
+        if (!e.fields) derived = eve_fields_from_json(e.eve);
+        if (e.text.empty()) dumped = e.eve.dump();
+        const EveFields& f = e.fields ? *e.fields : derived;
+        const std::string& text = e.text.empty() ? dumped : e.text;
+        int rc = f.event_type == "alert" ? insert_alert(*p->agent_id, e, f, text, p->now)
+                                         : insert_event(*p->agent_id, e, f, text, p->now);
+        if (rc != SQLITE_DONE) return rollback("event insert");
+        if (sqlite3_changes(w_.get()) > 0) {
+          ++p->out->stored;
+        } else {
+          ++p->out->duplicate_events;
+        }
       }
     }
     if (!w_.exec("COMMIT", &err)) return rollback("commit: " + err);
@@ -387,6 +436,11 @@ class SqliteStore final : public Store {
     s.bind(4, f.event_type).bind(5, now).bind(6, text);
     return s.step();
   }
+
+  std::mutex gmu_;  // the group-commit queue; taken before wmu_, never inside it
+  std::condition_variable gcv_;
+  std::vector<PendingBatch*> queue_;
+  bool group_running_ = false;
 
   std::mutex wmu_, rmu_;
   Db w_, r_;
