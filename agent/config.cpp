@@ -153,7 +153,8 @@ std::string apply_set(YAML::Node& root, const std::string& assignment) {
   std::vector<YAML::Node> chain{root};
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     YAML::Node cur = chain.back();
-    if (cur[parts[i]] && !cur[parts[i]].IsMap()) return "--set " + key + ": '" + parts[i] + "' is not a section";
+    if (cur[parts[i]] && !cur[parts[i]].IsMap())
+      return "--set " + key + ": '" + parts[i] + "' is not a section";
     chain.push_back(cur[parts[i]]);
   }
   YAML::Node parent = chain.back();
@@ -227,11 +228,14 @@ ConfigResult load_config(const std::string& file, const std::vector<std::string>
     r.error = "capture.checksum-checks: expected auto, yes or no, got '" + csum_mode + "'";
     return r;
   }
-  c.checksum_mode = csum_mode == "auto" ? ChecksumMode::kAuto : csum_mode == "yes" ? ChecksumMode::kYes : ChecksumMode::kNo;
+  c.checksum_mode = csum_mode == "auto"  ? ChecksumMode::kAuto
+                    : csum_mode == "yes" ? ChecksumMode::kYes
+                                         : ChecksumMode::kNo;
   bool csum = c.checksum_mode != ChecksumMode::kNo;
   c.decode.checksum_checks = csum;
   c.decode.defrag_memcap = get<uint64_t>(root, {"defrag", "memcap"}, c.decode.defrag_memcap);
-  c.decode.defrag_max_trackers = get<uint32_t>(root, {"defrag", "max-trackers"}, c.decode.defrag_max_trackers);
+  c.decode.defrag_max_trackers =
+      get<uint32_t>(root, {"defrag", "max-trackers"}, c.decode.defrag_max_trackers);
   c.decode.defrag_timeout_s = get<uint32_t>(root, {"defrag", "timeout"}, c.decode.defrag_timeout_s);
 
   FlowConfig& f = c.flow;
@@ -242,7 +246,8 @@ ConfigResult load_config(const std::string& file, const std::vector<std::string>
   f.udp_new_timeout = get<uint32_t>(root, {"flow", "timeouts", "udp", "new"}, f.udp_new_timeout);
   f.udp_est_timeout = get<uint32_t>(root, {"flow", "timeouts", "udp", "established"}, f.udp_est_timeout);
   f.other_new_timeout = get<uint32_t>(root, {"flow", "timeouts", "default", "new"}, f.other_new_timeout);
-  f.other_est_timeout = get<uint32_t>(root, {"flow", "timeouts", "default", "established"}, f.other_est_timeout);
+  f.other_est_timeout =
+      get<uint32_t>(root, {"flow", "timeouts", "default", "established"}, f.other_est_timeout);
   f.reassembly_depth = get<uint64_t>(root, {"stream", "reassembly", "depth"}, f.reassembly_depth);
   f.reassembly_memcap = get<uint64_t>(root, {"stream", "reassembly", "memcap"}, f.reassembly_memcap);
   f.midstream = get<bool>(root, {"stream", "midstream"}, f.midstream);
@@ -253,14 +258,16 @@ ConfigResult load_config(const std::string& file, const std::vector<std::string>
       get<uint64_t>(root, {"app-layer", "http", "request-body-limit"}, a.http_request_body_limit);
   a.http_response_body_limit =
       get<uint64_t>(root, {"app-layer", "http", "response-body-limit"}, a.http_response_body_limit);
-  a.http_decompress_limit = get<uint64_t>(root, {"app-layer", "http", "decompress-limit"}, a.http_decompress_limit);
+  a.http_decompress_limit =
+      get<uint64_t>(root, {"app-layer", "http", "decompress-limit"}, a.http_decompress_limit);
   a.max_tx_per_flow = get<uint32_t>(root, {"app-layer", "max-tx-per-flow"}, a.max_tx_per_flow);
 
   for (const char* group : {"address-groups", "port-groups"}) {
     YAML::Node g = root["vars"][group];
     if (!g || !g.IsMap()) continue;
     auto& dst = std::string(group) == "address-groups" ? c.address_vars : c.port_vars;
-    for (auto it = g.begin(); it != g.end(); ++it) dst[it->first.as<std::string>()] = it->second.as<std::string>();
+    for (auto it = g.begin(); it != g.end(); ++it)
+      dst[it->first.as<std::string>()] = it->second.as<std::string>();
   }
   c.classification_file = get<std::string>(root, {"detect", "classification-file"}, "");
   c.threshold_file = get<std::string>(root, {"detect", "threshold-file"}, "");

@@ -89,7 +89,8 @@ int main(int argc, char** argv) {
   app.add_option("-s", a.rules_extra, "Load rules from this file in addition (may repeat)");
   app.add_option("-l,--log-dir", a.logdir, "Directory for eve.json (default: config default-log-dir)");
   app.add_option("-c,--config", a.config, "YAML configuration file");
-  app.add_option("-k", a.checksum, "Checksum checks: all, none or auto (default: config capture.checksum-checks, auto)")
+  app.add_option("-k", a.checksum,
+                 "Checksum checks: all, none or auto (default: config capture.checksum-checks, auto)")
       ->check(CLI::IsMember({"all", "none", "auto"}));
   app.add_option("--set", a.sets, "Override a configuration key, e.g. outputs.eve.types=alert,flow,stats");
   app.add_option("--workers", a.workers, "Packet worker threads (default: threading.workers, 1)");

@@ -85,8 +85,9 @@ int main(int argc, char** argv) {
     httplib::SSLClient c(host, port);
     c.set_ca_cert_path((data_dir + "/ca.pem").c_str());
     c.enable_server_certificate_verification(true);
-    auto r = c.Post("/api/v1/enroll", json{{"token", token}, {"hostname", "bench" + std::to_string(a)}}.dump(),
-                    "application/json");
+    auto r =
+        c.Post("/api/v1/enroll", json{{"token", token}, {"hostname", "bench" + std::to_string(a)}}.dump(),
+               "application/json");
     if (!r || r->status != 200) {
       std::fprintf(stderr, "enrolment failed\n");
       return 1;
@@ -100,7 +101,8 @@ int main(int argc, char** argv) {
   for (int a = 0; a < agents; ++a) {
     std::string id = creds[a].substr(0, creds[a].find('.'));
     for (int b = 0; b < batches; ++b) {
-      std::string body = R"({"agent_id":")" + id + R"(","batch_seq":)" + std::to_string(b + 1) + R"(,"events":[)";
+      std::string body =
+          R"({"agent_id":")" + id + R"(","batch_seq":)" + std::to_string(b + 1) + R"(,"events":[)";
       for (int i = 0; i < batch_size; ++i) {
         int n = b * batch_size + i;
         if (i) body += ',';
@@ -132,8 +134,9 @@ int main(int argc, char** argv) {
   for (auto& t : ts) t.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   long total = long(agents) * batches * batch_size;
-  std::printf("agents=%d batches/agent=%d batch=%d alerts=%ld failures=%d seconds=%.2f alerts/s=%.0f "
-              "raw MB=%.1f\n",
-              agents, batches, batch_size, total, failures.load(), secs, total / secs, raw_bytes / 1e6);
+  std::printf(
+      "agents=%d batches/agent=%d batch=%d alerts=%ld failures=%d seconds=%.2f alerts/s=%.0f "
+      "raw MB=%.1f\n",
+      agents, batches, batch_size, total, failures.load(), secs, total / secs, raw_bytes / 1e6);
   return failures ? 1 : 0;
 }

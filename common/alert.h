@@ -21,8 +21,8 @@ struct AlertEvent {
   uint32_t sid = 0;
   uint32_t rev = 0;
   std::string_view msg;
-  std::string_view category;  // classification description ("" if none)
-  int severity = 3;           // priority: 1 high .. 4
+  std::string_view category;            // classification description ("" if none)
+  int severity = 3;                     // priority: 1 high .. 4
   std::string_view action = "allowed";  // IDS mode: "allowed"; "blocked" only inline
   // metadata key -> values, in rule order (EVE: alert.metadata{key:[values]})
   const std::vector<std::pair<std::string, std::vector<std::string>>>* metadata = nullptr;

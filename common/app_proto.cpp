@@ -4,15 +4,24 @@ namespace vigil {
 
 std::string_view app_proto_name(AppProto p) {
   switch (p) {
-    case AppProto::kHttp: return "http";
-    case AppProto::kDns: return "dns";
-    case AppProto::kTls: return "tls";
-    case AppProto::kSsh: return "ssh";
-    case AppProto::kSmb: return "smb";
-    case AppProto::kFtp: return "ftp";
-    case AppProto::kSmtp: return "smtp";
-    case AppProto::kFailed: return "failed";
-    default: return "";
+    case AppProto::kHttp:
+      return "http";
+    case AppProto::kDns:
+      return "dns";
+    case AppProto::kTls:
+      return "tls";
+    case AppProto::kSsh:
+      return "ssh";
+    case AppProto::kSmb:
+      return "smb";
+    case AppProto::kFtp:
+      return "ftp";
+    case AppProto::kSmtp:
+      return "smtp";
+    case AppProto::kFailed:
+      return "failed";
+    default:
+      return "";
   }
 }
 

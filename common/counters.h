@@ -17,14 +17,14 @@
 #define VIGIL_COUNTER_VISIT_(field, name) f(name, field);
 #define VIGIL_COUNTER_ADD_(field, name) field += o.field;
 
-#define VIGIL_DECLARE_COUNTERS(Struct, LIST)                  \
-  struct Struct {                                             \
-    LIST(VIGIL_COUNTER_FIELD_)                                \
-    template <class F>                                        \
-    void visit(F&& f) const {                                 \
-      LIST(VIGIL_COUNTER_VISIT_)                              \
-    }                                                         \
-    void add(const Struct& o) { LIST(VIGIL_COUNTER_ADD_) }    \
+#define VIGIL_DECLARE_COUNTERS(Struct, LIST)               \
+  struct Struct {                                          \
+    LIST(VIGIL_COUNTER_FIELD_)                             \
+    template <class F>                                     \
+    void visit(F&& f) const {                              \
+      LIST(VIGIL_COUNTER_VISIT_)                           \
+    }                                                      \
+    void add(const Struct& o) { LIST(VIGIL_COUNTER_ADD_) } \
   };
 
 #include <functional>

@@ -33,7 +33,7 @@ struct IpAddr {
   }
   size_t len() const { return family == 6 ? 16 : 4; }
 
-  std::string to_string() const;                        // "10.0.0.1", "2001:db8::1"
+  std::string to_string() const;                         // "10.0.0.1", "2001:db8::1"
   static std::optional<IpAddr> parse(std::string_view);  // inverse of to_string
 
   friend bool operator==(const IpAddr&, const IpAddr&) = default;

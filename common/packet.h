@@ -68,17 +68,17 @@ struct Packet {
   // --- network layer ---
   uint8_t ip_version = 0;  // 0 (not IP), 4 or 6
   IpAddr src, dst;
-  Bytes l3;                 // IP header start through end of IP payload (IP total length, not frame)
-  uint16_t ip_hlen = 0;     // IPv4 header incl. options / IPv6 fixed + ext headers
-  uint8_t ip_proto = 0;     // IPv4 protocol / IPv6 final next-header
-  uint8_t ttl = 0;          // TTL / hop limit
-  uint8_t tos = 0;          // TOS / traffic class
-  uint32_t ip_id = 0;       // IPv4 id (16 bits) / IPv6 fragment id (32 bits)
-  uint16_t frag_offset = 0; // in 8-byte units, as on the wire
+  Bytes l3;                  // IP header start through end of IP payload (IP total length, not frame)
+  uint16_t ip_hlen = 0;      // IPv4 header incl. options / IPv6 fixed + ext headers
+  uint8_t ip_proto = 0;      // IPv4 protocol / IPv6 final next-header
+  uint8_t ttl = 0;           // TTL / hop limit
+  uint8_t tos = 0;           // TOS / traffic class
+  uint32_t ip_id = 0;        // IPv4 id (16 bits) / IPv6 fragment id (32 bits)
+  uint16_t frag_offset = 0;  // in 8-byte units, as on the wire
   bool frag_df = false, frag_mf = false, frag_rf = false;
-  bool is_fragment = false;   // a fragment that was not (yet) reassembled
-  bool reassembled = false;   // l3 points into a reassembled datagram
-  bool ipv4_csum_bad = false; // header checksum did not verify (only set when checked)
+  bool is_fragment = false;    // a fragment that was not (yet) reassembled
+  bool reassembled = false;    // l3 points into a reassembled datagram
+  bool ipv4_csum_bad = false;  // header checksum did not verify (only set when checked)
 
   // --- transport layer ---
   L4 l4 = L4::kNone;

@@ -60,17 +60,26 @@ void EventRouter::flush() {
 
 std::string proto_name(uint8_t p) {
   switch (p) {
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 1: return "ICMP";
-    case 58: return "IPv6-ICMP";
-    case 132: return "SCTP";
-    case 47: return "GRE";
-    default: return std::to_string(p);
+    case 6:
+      return "TCP";
+    case 17:
+      return "UDP";
+    case 1:
+      return "ICMP";
+    case 58:
+      return "IPv6-ICMP";
+    case 132:
+      return "SCTP";
+    case 47:
+      return "GRE";
+    default:
+      return std::to_string(p);
   }
 }
 
-static bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+static bool has_ports(uint8_t proto) {
+  return proto == 6 || proto == 17 || proto == 132;
+}
 
 Json eve_packet_header(const Packet& p, std::string_view type) {
   Json j;
@@ -147,7 +156,7 @@ Json eve_alert(const AlertEvent& a, const EveOptions& opt) {
   j["alert"] = al;
   if (a.flow) {
     j["app_proto"] = a.flow->app_proto == AppProto::kUnknown ? std::string("unknown")
-                                                               : std::string(app_proto_name(a.flow->app_proto));
+                                                             : std::string(app_proto_name(a.flow->app_proto));
     if (a.tx) a.tx->to_eve(j);
     Json fl = flow_counts(*a.flow);
     fl["src_ip"] = a.flow->client.to_string();
@@ -175,8 +184,8 @@ static std::string tcp_flags_hex(uint8_t f) {
 
 Json eve_flow(const Flow& f, FlowEndReason reason, Timestamp now) {
   Json j = eve_flow_header(f, now, "flow");
-  j["app_proto"] = f.app_proto == AppProto::kUnknown ? std::string("unknown")
-                                                       : std::string(app_proto_name(f.app_proto));
+  j["app_proto"] =
+      f.app_proto == AppProto::kUnknown ? std::string("unknown") : std::string(app_proto_name(f.app_proto));
   if (f.app_proto_ts != AppProto::kUnknown && f.app_proto_ts != f.app_proto)
     j["app_proto_ts"] = app_proto_name(f.app_proto_ts);
   if (f.app_proto_tc != AppProto::kUnknown && f.app_proto_tc != f.app_proto)
@@ -185,7 +194,7 @@ Json eve_flow(const Flow& f, FlowEndReason reason, Timestamp now) {
   fl["end"] = format_eve_time(f.last_seen);
   fl["age"] = std::max<int64_t>(0, f.last_seen.sec - f.start.sec);
   fl["state"] = flow_state_name(f.state);
-  fl["reason"] = reason == FlowEndReason::kTimeout ? "timeout"
+  fl["reason"] = reason == FlowEndReason::kTimeout    ? "timeout"
                  : reason == FlowEndReason::kShutdown ? "shutdown"
                                                       : "forced";
   fl["alerted"] = f.alerted;

@@ -27,7 +27,7 @@ struct Pipeline::Batch {
   std::vector<uint8_t> arena = std::vector<uint8_t>(kArenaBytes);
   size_t used = 0;
   std::vector<Desc> pkts;
-  Timestamp now;     // packet time at send
+  Timestamp now;      // packet time at send
   bool last = false;  // end of input
   Batch() { pkts.reserve(kBatchPackets); }
   void reset() {
@@ -202,7 +202,8 @@ int Pipeline::run(PcapSource& src) {
       }
       if (frame.size() > b->arena.size()) b->arena.resize(frame.size());
       std::memcpy(b->arena.data() + b->used, frame.data(), frame.size());
-      b->pkts.push_back({ts, cnt, static_cast<uint32_t>(b->used), static_cast<uint32_t>(frame.size()), wire_len});
+      b->pkts.push_back(
+          {ts, cnt, static_cast<uint32_t>(b->used), static_cast<uint32_t>(frame.size()), wire_len});
       b->used += frame.size();
       // Keep every worker's clock within a second of capture time.
       if (ts.sec != last_tick.sec) {

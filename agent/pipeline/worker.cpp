@@ -11,8 +11,8 @@ Worker::Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<Dete
       flows_(cfg.flow, *this, *this),
       app_(cfg.app, *this),
       detect_(std::move(detect)) {
-  csum_checks_ = cfg.checksum_mode == ChecksumMode::kYes ||
-                 (cfg.checksum_mode == ChecksumMode::kAuto && !cfg.live);
+  csum_checks_ =
+      cfg.checksum_mode == ChecksumMode::kYes || (cfg.checksum_mode == ChecksumMode::kAuto && !cfg.live);
   csum_sampling_ = cfg.checksum_mode == ChecksumMode::kAuto && !cfg.live;
   want_flow_ = events_.wants("flow");
   want_alert_ = events_.wants("alert");
@@ -76,7 +76,9 @@ void Worker::on_stream_gap(Flow& f, Dir d, uint64_t len, const Packet& trigger) 
   app_.on_stream_gap(f, d, len, trigger);
 }
 
-void Worker::on_stream_end(Flow& f, Dir d, const Packet* trigger) { app_.on_stream_end(f, d, trigger); }
+void Worker::on_stream_end(Flow& f, Dir d, const Packet* trigger) {
+  app_.on_stream_end(f, d, trigger);
+}
 
 void Worker::on_flow_end(Flow& f, FlowEndReason reason, Timestamp now) {
   app_.on_flow_end(f);
@@ -94,11 +96,20 @@ void Worker::on_tx_update(const Packet& p, Flow& f, Dir d, const Transaction& tx
 void Worker::on_tx_done(const Packet* p, Flow& f, const Transaction& tx) {
   int idx = -1;
   switch (tx.proto()) {
-    case AppProto::kHttp: idx = 0; break;
-    case AppProto::kDns: idx = 1; break;
-    case AppProto::kTls: idx = 2; break;
-    case AppProto::kSsh: idx = 3; break;
-    default: break;
+    case AppProto::kHttp:
+      idx = 0;
+      break;
+    case AppProto::kDns:
+      idx = 1;
+      break;
+    case AppProto::kTls:
+      idx = 2;
+      break;
+    case AppProto::kSsh:
+      idx = 3;
+      break;
+    default:
+      break;
   }
   if (idx < 0 || !want_tx_[idx]) return;
   events_.emit(app_proto_name(tx.proto()), eve_tx(f, p ? p->ts : f.last_seen, tx));

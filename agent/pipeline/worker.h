@@ -19,11 +19,11 @@
 
 namespace vigil {
 
-#define VIGIL_WORKER_COUNTERS(X)              \
-  X(alerts, "detect.alert")                   \
-  X(flow_events, "output.eve.flow")           \
-  X(tx_events, "output.eve.tx")               \
-  X(decode_dropped, "decoder.not_processed")  \
+#define VIGIL_WORKER_COUNTERS(X)             \
+  X(alerts, "detect.alert")                  \
+  X(flow_events, "output.eve.flow")          \
+  X(tx_events, "output.eve.tx")              \
+  X(decode_dropped, "decoder.not_processed") \
   X(csum_auto_off, "checksum.auto_disabled")
 
 VIGIL_DECLARE_COUNTERS(WorkerCounters, VIGIL_WORKER_COUNTERS)

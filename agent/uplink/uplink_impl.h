@@ -16,15 +16,20 @@
 
 namespace vigil {
 
-#define VIGIL_UPLINK_COUNTERS(X)                                                                       \
-  X(batches_sent, "uplink.batches_sent")                                                               \
-  X(batches_acked, "uplink.batches_acked")                                                             \
-  X(events_acked, "uplink.events_acked")                                                               \
-  X(errors, "uplink.errors")                                                                           \
-  X(retries, "uplink.retries")                                                                         \
-  X(refused, "uplink.refused") X(bytes_sent, "uplink.bytes_sent") X(heartbeats_sent, "heartbeat.sent") \
-      X(heartbeat_errors, "heartbeat.errors") X(ruleset_updates, "ruleset.updates")                    \
-          X(ruleset_failures, "ruleset.update_failures")
+// clang-format off
+#define VIGIL_UPLINK_COUNTERS(X)                       \
+  X(batches_sent, "uplink.batches_sent")               \
+  X(batches_acked, "uplink.batches_acked")             \
+  X(events_acked, "uplink.events_acked")               \
+  X(errors, "uplink.errors")                           \
+  X(retries, "uplink.retries")                         \
+  X(refused, "uplink.refused")                         \
+  X(bytes_sent, "uplink.bytes_sent")                   \
+  X(heartbeats_sent, "heartbeat.sent")                 \
+  X(heartbeat_errors, "heartbeat.errors")              \
+  X(ruleset_updates, "ruleset.updates")                \
+  X(ruleset_failures, "ruleset.update_failures")
+// clang-format on
 
 struct Uplink::Impl {
   UplinkConfig cfg;

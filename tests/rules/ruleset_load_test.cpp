@@ -1,7 +1,6 @@
 // Loads the shared rule sets when ../shared is present (CI); skipped otherwise.
 // Runs under CTest like every other test (a few seconds with ET Open).
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "rules/engine.h"
@@ -30,7 +29,8 @@ TEST_CASE("shared rule sets load: ET Open >= 97%, Snort 3 community >= 95%, benc
   std::sort(et.begin(), et.end());
   LoadReport r1, r2, r3;
   CHECK(load_pct(et, r1) >= 97.0);
-  CHECK(load_pct({(shared / "rulesets" / "snort3-community" / "snort3-community.rules").string()}, r2) >= 95.0);
+  CHECK(load_pct({(shared / "rulesets" / "snort3-community" / "snort3-community.rules").string()}, r2) >=
+        95.0);
   CHECK(r2.files[0].dialect == "snort3");
   CHECK(load_pct({(shared / "bench" / "bench.rules").string()}, r3) == 100.0);
 }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "rules/threshold.h"
+
+#include <catch2/catch.hpp>
 
 using namespace vigil;
 using namespace vigil::rules;

@@ -5,7 +5,8 @@
 using namespace vigil;
 
 TEST_CASE("counters nest by dots, and a name that is also a section keeps its value under total") {
-  CounterSnapshot c{{"decoder.pkts", 10}, {"decoder.ipv4", 7}, {"decoder.ipv4.fragments", 2}, {"flow.tcp", 3}};
+  CounterSnapshot c{
+      {"decoder.pkts", 10}, {"decoder.ipv4", 7}, {"decoder.ipv4.fragments", 2}, {"flow.tcp", 3}};
   Json j = nest_counters(c);
   CHECK(j["decoder"]["pkts"] == 10);
   CHECK(j["decoder"]["ipv4"]["total"] == 7);
