@@ -97,6 +97,13 @@ detect:
   classification-file: ""
   threshold-file: ""
   cache-dir: ""
+
+# IP reputation for the iprep keyword, as in suricata.yaml: the categories
+# file (id,shortname,description), the directory relative reputation files
+# are read from, and the reputation files (ip[/cidr],category,score).
+reputation-categories-file: ""
+default-reputation-path: ""
+reputation-files: []
 )";
 }
 
@@ -272,6 +279,15 @@ ConfigResult load_config(const std::string& file, const std::vector<std::string>
   c.classification_file = get<std::string>(root, {"detect", "classification-file"}, "");
   c.threshold_file = get<std::string>(root, {"detect", "threshold-file"}, "");
   c.rule_cache_dir = get<std::string>(root, {"detect", "cache-dir"}, "");
+  c.reputation_categories_file = get<std::string>(root, {"reputation-categories-file"}, "");
+  c.default_reputation_path = get<std::string>(root, {"default-reputation-path"}, "");
+  YAML::Node rf = root["reputation-files"];
+  if (rf && rf.IsSequence()) {
+    for (const auto& f : rf)
+      if (f.IsScalar()) c.reputation_files.push_back(f.as<std::string>());
+  } else if (rf && rf.IsScalar() && !rf.as<std::string>().empty()) {
+    c.reputation_files.push_back(rf.as<std::string>());
+  }
   return r;
 }
 

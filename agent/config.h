@@ -47,6 +47,10 @@ struct AgentConfig {
 
   std::map<std::string, std::string> address_vars, port_vars;
   std::string classification_file, threshold_file, rule_cache_dir;
+  // IP reputation (suricata.yaml keys reputation-categories-file,
+  // default-reputation-path, reputation-files).
+  std::string reputation_categories_file, default_reputation_path;
+  std::vector<std::string> reputation_files;
 
   bool wants(std::string_view event_type) const;
 };

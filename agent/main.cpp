@@ -66,6 +66,9 @@ std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const st
   lo.classification_file = cfg.classification_file;
   lo.threshold_file = cfg.threshold_file;
   lo.cache_dir = cfg.rule_cache_dir;
+  lo.reputation_categories_file = cfg.reputation_categories_file;
+  lo.default_reputation_path = cfg.default_reputation_path;
+  lo.reputation_files = cfg.reputation_files;
   auto engine = rules::build_engine(lo, report);
   rules::log_report(report);
   return engine;

@@ -32,6 +32,12 @@ struct LoadOptions {
   std::string classification_file;  // empty: the bundled rules/sets/classification.config
   std::string threshold_file;       // optional threshold.config
   std::string cache_dir;            // compiled Hyperscan databases; empty = no cache
+  // IP reputation, named as suricata.yaml names them: no categories file, no
+  // iprep (rules using it fail to load); relative reputation files are read
+  // from default_reputation_path.
+  std::string reputation_categories_file;
+  std::string default_reputation_path;
+  std::vector<std::string> reputation_files;
 };
 
 struct LoadReport {

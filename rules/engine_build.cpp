@@ -11,6 +11,7 @@
 #include "common/time.h"
 #include "rules/classification.h"
 #include "rules/engine_impl.h"
+#include "rules/iprep.h"
 #include "rules/parser.h"
 
 namespace vigil::rules {
@@ -340,6 +341,7 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
     report.errors.push_back((opts.classification_file.empty() ? "classification" : opts.classification_file) +
                             ":" + e);
   ctx.classes = &classes;
+  ctx.iprep = load_iprep(opts, report.errors);
 
   auto impl = std::make_unique<Engine::Impl>();
   std::vector<std::unique_ptr<Rule>> rules;

@@ -22,6 +22,7 @@ const std::vector<KeywordDef>& table() {
     add_tls_keywords(v);
     add_base64_keywords(v);
     add_dataset_keywords(v);
+    add_iprep_keywords(v);
     return v;
   }();
   return t;

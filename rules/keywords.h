@@ -17,6 +17,8 @@
 
 namespace vigil::rules {
 
+class IpRep;
+
 enum class Dialect : uint8_t { kSuricata, kSnort3 };
 
 struct ClassType {
@@ -42,6 +44,7 @@ struct ParseState {
   // relative dataset files are read from (the rule file's).
   std::map<std::string, std::shared_ptr<Dataset>>* datasets = nullptr;
   std::string_view rule_dir;
+  std::shared_ptr<const IpRep> iprep;  // the load's IP reputation; null when none is configured
   std::vector<std::string> var_names;  // byte_extract/byte_math results, index = var
   std::string unsupported;             // set when the rule uses an unsupported keyword/value
   std::string_view keyword;            // the keyword being parsed (shared handlers use it)
@@ -83,6 +86,7 @@ void add_stream_keywords(std::vector<KeywordDef>& t);
 void add_tls_keywords(std::vector<KeywordDef>& t);
 void add_base64_keywords(std::vector<KeywordDef>& t);
 void add_dataset_keywords(std::vector<KeywordDef>& t);
+void add_iprep_keywords(std::vector<KeywordDef>& t);
 
 // Helpers shared by keyword files.
 std::string_view trim(std::string_view s);

@@ -27,6 +27,7 @@ struct ParseContext {
   // files are read from rule_dir (the directory of the file being parsed).
   mutable std::map<std::string, std::shared_ptr<Dataset>> datasets;
   std::string rule_dir;
+  std::shared_ptr<const IpRep> iprep;  // null: no reputation configured
 };
 
 struct ParseFailure {
