@@ -61,7 +61,9 @@ namespace vigil {
   X(kJa3sString, "ja3s.string")                  \
   X(kJa4Hash, "ja4.hash")                        \
   X(kSshProto, "ssh.proto")                      \
-  X(kSshSoftware, "ssh.software")
+  X(kSshSoftware, "ssh.software")                \
+  X(kIpSrc, "ip.src")                            \
+  X(kIpDst, "ip.dst")
 
 enum class BufferId : uint16_t {
 #define VIGIL_BUFFER_ENUM_(e, name) e,
@@ -74,6 +76,13 @@ constexpr size_t kBufferCount = static_cast<size_t>(BufferId::kCount);
 
 // Canonical keyword of a buffer ("http.uri").
 std::string_view buffer_name(BufferId id);
+
+// Buffers that come from the packet, not from a transaction: ip.src / ip.dst
+// hold the address bytes (4 for IPv4, 16 for IPv6), as in Suricata 8. Rules
+// that use only these (and the payload) stay packet rules.
+constexpr bool is_packet_buffer(BufferId id) {
+  return id == BufferId::kIpSrc || id == BufferId::kIpDst;
+}
 
 enum class Dir : uint8_t { kToServer = 0, kToClient = 1 };
 

@@ -1,10 +1,14 @@
-// Datasets: named sets of strings or hashes that rules test a whole buffer
-// against (dataset:isset|isnotset|set,NAME,type string|md5|sha256,load FILE).
-// One Dataset per name per engine, shared by the rules that name it.
+// Datasets: named sets of strings, hashes or IP addresses that rules test a
+// whole buffer against (dataset:isset|isnotset|set,NAME,type
+// string|md5|sha256|ipv4|ip,load|state|save FILE). One Dataset per name per
+// engine, shared by the rules that name it.
 //
 // Loaded at parse time (single thread). On the packet path `contains` and
 // `add` are called from any worker; the mutex is used only for datasets some
-// rule can add to (dataset:set), the others are immutable after load.
+// rule can add to (dataset:set), the others are immutable after load. A set
+// that rules added to is written to its state/save file when the last rule
+// holding it goes away (engine teardown at agent exit or reload), atomically
+// (temporary file + rename), in the format `load` reads.
 #pragma once
 
 #include <mutex>
@@ -15,15 +19,27 @@
 namespace vigil::rules {
 
 struct Dataset {
-  enum Type : uint8_t { kString, kMd5, kSha256 } type = kString;
+  enum Type : uint8_t { kString, kMd5, kSha256, kIpv4, kIp } type = kString;
   bool mutable_ = false;  // a rule sets values: take the mutex
+  std::string save_path;  // state/save FILE: written back at teardown when added to
   static constexpr size_t kMaxEntries = 1 << 20;
 
+  Dataset() = default;
+  Dataset(const Dataset&) = delete;
+  Dataset& operator=(const Dataset&) = delete;
+  ~Dataset();
+
   // Loads a Suricata dataset file: string = one base64 value per line,
-  // md5/sha256 = one hex digest per line. "" or the first bad line's error.
+  // md5/sha256 = one hex digest per line, ipv4/ip = one address per line
+  // (ipv4: dotted quads only). "" or the first bad line's error.
   std::string load(const std::string& path);
+  // Writes every value to path in the format load() reads, through a
+  // temporary file renamed over path. "" or the error.
+  std::string save(const std::string& path) const;
   // The buffer as a key: strings as they are; hashes as raw digests, or as
-  // hex text of the right length. False when it cannot be a member.
+  // hex text of the right length; addresses as their bytes (ip.src/ip.dst:
+  // 4 bytes for IPv4, 16 for IPv6; ::ffff:a.b.c.d counts as IPv4). False when
+  // it cannot be a member.
   bool key_of(std::string_view buf, std::string& key) const;
   bool contains(std::string_view buf) const;
   // Adds the buffer; true when it was not there yet.
@@ -31,6 +47,7 @@ struct Dataset {
 
  private:
   mutable std::mutex mu_;
+  bool dirty_ = false;  // add() inserted since load
   std::unordered_set<std::string> values_;
 };
 

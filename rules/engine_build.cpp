@@ -74,6 +74,7 @@ FastPattern choose_fast_pattern(const Rule& r) {
     for (auto& l : r.buffers) {
       if (r.tx_rule && l.slot == kSlotPayload) continue;
       if (!l.transforms.empty()) continue;  // the prefilter sees untransformed data
+      if (l.slot >= 0 && is_packet_buffer(BufferId(l.slot))) continue;  // not prefiltered
       for (auto& op : l.ops) {
         if (op->kind != OpKind::kContent) continue;
         auto& c = static_cast<const ContentOp&>(*op);
@@ -215,7 +216,7 @@ void add_to_group(const Rule& r, Group& g, GroupBuilders& b) {
   int slot = fp.found ? fp.slot : kSlotPayload;
   if (!fp.found) {
     for (auto& l : r.buffers)
-      if (l.slot != kSlotPayload) {
+      if (l.slot != kSlotPayload && !is_packet_buffer(BufferId(l.slot))) {
         slot = l.slot;
         break;
       }

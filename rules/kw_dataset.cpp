@@ -1,9 +1,11 @@
-// dataset:<isset|isnotset|set>,NAME[,type string|md5|sha256][,load FILE]
-// [,state FILE][,memcap N][,hashsize N]: the whole current buffer tested
-// against (or added to) a named set. `state` files are read like `load`
-// ones; Vigil does not write them back (sets added to at run time start from
-// the file again after a restart). ipv4/ip datasets need the ip.src/ip.dst
-// buffers, which Vigil does not have: such rules fail with that reason.
+// dataset:<isset|isnotset|set>,NAME[,type string|md5|sha256|ipv4|ip]
+// [,load FILE][,state FILE][,save FILE][,memcap N][,hashsize N]: the whole
+// current buffer tested against (or added to) a named set. As in Suricata:
+// `load` is read at start, `save` written at exit, `state` both (a missing
+// state file is an empty set). ipv4/ip sets are meant for the ip.src/ip.dst
+// buffers (address bytes); their files hold text addresses. Relative files
+// are under the rule file's directory. memcap/hashsize are accepted and
+// ignored (the set's cap is Dataset::kMaxEntries).
 #include <filesystem>
 
 #include "rules/keywords.h"
@@ -43,23 +45,31 @@ std::string kw_dataset(ParseState& st, std::string_view v) {
   else
     return "invalid dataset command '" + std::string(parts[0]) + "'";
   std::string name(parts[1]);
-  std::string type, file;
+  std::string type, file, save;
+  bool load_required = true;
   for (size_t i = 2; i < parts.size(); ++i) {
     auto sp = parts[i].find(' ');
     auto key = trim(parts[i].substr(0, sp));
     auto val = sp == std::string_view::npos ? std::string_view{} : unquote(trim(parts[i].substr(sp + 1)));
     if (key == "type") {
       type = std::string(val);
-    } else if (key == "load" || key == "state") {
+    } else if (key == "load") {
       file = std::string(val);
+    } else if (key == "state") {
+      file = save = std::string(val);
+      load_required = false;
+    } else if (key == "save") {
+      save = std::string(val);
     } else if (key != "memcap" && key != "hashsize") {
       return "invalid dataset option '" + std::string(parts[i]) + "'";
     }
   }
   Dataset::Type t = Dataset::kString;
-  if (type == "ipv4" || type == "ip" || type == "ipv6")
-    return "dataset type " + type + " needs the ip.src/ip.dst buffers (not supported)";
-  if (type == "md5")
+  if (type == "ipv4")
+    t = Dataset::kIpv4;
+  else if (type == "ip")
+    t = Dataset::kIp;
+  else if (type == "md5")
     t = Dataset::kMd5;
   else if (type == "sha256")
     t = Dataset::kSha256;
@@ -69,13 +79,18 @@ std::string kw_dataset(ParseState& st, std::string_view v) {
   auto& slot = (*st.datasets)[name];
   if (!slot) {
     if (type.empty()) return "dataset '" + name + "' used before a type was given";
+    auto under_rules = [&](const std::string& f) {
+      std::filesystem::path p(f);
+      if (p.is_relative() && !st.rule_dir.empty()) p = std::filesystem::path(st.rule_dir) / p;
+      return p;
+    };
     slot = std::make_shared<Dataset>();
     slot->type = t;
+    if (!save.empty()) slot->save_path = under_rules(save).string();
     if (!file.empty()) {
-      std::filesystem::path p(file);
-      if (p.is_relative() && !st.rule_dir.empty()) p = std::filesystem::path(st.rule_dir) / p;
+      auto p = under_rules(file);
       std::error_code ec;
-      if (std::filesystem::exists(p, ec) || op->cmd != DatasetOp::kSet) {
+      if (std::filesystem::exists(p, ec) || (load_required && op->cmd != DatasetOp::kSet)) {
         auto err = slot->load(p.string());
         if (!err.empty()) {
           st.datasets->erase(name);

@@ -232,15 +232,16 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
     fail_with(f, "rule has no sid", "missing sid");
     return nullptr;
   }
+  bool app_buffers = false;  // ip.src/ip.dst are packet buffers: they keep a packet rule a packet rule
   for (auto& b : r->buffers) {
-    if (b.slot != kSlotPayload)
-      r->tx_rule = true;
-    else
+    if (b.slot == kSlotPayload)
       r->has_payload = true;
+    else if (!is_packet_buffer(BufferId(b.slot)))
+      r->tx_rule = app_buffers = true;
   }
   // "alert http ... (flow:to_server;)": an app-layer rule without buffers is
   // evaluated once per transaction, as Suricata 7 does.
-  if (header_app && r->buffers.empty()) r->tx_rule = true;
+  if (header_app && !app_buffers && !r->has_payload) r->tx_rule = true;
   if (!r->tx_ints.empty()) r->tx_rule = true;
   if (r->has_payload && r->proto != ProtoSel::kTcp && r->proto != ProtoSel::kUdp &&
       r->proto != ProtoSel::kIp && r->proto != ProtoSel::kIcmp && r->proto != ProtoSel::kIcmpv4 &&
