@@ -1,6 +1,8 @@
 // Header keywords evaluated on the packet: dsize ttl tos id ip_proto fragbits
 // fragoffset sameip flags seq ack window itype icode icmp_id icmp_seq
 // app-layer-protocol.
+#include <algorithm>
+
 #include "agent/flow/flow.h"
 #include "rules/keywords.h"
 
@@ -257,35 +259,80 @@ std::string kw_fragbits(ParseState& st, std::string_view v) {
   return "";
 }
 
+// app-layer-protocol:[!]<proto>[|<proto>...][,<mode>][,exact] (Suricata 8/9).
+// Modes pick which detected protocol is compared:
+//   direction (default)  the protocol detected in the packet's direction,
+//                        else the flow's (while the direction is undecided)
+//   to_server/to_client  the protocol detected in that direction
+//   either               either direction's protocol
+//   final                the flow's protocol (what EVE's app_proto shows)
+//   original             the protocol before a protocol change (HTTP/1 ->
+//                        HTTP/2, STARTTLS); Vigil's parsers never change the
+//                        protocol of a flow, so it is always "unknown"
+// `exact` asks for identity instead of Suricata's equivalences (dns ~ doh2,
+// http ~ http2); Vigil knows none of those protocols, so both are identity.
+// A protocol not known yet only matches "unknown"; negation never matches it.
 struct AppProtoOpt : PktOpt {
-  AppProto proto = AppProto::kUnknown;
+  enum Mode : uint8_t { kDirection, kToServer, kToClient, kEither, kFinal, kOriginal } mode = kDirection;
+  uint32_t mask = 0;  // bit per AppProto named
   bool negated = false;
-  // As Suricata: the protocol detected in the packet's direction (else the
-  // flow's); while none is known only "unknown" itself can match, so a
-  // negated protocol does not match flows still being detected.
+
+  bool test(AppProto a) const {
+    bool in = (mask >> unsigned(a)) & 1u;
+    if (a == AppProto::kUnknown) return in && !negated;
+    return in != negated;
+  }
   bool match(const PktCtx& c) const override {
     if (!c.flow) return false;
-    AppProto a = c.to_server ? c.flow->app_proto_ts : c.flow->app_proto_tc;
-    if (a == AppProto::kUnknown) a = c.flow->app_proto;
-    if (a == AppProto::kUnknown && proto != AppProto::kUnknown) return false;
-    return (a == proto) != negated;
+    const Flow& f = *c.flow;
+    switch (mode) {
+      case kDirection: {
+        AppProto a = c.to_server ? f.app_proto_ts : f.app_proto_tc;
+        return test(a == AppProto::kUnknown ? f.app_proto : a);
+      }
+      case kToServer:
+        return test(f.app_proto_ts);
+      case kToClient:
+        return test(f.app_proto_tc);
+      case kEither:
+        return test(f.app_proto_ts) || test(f.app_proto_tc);
+      case kFinal:
+        return test(f.app_proto);
+      case kOriginal:
+        return test(AppProto::kUnknown);
+    }
+    return false;
   }
 };
 
 std::string kw_app_layer_protocol(ParseState& st, std::string_view v) {
   auto o = std::make_unique<AppProtoOpt>();
-  v = trim(v);
-  if (!v.empty() && v[0] == '!') {
+  auto parts = split(v, ',');
+  std::string_view protos = parts[0];
+  if (!protos.empty() && protos[0] == '!') {
     o->negated = true;
-    v = trim(v.substr(1));
+    protos = trim(protos.substr(1));
   }
-  auto comma = v.find(',');
-  if (comma != std::string_view::npos) v = trim(v.substr(0, comma));
-  if (v == "unknown") {
-    o->proto = AppProto::kUnknown;
-  } else {
-    o->proto = app_proto_from_name(v);
-    if (o->proto == AppProto::kUnknown) return "unknown app-layer-protocol '" + std::string(v) + "'";
+  for (auto name : split(protos, '|')) {
+    AppProto a = name == "unknown" ? AppProto::kUnknown : app_proto_from_name(name);
+    if (a == AppProto::kUnknown && name != "unknown")
+      return "unknown app-layer-protocol '" + std::string(name) + "'";
+    if (a == AppProto::kUnknown && o->negated) return "app-layer-protocol 'unknown' cannot be negated";
+    o->mask |= 1u << unsigned(a);
+  }
+  bool have_mode = false;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    static const std::pair<std::string_view, AppProtoOpt::Mode> kModes[] = {
+        {"direction", AppProtoOpt::kDirection}, {"to_server", AppProtoOpt::kToServer},
+        {"to_client", AppProtoOpt::kToClient},  {"either", AppProtoOpt::kEither},
+        {"final", AppProtoOpt::kFinal},         {"original", AppProtoOpt::kOriginal}};
+    if (parts[i] == "exact") continue;
+    auto it =
+        std::find_if(std::begin(kModes), std::end(kModes), [&](auto& m) { return m.first == parts[i]; });
+    if (it == std::end(kModes)) return "invalid app-layer-protocol mode '" + std::string(parts[i]) + "'";
+    if (have_mode) return "app-layer-protocol takes one mode";
+    have_mode = true;
+    o->mode = it->second;
   }
   st.rule.pkt_opts.push_back(std::move(o));
   return "";
