@@ -21,6 +21,9 @@ struct Flow;  // agent/flow/flow.h
 
 enum class L4 : uint8_t { kNone, kTcp, kUdp, kIcmp, kIcmpv6, kOther };
 
+// Encapsulations the decoder opens (agent/decode/README.md, "Tunnels").
+enum class Tunnel : uint8_t { kNone, kGre, kPptp, kErspan, kVxlan, kGeneve, kIpInIp, kTeredo };
+
 // TCP flag bits as on the wire.
 enum TcpFlag : uint8_t {
   kTcpFin = 0x01,
@@ -92,6 +95,19 @@ struct Packet {
   // True when the packet could not be decoded far enough to be used by flow
   // tracking and detection (the reason is counted in the decoder's counters).
   bool invalid = false;
+  // The IP layer decoded but the transport (or tunnel) header after it is
+  // malformed: l4 is kNone, ports and payload are empty, the packet joins no
+  // flow and only `ip` rules can match it (as Suricata).
+  bool l4_invalid = false;
+
+  // --- tunnels ---
+  // A frame carrying a tunnel yields several packets: first the captured one
+  // (the carrier, depth 0), then the packet inside each tunnel, one per
+  // layer, every one decoded, tracked and inspected on its own.
+  uint8_t tunnel_depth = 0;        // tunnels this packet came out of
+  Tunnel tunnel = Tunnel::kNone;   // the innermost of them (kNone at depth 0)
+  Tunnel carries = Tunnel::kNone;  // this packet's payload is a tunnel of this kind
+  bool no_flow = false;            // not tracked in a flow (l4_invalid, GRE / IP-in-IP carriers)
 
   // --- set by flow tracking ---
   Flow* flow = nullptr;

@@ -42,6 +42,18 @@
   X(arp, "decoder.arp")                                                     \
   X(unknown_ethertype, "decoder.unknown_ethertype")                         \
   X(other_ip_proto, "decoder.other_ip_proto")                               \
+  /* tunnels */                                                             \
+  X(gre, "decoder.gre")                                                     \
+  X(pptp, "decoder.pptp")                                                   \
+  X(gre_other, "decoder.gre_unknown_payload")                               \
+  X(erspan, "decoder.erspan")                                               \
+  X(vxlan, "decoder.vxlan")                                                 \
+  X(geneve, "decoder.geneve")                                               \
+  X(teredo, "decoder.teredo")                                               \
+  X(ipv4_in_ipv4, "decoder.ipv4_in_ipv4")                                   \
+  X(ipv6_in_ipv4, "decoder.ipv6_in_ipv4")                                   \
+  X(ipv4_in_ipv6, "decoder.ipv4_in_ipv6")                                   \
+  X(ipv6_in_ipv6, "decoder.ipv6_in_ipv6")                                   \
   /* link layer anomalies */                                                \
   X(ev_link_unsupported, "decoder.event.link.unsupported_linktype")         \
   X(ev_eth_small, "decoder.event.ethernet.pkt_too_small")                   \
@@ -96,6 +108,34 @@
   X(ev_icmpv4_inner_ver, "decoder.event.icmpv4.ipv4_unknown_ver")           \
   X(ev_icmpv6_small, "decoder.event.icmpv6.pkt_too_small")                  \
   X(ev_icmpv6_type, "decoder.event.icmpv6.unknown_type")                    \
+  /* tunnels */                                                             \
+  X(ev_tunnel_depth, "decoder.event.tunnel.too_many_layers")                \
+  X(ev_gre_small, "decoder.event.gre.pkt_too_small")                        \
+  X(ev_gre_version, "decoder.event.gre.wrong_version")                      \
+  X(ev_gre_v0_recur, "decoder.event.gre.version0_recur")                    \
+  X(ev_gre_v0_flags, "decoder.event.gre.version0_flags")                    \
+  X(ev_gre_v0_hdr_big, "decoder.event.gre.version0_hdr_too_big")            \
+  X(ev_gre_v0_sre, "decoder.event.gre.version0_malformed_sre_hdr")          \
+  X(ev_gre_v1_chksum, "decoder.event.gre.version1_chksum")                  \
+  X(ev_gre_v1_route, "decoder.event.gre.version1_route")                    \
+  X(ev_gre_v1_recur, "decoder.event.gre.version1_recur")                    \
+  X(ev_gre_v1_flags, "decoder.event.gre.version1_flags")                    \
+  X(ev_gre_v1_no_key, "decoder.event.gre.version1_no_key")                  \
+  X(ev_gre_v1_proto, "decoder.event.gre.version1_wrong_protocol")           \
+  X(ev_gre_v1_hdr_big, "decoder.event.gre.version1_hdr_too_big")            \
+  X(ev_erspan_small, "decoder.event.erspan.header_too_small")               \
+  X(ev_erspan_version, "decoder.event.erspan.unsupported_version")          \
+  X(ev_erspan_vlan, "decoder.event.erspan.too_many_vlan_layers")            \
+  X(ev_erspan_frame, "decoder.event.erspan.unsupported_frame_type")         \
+  X(ev_vxlan_small, "decoder.event.vxlan.pkt_too_small")                    \
+  X(ev_vxlan_flags, "decoder.event.vxlan.invalid_flags")                    \
+  X(ev_vxlan_payload, "decoder.event.vxlan.unknown_payload_type")           \
+  X(ev_geneve_small, "decoder.event.geneve.pkt_too_small")                  \
+  X(ev_geneve_version, "decoder.event.geneve.unknown_version")              \
+  X(ev_geneve_opt_len, "decoder.event.geneve.invalid_opt_len")              \
+  X(ev_geneve_payload, "decoder.event.geneve.unknown_payload_type")         \
+  X(ev_ipip_small, "decoder.event.ipip.pkt_too_small")                      \
+  X(ev_ipip_version, "decoder.event.ipip.wrong_ip_version")                 \
   /* checksums (only counted when checksum_checks) */                       \
   X(csum_ipv4, "ipv4.invalid_checksum")                                     \
   X(csum_tcp, "tcp.invalid_checksum")                                       \

@@ -37,16 +37,27 @@ struct EtherRow {
   LayerFn fn;
 };
 constexpr EtherRow kEtherTable[] = {
-    {decode::kEtherIpv4, decode::decode_ipv4},    {decode::kEtherIpv6, decode::decode_ipv6},
-    {decode::kEtherVlan, decode::decode_vlan},    {decode::kEtherQinq, decode::decode_vlan},
-    {decode::kEtherQinqOld, decode::decode_vlan}, {decode::kEtherArp, decode::decode_arp},
+    {decode::kEtherIpv4, decode::decode_ipv4},
+    {decode::kEtherIpv6, decode::decode_ipv6},
+    {decode::kEtherVlan, decode::decode_vlan},
+    {decode::kEtherQinq, decode::decode_vlan},
+    {decode::kEtherQinqOld, decode::decode_vlan},
+    {decode::kEtherArp, decode::decode_arp},
     {decode::kEtherPppoe, decode::decode_pppoe},
+    // tunnel payloads (GRE protocol field, Geneve protocol type)
+    {decode::kEtherTeb, decode::decode_ethernet},
+    {decode::kEtherPpp, decode::decode_ppp},
+    {decode::kEtherErspan2, decode::decode_erspan2},
+    {decode::kEtherErspan3, decode::decode_erspan3},
 };
 
 constexpr std::array<LayerFn, 256> make_proto_table() {
   std::array<LayerFn, 256> t{};
   t[1] = decode::decode_icmpv4;
+  t[4] = decode::decode_ipip4;
   t[6] = decode::decode_tcp;
+  t[41] = decode::decode_ipip6;
+  t[47] = decode::decode_gre;
   t[17] = decode::decode_udp;
   t[58] = decode::decode_icmpv6;
   return t;
@@ -67,6 +78,21 @@ LayerFn ether_decoder(uint16_t type) {
   return nullptr;
 }
 
+bool has_port(const std::vector<uint16_t>& ports, uint16_t port) {
+  for (uint16_t x : ports)
+    if (x == port) return true;
+  return false;
+}
+
+// UDP tunnels are chosen by port (Suricata's rule: VXLAN and Geneve by
+// destination port, Teredo by either).
+LayerFn udp_tunnel_decoder(const DecodeConfig& cfg, uint16_t sp, uint16_t dp) {
+  if (has_port(cfg.vxlan_ports, dp)) return decode::decode_vxlan;
+  if (has_port(cfg.geneve_ports, dp)) return decode::decode_geneve;
+  if (has_port(cfg.teredo_ports, dp) || has_port(cfg.teredo_ports, sp)) return decode::decode_teredo;
+  return nullptr;
+}
+
 // Forgets what the IP and transport decoders wrote for the fragment, before
 // the reassembled datagram is decoded into the same Packet.
 void reset_network(Packet& p) {
@@ -79,7 +105,23 @@ void reset_network(Packet& p) {
   fresh.vlan_id[0] = p.vlan_id[0];
   fresh.vlan_id[1] = p.vlan_id[1];
   fresh.vlan_count = p.vlan_count;
+  fresh.tunnel_depth = p.tunnel_depth;
+  fresh.tunnel = p.tunnel;
   p = fresh;
+}
+
+// The transport (or tunnel) header after a good IP header is broken: the
+// packet stays an IP packet for detection, without L4 fields or a flow.
+void drop_l4(Packet& p) {
+  p.l4 = L4::kNone;
+  p.sp = p.dp = 0;
+  p.tcp = TcpInfo{};
+  p.icmp = IcmpInfo{};
+  p.payload = {};
+  p.l4_csum_bad = false;
+  p.carries = Tunnel::kNone;
+  p.l4_invalid = true;
+  p.no_flow = true;
 }
 
 }  // namespace
@@ -90,12 +132,31 @@ struct Decoder::Impl {
   DecodeCounters counters;
   decode::Defrag defrag;
 
+  // The tunnel found in the packet last decoded, opened by decode_tunnel().
+  struct Pending {
+    bool set = false;
+    Step step;
+    uint8_t depth = 0;
+    uint16_t vlan_id[2] = {0, 0};
+    uint8_t vlan_count = 0;
+  };
+  Pending pending;
+  // Capture fields of the frame last given to decode(), for its inner packets.
+  Timestamp ts;
+  uint64_t pcap_cnt = 0;
+  int linktype = 0;
+  Bytes frame;
+  uint32_t wire_len = 0;
+
   bool run(DecodeCtx& ctx, Step s);
   bool fragment(DecodeCtx& ctx);
+  bool tunnel(DecodeCtx& ctx, const Step& s);
 };
 
 bool Decoder::Impl::run(DecodeCtx& ctx, Step s) {
   Packet& p = ctx.p;
+  bool past_ip = false;  // an IP header decoded: later failures keep the packet
+  bool udp_tunnel_tried = false;
   for (;;) {
     switch (s.next) {
       case Next::kEthertype: {
@@ -108,6 +169,7 @@ bool Decoder::Impl::run(DecodeCtx& ctx, Step s) {
         break;
       }
       case Next::kIpProto: {
+        past_ip = true;
         LayerFn fn = kProtoTable[s.type & 0xff];
         if (!fn) {
           ++counters.other_ip_proto;
@@ -119,14 +181,27 @@ bool Decoder::Impl::run(DecodeCtx& ctx, Step s) {
         break;
       }
       case Next::kDone:
+        if (p.l4 == L4::kUdp && !udp_tunnel_tried) {
+          udp_tunnel_tried = true;
+          if (LayerFn fn = udp_tunnel_decoder(cfg, p.sp, p.dp)) {
+            s = fn(ctx, p.payload);  // kDone when the payload is not that tunnel
+            break;
+          }
+        }
         return true;
       case Next::kNotIp:
         return false;
       case Next::kFragment:
         return fragment(ctx);
+      case Next::kTunnel:
+        return tunnel(ctx, s);
       case Next::kInvalid:
-        p.invalid = true;
         ++counters.invalid;
+        if (past_ip) {
+          drop_l4(p);
+          return true;
+        }
+        p.invalid = true;
         return false;
     }
   }
@@ -156,6 +231,27 @@ bool Decoder::Impl::fragment(DecodeCtx& ctx) {
   return run(inner, Step{Next::kEthertype, v6 ? decode::kEtherIpv6 : decode::kEtherIpv4, whole});
 }
 
+bool Decoder::Impl::tunnel(DecodeCtx& ctx, const Step& s) {
+  Packet& p = ctx.p;
+  p.carries = s.tunnel;
+  // Suricata tracks no flow for a GRE or IP-in-IP carrier (the inner packet
+  // has its own); a UDP carrier (VXLAN, Geneve, Teredo) keeps its UDP flow.
+  if (s.tunnel == Tunnel::kGre || s.tunnel == Tunnel::kPptp || s.tunnel == Tunnel::kErspan ||
+      s.tunnel == Tunnel::kIpInIp)
+    p.no_flow = true;
+  if (p.tunnel_depth >= cfg.max_tunnel_depth) {
+    ++counters.ev_tunnel_depth;
+    return true;
+  }
+  pending.set = true;
+  pending.step = s;
+  pending.depth = static_cast<uint8_t>(p.tunnel_depth + 1);
+  pending.vlan_id[0] = p.vlan_id[0];
+  pending.vlan_id[1] = p.vlan_id[1];
+  pending.vlan_count = p.vlan_count;
+  return true;
+}
+
 Decoder::Decoder(const DecodeConfig& cfg) : impl_(std::make_unique<Impl>(cfg)) {}
 Decoder::~Decoder() = default;
 
@@ -163,6 +259,13 @@ bool Decoder::decode(Packet& p) {
   DecodeCounters& c = impl_->counters;
   ++c.pkts;
   c.bytes += p.frame.size();
+  Impl& m = *impl_;
+  m.pending.set = false;
+  m.ts = p.ts;
+  m.pcap_cnt = p.pcap_cnt;
+  m.linktype = p.linktype;
+  m.frame = p.frame;
+  m.wire_len = p.wire_len;
   DecodeCtx ctx{p, c, impl_->cfg, {}, false};
   LayerFn link = link_decoder(p.linktype);
   if (!link) {
@@ -172,6 +275,32 @@ bool Decoder::decode(Packet& p) {
     return false;
   }
   return impl_->run(ctx, link(ctx, p.frame));
+}
+
+bool Decoder::has_tunnel_packet() const {
+  return impl_->pending.set;
+}
+
+bool Decoder::decode_tunnel(Packet& inner) {
+  Impl& m = *impl_;
+  if (!m.pending.set) return false;
+  const Impl::Pending t = m.pending;
+  m.pending.set = false;
+  inner = Packet{};
+  inner.ts = m.ts;
+  inner.pcap_cnt = m.pcap_cnt;
+  inner.linktype = m.linktype;
+  inner.frame = m.frame;
+  inner.wire_len = m.wire_len;
+  // VLAN ids carry over, as in Suricata's tunnel packets: they are part of
+  // the flow and defrag keys, and the same for both directions of a tunnel.
+  inner.vlan_id[0] = t.vlan_id[0];
+  inner.vlan_id[1] = t.vlan_id[1];
+  inner.vlan_count = t.vlan_count;
+  inner.tunnel_depth = t.depth;
+  inner.tunnel = t.step.tunnel;
+  DecodeCtx ctx{inner, m.counters, m.cfg, {}, false};
+  return m.run(ctx, Step{Next::kEthertype, t.step.type, t.step.rest});
 }
 
 void Decoder::expire(Timestamp now) {

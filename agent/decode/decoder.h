@@ -1,10 +1,10 @@
 // Decoder: turns a captured frame into a Packet (common/packet.h). One decoder
 // per protocol lives in this folder (ethernet.cpp, vlan.cpp, sll.cpp, sll2.cpp,
 // raw.cpp, null.cpp, ppp.cpp, chdlc.cpp, ipv4.cpp, ipv6.cpp, tcp.cpp, udp.cpp, icmp.cpp,
-// icmpv6.cpp); decoders never call each other: the next layer is chosen from
-// one dispatch table in decoder.cpp. IP fragments are reassembled by
-// defrag.{h,cpp}. Counter names are in decode_counters.h; decisions in
-// README.md.
+// icmpv6.cpp, gre.cpp, erspan.cpp, vxlan.cpp, geneve.cpp, ipip.cpp, teredo.cpp);
+// decoders never call each other: the next layer is chosen from one dispatch
+// table in decoder.cpp. IP fragments are reassembled by defrag.{h,cpp}.
+// Counter names are in decode_counters.h; decisions in README.md.
 //
 // Threading: one Decoder per worker. Malformed input is a named, counted
 // anomaly ("decoder.event.ipv4.trunc_pkt", ...); decode never throws or crashes.
@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "common/counters.h"
 #include "common/packet.h"
@@ -24,6 +25,16 @@ struct DecodeConfig {
   uint64_t defrag_memcap = 32 * 1024 * 1024;  // bytes of fragments held per worker
   uint32_t defrag_max_trackers = 65535;       // datagrams under reassembly per worker
   uint32_t defrag_timeout_s = 60;
+  // Tunnels. UDP tunnels are recognised by port, as Suricata does, with its
+  // default ports (an empty list turns the protocol off). VXLAN and Geneve
+  // match the destination port, Teredo either port (server replies come from
+  // 3544).
+  std::vector<uint16_t> vxlan_ports{4789};
+  std::vector<uint16_t> geneve_ports{6081};
+  std::vector<uint16_t> teredo_ports{3544};
+  // Tunnels opened inside one frame; the next one is counted
+  // (decoder.event.tunnel.too_many_layers) and left closed.
+  uint8_t max_tunnel_depth = 8;
 };
 
 class Decoder {
@@ -37,6 +48,17 @@ class Decoder {
   // datagram (p.reassembled = true) and its spans point into memory owned by
   // the decoder, valid until the next decode() call.
   bool decode(Packet& p);
+  // True when the packet last decoded (by decode() or decode_tunnel()) carries
+  // a tunnel whose inner packet has not been decoded yet.
+  bool has_tunnel_packet() const;
+  // Decodes the packet inside that tunnel into `inner` (overwritten; its
+  // capture fields are the captured frame's, tunnel_depth/tunnel say where it
+  // came from). Same return contract as decode(). Call it until
+  // has_tunnel_packet() is false, after the carrier has been fully processed:
+  // `inner`'s spans point into the carrier's frame or reassembled datagram,
+  // valid until the next decode() call. It may end the carrier's spans (a
+  // fragment inside the tunnel reuses the defragmenter's buffer).
+  bool decode_tunnel(Packet& inner);
   // Drops fragment trackers older than the timeout (counted). Packet time.
   void expire(Timestamp now);
   void visit_counters(const CounterVisitor& f) const;

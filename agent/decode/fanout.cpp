@@ -3,6 +3,11 @@
 // their counters: it runs on the reader thread for every packet. Symmetric
 // because the two addresses are ordered before hashing; ports are left out so
 // that non-first fragments (which have none) follow their datagram.
+// Tunnels are not opened here on purpose: the outer address pair is the same
+// for both directions of every flow inside a GRE/VXLAN/Geneve/IP-in-IP tunnel
+// (the endpoints swap, the pair does not), and for every fragment of an inner
+// datagram, so hashing it keeps an inner flow and its fragments on one
+// worker. The price: one tunnel between two hosts is one worker's load.
 #include <algorithm>
 #include <cstring>
 

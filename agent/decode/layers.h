@@ -24,12 +24,15 @@ enum class Next : uint8_t {
   kFragment,   // an IP fragment, described in DecodeCtx::frag
   kNotIp,      // usable frame but nothing for us (ARP, ...): counted, no anomaly
   kInvalid,    // malformed: anomaly counted
+  kTunnel,     // a tunnel: Step::type is the inner ethertype (0x6558 Ethernet,
+               // 0x880b PPP, ...), Step::rest the inner packet, Step::tunnel its kind
 };
 
 struct Step {
   Next next = Next::kInvalid;
   uint16_t type = 0;
   Bytes rest;
+  Tunnel tunnel = Tunnel::kNone;
 };
 
 // What the IP decoders learned about a fragment, for the defragmenter.
@@ -61,6 +64,12 @@ inline uint32_t rd32(const uint8_t* b) {
 
 inline constexpr uint16_t kEtherIpv4 = 0x0800, kEtherIpv6 = 0x86dd, kEtherArp = 0x0806, kEtherVlan = 0x8100,
                           kEtherQinq = 0x88a8, kEtherQinqOld = 0x9100, kEtherPppoe = 0x8864;
+// Payload types of tunnels (GRE protocol field, Geneve protocol type): they
+// sit in the same dispatch table as the link ethertypes, as in Suricata.
+inline constexpr uint16_t kEtherTeb = 0x6558,  // Transparent Ethernet Bridging: an Ethernet frame
+    kEtherPpp = 0x880b,                        // PPP (PPTP's enhanced GRE)
+    kEtherErspan2 = 0x88be,                    // ERSPAN type II (type I without GRE sequence)
+    kEtherErspan3 = 0x22eb;                    // ERSPAN type III
 
 // checksum.cpp: RFC 1071 sums. Returns true when the data (with its stored
 // checksum in place) sums to 0xffff, i.e. verifies.
@@ -73,14 +82,16 @@ Step decode_ethernet(DecodeCtx& ctx, Bytes data);
 Step decode_vlan(DecodeCtx& ctx, Bytes data);  // one 802.1Q/802.1ad tag
 Step decode_sll(DecodeCtx& ctx, Bytes data);
 Step decode_sll2(DecodeCtx& ctx, Bytes data);
-Step decode_raw(DecodeCtx& ctx, Bytes data);    // version nibble picks v4/v6
-Step decode_null(DecodeCtx& ctx, Bytes data);   // BSD loopback, either byte order
-Step decode_raw4(DecodeCtx& ctx, Bytes data);   // DLT 228: always IPv4
-Step decode_raw6(DecodeCtx& ctx, Bytes data);   // DLT 229: always IPv6
-Step decode_arp(DecodeCtx& ctx, Bytes data);    // counted only
-Step decode_ppp(DecodeCtx& ctx, Bytes data);    // DLT 9/50
-Step decode_pppoe(DecodeCtx& ctx, Bytes data);  // PPPoE session, ethertype 0x8864
-Step decode_chdlc(DecodeCtx& ctx, Bytes data);  // DLT 104
+Step decode_raw(DecodeCtx& ctx, Bytes data);      // version nibble picks v4/v6
+Step decode_null(DecodeCtx& ctx, Bytes data);     // BSD loopback, either byte order
+Step decode_raw4(DecodeCtx& ctx, Bytes data);     // DLT 228: always IPv4
+Step decode_raw6(DecodeCtx& ctx, Bytes data);     // DLT 229: always IPv6
+Step decode_arp(DecodeCtx& ctx, Bytes data);      // counted only
+Step decode_ppp(DecodeCtx& ctx, Bytes data);      // DLT 9/50
+Step decode_pppoe(DecodeCtx& ctx, Bytes data);    // PPPoE session, ethertype 0x8864
+Step decode_chdlc(DecodeCtx& ctx, Bytes data);    // DLT 104
+Step decode_erspan2(DecodeCtx& ctx, Bytes data);  // ERSPAN II header, then Ethernet
+Step decode_erspan3(DecodeCtx& ctx, Bytes data);  // ERSPAN III header, then Ethernet
 
 // Network layers (Step::next is kIpProto, kFragment or kDone).
 Step decode_ipv4(DecodeCtx& ctx, Bytes data);
@@ -91,5 +102,15 @@ Step decode_tcp(DecodeCtx& ctx, Bytes data);
 Step decode_udp(DecodeCtx& ctx, Bytes data);
 Step decode_icmpv4(DecodeCtx& ctx, Bytes data);
 Step decode_icmpv6(DecodeCtx& ctx, Bytes data);
+
+// Tunnels (Step::next is kTunnel on success). GRE and IP-in-IP are IP
+// protocols; the UDP ones are tried on a decoded UDP packet by port and answer
+// kDone when the payload is not theirs (the packet stays plain UDP).
+Step decode_gre(DecodeCtx& ctx, Bytes data);
+Step decode_ipip4(DecodeCtx& ctx, Bytes data);  // IP protocol 4: IPv4 inside
+Step decode_ipip6(DecodeCtx& ctx, Bytes data);  // IP protocol 41: IPv6 inside
+Step decode_vxlan(DecodeCtx& ctx, Bytes udp_payload);
+Step decode_geneve(DecodeCtx& ctx, Bytes udp_payload);
+Step decode_teredo(DecodeCtx& ctx, Bytes udp_payload);
 
 }  // namespace vigil::decode

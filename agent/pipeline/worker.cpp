@@ -24,14 +24,28 @@ Worker::~Worker() = default;
 
 void Worker::process(Packet& p) {
   if (now_ < p.ts) now_ = p.ts;
+  auto handle = [this](Packet& q) {
+    if (csum_sampling_) sample_checksum(q);
+    if (!csum_checks_) q.l4_csum_bad = q.ipv4_csum_bad = false;
+    // No flow for a broken transport header or a GRE/IP-in-IP carrier, as in
+    // Suricata; a UDP tunnel's payload is not application data.
+    Flow* f = q.no_flow ? nullptr : flows_.process(q);
+    if (f && q.l4 == L4::kUdp && q.carries == Tunnel::kNone) app_.on_udp(*f, q);
+    if (detect_) detect_->on_packet(q, *this);
+  };
   if (!decoder_.decode(p)) {
     ++counters_.decode_dropped;
   } else {
-    if (csum_sampling_) sample_checksum(p);
-    if (!csum_checks_) p.l4_csum_bad = p.ipv4_csum_bad = false;
-    Flow* f = flows_.process(p);
-    if (f && p.l4 == L4::kUdp) app_.on_udp(*f, p);
-    if (detect_) detect_->on_packet(p, *this);
+    handle(p);
+  }
+  // Each packet inside a tunnel is then handled like a captured one, after
+  // its carrier (Suricata's tunnel pseudo-packets).
+  while (decoder_.has_tunnel_packet()) {
+    Packet inner;
+    if (decoder_.decode_tunnel(inner))
+      handle(inner);
+    else
+      ++counters_.decode_dropped;
   }
   advance_time(now_);
 }

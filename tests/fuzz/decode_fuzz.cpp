@@ -2,7 +2,9 @@
 // link type, the rest is the frame. One Decoder lives across inputs so that
 // fragments from different inputs meet in the defragmenter (with a small
 // memcap and tracker count, so the caps are exercised too), and packet time
-// advances so trackers expire. fanout_hash sees every frame as well.
+// advances so trackers expire. fanout_hash sees every frame as well. Every
+// packet inside a tunnel (GRE, VXLAN, Geneve, Teredo, IP in IP) is decoded
+// too; Teredo listens on every port here so that random UDP reaches it.
 #include <cstddef>
 #include <cstdint>
 
@@ -18,6 +20,7 @@ vigil::Decoder& decoder() {
     c.defrag_memcap = 256 * 1024;
     c.defrag_max_trackers = 64;
     c.defrag_timeout_s = 5;
+    c.teredo_ports = {3544, 53, 80, 443};
     return c;
   }();
   static vigil::Decoder d(cfg);
@@ -38,12 +41,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   p.pcap_cnt = ++n;
   (void)vigil::fanout_hash(p.linktype, p.frame);
   vigil::Decoder& d = decoder();
-  if (d.decode(p)) {
-    // Touch every byte the packet claims, so a span past its buffer trips ASan.
+  // Touch every byte a packet claims, so a span past its buffer trips ASan.
+  auto touch = [](const vigil::Packet& q) {
     volatile uint8_t sink = 0;
-    for (uint8_t b : p.l3) sink = sink ^ b;
-    for (uint8_t b : p.payload) sink = sink ^ b;
+    for (uint8_t b : q.l3) sink = sink ^ b;
+    for (uint8_t b : q.payload) sink = sink ^ b;
     (void)sink;
+  };
+  if (d.decode(p)) touch(p);
+  while (d.has_tunnel_packet()) {
+    vigil::Packet inner;
+    if (d.decode_tunnel(inner)) touch(inner);
   }
   if (n % 64 == 0) {
     clock += 1;

@@ -398,4 +398,45 @@ std::vector<Buf> fragment_ipv6(std::span<const uint8_t> datagram, size_t max_dat
   return out;
 }
 
+Buf gre_packet(uint16_t proto, std::span<const uint8_t> payload, const GreOpts& o) {
+  Buf b;
+  uint8_t f0 = 0, f1 = o.version & 0x07;
+  if (o.checksum) f0 |= 0x80;
+  if (o.key || o.version == 1) f0 |= 0x20;
+  if (o.seq) f0 |= 0x10;
+  if (o.ack) f1 |= 0x80;
+  b.push_back(f0);
+  b.push_back(f1);
+  put16(b, proto);
+  if (o.checksum) put32(b, 0);  // checksum and reserved, checksum filled below
+  if (o.version == 1)
+    put32(b, (uint32_t(payload.size()) << 16) | o.call_id);
+  else if (o.key)
+    put32(b, o.key_value);
+  if (o.seq) put32(b, o.seq_value);
+  if (o.ack) put32(b, o.ack_value);
+  append(b, payload);
+  if (o.checksum) set16(b, 4, inet_checksum(b));
+  return b;
+}
+
+Buf vxlan_packet(uint32_t vni, std::span<const uint8_t> ethernet) {
+  Buf b{0x08, 0, 0, 0};
+  put32(b, vni << 8);
+  append(b, ethernet);
+  return b;
+}
+
+Buf geneve_packet(uint16_t proto, uint32_t vni, std::span<const uint8_t> options,
+                  std::span<const uint8_t> payload) {
+  if (options.size() % 4 != 0 || options.size() > 63 * 4)
+    throw std::invalid_argument("geneve options must be whole words, at most 252 bytes");
+  Buf b{static_cast<uint8_t>(options.size() / 4), 0};
+  put16(b, proto);
+  put32(b, vni << 8);
+  append(b, options);
+  append(b, payload);
+  return b;
+}
+
 }  // namespace vigil::test

@@ -159,6 +159,29 @@ std::vector<Buf> fragment_ipv6(std::span<const uint8_t> datagram, size_t max_dat
 Buf ipv6_fragment(std::span<const uint8_t> datagram, size_t offset, std::span<const uint8_t> data, bool more,
                   uint32_t id);
 
+// ---- tunnels (each result is a tunnel header + payload: wrap it with
+// ipv4_datagram(..., 47, ...) for GRE or udp4(..., 4789, ...) for VXLAN) ----
+struct GreOpts {
+  uint8_t version = 0;    // 1: PPTP enhanced GRE (key always present)
+  bool checksum = false;  // C bit: checksum (computed) + reserved offset
+  bool key = false;       // K bit (version 0)
+  uint32_t key_value = 0;
+  bool seq = false;  // S bit
+  uint32_t seq_value = 0;
+  bool ack = false;  // version 1: A bit
+  uint32_t ack_value = 0;
+  uint16_t call_id = 0;  // version 1: low half of the key
+};
+// GRE header for `proto` (0x0800, 0x86dd, 0x6558, 0x880b, 0x88be, ...) + payload.
+// Version 1 puts the payload length in the key's high half.
+Buf gre_packet(uint16_t proto, std::span<const uint8_t> payload, const GreOpts& o = {});
+// VXLAN header (I flag, `vni`) + an Ethernet frame.
+Buf vxlan_packet(uint32_t vni, std::span<const uint8_t> ethernet);
+// Geneve header (version 0, protocol type `proto`, `vni`) + options (a whole
+// number of 4-byte words, each option's length byte consistent) + payload.
+Buf geneve_packet(uint16_t proto, uint32_t vni, std::span<const uint8_t> options,
+                  std::span<const uint8_t> payload);
+
 // ---- helpers ----
 // RFC 1071 one's-complement sum folded and inverted.
 uint16_t inet_checksum(std::span<const uint8_t> data, uint32_t initial = 0);

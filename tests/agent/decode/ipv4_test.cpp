@@ -171,13 +171,13 @@ TEST_CASE("IPv4 header checksum is verified only when enabled") {
 }
 
 TEST_CASE("Unknown IP protocols are usable packets with the IP payload") {
-  Buf ip = ipv4_datagram("10.0.0.1", "10.0.0.2", 47, Buf{0, 0, 0x08, 0, 'g', 'r', 'e'});
+  Buf ip = ipv4_datagram("10.0.0.1", "10.0.0.2", 253, Buf{0, 0, 0x08, 0, 'e', 'x', 'p'});
   Buf f = link_frame(ip);
   Decoder d({});
   Packet p;
   REQUIRE(decode_one(d, f, &p));
   CHECK(p.l4 == L4::kOther);
-  CHECK(p.ip_proto == 47);
+  CHECK(p.ip_proto == 253);
   CHECK(p.payload.size() == 7);
   CHECK(counter(d, "decoder.other_ip_proto") == 1);
   CHECK(anomalies(d) == 0);
