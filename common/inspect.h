@@ -95,6 +95,12 @@ enum class TxInt : uint16_t {
   kHttpStatCode,
   kHttpContentLen,  // Content-Length of the message in the asked direction
   kTlsCertChainLen,
+  // Handshake messages of the latest update, as bits (ssl_state): 1
+  // client_hello, 2 server_hello, 4 client_keyx, 8 server_keyx, 16 unknown.
+  kTlsState,
+  // The direction's SSL/TLS version as an index (ssl_version): 0 sslv2,
+  // 1 sslv3, 2 tls1.0, 3 tls1.1, 4 tls1.2, 5 tls1.3.
+  kTlsSslVersion,
   kCount
 };
 

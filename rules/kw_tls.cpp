@@ -1,7 +1,8 @@
 // TLS keywords that take a value instead of selecting a sticky buffer:
 // the legacy tls.subject / tls.issuerdn (substring of the certificate's DN,
 // "!" negates), tls.fingerprint (the SHA-1 fingerprint, compared lowercase),
-// and the integer tls.cert_chain_len / tls.version.
+// and the integer tls.cert_chain_len / tls.version; ssl_state and ssl_version
+// (Suricata and Snort 3) as sets over the TLS transaction's TxInt values.
 #include <cctype>
 
 #include "rules/keywords.h"
@@ -73,6 +74,61 @@ std::string kw_tls_version(ParseState& st, std::string_view v) {
   return "";
 }
 
+// Items "[!]name" separated by ',' (Snort 3) or '|' (Suricata) to the bits of
+// the names given plain (pos) and negated (neg). "" or the error.
+std::string parse_flag_list(std::string_view v, const std::pair<std::string_view, int>* names, size_t n,
+                            const char* kw, uint64_t& pos, uint64_t& neg) {
+  pos = neg = 0;
+  std::string list(trim(v));
+  for (auto& ch : list)
+    if (ch == '|') ch = ',';
+  for (auto item : split(list, ',')) {
+    bool negated = !item.empty() && item[0] == '!';
+    if (negated) item = trim(item.substr(1));
+    const std::pair<std::string_view, int>* it = nullptr;
+    for (size_t i = 0; i < n && !it; ++i)
+      if (names[i].first == item) it = &names[i];
+    if (!it) return std::string("invalid ") + kw + " value '" + std::string(item) + "'";
+    (negated ? neg : pos) |= uint64_t(1) << it->second;
+  }
+  return "";
+}
+
+// ssl_state: the handshake message behind the update is one of the plain
+// states, or is not one of the negated ones (Suricata's and Snort's rule).
+std::string kw_ssl_state(ParseState& st, std::string_view v) {
+  static const std::pair<std::string_view, int> kStates[] = {
+      {"client_hello", 0}, {"server_hello", 1}, {"client_keyx", 2}, {"server_keyx", 3}, {"unknown", 4}};
+  uint64_t pos, neg;
+  auto err = parse_flag_list(v, kStates, std::size(kStates), "ssl_state", pos, neg);
+  if (!err.empty()) return err;
+  TxIntCond c;
+  c.field = TxInt::kTlsState;
+  c.cmp.op = IntCmp::kInSet;
+  uint64_t set = 0;  // the kTlsState values (5 bits) that match
+  for (uint64_t cur = 0; cur < 32; ++cur)
+    if ((cur & pos) || (~cur & neg)) set |= uint64_t(1) << cur;
+  c.cmp.a = int64_t(set);
+  st.rule.tx_ints.push_back(c);
+  return "";
+}
+
+// ssl_version: the direction's version is one of the plain ones, or (with
+// negated ones) none of the negated ones.
+std::string kw_ssl_version(ParseState& st, std::string_view v) {
+  static const std::pair<std::string_view, int> kVersions[] = {{"sslv2", 0},  {"sslv3", 1},  {"tls1.0", 2},
+                                                               {"tls1.1", 3}, {"tls1.2", 4}, {"tls1.3", 5}};
+  uint64_t pos, neg;
+  auto err = parse_flag_list(v, kVersions, std::size(kVersions), "ssl_version", pos, neg);
+  if (!err.empty()) return err;
+  TxIntCond c;
+  c.field = TxInt::kTlsSslVersion;
+  c.cmp.op = IntCmp::kInSet;
+  c.cmp.a = int64_t(pos | (neg ? (~neg & 63) : 0));
+  st.rule.tx_ints.push_back(c);
+  return "";
+}
+
 }  // namespace
 
 void add_tls_keywords(std::vector<KeywordDef>& t) {
@@ -81,6 +137,8 @@ void add_tls_keywords(std::vector<KeywordDef>& t) {
   t.push_back({"tls.fingerprint", kw_tls_fingerprint});
   t.push_back({"tls.cert_chain_len", kw_tls_cert_chain_len});
   t.push_back({"tls.version", kw_tls_version});
+  t.push_back({"ssl_state", kw_ssl_state});
+  t.push_back({"ssl_version", kw_ssl_version});
 }
 
 }  // namespace vigil::rules

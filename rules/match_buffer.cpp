@@ -206,6 +206,8 @@ bool IntCmp::eval(int64_t v) const {
       return v >= a;
     case kRange:
       return v > a && v < b;
+    case kInSet:
+      return v >= 0 && v < 64 && ((uint64_t(a) >> v) & 1u);
   }
   return false;
 }

@@ -43,9 +43,9 @@ constexpr int kSlotBase64 = -3;
 
 // Integer comparison used by dsize, ttl, itype, bsize, urilen, flowint...
 struct IntCmp {
-  enum Op : uint8_t { kEq, kNe, kLt, kGt, kLe, kGe, kRange };
+  enum Op : uint8_t { kEq, kNe, kLt, kGt, kLe, kGe, kRange, kInSet };
   Op op = kEq;
-  int64_t a = 0, b = 0;  // kRange: a < v < b (exclusive, as Suricata's "a<>b")
+  int64_t a = 0, b = 0;  // kRange: a < v < b (exclusive, as Suricata's "a<>b"); kInSet: bit v of a
   bool eval(int64_t v) const;
 };
 

@@ -29,6 +29,7 @@ class TlsTx : public TxBase {
   TlsTx() : TxBase(AppProto::kTls, 0) {}
 
   bool has_client_hello = false, has_server_hello = false;
+  uint8_t current = 0;  // TxInt::kTlsState bits of the message behind the latest update
   tls::Hello client, server;
   std::vector<tls::CertInfo> certs;
 
@@ -65,7 +66,7 @@ class TlsTx : public TxBase {
     return 0;
   }
 
-  bool integer(TxInt f, Dir, int64_t* out) const override {
+  bool integer(TxInt f, Dir d, int64_t* out) const override {
     if (f == TxInt::kTlsVersion) {
       uint16_t v = has_server_hello ? version() : (has_client_hello ? client.version : 0);
       if (v == 0) return false;
@@ -76,7 +77,40 @@ class TlsTx : public TxBase {
       *out = static_cast<int64_t>(certs.size());
       return true;
     }
+    if (f == TxInt::kTlsState) {
+      *out = current;
+      return true;
+    }
+    if (f == TxInt::kTlsSslVersion) {
+      // The client's hello version (legacy field, as on the wire) or the one
+      // the server selected.
+      bool ts = d == Dir::kToServer;
+      if (!(ts ? has_client_hello : has_server_hello)) return false;
+      int idx = version_index(ts ? client.version : version());
+      if (idx < 0) return false;
+      *out = idx;
+      return true;
+    }
     return false;
+  }
+
+  static int version_index(uint16_t v) {
+    switch (v) {
+      case 0x0002:
+        return 0;
+      case 0x0300:
+        return 1;
+      case 0x0301:
+        return 2;
+      case 0x0302:
+        return 3;
+      case 0x0303:
+        return 4;
+      case 0x0304:
+        return 5;
+      default:
+        return -1;
+    }
   }
 
   void to_eve(nlohmann::ordered_json& out) const override {
@@ -218,7 +252,34 @@ class TlsParser : public AppParser {
     hs.erase(0, off);
   }
 
+  // ssl_state bit of a handshake message type (0 for the other known types).
+  static uint8_t state_bit(Dir d, uint8_t type) {
+    switch (type) {
+      case 1:
+        return 1;
+      case 2:
+        return 2;
+      case 16:
+        return d == Dir::kToServer ? 4 : 0;
+      case 12:
+        return d == Dir::kToClient ? 8 : 0;
+      case 0:   // hello_request
+      case 4:   // new_session_ticket
+      case 8:   // encrypted_extensions
+      case 11:  // certificate
+      case 13:  // certificate_request
+      case 14:  // server_hello_done
+      case 15:  // certificate_verify
+      case 20:  // finished
+        return 0;
+      default:
+        return 16;
+    }
+  }
+
   void message(ParseCtx& c, Dir d, uint8_t type, Bytes body) {
+    uint8_t bit = state_bit(d, type);
+    tx(c).current = bit;
     if (d == Dir::kToServer && type == 1 && !tx(c).has_client_hello) {
       auto& t = tx(c);
       if (!tls::parse_client_hello(body, t.client)) {
@@ -237,6 +298,8 @@ class TlsParser : public AppParser {
       c.update(Dir::kToClient, t);
     } else if (d == Dir::kToClient && type == 11 && tx(c).certs.empty()) {
       certificates(c, body);
+    } else if (bit & (4 | 8 | 16)) {
+      c.update(d, tx(c));  // key exchange (or an unknown message): ssl_state rules run
     }
   }
 
