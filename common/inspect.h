@@ -101,6 +101,11 @@ enum class TxInt : uint16_t {
   // The direction's SSL/TLS version as an index (ssl_version): 0 sslv2,
   // 1 sslv3, 2 tls1.0, 3 tls1.1, 4 tls1.2, 5 tls1.3.
   kTlsSslVersion,
+  // The leaf certificate's validity (Unix seconds, UTC), and whether it had
+  // expired (notAfter before the time of the packet that carried it).
+  kTlsCertNotBefore,
+  kTlsCertNotAfter,
+  kTlsCertExpired,
   kCount
 };
 

@@ -2,7 +2,11 @@
 // the legacy tls.subject / tls.issuerdn (substring of the certificate's DN,
 // "!" negates), tls.fingerprint (the SHA-1 fingerprint, compared lowercase),
 // and the integer tls.cert_chain_len / tls.version; ssl_state and ssl_version
-// (Suricata and Snort 3) as sets over the TLS transaction's TxInt values.
+// (Suricata and Snort 3) as sets over the TLS transaction's TxInt values;
+// tls_cert_notbefore / tls_cert_notafter (date comparisons), tls_cert_expired
+// and tls_cert_valid on the leaf certificate.
+#include <time.h>
+
 #include <cctype>
 
 #include "rules/keywords.h"
@@ -129,6 +133,77 @@ std::string kw_ssl_version(ParseState& st, std::string_view v) {
   return "";
 }
 
+// A date as Suricata's validity keywords take it: Unix seconds, or UTC
+// "YYYY[-MM[-DD[THH[:MM[:SS]]]]]" (missing parts are the start of the period).
+bool parse_date(std::string_view s, int64_t& out) {
+  s = trim(s);
+  if (s.size() > 4 && s.find_first_not_of("0123456789") == std::string_view::npos) return parse_i64(s, out);
+  static const char* const kPatterns[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H",
+                                          "%Y-%m-%d",          "%Y-%m",          "%Y"};
+  std::string text(s);
+  for (const char* pat : kPatterns) {
+    struct tm tm {};
+    tm.tm_mday = 1;
+    const char* end = strptime(text.c_str(), pat, &tm);
+    if (end == nullptr || *end != '\0') continue;
+    out = int64_t(timegm(&tm));
+    return true;
+  }
+  return false;
+}
+
+// tls_cert_notbefore / tls_cert_notafter: "[<|>|=]DATE" or "DATE<>DATE".
+std::string add_validity(ParseState& st, std::string_view v, TxInt field, const char* kw) {
+  v = trim(v);
+  TxIntCond c;
+  c.field = field;
+  c.dir = 1;
+  auto range = v.find("<>");
+  bool ok;
+  if (range != std::string_view::npos) {
+    c.cmp.op = IntCmp::kRange;
+    ok = parse_date(v.substr(0, range), c.cmp.a) && parse_date(v.substr(range + 2), c.cmp.b) &&
+         c.cmp.a < c.cmp.b;
+  } else {
+    c.cmp.op = IntCmp::kEq;
+    if (!v.empty() && (v[0] == '<' || v[0] == '>' || v[0] == '=')) {
+      c.cmp.op = v[0] == '<' ? IntCmp::kLt : v[0] == '>' ? IntCmp::kGt : IntCmp::kEq;
+      v.remove_prefix(1);
+    }
+    ok = parse_date(v, c.cmp.a);
+  }
+  if (!ok) return std::string("invalid ") + kw + " date '" + std::string(v) + "'";
+  st.rule.tx_ints.push_back(c);
+  return "";
+}
+
+std::string kw_tls_cert_notbefore(ParseState& st, std::string_view v) {
+  return add_validity(st, v, TxInt::kTlsCertNotBefore, "tls_cert_notbefore");
+}
+std::string kw_tls_cert_notafter(ParseState& st, std::string_view v) {
+  return add_validity(st, v, TxInt::kTlsCertNotAfter, "tls_cert_notafter");
+}
+
+// tls_cert_expired / tls_cert_valid: notAfter before / not before the time of
+// the packet that carried the certificate (as Suricata, notBefore is not
+// consulted).
+std::string add_expired(ParseState& st, std::string_view v, bool expired) {
+  if (!trim(v).empty()) return "takes no value";
+  TxIntCond c;
+  c.field = TxInt::kTlsCertExpired;
+  c.dir = 1;
+  c.cmp.op = IntCmp::kEq;
+  c.cmp.a = expired ? 1 : 0;
+  st.rule.tx_ints.push_back(c);
+  return "";
+}
+std::string kw_tls_cert_expired(ParseState& st, std::string_view v) {
+  return add_expired(st, v, true);
+}
+std::string kw_tls_cert_valid(ParseState& st, std::string_view v) {
+  return add_expired(st, v, false);
+}
+
 }  // namespace
 
 void add_tls_keywords(std::vector<KeywordDef>& t) {
@@ -139,6 +214,10 @@ void add_tls_keywords(std::vector<KeywordDef>& t) {
   t.push_back({"tls.version", kw_tls_version});
   t.push_back({"ssl_state", kw_ssl_state});
   t.push_back({"ssl_version", kw_ssl_version});
+  t.push_back({"tls_cert_notbefore", kw_tls_cert_notbefore});
+  t.push_back({"tls_cert_notafter", kw_tls_cert_notafter});
+  t.push_back({"tls_cert_expired", kw_tls_cert_expired});
+  t.push_back({"tls_cert_valid", kw_tls_cert_valid});
 }
 
 }  // namespace vigil::rules

@@ -48,6 +48,13 @@ std::string time_string(const ASN1_TIME* t) {
   return buf;
 }
 
+bool unix_seconds(const ASN1_TIME* t, int64_t& out) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return false;
+  out = static_cast<int64_t>(timegm(&tm));
+  return true;
+}
+
 }  // namespace
 
 bool parse_certificate(Bytes der, CertInfo& out) {
@@ -72,6 +79,8 @@ bool parse_certificate(Bytes der, CertInfo& out) {
     out.fingerprint = colon_hex(md, n, false);
   out.not_before = time_string(X509_get0_notBefore(x.get()));
   out.not_after = time_string(X509_get0_notAfter(x.get()));
+  out.has_validity = unix_seconds(X509_get0_notBefore(x.get()), out.not_before_s) &&
+                     unix_seconds(X509_get0_notAfter(x.get()), out.not_after_s);
   return true;
 }
 

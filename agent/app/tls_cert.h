@@ -3,6 +3,7 @@
 // Pure function, callable from any thread; results own their bytes.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "common/packet.h"
@@ -16,6 +17,9 @@ struct CertInfo {
   std::string fingerprint;  // SHA-1 of the DER, "ab:cd:..." lowercase
   std::string not_before;   // "2024-01-02T03:04:05"
   std::string not_after;
+  bool has_validity = false;  // the two dates below decoded
+  int64_t not_before_s = 0;   // Unix seconds (UTC)
+  int64_t not_after_s = 0;
 };
 
 // False when `der` is not a certificate OpenSSL can decode.

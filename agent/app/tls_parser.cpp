@@ -29,7 +29,8 @@ class TlsTx : public TxBase {
   TlsTx() : TxBase(AppProto::kTls, 0) {}
 
   bool has_client_hello = false, has_server_hello = false;
-  uint8_t current = 0;  // TxInt::kTlsState bits of the message behind the latest update
+  uint8_t current = 0;      // TxInt::kTlsState bits of the message behind the latest update
+  int64_t cert_seen_s = 0;  // packet time of the Certificate message (TxInt::kTlsCertExpired)
   tls::Hello client, server;
   std::vector<tls::CertInfo> certs;
 
@@ -75,6 +76,14 @@ class TlsTx : public TxBase {
     }
     if (f == TxInt::kTlsCertChainLen && has_server_hello) {
       *out = static_cast<int64_t>(certs.size());
+      return true;
+    }
+    if ((f == TxInt::kTlsCertNotBefore || f == TxInt::kTlsCertNotAfter || f == TxInt::kTlsCertExpired) &&
+        !certs.empty() && certs[0].has_validity) {
+      const auto& c = certs[0];
+      *out = f == TxInt::kTlsCertNotBefore  ? c.not_before_s
+             : f == TxInt::kTlsCertNotAfter ? c.not_after_s
+                                            : int64_t(c.not_after_s < cert_seen_s);
       return true;
     }
     if (f == TxInt::kTlsState) {
@@ -323,6 +332,7 @@ class TlsParser : public AppParser {
       t.add_cert(body.subspan(o, len), std::move(info));
       o += len;
     }
+    if (c.pkt != nullptr) t.cert_seen_s = c.pkt->ts.sec;
     t.set_progress(Dir::kToClient, TxProgress::kBody);
     c.update(Dir::kToClient, t);
   }

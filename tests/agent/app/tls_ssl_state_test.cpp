@@ -1,7 +1,11 @@
 // What the TLS transaction tells ssl_state / ssl_version rules: the handshake
 // message behind each update (TxInt::kTlsState) and each direction's version
 // index (TxInt::kTlsSslVersion), then the rule keywords' sets over them.
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "agent/app/app_layer.h"
 #include "rules/parser.h"
@@ -145,4 +149,100 @@ TEST_CASE("ssl_version: any of the listed versions, or none of the negated ones"
   CHECK_FALSE(d.eval(1));
   CHECK_FALSE(d.eval(2));
   CHECK(parse_error("ssl_version:tls9;") == "ssl_version: invalid ssl_version value 'tls9'");
+}
+
+namespace {
+
+std::string make_cert(const char* not_before, const char* not_after) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+  ASN1_TIME_set_string(X509_getm_notBefore(x), not_before);
+  ASN1_TIME_set_string(X509_getm_notAfter(x), not_after);
+  X509_NAME* n = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("v.example"), -1,
+                             -1, 0);
+  X509_set_issuer_name(x, n);
+  X509_set_pubkey(x, key);
+  X509_sign(x, key, EVP_sha256());
+  unsigned char* der = nullptr;
+  int len = i2d_X509(x, &der);
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+struct CertEvents : AppEvents {
+  std::map<TxInt, int64_t> last;
+  void on_tx_update(const Packet&, Flow&, Dir, const Transaction& tx) override {
+    for (auto f : {TxInt::kTlsCertNotBefore, TxInt::kTlsCertNotAfter, TxInt::kTlsCertExpired}) {
+      int64_t v = 0;
+      if (tx.integer(f, Dir::kToClient, &v)) last[f] = v;
+    }
+  }
+  void on_tx_done(const Packet*, Flow&, const Transaction&) override {}
+};
+
+std::map<TxInt, int64_t> cert_ints(const std::string& cert, int64_t packet_time) {
+  CertEvents ev;
+  AppLayer app(AppConfig{}, ev);
+  Flow flow;
+  flow.proto = 6;
+  flow.client_port = 40000;
+  flow.server_port = 443;
+  Packet pkt;
+  pkt.flow = &flow;
+  pkt.ts.sec = packet_time;
+  auto send = [&](Dir d, const std::string& s) { app.on_stream_data(flow, d, B(s), pkt); };
+  send(Dir::kToServer, record(22, handshake(1, client_hello(0x0303)), 0x0301));
+  std::string certs = u24(cert.size()) + cert;
+  send(Dir::kToClient,
+       record(22, handshake(2, server_hello(0x0303)) + handshake(11, u24(certs.size()) + certs), 0x0303));
+  return ev.last;
+}
+
+}  // namespace
+
+TEST_CASE("tls: the leaf certificate's validity as Unix seconds, expired against the packet's time",
+          "[app][tls]") {
+  auto cert = make_cert("20240102030405Z", "20340102030405Z");
+  auto a = cert_ints(cert, 1900000000);  // 2030
+  CHECK(a[TxInt::kTlsCertNotBefore] == 1704164645);
+  CHECK(a[TxInt::kTlsCertNotAfter] == 2019783845);
+  CHECK(a[TxInt::kTlsCertExpired] == 0);
+  auto b = cert_ints(cert, 2100000000);  // 2036
+  CHECK(b[TxInt::kTlsCertExpired] == 1);
+  // UTCTime (two-digit years) up to 2049, GeneralizedTime from 2050.
+  auto c = cert_ints(make_cert("19991231235959Z", "20600101000000Z"), 1900000000);
+  CHECK(c[TxInt::kTlsCertNotBefore] == 946684799);
+  CHECK(c[TxInt::kTlsCertNotAfter] == 2840140800);
+}
+
+TEST_CASE("tls_cert_notbefore / notafter: dates, epochs, operators, ranges; expired and valid",
+          "[rules][tls]") {
+  auto a = cond("tls_cert_notafter:>2015;");
+  CHECK(a.op == rules::IntCmp::kGt);
+  CHECK(a.a == 1420070400);  // 2015-01-01T00:00:00Z
+  CHECK(cond("tls_cert_notbefore:<2015-10-22T23:59:59;").a == 1445558399);
+  CHECK(cond("tls_cert_notbefore:>2015-10-22;").a == 1445472000);
+  CHECK(cond("tls_cert_notbefore:2015-10;").a == 1443657600);
+  CHECK(cond("tls_cert_notbefore:2015-10-22T10:30;").a == 1445509800);
+  auto e = cond("tls_cert_notafter:1445852105;");
+  CHECK(e.op == rules::IntCmp::kEq);
+  CHECK(e.a == 1445852105);
+  auto r = cond("tls_cert_notafter:2000-10-22<>2020-05-15;");
+  CHECK(r.op == rules::IntCmp::kRange);
+  CHECK(r.eval(1445852105));
+  CHECK_FALSE(r.eval(1600000000));
+  CHECK(cond("tls_cert_expired;").eval(1));
+  CHECK_FALSE(cond("tls_cert_expired;").eval(0));
+  CHECK(cond("tls_cert_valid;").eval(0));
+  CHECK(parse_error("tls_cert_notafter:>yesterday;") ==
+        "tls_cert_notafter: invalid tls_cert_notafter date 'yesterday'");
+  CHECK(parse_error("tls_cert_notafter:2020<>2010;") ==
+        "tls_cert_notafter: invalid tls_cert_notafter date '2020<>2010'");
+  CHECK(parse_error("tls_cert_expired:yes;") == "tls_cert_expired: takes no value");
 }
