@@ -190,17 +190,19 @@ bool run_list(const BufferList& l, const uint8_t* data, size_t len, WorkerState&
   return ok;
 }
 
-// A packet buffer (is_packet_buffer) of p: the address bytes of ip.src / ip.dst.
-std::span<const uint8_t> packet_buffer(const Packet& p, BufferId id) {
-  const IpAddr& a = id == BufferId::kIpSrc ? p.src : p.dst;
+// A packet buffer (is_packet_buffer): the address bytes of ip.src / ip.dst,
+// taken from the inspected direction's view (the packet behind stream or
+// transaction data may travel the other way).
+std::span<const uint8_t> packet_buffer(const View& v, BufferId id) {
+  const IpAddr& a = id == BufferId::kIpSrc ? v.src : v.dst;
   return {a.b.data(), a.len()};
 }
 
-// The rule's packet-buffer lists (ip.src; dataset:... and the like) on p.
-bool packet_buffers_ok(const Rule& r, const Packet& p, WorkerState& w) {
+// The rule's packet-buffer lists (ip.src; dataset:... and the like).
+bool packet_buffers_ok(const Rule& r, const View& v, WorkerState& w) {
   for (auto& l : r.buffers) {
     if (l.slot < 0 || !is_packet_buffer(BufferId(l.slot))) continue;
-    auto b = packet_buffer(p, BufferId(l.slot));
+    auto b = packet_buffer(v, BufferId(l.slot));
     if (!run_list(l, b.data(), b.size(), w, nullptr)) return false;
   }
   return true;
@@ -421,7 +423,7 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
       const BufferList* l = r.list_for(kSlotPayload);
       if (!run_list(*l, p.payload.data(), p.payload.size(), w, nullptr)) continue;
     }
-    if (!packet_buffers_ok(r, p, w)) continue;
+    if (!packet_buffers_ok(r, v, w)) continue;
     if (!bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     fire(*impl_, w, r, p, f, fs, nullptr, {}, out);
     if (r.action == Action::kPass) break;
@@ -450,7 +452,7 @@ void Engine::inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Byt
     size_t end = 0;
     if (!run_list(*r.list_for(kSlotPayload), window.data(), window.size(), w, &end)) continue;
     if (end <= new_from) continue;  // matched bytes already inspected with an earlier packet
-    if (!packet_buffers_ok(r, p, w)) continue;
+    if (!packet_buffers_ok(r, v, w)) continue;
     if (!bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     w.packet_alerted.push_back(idx);
     fire(*impl_, w, r, p, &f, fs, nullptr, window, out);
@@ -520,7 +522,7 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const T
       if (l.slot == kSlotPayload) {
         ok = run_list(l, p.payload.data(), p.payload.size(), w, nullptr);
       } else if (is_packet_buffer(BufferId(l.slot))) {
-        auto b = packet_buffer(p, BufferId(l.slot));
+        auto b = packet_buffer(v, BufferId(l.slot));
         ok = run_list(l, b.data(), b.size(), w, nullptr);
       } else {
         int bd = buffer_dir(l.slot);

@@ -1,10 +1,14 @@
 // The app-layer-protocol rule keyword against the per-flow protocols the app
 // layer records (app_proto, app_proto_ts, app_proto_tc): modes, lists,
-// negation and the "unknown" state. Lives with the app-layer tests because it
-// needs a real Flow.
+// negation and the "unknown" state; ip.src in a transaction rule. Lives with
+// the app-layer tests because it needs a real Flow.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "agent/flow/flow.h"
+#include "rules/engine.h"
 #include "rules/parser.h"
 
 using namespace vigil;
@@ -98,4 +102,78 @@ TEST_CASE("app-layer-protocol: parse errors", "[rules][app]") {
   CHECK(Check("http,final,either").err == "app-layer-protocol: app-layer-protocol takes one mode");
   CHECK(Check("http,exact,final").err.empty());
   CHECK(Check("doh2,exact").err == "app-layer-protocol: unknown app-layer-protocol 'doh2'");
+}
+
+namespace {
+
+// A transaction with one to_server buffer (tls.sni).
+struct SniTx : Transaction {
+  std::string sni = "evil.example";
+  AppProto proto() const override { return AppProto::kTls; }
+  uint64_t tx_id() const override { return 0; }
+  TxProgress progress(Dir) const override { return TxProgress::kHeaders; }
+  size_t buffer_count(BufferId id, Dir d) const override {
+    return id == BufferId::kTlsSni && d == Dir::kToServer ? 1 : 0;
+  }
+  std::span<const uint8_t> buffer(BufferId, Dir, size_t) const override {
+    return {reinterpret_cast<const uint8_t*>(sni.data()), sni.size()};
+  }
+  void to_eve(nlohmann::ordered_json&) const override {}
+};
+
+struct Sids : AlertSink {
+  std::vector<uint32_t> sids;
+  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
+};
+
+}  // namespace
+
+TEST_CASE("ip.src/ip.dst in a transaction rule: the inspected direction's addresses", "[rules][app]") {
+  auto dir = std::filesystem::temp_directory_path() / "vigil-ipsrc-tx-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "clients.lst") << "10.0.0.5\n";
+  std::ofstream(dir / "t.rules")
+      << "alert tls any any -> any any (msg:\"client in set\"; tls.sni; content:\"evil\"; "
+         "ip.src; dataset:isset,clients,type ipv4,load clients.lst; sid:1;)\n";
+  LoadOptions o;
+  o.files = {(dir / "t.rules").string()};
+  LoadReport rep;
+  auto e = build_engine(o, rep);
+  REQUIRE(e);
+  REQUIRE(rep.rules_failed == 0);
+  Flow f;
+  f.proto = 6;
+  f.client = *IpAddr::parse("10.0.0.5");
+  f.server = *IpAddr::parse("192.0.2.80");
+  f.client_port = 40000;
+  f.server_port = 443;
+  f.app_proto = AppProto::kTls;
+  // The update comes with a server-to-client packet (an ACK carrying the
+  // response); the rule still sees the client as ip.src of its to_server buffer.
+  Packet p;
+  p.ip_version = 4;
+  p.l4 = L4::kTcp;
+  p.src = f.server;
+  p.dst = f.client;
+  p.sp = 443;
+  p.dp = 40000;
+  p.flow = &f;
+  p.to_server = false;
+  SniTx tx;
+  auto w = e->new_worker();
+  Sids out;
+  e->inspect_tx(*w, p, f, Dir::kToClient, tx, out);
+  CHECK(out.sids == std::vector<uint32_t>{1});
+  Flow g;
+  g.proto = 6;
+  g.client = *IpAddr::parse("10.0.0.6");
+  g.server = f.server;
+  g.client_port = 40001;
+  g.server_port = 443;
+  g.app_proto = AppProto::kTls;
+  p.flow = &g;
+  p.dst = g.client;
+  Sids none;
+  e->inspect_tx(*w, p, g, Dir::kToClient, tx, none);
+  CHECK(none.sids.empty());
 }
