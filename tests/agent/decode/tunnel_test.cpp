@@ -266,6 +266,42 @@ TEST_CASE("fragments inside GRE/PPP are reassembled, then the datagram decoded")
   CHECK(anomalies(d) == 0);
 }
 
+TEST_CASE("outer fragments are reassembled first; an inner fragment completed by them is reassembled too") {
+  Decoder d{DecodeConfig()};
+  std::string data(3000, 'z');
+  Buf inner = ipv4_datagram("1.1.1.1", "2.2.2.2", 17, udp_datagram("1.1.1.1", "2.2.2.2", 1, 2, data));
+  std::vector<Buf> inner_frags = fragment_ipv4(inner, 1600);
+  REQUIRE(inner_frags.size() == 2);
+  // First inner fragment in a whole outer packet: held.
+  Layers a = decode_all(d, keep(gre_frame(gre_packet(0x0800, inner_frags[0]), "7.7.7.7", "9.9.9.9")));
+  REQUIRE(a.pkts.size() == 2);
+  CHECK_FALSE(a.ok[1]);
+  // The second one in an outer datagram that is itself fragmented: the
+  // carrier is rebuilt in the defragmenter's buffer, then the inner datagram
+  // is rebuilt in the same buffer.
+  FrameOpts o;
+  o.ip_id = 77;
+  Buf outer = ipv4_datagram("7.7.7.7", "9.9.9.9", 47, gre_packet(0x0800, inner_frags[1]), o);
+  std::vector<Buf> outer_frags = fragment_ipv4(outer, 800);
+  REQUIRE(outer_frags.size() > 1);
+  for (size_t i = 0; i + 1 < outer_frags.size(); ++i) {
+    Layers h = decode_all(d, keep(link_frame(outer_frags[i])));
+    CHECK(h.pkts.size() == 1);
+    CHECK_FALSE(h.ok[0]);
+  }
+  Layers l = decode_all(d, keep(link_frame(outer_frags.back())));
+  REQUIRE(l.pkts.size() == 2);
+  CHECK(l.ok[0]);
+  CHECK(l.pkts[0].reassembled);
+  CHECK(l.pkts[0].carries == Tunnel::kGre);
+  REQUIRE(l.ok[1]);
+  CHECK(l.pkts[1].reassembled);
+  CHECK(l.pkts[1].tunnel == Tunnel::kGre);
+  CHECK(payload_sv(l.pkts[1]) == data);
+  CHECK(counter(d, "defrag.ipv4.reassembled") == 2);
+  CHECK(anomalies(d) == 0);
+}
+
 TEST_CASE("VXLAN on its UDP port; the carrier keeps its UDP flow") {
   Decoder d{DecodeConfig()};
   Buf eth = ethernet_frame(inner_syn(), 0x0800, FrameOpts{});
