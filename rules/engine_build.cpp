@@ -64,6 +64,31 @@ struct FastPattern {
   bool found = false;
 };
 
+// What a content on a transformed buffer guarantees about the untransformed
+// bytes the prefilter scans: to_lowercase/to_uppercase/header_lowercase leave
+// the pattern present caselessly; dotprefix leaves it present without its
+// leading dot (".example.com" in "." + X means "example.com" is in X). Any
+// other transform (url_decode, whitespace, hashes) guarantees nothing: false.
+// ET's DNS rules are `dns.query; dotprefix; content:".domain"; endswith;`, so
+// without this they would all be checked on every DNS transaction.
+bool untransformed_form(const std::vector<TransformKind>& ts, std::string& bytes, bool& nocase) {
+  for (auto it = ts.rbegin(); it != ts.rend(); ++it) {
+    switch (*it) {
+      case TransformKind::kToLowercase:
+      case TransformKind::kToUppercase:
+      case TransformKind::kHeaderLowercase:
+        nocase = true;
+        break;
+      case TransformKind::kDotprefix:
+        if (!bytes.empty() && bytes[0] == '.') bytes.erase(0, 1);
+        break;
+      default:
+        return false;
+    }
+  }
+  return !bytes.empty();
+}
+
 // The explicit fast_pattern, else the longest positive content (app buffers
 // preferred for tx rules, as they are more selective).
 FastPattern choose_fast_pattern(const Rule& r) {
@@ -72,19 +97,21 @@ FastPattern choose_fast_pattern(const Rule& r) {
     size_t best_len = 0;
     for (auto& l : r.buffers) {
       if (r.tx_rule && l.slot == kSlotPayload) continue;
-      if (!l.transforms.empty()) continue;  // the prefilter sees untransformed data
       for (auto& op : l.ops) {
         if (op->kind != OpKind::kContent) continue;
         auto& c = static_cast<const ContentOp&>(*op);
         if (c.negated) continue;
         if (pass == 0 && !c.fast_pattern) continue;
-        if (pass == 1 && c.pattern.size() <= best_len) continue;
+        std::string bytes =
+            c.fp_chop_len > 0 ? c.pattern.substr(size_t(c.fp_chop_offset), size_t(c.fp_chop_len)) : c.pattern;
+        bool nocase = c.nocase;
+        if (!l.transforms.empty() && !untransformed_form(l.transforms, bytes, nocase)) continue;
+        if (pass == 1 && bytes.size() <= best_len) continue;
         best.found = true;
         best.slot = l.slot;
-        best.nocase = c.nocase;
-        best.bytes =
-            c.fp_chop_len > 0 ? c.pattern.substr(size_t(c.fp_chop_offset), size_t(c.fp_chop_len)) : c.pattern;
-        best_len = c.pattern.size();
+        best.nocase = nocase;
+        best_len = bytes.size();
+        best.bytes = std::move(bytes);
         if (pass == 0) break;
       }
       if (pass == 0 && best.found) break;
@@ -110,6 +137,7 @@ struct DbBuilder {
       id = it->second;
     }
     target->pattern_rules[id].push_back(rule);
+    target->max_len = std::max(target->max_len, fp.bytes.size());
   }
 };
 
@@ -454,7 +482,10 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
         in[kGroupIcmp6] = true;
         break;
     }
-    if (!r.tx_rule && !r.has_payload) {
+    // Header-only rules go to the address index only when their ports are
+    // wide: a narrow port set (ET's scan rules: $EXTERNAL_NET any -> $HOME_NET
+    // 22) selects far fewer packets than an address list like $EXTERNAL_NET.
+    if (!r.tx_rule && !r.has_payload && port_key(r) == PortKey::kAny) {
       std::vector<uint32_t> plain;
       index_header_rule(r, r.index, src_ranges, dst_ranges, plain);
       if (plain.empty()) continue;  // in the address index
@@ -490,6 +521,12 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
   }
   report.port_groups = 0;
   for (auto& pg : impl->groups) report.port_groups += pg.groups.size();
+  // The databases are keyed by exactly what is compiled, so a change in how
+  // fast patterns are chosen can never load a stale database.
+  for (auto* b : order) {
+    for (auto& [bytes, nocase] : b->patterns) key_hash = fnv(fnv(key_hash, bytes), nocase ? "i" : "c");
+    key_hash = fnv(key_hash, "|db|");
+  }
   std::string cache_path;
   if (!opts.cache_dir.empty()) {
     char buf[32];

@@ -26,6 +26,7 @@ struct PatternDb {
   hs_database_t* db = nullptr;
   std::vector<std::vector<uint32_t>> pattern_rules;  // pattern id -> rule indexes
   std::vector<uint32_t> always;                      // rules without a fast pattern here
+  size_t max_len = 0;                                // longest pattern (stream scan overlap)
   ~PatternDb() {
     if (db) hs_free_database(db);
   }
@@ -85,13 +86,18 @@ struct Engine::Impl {
 };
 
 struct WorkerState {
+  const void* engine = nullptr;  // the engine this scratch belongs to
   hs_scratch_t* scratch = nullptr;
   std::vector<uint32_t> candidates;
   std::vector<uint32_t> hits;        // pattern ids from Hyperscan
   std::vector<uint32_t> seen_epoch;  // per rule: last epoch it was added
   uint32_t epoch = 0;
   std::vector<uint32_t> packet_alerted;  // rules that alerted on this packet (stream + packet dedup)
-  std::string xform;                     // transformed buffer storage
+  // Prefilter candidates of the stream chunk that was exactly this packet's
+  // payload (a superset of what scanning the payload alone would give).
+  const Packet* reuse_for = nullptr;
+  std::vector<uint32_t> reuse_candidates;
+  std::string xform;  // transformed buffer storage
   DetectCounters counters;
   ~WorkerState() {
     if (scratch) hs_free_scratch(scratch);

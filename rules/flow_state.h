@@ -20,12 +20,26 @@ namespace vigil::rules {
 constexpr size_t kMaxFlowbits = 256;
 constexpr size_t kMaxTxMarks = 512;
 constexpr size_t kStreamTail = 2048;
+constexpr size_t kMaxStreamCarry = 256;
+
+// A rule whose fast pattern was seen in stream bytes that are still in the
+// kept tail: the next chunk's prefilter scans only new bytes (plus a pattern
+// length of overlap), so these stay candidates while their bytes are in the
+// window. `end` is the absolute stream offset the hit's scan ended at.
+struct StreamCarry {
+  uint32_t rule;  // engine-local index: valid only for carry_engine
+  uint64_t end;
+};
 
 struct RuleFlowState : DetectFlowState {
   std::vector<uint64_t> bits;                           // set flowbits (name hashes)
   std::vector<std::pair<uint64_t, int64_t>> ints;       // flowints
   std::vector<std::pair<uint64_t, uint64_t>> tx_marks;  // (tx_id, gid<<32|sid) alerted/matched
   std::vector<uint8_t> tail[2];                         // last stream bytes per direction
+  uint64_t stream_seen[2] = {0, 0};                     // stream bytes inspected per direction
+  std::vector<StreamCarry> carry[2];                    // see StreamCarry
+  bool carry_full[2] = {false, false};                  // carry overflowed: rescan the whole window
+  const void* carry_engine = nullptr;                   // engine the carried indexes belong to
   bool passed = false;                                  // a pass rule matched the flow
   // TCP: established as Suricata sees it, before this packet's own state change
   // (the ACK completing the handshake is not yet "established").
