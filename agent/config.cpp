@@ -96,7 +96,7 @@ app-layer:
 detect:
   classification-file: ""
   threshold-file: ""
-  cache-dir: ""
+  cache-dir: auto
 )";
 }
 
@@ -271,7 +271,7 @@ ConfigResult load_config(const std::string& file, const std::vector<std::string>
   }
   c.classification_file = get<std::string>(root, {"detect", "classification-file"}, "");
   c.threshold_file = get<std::string>(root, {"detect", "threshold-file"}, "");
-  c.rule_cache_dir = get<std::string>(root, {"detect", "cache-dir"}, "");
+  c.rule_cache_dir = get<std::string>(root, {"detect", "cache-dir"}, "auto");
   return r;
 }
 

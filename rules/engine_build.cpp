@@ -1,6 +1,7 @@
 // build_engine: read files, parse, order, group, compile the prefilter
 // databases (or load them from the cache), and the load report.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -171,6 +172,21 @@ std::string compile_db(DbBuilder& b, std::string& err) {
     return err;
   }
   return "";
+}
+
+// Keeps the newest few database files: every rule update writes a new one.
+void prune_cache(const std::string& dir) {
+  constexpr size_t kKeep = 4;
+  std::error_code ec;
+  std::vector<std::pair<std::filesystem::file_time_type, std::filesystem::path>> files;
+  for (auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    auto name = e.path().filename().string();
+    if (name.rfind("vigil-hs-", 0) != 0 || e.path().extension() != ".db") continue;
+    files.emplace_back(e.last_write_time(ec), e.path());
+  }
+  if (files.size() <= kKeep) return;
+  std::sort(files.begin(), files.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  for (size_t i = kKeep; i < files.size(); ++i) std::filesystem::remove(files[i].second, ec);
 }
 
 uint64_t fnv(uint64_t h, std::string_view s) {
@@ -585,14 +601,26 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
         blob.append(bytes, len);
         free(bytes);
       }
-      std::string tmp = cache_path + ".tmp";
+      std::string tmp = cache_path + "." + std::to_string(getpid()) + ".tmp";
       std::ofstream out(tmp, std::ios::binary);
       out.write(blob.data(), std::streamsize(blob.size()));
       out.close();
       if (out) std::filesystem::rename(tmp, cache_path, ec);
+      prune_cache(opts.cache_dir);
     }
+  } else if (!cache_path.empty()) {
+    std::error_code ec;  // a hit counts as use: pruning keeps the recently used
+    std::filesystem::last_write_time(cache_path, std::filesystem::file_time_type::clock::now(), ec);
   }
   report.cache_hit = loaded;
+  auto list_tx = [](Group& g) {
+    for (size_t slot = 0; slot < kBufferCount; ++slot)
+      if (g.tx[slot]) g.tx_list.emplace_back(BufferId(slot), g.tx[slot].get());
+  };
+  for (auto& pg : impl->groups) {
+    list_tx(pg.any);
+    for (auto& g : pg.groups) list_tx(*g);
+  }
   for (auto* b : order) {
     report.prefilter_patterns += b->patterns.size();
     ++report.prefilter_databases;

@@ -530,26 +530,61 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const T
   for (int i = 1; i < nr; ++i)
     if (std::find(gs, gs + ng, rev[i]) == gs + ng) gs[ng++] = rev[i];
   begin_candidates(w);
+  TxScanMemo& memo = fs->tx_memo;
+  if (memo.tx_id != tx.tx_id() || memo.engine != w.engine) {
+    memo.tx_id = tx.tx_id();
+    memo.engine = w.engine;
+    memo.scanned.clear();
+    memo.hits.clear();
+    memo.overflow = false;
+  }
+  for (auto idx : memo.hits) add_candidate(w, idx);
   for (int gi = 0; gi < ng; ++gi) {
     const Group& g = *gs[gi];
     for (auto idx : g.tx_always) add_candidate(w, idx);
-    for (size_t s = 0; s < kBufferCount; ++s) {
-      const PatternDb* db = g.tx[s].get();
-      if (!db) continue;
-      int bd = buffer_dir(int(s));
+    for (auto [slot, db] : g.tx_list) {
+      int bd = buffer_dir(int(slot));
       Dir sd = bd < 0 ? d : Dir(bd);
-      size_t n = tx.buffer_count(BufferId(s), sd);
+      size_t n = tx.buffer_count(slot, sd);
       if (n == 0) continue;
       for (auto idx : db->always) add_candidate(w, idx);
+      if (!db->db) continue;
+      uint64_t sig = 1469598103934665603ull ^ n;
       for (size_t i = 0; i < n; ++i) {
-        auto b = tx.buffer(BufferId(s), sd, i);
-        if (!db->db || b.empty()) continue;
+        auto b = tx.buffer(slot, sd, i);
+        uint64_t edge = b.empty() ? 0 : (uint64_t(b.front()) << 8 | b.back());
+        for (uint64_t part : {uint64_t(b.size()), uint64_t(reinterpret_cast<uintptr_t>(b.data())), edge})
+          sig = (sig ^ part) * 1099511628211ull;
+      }
+      auto seen = std::find_if(memo.scanned.begin(), memo.scanned.end(),
+                               [db = db](const auto& e) { return e.first == db; });
+      if (!memo.overflow && seen != memo.scanned.end() && seen->second == sig) continue;
+      if (seen != memo.scanned.end())
+        seen->second = sig;
+      else
+        memo.scanned.emplace_back(db, sig);
+      for (size_t i = 0; i < n; ++i) {
+        auto b = tx.buffer(slot, sd, i);
+        if (b.empty()) continue;
         w.counters.prefilter_tx_bytes += b.size();
         w.hits.clear();
         hs_scan(db->db, reinterpret_cast<const char*>(b.data()), unsigned(b.size()), 0, w.scratch,
                 hs_on_match, &w);
-        for (auto id : w.hits)
-          for (auto idx : db->pattern_rules[id]) add_candidate(w, idx);
+        for (auto id : w.hits) {
+          for (auto idx : db->pattern_rules[id]) {
+            // Not yet a candidate of this call means not in memo.hits either
+            // (those were added first).
+            bool fresh = w.seen_epoch[idx] != w.epoch;
+            add_candidate(w, idx);
+            if (memo.overflow || !fresh) continue;
+            if (memo.hits.size() >= kMaxTxMemoHits) {
+              memo.overflow = true;
+              memo.hits.clear();
+            } else {
+              memo.hits.push_back(idx);
+            }
+          }
+        }
       }
     }
   }

@@ -47,6 +47,7 @@ struct Group {
   std::vector<uint32_t> header;                             // rules without payload or app buffers
   std::array<std::unique_ptr<PatternDb>, kBufferCount> tx;  // app-layer rules by their prefilter buffer
   std::vector<uint32_t> tx_always;  // app-layer rules without buffers (alert http ... (flow:to_server;))
+  std::vector<std::pair<BufferId, const PatternDb*>> tx_list;  // the non-null entries of tx
 };
 
 // The rules of one L4 protocol split by port, so that a packet only meets the
