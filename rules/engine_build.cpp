@@ -472,13 +472,32 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
 
   // Grouping: by L4 protocol, then by port (PortGroups).
   std::map<const Group*, GroupBuilders> builders;
-  std::vector<std::tuple<U128, U128, uint32_t>> src_ranges, dst_ranges;
+  std::array<std::vector<std::tuple<U128, U128, uint32_t>>, kGroupCount> src_ranges, dst_ranges;
   std::array<std::vector<PortKeyed>, kGroupCount> keyed;
   for (auto& rp : rules) {
     const Rule& r = *rp;
     bool in[kGroupCount] = {};
     switch (r.proto) {
       case ProtoSel::kIp:
+        if (r.ip_proto_eq >= 0 && !r.app_mask) {  // Snort's "ip any any ... ip_proto:2": one group
+          switch (r.ip_proto_eq) {
+            case 6:
+              in[kGroupTcp] = true;
+              break;
+            case 17:
+              in[kGroupUdp] = true;
+              break;
+            case 1:
+              in[kGroupIcmp4] = true;
+              break;
+            case 58:
+              in[kGroupIcmp6] = true;
+              break;
+            default:
+              in[kGroupOther] = true;
+          }
+          break;
+        }
         for (auto& b : in) b = true;
         if (r.app_mask) in[kGroupIcmp4] = in[kGroupIcmp6] = in[kGroupOther] = false;
         break;
@@ -503,8 +522,9 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
     // 22) selects far fewer packets than an address list like $EXTERNAL_NET.
     if (!r.tx_rule && !r.has_payload && port_key(r) == PortKey::kAny) {
       std::vector<uint32_t> plain;
-      index_header_rule(r, r.index, src_ranges, dst_ranges, plain);
-      if (plain.empty()) continue;  // in the address index
+      for (size_t gi = 0; gi < kGroupCount; ++gi)
+        if (in[gi]) index_header_rule(r, r.index, src_ranges[gi], dst_ranges[gi], plain);
+      if (plain.empty()) continue;  // in the address index of each of its groups
     }
     for (size_t gi = 0; gi < kGroupCount; ++gi) {
       if (!in[gi]) continue;
@@ -519,8 +539,10 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
     for (size_t i = 0; i < keyed[gi].size(); ++i)
       for (Group* g : targets[i]) add_to_group(*keyed[gi][i].rule, *g, builders[g]);
   }
-  build_index(src_ranges, impl->src_index);
-  build_index(dst_ranges, impl->dst_index);
+  for (size_t gi = 0; gi < kGroupCount; ++gi) {
+    build_index(src_ranges[gi], impl->src_index[gi]);
+    build_index(dst_ranges[gi], impl->dst_index[gi]);
+  }
 
   // Compile (or load) the Hyperscan databases, in a fixed order for the cache.
   std::vector<DbBuilder*> order;

@@ -446,8 +446,8 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     for (auto idx : gs[i]->header) add_candidate(w, idx);
   std::vector<uint32_t>& tmp = w.hits;  // reused for the address index lookups
   tmp.clear();
-  impl_->src_index.lookup(p.src, tmp);
-  impl_->dst_index.lookup(p.dst, tmp);
+  impl_->src_index[group_of(p)].lookup(p.src, tmp);
+  impl_->dst_index[group_of(p)].lookup(p.dst, tmp);
   for (auto idx : tmp) add_candidate(w, idx);
   bool tcp_stream = p.l4 == L4::kTcp && f && f->tcp;
   if (w.reuse_for == &p && !p.payload.empty()) {

@@ -74,7 +74,8 @@ struct PortGroups {
 struct Engine::Impl {
   std::vector<std::unique_ptr<Rule>> rules;  // by index = evaluation order
   std::array<PortGroups, kGroupCount> groups;
-  AddrIndex src_index, dst_index;  // header-only rules with address lists
+  // Header-only rules with address lists and any ports, per L4 group.
+  std::array<AddrIndex, kGroupCount> src_index, dst_index;
   std::unique_ptr<ThresholdTable> thresholds = std::make_unique<ThresholdTable>();
   std::unique_ptr<XbitTable> xbits = std::make_unique<XbitTable>();
   ThresholdConfig threshold_cfg;

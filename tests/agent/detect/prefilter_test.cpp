@@ -258,3 +258,29 @@ TEST_CASE("prefilter: a header rule with a narrow port meets only that port's pa
   CHECK(syn(80).empty());
   CHECK(counters(*d)["detect.rules_checked"] == checked);
 }
+
+TEST_CASE("prefilter: header rules meet only their protocol's packets (address index and ip_proto)") {
+  EngineHolder h;
+  h.set(engine_of("protos.rules",
+                  "alert icmp !10.0.0.0/8 any -> 10.0.0.0/8 any (msg:\"echo in\"; itype:8; sid:70;)\n"
+                  "alert ip any any -> any any (msg:\"igmp\"; ip_proto:2; sid:71;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  auto packet = [&](L4 l4, uint8_t proto) {
+    TestFlow tf;
+    tf.f.client = *IpAddr::parse("198.51.100.7");
+    tf.f.server = *IpAddr::parse("10.1.1.1");
+    Pkt p(tf, "");
+    p.p.flow = nullptr;
+    p.p.l4 = l4;
+    p.p.ip_proto = proto;
+    p.p.icmp.type = 8;
+    Collect c;
+    d->on_packet(p.p, c);
+    return c.sids;
+  };
+  CHECK(packet(L4::kIcmp, 1) == std::vector<uint32_t>{70});
+  CHECK(packet(L4::kOther, 2) == std::vector<uint32_t>{71});
+  uint64_t checked = counters(*d)["detect.rules_checked"];
+  CHECK(packet(L4::kTcp, 6).empty());
+  CHECK(counters(*d)["detect.rules_checked"] == checked);  // neither rule was a candidate
+}
