@@ -96,7 +96,7 @@ app-layer:
 detect:
   classification-file: ""
   threshold-file: ""
-  cache-dir: ""
+  cache-dir: auto
 
 # IP reputation for the iprep keyword, as in suricata.yaml: the categories
 # file (id,shortname,description), the directory relative reputation files
@@ -278,7 +278,7 @@ ConfigResult load_config(const std::string& file, const std::vector<std::string>
   }
   c.classification_file = get<std::string>(root, {"detect", "classification-file"}, "");
   c.threshold_file = get<std::string>(root, {"detect", "threshold-file"}, "");
-  c.rule_cache_dir = get<std::string>(root, {"detect", "cache-dir"}, "");
+  c.rule_cache_dir = get<std::string>(root, {"detect", "cache-dir"}, "auto");
   c.reputation_categories_file = get<std::string>(root, {"reputation-categories-file"}, "");
   c.default_reputation_path = get<std::string>(root, {"default-reputation-path"}, "");
   YAML::Node rf = root["reputation-files"];

@@ -149,10 +149,18 @@ std::string Dataset::save(const std::string& path) const {
   return "";
 }
 
-Dataset::~Dataset() {
-  if (save_path.empty() || !dirty_) return;
+void Dataset::persist() {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (save_path.empty() || !dirty_) return;
+    dirty_ = false;
+  }
   auto err = save(save_path);
   if (!err.empty()) spdlog::error("dataset: {}", err);
+}
+
+Dataset::~Dataset() {
+  persist();
 }
 
 bool Dataset::key_of(std::string_view buf, std::string& key) const {

@@ -36,6 +36,10 @@ struct Dataset {
   // Writes every value to path in the format load() reads, through a
   // temporary file renamed over path. "" or the error.
   std::string save(const std::string& path) const;
+  // Writes the set to save_path when rules added to it since the last write
+  // (the agent calls this at exit through Engine::save_state; the destructor
+  // does it for an engine replaced by a reload).
+  void persist();
   // The buffer as a key: strings as they are; hashes as raw digests, or as
   // hex text of the right length; addresses as their bytes (ip.src/ip.dst:
   // 4 bytes for IPv4, 16 for IPv6; ::ffff:a.b.c.d counts as IPv4). False when

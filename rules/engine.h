@@ -65,13 +65,19 @@ struct LoadReport {
 struct WorkerState;  // per-worker scratch (opaque)
 
 // Counters of one worker (summed by the stats output).
-#define VIGIL_DETECT_COUNTERS(X)                       \
-  X(alerts, "detect.alert")                            \
-  X(alerts_suppressed, "detect.alert_queue_overflow")  \
-  X(prefilter_candidates, "detect.mpm_list")           \
-  X(rules_checked, "detect.rules_checked")             \
-  X(backtrack_limit, "detect.anomaly.backtrack_limit") \
-  X(tx_marks_full, "detect.anomaly.tx_marks_full")
+#define VIGIL_DETECT_COUNTERS(X)                             \
+  X(alerts, "detect.alert")                                  \
+  X(alerts_suppressed, "detect.alert_queue_overflow")        \
+  X(prefilter_candidates, "detect.mpm_list")                 \
+  X(rules_checked, "detect.rules_checked")                   \
+  X(backtrack_limit, "detect.anomaly.backtrack_limit")       \
+  X(tx_marks_full, "detect.anomaly.tx_marks_full")           \
+  X(packet_inspections, "detect.inspect.packets")            \
+  X(stream_inspections, "detect.inspect.stream_chunks")      \
+  X(tx_inspections, "detect.inspect.tx_updates")             \
+  X(prefilter_packet_bytes, "detect.prefilter.packet_bytes") \
+  X(prefilter_stream_bytes, "detect.prefilter.stream_bytes") \
+  X(prefilter_tx_bytes, "detect.prefilter.tx_bytes")
 VIGIL_DECLARE_COUNTERS(DetectCounters, VIGIL_DETECT_COUNTERS)
 
 class Engine {
@@ -92,9 +98,12 @@ class Engine {
   // packet from the stream (inspect_stream) are skipped.
   void inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) const;
   // Reassembled stream bytes: `window` holds kept earlier bytes followed by the
-  // new ones; only matches that end after `new_from` alert.
+  // new ones; only matches that end after `new_from` alert. `new_is_payload`:
+  // the new bytes are exactly p's payload (in-order segment), so the
+  // following inspect_packet reuses this prefilter's candidates instead of
+  // scanning the same bytes again.
   void inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Bytes window, size_t new_from,
-                      AlertSink& out) const;
+                      AlertSink& out, bool new_is_payload = false) const;
   // An app-layer transaction progressed; each rule alerts at most once per tx.
   void inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const Transaction& tx,
                   AlertSink& out) const;
@@ -102,6 +111,9 @@ class Engine {
   void end_packet(WorkerState& w) const;
 
   const DetectCounters& counters(const WorkerState& w) const;
+  // Writes the datasets rules added to (state/save files) now; the agent
+  // calls it at exit, where the engine itself is not freed.
+  void save_state() const;
 
   const Impl& impl() const { return *impl_; }
 

@@ -1,6 +1,7 @@
 // build_engine: read files, parse, order, group, compile the prefilter
 // databases (or load them from the cache), and the load report.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -65,6 +66,31 @@ struct FastPattern {
   bool found = false;
 };
 
+// What a content on a transformed buffer guarantees about the untransformed
+// bytes the prefilter scans: to_lowercase/to_uppercase/header_lowercase leave
+// the pattern present caselessly; dotprefix leaves it present without its
+// leading dot (".example.com" in "." + X means "example.com" is in X). Any
+// other transform (url_decode, whitespace, hashes) guarantees nothing: false.
+// ET's DNS rules are `dns.query; dotprefix; content:".domain"; endswith;`, so
+// without this they would all be checked on every DNS transaction.
+bool untransformed_form(const std::vector<TransformKind>& ts, std::string& bytes, bool& nocase) {
+  for (auto it = ts.rbegin(); it != ts.rend(); ++it) {
+    switch (*it) {
+      case TransformKind::kToLowercase:
+      case TransformKind::kToUppercase:
+      case TransformKind::kHeaderLowercase:
+        nocase = true;
+        break;
+      case TransformKind::kDotprefix:
+        if (!bytes.empty() && bytes[0] == '.') bytes.erase(0, 1);
+        break;
+      default:
+        return false;
+    }
+  }
+  return !bytes.empty();
+}
+
 // The explicit fast_pattern, else the longest positive content (app buffers
 // preferred for tx rules, as they are more selective).
 FastPattern choose_fast_pattern(const Rule& r) {
@@ -73,20 +99,22 @@ FastPattern choose_fast_pattern(const Rule& r) {
     size_t best_len = 0;
     for (auto& l : r.buffers) {
       if (r.tx_rule && l.slot == kSlotPayload) continue;
-      if (!l.transforms.empty()) continue;  // the prefilter sees untransformed data
       if (l.slot >= 0 && is_packet_buffer(BufferId(l.slot))) continue;  // not prefiltered
       for (auto& op : l.ops) {
         if (op->kind != OpKind::kContent) continue;
         auto& c = static_cast<const ContentOp&>(*op);
         if (c.negated) continue;
         if (pass == 0 && !c.fast_pattern) continue;
-        if (pass == 1 && c.pattern.size() <= best_len) continue;
+        std::string bytes =
+            c.fp_chop_len > 0 ? c.pattern.substr(size_t(c.fp_chop_offset), size_t(c.fp_chop_len)) : c.pattern;
+        bool nocase = c.nocase;
+        if (!l.transforms.empty() && !untransformed_form(l.transforms, bytes, nocase)) continue;
+        if (pass == 1 && bytes.size() <= best_len) continue;
         best.found = true;
         best.slot = l.slot;
-        best.nocase = c.nocase;
-        best.bytes =
-            c.fp_chop_len > 0 ? c.pattern.substr(size_t(c.fp_chop_offset), size_t(c.fp_chop_len)) : c.pattern;
-        best_len = c.pattern.size();
+        best.nocase = nocase;
+        best_len = bytes.size();
+        best.bytes = std::move(bytes);
         if (pass == 0) break;
       }
       if (pass == 0 && best.found) break;
@@ -112,6 +140,7 @@ struct DbBuilder {
       id = it->second;
     }
     target->pattern_rules[id].push_back(rule);
+    target->max_len = std::max(target->max_len, fp.bytes.size());
   }
 };
 
@@ -145,6 +174,21 @@ std::string compile_db(DbBuilder& b, std::string& err) {
     return err;
   }
   return "";
+}
+
+// Keeps the newest few database files: every rule update writes a new one.
+void prune_cache(const std::string& dir) {
+  constexpr size_t kKeep = 4;
+  std::error_code ec;
+  std::vector<std::pair<std::filesystem::file_time_type, std::filesystem::path>> files;
+  for (auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    auto name = e.path().filename().string();
+    if (name.rfind("vigil-hs-", 0) != 0 || e.path().extension() != ".db") continue;
+    files.emplace_back(e.last_write_time(ec), e.path());
+  }
+  if (files.size() <= kKeep) return;
+  std::sort(files.begin(), files.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  for (size_t i = kKeep; i < files.size(); ++i) std::filesystem::remove(files[i].second, ec);
 }
 
 uint64_t fnv(uint64_t h, std::string_view s) {
@@ -431,13 +475,32 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
 
   // Grouping: by L4 protocol, then by port (PortGroups).
   std::map<const Group*, GroupBuilders> builders;
-  std::vector<std::tuple<U128, U128, uint32_t>> src_ranges, dst_ranges;
+  std::array<std::vector<std::tuple<U128, U128, uint32_t>>, kGroupCount> src_ranges, dst_ranges;
   std::array<std::vector<PortKeyed>, kGroupCount> keyed;
   for (auto& rp : rules) {
     const Rule& r = *rp;
     bool in[kGroupCount] = {};
     switch (r.proto) {
       case ProtoSel::kIp:
+        if (r.ip_proto_eq >= 0 && !r.app_mask) {  // Snort's "ip any any ... ip_proto:2": one group
+          switch (r.ip_proto_eq) {
+            case 6:
+              in[kGroupTcp] = true;
+              break;
+            case 17:
+              in[kGroupUdp] = true;
+              break;
+            case 1:
+              in[kGroupIcmp4] = true;
+              break;
+            case 58:
+              in[kGroupIcmp6] = true;
+              break;
+            default:
+              in[kGroupOther] = true;
+          }
+          break;
+        }
         for (auto& b : in) b = true;
         if (r.app_mask) in[kGroupIcmp4] = in[kGroupIcmp6] = in[kGroupOther] = false;
         break;
@@ -457,10 +520,14 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
         in[kGroupIcmp6] = true;
         break;
     }
-    if (!r.tx_rule && !r.has_payload) {
+    // Header-only rules go to the address index only when their ports are
+    // wide: a narrow port set (ET's scan rules: $EXTERNAL_NET any -> $HOME_NET
+    // 22) selects far fewer packets than an address list like $EXTERNAL_NET.
+    if (!r.tx_rule && !r.has_payload && port_key(r) == PortKey::kAny) {
       std::vector<uint32_t> plain;
-      index_header_rule(r, r.index, src_ranges, dst_ranges, plain);
-      if (plain.empty()) continue;  // in the address index
+      for (size_t gi = 0; gi < kGroupCount; ++gi)
+        if (in[gi]) index_header_rule(r, r.index, src_ranges[gi], dst_ranges[gi], plain);
+      if (plain.empty()) continue;  // in the address index of each of its groups
     }
     for (size_t gi = 0; gi < kGroupCount; ++gi) {
       if (!in[gi]) continue;
@@ -475,8 +542,10 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
     for (size_t i = 0; i < keyed[gi].size(); ++i)
       for (Group* g : targets[i]) add_to_group(*keyed[gi][i].rule, *g, builders[g]);
   }
-  build_index(src_ranges, impl->src_index);
-  build_index(dst_ranges, impl->dst_index);
+  for (size_t gi = 0; gi < kGroupCount; ++gi) {
+    build_index(src_ranges[gi], impl->src_index[gi]);
+    build_index(dst_ranges[gi], impl->dst_index[gi]);
+  }
 
   // Compile (or load) the Hyperscan databases, in a fixed order for the cache.
   std::vector<DbBuilder*> order;
@@ -493,6 +562,12 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
   }
   report.port_groups = 0;
   for (auto& pg : impl->groups) report.port_groups += pg.groups.size();
+  // The databases are keyed by exactly what is compiled, so a change in how
+  // fast patterns are chosen can never load a stale database.
+  for (auto* b : order) {
+    for (auto& [bytes, nocase] : b->patterns) key_hash = fnv(fnv(key_hash, bytes), nocase ? "i" : "c");
+    key_hash = fnv(key_hash, "|db|");
+  }
   std::string cache_path;
   if (!opts.cache_dir.empty()) {
     char buf[32];
@@ -551,14 +626,26 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
         blob.append(bytes, len);
         free(bytes);
       }
-      std::string tmp = cache_path + ".tmp";
+      std::string tmp = cache_path + "." + std::to_string(getpid()) + ".tmp";
       std::ofstream out(tmp, std::ios::binary);
       out.write(blob.data(), std::streamsize(blob.size()));
       out.close();
       if (out) std::filesystem::rename(tmp, cache_path, ec);
+      prune_cache(opts.cache_dir);
     }
+  } else if (!cache_path.empty()) {
+    std::error_code ec;  // a hit counts as use: pruning keeps the recently used
+    std::filesystem::last_write_time(cache_path, std::filesystem::file_time_type::clock::now(), ec);
   }
   report.cache_hit = loaded;
+  auto list_tx = [](Group& g) {
+    for (size_t slot = 0; slot < kBufferCount; ++slot)
+      if (g.tx[slot]) g.tx_list.emplace_back(BufferId(slot), g.tx[slot].get());
+  };
+  for (auto& pg : impl->groups) {
+    list_tx(pg.any);
+    for (auto& g : pg.groups) list_tx(*g);
+  }
   for (auto* b : order) {
     report.prefilter_patterns += b->patterns.size();
     ++report.prefilter_databases;
@@ -574,6 +661,7 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
   if (impl->rules.empty() && report.rules_failed > 0 && report.rules_loaded == 0) {
     // Every rule failed: still an engine (with nothing to match), the report says why.
   }
+  for (auto& [name, set] : ctx.datasets) impl->datasets.push_back(set);
   return std::make_shared<const Engine>(std::move(impl));
 }
 

@@ -230,6 +230,7 @@ void begin_candidates(WorkerState& w) {
 void prefilter(const PatternDb& db, const uint8_t* data, size_t len, WorkerState& w) {
   for (auto idx : db.always) add_candidate(w, idx);
   if (!db.db || len == 0) return;
+  w.counters.prefilter_packet_bytes += len;
   w.hits.clear();
   hs_scan(db.db, reinterpret_cast<const char*>(data), unsigned(std::min<size_t>(len, 0xffffffffu)), 0,
           w.scratch, hs_on_match, &w);
@@ -253,6 +254,69 @@ bool already_alerted(const WorkerState& w, uint32_t idx) {
   return std::find(w.packet_alerted.begin(), w.packet_alerted.end(), idx) != w.packet_alerted.end();
 }
 
+// The stream prefilter. The window is the kept tail plus new bytes; the tail
+// was scanned with earlier chunks, so only the new bytes are scanned, with a
+// longest-pattern overlap for patterns split across the boundary, and the
+// rules hit in earlier chunks whose bytes are still in the window are carried
+// over as candidates. A full-window scan (the first chunk after an engine
+// swap, or after the carry list overflowed) gives the same candidates.
+void stream_prefilter(WorkerState& w, RuleFlowState& fs, int di, const Group* const* gs, int ng, Bytes window,
+                      size_t new_from) {
+  uint64_t window_end = fs.stream_seen[di] + (window.size() - new_from);
+  uint64_t window_start = window_end - window.size();
+  fs.stream_seen[di] = window_end;
+  auto& carry = fs.carry[di];
+  size_t scan_from = 0;
+  if (fs.carry_engine == w.engine && !fs.carry_full[di]) {
+    size_t overlap = 0;
+    for (int i = 0; i < ng; ++i) overlap = std::max(overlap, gs[i]->payload.max_len);
+    overlap = overlap > 0 ? overlap - 1 : 0;
+    scan_from = new_from > overlap ? new_from - overlap : 0;
+    size_t keep = 0;
+    for (auto& c : carry) {
+      if (c.end <= window_start) continue;
+      add_candidate(w, c.rule);
+      carry[keep++] = c;
+    }
+    carry.resize(keep);
+  } else {
+    carry.clear();
+    fs.carry_full[di] = false;
+    if (fs.carry_engine != w.engine) {
+      fs.carry_engine = w.engine;
+      fs.carry[1 - di].clear();
+      fs.carry_full[1 - di] = true;  // its indexes were another engine's: rescan it whole
+    }
+  }
+  for (int i = 0; i < ng; ++i) {
+    const PatternDb& db = gs[i]->payload;
+    for (auto idx : db.always) add_candidate(w, idx);
+    if (!db.db || scan_from >= window.size()) continue;
+    w.counters.prefilter_stream_bytes += window.size() - scan_from;
+    w.hits.clear();
+    hs_scan(db.db, reinterpret_cast<const char*>(window.data() + scan_from),
+            unsigned(window.size() - scan_from), 0, w.scratch, hs_on_match, &w);
+    for (auto id : w.hits) {
+      for (auto idx : db.pattern_rules[id]) {
+        add_candidate(w, idx);
+        if (fs.carry_full[di]) continue;
+        // Carried until the window no longer holds any byte of this chunk:
+        // the hit's own end is not known (single-match patterns report only
+        // the first occurrence), so the chunk's end stands for it.
+        auto it =
+            std::find_if(carry.begin(), carry.end(), [&](const StreamCarry& c) { return c.rule == idx; });
+        if (it != carry.end()) {
+          it->end = window_end;
+        } else if (carry.size() < kMaxStreamCarry) {
+          carry.push_back({idx, window_end});
+        } else {
+          fs.carry_full[di] = true;
+          carry.clear();
+        }
+      }
+    }
+  }
+}
 }  // namespace
 
 int buffer_dir(int slot) {
@@ -307,6 +371,7 @@ size_t Engine::rule_count() const {
 
 std::unique_ptr<WorkerState, void (*)(WorkerState*)> Engine::new_worker() const {
   std::unique_ptr<WorkerState, void (*)(WorkerState*)> w(new WorkerState, [](WorkerState* p) { delete p; });
+  w->engine = this;
   if (impl_->proto_scratch) hs_clone_scratch(impl_->proto_scratch, &w->scratch);
   w->seen_epoch.assign(impl_->rules.size(), 0);
   w->candidates.reserve(256);
@@ -315,12 +380,17 @@ std::unique_ptr<WorkerState, void (*)(WorkerState*)> Engine::new_worker() const 
   return w;
 }
 
+void Engine::save_state() const {
+  for (auto& d : impl_->datasets) d->persist();
+}
+
 const DetectCounters& Engine::counters(const WorkerState& w) const {
   return w.counters;
 }
 
 void Engine::end_packet(WorkerState& w) const {
   w.packet_alerted.clear();
+  w.reuse_for = nullptr;
 }
 
 namespace {
@@ -381,6 +451,7 @@ bool header_ok(const Rule& r, const Packet& p, const View& v, const PktCtx& c, i
 
 void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) const {
   if (p.invalid || p.ip_version == 0) return;
+  ++w.counters.packet_inspections;
   Flow* f = p.flow;
   RuleFlowState* fs = f ? static_cast<RuleFlowState*>(f->detect.get()) : nullptr;
   if (fs && fs->passed) return;
@@ -397,15 +468,19 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     for (auto idx : gs[i]->header) add_candidate(w, idx);
   std::vector<uint32_t>& tmp = w.hits;  // reused for the address index lookups
   tmp.clear();
-  impl_->src_index.lookup(p.src, tmp);
-  impl_->dst_index.lookup(p.dst, tmp);
+  impl_->src_index[group_of(p)].lookup(p.src, tmp);
+  impl_->dst_index[group_of(p)].lookup(p.dst, tmp);
   for (auto idx : tmp) add_candidate(w, idx);
   bool tcp_stream = p.l4 == L4::kTcp && f && f->tcp;
-  for (int i = 0; i < ng; ++i) {
-    if (!p.payload.empty())
-      prefilter(gs[i]->payload, p.payload.data(), p.payload.size(), w);
-    else
-      for (auto idx : gs[i]->payload.always) add_candidate(w, idx);
+  if (w.reuse_for == &p && !p.payload.empty()) {
+    for (auto idx : w.reuse_candidates) add_candidate(w, idx);
+  } else {
+    for (int i = 0; i < ng; ++i) {
+      if (!p.payload.empty())
+        prefilter(gs[i]->payload, p.payload.data(), p.payload.size(), w);
+      else
+        for (auto idx : gs[i]->payload.always) add_candidate(w, idx);
+    }
   }
   std::sort(w.candidates.begin(), w.candidates.end());
   w.counters.prefilter_candidates += w.candidates.size();
@@ -431,17 +506,22 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
 }
 
 void Engine::inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Bytes window, size_t new_from,
-                            AlertSink& out) const {
+                            AlertSink& out, bool new_is_payload) const {
   RuleFlowState* fs = flow_state(&f);
   if (fs->passed || window.empty()) return;
+  ++w.counters.stream_inspections;
   View v{d == Dir::kToServer ? f.client : f.server, d == Dir::kToServer ? f.server : f.client,
          d == Dir::kToServer ? f.client_port : f.server_port,
          d == Dir::kToServer ? f.server_port : f.client_port, d == Dir::kToServer};
   const Group* gs[3];
   int ng = port_groups(impl_->groups[kGroupTcp], v.sp, v.dp, gs);
   begin_candidates(w);
-  for (int i = 0; i < ng; ++i) prefilter(gs[i]->payload, window.data(), window.size(), w);
+  stream_prefilter(w, *fs, int(d), gs, ng, window, new_from);
   std::sort(w.candidates.begin(), w.candidates.end());
+  if (new_is_payload) {
+    w.reuse_for = &p;
+    w.reuse_candidates = w.candidates;
+  }
   w.counters.prefilter_candidates += w.candidates.size();
   for (auto idx : w.candidates) {
     const Rule& r = *impl_->rules[idx];
@@ -464,6 +544,7 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const T
                         AlertSink& out) const {
   RuleFlowState* fs = flow_state(&f);
   if (fs->passed) return;
+  ++w.counters.tx_inspections;
   const PortGroups& pg = impl_->groups[f.proto == 6 ? kGroupTcp : f.proto == 17 ? kGroupUdp : kGroupOther];
   // A tx rule is checked in the direction of its buffers: both port views.
   const Group* gs[5];
@@ -473,25 +554,61 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const T
   for (int i = 1; i < nr; ++i)
     if (std::find(gs, gs + ng, rev[i]) == gs + ng) gs[ng++] = rev[i];
   begin_candidates(w);
+  TxScanMemo& memo = fs->tx_memo;
+  if (memo.tx_id != tx.tx_id() || memo.engine != w.engine) {
+    memo.tx_id = tx.tx_id();
+    memo.engine = w.engine;
+    memo.scanned.clear();
+    memo.hits.clear();
+    memo.overflow = false;
+  }
+  for (auto idx : memo.hits) add_candidate(w, idx);
   for (int gi = 0; gi < ng; ++gi) {
     const Group& g = *gs[gi];
     for (auto idx : g.tx_always) add_candidate(w, idx);
-    for (size_t s = 0; s < kBufferCount; ++s) {
-      const PatternDb* db = g.tx[s].get();
-      if (!db) continue;
-      int bd = buffer_dir(int(s));
+    for (auto [slot, db] : g.tx_list) {
+      int bd = buffer_dir(int(slot));
       Dir sd = bd < 0 ? d : Dir(bd);
-      size_t n = tx.buffer_count(BufferId(s), sd);
+      size_t n = tx.buffer_count(slot, sd);
       if (n == 0) continue;
       for (auto idx : db->always) add_candidate(w, idx);
+      if (!db->db) continue;
+      uint64_t sig = 1469598103934665603ull ^ n;
       for (size_t i = 0; i < n; ++i) {
-        auto b = tx.buffer(BufferId(s), sd, i);
-        if (!db->db || b.empty()) continue;
+        auto b = tx.buffer(slot, sd, i);
+        uint64_t edge = b.empty() ? 0 : (uint64_t(b.front()) << 8 | b.back());
+        for (uint64_t part : {uint64_t(b.size()), uint64_t(reinterpret_cast<uintptr_t>(b.data())), edge})
+          sig = (sig ^ part) * 1099511628211ull;
+      }
+      auto seen = std::find_if(memo.scanned.begin(), memo.scanned.end(),
+                               [db = db](const auto& e) { return e.first == db; });
+      if (!memo.overflow && seen != memo.scanned.end() && seen->second == sig) continue;
+      if (seen != memo.scanned.end())
+        seen->second = sig;
+      else
+        memo.scanned.emplace_back(db, sig);
+      for (size_t i = 0; i < n; ++i) {
+        auto b = tx.buffer(slot, sd, i);
+        if (b.empty()) continue;
+        w.counters.prefilter_tx_bytes += b.size();
         w.hits.clear();
         hs_scan(db->db, reinterpret_cast<const char*>(b.data()), unsigned(b.size()), 0, w.scratch,
                 hs_on_match, &w);
-        for (auto id : w.hits)
-          for (auto idx : db->pattern_rules[id]) add_candidate(w, idx);
+        for (auto id : w.hits) {
+          for (auto idx : db->pattern_rules[id]) {
+            // Not yet a candidate of this call means not in memo.hits either
+            // (those were added first).
+            bool fresh = w.seen_epoch[idx] != w.epoch;
+            add_candidate(w, idx);
+            if (memo.overflow || !fresh) continue;
+            if (memo.hits.size() >= kMaxTxMemoHits) {
+              memo.overflow = true;
+              memo.hits.clear();
+            } else {
+              memo.hits.push_back(idx);
+            }
+          }
+        }
       }
     }
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/dataset.h"
 #include "rules/engine.h"
 #include "rules/flow_state.h"
 #include "rules/rule.h"
@@ -26,6 +27,7 @@ struct PatternDb {
   hs_database_t* db = nullptr;
   std::vector<std::vector<uint32_t>> pattern_rules;  // pattern id -> rule indexes
   std::vector<uint32_t> always;                      // rules without a fast pattern here
+  size_t max_len = 0;                                // longest pattern (stream scan overlap)
   ~PatternDb() {
     if (db) hs_free_database(db);
   }
@@ -46,6 +48,7 @@ struct Group {
   std::vector<uint32_t> header;                             // rules without payload or app buffers
   std::array<std::unique_ptr<PatternDb>, kBufferCount> tx;  // app-layer rules by their prefilter buffer
   std::vector<uint32_t> tx_always;  // app-layer rules without buffers (alert http ... (flow:to_server;))
+  std::vector<std::pair<BufferId, const PatternDb*>> tx_list;  // the non-null entries of tx
 };
 
 // The rules of one L4 protocol split by port, so that a packet only meets the
@@ -72,26 +75,33 @@ struct PortGroups {
 struct Engine::Impl {
   std::vector<std::unique_ptr<Rule>> rules;  // by index = evaluation order
   std::array<PortGroups, kGroupCount> groups;
-  AddrIndex src_index, dst_index;  // header-only rules with address lists
+  // Header-only rules with address lists and any ports, per L4 group.
+  std::array<AddrIndex, kGroupCount> src_index, dst_index;
   std::unique_ptr<ThresholdTable> thresholds = std::make_unique<ThresholdTable>();
   std::unique_ptr<XbitTable> xbits = std::make_unique<XbitTable>();
   ThresholdConfig threshold_cfg;
   std::vector<int32_t> rule_threshold;               // per rule: threshold.config entry overriding it, or -1
   std::vector<std::vector<uint32_t>> rule_suppress;  // per rule: suppress entries
   hs_scratch_t* proto_scratch = nullptr;             // cloned per worker
+  std::vector<std::shared_ptr<Dataset>> datasets;    // for save_state
   ~Impl() {
     if (proto_scratch) hs_free_scratch(proto_scratch);
   }
 };
 
 struct WorkerState {
+  const void* engine = nullptr;  // the engine this scratch belongs to
   hs_scratch_t* scratch = nullptr;
   std::vector<uint32_t> candidates;
   std::vector<uint32_t> hits;        // pattern ids from Hyperscan
   std::vector<uint32_t> seen_epoch;  // per rule: last epoch it was added
   uint32_t epoch = 0;
   std::vector<uint32_t> packet_alerted;  // rules that alerted on this packet (stream + packet dedup)
-  std::string xform;                     // transformed buffer storage
+  // Prefilter candidates of the stream chunk that was exactly this packet's
+  // payload (a superset of what scanning the payload alone would give).
+  const Packet* reuse_for = nullptr;
+  std::vector<uint32_t> reuse_candidates;
+  std::string xform;  // transformed buffer storage
   DetectCounters counters;
   ~WorkerState() {
     if (scratch) hs_free_scratch(scratch);

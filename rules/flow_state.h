@@ -20,13 +20,42 @@ namespace vigil::rules {
 constexpr size_t kMaxFlowbits = 256;
 constexpr size_t kMaxTxMarks = 512;
 constexpr size_t kStreamTail = 2048;
+constexpr size_t kMaxStreamCarry = 256;
+
+// A rule whose fast pattern was seen in stream bytes that are still in the
+// kept tail: the next chunk's prefilter scans only new bytes (plus a pattern
+// length of overlap), so these stay candidates while their bytes are in the
+// window. `end` is the absolute stream offset the hit's scan ended at.
+struct StreamCarry {
+  uint32_t rule;  // engine-local index: valid only for carry_engine
+  uint64_t end;
+};
+
+// The app-layer prefilter's memory of the transaction it last scanned: a
+// buffer that has not changed since (same count, sizes, storage and edge
+// bytes) is not scanned again on the transaction's next update; the rules its
+// patterns hit stay candidates. One transaction at a time (pipelined ones
+// simply rescan).
+constexpr size_t kMaxTxMemoHits = 1024;
+struct TxScanMemo {
+  uint64_t tx_id = ~uint64_t{0};
+  const void* engine = nullptr;                           // rule indexes are this engine's
+  std::vector<std::pair<const void*, uint64_t>> scanned;  // pattern database -> buffer signature
+  std::vector<uint32_t> hits;                             // rules hit so far
+  bool overflow = false;                                  // too many hits: no memo for this tx
+};
 
 struct RuleFlowState : DetectFlowState {
   std::vector<uint64_t> bits;                           // set flowbits (name hashes)
   std::vector<std::pair<uint64_t, int64_t>> ints;       // flowints
   std::vector<std::pair<uint64_t, uint64_t>> tx_marks;  // (tx_id, gid<<32|sid) alerted/matched
   std::vector<uint8_t> tail[2];                         // last stream bytes per direction
-  bool passed = false;                                  // a pass rule matched the flow
+  uint64_t stream_seen[2] = {0, 0};                     // stream bytes inspected per direction
+  std::vector<StreamCarry> carry[2];                    // see StreamCarry
+  bool carry_full[2] = {false, false};                  // carry overflowed: rescan the whole window
+  const void* carry_engine = nullptr;                   // engine the carried indexes belong to
+  TxScanMemo tx_memo;
+  bool passed = false;  // a pass rule matched the flow
   // TCP: established as Suricata sees it, before this packet's own state change
   // (the ACK completing the handshake is not yet "established").
   bool was_established = false;

@@ -72,6 +72,9 @@ std::string kw_ip_proto(ParseState& st, std::string_view v) {
       break;
     }
   }
+  if (!s.empty() && s.size() <= 3 &&
+      std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    st.rule.ip_proto_eq = int16_t(std::stoi(s));
   return add_cmp(st, s, "ip_proto", [](const Packet& p, int64_t& o) {
     o = p.ip_proto;
     return p.ip_version != 0;

@@ -211,7 +211,8 @@ struct Rule {
   // header
   ProtoSel proto = ProtoSel::kIp;
   StreamSel stream = StreamSel::kBoth;
-  uint32_t app_mask = 0;  // bit per AppProto; 0 = any
+  uint32_t app_mask = 0;     // bit per AppProto; 0 = any
+  int16_t ip_proto_eq = -1;  // ip_proto:N (plain equality): only that protocol's packets
   bool app_negated = false;
   AddrSet src, dst;
   PortSet sp, dp;

@@ -9,6 +9,7 @@
 
 #include "agent/flow/flow.h"
 #include "common/alert.h"
+#include "common/counters.h"
 #include "common/inspect.h"
 #include "common/packet.h"
 
@@ -26,6 +27,8 @@ class DetectStage {
   virtual void on_tx(const Packet& p, Flow& f, Dir d, const Transaction& tx, AlertSink& out) = 0;
   // The flow ends: last chance to flush per-flow state.
   virtual void on_flow_end(Flow& f) { (void)f; }
+  // The stage's own counters (detect.*), read on the worker's thread.
+  virtual void visit_counters(const CounterVisitor& v) const { (void)v; }
 };
 
 }  // namespace vigil

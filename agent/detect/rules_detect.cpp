@@ -32,7 +32,9 @@ class RulesDetect : public DetectStage {
     buf_.assign(tail.begin(), tail.end());
     size_t new_from = buf_.size();
     buf_.insert(buf_.end(), data.begin(), data.end());
-    engine_->inspect_stream(*worker_, p, f, d, Bytes(buf_.data(), buf_.size()), new_from, out);
+    bool new_is_payload = data.data() == p.payload.data() && data.size() == p.payload.size();
+    engine_->inspect_stream(*worker_, p, f, d, Bytes(buf_.data(), buf_.size()), new_from, out,
+                            new_is_payload);
     size_t keep = std::min(window_, buf_.size());
     tail.assign(buf_.end() - static_cast<std::ptrdiff_t>(keep), buf_.end());
   }
@@ -42,9 +44,16 @@ class RulesDetect : public DetectStage {
     if (engine_) engine_->inspect_tx(*worker_, p, f, d, tx, out);
   }
 
+  void visit_counters(const CounterVisitor& v) const override {
+    if (worker_) engine_->counters(*worker_).visit(v);
+  }
+
  private:
   // Picks up a newly set engine; the worker scratch belongs to one engine.
   void refresh() {
+    uint64_t gen = holder_.generation();
+    if (gen == generation_) return;
+    generation_ = gen;
     auto e = holder_.get();
     if (e == engine_) return;
     worker_.reset();
@@ -53,6 +62,7 @@ class RulesDetect : public DetectStage {
   }
 
   const EngineHolder& holder_;
+  uint64_t generation_ = ~uint64_t{0};
   size_t window_;
   std::shared_ptr<const rules::Engine> engine_;
   std::unique_ptr<rules::WorkerState, void (*)(rules::WorkerState*)> worker_{nullptr,

@@ -22,11 +22,19 @@ struct DetectOptions {
 
 class EngineHolder {
  public:
-  void set(std::shared_ptr<const rules::Engine> e) { engine_.store(std::move(e)); }
+  void set(std::shared_ptr<const rules::Engine> e) {
+    engine_.store(std::move(e));
+    generation_.fetch_add(1, std::memory_order_release);
+  }
   std::shared_ptr<const rules::Engine> get() const { return engine_.load(); }
+  // Bumped after every set(): workers compare it per packet (one relaxed
+  // load) and take the shared_ptr, which costs a lock in libstdc++'s
+  // atomic<shared_ptr>, only when it moved.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   std::atomic<std::shared_ptr<const rules::Engine>> engine_;
+  std::atomic<uint64_t> generation_{0};
 };
 
 // One per worker thread.

@@ -141,6 +141,7 @@ void Worker::collect(CounterSnapshot& s) const {
   decoder_.visit_counters(add);
   flows_.visit_counters(add);
   app_.visit_counters(add);
+  if (detect_) detect_->visit_counters(add);
   counters_.visit(add);
 }
 

@@ -147,3 +147,19 @@ TEST_CASE("dataset state/save: values added at run time are written back and rea
   CHECK(lines_of(dir() / "seen-ips.lst") == std::set<std::string>{"10.0.0.1", "10.0.0.2", "2001:db8::1"});
   CHECK(lines_of(dir() / "ua.lst") == std::set<std::string>{"aGVsbG8="});
 }
+
+TEST_CASE(
+    "dataset state: Engine::save_state writes while the engine lives (the agent exits without freeing it)") {
+  std::filesystem::remove(dir() / "exit-state.lst");
+  auto e =
+      engine_of("exit-state.rules",
+                "alert udp any any -> any any (msg:\"new src\"; ip.src; dataset:set,exitseen,type ip,state "
+                "exit-state.lst; sid:1;)\n");
+  REQUIRE(e);
+  CHECK(run(*e, "10.0.0.7", "10.9.9.9") == V{1});
+  e->save_state();
+  CHECK(lines_of(dir() / "exit-state.lst") == std::set<std::string>{"10.0.0.7"});
+  std::filesystem::remove(dir() / "exit-state.lst");
+  e->save_state();  // nothing added since: not written again
+  CHECK(!std::filesystem::exists(dir() / "exit-state.lst"));
+}

@@ -1,0 +1,286 @@
+// The prefilter's shortcuts keep every alert: stream chunks scan only new
+// bytes (rules hit earlier stay candidates while their bytes are in the kept
+// window, across an engine swap too), an in-order packet reuses its stream
+// chunk's candidates, unchanged app-layer buffers are not rescanned, contents
+// on dotprefix/lowercase buffers are fast patterns, and header rules with a
+// narrow port stay out of other ports' packets. Each case checks the alerts and
+// the detect.* counters that show the shortcut was taken.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "agent/detect/rules_detect.h"
+#include "agent/flow/flow.h"
+
+using namespace vigil;
+
+namespace {
+
+struct Collect : AlertSink {
+  std::vector<uint32_t> sids;
+  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
+};
+
+std::shared_ptr<const rules::Engine> engine_of(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / ("vigil-prefilter-tests-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / name).string();
+  std::ofstream(path) << text;
+  rules::LoadOptions o;
+  o.files = {path};
+  rules::LoadReport r;
+  auto e = rules::build_engine(o, r);
+  REQUIRE(e);
+  REQUIRE(r.rules_failed == 0);
+  return e;
+}
+
+std::map<std::string, uint64_t> counters(const DetectStage& d) {
+  std::map<std::string, uint64_t> m;
+  d.visit_counters([&](std::string_view n, uint64_t v) { m[std::string(n)] = v; });
+  return m;
+}
+
+struct TestFlow {
+  Flow f;
+  explicit TestFlow(uint16_t server_port = 80) {
+    f.client = *IpAddr::parse("10.0.0.1");
+    f.server = *IpAddr::parse("192.0.2.2");
+    f.client_port = 40000;
+    f.server_port = server_port;
+    f.proto = 6;
+    f.state = FlowState::kEstablished;
+    f.flow_id = 9;
+  }
+};
+
+struct Pkt {
+  std::string data;
+  Packet p;
+  Pkt(TestFlow& tf, std::string payload, bool to_server = true) : data(std::move(payload)) {
+    p.ip_version = 4;
+    p.ip_proto = 6;
+    p.l4 = L4::kTcp;
+    p.src = to_server ? tf.f.client : tf.f.server;
+    p.dst = to_server ? tf.f.server : tf.f.client;
+    p.sp = to_server ? tf.f.client_port : tf.f.server_port;
+    p.dp = to_server ? tf.f.server_port : tf.f.client_port;
+    p.tcp.flags = kTcpAck | kTcpPsh;
+    p.payload = Bytes(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    p.flow = &tf.f;
+    p.to_server = to_server;
+  }
+};
+
+// Feeds in-order segments the way the worker does: stream chunk (the
+// packet's own bytes), then the packet.
+std::vector<uint32_t> feed(DetectStage& d, TestFlow& tf, const std::vector<std::string>& segs,
+                           uint64_t* offset) {
+  std::vector<uint32_t> all;
+  for (auto& s : segs) {
+    Pkt p(tf, s);
+    Collect c;
+    d.on_stream(p.p, tf.f, Dir::kToServer, p.p.payload, *offset, c);
+    d.on_packet(p.p, c);
+    *offset += s.size();
+    all.insert(all.end(), c.sids.begin(), c.sids.end());
+  }
+  return all;
+}
+
+// A transaction whose buffers are set by the test between updates.
+class FakeTx : public Transaction {
+ public:
+  FakeTx(AppProto proto, uint64_t id) : proto_(proto), id_(id) {}
+  std::map<std::pair<BufferId, Dir>, std::string> bufs;
+  AppProto proto() const override { return proto_; }
+  uint64_t tx_id() const override { return id_; }
+  TxProgress progress(Dir) const override { return TxProgress::kHeaders; }
+  size_t buffer_count(BufferId id, Dir d) const override { return bufs.count({id, d}); }
+  std::span<const uint8_t> buffer(BufferId id, Dir d, size_t) const override {
+    auto& s = bufs.at({id, d});
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+  }
+  void to_eve(nlohmann::ordered_json& out) const override { out["fake"] = id_; }
+
+ private:
+  AppProto proto_;
+  uint64_t id_;
+};
+
+const std::string kFiller(100, 'f');
+
+}  // namespace
+
+TEST_CASE("prefilter: a rule hit in an earlier chunk still matches while its bytes are in the window") {
+  EngineHolder h;
+  h.set(engine_of("carry.rules",
+                  "alert tcp any any -> any 80 (msg:\"pair\"; content:\"MARKER-ONE\"; fast_pattern; "
+                  "content:\"two\"; distance:0; sid:1;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  uint64_t off = 0;
+  std::vector<std::string> segs{"xx MARKER-ONE yy"};
+  for (int i = 0; i < 10; ++i) segs.push_back(kFiller);  // 1000 bytes: within the 2048-byte window
+  CHECK(feed(*d, tf, segs, &off).empty());
+  auto before = counters(*d);
+  CHECK(feed(*d, tf, {"and two"}, &off) == std::vector<uint32_t>{1});
+  // Only the new chunk and a pattern length of overlap were scanned.
+  auto after = counters(*d);
+  CHECK(after["detect.prefilter.stream_bytes"] - before["detect.prefilter.stream_bytes"] <
+        std::string("and two").size() + std::string("MARKER-ONE").size());
+
+  // Once the marker has left the window, "two" alone does not match (as with
+  // a whole-window scan: the bytes are gone).
+  TestFlow tf2;
+  off = 0;
+  segs = {"xx MARKER-ONE yy"};
+  for (int i = 0; i < 30; ++i) segs.push_back(kFiller);  // 3000 bytes
+  CHECK(feed(*d, tf2, segs, &off).empty());
+  CHECK(feed(*d, tf2, {"and two"}, &off).empty());
+}
+
+TEST_CASE("prefilter: an engine swap between chunks rescans the window and keeps the match") {
+  const char* rules =
+      "alert tcp any any -> any 80 (msg:\"pair\"; content:\"MARKER-ONE\"; fast_pattern; "
+      "content:\"two\"; distance:0; sid:1;)\n";
+  EngineHolder h;
+  h.set(engine_of("swap-a.rules", rules));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  uint64_t off = 0;
+  CHECK(feed(*d, tf, {"xx MARKER-ONE yy", kFiller, kFiller}, &off).empty());
+  h.set(engine_of("swap-b.rules",
+                  std::string("alert tcp any any -> any any (content:\"other\"; sid:5;)\n") + rules));
+  CHECK(feed(*d, tf, {"and two"}, &off) == std::vector<uint32_t>{1});
+}
+
+TEST_CASE("prefilter: an in-order packet reuses its stream chunk's candidates") {
+  EngineHolder h;
+  h.set(engine_of(
+      "reuse.rules",
+      "alert tcp any any -> any 80 (msg:\"packet only\"; flow:no_stream; content:\"needle\"; sid:2;)\n"
+      "alert tcp any any -> any 80 (msg:\"either\"; content:\"haystack\"; sid:3;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  uint64_t off = 0;
+  CHECK(feed(*d, tf, {"a needle in a haystack"}, &off) == std::vector<uint32_t>{3, 2});
+  auto m = counters(*d);
+  CHECK(m["detect.prefilter.packet_bytes"] == 0);  // the packet was not scanned again
+  CHECK(m["detect.prefilter.stream_bytes"] > 0);
+
+  // A packet whose bytes are not the chunk (out of order, or no stream) is scanned itself.
+  Pkt p(tf, "another needle");
+  Collect c;
+  d->on_packet(p.p, c);
+  CHECK(c.sids == std::vector<uint32_t>{2});
+  CHECK(counters(*d)["detect.prefilter.packet_bytes"] == p.data.size());
+}
+
+TEST_CASE("prefilter: unchanged transaction buffers are not rescanned, their rules stay candidates") {
+  EngineHolder h;
+  h.set(engine_of("tx-memo.rules",
+                  "alert http any any -> any any (msg:\"admin ok\"; http.uri; content:\"/admin/panel\"; "
+                  "http.stat_code; content:\"200\"; sid:4;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  tf.f.app_proto = AppProto::kHttp;
+  Pkt p(tf, "");
+  FakeTx tx(AppProto::kHttp, 0);
+  tx.bufs[{BufferId::kHttpUri, Dir::kToServer}] = "/admin/panel?x=1";
+  Collect c;
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx, c);
+  CHECK(c.sids.empty());  // no response yet
+  uint64_t scanned = counters(*d)["detect.prefilter.tx_bytes"];
+  CHECK(scanned == tx.bufs[{BufferId::kHttpUri, Dir::kToServer}].size());
+  tx.bufs[{BufferId::kHttpStatCode, Dir::kToClient}] = "200";
+  d->on_tx(p.p, tf.f, Dir::kToClient, tx, c);
+  CHECK(c.sids == std::vector<uint32_t>{4});
+  CHECK(counters(*d)["detect.prefilter.tx_bytes"] == scanned);  // the uri was not scanned again
+
+  // The next transaction starts afresh.
+  FakeTx tx1(AppProto::kHttp, 1);
+  tx1.bufs[{BufferId::kHttpUri, Dir::kToServer}] = "/index";
+  tx1.bufs[{BufferId::kHttpStatCode, Dir::kToClient}] = "200";
+  Collect c1;
+  d->on_tx(p.p, tf.f, Dir::kToClient, tx1, c1);
+  CHECK(c1.sids.empty());
+}
+
+TEST_CASE("prefilter: dotprefix and to_lowercase contents are fast patterns") {
+  EngineHolder h;
+  h.set(engine_of(
+      "dns-dotprefix.rules",
+      "alert dns any any -> any any (msg:\"domain\"; dns.query; dotprefix; content:\".evil.example\"; "
+      "endswith; sid:50;)\n"
+      "alert dns any any -> any any (msg:\"lower\"; dns.query; to_lowercase; content:\"badhost\"; "
+      "sid:51;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf(53);
+  tf.f.proto = 17;
+  tf.f.app_proto = AppProto::kDns;
+  Pkt p(tf, "");
+  auto query = [&](uint64_t id, const char* name) {
+    FakeTx tx(AppProto::kDns, id);
+    tx.bufs[{BufferId::kDnsQuery, Dir::kToServer}] = name;
+    Collect c;
+    d->on_tx(p.p, tf.f, Dir::kToServer, tx, c);
+    return c.sids;
+  };
+  CHECK(query(0, "www.evil.example") == std::vector<uint32_t>{50});
+  CHECK(query(1, "evil.example") == std::vector<uint32_t>{50});
+  CHECK(query(2, "notevil.example").empty());
+  CHECK(query(3, "BadHost.example.org") == std::vector<uint32_t>{51});
+  uint64_t checked = counters(*d)["detect.rules_checked"];
+  CHECK(query(4, "www.example.org").empty());
+  CHECK(counters(*d)["detect.rules_checked"] == checked);  // neither rule was a candidate
+}
+
+TEST_CASE("prefilter: a header rule with a narrow port meets only that port's packets") {
+  EngineHolder h;
+  h.set(engine_of("ports.rules",
+                  "alert tcp !10.0.0.0/8 any -> 10.0.0.0/8 22 (msg:\"ssh syn\"; flags:S; sid:60;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  auto syn = [&](uint16_t dport) {
+    TestFlow tf(dport);
+    tf.f.client = *IpAddr::parse("198.51.100.7");
+    tf.f.server = *IpAddr::parse("10.1.1.1");
+    Pkt p(tf, "");
+    p.p.flow = nullptr;
+    p.p.tcp.flags = kTcpSyn;
+    Collect c;
+    d->on_packet(p.p, c);
+    return c.sids;
+  };
+  CHECK(syn(22) == std::vector<uint32_t>{60});
+  uint64_t checked = counters(*d)["detect.rules_checked"];
+  CHECK(syn(80).empty());
+  CHECK(counters(*d)["detect.rules_checked"] == checked);
+}
+
+TEST_CASE("prefilter: header rules meet only their protocol's packets (address index and ip_proto)") {
+  EngineHolder h;
+  h.set(engine_of("protos.rules",
+                  "alert icmp !10.0.0.0/8 any -> 10.0.0.0/8 any (msg:\"echo in\"; itype:8; sid:70;)\n"
+                  "alert ip any any -> any any (msg:\"igmp\"; ip_proto:2; sid:71;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  auto packet = [&](L4 l4, uint8_t proto) {
+    TestFlow tf;
+    tf.f.client = *IpAddr::parse("198.51.100.7");
+    tf.f.server = *IpAddr::parse("10.1.1.1");
+    Pkt p(tf, "");
+    p.p.flow = nullptr;
+    p.p.l4 = l4;
+    p.p.ip_proto = proto;
+    p.p.icmp.type = 8;
+    Collect c;
+    d->on_packet(p.p, c);
+    return c.sids;
+  };
+  CHECK(packet(L4::kIcmp, 1) == std::vector<uint32_t>{70});
+  CHECK(packet(L4::kOther, 2) == std::vector<uint32_t>{71});
+  uint64_t checked = counters(*d)["detect.rules_checked"];
+  CHECK(packet(L4::kTcp, 6).empty());
+  CHECK(counters(*d)["detect.rules_checked"] == checked);  // neither rule was a candidate
+}
