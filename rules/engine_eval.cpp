@@ -33,6 +33,21 @@ GroupId group_of(const Packet& p) {
     case L4::kIcmpv6:
       return kGroupIcmp6;
     default:
+      break;
+  }
+  // No usable transport header (a broken TCP header, say): the IP protocol
+  // still picks the group, so `ip ... ip_proto:6` rules see the packet;
+  // proto_ok keeps tcp/udp rules off it.
+  switch (p.ip_proto) {
+    case 6:
+      return kGroupTcp;
+    case 17:
+      return kGroupUdp;
+    case 1:
+      return kGroupIcmp4;
+    case 58:
+      return kGroupIcmp6;
+    default:
       return kGroupOther;
   }
 }
