@@ -473,6 +473,16 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
     }
   }
 
+  for (auto& rp : rules) {
+    Rule& r = *rp;
+    const FlowOpt& fo = r.flow;
+    bool flow_kw = fo.established || fo.not_established || fo.stateless || fo.to_server || fo.to_client ||
+                   fo.only_stream || fo.no_stream || fo.only_frag || fo.no_frag;
+    r.ip_only = !r.tx_rule && !r.has_payload && r.buffers.empty() && r.sp.any && r.dp.any &&
+                r.pkt_opts.empty() && !flow_kw && r.app_mask == 0 && r.flowbits.empty() &&
+                r.flowints.empty() && r.xbits.empty() && r.tx_ints.empty();
+  }
+
   // Grouping: by L4 protocol, then by port (PortGroups).
   std::map<const Group*, GroupBuilders> builders;
   std::array<std::vector<std::tuple<U128, U128, uint32_t>>, kGroupCount> src_ranges, dst_ranges;

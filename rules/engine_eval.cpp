@@ -505,6 +505,7 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     if (r.tx_rule) continue;
     if (r.has_payload && tcp_stream && r.stream == StreamSel::kStreamOnly) continue;
     if (already_alerted(w, idx)) continue;
+    if (r.ip_only && f && (p.to_server ? f->pkts_toserver : f->pkts_toclient) > 1) continue;
     ++w.counters.rules_checked;
     if (!fs && f && (r.sets_bits || !r.flowbits.empty() || !r.flowints.empty())) fs = flow_state(f);
     PktCtx c{&p, f, fs, v.to_server, false};

@@ -233,6 +233,10 @@ struct Rule {
   bool tx_rule = false;      // has app-layer buffers: evaluated on transactions
   bool has_payload = false;  // has a payload inspection list
   bool sets_bits = false;    // modifies flowbits/flowints: evaluated before checkers
+  // Suricata's "IP-only" rule: protocol and addresses only (any ports, no
+  // payload, no flow or packet keywords). Checked on the first packet of each
+  // direction of a flow, and on every packet without a flow.
+  bool ip_only = false;
 
   const BufferList* list_for(int slot) const {
     for (auto& b : buffers)

@@ -216,3 +216,29 @@ TEST_CASE("rules detect: app-layer-protocol uses the packet's direction and wait
   d->on_packet(p4.p, c4);
   CHECK(c4.sids.empty());
 }
+
+TEST_CASE(
+    "rules detect: an IP-only rule fires on the first packet of each direction, and on flowless packets") {
+  EngineHolder h;
+  h.set(engine_of("iponly.rules",
+                  "alert ip any any -> any any (msg:\"ip only\"; sid:80;)\n"
+                  "alert tcp any any -> any any (msg:\"not ip-only: ttl\"; ttl:64; sid:81;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  auto send = [&](bool to_server, bool with_flow) {
+    if (with_flow) ++(to_server ? tf.f.pkts_toserver : tf.f.pkts_toclient);
+    Pkt p(tf, "x", to_server);
+    p.p.ttl = 64;
+    if (!with_flow) p.p.flow = nullptr;
+    Collect c;
+    d->on_packet(p.p, c);
+    std::sort(c.sids.begin(), c.sids.end());
+    return c.sids;
+  };
+  CHECK(send(true, true) == std::vector<uint32_t>{80, 81});
+  CHECK(send(true, true) == std::vector<uint32_t>{81});
+  CHECK(send(false, true) == std::vector<uint32_t>{80, 81});
+  CHECK(send(false, true) == std::vector<uint32_t>{81});
+  CHECK(send(true, false) == std::vector<uint32_t>{80, 81});
+  CHECK(send(true, false) == std::vector<uint32_t>{80, 81});
+}
