@@ -91,6 +91,11 @@ app-layer:
     request-body-limit: 102400
     response-body-limit: 102400
     decompress-limit: 1048576
+  tls:
+    # Once both sides encrypt: "default" stops raw content (payload/stream)
+    # inspection of the flow, as Suricata does (tls.* and header rules still
+    # run); "full" keeps inspecting the ciphertext.
+    encryption-handling: default
   max-tx-per-flow: 512
 
 detect:
@@ -268,6 +273,13 @@ ConfigResult load_config(const std::string& file, const std::vector<std::string>
   a.http_decompress_limit =
       get<uint64_t>(root, {"app-layer", "http", "decompress-limit"}, a.http_decompress_limit);
   a.max_tx_per_flow = get<uint32_t>(root, {"app-layer", "max-tx-per-flow"}, a.max_tx_per_flow);
+  std::string enc = get<std::string>(root, {"app-layer", "tls", "encryption-handling"}, "default");
+  if (enc != "default" && enc != "full") {
+    r.ok = false;
+    r.error = "app-layer.tls.encryption-handling: '" + enc + "' is not default or full";
+    return r;
+  }
+  a.tls_inspect_encrypted = enc == "full";
 
   for (const char* group : {"address-groups", "port-groups"}) {
     YAML::Node g = root["vars"][group];

@@ -66,7 +66,6 @@ struct WorkerState;  // per-worker scratch (opaque)
 
 // Counters of one worker (summed by the stats output).
 #define VIGIL_DETECT_COUNTERS(X)                             \
-  X(alerts, "detect.alert")                                  \
   X(alerts_suppressed, "detect.alert_queue_overflow")        \
   X(prefilter_candidates, "detect.mpm_list")                 \
   X(rules_checked, "detect.rules_checked")                   \

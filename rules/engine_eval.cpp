@@ -412,8 +412,8 @@ namespace {
 
 // Decides whether the matched rule writes an alert (thresholds, suppressions,
 // noalert, pass) and writes it.
-void fire(const Engine::Impl& e, WorkerState& w, const Rule& r, const Packet& p, const Flow* f,
-          RuleFlowState* fs, const Transaction* tx, Bytes stream_data, AlertSink& out) {
+void fire(const Engine::Impl& e, const Rule& r, const Packet& p, const Flow* f, RuleFlowState* fs,
+          const Transaction* tx, Bytes stream_data, AlertSink& out) {
   apply_bits(r, fs);
   if (!r.xbits.empty()) e.xbits->apply(r, p);
   if (r.action == Action::kPass) {
@@ -449,7 +449,6 @@ void fire(const Engine::Impl& e, WorkerState& w, const Rule& r, const Packet& p,
   a.flow = f;
   a.tx = tx;
   a.stream_data = stream_data;
-  ++w.counters.alerts;
   out.alert(a);
 }
 
@@ -487,9 +486,12 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
   impl_->dst_index[group_of(p)].lookup(p.dst, tmp);
   for (auto idx : tmp) add_candidate(w, idx);
   bool tcp_stream = p.l4 == L4::kTcp && f && f->tcp;
-  if (w.reuse_for == &p && !p.payload.empty()) {
+  // Encrypted TLS (app-layer.tls.encryption-handling: default): header
+  // rules only, as in Suricata.
+  bool payload_off = f && f->no_payload_inspection;
+  if (!payload_off && w.reuse_for == &p && !p.payload.empty()) {
     for (auto idx : w.reuse_candidates) add_candidate(w, idx);
-  } else {
+  } else if (!payload_off) {
     for (int i = 0; i < ng; ++i) {
       if (!p.payload.empty())
         prefilter(gs[i]->payload, p.payload.data(), p.payload.size(), w);
@@ -506,6 +508,7 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     if (r.has_payload && tcp_stream && r.stream == StreamSel::kStreamOnly) continue;
     if (already_alerted(w, idx)) continue;
     if (r.ip_only && f && (p.to_server ? f->pkts_toserver : f->pkts_toclient) > 1) continue;
+    if (r.has_payload && payload_off) continue;
     ++w.counters.rules_checked;
     if (!fs && f && (r.sets_bits || !r.flowbits.empty() || !r.flowints.empty())) fs = flow_state(f);
     PktCtx c{&p, f, fs, v.to_server, false};
@@ -516,13 +519,14 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     }
     if (!packet_buffers_ok(r, v, w)) continue;
     if (!bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
-    fire(*impl_, w, r, p, f, fs, nullptr, {}, out);
+    fire(*impl_, r, p, f, fs, nullptr, {}, out);
     if (r.action == Action::kPass) break;
   }
 }
 
 void Engine::inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Bytes window, size_t new_from,
                             AlertSink& out, bool new_is_payload) const {
+  if (f.no_payload_inspection) return;
   RuleFlowState* fs = flow_state(&f);
   if (fs->passed || window.empty()) return;
   ++w.counters.stream_inspections;
@@ -551,7 +555,7 @@ void Engine::inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Byt
     if (!packet_buffers_ok(r, v, w)) continue;
     if (!bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     w.packet_alerted.push_back(idx);
-    fire(*impl_, w, r, p, &f, fs, nullptr, window, out);
+    fire(*impl_, r, p, &f, fs, nullptr, window, out);
     if (r.action == Action::kPass) break;
   }
 }
@@ -676,7 +680,7 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const T
     }
     if (!ok || !bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     if (!fs->mark_tx(tx.tx_id(), key)) ++w.counters.tx_marks_full;
-    fire(*impl_, w, r, p, &f, fs, &tx, {}, out);
+    fire(*impl_, r, p, &f, fs, &tx, {}, out);
     if (r.action == Action::kPass) break;
   }
 }

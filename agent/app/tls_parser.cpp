@@ -342,6 +342,8 @@ class TlsParser : public AppParser {
     const Side& b = side_[1];
     if (done_ || !(a.encrypted || a.error) || !(b.encrypted || b.error)) return;
     done_ = true;
+    // Both sides encrypt: raw content rules would only scan ciphertext.
+    if (a.encrypted && b.encrypted && !c.cfg.tls_inspect_encrypted) c.flow.no_payload_inspection = true;
     side_[0].hs = std::string();
     side_[1].hs = std::string();
     if (tx_) {

@@ -24,7 +24,7 @@ class RulesDetect : public DetectStage {
   void on_stream(const Packet& p, Flow& f, Dir d, Bytes data, uint64_t offset, AlertSink& out) override {
     (void)offset;
     refresh();
-    if (!engine_ || data.empty()) return;
+    if (!engine_ || data.empty() || f.no_payload_inspection) return;
     if (!f.detect) f.detect = std::make_unique<rules::RuleFlowState>();
     auto* fs = static_cast<rules::RuleFlowState*>(f.detect.get());
     auto& tail = fs->tail[static_cast<int>(d)];

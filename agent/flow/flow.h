@@ -57,6 +57,7 @@ struct Flow {
 
   // --- app layer ---
   AppProto app_proto = AppProto::kUnknown;     // what EVE shows
+  bool no_payload_inspection = false;          // set by the app layer (TLS encrypted): no raw content rules
   AppProto app_proto_ts = AppProto::kUnknown;  // detected in to_server direction
   AppProto app_proto_tc = AppProto::kUnknown;  // detected in to_client direction
   std::unique_ptr<AppLayerState> app;

@@ -1,5 +1,7 @@
 // Datasets of addresses (type ipv4 / ip) on the ip.src / ip.dst packet
 // buffers, and the write-back of state/save files at engine teardown.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +19,7 @@ namespace {
 
 const std::filesystem::path& dir() {
   static const auto d = [] {
-    auto p = std::filesystem::temp_directory_path() / "vigil-dataset-ip-tests";
+    auto p = std::filesystem::temp_directory_path() / ("vigil-dataset-ip-tests-" + std::to_string(getpid()));
     std::filesystem::remove_all(p);
     std::filesystem::create_directories(p);
     return p;

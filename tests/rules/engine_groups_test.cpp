@@ -1,6 +1,8 @@
 // Port grouping in the compiled engine: a packet only meets the rules whose
 // ports can apply, and the alerts are exactly those of a rule-by-rule check
 // of the header (with and without the on-disk database cache).
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -19,7 +21,7 @@ struct Collect : AlertSink {
 };
 
 std::string write_rules(const std::string& name, const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / "vigil-rules-tests";
+  auto dir = std::filesystem::temp_directory_path() / ("vigil-rules-tests-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / name).string();
   std::ofstream(path) << text;
@@ -100,7 +102,8 @@ void check_ports(const Engine& e) {
 TEST_CASE("port groups: alerts equal a rule-by-rule header check, cached or not") {
   LoadOptions o;
   o.files = {write_rules("ports.rules", rules_text())};
-  auto cache = std::filesystem::temp_directory_path() / "vigil-rules-tests" / "cache-ports";
+  auto cache = std::filesystem::temp_directory_path() / ("vigil-rules-tests-" + std::to_string(getpid())) /
+               "cache-ports";
   std::filesystem::remove_all(cache);
   o.cache_dir = cache.string();
   LoadReport r1;

@@ -3,6 +3,8 @@
 // packets through a built engine.
 #include "rules/iprep.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -30,7 +32,7 @@ IpRep table(const std::string& reps, std::vector<std::string>* errs = nullptr) {
 }
 
 std::string write(const std::string& name, const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / "vigil-iprep-tests";
+  auto dir = std::filesystem::temp_directory_path() / ("vigil-iprep-tests-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto p = dir / name;
   std::ofstream(p) << text;

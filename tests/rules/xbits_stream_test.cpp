@@ -1,5 +1,7 @@
 // xbits (host and host-pair bits shared across flows, with expiry),
 // stream_size and tag parsing.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -20,7 +22,7 @@ struct Collect : AlertSink {
 };
 
 std::shared_ptr<const Engine> engine_of(const std::string& name, const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / "vigil-rules-tests";
+  auto dir = std::filesystem::temp_directory_path() / ("vigil-rules-tests-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / name).string();
   std::ofstream(path) << text;
@@ -190,7 +192,7 @@ TEST_CASE("base64_decode + base64_data: offset, bytes, relative, stop at non-bas
 }
 
 TEST_CASE("dataset: isset/isnotset from a loaded file, set alerts once per new value, md5 hex or raw") {
-  auto dir = std::filesystem::temp_directory_path() / "vigil-rules-tests";
+  auto dir = std::filesystem::temp_directory_path() / ("vigil-rules-tests-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   // "evil.example" and "bad.example", base64 per line.
   std::ofstream(dir / "names.lst") << "ZXZpbC5leGFtcGxl\nYmFkLmV4YW1wbGU=\n";

@@ -2,6 +2,8 @@
 // layer records (app_proto, app_proto_ts, app_proto_tc): modes, lists,
 // negation and the "unknown" state; ip.src in a transaction rule. Lives with
 // the app-layer tests because it needs a real Flow.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -129,7 +131,7 @@ struct Sids : AlertSink {
 }  // namespace
 
 TEST_CASE("ip.src/ip.dst in a transaction rule: the inspected direction's addresses", "[rules][app]") {
-  auto dir = std::filesystem::temp_directory_path() / "vigil-ipsrc-tx-test";
+  auto dir = std::filesystem::temp_directory_path() / ("vigil-ipsrc-tx-test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "clients.lst") << "10.0.0.5\n";
   std::ofstream(dir / "t.rules")

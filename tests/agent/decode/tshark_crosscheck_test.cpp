@@ -4,6 +4,7 @@
 // malformed (the builder is right), and Vigil's ports and reassembly points
 // must match tshark's (the decoder is right). Skipped when tshark is absent.
 #include <pcap/pcap.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -67,7 +68,9 @@ TEST_CASE("tshark agrees with the builder's checksums and the decoder's results"
     WARN("tshark not installed: cross-check skipped");
     return;
   }
-  std::string path = (std::filesystem::temp_directory_path() / "vigil_decode_tshark.pcap").string();
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("vigil_decode_tshark-" + std::to_string(getpid()) + ".pcap"))
+          .string();
   auto frames = sample_frames();
   {
     PcapWriter w(path);

@@ -2,6 +2,8 @@
 // a packet with a broken TCP header reaches `ip` rules only and makes no
 // flow; each layer of a tunnelled frame is inspected once, GRE carriers make
 // no flow, UDP carriers and inner packets do.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -33,7 +35,8 @@ struct Harness {
   uint64_t n = 0;
 
   explicit Harness(const std::string& rules) {
-    auto dir = std::filesystem::temp_directory_path() / "vigil-tunnel-worker-tests";
+    auto dir =
+        std::filesystem::temp_directory_path() / ("vigil-tunnel-worker-tests-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     auto path = (dir / "t.rules").string();
     std::ofstream(path) << rules;

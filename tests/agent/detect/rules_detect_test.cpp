@@ -4,6 +4,8 @@
 // keeps the flow's flowbits.
 #include "agent/detect/rules_detect.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -20,7 +22,7 @@ struct Collect : AlertSink {
 };
 
 std::shared_ptr<const rules::Engine> engine_of(const std::string& name, const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / "vigil-detect-tests";
+  auto dir = std::filesystem::temp_directory_path() / ("vigil-detect-tests-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / name).string();
   std::ofstream(path) << text;

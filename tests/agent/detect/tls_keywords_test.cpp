@@ -1,5 +1,7 @@
 // Legacy TLS value keywords (tls.subject, tls.issuerdn, tls.fingerprint) and
 // the integer ones (tls.cert_chain_len, tls.version) on a fake transaction.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -51,7 +53,9 @@ class FakeTlsTx : public Transaction {
 };
 
 std::vector<uint32_t> run(const std::string& rules, const FakeTlsTx& tx) {
-  auto path = (std::filesystem::temp_directory_path() / "vigil-tls-kw.rules").string();
+  auto path =
+      (std::filesystem::temp_directory_path() / ("vigil-tls-kw-" + std::to_string(getpid()) + ".rules"))
+          .string();
   std::ofstream(path) << rules;
   LoadOptions o;
   o.files = {path};
