@@ -208,3 +208,18 @@ TEST_CASE("tls: truncated and malformed input is counted", "[app][tls]") {
   tls::CertInfo info;
   CHECK(!tls::parse_certificate(B("not a certificate"), info));
 }
+
+TEST_CASE("tls: both sides encrypted turns raw content inspection off, unless encryption-handling is full",
+          "[app][tls]") {
+  for (bool full : {false, true}) {
+    AppConfig cfg;
+    cfg.tls_inspect_encrypted = full;
+    Harness h(6, 40000, 4443, cfg);
+    h.send(Dir::kToServer, record(22, handshake(1, chrome_hello())));
+    h.send(Dir::kToClient, server_flight(make_cert()));
+    h.send(Dir::kToServer, record(22, handshake(16, std::string(66, 'k')), 0x0303) + kCcs);
+    CHECK_FALSE(h.flow.no_payload_inspection);  // one side only
+    h.send(Dir::kToClient, kCcs + record(22, std::string(40, 'E'), 0x0303));
+    CHECK(h.flow.no_payload_inspection == !full);
+  }
+}

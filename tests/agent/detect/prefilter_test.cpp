@@ -284,3 +284,16 @@ TEST_CASE("prefilter: header rules meet only their protocol's packets (address i
   CHECK(packet(L4::kTcp, 6).empty());
   CHECK(counters(*d)["detect.rules_checked"] == checked);  // neither rule was a candidate
 }
+
+TEST_CASE("prefilter: a flow whose payload inspection is off meets header rules only") {
+  EngineHolder h;
+  h.set(engine_of("nopayload.rules",
+                  "alert tcp any any -> any 80 (msg:\"content\"; content:\"secret\"; sid:90;)\n"
+                  "alert tcp any any -> any 80 (msg:\"header\"; flags:PA; sid:91;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  uint64_t off = 0;
+  CHECK(feed(*d, tf, {"a secret"}, &off) == std::vector<uint32_t>{90, 91});
+  tf.f.no_payload_inspection = true;  // what the TLS parser sets once both sides encrypt
+  CHECK(feed(*d, tf, {"another secret"}, &off) == std::vector<uint32_t>{91});
+}
