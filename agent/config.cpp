@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 namespace vigil {
@@ -67,6 +68,15 @@ capture:
   # fail (then off, as Suricata does); off for live capture, where NIC
   # checksum offload makes the host's own packets look broken. yes / no force it.
   checksum-checks: auto
+
+# UDP tunnels are recognised by port, as in suricata.yaml (VXLAN and Geneve on
+# the destination port, Teredo on either); "enabled: false" turns one off.
+decoder:
+  vxlan: {enabled: true, ports: "4789"}
+  geneve: {enabled: true, ports: "6081"}
+  teredo: {enabled: true, ports: "3544"}
+  # tunnels opened inside one frame; deeper ones are counted and left closed
+  max-layers: 8
 
 defrag:
   memcap: 33554432
@@ -249,6 +259,45 @@ ConfigResult load_config(const std::string& file, const std::vector<std::string>
   c.decode.defrag_max_trackers =
       get<uint32_t>(root, {"defrag", "max-trackers"}, c.decode.defrag_max_trackers);
   c.decode.defrag_timeout_s = get<uint32_t>(root, {"defrag", "timeout"}, c.decode.defrag_timeout_s);
+  struct Tunnel {
+    const char* name;
+    std::vector<uint16_t>* ports;
+  };
+  for (auto [name, ports] : {Tunnel{"vxlan", &c.decode.vxlan_ports}, Tunnel{"geneve", &c.decode.geneve_ports},
+                             Tunnel{"teredo", &c.decode.teredo_ports}}) {
+    if (!get<bool>(root, {"decoder", name, "enabled"}, true)) {
+      ports->clear();
+      continue;
+    }
+    // "4789", "[4789, 8472]", 4789 or a YAML list
+    YAML::Node n = root["decoder"][name]["ports"];
+    std::string text;
+    if (n && n.IsSequence()) {
+      for (const auto& e : n) text += e.as<std::string>() + ",";
+    } else if (n && n.IsScalar()) {
+      text = n.as<std::string>();
+    } else {
+      continue;
+    }
+    std::vector<uint16_t> parsed;
+    for (auto& tok : split(text, ',')) {
+      std::string t;
+      for (char ch : tok)
+        if (ch != '[' && ch != ']' && ch != ' ') t += ch;
+      if (t.empty()) continue;
+      char* end = nullptr;
+      unsigned long v = std::strtoul(t.c_str(), &end, 10);
+      if (*end != '\0' || v == 0 || v > 65535) {
+        r.ok = false;
+        r.error = std::string("decoder.") + name + ".ports: '" + t + "' is not a port";
+        return r;
+      }
+      parsed.push_back(uint16_t(v));
+    }
+    *ports = parsed;
+  }
+  c.decode.max_tunnel_depth = uint8_t(
+      std::min<uint32_t>(255, get<uint32_t>(root, {"decoder", "max-layers"}, c.decode.max_tunnel_depth)));
 
   FlowConfig& f = c.flow;
   f.max_flows = get<uint32_t>(root, {"flow", "max-flows"}, f.max_flows);

@@ -69,3 +69,29 @@ TEST_CASE("checksum checks: auto by default, yes/no and the -k spellings accepte
   CHECK_FALSE(bad.ok);
   CHECK(bad.error.find("auto, yes or no") != std::string::npos);
 }
+
+TEST_CASE("tunnel ports, max layers and TLS encryption handling come from the decoder/app-layer keys") {
+  auto d = load_config("", {});
+  REQUIRE(d.ok);
+  CHECK(d.cfg.decode.vxlan_ports == std::vector<uint16_t>{4789});
+  CHECK(d.cfg.decode.geneve_ports == std::vector<uint16_t>{6081});
+  CHECK(d.cfg.decode.teredo_ports == std::vector<uint16_t>{3544});
+  CHECK(d.cfg.decode.max_tunnel_depth == 8);
+  CHECK_FALSE(d.cfg.app.tls_inspect_encrypted);
+
+  auto r = load_config("", {"decoder.vxlan.ports=[4789, 8472]", "decoder.teredo.enabled=false",
+                            "decoder.max-layers=3", "app-layer.tls.encryption-handling=full"});
+  REQUIRE(r.ok);
+  CHECK(r.cfg.decode.vxlan_ports == std::vector<uint16_t>{4789, 8472});
+  CHECK(r.cfg.decode.teredo_ports.empty());
+  CHECK(r.cfg.decode.geneve_ports == std::vector<uint16_t>{6081});
+  CHECK(r.cfg.decode.max_tunnel_depth == 3);
+  CHECK(r.cfg.app.tls_inspect_encrypted);
+
+  auto bad = load_config("", {"decoder.geneve.ports=70000"});
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error == "decoder.geneve.ports: '70000' is not a port");
+  auto bad2 = load_config("", {"app-layer.tls.encryption-handling=bypass"});
+  CHECK_FALSE(bad2.ok);
+  CHECK(bad2.error == "app-layer.tls.encryption-handling: 'bypass' is not default or full");
+}
