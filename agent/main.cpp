@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
   app.add_option("--user", a.user, "After opening the capture, switch to this unprivileged user");
   app.add_flag("-T,--test-rules", a.test_rules,
                "Check the rule files given with -S/-s and exit (non-zero on errors)");
-  app.add_flag("--dump-config", a.dump_config, "Print the built-in default configuration and exit");
+  app.add_flag("--dump-config", a.dump_config,
+               "Print the configuration (defaults merged with -c and --set) and exit");
   app.add_flag("-v,--verbose", a.verbose, "More log output");
   app.add_flag("-q,--quiet", a.quiet, "Only warnings and errors");
   app.add_option("--state-dir", a.state_dir, "Enrolled state directory: ship events to the collector");
@@ -137,10 +138,6 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(a.quiet ? spdlog::level::warn : a.verbose ? spdlog::level::debug : spdlog::level::info);
 
-  if (a.dump_config) {
-    fputs(default_config_yaml(), stdout);
-    return 0;
-  }
   if (a.checksum == "none") a.sets.insert(a.sets.begin(), "capture.checksum-checks=no");
   if (a.checksum == "all") a.sets.insert(a.sets.begin(), "capture.checksum-checks=yes");
   if (a.workers > 0) a.sets.push_back("threading.workers=" + std::to_string(a.workers));
@@ -151,6 +148,17 @@ int main(int argc, char** argv) {
   if (!cr.ok) {
     spdlog::error("configuration: {}", cr.error);
     return 2;
+  }
+  if (a.dump_config) {
+    // The defaults with their comments, or the merged result of -c / --set.
+    if (a.config.empty() && a.sets.empty()) {
+      fputs(default_config_yaml(), stdout);
+    } else {
+      YAML::Emitter em;
+      em << cr.cfg.root;
+      printf("%s\n", em.c_str());
+    }
+    return 0;
   }
   cr.cfg.live = !a.iface.empty();
   cr.cfg.rule_cache_dir = resolve_rule_cache_dir(cr.cfg.rule_cache_dir, a.state_dir);

@@ -81,4 +81,11 @@ for f in cut garbage; do
 done
 if "$agent" -r "$work/short.pcap" -l "$work/short" -q 2>"$work/short.err"; then fail "a 10-byte file must be refused"; fi
 grep -q "cannot read capture file" "$work/short.err" || fail "short file: no clear error"
+
+# --dump-config shows what --set changed (and only the defaults without it).
+"$agent" --dump-config --set decoder.max-layers=3 --set reputation-files=a.list,b.list > "$work/cfg.yaml"
+grep -q "max-layers: 3" "$work/cfg.yaml" || fail "--dump-config does not show a --set value"
+grep -q -- "- b.list" "$work/cfg.yaml" || fail "--dump-config does not show a --set list"
+"$agent" --dump-config | grep -q "max-layers: 8" || fail "--dump-config defaults"
+echo "ok: --dump-config"
 echo "offline_test: all checks passed"
