@@ -91,7 +91,10 @@ flow:
     default: {new: 30, established: 300}
 
 stream:
-  midstream: true
+  # Suricata's default: a TCP session seen without its handshake is not
+  # picked up (no reassembly, no app layer; packet rules still run). true
+  # picks it up, useful when the agent starts on a busy link.
+  midstream: false
   reassembly:
     depth: 1048576
     memcap: 268435456

@@ -24,7 +24,7 @@ struct FlowConfig {
   // TCP
   uint64_t reassembly_depth = 1024 * 1024;            // per direction; 0 = unlimited
   uint64_t reassembly_memcap = 256ull * 1024 * 1024;  // out-of-order bytes held per worker
-  bool midstream = true;                              // pick up sessions without a handshake
+  bool midstream = false;                             // pick up sessions without a handshake
   bool checksum_checks = true;                        // ignore packets with bad L4 checksum for stream
 };
 

@@ -247,7 +247,9 @@ TEST_CASE("sequence numbers wrap around 2^32", "[flow][tcp]") {
 }
 
 TEST_CASE("midstream pickup starts at the first byte seen", "[flow][tcp]") {
-  Harness h;
+  FlowConfig pickup;
+  pickup.midstream = true;  // the agent default is false, as in Suricata
+  Harness h(pickup);
   Flow* f = h.send(h.tcp(true, 777777, 888888, kPA, "middle"));
   REQUIRE(f != nullptr);
   CHECK(f->tcp->midstream());
@@ -284,7 +286,9 @@ TEST_CASE("without midstream pickup a session needs its handshake", "[flow][tcp]
 }
 
 TEST_CASE("a SYN/ACK seen first makes its receiver the client", "[flow][tcp]") {
-  Harness h;
+  FlowConfig pickup;
+  pickup.midstream = true;  // the agent default is false, as in Suricata
+  Harness h(pickup);
   Flow* f = h.send(h.tcp(false, 5000, 1001, kTcpSyn | kTcpAck));
   REQUIRE(f != nullptr);
   CHECK(f->client == h.cli);
