@@ -11,62 +11,12 @@
 #include <fstream>
 
 #include "agent/flow/flow.h"
+#include "detect_test_util.h"
 
 using namespace vigil;
+using namespace vigil::test;
 
 namespace {
-
-struct Collect : AlertSink {
-  std::vector<uint32_t> sids;
-  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
-};
-
-std::shared_ptr<const rules::Engine> engine_of(const std::string& name, const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / ("vigil-detect-tests-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / name).string();
-  std::ofstream(path) << text;
-  rules::LoadOptions o;
-  o.files = {path};
-  rules::LoadReport r;
-  auto e = rules::build_engine(o, r);
-  REQUIRE(e);
-  REQUIRE(r.rules_failed == 0);
-  return e;
-}
-
-// A TCP flow 10.0.0.1:40000 -> 10.0.0.2:80, established, without a TCP
-// session object (the stage gets stream bytes through on_stream directly).
-struct TestFlow {
-  Flow f;
-  TestFlow() {
-    f.client = *IpAddr::parse("10.0.0.1");
-    f.server = *IpAddr::parse("10.0.0.2");
-    f.client_port = 40000;
-    f.server_port = 80;
-    f.proto = 6;
-    f.state = FlowState::kEstablished;
-    f.flow_id = 7;
-  }
-};
-
-struct Pkt {
-  std::string data;
-  Packet p;
-  Pkt(TestFlow& tf, std::string payload, bool to_server = true) : data(std::move(payload)) {
-    p.ip_version = 4;
-    p.ip_proto = 6;
-    p.l4 = L4::kTcp;
-    p.src = to_server ? tf.f.client : tf.f.server;
-    p.dst = to_server ? tf.f.server : tf.f.client;
-    p.sp = to_server ? tf.f.client_port : tf.f.server_port;
-    p.dp = to_server ? tf.f.server_port : tf.f.client_port;
-    p.tcp.flags = kTcpAck | kTcpPsh;
-    p.payload = Bytes(reinterpret_cast<const uint8_t*>(data.data()), data.size());
-    p.flow = &tf.f;
-    p.to_server = to_server;
-  }
-};
 
 class FakeHttpTx : public Transaction {
  public:
