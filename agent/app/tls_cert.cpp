@@ -7,8 +7,10 @@
 #include <openssl/x509.h>
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
+#include <vector>
 
 namespace vigil::tls {
 namespace {
@@ -55,9 +57,7 @@ bool unix_seconds(const ASN1_TIME* t, int64_t& out) {
   return true;
 }
 
-}  // namespace
-
-bool parse_certificate(Bytes der, CertInfo& out) {
+bool decode(Bytes der, CertInfo& out) {
   const unsigned char* p = der.data();
   std::unique_ptr<X509, decltype(&X509_free)> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())),
                                                 X509_free);
@@ -82,6 +82,39 @@ bool parse_certificate(Bytes der, CertInfo& out) {
   out.has_validity = unix_seconds(X509_get0_notBefore(x.get()), out.not_before_s) &&
                      unix_seconds(X509_get0_notAfter(x.get()), out.not_after_s);
   return true;
+}
+
+// The same server certificates come back in flow after flow, and OpenSSL's
+// full decode (the public key included) is the costliest step of TLS
+// parsing: each thread keeps the last few decodes, direct-mapped by a hash of
+// the DER and confirmed by comparing the bytes.
+struct CacheEntry {
+  std::string der;
+  CertInfo info;
+  bool ok = false;
+};
+constexpr size_t kCacheSlots = 64;
+constexpr size_t kMaxCachedDer = 16 * 1024;
+
+uint64_t der_hash(Bytes der) {
+  uint64_t h = 1469598103934665603ull ^ der.size();
+  for (uint8_t b : der) h = (h ^ b) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+bool parse_certificate(Bytes der, CertInfo& out) {
+  if (der.size() > kMaxCachedDer) return decode(der, out);
+  thread_local std::vector<CacheEntry> cache(kCacheSlots);
+  CacheEntry& e = cache[der_hash(der) % kCacheSlots];
+  if (e.der.size() != der.size() || memcmp(e.der.data(), der.data(), der.size()) != 0) {
+    e.der.assign(reinterpret_cast<const char*>(der.data()), der.size());
+    e.info = CertInfo{};
+    e.ok = decode(der, e.info);
+  }
+  out = e.info;
+  return e.ok;
 }
 
 }  // namespace vigil::tls

@@ -223,3 +223,25 @@ TEST_CASE("tls: both sides encrypted turns raw content inspection off, unless en
     CHECK(h.flow.no_payload_inspection == !full);
   }
 }
+
+TEST_CASE("tls: a certificate seen again comes from the per-thread cache, a changed one is decoded",
+          "[app][tls]") {
+  std::string a = make_cert();
+  auto bytes = [](const std::string& s) {
+    return Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  tls::CertInfo first, again, changed;
+  REQUIRE(tls::parse_certificate(bytes(a), first));
+  REQUIRE(tls::parse_certificate(bytes(a), again));
+  CHECK(again.subject == first.subject);
+  CHECK(again.fingerprint == first.fingerprint);
+  CHECK(again.not_after_s == first.not_after_s);
+  std::string b = a;
+  b.back() = char(b.back() ^ 0x5a);  // inside the signature: still decodes, other fingerprint
+  REQUIRE(tls::parse_certificate(bytes(b), changed));
+  CHECK(changed.fingerprint != first.fingerprint);
+  CHECK(changed.subject == first.subject);
+  tls::CertInfo bad;
+  CHECK_FALSE(tls::parse_certificate(bytes(a.substr(0, 20)), bad));
+  CHECK_FALSE(tls::parse_certificate(bytes(a.substr(0, 20)), bad));  // a cached failure is still a failure
+}
