@@ -1,7 +1,9 @@
-// pcre: PCRE2 with JIT. Flags as Suricata and Snort 3 read them; the HTTP
+// pcre: PCRE2 with JIT (compiled at first use). Flags as Suricata and Snort 3 read them; the HTTP
 // flags (U, H, P, ...) put the expression on the matching buffer.
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+
+#include <mutex>
 
 #include "rules/keywords.h"
 
@@ -38,7 +40,13 @@ struct PcreOp : BufOp {
   ~PcreOp() override { pcre2_code_free(code); }
   pcre2_code* code = nullptr;
   bool negated = false;
+  // JIT-compiled on first use: most of a big rule set's expressions never
+  // run (the prefilter rules them out), and compiling them all up front was
+  // a sixth of ET Open's load time. call_once makes other workers wait for
+  // the compile instead of matching against a code object being changed.
+  mutable std::once_flag jit_once;
   bool apply(BufCtx& c, size_t& cursor) const override {
+    std::call_once(jit_once, [this] { pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); });
     auto& t = pcre_thread();
     size_t start = relative ? cursor : 0;
     if (start > c.len) return negated;
@@ -147,7 +155,6 @@ std::string kw_pcre(ParseState& st, std::string_view v) {
     pcre2_get_error_message(errcode, buf, sizeof buf);
     return "pcre compile error at offset " + std::to_string(erroff) + ": " + reinterpret_cast<char*>(buf);
   }
-  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
   auto op = std::make_unique<PcreOp>();
   op->code = code;
   op->negated = negated;
