@@ -475,15 +475,16 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     est = fs->was_established ? 1 : 0;
     fs->was_established = f->state == FlowState::kEstablished;
   }
+  const GroupId gid = group_of(p);
   const Group* gs[3];
-  int ng = port_groups(impl_->groups[group_of(p)], p.sp, p.dp, gs);
+  int ng = port_groups(impl_->groups[gid], p.sp, p.dp, gs);
   begin_candidates(w);
   for (int i = 0; i < ng; ++i)
     for (auto idx : gs[i]->header) add_candidate(w, idx);
   std::vector<uint32_t>& tmp = w.hits;  // reused for the address index lookups
   tmp.clear();
-  impl_->src_index[group_of(p)].lookup(p.src, tmp);
-  impl_->dst_index[group_of(p)].lookup(p.dst, tmp);
+  impl_->src_index[gid].lookup(p.src, tmp);
+  impl_->dst_index[gid].lookup(p.dst, tmp);
   for (auto idx : tmp) add_candidate(w, idx);
   bool tcp_stream = p.l4 == L4::kTcp && f && f->tcp;
   // Encrypted TLS (app-layer.tls.encryption-handling: default): header

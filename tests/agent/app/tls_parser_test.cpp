@@ -6,22 +6,15 @@
 #include "agent/app/tls_cert.h"
 #include "agent/app/tls_hello.h"
 #include "tests/agent/app/app_test_util.h"
+#include "tests/agent/app/tls_test_bytes.h"
 
 using namespace vigil;
 using vigil::test::B;
 using vigil::test::Harness;
+using namespace vigil::test;
 
 namespace {
 
-std::string u8(unsigned v) {
-  return std::string(1, static_cast<char>(v));
-}
-std::string u16(unsigned v) {
-  return u8(v >> 8) + u8(v & 0xff);
-}
-std::string u24(size_t v) {
-  return u8(static_cast<unsigned>(v >> 16)) + u16(static_cast<unsigned>(v & 0xffff));
-}
 std::string list16(const std::vector<unsigned>& v) {
   std::string s;
   for (auto x : v) s += u16(x);
@@ -36,12 +29,6 @@ std::string client_hello(unsigned version, const std::vector<unsigned>& ciphers,
                   u16(static_cast<unsigned>(ciphers.size() * 2)) + list16(ciphers) + u8(1) + u8(0);
   if (!exts.empty()) b += u16(static_cast<unsigned>(exts.size())) + exts;
   return b;
-}
-std::string handshake(unsigned type, const std::string& body) {
-  return u8(type) + u24(body.size()) + body;
-}
-std::string record(unsigned type, const std::string& payload, unsigned ver = 0x0301) {
-  return u8(type) + u16(ver) + u16(static_cast<unsigned>(payload.size())) + payload;
 }
 
 std::string sni_ext(const std::string& host) {
@@ -81,28 +68,8 @@ std::string chrome_hello() {
 }
 
 std::string make_cert() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 0x0102AB);
-  ASN1_TIME_set_string(X509_getm_notBefore(x), "20240102030405Z");
-  ASN1_TIME_set_string(X509_getm_notAfter(x), "20340102030405Z");
-  X509_NAME* n = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("US"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("Vigil Test"), -1,
-                             -1, 0);
-  X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("test.example"),
-                             -1, -1, 0);
-  X509_set_issuer_name(x, n);
-  X509_set_pubkey(x, key);
-  X509_sign(x, key, EVP_sha256());
-  unsigned char* der = nullptr;
-  int len = i2d_X509(x, &der);
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  X509_free(x);
-  EVP_PKEY_free(key);
-  return out;
+  return test::self_signed_cert(0x0102AB, "20240102030405Z", "20340102030405Z",
+                                {{"C", "US"}, {"O", "Vigil Test"}, {"CN", "test.example"}});
 }
 
 std::string server_flight(const std::string& cert) {

@@ -10,27 +10,14 @@
 #include "agent/app/app_layer.h"
 #include "rules/parser.h"
 #include "tests/agent/app/app_test_util.h"
+#include "tests/agent/app/tls_test_bytes.h"
 
 using namespace vigil;
 using vigil::test::B;
+using namespace vigil::test;
 
 namespace {
 
-std::string u8(unsigned v) {
-  return std::string(1, static_cast<char>(v));
-}
-std::string u16(unsigned v) {
-  return u8(v >> 8) + u8(v & 0xff);
-}
-std::string u24(size_t v) {
-  return u8(static_cast<unsigned>(v >> 16)) + u16(static_cast<unsigned>(v & 0xffff));
-}
-std::string handshake(unsigned type, const std::string& body) {
-  return u8(type) + u24(body.size()) + body;
-}
-std::string record(unsigned type, const std::string& payload, unsigned ver) {
-  return u8(type) + u16(ver) + u16(static_cast<unsigned>(payload.size())) + payload;
-}
 std::string client_hello(unsigned version) {
   return u16(version) + std::string(32, 'R') + u8(0) + u16(2) + u16(0x002f) + u8(1) + u8(0);
 }
@@ -154,25 +141,7 @@ TEST_CASE("ssl_version: any of the listed versions, or none of the negated ones"
 namespace {
 
 std::string make_cert(const char* not_before, const char* not_after) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-  ASN1_TIME_set_string(X509_getm_notBefore(x), not_before);
-  ASN1_TIME_set_string(X509_getm_notAfter(x), not_after);
-  X509_NAME* n = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("v.example"), -1,
-                             -1, 0);
-  X509_set_issuer_name(x, n);
-  X509_set_pubkey(x, key);
-  X509_sign(x, key, EVP_sha256());
-  unsigned char* der = nullptr;
-  int len = i2d_X509(x, &der);
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  X509_free(x);
-  EVP_PKEY_free(key);
-  return out;
+  return test::self_signed_cert(7, not_before, not_after, {{"CN", "v.example"}});
 }
 
 struct CertEvents : AppEvents {

@@ -1,0 +1,56 @@
+// Byte builders for the TLS tests: big-endian integers, handshake messages,
+// records, and a self-signed certificate made with OpenSSL.
+#pragma once
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vigil::test {
+
+inline std::string u8(unsigned v) {
+  return std::string(1, static_cast<char>(v));
+}
+inline std::string u16(unsigned v) {
+  return u8(v >> 8) + u8(v & 0xff);
+}
+inline std::string u24(size_t v) {
+  return u8(static_cast<unsigned>(v >> 16)) + u16(static_cast<unsigned>(v & 0xffff));
+}
+inline std::string handshake(unsigned type, const std::string& body) {
+  return u8(type) + u24(body.size()) + body;
+}
+inline std::string record(unsigned type, const std::string& payload, unsigned ver = 0x0301) {
+  return u8(type) + u16(ver) + u16(static_cast<unsigned>(payload.size())) + payload;
+}
+
+// DER of a self-signed P-256 certificate; dates as "YYYYMMDDHHMMSSZ", the
+// name as (field, value) pairs in order, used for subject and issuer.
+inline std::string self_signed_cert(long serial, const char* not_before, const char* not_after,
+                                    const std::vector<std::pair<const char*, const char*>>& name) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+  ASN1_TIME_set_string(X509_getm_notBefore(x), not_before);
+  ASN1_TIME_set_string(X509_getm_notAfter(x), not_after);
+  X509_NAME* n = X509_get_subject_name(x);
+  for (auto& [field, value] : name)
+    X509_NAME_add_entry_by_txt(n, field, MBSTRING_ASC, reinterpret_cast<const unsigned char*>(value), -1, -1,
+                               0);
+  X509_set_issuer_name(x, n);
+  X509_set_pubkey(x, key);
+  X509_sign(x, key, EVP_sha256());
+  unsigned char* der = nullptr;
+  int len = i2d_X509(x, &der);
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+}  // namespace vigil::test
