@@ -17,7 +17,7 @@ namespace vigil {
 
 using Bytes = std::span<const uint8_t>;
 
-struct Flow;  // agent/flow/flow.h
+struct FlowView;  // common/flow_view.h
 
 enum class L4 : uint8_t { kNone, kTcp, kUdp, kIcmp, kIcmpv6, kOther };
 
@@ -109,8 +109,8 @@ struct Packet {
   Tunnel carries = Tunnel::kNone;  // this packet's payload is a tunnel of this kind
   bool no_flow = false;            // not tracked in a flow (l4_invalid, GRE / IP-in-IP carriers)
 
-  // --- set by flow tracking ---
-  Flow* flow = nullptr;
+  // --- set by flow tracking (the agent's Flow is a FlowView) ---
+  FlowView* flow = nullptr;
   bool to_server = true;  // direction relative to the flow initiator
 };
 

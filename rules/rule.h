@@ -15,13 +15,10 @@
 #include <vector>
 
 #include "common/app_proto.h"
+#include "common/flow_view.h"
 #include "common/inspect.h"
 #include "common/packet.h"
 #include "rules/addr.h"
-
-namespace vigil {
-struct Flow;
-}
 
 namespace vigil::rules {
 
@@ -134,7 +131,7 @@ struct BufferList {
 // Context of header/packet options.
 struct PktCtx {
   const Packet* p = nullptr;
-  const Flow* flow = nullptr;
+  const FlowView* flow = nullptr;
   RuleFlowState* fs = nullptr;
   bool to_server = true;     // direction being inspected
   bool from_stream = false;  // inspecting reassembled stream data

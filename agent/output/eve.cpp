@@ -155,18 +155,19 @@ Json eve_alert(const AlertEvent& a, const EveOptions& opt) {
   }
   j["alert"] = al;
   if (a.flow) {
-    j["app_proto"] = a.flow->app_proto == AppProto::kUnknown ? std::string("unknown")
-                                                             : std::string(app_proto_name(a.flow->app_proto));
+    const Flow& f = flow_of(*a.flow);
+    j["app_proto"] =
+        f.app_proto == AppProto::kUnknown ? std::string("unknown") : std::string(app_proto_name(f.app_proto));
     if (a.tx) a.tx->to_eve(j);
-    Json fl = flow_counts(*a.flow);
-    fl["src_ip"] = a.flow->client.to_string();
-    fl["dest_ip"] = a.flow->server.to_string();
-    if (has_ports(a.flow->proto)) {
-      fl["src_port"] = a.flow->client_port;
-      fl["dest_port"] = a.flow->server_port;
+    Json fl = flow_counts(f);
+    fl["src_ip"] = f.client.to_string();
+    fl["dest_ip"] = f.server.to_string();
+    if (has_ports(f.proto)) {
+      fl["src_port"] = f.client_port;
+      fl["dest_port"] = f.server_port;
     }
     j["flow"] = fl;
-    j["community_id"] = a.flow->community_id();
+    j["community_id"] = f.community_id();
   }
   Bytes pl = a.stream_data.empty() ? p.payload : a.stream_data;
   if (opt.payload) j["payload"] = base64_encode(pl);

@@ -132,7 +132,7 @@ void Worker::on_tx_done(const Packet* p, Flow& f, const Transaction& tx) {
 
 void Worker::alert(const AlertEvent& a) {
   ++counters_.alerts;
-  if (a.packet && a.packet->flow) a.packet->flow->alerted = true;
+  if (a.packet && a.packet->flow) flow_of(*a.packet->flow).alerted = true;
   if (want_alert_) events_.emit("alert", eve_alert(a, events_.options()));
 }
 
