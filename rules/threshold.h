@@ -32,6 +32,17 @@ struct ThresholdConfig {
 ThresholdConfig parse_threshold_config(std::string_view text, const VarMap& addr_vars,
                                        std::vector<std::string>& errors);
 
+// Reads the threshold.config at path ("" : none, an empty config); errors as
+// "PATH:LINE: reason", or "PATH: cannot read threshold file" (not fatal).
+ThresholdConfig load_threshold_config(const std::string& path, const VarMap& addr_vars,
+                                      std::vector<std::string>& errors);
+
+// Per rule (by Rule::index): the config entry overriding its own threshold,
+// or -1, and its suppress entries.
+void bind_threshold_config(const ThresholdConfig& cfg, const std::vector<std::unique_ptr<Rule>>& rules,
+                           std::vector<int32_t>& rule_threshold,
+                           std::vector<std::vector<uint32_t>>& rule_suppress);
+
 class ThresholdTable {
  public:
   // Applies `spec` for a match of rule (gid, sid) by packet p (flow_id for

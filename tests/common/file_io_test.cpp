@@ -1,0 +1,24 @@
+#include "common/file_io.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+using namespace vigil;
+
+TEST_CASE("read_file reads a whole binary file, and fails on a missing one") {
+  auto path = std::filesystem::temp_directory_path() / ("vigil-file-io-" + std::to_string(getpid()));
+  std::string data("a\0b\r\nc", 6);
+  std::ofstream(path, std::ios::binary) << data;
+  std::string out = "old";
+  CHECK(read_file(path.string(), out));
+  CHECK(out == data);
+  std::filesystem::remove(path);
+  CHECK_FALSE(read_file(path.string(), out));
+  std::ofstream(path, std::ios::binary).close();
+  CHECK(read_file(path.string(), out));
+  CHECK(out.empty());
+  std::filesystem::remove(path);
+}
