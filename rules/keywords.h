@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/buffer_names.h"
 #include "rules/dataset.h"
 #include "rules/rule.h"
 
@@ -70,9 +71,6 @@ struct KeywordDef {
 
 // nullptr when the keyword is unknown.
 const KeywordDef* find_keyword(std::string_view name);
-
-// Buffer name (canonical, legacy or Snort 3 spelling) to slot; -2 when unknown.
-int buffer_slot(std::string_view name);
 
 // Registration hooks of the kw_*.cpp files.
 void add_meta_keywords(std::vector<KeywordDef>& t);
