@@ -143,46 +143,6 @@ bool parse_i64(std::string_view s, int64_t& out) {
   return true;
 }
 
-bool parse_cmp(std::string_view s, IntCmp& out) {
-  s = trim(s);
-  if (s.empty()) return false;
-  auto range = s.find("<>");
-  if (range != std::string_view::npos) {
-    out.op = IntCmp::kRange;
-    return parse_i64(s.substr(0, range), out.a) && parse_i64(s.substr(range + 2), out.b) && out.a < out.b;
-  }
-  auto dash = s.find('-', 1);
-  if (dash != std::string_view::npos && s[0] != '<' && s[0] != '>' && s[0] != '!') {
-    out.op = IntCmp::kRange;
-    return parse_i64(s.substr(0, dash), out.a) && parse_i64(s.substr(dash + 1), out.b) && out.a < out.b;
-  }
-  if (s.starts_with("<=")) {
-    out.op = IntCmp::kLe;
-    s.remove_prefix(2);
-  } else if (s.starts_with(">=")) {
-    out.op = IntCmp::kGe;
-    s.remove_prefix(2);
-  } else if (s.starts_with("!=")) {
-    out.op = IntCmp::kNe;
-    s.remove_prefix(2);
-  } else if (s[0] == '<') {
-    out.op = IntCmp::kLt;
-    s.remove_prefix(1);
-  } else if (s[0] == '>') {
-    out.op = IntCmp::kGt;
-    s.remove_prefix(1);
-  } else if (s[0] == '!') {
-    out.op = IntCmp::kNe;
-    s.remove_prefix(1);
-  } else if (s[0] == '=') {
-    out.op = IntCmp::kEq;
-    s.remove_prefix(s.starts_with("==") ? 2 : 1);
-  } else {
-    out.op = IntCmp::kEq;
-  }
-  return parse_i64(s, out.a);
-}
-
 std::string_view unquote(std::string_view s) {
   s = trim(s);
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);

@@ -90,8 +90,6 @@ void add_iprep_keywords(std::vector<KeywordDef>& t);
 std::string_view trim(std::string_view s);
 std::vector<std::string_view> split(std::string_view s, char sep);
 bool parse_i64(std::string_view s, int64_t& out);
-// "5", "<5", ">=5", "!5", "1<>5", "1-5" style comparisons.
-bool parse_cmp(std::string_view s, IntCmp& out);
 // Decodes a quoted content string: escapes (\" \; \\ \:) and |hex| blocks.
 bool decode_content(std::string_view s, std::string& out, std::string& err);
 // Removes surrounding quotes, if any.

@@ -49,19 +49,7 @@ std::string kw_stream_size(ParseState& st, std::string_view v) {
   else
     return "invalid stream_size side '" + std::string(parts[0]) + "'";
   auto op = parts[1];
-  if (op == "<")
-    o->cmp.op = IntCmp::kLt;
-  else if (op == ">")
-    o->cmp.op = IntCmp::kGt;
-  else if (op == "=" || op == "==")
-    o->cmp.op = IntCmp::kEq;
-  else if (op == "!=")
-    o->cmp.op = IntCmp::kNe;
-  else if (op == "<=")
-    o->cmp.op = IntCmp::kLe;
-  else if (op == ">=")
-    o->cmp.op = IntCmp::kGe;
-  else
+  if (!parse_cmp_op(op, kCmpOrder | kCmpEq | kCmpEqEq | kCmpNe, o->cmp.op))
     return "invalid stream_size operator '" + std::string(op) + "'";
   if (!parse_i64(parts[2], o->cmp.a) || o->cmp.a < 0)
     return "invalid stream_size bytes '" + std::string(parts[2]) + "'";

@@ -190,28 +190,6 @@ void apply_transforms(const BufferList& list, const uint8_t* data, size_t len, s
   }
 }
 
-bool IntCmp::eval(int64_t v) const {
-  switch (op) {
-    case kEq:
-      return v == a;
-    case kNe:
-      return v != a;
-    case kLt:
-      return v < a;
-    case kGt:
-      return v > a;
-    case kLe:
-      return v <= a;
-    case kGe:
-      return v >= a;
-    case kRange:
-      return v > a && v < b;
-    case kInSet:
-      return v >= 0 && v < 64 && ((uint64_t(a) >> v) & 1u);
-  }
-  return false;
-}
-
 uint64_t name_hash(std::string_view s) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char ch : s) {
