@@ -4,6 +4,8 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "common/encoding.h"
+
 namespace vigil::rules {
 
 namespace {
@@ -165,10 +167,7 @@ bool decode_content(std::string_view s, std::string& out, std::string& err) {
         continue;
       }
       if (ch == ' ' || ch == '\t') continue;
-      int v = -1;
-      if (ch >= '0' && ch <= '9') v = ch - '0';
-      if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
-      if (ch >= 'A' && ch <= 'F') v = ch - 'A' + 10;
+      int v = hexval(ch);
       if (v < 0) {
         err = std::string("invalid hex character '") + ch + "' in content";
         return false;

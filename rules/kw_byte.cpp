@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/encoding.h"
 #include "rules/keywords.h"
 
 namespace vigil::rules {
@@ -35,11 +36,7 @@ struct Extract {
     if (string) {
       int digits = 0;
       for (int i = 0; i < nbytes; ++i) {
-        int d = -1;
-        uint8_t ch = p[i];
-        if (ch >= '0' && ch <= '9') d = ch - '0';
-        if (ch >= 'a' && ch <= 'f') d = ch - 'a' + 10;
-        if (ch >= 'A' && ch <= 'F') d = ch - 'A' + 10;
+        int d = hexval(char(p[i]));
         if (d < 0 || d >= base) break;
         val = val * base + d;
         ++digits;

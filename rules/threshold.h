@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/hash.h"
 #include "common/packet.h"
 #include "rules/addr.h"
 #include "rules/rule.h"
@@ -51,20 +52,8 @@ class ThresholdTable {
              bool detection_filter);
 
  private:
-  struct Key {
-    uint64_t rule;
-    uint8_t kind;
-    U128 a, b;
-    bool operator==(const Key&) const = default;
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      uint64_t h = k.rule * 0x9e3779b97f4a7c15ull ^ k.kind;
-      h ^= uint64_t(k.a) * 0xff51afd7ed558ccdull ^ uint64_t(k.a >> 64);
-      h ^= uint64_t(k.b) * 0xc4ceb9fe1a85ec53ull ^ uint64_t(k.b >> 64);
-      return size_t(h);
-    }
-  };
+  using Key = IdPairKey;  // (gid << 32 | sid), threshold or filter, the tracked values
+  using KeyHash = IdPairKeyHash;
   struct State {
     int64_t window_start_us = 0;
     uint64_t count = 0;

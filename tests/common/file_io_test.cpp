@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/encoding.h"
+
 using namespace vigil;
 
 TEST_CASE("read_file reads a whole binary file, and fails on a missing one") {
@@ -21,4 +23,14 @@ TEST_CASE("read_file reads a whole binary file, and fails on a missing one") {
   CHECK(read_file(path.string(), out));
   CHECK(out.empty());
   std::filesystem::remove(path);
+}
+
+TEST_CASE("hexval: both cases, nothing else") {
+  CHECK(hexval('0') == 0);
+  CHECK(hexval('9') == 9);
+  CHECK(hexval('a') == 10);
+  CHECK(hexval('F') == 15);
+  CHECK(hexval('g') == -1);
+  CHECK(hexval(' ') == -1);
+  CHECK(hexval('\xff') == -1);
 }
