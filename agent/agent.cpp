@@ -168,6 +168,11 @@ int Agent::open_outputs() {
     spdlog::error("{}", err);
     return 1;
   }
+  std::vector<std::string> unknown;
+  EventMask::from_names(cfg_.eve_types, &unknown);
+  for (const auto& t : unknown) {
+    spdlog::warn("outputs.eve.types: '{}' is not an event type ({}); ignored", t, event_type_names());
+  }
   EveOptions eo{cfg_.eve_types, cfg_.eve_payload, cfg_.eve_payload_printable, cfg_.eve_packet, cfg_.hostname};
   router_ = std::make_unique<EventRouter>(eo);
   router_->add_output(&eve_file_);
@@ -250,7 +255,7 @@ int Agent::run() {
     std::unique_lock<std::mutex> l(stats_mu);
     while (!stats_cv.wait_for(l, std::chrono::seconds(std::max(1, cfg_.stats_interval_s)),
                               [&] { return done; })) {
-      if (router.wants("stats")) router.emit("stats", stats_event());
+      if (router.wants(EventType::kStats)) router.emit(EventType::kStats, stats_event());
       router.flush();
     }
   });
@@ -272,7 +277,7 @@ int Agent::run() {
   sig_thread.join();
 
   CounterSnapshot final_counters = pipeline.counters();
-  if (router.wants("stats")) router.emit("stats", stats_event());
+  if (router.wants(EventType::kStats)) router.emit(EventType::kStats, stats_event());
   router.flush();
   if (uplink_) {
     if (!opt_.pcap.empty() && !uplink_->drain(std::chrono::seconds(opt_.drain_timeout_s))) {
