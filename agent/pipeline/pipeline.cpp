@@ -186,6 +186,7 @@ int Pipeline::run(PcapSource& src) {
     current_.push_back(get_free_batch());
   }
   for (size_t i = 0; i < n; ++i) threads_.emplace_back([this, i] { worker_main(i); });
+  Fanout fanout;
 
   while (!stop_) {
     int r = src.next(&ts, &frame, &wire_len);
@@ -193,7 +194,7 @@ int Pipeline::run(PcapSource& src) {
       ++cnt;
       packets_.fetch_add(1, std::memory_order_relaxed);
       bytes_.fetch_add(frame.size(), std::memory_order_relaxed);
-      size_t w = n == 1 ? 0 : fanout_hash(linktype, frame) % n;
+      size_t w = fanout.hash(linktype, frame) % n;
       Batch* b = current_[w];
       if (b->pkts.size() >= kBatchPackets || b->used + frame.size() > b->arena.size()) {
         b->now = ts;
