@@ -100,12 +100,7 @@ LayerFn udp_tunnel_decoder(const DecodeConfig& cfg, uint16_t sp, uint16_t dp) {
 // Forgets what the IP and transport decoders wrote for the fragment, before
 // the reassembled datagram is decoded into the same Packet.
 void reset_network(Packet& p) {
-  Packet fresh;
-  fresh.ts = p.ts;
-  fresh.pcap_cnt = p.pcap_cnt;
-  fresh.linktype = p.linktype;
-  fresh.frame = p.frame;
-  fresh.wire_len = p.wire_len;
+  Packet fresh(p.capture());
   fresh.vlan_id[0] = p.vlan_id[0];
   fresh.vlan_id[1] = p.vlan_id[1];
   fresh.vlan_count = p.vlan_count;
@@ -162,11 +157,7 @@ struct Decoder::Impl {
   };
   Pending pending;
   // Capture fields of the frame last given to decode(), for its inner packets.
-  Timestamp ts;
-  uint64_t pcap_cnt = 0;
-  int linktype = 0;
-  Bytes frame;
-  uint32_t wire_len = 0;
+  CaptureInfo cap;
 
   bool run(DecodeCtx& ctx, Step s);
   bool fragment(DecodeCtx& ctx);
@@ -281,11 +272,7 @@ bool Decoder::decode(Packet& p) {
   c.bytes += p.frame.size();
   Impl& m = *impl_;
   m.pending.set = false;
-  m.ts = p.ts;
-  m.pcap_cnt = p.pcap_cnt;
-  m.linktype = p.linktype;
-  m.frame = p.frame;
-  m.wire_len = p.wire_len;
+  m.cap = p.capture();
   DecodeCtx ctx{p, c, impl_->cfg, {}, false};
   LayerFn link = link_decoder(p.linktype);
   if (!link) {
@@ -306,12 +293,7 @@ bool Decoder::decode_tunnel(Packet& inner) {
   if (!m.pending.set) return false;
   const Impl::Pending t = m.pending;
   m.pending.set = false;
-  inner = Packet{};
-  inner.ts = m.ts;
-  inner.pcap_cnt = m.pcap_cnt;
-  inner.linktype = m.linktype;
-  inner.frame = m.frame;
-  inner.wire_len = m.wire_len;
+  inner = Packet(m.cap);
   // VLAN ids carry over, as in Suricata's tunnel packets: they are part of
   // the flow and defrag keys, and the same for both directions of a tunnel.
   inner.vlan_id[0] = t.vlan_id[0];
