@@ -56,13 +56,23 @@ struct IcmpInfo {
   uint16_t id = 0, seq = 0;
 };
 
-struct Packet {
-  // --- capture ---
+// What the capture says about one frame. Filled once by the capture reader
+// and copied as one value into every Packet made from the frame: the captured
+// packet, a datagram reassembled from it, each packet inside its tunnels.
+struct CaptureInfo {
   Timestamp ts;
   uint64_t pcap_cnt = 0;  // 1-based packet number in the capture, as Suricata's pcap_cnt
   int linktype = 0;       // DLT_* of the capture
   Bytes frame;            // captured bytes (caplen)
   uint32_t wire_len = 0;  // original length on the wire
+};
+
+// The capture fields are a base, so that every layer keeps reading p.ts,
+// p.frame, ... and they are copied in one assignment.
+struct Packet : CaptureInfo {
+  Packet() = default;
+  explicit Packet(const CaptureInfo& c) : CaptureInfo(c) {}
+  const CaptureInfo& capture() const { return *this; }
 
   // --- link layer ---
   uint16_t vlan_id[2] = {0, 0};

@@ -30,27 +30,21 @@ void EveFileOutput::flush() {
   if (fflush(f_) != 0) ++write_errors_;
 }
 
-void EventRouter::add_output(EventOutput* out, std::vector<std::string> types) {
-  outs_.push_back({out, std::move(types)});
+EventRouter::EventRouter(EveOptions opt)
+    : opt_(std::move(opt)), file_types_(EventMask::from_names(opt_.types)) {}
+
+void EventRouter::add_output(EventOutput* out, const std::vector<std::string>& types) {
+  EventMask m = types.empty() ? file_types_ : EventMask::from_names(types);
+  outs_.push_back({out, m});
+  any_ |= m;
 }
 
-static bool contains(const std::vector<std::string>& v, std::string_view t) {
-  return std::find(v.begin(), v.end(), t) != v.end();
-}
-
-bool EventRouter::wants(std::string_view type) const {
-  for (const auto& o : outs_) {
-    if (contains(o.types.empty() ? opt_.types : o.types, type)) return true;
-  }
-  return false;
-}
-
-void EventRouter::emit(std::string_view type, const Json& event) {
+void EventRouter::emit(EventType type, const Json& event) {
   std::string line;
   for (const auto& o : outs_) {
-    if (!contains(o.types.empty() ? opt_.types : o.types, type)) continue;
+    if (!o.types.has(type)) continue;
     if (line.empty()) line = event.dump(-1, ' ', false, Json::error_handler_t::replace);
-    o.out->write(type, line);
+    o.out->write(event_type_name(type), line);
   }
 }
 
