@@ -24,7 +24,7 @@ struct Args {
   std::string state_dir;  // enrolled: events go to the collector too
   int drain_timeout_s = 60;
   EnrollOptions enroll;
-  bool test_rules = false, verbose = false, quiet = false, dump_config = false;
+  bool test_rules = false, verbose = false, quiet = false, dump_config = false, config_docs = false;
 };
 
 }  // namespace
@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
                "Check the rule files given with -S/-s and exit (non-zero on errors)");
   app.add_flag("--dump-config", a.dump_config,
                "Print the configuration (defaults merged with -c and --set) and exit");
+  app.add_flag("--config-docs", a.config_docs, "Print the configuration reference (Markdown) and exit");
   app.add_flag("-v,--verbose", a.verbose, "More log output");
   app.add_flag("-q,--quiet", a.quiet, "Only warnings and errors");
   app.add_option("--state-dir", a.state_dir, "Enrolled state directory: ship events to the collector");
@@ -85,20 +86,18 @@ int main(int argc, char** argv) {
   if (!a.logdir.empty()) a.sets.push_back("default-log-dir=" + a.logdir);
   if (!a.bpf.empty()) a.sets.push_back("capture.bpf-filter=" + a.bpf);
 
+  if (a.config_docs) {
+    fputs(config_docs_markdown().c_str(), stdout);
+    return 0;
+  }
   ConfigResult cr = load_config(a.config, a.sets);
+  for (const auto& w : cr.warnings) spdlog::warn("configuration: {}", w);
   if (!cr.ok) {
-    spdlog::error("configuration: {}", cr.error);
+    fprintf(stderr, "%s\nvigil-agent: not started: the configuration has errors\n", cr.error.c_str());
     return 2;
   }
   if (a.dump_config) {
-    // The defaults with their comments, or the merged result of -c / --set.
-    if (a.config.empty() && a.sets.empty()) {
-      fputs(default_config_yaml(), stdout);
-    } else {
-      YAML::Emitter em;
-      em << cr.cfg.root;
-      printf("%s\n", em.c_str());
-    }
+    fputs(dump_config(cr).c_str(), stdout);
     return 0;
   }
   cr.cfg.rule_cache_dir = resolve_rule_cache_dir(cr.cfg.rule_cache_dir, a.state_dir);

@@ -212,14 +212,32 @@ int main(int argc, char** argv) {
       ruleset->add_subcommand("update", "fetch the configured rule sources, apply the policy, publish");
   add_common(rs_update);
 
+  auto* config_cmd = app.add_subcommand("config", "the configuration (collector.yaml)");
+  config_cmd->require_subcommand(1);
+  auto* config_dump =
+      config_cmd->add_subcommand("dump", "print every key with its help and value (-c applied)");
+  config_dump->add_option("-c,--config", config_file, "collector.yaml");
+  auto* config_docs = config_cmd->add_subcommand("docs", "print the configuration reference (Markdown)");
+
   CLI11_PARSE(app, argc, argv);
 
-  if (!config_file.empty()) {
+  if (config_docs->parsed()) {
+    std::cout << collector_config_docs();
+    return 0;
+  }
+  {
     std::string err;
-    if (!load_collector_config(config_file, &cfg, &err)) {
-      std::cerr << "vigil-collector: " << err << "\n";
+    std::vector<std::string> warnings;
+    bool ok = load_collector_config(config_file, &cfg, &err, &warnings);
+    for (const auto& w : warnings) std::cerr << "vigil-collector: warning: " << w << "\n";
+    if (!ok) {
+      std::cerr << err << "\nvigil-collector: not started: the configuration has errors\n";
       return 2;
     }
+  }
+  if (config_dump->parsed()) {
+    std::cout << dump_collector_config(cfg);
+    return 0;
   }
   if (!data_dir.empty()) cfg.data_dir = data_dir;
   if (!listen.empty()) cfg.listen = listen;

@@ -234,23 +234,20 @@ UpdateResult update_from_sources(Store& store, const RulesetValidator& validator
 namespace vigil::collector {
 
 bool load_rule_policy(const std::string& yaml_path, RulePolicy* p, std::string* error) {
-  try {
-    YAML::Node y = YAML::LoadFile(yaml_path)["rule_policy"];
-    if (!y) return true;
-    for (const auto& n : y["enable_sids"]) p->enable_sids.insert(n.as<uint32_t>());
-    for (const auto& n : y["disable_sids"]) p->disable_sids.insert(n.as<uint32_t>());
-    for (const auto& n : y["enable_regex"]) p->enable_regex.push_back(n.as<std::string>());
-    for (const auto& n : y["disable_regex"]) p->disable_regex.push_back(n.as<std::string>());
-    for (const auto& n : y["disable_categories"]) p->disable_categories.insert(n.as<std::string>());
-    for (const auto& n : y["modify"]) {
-      p->modify.push_back(
-          {n["sid"].as<uint32_t>(0), n["from"].as<std::string>(), n["to"].as<std::string>("")});
-    }
-    for (const auto& n : y["local_rules"]) p->local_rules.push_back(n.as<std::string>());
-  } catch (const std::exception& e) {
-    *error = yaml_path + ": rule_policy: " + e.what();
-    return false;
+  // The keys are declared, converted and checked by the collector's table
+  // (collector/config_keys.cpp); only the picking up is here.
+  CollectorConfig cfg;
+  if (!load_collector_config(yaml_path, &cfg, error)) return false;
+  const auto& v = cfg.values;
+  for (const auto& s : v.at("rule_policy.enable_sids").list) p->enable_sids.insert(uint32_t(std::stoul(s)));
+  for (const auto& s : v.at("rule_policy.disable_sids").list) p->disable_sids.insert(uint32_t(std::stoul(s)));
+  p->enable_regex = v.at("rule_policy.enable_regex").list;
+  p->disable_regex = v.at("rule_policy.disable_regex").list;
+  for (const auto& s : v.at("rule_policy.disable_categories").list) p->disable_categories.insert(s);
+  for (const auto& m : v.at("rule_policy.modify").records) {
+    p->modify.push_back({uint32_t(std::stoul(m.at("sid"))), m.at("from"), m.at("to")});
   }
+  p->local_rules = v.at("rule_policy.local_rules").list;
   return true;
 }
 
