@@ -69,9 +69,13 @@ std::string resolve_rule_cache_dir(const std::string& configured, const std::str
   return "";
 }
 
+// confine_dir: set for the collector's rule set (STATE_DIR/rulefiles), whose
+// dataset files may not name anything outside it; empty for local -S/-s files.
 std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const std::vector<std::string>& files,
-                                                rules::LoadReport& report) {
+                                                rules::LoadReport& report,
+                                                const std::string& confine_dir = "") {
   rules::LoadOptions lo;
+  lo.rule_file_scope.confine_dir = confine_dir;
   lo.files = files;
   lo.address_vars = cfg.address_vars;
   lo.port_vars = cfg.port_vars;
@@ -203,7 +207,8 @@ int main(int argc, char** argv) {
 
   // Enrolled: the uplink is opened before anything is read, so that no event is produced unspooled.
   std::unique_ptr<Uplink> uplink;
-  std::string collector_rules_version;
+  std::string collector_rules_version, rules_confine_dir;
+  std::error_code ec_dirs;
   if (!a.state_dir.empty()) {
     std::string uerr;
     uplink = Uplink::open(uplink_config_from(cfg.root, a.state_dir, cfg.hostname), &uerr);
@@ -213,7 +218,9 @@ int main(int argc, char** argv) {
     }
     // Without local rules the collector's rule set is used: the last one saved, or none until it arrives.
     std::string saved;
+    std::filesystem::create_directories(collector_rule_files_dir(a.state_dir), ec_dirs);
     if (rule_files.empty()) {
+      rules_confine_dir = collector_rule_files_dir(a.state_dir);
       if (saved_collector_ruleset(a.state_dir, &saved, &collector_rules_version)) {
         uplink->set_ruleset_version(collector_rules_version);
       } else {
@@ -229,7 +236,7 @@ int main(int argc, char** argv) {
   rules::LoadReport report;
   bool have_rules = !rule_files.empty();
   if (have_rules) {
-    auto engine = load_rules(cfg, rule_files, report);
+    auto engine = load_rules(cfg, rule_files, report, rules_confine_dir);
     if (!engine) {
       spdlog::error("no usable rules loaded from {}", fmt::join(rule_files, ", "));
       return 1;
@@ -288,7 +295,7 @@ int main(int argc, char** argv) {
       std::string fresh = a.state_dir + "/collector.rules.new", path;
       std::ofstream(fresh, std::ios::trunc) << text;
       rules::LoadReport rep;
-      auto engine = load_rules(cfg, {fresh}, rep);
+      auto engine = load_rules(cfg, {fresh}, rep, collector_rule_files_dir(a.state_dir));
       if (!engine || !save_collector_ruleset(a.state_dir, version, text, &path)) return false;
       engines.set(engine);
       return true;

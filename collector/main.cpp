@@ -76,7 +76,7 @@ void start_source_scheduler(Store& store, const CollectorConfig& cfg, const Rule
   for (const auto& s : cfg.rule_sources) interval = std::min(interval, s.interval_s);
   std::thread([&store, &cfg, policy, interval] {
     for (;;) {
-      UpdateResult r = update_from_sources(store, check_ruleset, cfg.rule_sources, policy);
+      UpdateResult r = update_from_sources(store, ruleset_validator(cfg.data_dir), cfg.rule_sources, policy);
       if (r.ok) {
         spdlog::info("rule sources: published {} from {} files", r.version, r.files);
       } else {
@@ -127,7 +127,7 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  CollectorServer server(*store, o, check_ruleset);
+  CollectorServer server(*store, o, ruleset_validator(cfg.data_dir));
   if (!server.start(&err)) {
     std::cerr << "vigil-collector: " << err << "\n";
     return 1;
@@ -297,7 +297,7 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: no rule_sources in the configuration (-c collector.yaml)\n";
       return 2;
     }
-    UpdateResult r = update_from_sources(*store, check_ruleset, cfg.rule_sources, policy);
+    UpdateResult r = update_from_sources(*store, ruleset_validator(cfg.data_dir), cfg.rule_sources, policy);
     if (!r.ok) {
       std::cerr << "vigil-collector: rule update failed: " << r.error << "\n";
       return 1;
@@ -311,8 +311,8 @@ int main(int argc, char** argv) {
     std::stringstream ss;
     ss << in.rdbuf();
     nlohmann::json result;
-    int status =
-        upload_ruleset(*store, check_ruleset, ss.str(), allow_errors || cfg.ruleset_allow_errors, &result);
+    int status = upload_ruleset(*store, ruleset_validator(cfg.data_dir), ss.str(),
+                                allow_errors || cfg.ruleset_allow_errors, &result);
     for (const auto& e : result.value("errors", nlohmann::json::array()))
       std::cerr << e.get<std::string>() << "\n";
     if (status != 200) {

@@ -387,6 +387,7 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
                             ":" + e);
   ctx.classes = &classes;
   ctx.iprep = load_iprep(opts, report.errors);
+  ctx.file_scope = opts.rule_file_scope;
 
   auto impl = std::make_unique<Engine::Impl>();
   std::vector<std::unique_ptr<Rule>> rules;
