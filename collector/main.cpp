@@ -181,6 +181,11 @@ int main(int argc, char** argv) {
   token_create->add_option("--uses", uses, "how many agents may enrol with it");
   auto* token_list = token->add_subcommand("list", "list tokens");
   add_common(token_list);
+  auto* token_revoke =
+      token->add_subcommand("revoke", "refuse a token (by the id `token list` shows) from now on");
+  std::string credential_id;
+  add_common(token_revoke);
+  token_revoke->add_option("ID", credential_id)->required();
 
   auto* agent = app.add_subcommand("agent", "enrolled agents");
   agent->require_subcommand(1);
@@ -194,10 +199,18 @@ int main(int argc, char** argv) {
   auto* apikey = app.add_subcommand("apikey", "API keys for scripts");
   apikey->require_subcommand(1);
   auto* apikey_create = apikey->add_subcommand("create", "create a key (printed as the last line)");
-  std::string role = "viewer";
+  std::string role = "viewer", key_ttl;
   add_common(apikey_create);
   apikey_create->add_option("--role", role, "admin, analyst or viewer")
       ->check(CLI::IsMember({"admin", "analyst", "viewer"}));
+  apikey_create->add_option("--ttl", key_ttl, "expire after 90s, 15m, 24h, 30d (default: never)");
+  auto* apikey_list =
+      apikey->add_subcommand("list", "list keys: id, role, created, expires, last used, revoked");
+  add_common(apikey_list);
+  auto* apikey_revoke =
+      apikey->add_subcommand("revoke", "refuse a key (by the id `apikey list` shows) from now on");
+  add_common(apikey_revoke);
+  apikey_revoke->add_option("ID", credential_id)->required();
 
   auto* ruleset = app.add_subcommand("ruleset", "the rule set distributed to agents");
   ruleset->require_subcommand(1);
@@ -242,14 +255,15 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: --ttl must be like 24h and --uses positive\n";
       return 2;
     }
-    std::string tok = "vt_" + random_hex(20);
+    std::string tok = "vt_" + random_hex(20), hash = sha256_hex(tok);
     int64_t now = now_s();
-    auto st = store->create_token(sha256_hex(tok), now, now + secs, uses);
+    auto st = store->create_token(hash, now, now + secs, uses);
     if (!st.ok) {
       std::cerr << "vigil-collector: " << st.message << "\n";
       return 1;
     }
-    std::cout << "token expires " << fmt_time(now + secs) << ", " << uses << " use(s); shown only once:\n"
+    std::cout << "token " << hash.substr(0, kCredentialIdLen) << " expires " << fmt_time(now + secs) << ", "
+              << uses << " use(s); shown only once:\n"
               << tok << "\n";
     return 0;
   }
@@ -257,8 +271,41 @@ int main(int argc, char** argv) {
     int64_t now = now_s();
     for (const auto& t : store->list_tokens()) {
       std::cout << t.id << "  expires " << fmt_time(t.expires_at) << "  uses left " << t.uses_left
-                << (t.expires_at <= now ? "  (expired)" : "") << "\n";
+                << (t.revoked             ? "  (revoked)"
+                    : t.expires_at <= now ? "  (expired)"
+                                          : "")
+                << "\n";
     }
+    return 0;
+  }
+  if (token_revoke->parsed()) {
+    if (!store->revoke_token(credential_id)) {
+      std::cerr << "vigil-collector: no token " << credential_id << " (see token list)\n";
+      return 1;
+    }
+    std::cout << "token " << credential_id << " revoked\n";
+    return 0;
+  }
+  if (apikey_list->parsed()) {
+    int64_t now = now_s();
+    std::cout << "id            role     created               expires               last used             "
+                 "state\n";
+    for (const auto& k : store->list_api_keys()) {
+      std::string state = k.revoked                                  ? "revoked"
+                          : k.expires_at != 0 && k.expires_at <= now ? "expired"
+                                                                     : "active";
+      std::printf("%-13s %-8s %-21s %-21s %-21s %s\n", k.id.c_str(), role_name(k.role),
+                  fmt_time(k.created_at).c_str(), k.expires_at ? fmt_time(k.expires_at).c_str() : "never",
+                  fmt_time(k.last_used).c_str(), state.c_str());
+    }
+    return 0;
+  }
+  if (apikey_revoke->parsed()) {
+    if (!store->revoke_api_key(credential_id)) {
+      std::cerr << "vigil-collector: no API key " << credential_id << " (see apikey list)\n";
+      return 1;
+    }
+    std::cout << "API key " << credential_id << " revoked\n";
     return 0;
   }
   if (agent_list->parsed()) {
@@ -283,13 +330,22 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (apikey_create->parsed()) {
-    std::string key = "vk_" + random_hex(24);
-    auto st = store->create_api_key(sha256_hex(key), *role_from_string(role), now_s());
+    int64_t secs = key_ttl.empty() ? 0 : parse_duration(key_ttl);
+    if (secs < 0 || (!key_ttl.empty() && secs == 0)) {
+      std::cerr << "vigil-collector: --ttl must be like 30d\n";
+      return 2;
+    }
+    std::string key = "vk_" + random_hex(24), hash = sha256_hex(key);
+    int64_t now = now_s();
+    auto st = store->create_api_key(hash, *role_from_string(role), now, secs ? now + secs : 0);
     if (!st.ok) {
       std::cerr << "vigil-collector: " << st.message << "\n";
       return 1;
     }
-    std::cout << role << " API key (use as 'Authorization: Bearer KEY'), shown only once:\n" << key << "\n";
+    std::cout << role << " API key " << hash.substr(0, kCredentialIdLen) << ", expires "
+              << (secs ? fmt_time(now + secs) : "never")
+              << " (use as 'Authorization: Bearer KEY'), shown only once:\n"
+              << key << "\n";
     return 0;
   }
   if (rs_update->parsed()) {
