@@ -28,6 +28,15 @@ bool load_collector_config(const std::string& path, CollectorConfig* cfg, std::s
     if (y["heartbeat_interval_s"]) cfg->heartbeat_interval_s = y["heartbeat_interval_s"].as<int>();
     if (y["offline_after_s"]) cfg->offline_after_s = y["offline_after_s"].as<int>();
     if (y["server_threads"]) cfg->server_threads = y["server_threads"].as<int>();
+    if (y["heartbeat_retention"]) {
+      cfg->heartbeat_retention_s = parse_duration(y["heartbeat_retention"].as<std::string>());
+      if (cfg->heartbeat_retention_s <= 0) {
+        *error = path + ": heartbeat_retention must be a duration like 7d";
+        return false;
+      }
+    }
+    if (y["heartbeat_keep_per_agent"])
+      cfg->heartbeat_keep_per_agent = y["heartbeat_keep_per_agent"].as<int>();
     if (auto r = y["ruleset"]) {
       if (r["allow_errors"]) cfg->ruleset_allow_errors = r["allow_errors"].as<bool>();
     }
@@ -48,6 +57,23 @@ bool load_collector_config(const std::string& path, CollectorConfig* cfg, std::s
     return false;
   }
   return true;
+}
+
+int64_t parse_duration(const std::string& s) {
+  if (s.empty()) return -1;
+  size_t used = 0;
+  int64_t v;
+  try {
+    v = std::stoll(s, &used);
+  } catch (...) {
+    return -1;
+  }
+  std::string unit = s.substr(used);
+  if (unit.empty() || unit == "s") return v;
+  if (unit == "m") return v * 60;
+  if (unit == "h") return v * 3600;
+  if (unit == "d") return v * 86400;
+  return -1;
 }
 
 bool split_host_port(const std::string& s, std::string* host, int* port) {

@@ -3,6 +3,7 @@
 // Loaded once at start-up by main(); the result is an immutable value.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,12 @@ struct CollectorConfig {
   bool ruleset_allow_errors = false;    // accept rule sets with bad rules (reported)
   int server_threads = 16;
   std::vector<RuleSource> rule_sources;
+  int64_t heartbeat_retention_s = 7 * 86400;  // heartbeat_retention: older history is pruned
+  int heartbeat_keep_per_agent = 10000;       // and at most this many per agent (0: no limit)
 };
+
+// "90", "90s", "15m", "24h", "7d" -> seconds; -1 when malformed.
+int64_t parse_duration(const std::string& s);
 
 // Reads a collector.yaml over the defaults; false + *error on a bad file.
 bool load_collector_config(const std::string& path, CollectorConfig* cfg, std::string* error);

@@ -8,10 +8,12 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -27,24 +29,6 @@ namespace fs = std::filesystem;
 int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// "90", "90s", "15m", "24h", "7d" -> seconds; -1 when malformed.
-int64_t parse_duration(const std::string& s) {
-  if (s.empty()) return -1;
-  size_t used = 0;
-  int64_t v;
-  try {
-    v = std::stoll(s, &used);
-  } catch (...) {
-    return -1;
-  }
-  std::string unit = s.substr(used);
-  if (unit.empty() || unit == "s") return v;
-  if (unit == "m") return v * 60;
-  if (unit == "h") return v * 3600;
-  if (unit == "d") return v * 86400;
-  return -1;
 }
 
 std::string fmt_time(int64_t t) {
@@ -86,6 +70,43 @@ void start_source_scheduler(Store& store, const CollectorConfig& cfg, const Rule
     }
   }).detach();
 }
+
+// Prunes the heartbeat history past heartbeat_retention (and beyond
+// heartbeat_keep_per_agent per agent) at start and every 10 minutes, on its
+// own thread (the store deletes in small transactions, so ingest and the API
+// go on); the count pruned is logged. Stopped before the store is closed.
+class HeartbeatPruner {
+ public:
+  HeartbeatPruner(Store& store, const CollectorConfig& cfg)
+      : th_([this, &store, retention = cfg.heartbeat_retention_s, keep = cfg.heartbeat_keep_per_agent] {
+          std::unique_lock lk(mu_);
+          while (!stop_) {
+            lk.unlock();
+            uint64_t n = 0;
+            auto st = store.prune_heartbeats(now_s() - retention, keep, &n);
+            total_ += n;
+            if (!st.ok) spdlog::error("heartbeat pruning: {}", st.message);
+            if (n) spdlog::info("heartbeat pruning: {} pruned ({} since start)", n, total_);
+            lk.lock();
+            cv_.wait_for(lk, std::chrono::minutes(10), [this] { return stop_; });
+          }
+        }) {}
+  ~HeartbeatPruner() {
+    {
+      std::lock_guard lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    th_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  uint64_t total_ = 0;
+  std::thread th_;  // last: starts once the members above exist
+};
 
 int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   auto store = open_store(cfg);
@@ -151,6 +172,7 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
       server.port());
   std::fflush(stdout);
   start_source_scheduler(*store, cfg, policy);
+  HeartbeatPruner pruner(*store, cfg);
   server.run();
   return 0;
 }

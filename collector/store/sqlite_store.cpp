@@ -395,6 +395,42 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  StoreStatus prune_heartbeats(int64_t older_than, int keep_per_agent, uint64_t* pruned) override {
+    *pruned = 0;
+    std::vector<std::string> agents;
+    {
+      std::lock_guard lk(rmu_);
+      auto st = r_.prepare("SELECT id FROM agents");
+      while (st.step() == SQLITE_ROW) agents.push_back(st.col_text(0));
+    }
+    for (const auto& agent : agents) {
+      // The newest row to delete by count: the (keep+1)-th newest, by (ts, id).
+      int64_t cut_ts = older_than, cut_id = -1;  // ts < cut_ts, or (ts, id) <= (cut_ts, cut_id)
+      if (keep_per_agent > 0) {
+        std::lock_guard lk(rmu_);
+        auto st = r_.prepare(
+            "SELECT ts, id FROM heartbeats WHERE agent_id=? ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?");
+        st.bind(1, agent).bind(2, int64_t{keep_per_agent});
+        if (st.step() == SQLITE_ROW && st.col_int(0) >= cut_ts) {
+          cut_ts = st.col_int(0);
+          cut_id = st.col_int(1);
+        }
+      }
+      for (;;) {
+        std::lock_guard lk(wmu_);
+        auto del = w_.prepare(
+            "DELETE FROM heartbeats WHERE id IN (SELECT id FROM heartbeats WHERE agent_id=?1 AND "
+            "(ts < ?2 OR (ts = ?2 AND id <= ?3)) LIMIT ?4)");
+        del.bind(1, agent).bind(2, cut_ts).bind(3, cut_id).bind(4, kPruneChunk);
+        if (del.step() != SQLITE_DONE) return StoreStatus::error("prune heartbeats: " + w_.errmsg());
+        int64_t n = sqlite3_changes(w_.get());
+        *pruned += static_cast<uint64_t>(n);
+        if (n < kPruneChunk) break;
+      }
+    }
+    return {};
+  }
+
   StoreStatus query_alerts(const AlertQuery& q, AlertPage* out) override {
     *out = {};
     std::string where = " WHERE 1=1";

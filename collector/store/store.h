@@ -161,6 +161,12 @@ class Store {
   virtual StoreStatus record_heartbeat(const std::string& agent_id, const nlohmann::json& hb,
                                        int64_t now) = 0;
   virtual std::vector<nlohmann::json> heartbeat_history(const std::string& agent_id, int limit) = 0;
+  // Deletes heartbeat history received before `older_than` (unix seconds)
+  // and, per agent, all but the newest `keep_per_agent` (0: no count limit);
+  // the latest heartbeat kept on the agent itself is untouched. Works in
+  // small transactions so ingest is never held up for long. *pruned: rows
+  // deleted.
+  virtual StoreStatus prune_heartbeats(int64_t older_than, int keep_per_agent, uint64_t* pruned) = 0;
 
   virtual StoreStatus query_alerts(const AlertQuery& q, AlertPage* out) = 0;
   virtual int64_t count_events(const std::string& event_type) = 0;

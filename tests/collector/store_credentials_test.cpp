@@ -1,6 +1,6 @@
 // Credentials that can be withdrawn (API keys: list, revoke, expiry, last
-// use; tokens: revoke) and the migration of a database made before those
-// columns, with times injected.
+// use; tokens: revoke), the migration of a database made before those
+// columns, and heartbeat retention, with times injected.
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -117,4 +117,68 @@ TEST_CASE("a database from before revocable credentials gains the columns and ke
   store.reset();
   // Opening again finds the columns there (nothing added twice).
   REQUIRE(open_sqlite_store(path, &err));
+}
+
+TEST_CASE("heartbeat retention: history older than the window and beyond N per agent is pruned") {
+  std::string err;
+  auto store = open_sqlite_store(temp_db("hb"), &err);
+  REQUIRE(store);
+  REQUIRE(store->add_agent("ag-1", "k", "h1", 0).ok);
+  REQUIRE(store->add_agent("ag-2", "k", "h2", 0).ok);
+  for (int t = 1; t <= 10; ++t) REQUIRE(store->record_heartbeat("ag-1", {{"n", t}}, t * 100).ok);
+  for (int t = 1; t <= 3; ++t) REQUIRE(store->record_heartbeat("ag-2", {{"n", t}}, t * 100).ok);
+
+  uint64_t pruned = 0;
+  // Window only: everything received before 450 goes (ag-1: 100..400, ag-2: all three).
+  REQUIRE(store->prune_heartbeats(450, 0, &pruned).ok);
+  CHECK(pruned == 7);
+  auto h1 = store->heartbeat_history("ag-1", 100);
+  REQUIRE(h1.size() == 6);
+  CHECK(h1.back()["received_at"] == 500);
+  CHECK(store->heartbeat_history("ag-2", 100).empty());
+  // The latest heartbeat kept on the agent stays.
+  CHECK(store->list_agents()[1].last_heartbeat["n"] == 3);
+
+  // Count limit: the newest 4 of ag-1 stay.
+  REQUIRE(store->prune_heartbeats(0, 4, &pruned).ok);
+  CHECK(pruned == 2);
+  h1 = store->heartbeat_history("ag-1", 100);
+  REQUIRE(h1.size() == 4);
+  CHECK(h1.front()["received_at"] == 1000);
+  CHECK(h1.back()["received_at"] == 700);
+
+  // Both: the window is the stricter one here.
+  REQUIRE(store->prune_heartbeats(950, 4, &pruned).ok);
+  CHECK(pruned == 3);
+  REQUIRE(store->heartbeat_history("ag-1", 100).size() == 1);
+
+  // Nothing left to prune.
+  REQUIRE(store->prune_heartbeats(950, 4, &pruned).ok);
+  CHECK(pruned == 0);
+}
+
+TEST_CASE("heartbeat retention: same-second heartbeats are cut by arrival order, in chunks") {
+  std::string err, path = temp_db("hb2");
+  auto store = open_sqlite_store(path, &err);
+  REQUIRE(store);
+  REQUIRE(store->add_agent("ag-1", "k", "h1", 0).ok);
+  // 12,000 rows in one transaction (record_heartbeat syncs each one).
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    std::string sql = "BEGIN;";
+    for (int i = 0; i < 12000; ++i)
+      sql += "INSERT INTO heartbeats(agent_id, ts, json) VALUES('ag-1', 5, '{\"n\":" + std::to_string(i) +
+             "}');";
+    sql += "COMMIT;";
+    REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  uint64_t pruned = 0;
+  REQUIRE(store->prune_heartbeats(0, 10, &pruned).ok);
+  CHECK(pruned == 11990);  // more than one chunk of deletes
+  auto h = store->heartbeat_history("ag-1", 100);
+  REQUIRE(h.size() == 10);
+  CHECK(h.front()["n"] == 11999);
+  CHECK(h.back()["n"] == 11990);
 }
