@@ -38,8 +38,9 @@ bool drop_privileges(const std::string& user) {
 }  // namespace
 
 std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const std::vector<std::string>& files,
-                                                rules::LoadReport& report) {
+                                                rules::LoadReport& report, const std::string& confine_dir) {
   rules::LoadOptions lo;
+  lo.rule_file_scope.confine_dir = confine_dir;
   lo.files = files;
   lo.address_vars = cfg.address_vars;
   lo.port_vars = cfg.port_vars;
@@ -96,7 +97,7 @@ int Agent::open() {
   // Enrolled: the uplink is opened before anything is read, so that no event is produced unspooled.
   if (int rc = open_uplink()) return rc;
   // Rules first: a broken rule file is reported before any packet is read.
-  if (!opt_.rule_files.empty() && !use_rules(opt_.rule_files)) {
+  if (!opt_.rule_files.empty() && !use_rules(opt_.rule_files, rules_confine_dir_)) {
     spdlog::error("no usable rules loaded from {}", fmt::join(opt_.rule_files, ", "));
     return 1;
   }
@@ -146,7 +147,10 @@ int Agent::open_uplink() {
     return 1;
   }
   // Without local rules the collector's rule set is used: the last one saved, or none until it arrives.
+  std::error_code ec;
+  std::filesystem::create_directories(collector_rule_files_dir(opt_.state_dir), ec);
   if (opt_.rule_files.empty()) {
+    rules_confine_dir_ = collector_rule_files_dir(opt_.state_dir);
     std::string saved, version;
     if (saved_collector_ruleset(opt_.state_dir, &saved, &version)) {
       uplink_->set_ruleset_version(version);
@@ -179,9 +183,9 @@ int Agent::open_outputs() {
   return 0;
 }
 
-bool Agent::use_rules(const std::vector<std::string>& files) {
+bool Agent::use_rules(const std::vector<std::string>& files, const std::string& confine_dir) {
   auto report = std::make_shared<rules::LoadReport>();
-  auto engine = load_rules(cfg_, files, *report);
+  auto engine = load_rules(cfg_, files, *report, confine_dir);
   if (!engine) return false;
   set_rules(std::move(engine), std::move(report));
   return true;
@@ -192,7 +196,7 @@ bool Agent::load_collector_ruleset(const std::string& version, const std::string
   std::ofstream(fresh, std::ios::trunc) << text;
   // Saved only once it has built, so a restart never starts from a rule set that does not load.
   auto report = std::make_shared<rules::LoadReport>();
-  auto engine = load_rules(cfg_, {fresh}, *report);
+  auto engine = load_rules(cfg_, {fresh}, *report, collector_rule_files_dir(opt_.state_dir));
   if (!engine || !save_collector_ruleset(opt_.state_dir, version, text, &path)) return false;
   set_rules(std::move(engine), std::move(report));
   return true;

@@ -57,7 +57,10 @@ class Agent {
   // its report the rule set in use (workers pick it up at their next
   // packet). False leaves the current rule set in place. Any thread but the
   // workers; off the packet path.
-  bool use_rules(const std::vector<std::string>& files);
+  // confine_dir: set for the collector's rule set (STATE_DIR/rulefiles),
+  // whose dataset files may not name anything outside it; empty for local
+  // -S/-s files, which keep Suricata's behaviour.
+  bool use_rules(const std::vector<std::string>& files, const std::string& confine_dir = "");
   // The uplink's rule-set handler: saves the collector's rule set in the
   // state directory and uses it. Heartbeat thread.
   bool load_collector_ruleset(const std::string& version, const std::string& text);
@@ -83,6 +86,7 @@ class Agent {
   AgentConfig cfg_;
   AgentOptions opt_;
   std::unique_ptr<Uplink> uplink_;
+  std::string rules_confine_dir_;  // set when the rule set in use came from the collector
   EngineHolder engines_;
   mutable std::mutex rules_mu_;
   std::shared_ptr<const rules::LoadReport> report_;  // guarded by rules_mu_; set with engines_
@@ -98,7 +102,7 @@ class Agent {
 // Builds an engine from rule files with the agent's rule settings (variables,
 // classification, thresholds, cache, reputation) and logs the report.
 std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const std::vector<std::string>& files,
-                                                rules::LoadReport& report);
+                                                rules::LoadReport& report, const std::string& confine_dir = "");
 
 // -S/-s paths: a directory stands for every *.rules file in it, in name order
 // (ET Open ships ~50 files); anything else is kept as given.

@@ -50,6 +50,24 @@ std::string collector_config_docs() {
       "`mb`, `gb`; durations `ms`, `s`, `m`, `h`, `d` (a plain number is in seconds).");
 }
 
+int64_t parse_duration(const std::string& s) {
+  if (s.empty() || s.size() > 18) return -1;
+  size_t used = 0;
+  int64_t v;
+  try {
+    v = std::stoll(s, &used);
+  } catch (...) {
+    return -1;
+  }
+  std::string unit = s.substr(used);
+  if (v < 0) return -1;
+  if (unit.empty() || unit == "s") return v;
+  if (unit == "m") return v * 60;
+  if (unit == "h") return v * 3600;
+  if (unit == "d") return v * 86400;
+  return -1;
+}
+
 bool split_host_port(const std::string& s, std::string* host, int* port) {
   size_t colon = s.rfind(':');
   if (colon == std::string::npos || colon + 1 >= s.size()) return false;

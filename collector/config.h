@@ -4,6 +4,7 @@
 // collector/config_keys.cpp; the result is an immutable value.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct CollectorConfig {
   bool ruleset_allow_errors = false;    // accept rule sets with bad rules (reported)
   int server_threads = 16;
   std::vector<RuleSource> rule_sources;
+  int64_t heartbeat_retention_s = 7 * 86400;  // heartbeat_retention: older history is pruned
+  int heartbeat_keep_per_agent = 10000;       // and at most this many per agent (0: no limit)
   config::ValueSet values;  // everything loaded, by key (rule_policy.*, `config dump`)
 };
 
@@ -47,6 +50,9 @@ const config::TypedSchema<CollectorConfig>& collector_config_schema();
 std::string dump_collector_config(const CollectorConfig& cfg);
 // `config docs`: the reference in Markdown (committed as collector/CONFIG.md).
 std::string collector_config_docs();
+
+// "90", "90s", "15m", "24h", "7d" -> seconds; -1 when malformed (CLI --ttl).
+int64_t parse_duration(const std::string& s);
 
 // "ADDR:PORT" / "[v6]:PORT" into host and port; false if malformed.
 bool split_host_port(const std::string& s, std::string* host, int* port);

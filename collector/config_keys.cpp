@@ -105,6 +105,12 @@ std::vector<K> collector_keys() {
            "ruleset.allow_errors", "false",
            "Publish uploaded rule sets that contain bad rules (they are reported) instead of refusing them."),
        [](CollectorConfig& c, const Value& v) { c.ruleset_allow_errors = v.b; }},
+      {duration("heartbeat_retention", "7d", 3600, 3650 * kDay,
+                "Heartbeat history older than this is pruned (every 10 minutes, off the request path)."),
+       [](CollectorConfig& c, const Value& v) { c.heartbeat_retention_s = v.i; }},
+      {integer("heartbeat_keep_per_agent", "10000", 0, 100000000,
+               "At most this many heartbeats kept per agent (0: no limit)."),
+       [](CollectorConfig& c, const Value& v) { c.heartbeat_keep_per_agent = int(v.i); }},
       {integer("server_threads", "16", 1, 1024, "Threads serving HTTPS requests."),
        [](CollectorConfig& c, const Value& v) { c.server_threads = int(v.i); }},
       {records(

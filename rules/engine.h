@@ -22,6 +22,7 @@
 #include "common/flow_view.h"
 #include "common/inspect.h"
 #include "common/packet.h"
+#include "rules/rule_file_scope.h"
 
 namespace vigil::rules {
 
@@ -38,6 +39,9 @@ struct LoadOptions {
   std::string reputation_categories_file;
   std::string default_reputation_path;
   std::vector<std::string> reputation_files;
+  // Files named by rules (dataset load/state/save). Rule sets from the
+  // collector set confine_dir; local rule files keep Suricata's behaviour.
+  RuleFileScope rule_file_scope;
 };
 
 struct LoadReport {

@@ -42,6 +42,7 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
   }
   ctx.classes = &classes;
   ctx.iprep = load_iprep(opts, report.errors);
+  ctx.file_scope = opts.rule_file_scope;
   CacheKey key;
   std::vector<std::unique_ptr<Rule>> rules;
   if (!parse_rule_files(opts, ctx, key, report, rules)) return nullptr;

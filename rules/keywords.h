@@ -15,6 +15,7 @@
 #include "rules/buffer_names.h"
 #include "rules/dataset.h"
 #include "rules/rule.h"
+#include "rules/rule_file_scope.h"
 
 namespace vigil::rules {
 
@@ -42,9 +43,13 @@ struct ParseState {
   int last_content_slot = kSlotPayload;
   BufferList* base64_list = nullptr;  // ops after base64_data (inside the last base64_decode)
   // Datasets of this load by name (shared across rules), and the directory
-  // relative dataset files are read from (the rule file's).
+  // relative dataset files are read from (the rule file's), unless
+  // file_scope confines them (a rule set from the collector; null: Suricata's
+  // behaviour).
   std::map<std::string, std::shared_ptr<Dataset>>* datasets = nullptr;
   std::string_view rule_dir;
+  const RuleFileScope* file_scope = nullptr;
+
   std::shared_ptr<const IpRep> iprep;  // the load's IP reputation; null when none is configured
   std::vector<std::string> var_names;  // byte_extract/byte_math results, index = var
   std::string unsupported;             // set when the rule uses an unsupported keyword/value
