@@ -18,7 +18,7 @@ namespace {
 std::string batch(const std::string& agent, uint64_t seq, int first, int n) {
   json ev = json::array();
   for (int i = first; i < first + n; ++i) {
-    ev.push_back({{"uid", "uid" + std::to_string(i)},
+    ev.push_back({{"uid", sha256_hex("uid" + std::to_string(i))},
                   {"eve",
                    {{"timestamp", "2026-01-01T00:00:00.000000+0000"},
                     {"event_type", "alert"},
