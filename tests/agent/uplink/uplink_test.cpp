@@ -1,6 +1,7 @@
 // The agent's uplink against a real collector on loopback: enrolment (CA
 // file and pin), exactly-once delivery through replays and collector
-// restarts, refusal of revoked agents, heartbeats and rule-set updates.
+// restarts, refusal of revoked agents, heartbeats and rule-set updates (on a
+// manual clock), batch caps, refused events and reused batch numbers.
 #include "agent/uplink/uplink.h"
 
 #include <sys/stat.h>
@@ -8,7 +9,11 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <set>
 
+#include "agent/uplink/agent_state.h"
+#include "agent/uplink/spool.h"
+#include "common/clock.h"
 #include "tests/collector/collector_fixture.h"
 
 using namespace vigil;
@@ -43,6 +48,13 @@ std::string alert_json(int i) {
          R"(,"gid":1,"rev":1,"signature":"t","severity":2}})";
 }
 
+std::string up_agent_id(const std::string& dir) {
+  AgentState st;
+  std::string err;
+  REQUIRE(load_agent_state(dir, &st, &err));
+  return st.agent_id;
+}
+
 uint64_t counter(const Uplink& u, std::string_view name) {
   uint64_t v = UINT64_MAX;
   u.visit_counters([&](std::string_view n, uint64_t x) {
@@ -51,8 +63,23 @@ uint64_t counter(const Uplink& u, std::string_view name) {
   return v;
 }
 
-std::unique_ptr<Uplink> open_uplink(const std::string& dir, uint64_t spool_max = 512ull << 20) {
+// Waits (bounded) for something the uplink's threads do.
+template <class F>
+bool eventually(F&& cond, std::chrono::milliseconds limit = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+std::unique_ptr<Uplink> open_uplink(const std::string& dir, uint64_t spool_max = 512ull << 20,
+                                    std::shared_ptr<Clock> clock = real_clock(),
+                                    uint64_t batch_max_bytes = 4ull << 20) {
   UplinkConfig cfg;
+  cfg.clock = std::move(clock);
+  cfg.batch_max_bytes = batch_max_bytes;
   cfg.state_dir = dir;
   cfg.heartbeat_interval_s = 1;
   cfg.batch_max_events = 100;
@@ -116,7 +143,10 @@ TEST_CASE("heartbeats reach the collector and a new rule set is handed to the ag
   Fixture f("hbrules");
   std::string dir = state_dir("hb");
   REQUIRE(run_enroll({url(f), new_token(f), f.tls.ca_cert_path, "", dir, "h"}) == 0);
-  auto up = open_uplink(dir);
+  // Heartbeats run on a manual clock: one beat at start, then one each time
+  // the test moves time on by the interval, whatever the machine's speed.
+  auto clock = std::make_shared<ManualClock>();
+  auto up = open_uplink(dir, 512ull << 20, clock);
   std::atomic<int> calls{0};
   std::string got_text;
   std::mutex mu;
@@ -126,42 +156,47 @@ TEST_CASE("heartbeats reach the collector and a new rule set is handed to the ag
     got_text = text;
     return ++calls == 1 || text.find("sid:2") != std::string::npos;
   });
+  // One beat, then the heartbeat thread waits on the clock.
+  auto beat = [&] {
+    uint64_t n = counter(*up, "heartbeat.sent");
+    REQUIRE(eventually([&] { return clock->waiters() > 0; }));
+    clock->advance(1s);
+    REQUIRE(eventually([&] { return counter(*up, "heartbeat.sent") > n && clock->waiters() > 0; }));
+  };
   up->start();
+  REQUIRE(eventually([&] { return counter(*up, "heartbeat.sent") == 1 && clock->waiters() > 0; }));
+  // Time does not move: no second heartbeat, however long we wait.
+  std::this_thread::sleep_for(50ms);
+  CHECK(counter(*up, "heartbeat.sent") == 1);
+
   nlohmann::json res;
   REQUIRE(upload_ruleset(*f.store, f.validator, "alert ip any any -> any any (sid:1;)", false, &res) == 200);
   std::string v1 = res["version"];
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (up->ruleset_version() != v1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
-  CHECK(up->ruleset_version() == v1);
+  beat();
+  // The beat that announced v1 downloaded it and told the collector at once.
+  REQUIRE(eventually([&] { return up->ruleset_version() == v1; }));
   {
     std::lock_guard lk(mu);
     CHECK(got_text == "alert ip any any -> any any (sid:1;)");
   }
-  // The collector learns the version from the next heartbeat.
-  deadline = std::chrono::steady_clock::now() + 5s;
-  std::string seen;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto agents = f.store->list_agents();
-    REQUIRE(agents.size() == 1);
-    seen = agents[0].ruleset_version;
-    if (seen == v1) {
-      CHECK(agents[0].last_heartbeat["packets"] == 42);
-      CHECK(agents[0].last_heartbeat["spool"].contains("dropped"));
-      CHECK(agents[0].last_heartbeat["process"]["rss_bytes"].get<uint64_t>() > 0);
-      CHECK(agents[0].hostname == "h");
-      break;
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  CHECK(seen == v1);
+  REQUIRE(eventually([&] { return f.store->list_agents()[0].ruleset_version == v1; }));
+  auto agents = f.store->list_agents();
+  REQUIRE(agents.size() == 1);
+  CHECK(agents[0].last_heartbeat["packets"] == 42);
+  CHECK(agents[0].last_heartbeat["spool"].contains("dropped"));
+  CHECK(agents[0].last_heartbeat["process"]["rss_bytes"].get<uint64_t>() > 0);
+  CHECK(agents[0].hostname == "h");
+
   // A rule set the agent cannot load is not retried and the old one stays.
   REQUIRE(upload_ruleset(*f.store, f.validator, "alert ip any any -> any any (sid:3;)", false, &res) == 200);
-  std::this_thread::sleep_for(2500ms);
+  beat();
+  REQUIRE(eventually([&] { return counter(*up, "ruleset.update_failures") == 1; }));
+  beat();
+  beat();
   CHECK(up->ruleset_version() == v1);
   CHECK(calls == 2);
   CHECK(counter(*up, "ruleset.update_failures") == 1);
-  CHECK(counter(*up, "heartbeat.sent") >= 2);
+  CHECK(counter(*up, "heartbeat.sent") >= 5);
 }
 
 TEST_CASE("pinned enrolment, wrong pins, used-up tokens and revoked agents") {
@@ -228,4 +263,130 @@ TEST_CASE("a spool smaller than the backlog drops the oldest, counts it, and del
     }
     CHECK(hb_dropped == dropped);
   }
+}
+
+TEST_CASE(
+    "a batch number the collector holds with other events is renumbered above its highest, nothing lost") {
+  Fixture f("reuse");
+  std::string dir = state_dir("reuse");
+  REQUIRE(run_enroll({url(f), new_token(f), f.tls.ca_cert_path, "", dir, "h"}) == 0);
+  auto up = open_uplink(dir);
+  up->start();
+  for (int i = 0; i < 150; ++i) up->submit("alert", alert_json(i));
+  REQUIRE(up->drain(20s));  // batches 1 and 2
+  CHECK(f.store->count_events("alert") == 150);
+  up->stop();
+  up.reset();
+
+  // The spool is lost: the agent starts again from an empty one...
+  std::filesystem::remove(dir + "/spool.db");
+  std::filesystem::remove(dir + "/spool.db-wal");
+  std::filesystem::remove(dir + "/spool.db-shm");
+  // ...and meanwhile the collector holds numbers up to 7 (e.g. from a run the
+  // restored backup never saw).
+  std::vector<IngestEvent> old = {{std::string(64, 'e'), nlohmann::json{{"event_type", "alert"}}}};
+  IngestResult r;
+  REQUIRE(f.store->ingest_batch(up_agent_id(dir), 7, old, 1, &r).ok);
+  CHECK(f.store->count_events("alert") == 151);
+
+  // The new spool already numbered its first batches 1..3 (formed before the
+  // collector was heard from), and the collector holds 1 and 2 with other
+  // events: 409, renumbered above 7, delivered.
+  {
+    std::string err;
+    auto sp = Spool::open({dir + "/spool.db"}, &err);
+    REQUIRE(sp);
+    std::string id = up_agent_id(dir);
+    for (int i = 1000; i < 1250; ++i) {
+      std::string j = alert_json(i);
+      sp->append(compute_event_uid(id, j), "alert", j);
+    }
+    REQUIRE(sp->flush());
+    auto b = sp->next_batch(100, true);
+    REQUIRE(b);
+    CHECK(b->seq == 1);
+    REQUIRE(sp->split_batch(1));  // 1: 50 events, 2: 50
+    REQUIRE(sp->split_batch(1));  // 1: 25, 3: 25
+    CHECK(sp->next_seq() == 4);
+  }
+  auto up2 = open_uplink(dir);
+  up2->start();
+  REQUIRE(up2->drain(20s));
+  CHECK(f.store->count_events("alert") == 151 + 250);
+  CHECK(counter(*up2, "uplink.conflicts") >= 1);
+  CHECK(counter(*up2, "uplink.batches_renumbered") >= 1);
+  CHECK(f.store->highest_batch_seq(up2->agent_id()) > 7);
+  // Every one of the new alerts is there once.
+  AlertQuery q;
+  q.agent_id = up2->agent_id();
+  q.limit = 10000;
+  AlertPage page;
+  REQUIRE(f.store->query_alerts(q, &page).ok);
+  std::set<std::string> ts;
+  for (const auto& a : page.alerts) ts.insert(a.value("timestamp", ""));
+  CHECK(page.total == 401);
+  CHECK(ts.size() == 401);
+}
+
+TEST_CASE("a heartbeat reply moves a new spool's numbering above the collector's highest batch") {
+  Fixture f("hbseq");
+  std::string dir = state_dir("hbseq");
+  REQUIRE(run_enroll({url(f), new_token(f), f.tls.ca_cert_path, "", dir, "h"}) == 0);
+  std::vector<IngestEvent> old = {{std::string(64, 'd'), nlohmann::json{{"event_type", "alert"}}}};
+  IngestResult r;
+  REQUIRE(f.store->ingest_batch(up_agent_id(dir), 40, old, 1, &r).ok);
+  auto up = open_uplink(dir);
+  up->start();
+  REQUIRE(eventually([&] { return counter(*up, "heartbeat.sent") >= 1; }));
+  for (int i = 0; i < 20; ++i) up->submit("alert", alert_json(i));
+  REQUIRE(up->drain(20s));
+  CHECK(f.store->count_events("alert") == 21);
+  CHECK(counter(*up, "uplink.conflicts") == 0);  // numbered 41, never 1
+  CHECK(f.store->highest_batch_seq(up->agent_id()) == 41);
+}
+
+TEST_CASE(
+    "a tiny batch byte cap still delivers everything; an event larger than the cap is dropped and counted") {
+  Fixture f("tinycap");
+  std::string dir = state_dir("tinycap");
+  REQUIRE(run_enroll({url(f), new_token(f), f.tls.ca_cert_path, "", dir, "h"}) == 0);
+  size_t one = alert_json(0).size() + 64 + 100;
+  auto up = open_uplink(dir, 512ull << 20, real_clock(), 3 * one);
+  up->start();
+  for (int i = 0; i < 60; ++i) up->submit("alert", alert_json(i));
+  std::string huge = alert_json(999);
+  huge.insert(huge.size() - 1, R"(,"payload":")" + std::string(4 * one, 'A') + '"');
+  up->submit("alert", huge);
+  REQUIRE(up->drain(20s));
+  CHECK(f.store->count_events("alert") == 60);
+  CHECK(counter(*up, "uplink.event_too_large") == 1);
+  CHECK(counter(*up, "uplink.batches_acked") >= 20);  // at most 3 per batch
+  CHECK(counter(*up, "spool.depth") == 0);
+}
+
+TEST_CASE(
+    "batches formed under a bigger cap are split, and an event the collector refuses is dropped alone") {
+  Fixture f("split");
+  std::string dir = state_dir("split");
+  REQUIRE(run_enroll({url(f), new_token(f), f.tls.ca_cert_path, "", dir, "h"}) == 0);
+  f.stop_server();
+  {
+    auto up = open_uplink(dir);
+    up->start();
+    for (int i = 0; i < 40; ++i) up->submit("alert", alert_json(i));
+    // Not JSON: the collector answers 400 naming it.
+    up->submit("alert", R"({"event_type":"alert","timestamp":"2026-01-01T00:00:00+0000","junk":tru})");
+    for (int i = 40; i < 80; ++i) up->submit("alert", alert_json(i));
+    CHECK_FALSE(up->drain(300ms));  // batches formed (100 events each), none acknowledged
+    up->stop();
+  }
+  f.start_server();
+  size_t one = alert_json(0).size() + 64 + 100;
+  auto up = open_uplink(dir, 512ull << 20, real_clock(), 10 * one);
+  up->start();
+  REQUIRE(up->drain(20s));
+  CHECK(f.store->count_events("alert") == 80);
+  CHECK(counter(*up, "uplink.splits") >= 4);
+  CHECK(counter(*up, "uplink.event_refused") == 1);
+  CHECK(counter(*up, "spool.depth") == 0);
 }
