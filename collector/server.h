@@ -7,9 +7,8 @@
 //
 // Endpoints (JSON unless said otherwise):
 //   POST /api/v1/enroll           {token, hostname} -> {agent_id, key}           (no credentials)
-//   POST /api/v1/events           {agent_id, batch_seq, events:[{uid, eve}]}, gzip -> {acked_seq}, 409
-//   (agent) POST /api/v1/heartbeat        agent stats -> {ruleset_version, heartbeat_interval_s, highest_seq}
-//   (agent)
+//   POST /api/v1/events           {agent_id, batch_seq, events:[{uid, eve}]}, gzip -> {acked_seq} (agent)
+//   POST /api/v1/heartbeat        agent stats -> {ruleset_version, heartbeat_interval_s, highest_seq} (agent)
 // The bodies and answers of the agent endpoints are common/wire.h; their
 // logic is collector/ingest.h.
 //   GET  /api/v1/ruleset          -> {version, text}                             (agent or API key)
