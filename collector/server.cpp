@@ -6,7 +6,9 @@
 
 #include <chrono>
 
-#include "collector/ingest_parse.h"
+#include "collector/ingest.h"
+#include "common/time.h"
+#include "common/wire.h"
 
 namespace vigil::collector {
 namespace {
@@ -158,60 +160,40 @@ int CollectorServer::upload_ruleset(const std::string& text, bool allow_errors, 
 
 void CollectorServer::routes() {
   auto& s = *svr_;
-  s.Post("/api/v1/enroll", [this](const httplib::Request& req, httplib::Response& res) {
-    json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object() || !body["token"].is_string())
-      return refuse(res, 400, "expected {token, hostname}");
-    TokenUse u = store_.use_token(sha256_hex(body["token"].get<std::string>()), now_s());
+  s.Post(wire::kEnrollPath, [this](const httplib::Request& req, httplib::Response& res) {
+    wire::EnrollRequest body;
+    std::string why;
+    if (!wire::decode_enroll_request(req.body, &body, &why)) return refuse(res, 400, why);
+    TokenUse u = store_.use_token(sha256_hex(body.token), now_s());
     if (u == TokenUse::kUnknown) return refuse(res, 401, "unknown token");
     if (u == TokenUse::kExpired) return refuse(res, 403, "token expired");
     if (u == TokenUse::kUsedUp) return refuse(res, 403, "token used up");
     std::string id = "ag-" + random_hex(8), key = random_hex(32);
-    std::string host = body.value("hostname", "");
+    const std::string& host = body.hostname;
     StoreStatus st = store_.add_agent(id, sha256_hex(key), host, now_s());
     if (!st.ok) return refuse(res, 500, st.message);
     spdlog::info("enrolled agent {} ({})", id, host);
-    reply(res, 200,
-          json{{"agent_id", id}, {"key", key}, {"heartbeat_interval_s", opts_.heartbeat_interval_s}});
+    res.status = 200;
+    res.set_content(wire::encode_enroll_answer({id, key, opts_.heartbeat_interval_s}), "application/json");
   });
 
-  s.Post("/api/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
+  s.Post(wire::kEventsPath, [this](const httplib::Request& req, httplib::Response& res) {
     std::string agent = auth_agent(store_, req, res);
     if (agent.empty()) return;
-    // One simdjson pass: each event's EVE text is kept as received and stored as is.
-    IngestBody body;
-    std::string perr;
-    if (!parse_ingest_body(req.body, &body, &perr)) return refuse(res, 400, perr);
-    if (body.agent_id != agent) return refuse(res, 403, "agent_id does not match credentials");
-    const std::vector<IngestEvent>& events = body.events;
-    uint64_t seq = body.batch_seq;
-    IngestResult r;
-    StoreStatus st = store_.ingest_batch(agent, seq, events, now_s(), &r);
-    if (!st.ok) {
-      spdlog::error("ingest from {} failed: {}", agent, st.message);
-      return refuse(res, 503, "store unavailable");
-    }
-    reply(res, 200,
-          json{{"acked_seq", seq},
-               {"stored", r.stored},
-               {"duplicates", r.duplicate_events},
-               {"duplicate_batch", r.duplicate_batch}});
+    ApiReply r = handle_ingest(store_, agent, req.body, now_s());
+    res.status = r.status;
+    res.set_content(r.body, "application/json");
   });
 
-  s.Post("/api/v1/heartbeat", [this](const httplib::Request& req, httplib::Response& res) {
+  s.Post(wire::kHeartbeatPath, [this](const httplib::Request& req, httplib::Response& res) {
     std::string agent = auth_agent(store_, req, res);
     if (agent.empty()) return;
-    json hb = json::parse(req.body, nullptr, false);
-    if (!hb.is_object()) return refuse(res, 400, "expected a JSON object");
-    StoreStatus st = store_.record_heartbeat(agent, hb, now_s());
-    if (!st.ok) return refuse(res, 503, st.message);
-    auto rs = store_.current_ruleset();
-    reply(res, 200,
-          json{{"ruleset_version", rs ? rs->version : ""},
-               {"heartbeat_interval_s", opts_.heartbeat_interval_s}});
+    ApiReply r = handle_heartbeat(store_, agent, req.body, now_s(), opts_.heartbeat_interval_s);
+    res.status = r.status;
+    res.set_content(r.body, "application/json");
   });
 
-  s.Get("/api/v1/ruleset", [this](const httplib::Request& req, httplib::Response& res) {
+  s.Get(wire::kRulesetPath, [this](const httplib::Request& req, httplib::Response& res) {
     if (bearer(req).find('.') != std::string::npos) {
       if (auth_agent(store_, req, res).empty()) return;
     } else if (!auth_key(store_, req, res, Role::kViewer)) {
@@ -222,7 +204,7 @@ void CollectorServer::routes() {
     reply(res, 200, json{{"version", rs->version}, {"text", rs->text}, {"report", rs->report}});
   });
 
-  s.Put("/api/v1/ruleset", [this](const httplib::Request& req, httplib::Response& res) {
+  s.Put(wire::kRulesetPath, [this](const httplib::Request& req, httplib::Response& res) {
     if (!auth_key(store_, req, res, Role::kAdmin)) return;
     bool allow = opts_.ruleset_allow_errors;
     if (req.has_param("allow_errors")) allow = req.get_param_value("allow_errors") == "1";

@@ -7,13 +7,15 @@
 //
 // Endpoints (JSON unless said otherwise):
 //   POST /api/v1/enroll           {token, hostname} -> {agent_id, key}           (no credentials)
-//   POST /api/v1/events           {agent_id, batch_seq, events:[{uid, eve}]}, gzip -> {acked_seq}  (agent)
-//   POST /api/v1/heartbeat        agent stats -> {ruleset_version, heartbeat_interval_s}            (agent)
+//   POST /api/v1/events           {agent_id, batch_seq, events:[{uid, eve}]}, gzip -> {acked_seq} (agent)
+//   POST /api/v1/heartbeat        agent stats -> {ruleset_version, heartbeat_interval_s, highest_seq} (agent)
 //   GET  /api/v1/ruleset          -> {version, text}                             (agent or API key)
 //   PUT  /api/v1/ruleset          rule text -> {version, ...} | 422 {errors}     (admin key)
 //   GET  /api/v1/alerts           filters -> {total, alerts, next_cursor}        (API key)
 //   GET  /api/v1/agents           -> {agents:[...]}                              (API key)
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key)
+// The bodies and answers of the agent endpoints are common/wire.h; their
+// logic is collector/ingest.h.
 // Agents authenticate with "Authorization: Bearer AGENT_ID.KEY", scripts with
 // "Authorization: Bearer API_KEY". Missing or unknown credentials: 401;
 // revoked agents and insufficient roles: 403. Nothing is stored on refusal.

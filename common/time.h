@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace vigil {
 
@@ -21,6 +23,12 @@ struct Timestamp {
 
 // "2026-11-26T03:27:31.123456+0000", the format Suricata writes in EVE.
 std::string format_eve_time(const Timestamp& ts);
+
+// The inverse, to microseconds since the epoch: "YYYY-MM-DDTHH:MM:SS", then
+// an optional fraction (any number of digits, microseconds kept) and an
+// optional offset (+hhmm, +hh:mm, -hhmm, Z; none means UTC). nullopt when
+// malformed or out of range.
+std::optional<int64_t> parse_eve_time_us(std::string_view s);
 
 // Wall clock now, for events that are not tied to a packet (stats, heartbeats).
 Timestamp wall_clock_now();

@@ -18,6 +18,7 @@ UplinkConfig uplink_config_from(const YAML::Node& root, const std::string& state
   c.spool_max_bytes = u["spool-max-bytes"].as<uint64_t>(c.spool_max_bytes);
   c.spool_sync_full = u["spool-sync"].as<std::string>("full") != "normal";
   c.batch_max_events = u["batch-max-events"].as<size_t>(c.batch_max_events);
+  c.batch_max_bytes = u["batch-max-bytes"].as<uint64_t>(c.batch_max_bytes);
   c.batch_max_age_ms = u["batch-max-age-ms"].as<int>(c.batch_max_age_ms);
   c.heartbeat_interval_s = u["heartbeat-interval"].as<int>(c.heartbeat_interval_s);
   if (auto t = u["event-types"]) {

@@ -10,6 +10,7 @@
 
 #include "agent/uplink/agent_state.h"
 #include "agent/uplink/uplink.h"
+#include "common/wire.h"
 
 namespace vigil {
 
@@ -56,22 +57,20 @@ int run_enroll(const EnrollOptions& o) {
     host = hn;
   }
   st.hostname = host;
-  nlohmann::json req{{"token", o.token}, {"hostname", host}};
-  auto res = cli->Post("/api/v1/enroll", req.dump(), "application/json");
+  auto res = cli->Post(wire::kEnrollPath, wire::encode_enroll_request({o.token, host}), "application/json");
   if (!res) {
     return fail("cannot reach " + st.collector_url + ": " + httplib::to_string(res.error()) +
                 (res.error() == httplib::Error::SSLServerVerification ? " (certificate not trusted)" : ""));
   }
-  auto j = nlohmann::json::parse(res->body, nullptr, false);
   if (res->status != 200) {
-    std::string why = j.is_object() ? j.value("error", res->body) : res->body;
-    return fail("collector refused the token (" + std::to_string(res->status) + "): " + why);
+    wire::ErrorAnswer e = wire::decode_error(res->body);
+    return fail("collector refused the token (" + std::to_string(res->status) + "): " + e.error +
+                (e.detail.empty() ? "" : ": " + e.detail));
   }
-  if (!j.is_object() || !j["agent_id"].is_string() || !j["key"].is_string()) {
-    return fail("unexpected answer from the collector");
-  }
-  st.agent_id = j["agent_id"];
-  st.key = j["key"];
+  wire::EnrollAnswer answer;
+  if (!wire::decode_enroll_answer(res->body, &answer)) return fail("unexpected answer from the collector");
+  st.agent_id = answer.agent_id;
+  st.key = answer.key;
   if (!save_agent_state(o.state_dir, st, &err)) return fail(err);
   std::printf("enrolled as %s with %s; credentials in %s/agent.json\n", st.agent_id.c_str(),
               st.collector_url.c_str(), o.state_dir.c_str());

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "agent/uplink/uplink_impl.h"
+#include "common/wire.h"
 
 namespace vigil {
 namespace {
@@ -49,21 +50,24 @@ std::optional<std::string> Uplink::Impl::send_heartbeat(httplib::SSLClient& cli)
   }
   hb["agent_version"] = cfg.agent_version;
   hb["hostname"] = cfg.hostname;
-  hb["uptime_s"] =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+  hb["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(cfg.clock->now() - started).count();
   hb["spool"] = {{"depth", spool->depth()}, {"bytes", spool->bytes()}, {"dropped", spool->dropped()}};
   hb["uplink"] = {{"batches_acked", batches_acked.load()}, {"errors", errors.load()}};
   hb["process"] = process_stats();
-  auto res = cli.Post("/api/v1/heartbeat", hb.dump(), "application/json");
+  auto res = cli.Post(wire::kHeartbeatPath, wire::encode_heartbeat(hb), "application/json");
   if (!res || res->status != 200) {
     ++heartbeat_errors;
     if (res && (res->status == 401 || res->status == 403)) ++refused;
     return std::nullopt;
   }
-  ++heartbeats_sent;
-  auto j = nlohmann::json::parse(res->body, nullptr, false);
-  if (!j.is_object()) return std::string();
-  return j.value("ruleset_version", "");
+  wire::HeartbeatReply reply;
+  bool ok = wire::decode_heartbeat_reply(res->body, &reply);
+  // Number new batches above what the collector holds for this agent: a
+  // spool lost or restored from a backup must not start again at 1.
+  if (ok && reply.highest_seq > 0 && reply.highest_seq < wire::kMaxBatchSeq)
+    spool->raise_next_seq(reply.highest_seq + 1);
+  ++heartbeats_sent;  // after the numbering: a test that sees it may rely on it
+  return ok ? reply.ruleset_version : std::string();
 }
 
 void Uplink::Impl::maybe_update_ruleset(httplib::SSLClient& cli, const std::string& version) {
@@ -72,7 +76,7 @@ void Uplink::Impl::maybe_update_ruleset(httplib::SSLClient& cli, const std::stri
     std::lock_guard lk(rs_mu);
     if (version == ruleset_version || version == failed_ruleset_version) return;
   }
-  auto res = cli.Get("/api/v1/ruleset");
+  auto res = cli.Get(wire::kRulesetPath);
   if (!res || res->status != 200) {
     spdlog::warn("uplink: cannot download rule set {}: {}", version,
                  res ? std::to_string(res->status) : httplib::to_string(res.error()));
@@ -104,7 +108,7 @@ void Uplink::Impl::heartbeat_loop() {
   cli->set_compress(false);
   auto period = std::chrono::seconds(std::max(1, cfg.heartbeat_interval_s));
   for (;;) {
-    auto next = std::chrono::steady_clock::now() + period;
+    auto next = cfg.clock->now() + period;
     auto version = send_heartbeat(*cli);
     if (version) {
       std::string before = ruleset_version_copy();
@@ -116,10 +120,8 @@ void Uplink::Impl::heartbeat_loop() {
       if (!cli) return;
       cli->set_compress(false);
     }
-    auto now = std::chrono::steady_clock::now();
-    if (!sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::max(next - now, std::chrono::steady_clock::duration::zero()))))
-      return;
+    std::unique_lock lk(mu);
+    if (cfg.clock->wait_until(lk, cv, next, [&] { return stop; })) return;
   }
 }
 

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 
@@ -219,7 +220,7 @@ bool Spool::commit(std::vector<SpoolRow>& rows) {
   return true;
 }
 
-std::optional<SpoolBatch> Spool::next_batch(size_t max_events, bool form_new) {
+std::optional<SpoolBatch> Spool::next_batch(size_t max_events, uint64_t max_bytes, bool form_new) {
   std::lock_guard db(db_mu_);
   SpoolBatch b;
   {
@@ -231,10 +232,21 @@ std::optional<SpoolBatch> Spool::next_batch(size_t max_events, bool form_new) {
     if (!exec("BEGIN IMMEDIATE")) return std::nullopt;
     int64_t seq = meta_get("next_seq");
     if (seq <= 0) seq = 1;
-    Stmt up(db_,
-            "UPDATE events SET batch_seq=? WHERE id IN "
-            "(SELECT id FROM events WHERE batch_seq IS NULL ORDER BY id LIMIT ?)");
-    bool ok = up.i64(1, seq).i64(2, static_cast<int64_t>(max_events)).step() == SQLITE_DONE;
+    // The last event that fits under max_bytes (at least the first one).
+    int64_t last_id = -1;
+    {
+      Stmt sel(db_, "SELECT id, size FROM events WHERE batch_seq IS NULL ORDER BY id LIMIT ?");
+      sel.i64(1, static_cast<int64_t>(max_events));
+      uint64_t total = 0;
+      while (sel.step() == SQLITE_ROW) {
+        uint64_t sz = static_cast<uint64_t>(sel.col(1));
+        if (last_id >= 0 && total + sz > max_bytes) break;
+        total += sz;
+        last_id = sel.col(0);
+      }
+    }
+    Stmt up(db_, "UPDATE events SET batch_seq=? WHERE batch_seq IS NULL AND id<=?");
+    bool ok = last_id >= 0 && up.i64(1, seq).i64(2, last_id).step() == SQLITE_DONE;
     uint64_t n = static_cast<uint64_t>(sqlite3_changes(db_));
     if (ok) meta_set("next_seq", seq + 1);
     if (!ok || !exec("COMMIT")) {
@@ -265,6 +277,65 @@ void Spool::ack(uint64_t seq) {
   }
   depth_ -= n;
   bytes_ -= sz;
+}
+
+bool Spool::split_batch(uint64_t seq) {
+  std::lock_guard db(db_mu_);
+  std::vector<int64_t> ids;
+  {
+    Stmt st(db_, "SELECT id FROM events WHERE batch_seq=? ORDER BY id");
+    st.i64(1, static_cast<int64_t>(seq));
+    while (st.step() == SQLITE_ROW) ids.push_back(st.col(0));
+  }
+  if (ids.size() < 2) return false;
+  if (!exec("BEGIN IMMEDIATE")) return false;
+  int64_t next = std::max<int64_t>(meta_get("next_seq"), 1);
+  Stmt up(db_, "UPDATE events SET batch_seq=? WHERE batch_seq=? AND id>=?");
+  bool ok =
+      up.i64(1, next).i64(2, static_cast<int64_t>(seq)).i64(3, ids[ids.size() / 2]).step() == SQLITE_DONE;
+  if (ok) meta_set("next_seq", next + 1);
+  if (!ok || !exec("COMMIT")) {
+    exec("ROLLBACK");
+    return false;
+  }
+  return true;
+}
+
+uint64_t Spool::renumber_above(uint64_t highest) {
+  std::lock_guard db(db_mu_);
+  std::vector<int64_t> seqs;
+  {
+    Stmt st(db_, "SELECT DISTINCT batch_seq FROM events WHERE batch_seq IS NOT NULL ORDER BY batch_seq");
+    while (st.step() == SQLITE_ROW) seqs.push_back(st.col(0));
+  }
+  if (!exec("BEGIN IMMEDIATE")) return 0;
+  // Through negative numbers, so that a new number never meets an old one
+  // that has not moved yet.
+  bool ok = exec("UPDATE events SET batch_seq=-batch_seq WHERE batch_seq IS NOT NULL");
+  int64_t next = static_cast<int64_t>(highest) + 1;
+  for (int64_t old : seqs) {
+    if (!ok) break;
+    Stmt up(db_, "UPDATE events SET batch_seq=? WHERE batch_seq=?");
+    ok = up.i64(1, next++).i64(2, -old).step() == SQLITE_DONE;
+  }
+  if (ok) meta_set("next_seq", std::max(next, meta_get("next_seq")));
+  if (!ok || !exec("COMMIT")) {
+    spdlog::error("spool: cannot renumber batches: {}", sqlite3_errmsg(db_));
+    exec("ROLLBACK");
+    return 0;
+  }
+  return seqs.size();
+}
+
+void Spool::raise_next_seq(uint64_t min_next) {
+  std::lock_guard db(db_mu_);
+  if (meta_get("next_seq") < static_cast<int64_t>(min_next))
+    meta_set("next_seq", static_cast<int64_t>(min_next));
+}
+
+uint64_t Spool::next_seq() {
+  std::lock_guard db(db_mu_);
+  return static_cast<uint64_t>(std::max<int64_t>(meta_get("next_seq"), 1));
 }
 
 int64_t Spool::oldest_unbatched_age_ms() const {

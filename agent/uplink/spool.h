@@ -19,7 +19,12 @@
 //
 // Batches are assigned in the database (rows get their batch_seq in the same
 // transaction that advances the sequence), so after a crash the same batch is
-// resent with the same number and the collector recognises it.
+// resent with the same number and the collector recognises it. Numbers only
+// grow: raise_next_seq() lifts the next one above what the collector has
+// stored (a spool lost or restored from a backup would otherwise restart at
+// 1), and renumber_above() moves unacknowledged batches above it after the
+// collector answered that a number was already used for other events. Both
+// are durable before they return.
 //
 // Size cap: when the stored events exceed max_bytes the oldest are deleted in
 // the same transaction and counted in spool.dropped (kept in the database, so
@@ -81,9 +86,23 @@ class Spool {
   // The oldest unacknowledged batch: one formed earlier (resend) or a new one
   // of up to max_events events; nullopt when the spool holds nothing to send.
   // A new batch is formed only if `form_new` is true.
-  std::optional<SpoolBatch> next_batch(size_t max_events, bool form_new);
-  // Deletes the events of an acknowledged batch.
+  // A new batch also stops before its events' stored size (see bytes())
+  // exceeds max_bytes; it always holds at least one event.
+  std::optional<SpoolBatch> next_batch(size_t max_events, uint64_t max_bytes, bool form_new);
+  std::optional<SpoolBatch> next_batch(size_t max_events, bool form_new) {
+    return next_batch(max_events, UINT64_MAX, form_new);
+  }
+  // Deletes the events of an acknowledged (or abandoned) batch.
   void ack(uint64_t seq);
+  // Splits a batch of two or more events: the first half keeps `seq`, the
+  // second half gets the next free number. False when it has fewer than two.
+  bool split_batch(uint64_t seq);
+  // Every unacknowledged batch, in order, gets a number above `highest`, and
+  // the next new batch a number above those. Returns how many were moved.
+  uint64_t renumber_above(uint64_t highest);
+  // The next new batch gets a number of at least `min_next`.
+  void raise_next_seq(uint64_t min_next);
+  uint64_t next_seq();
 
   uint64_t depth() const { return depth_.load(); }  // events stored
   uint64_t bytes() const { return bytes_.load(); }  // their size

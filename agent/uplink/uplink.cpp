@@ -9,6 +9,7 @@
 #include <csignal>
 
 #include "agent/uplink/uplink_impl.h"
+#include "common/wire.h"
 
 namespace vigil {
 
@@ -60,6 +61,8 @@ Uplink::~Uplink() {
 std::unique_ptr<Uplink> Uplink::open(const UplinkConfig& cfg, std::string* error) {
   auto impl = std::make_unique<Impl>();
   impl->cfg = cfg;
+  if (!impl->cfg.clock) impl->cfg.clock = real_clock();
+  impl->started = impl->cfg.clock->now();
   if (!load_agent_state(cfg.state_dir, &impl->state, error)) return nullptr;
   if (impl->cfg.hostname.empty()) impl->cfg.hostname = impl->state.hostname;
   if (impl->cfg.hostname.empty()) {
@@ -84,6 +87,15 @@ void Uplink::submit(std::string_view type, std::string_view eve_json) {
   const auto& types = impl_->cfg.event_types;
   if (std::find(types.begin(), types.end(), type) == types.end()) return;
   std::string uid = compute_event_uid(impl_->state.agent_id, eve_json);
+  // An event no batch can carry would block the spool: dropped here, counted.
+  if (wire::batch_envelope_bytes(impl_->state.agent_id, wire::kMaxBatchSeq) +
+          wire::batch_event_bytes(uid, eve_json) >
+      impl_->cfg.batch_max_bytes) {
+    ++impl_->event_too_large;
+    spdlog::error("uplink: dropped a {} event of {} bytes: larger than uplink.batch-max-bytes ({})", type,
+                  eve_json.size(), impl_->cfg.batch_max_bytes);
+    return;
+  }
   impl_->spool->append(uid, type, eve_json);
   if (impl_->spool->unbatched() >= impl_->cfg.batch_max_events) impl_->cv.notify_all();
 }
@@ -186,8 +198,7 @@ std::unique_ptr<httplib::SSLClient> Uplink::Impl::client() {
 
 bool Uplink::Impl::sleep_for(std::chrono::milliseconds d) {
   std::unique_lock lk(mu);
-  cv.wait_for(lk, d, [&] { return stop; });
-  return !stop;
+  return !cfg.clock->wait_for(lk, cv, d, [&] { return stop; });
 }
 
 void Uplink::Impl::sender_loop() {
@@ -203,52 +214,28 @@ void Uplink::Impl::sender_loop() {
     }
     bool form_new = flush || spool->unbatched() >= cfg.batch_max_events ||
                     spool->oldest_unbatched_age_ms() >= cfg.batch_max_age_ms;
-    auto batch = spool->next_batch(cfg.batch_max_events, form_new);
+    // Stored sizes are at least the events' wire sizes; the envelope is apart.
+    uint64_t envelope = wire::batch_envelope_bytes(state.agent_id, wire::kMaxBatchSeq);
+    auto batch = spool->next_batch(
+        cfg.batch_max_events, cfg.batch_max_bytes > envelope ? cfg.batch_max_bytes - envelope : 1, form_new);
     if (!batch) {
       std::unique_lock lk(mu);
       cv.notify_all();  // drain() waiters re-check the depth
       int64_t age = spool->oldest_unbatched_age_ms();
       auto wait = std::chrono::milliseconds(
           spool->unbatched() ? std::clamp<int64_t>(cfg.batch_max_age_ms - age, 1, 50) : 50);
+      // Real time: the batch age is measured on the spool's wall clock.
       cv.wait_for(lk, wait, [&] { return stop || flushing != flush; });
       continue;
     }
-    std::string body;
-    body.reserve(64 + batch->rows.size() * 600);
-    body += R"({"agent_id":")" + state.agent_id + R"(","batch_seq":)" + std::to_string(batch->seq) +
-            R"(,"events":[)";
-    for (size_t i = 0; i < batch->rows.size(); ++i) {
-      if (i) body += ',';
-      body += R"({"uid":")" + batch->rows[i].uid + R"(","eve":)" + batch->rows[i].json + "}";
-    }
-    body += "]}";
-    ++batches_sent;
-    bytes_sent += body.size();
-    auto res = cli->Post("/api/v1/events", body, "application/json");
-    bool acked = false;
-    if (res && res->status == 200) {
-      auto j = nlohmann::json::parse(res->body, nullptr, false);
-      if (j.is_object() && j.value("acked_seq", uint64_t{0}) == batch->seq) {
-        spool->ack(batch->seq);
-        ++batches_acked;
-        events_acked += batch->rows.size();
-        acked = true;
-      }
-    }
-    if (acked) {
-      backoff = cfg.backoff_initial_ms;
+    Outcome o = send_batch(*cli, *batch, backoff);
+    if (o == Outcome::kAcked) backoff = cfg.backoff_initial_ms;
+    if (o != Outcome::kRetryLater) {
       cv.notify_all();
       continue;
     }
     ++errors;
     ++retries;
-    if (res && (res->status == 401 || res->status == 403)) {
-      ++refused;
-      spdlog::error("uplink: collector refused this agent ({}): {}", res->status, res->body);
-    } else {
-      spdlog::warn("uplink: batch {} not acknowledged ({}); retrying in ~{} ms", batch->seq,
-                   res ? std::to_string(res->status) : httplib::to_string(res.error()), backoff);
-    }
     // Full jitter on top of half the delay: agents that lost the collector
     // together do not come back in lockstep.
     std::uniform_int_distribution<int> jitter(0, backoff / 2);
@@ -257,6 +244,92 @@ void Uplink::Impl::sender_loop() {
     cli = client();  // fresh connection after a failure
     if (!cli) return;
   }
+}
+
+Uplink::Impl::Outcome Uplink::Impl::send_batch(httplib::SSLClient& cli, const SpoolBatch& batch,
+                                               int backoff_ms) {
+  std::vector<wire::EventRef> refs;
+  refs.reserve(batch.rows.size());
+  for (const auto& r : batch.rows) refs.push_back({r.uid, r.json});
+  std::string body = wire::encode_batch(state.agent_id, batch.seq, refs);
+  // Formed under an older, larger cap, or the spool's sizes undercounted:
+  // split here rather than send what the collector may refuse.
+  if (body.size() > cfg.batch_max_bytes) return refused_batch(batch, 413, "", backoff_ms);
+  ++batches_sent;
+  bytes_sent += body.size();
+  auto res = cli.Post(wire::kEventsPath, body, "application/json");
+  if (!res) {
+    spdlog::warn("uplink: batch {} not sent ({}); retrying in ~{} ms", batch.seq,
+                 httplib::to_string(res.error()), backoff_ms);
+    return Outcome::kRetryLater;
+  }
+  if (res->status == 200) {
+    wire::IngestAck ack;
+    if (wire::decode_ingest_ack(res->body, &ack) && ack.acked_seq == batch.seq) {
+      spool->ack(batch.seq);
+      conflicts_in_a_row = 0;
+      ++batches_acked;
+      events_acked += batch.rows.size();
+      return Outcome::kAcked;
+    }
+    spdlog::warn("uplink: batch {}: unexpected acknowledgement {}", batch.seq, res->body.substr(0, 200));
+    return Outcome::kRetryLater;
+  }
+  return refused_batch(batch, res->status, res->body, backoff_ms);
+}
+
+Uplink::Impl::Outcome Uplink::Impl::refused_batch(const SpoolBatch& batch, int status,
+                                                  const std::string& body, int backoff_ms) {
+  if (status == 409) {
+    wire::Conflict c;
+    if (wire::decode_conflict(body, &c)) {
+      ++conflicts;
+      uint64_t moved = spool->renumber_above(c.highest_seq);
+      renumbered += moved;
+      spdlog::warn(
+          "uplink: collector already holds batch {} with other events (its highest is {}): {} unacknowledged "
+          "batches renumbered from {}",
+          batch.seq, c.highest_seq, moved, c.highest_seq + 1);
+      // A second conflict in a row means another process sends under this
+      // agent's id: do not spin.
+      return moved > 0 && conflicts_in_a_row++ == 0 ? Outcome::kResend : Outcome::kRetryLater;
+    }
+  }
+  conflicts_in_a_row = 0;
+  // 413: too large for the collector; 400 naming events ("events[7].eve:
+  // ..."): something in them breaks the contract. Both are about the events,
+  // not the moment: halve the batch until the one event at fault is alone,
+  // and drop that one. A 400 about anything else is not the events' fault:
+  // retried like other 4xx, nothing dropped.
+  std::string detail = status == 400 ? wire::decode_error(body).detail : std::string();
+  if (status == 413 || (status == 400 && detail.rfind("events", 0) == 0)) {
+    if (spool->split_batch(batch.seq)) {
+      ++splits;
+      return Outcome::kResend;
+    }
+    const SpoolRow& row = batch.rows.front();
+    if (status == 413) {
+      ++event_too_large;
+      spdlog::error("uplink: dropped event {} ({} bytes): larger than a batch may be", row.uid,
+                    row.json.size());
+    } else {
+      ++event_refused;
+      spdlog::error("uplink: dropped event {}: the collector refuses it: {}", row.uid, detail);
+    }
+    spool->ack(batch.seq);
+    return Outcome::kResend;
+  }
+  if (status == 401 || status == 403) {
+    ++refused;
+    spdlog::error("uplink: collector refused this agent ({}): {}", status, body.substr(0, 200));
+  } else if (status >= 400 && status < 500) {
+    ++rejected;
+    spdlog::error("uplink: batch {} refused ({}): {}; retrying in ~{} ms", batch.seq, status,
+                  body.substr(0, 200), backoff_ms);
+  } else {
+    spdlog::warn("uplink: batch {} not acknowledged ({}); retrying in ~{} ms", batch.seq, status, backoff_ms);
+  }
+  return Outcome::kRetryLater;
 }
 
 }  // namespace vigil

@@ -2,9 +2,20 @@
 // collector's store, whatever fails in between.
 //
 //   workers --submit()--> Spool queue --writer thread, group commit--> SQLite
-//   uplink thread: batches {agent_id, batch_seq, events[]} by count and age,
-//     gzip over HTTPS, deletes a batch from the spool only when acknowledged;
-//     retries with exponential backoff and jitter.
+//   uplink thread: batches {agent_id, batch_seq, events[]} (common/wire.h) by
+//     count, bytes and age, gzip over HTTPS, deletes a batch from the spool
+//     only when acknowledged; retries with exponential backoff and jitter.
+//     Refusals never block the spool: 413 (too large) splits the batch and
+//     resends the halves; an event alone larger than batch_max_bytes is
+//     dropped and counted (uplink.event_too_large); 400 splits down to the
+//     event the collector refuses, which is dropped and counted
+//     (uplink.event_refused); 409 (batch_seq reused for other events, e.g.
+//     after the spool was lost) renumbers the unacknowledged batches above
+//     the collector's highest_seq, durably, and resends them; other 4xx and
+//     401/403 are counted and retried with backoff.
+//   batch numbering: the heartbeat reply carries the collector's highest
+//     batch_seq for this agent and the next new batch is numbered above it,
+//     so a lost or restored spool does not restart at 1.
 //   heartbeat thread: stats every heartbeat_interval_s; the reply names the
 //     collector's rule-set version; a new one is downloaded and handed to the
 //     ruleset handler (which builds and swaps the engine off the packet path).
@@ -36,6 +47,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/counters.h"
 
 namespace vigil {
@@ -45,6 +57,9 @@ struct UplinkConfig {
   uint64_t spool_max_bytes = 512ull << 20;
   bool spool_sync_full = true;  // see SpoolOptions::sync_full
   size_t batch_max_events = 500;
+  // Cap on one batch's body before compression; bigger batches are split by
+  // count. An event that alone exceeds it is dropped (uplink.event_too_large).
+  uint64_t batch_max_bytes = 4ull << 20;
   int batch_max_age_ms = 500;
   int heartbeat_interval_s = 5;
   std::vector<std::string> event_types = {"alert"};  // what submit() accepts; others are ignored
@@ -52,6 +67,8 @@ struct UplinkConfig {
   int backoff_max_ms = 10000;
   std::string agent_version = "0.1.0";
   std::string hostname;  // empty: gethostname()
+  // Heartbeat period and retry backoff run on this clock (tests: ManualClock).
+  std::shared_ptr<Clock> clock = real_clock();
 };
 
 struct EnrollOptions {

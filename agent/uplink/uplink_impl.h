@@ -24,6 +24,12 @@ namespace vigil {
   X(errors, "uplink.errors")                           \
   X(retries, "uplink.retries")                         \
   X(refused, "uplink.refused")                         \
+  X(rejected, "uplink.rejected")                       \
+  X(conflicts, "uplink.conflicts")                     \
+  X(renumbered, "uplink.batches_renumbered")           \
+  X(splits, "uplink.splits")                           \
+  X(event_too_large, "uplink.event_too_large")         \
+  X(event_refused, "uplink.event_refused")             \
   X(bytes_sent, "uplink.bytes_sent")                   \
   X(heartbeats_sent, "heartbeat.sent")                 \
   X(heartbeat_errors, "heartbeat.errors")              \
@@ -37,7 +43,7 @@ struct Uplink::Impl {
   std::unique_ptr<Spool> spool;
   std::function<nlohmann::json()> hb_source;
   std::function<bool(const std::string&, const std::string&)> ruleset_handler;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  Clock::time_point started;
 
   std::mutex mu;
   std::condition_variable cv;  // wakes the sender (new events, drain, stop) and drain() waiters
@@ -47,14 +53,20 @@ struct Uplink::Impl {
   mutable std::mutex rs_mu;
   std::string ruleset_version, failed_ruleset_version;
 
-  // Counters bumped by the two uplink threads only; atomics so that
-  // visit_counters() may read them from any thread.
-  std::atomic<uint64_t> batches_sent{0}, batches_acked{0}, events_acked{0}, errors{0}, retries{0}, refused{0},
-      bytes_sent{0}, heartbeats_sent{0}, heartbeat_errors{0}, ruleset_updates{0}, ruleset_failures{0};
+  // Counters bumped by the uplink threads and submit(); atomics so that
+  // visit_counters() may read them from any thread. Declared by the list.
+#define VIGIL_UPLINK_FIELD_(field, name) std::atomic<uint64_t> field{0};
+  VIGIL_UPLINK_COUNTERS(VIGIL_UPLINK_FIELD_)
+#undef VIGIL_UPLINK_FIELD_
 
   std::mt19937_64 rng{std::random_device{}()};
+  int conflicts_in_a_row = 0;  // sender thread only
 
   void sender_loop();
+  // What the sender does with the collector's answer to one batch.
+  enum class Outcome { kAcked, kResend, kRetryLater };
+  Outcome send_batch(httplib::SSLClient& cli, const SpoolBatch& batch, int backoff_ms);
+  Outcome refused_batch(const SpoolBatch& batch, int status, const std::string& body, int backoff_ms);
   void heartbeat_loop();
   // One heartbeat; returns the collector's rule-set version ("" if none/failed).
   std::optional<std::string> send_heartbeat(httplib::SSLClient& cli);

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, h
 CREATE TABLE IF NOT EXISTS api_keys(hash TEXT PRIMARY KEY, role INT NOT NULL, created_at INT NOT NULL,
   expires_at INT NOT NULL DEFAULT 0, revoked INT NOT NULL DEFAULT 0, last_used INT NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS batches(agent_id TEXT NOT NULL, batch_seq INT NOT NULL, received_at INT NOT NULL,
-  events INT NOT NULL, PRIMARY KEY(agent_id, batch_seq)) WITHOUT ROWID;
+  events INT NOT NULL, digest TEXT, PRIMARY KEY(agent_id, batch_seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, event_uid TEXT NOT NULL,
   ts INT NOT NULL, sid INT, gid INT, rev INT, signature TEXT, category TEXT, severity INT, src_ip TEXT,
   src_port INT, dest_ip TEXT, dest_port INT, proto TEXT, app_proto TEXT, flow_id INT, received_at INT NOT NULL,
@@ -67,6 +67,7 @@ constexpr AddedColumn kAddedColumns[] = {
     {"api_keys", "expires_at", "INT NOT NULL DEFAULT 0"},
     {"api_keys", "revoked", "INT NOT NULL DEFAULT 0"},
     {"api_keys", "last_used", "INT NOT NULL DEFAULT 0"},
+    {"batches", "digest", "TEXT"},  // NULL: stored before digests, acknowledged as a resend
 };
 
 // API keys record their last use at most this often (seconds): the check on
@@ -93,6 +94,7 @@ std::optional<std::string> get_str(const json& j, const char* key) {
 struct PendingBatch {
   const std::string* agent_id;
   uint64_t seq;
+  std::string digest;
   const std::vector<IngestEvent>* events;
   int64_t now;
   IngestResult* out;
@@ -122,9 +124,12 @@ class SqliteStore final : public Store {
     ins_event_ = w_.prepare(
         "INSERT OR IGNORE INTO events(agent_id,event_uid,ts,event_type,received_at,json) "
         "VALUES(?,?,?,?,?,?)");
-    ins_batch_ =
-        w_.prepare("INSERT OR IGNORE INTO batches(agent_id,batch_seq,received_at,events) VALUES(?,?,?,?)");
-    if (!ins_alert_.valid() || !ins_event_.valid() || !ins_batch_.valid()) {
+    ins_batch_ = w_.prepare(
+        "INSERT OR IGNORE INTO batches(agent_id,batch_seq,received_at,events,digest) VALUES(?,?,?,?,?)");
+    sel_batch_ = w_.prepare("SELECT digest FROM batches WHERE agent_id=? AND batch_seq=?");
+    sel_highest_ = w_.prepare("SELECT COALESCE(MAX(batch_seq),0) FROM batches WHERE agent_id=?");
+    if (!ins_alert_.valid() || !ins_event_.valid() || !ins_batch_.valid() || !sel_batch_.valid() ||
+        !sel_highest_.valid()) {
       *error = "cannot prepare statements: " + w_.errmsg();
       return false;
     }
@@ -301,7 +306,7 @@ class SqliteStore final : public Store {
   StoreStatus ingest_batch(const std::string& agent_id, uint64_t seq, const std::vector<IngestEvent>& events,
                            int64_t now, IngestResult* out) override {
     *out = {};
-    PendingBatch me{&agent_id, seq, &events, now, out, {}, false};
+    PendingBatch me{&agent_id, seq, batch_digest(events), &events, now, out, {}, false};
     std::unique_lock lk(gmu_);
     queue_.push_back(&me);
     while (!me.done) {
@@ -337,10 +342,27 @@ class SqliteStore final : public Store {
       ins_batch_.bind(1, *p->agent_id)
           .bind(2, static_cast<int64_t>(p->seq))
           .bind(3, p->now)
-          .bind(4, int64_t(p->events->size()));
+          .bind(4, int64_t(p->events->size()))
+          .bind(5, p->digest);
       if (ins_batch_.step() != SQLITE_DONE) return rollback("batch insert");
       if (sqlite3_changes(w_.get()) == 0) {
-        p->out->duplicate_batch = true;
+        // Seen before: a resend (same uids) or a reused number (other uids).
+        // Rows from before digests were kept (NULL) count as resends.
+        sel_batch_.reset();
+        sel_batch_.bind(1, *p->agent_id).bind(2, static_cast<int64_t>(p->seq));
+        if (sel_batch_.step() != SQLITE_ROW) return rollback("batch lookup");
+        bool same = sel_batch_.col_null(0) || sel_batch_.col_text(0) == p->digest;
+        sel_batch_.reset();
+        if (same) {
+          p->out->duplicate_batch = true;
+          continue;
+        }
+        sel_highest_.reset();
+        sel_highest_.bind(1, *p->agent_id);
+        if (sel_highest_.step() != SQLITE_ROW) return rollback("highest batch");
+        p->out->conflict = true;
+        p->out->highest_seq = static_cast<uint64_t>(sel_highest_.col_int(0));
+        sel_highest_.reset();
         continue;
       }
       for (const auto& e : *p->events) {
@@ -364,6 +386,13 @@ class SqliteStore final : public Store {
     }
     if (!w_.exec("COMMIT", &err)) return rollback("commit: " + err);
     return {};
+  }
+
+  uint64_t highest_batch_seq(const std::string& agent_id) override {
+    std::lock_guard lk(rmu_);
+    auto st = r_.prepare("SELECT COALESCE(MAX(batch_seq),0) FROM batches WHERE agent_id=?");
+    st.bind(1, agent_id);
+    return st.step() == SQLITE_ROW ? static_cast<uint64_t>(st.col_int(0)) : 0;
   }
 
   StoreStatus record_heartbeat(const std::string& agent_id, const json& hb, int64_t now) override {
@@ -572,7 +601,7 @@ class SqliteStore final : public Store {
 
   std::mutex wmu_, rmu_;
   Db w_, r_;
-  Stmt ins_alert_, ins_event_, ins_batch_;
+  Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_;
 };
 
 }  // namespace
@@ -603,67 +632,28 @@ const char* role_name(Role r) {
   return "viewer";
 }
 
-EveFields eve_fields_from_json(const nlohmann::json& j) {
-  EveFields f;
-  if (!j.is_object()) return f;
-  static const json kEmpty = json::object();
-  auto ait = j.find("alert");
-  const json& a = (ait != j.end() && ait->is_object()) ? *ait : kEmpty;
-  f.event_type = get_str(j, "event_type").value_or("");
-  if (auto ts = get_str(j, "timestamp")) f.ts_us = parse_eve_time_us(*ts);
-  f.sid = get_num<int64_t>(a, "signature_id");
-  f.gid = get_num<int64_t>(a, "gid");
-  f.rev = get_num<int64_t>(a, "rev");
-  f.severity = get_num<int64_t>(a, "severity");
-  f.signature = get_str(a, "signature");
-  f.category = get_str(a, "category");
-  f.src_ip = get_str(j, "src_ip");
-  f.dest_ip = get_str(j, "dest_ip");
-  f.src_port = get_num<int64_t>(j, "src_port");
-  f.dest_port = get_num<int64_t>(j, "dest_port");
-  f.proto = get_str(j, "proto");
-  f.app_proto = get_str(j, "app_proto");
-  if (auto fid = get_num<uint64_t>(j, "flow_id")) f.flow_id = static_cast<int64_t>(*fid);
-  return f;
-}
-
-std::optional<int64_t> parse_eve_time_us(std::string_view s) {
-  // 2026-11-26T03:27:31.123456+0000 (offset optional, fraction optional)
-  int Y, M, D, h, m, sec, n = 0;
-  std::string str(s);
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6) {
-    return std::nullopt;
+std::string batch_digest(const std::vector<IngestEvent>& events) {
+  std::vector<std::string_view> uids;
+  uids.reserve(events.size());
+  for (const auto& e : events) uids.push_back(e.event_uid);
+  std::sort(uids.begin(), uids.end());
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (auto u : uids) {
+    EVP_DigestUpdate(ctx, u.data(), u.size());
+    EVP_DigestUpdate(ctx, "\n", 1);
   }
-  std::tm tm{};
-  tm.tm_year = Y - 1900;
-  tm.tm_mon = M - 1;
-  tm.tm_mday = D;
-  tm.tm_hour = h;
-  tm.tm_min = m;
-  tm.tm_sec = sec;
-  int64_t t = timegm(&tm);
-  size_t i = static_cast<size_t>(n);
-  int64_t us = 0;
-  if (i < str.size() && str[i] == '.') {
-    int digits = 0;
-    ++i;
-    while (i < str.size() && std::isdigit(static_cast<unsigned char>(str[i]))) {
-      if (digits < 6) {
-        us = us * 10 + (str[i] - '0');
-        ++digits;
-      }
-      ++i;
-    }
-    while (digits++ < 6) us *= 10;
+  unsigned char md[32];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx, md, &n);
+  EVP_MD_CTX_free(ctx);
+  static const char* kHex = "0123456789abcdef";
+  std::string hex(2 * n, '0');
+  for (unsigned i = 0; i < n; ++i) {
+    hex[2 * i] = kHex[md[i] >> 4];
+    hex[2 * i + 1] = kHex[md[i] & 15];
   }
-  if (i < str.size() && (str[i] == '+' || str[i] == '-') && i + 5 <= str.size()) {
-    int oh = (str[i + 1] - '0') * 10 + (str[i + 2] - '0');
-    size_t mo = str[i + 3] == ':' ? i + 4 : i + 3;
-    int om = mo + 2 <= str.size() ? (str[mo] - '0') * 10 + (str[mo + 1] - '0') : 0;
-    int64_t off = (oh * 3600 + om * 60) * (str[i] == '+' ? 1 : -1);
-    t -= off;
-  }
-  return t * 1000000 + us;
+  return hex;
 }
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error) {

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/wire.h"
+
 namespace vigil::collector {
 
 struct StoreStatus {
@@ -64,14 +66,10 @@ struct ApiKeyRecord {
 // Public ids are this many hex digits of the SHA-256 (tokens and API keys).
 inline constexpr size_t kCredentialIdLen = 12;
 
-// One event as it arrives in a batch: the agent's uid and the EVE object.
-// The fields of an EVE event the store keeps in typed, indexed columns.
-struct EveFields {
-  std::string event_type;
-  std::optional<int64_t> ts_us, sid, gid, rev, severity, src_port, dest_port, flow_id;
-  std::optional<std::string> signature, category, src_ip, dest_ip, proto, app_proto;
-};
-EveFields eve_fields_from_json(const nlohmann::json& eve);
+// The fields of an EVE event the store keeps in typed, indexed columns (the
+// wire decoder fills them in its one pass over a batch).
+using wire::eve_fields_from_json;
+using wire::EveFields;
 
 // One event to store. The HTTP ingest path fills `text` (the EVE object as
 // the agent sent it, stored as is) and `fields` from one parse; other callers
@@ -86,7 +84,9 @@ struct IngestEvent {
 };
 
 struct IngestResult {
-  bool duplicate_batch = false;   // (agent, seq) was already stored: nothing written
+  bool duplicate_batch = false;   // (agent, seq) was already stored with these uids: nothing written
+  bool conflict = false;          // (agent, seq) was stored with other uids: nothing written
+  uint64_t highest_seq = 0;       // set with conflict: the agent's highest stored batch_seq
   uint64_t stored = 0;            // events written now
   uint64_t duplicate_events = 0;  // events whose uid was already stored
 };
@@ -151,11 +151,17 @@ class Store {
   // False when no key has that public id.
   virtual bool revoke_api_key(const std::string& id) = 0;
 
-  // Stores the batch's events and records (agent_id, batch_seq) in one
-  // durable transaction; a batch seen before is acknowledged without writing.
+  // Stores the batch's events and records (agent_id, batch_seq) with a
+  // digest of the batch's event uids in one durable transaction. A number
+  // seen before with the same digest is a resend: acknowledged
+  // (duplicate_batch), nothing written. With another digest the agent has
+  // reused the number for other events: conflict + highest_seq, nothing
+  // written (the agent renumbers and resends).
   virtual StoreStatus ingest_batch(const std::string& agent_id, uint64_t batch_seq,
                                    const std::vector<IngestEvent>& events, int64_t now,
                                    IngestResult* out) = 0;
+  // The highest batch_seq stored for the agent; 0 when none.
+  virtual uint64_t highest_batch_seq(const std::string& agent_id) = 0;
 
   // Keeps the latest heartbeat on the agent and appends it to the history.
   virtual StoreStatus record_heartbeat(const std::string& agent_id, const nlohmann::json& hb,
@@ -176,12 +182,12 @@ class Store {
   virtual std::optional<RulesetRecord> current_ruleset() = 0;
 };
 
+// SHA-256 (hex) over the batch's event uids, sorted: the identity of a
+// batch's content, whatever order its events come in.
+std::string batch_digest(const std::vector<IngestEvent>& events);
+
 // Opens (creating if needed) the SQLite store at `path` in WAL mode with
 // synchronous=FULL: a batch acknowledged to an agent survives power loss.
-// EVE timestamp ("2026-11-26T03:27:31.123456+0000") to microseconds since the
-// epoch; nullopt when malformed.
-std::optional<int64_t> parse_eve_time_us(std::string_view);
-
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error);
 
 }  // namespace vigil::collector

@@ -18,7 +18,7 @@ namespace {
 std::string batch(const std::string& agent, uint64_t seq, int first, int n) {
   json ev = json::array();
   for (int i = first; i < first + n; ++i) {
-    ev.push_back({{"uid", "uid" + std::to_string(i)},
+    ev.push_back({{"uid", sha256_hex("uid" + std::to_string(i))},
                   {"eve",
                    {{"timestamp", "2026-01-01T00:00:00.000000+0000"},
                     {"event_type", "alert"},
@@ -66,6 +66,24 @@ TEST_CASE("enrolment trades a token once; expired and unknown tokens are refused
   REQUIRE(r4);
   CHECK(r4->status == 401);
   CHECK(f.store->list_agents().size() == 2);
+}
+
+TEST_CASE("a malformed enrolment request is refused with 400 before the token is used") {
+  Fixture f("enroll-bad");
+  std::string token = random_hex(8);
+  REQUIRE(f.store->create_token(sha256_hex(token), 0, INT64_MAX, 1).ok);
+  auto& c = f.client();
+  for (const json& bad : {json{{"token", token}, {"hostname", 5}},
+                          json{{"token", token}, {"hostname", std::string(256, 'h')}}, json{{"token", 7}}}) {
+    auto r = c.Post("/api/v1/enroll", bad.dump(), "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK_FALSE(json::parse(r->body, nullptr, false).value("error", "").empty());
+  }
+  CHECK(f.store->list_agents().empty());
+  auto ok = c.Post("/api/v1/enroll", json{{"token", token}, {"hostname", "h"}}.dump(), "application/json");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);  // the token was not used by the refusals
 }
 
 TEST_CASE("ingest is exactly-once per batch and refused without valid agent credentials") {

@@ -13,7 +13,7 @@ KEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key"])' "
 [ "$(stat -c %a "$WORK/agent/agent.json")" = 600 ] || fail "agent.json is not mode 0600"
 
 batch() {
-  printf '{"agent_id":"%s","batch_seq":%s,"events":[{"uid":"u%s","eve":{"event_type":"alert","timestamp":"2026-01-01T00:00:00.000000+0000","alert":{"signature_id":1}}}]}' "$1" "$2" "$2" >"$WORK/batch.json"
+  printf '{"agent_id":"%s","batch_seq":%s,"events":[{"uid":"%064d","eve":{"event_type":"alert","timestamp":"2026-01-01T00:00:00.000000+0000","alert":{"signature_id":1}}}]}' "$1" "$2" "$2" >"$WORK/batch.json"
 }
 batch "$AGENT_ID" 1
 api POST /api/v1/events "" "$WORK/batch.json"

@@ -1,0 +1,39 @@
+// What the collector answers an agent's pushes: an event batch (POST
+// /api/v1/events) and a heartbeat (POST /api/v1/heartbeat). The HTTP server
+// authenticates the agent, then hands the (decompressed) body here; these
+// functions decode it with the wire contract (common/wire.h), store it and
+// return the status and JSON body to send. Transport-free, so they are
+// tested without a server and any server (httplib, Beast) can call them.
+//
+// Called concurrently from the server's handler threads; the Store is
+// thread-safe. Never throws: every refusal is a 4xx with {error, detail}.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "collector/store/store.h"
+
+namespace vigil::collector {
+
+struct ApiReply {
+  int status = 200;
+  std::string body;  // JSON
+};
+
+// 200 {acked_seq, stored, duplicates, duplicate_batch};
+// 400 {error:"bad batch", detail} when the body breaks the contract (the
+//     detail names the field or the event index);
+// 403 when the batch's agent_id is not the authenticated agent;
+// 409 {error:"batch_seq reused", detail, highest_seq} when the number was
+//     stored before with other events (nothing stored);
+// 503 when the store fails (the agent retries).
+ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now);
+
+// 200 {ruleset_version, heartbeat_interval_s, highest_seq}; 400 when the
+// heartbeat is not a JSON object within the caps of wire::decode_heartbeat.
+ApiReply handle_heartbeat(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
+                          int heartbeat_interval_s);
+
+}  // namespace vigil::collector
