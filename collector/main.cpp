@@ -20,6 +20,7 @@
 #include "collector/config.h"
 #include "collector/server.h"
 #include "collector/sources/rule_sources.h"
+#include "common/file_io.h"
 
 namespace {
 
@@ -403,11 +404,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (rs_upload->parsed()) {
-    std::ifstream in(rules_file, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
+    std::string text;
+    if (!vigil::read_file(rules_file, text)) {
+      std::cerr << "cannot read " << rules_file << "\n";
+      return 1;
+    }
     nlohmann::json result;
-    int status = upload_ruleset(*store, ruleset_validator(cfg.data_dir), ss.str(),
+    int status = upload_ruleset(*store, ruleset_validator(cfg.data_dir), text,
                                 allow_errors || cfg.ruleset_allow_errors, &result);
     for (const auto& e : result.value("errors", nlohmann::json::array()))
       std::cerr << e.get<std::string>() << "\n";

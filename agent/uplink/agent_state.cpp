@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/file_io.h"
+
 namespace vigil {
 namespace {
 
@@ -55,14 +57,12 @@ std::string normalize_pin(const std::string& pin) {
 
 bool load_agent_state(const std::string& state_dir, AgentState* st, std::string* error) {
   std::string path = state_dir + "/agent.json";
-  std::ifstream in(path);
-  if (!in) {
+  std::string text;
+  if (!read_file(path, text)) {
     *error = "not enrolled: " + path + " missing (run vigil-agent enroll)";
     return false;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object() || !j["agent_id"].is_string() || !j["key"].is_string() ||
       !j["collector_url"].is_string()) {
     *error = path + ": malformed (re-enrol the agent)";

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "collector/server.h"
+#include "common/file_io.h"
 
 namespace vigil::collector {
 namespace {
@@ -169,14 +170,12 @@ UpdateResult update_from_sources(Store& store, const RulesetValidator& validator
     }
   }
   for (const auto& path : policy.local_rules) {
-    std::ifstream in(path);
-    if (!in) {
+    std::string body;
+    if (!read_file(path, body)) {
       r.error = "cannot read local rules " + path;
       return r;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text += "# --- local: " + path + "\n" + ss.str() + "\n";
+    text += "# --- local: " + path + "\n" + body + "\n";
     ++r.files;
   }
   int status = upload_ruleset(store, validator, text, true, &r.report);

@@ -77,13 +77,6 @@ constexpr int64_t kLastUsedResolution = 60;
 // Heartbeat pruning deletes this many rows per transaction.
 constexpr int64_t kPruneChunk = 5000;
 
-template <class T>
-std::optional<T> get_num(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return std::nullopt;
-  return it->get<T>();
-}
-
 std::optional<std::string> get_str(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return std::nullopt;
