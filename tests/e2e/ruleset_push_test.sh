@@ -91,7 +91,10 @@ for _ in $(seq 1 50); do
   detect=$(tail -n +"$((seen + 1))" "$WORK/log/eve.json" | python3 -c '
 import json, sys
 for line in sys.stdin:
-    e = json.loads(line)
+    try:
+        e = json.loads(line)
+    except ValueError:  # the line being written
+        continue
     if e.get("event_type") == "stats":
         eng = e["stats"]["detect"]["engines"][0]
         print(eng["rules_loaded"], eng["rules_failed"])
