@@ -102,7 +102,8 @@ class Agent {
 // Builds an engine from rule files with the agent's rule settings (variables,
 // classification, thresholds, cache, reputation) and logs the report.
 std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const std::vector<std::string>& files,
-                                                rules::LoadReport& report, const std::string& confine_dir = "");
+                                                rules::LoadReport& report,
+                                                const std::string& confine_dir = "");
 
 // -S/-s paths: a directory stands for every *.rules file in it, in name order
 // (ET Open ships ~50 files); anything else is kept as given.
