@@ -12,6 +12,10 @@ Usage: hostile.py SCENARIO PORT CAFILE PID [ARGS...]
   slowhead SECONDS          headers one byte a second: closed by the head timeout
   idle API_KEY              300 idle TCP + 50 idle TLS connections, then an API
                             request that must answer in under 1 s
+  perip N LIMIT             N plain TCP connections from 127.0.0.1: all past LIMIT are
+                            closed at once
+  expect BEARER EXPECT      Expect: 100-continue on a heartbeat: "100" then 200 with
+                            credentials, the refusal without a 100 otherwise
   request METHOD PATH BEARER EXPECT [BODY_FILE]   one request, status and memory checked
 """
 import os
@@ -248,6 +252,39 @@ def main():
         mem.check("350 idle connections")
         for s in socks + tls:
             s.close()
+    elif scenario == "perip":
+        n, limit = int(args[0]), int(args[1])
+        socks = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(n)]
+        time.sleep(1.0)
+        closed = 0
+        for s in socks:
+            s.setblocking(False)
+            try:
+                if s.recv(1) == b"":
+                    closed += 1
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed += 1
+        print(f"{n} connections from one address with a limit of {limit}: {closed} closed at once")
+        if closed < n - limit or closed > n - limit + 5:
+            raise SystemExit(f"FAIL: expected {n - limit} closed, got {closed}")
+        for s in socks:
+            s.close()
+        mem.check("connections past the per-address limit")
+    elif scenario == "expect":
+        bearer, want = args[0], args[1]
+        body = b'{"packets": 1}'
+        s = tls_connect(port, cafile)
+        s.sendall(head_bytes("POST", "/api/v1/heartbeat", bearer,
+                             ["Content-Type: application/json", "Expect: 100-continue",
+                              f"Content-Length: {len(body)}"]))
+        status, _ = read_response(s, deadline)
+        if status == 100:
+            print("Expect: 100-continue: 100 Continue")
+            s.sendall(body)
+            status, _ = read_response(s, deadline)
+        expect("Expect: 100-continue", status, want)
     elif scenario == "request":
         method, path, bearer, want = args[0], args[1], args[2], args[3]
         body = open(args[4], "rb").read() if len(args) > 4 else b""

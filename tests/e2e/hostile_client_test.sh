@@ -3,13 +3,14 @@
 # with the right status while the collector's memory grows by less than
 # 64 MB (tests/e2e/hostile.py): a gzip bomb with and without credentials, a
 # 300 MiB chunked body without credentials, a body without a length, headers
-# one byte a second, 350 idle connections beside an API request; and strict
+# one byte a second, 350 idle connections beside an API request, connections
+# past the per-address limit, Expect: 100-continue; and strict
 # input: a 20-digit time filter, an oversized or non-object heartbeat (nothing
 # stored), a non-string hostname at enrolment (the token stays usable).
 BUILD=$1 SRC=$2
 . "$2/tests/e2e/e2e_lib.sh"
 export WORK
-printf 'server:\n  head_timeout_s: 2\n' >"$WORK/collector.yaml"
+printf 'server:\n  head_timeout_s: 2\n  max_connections_per_ip: 400\n' >"$WORK/collector.yaml"
 start_collector -c "$WORK/collector.yaml"
 ADMIN_KEY=$("$COLLECTOR" apikey create --role admin --data-dir "$DATA" | tail -1)
 enroll "$WORK/agent" || fail "enrolment"
@@ -24,6 +25,10 @@ hostile chunked 401
 hostile nolength "$CRED" 411
 hostile slowhead 2
 hostile idle "$ADMIN_KEY"
+sleep 0.5  # the idle connections' closes reach the collector
+hostile perip 450 400
+hostile expect "" 401
+hostile expect "$CRED" 200
 
 # Strict input.
 hostile request GET "/api/v1/alerts?from=12345678901234567890" "$ADMIN_KEY" 400
@@ -53,7 +58,7 @@ hostile request POST /api/v1/enroll "" 200 "$WORK/enroll_ok.json"
 # The refusals were counted, and the counters are admin-only.
 api GET /api/v1/server/stats "$ADMIN_KEY"
 [ "$STATUS" = 200 ] || fail "stats: $STATUS"
-for k in inflate_too_large length_required timeouts_head body_too_large; do
+for k in inflate_too_large length_required timeouts_head body_too_large refused_per_ip_limit responses_1xx; do
   n=$(printf '%s' "$BODY" | json_get "[\"http.$k\"]")
   [ "$n" -ge 1 ] || fail "http.$k not counted: $BODY"
 done
