@@ -1,8 +1,8 @@
 // Agent configuration: one immutable snapshot built at start-up from the
 // built-in defaults, an optional YAML file (-c) and --set KEY=VALUE overrides,
-// in that order. Keys follow Suricata's suricata.yaml where one exists
-// (vars.address-groups.HOME_NET, outputs.eve.types, stream.reassembly.depth, ...).
-// Threading: built on the main thread before any worker starts; read-only after.
+// in that order, through the key table in agent/config_keys.cpp. Keys follow Suricata's suricata.yaml where
+// one exists (vars.address-groups.HOME_NET, outputs.eve.types, stream.reassembly.depth, ...). Threading:
+// built on the main thread before any worker starts; read-only after.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -15,13 +15,15 @@
 #include "agent/app/app_layer.h"
 #include "agent/decode/decoder.h"
 #include "agent/flow/flow_table.h"
+#include "common/config_schema.h"
 
 namespace vigil {
 
 enum class ChecksumMode : uint8_t { kAuto, kYes, kNo };
 
 struct AgentConfig {
-  YAML::Node root;  // the merged tree, for modules that read their own keys
+  YAML::Node root;  // the validated values as a tree (numbers in bytes, seconds, ms), for modules that read a
+                    // subtree themselves (uplink.*)
 
   std::string hostname;
   int workers = 1;
@@ -55,20 +57,32 @@ struct AgentConfig {
   bool wants(std::string_view event_type) const;
 };
 
-// Applies "a.b.c=value" to the tree: lists for comma-separated values at keys
-// that are lists (outputs.eve.types), scalars otherwise. Returns "" or an error.
-std::string apply_set(YAML::Node& root, const std::string& assignment);
-
-// Builds the snapshot. `file` may be empty. Errors are returned as a message a
-// person can act on ("config.yaml:12: ..."), with ok=false.
+// Builds the snapshot from the defaults, `file` (may be empty) and the
+// "KEY=VALUE" overrides, in that order, through the key table
+// (agent/config_keys.cpp). Never throws. ok=false when any value is bad:
+// `error` then lists every error, one per line ("agent.yaml:12:
+// flow.max-flows: expected an integer, got '200k'", "--set: KEY: reason").
+// Unknown keys are warnings ("agent.yaml:3: threading.workerz: unknown key
+// (did you mean threading.workers?)") and leave ok=true.
 struct ConfigResult {
   bool ok = true;
   std::string error;
+  std::vector<std::string> warnings;
   AgentConfig cfg;
+  config::ValueSet values;  // what was loaded, by key (for --dump-config)
 };
 ConfigResult load_config(const std::string& file, const std::vector<std::string>& sets);
+// The same over YAML text in memory; `name` stands for the file in messages.
+ConfigResult load_config_text(const std::string& name, const std::string& yaml,
+                              const std::vector<std::string>& sets);
 
-// The built-in default configuration as YAML text (also what `--dump-config` prints).
-const char* default_config_yaml();
+// The key table: every key with its type, default and help, bound to AgentConfig.
+const config::TypedSchema<AgentConfig>& agent_config_schema();
+
+// `--dump-config`: the values as YAML with each key's help as a comment;
+// loading the output gives the same values.
+std::string dump_config(const ConfigResult& r);
+// `--config-docs`: the reference in Markdown (committed as agent/CONFIG.md).
+std::string config_docs_markdown();
 
 }  // namespace vigil

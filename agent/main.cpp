@@ -1,33 +1,17 @@
 // vigil-agent: the sensor. Offline (-r FILE) it reads a capture, writes
 // LOGDIR/eve.json and exits when everything is written; live (-i IFACE) it
 // runs until SIGINT/SIGTERM. Flags follow Suricata's where one exists.
-#include <grp.h>
-#include <pwd.h>
-#include <signal.h>
+// This file reads the command line and the configuration; the running
+// sensor is an Agent (agent.h).
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <mutex>
-#include <thread>
+#include <cstdio>
 
+#include "agent/agent.h"
 #include "agent/agent_version.h"
-#include "agent/capture/pcap_source.h"
 #include "agent/config.h"
-#include "agent/detect/rules_detect.h"
-#include "agent/output/eve.h"
-#include "agent/pipeline/pipeline.h"
-#include "agent/uplink/agent_glue.h"
-#include "rules/engine.h"
 
 using namespace vigil;
 
@@ -40,51 +24,8 @@ struct Args {
   std::string state_dir;  // enrolled: events go to the collector too
   int drain_timeout_s = 60;
   EnrollOptions enroll;
-  bool test_rules = false, verbose = false, quiet = false, dump_config = false;
+  bool test_rules = false, verbose = false, quiet = false, dump_config = false, config_docs = false;
 };
-
-bool drop_privileges(const std::string& user) {
-  if (user.empty() || geteuid() != 0) return true;
-  struct passwd* pw = getpwnam(user.c_str());
-  if (!pw) {
-    spdlog::error("--user {}: no such user", user);
-    return false;
-  }
-  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-    spdlog::error("--user {}: cannot drop privileges", user);
-    return false;
-  }
-  spdlog::info("capture open; running as {}", user);
-  return true;
-}
-
-// detect.cache-dir: "auto" keeps compiled prefilter databases with the
-// enrolled state, else in the user's cache directory, so a restart with the
-// same rules skips compilation; "" or "none" turns the cache off.
-std::string resolve_rule_cache_dir(const std::string& configured, const std::string& state_dir) {
-  if (configured != "auto") return configured == "none" ? "" : configured;
-  if (!state_dir.empty()) return state_dir + "/rule-cache";
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/vigil";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/vigil";
-  return "";
-}
-
-std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const std::vector<std::string>& files,
-                                                rules::LoadReport& report) {
-  rules::LoadOptions lo;
-  lo.files = files;
-  lo.address_vars = cfg.address_vars;
-  lo.port_vars = cfg.port_vars;
-  lo.classification_file = cfg.classification_file;
-  lo.threshold_file = cfg.threshold_file;
-  lo.cache_dir = cfg.rule_cache_dir;
-  lo.reputation_categories_file = cfg.reputation_categories_file;
-  lo.default_reputation_path = cfg.default_reputation_path;
-  lo.reputation_files = cfg.reputation_files;
-  auto engine = rules::build_engine(lo, report);
-  rules::log_report(report);
-  return engine;
-}
 
 }  // namespace
 
@@ -115,6 +56,7 @@ int main(int argc, char** argv) {
                "Check the rule files given with -S/-s and exit (non-zero on errors)");
   app.add_flag("--dump-config", a.dump_config,
                "Print the configuration (defaults merged with -c and --set) and exit");
+  app.add_flag("--config-docs", a.config_docs, "Print the configuration reference (Markdown) and exit");
   app.add_flag("-v,--verbose", a.verbose, "More log output");
   app.add_flag("-q,--quiet", a.quiet, "Only warnings and errors");
   app.add_option("--state-dir", a.state_dir, "Enrolled state directory: ship events to the collector");
@@ -144,43 +86,25 @@ int main(int argc, char** argv) {
   if (!a.logdir.empty()) a.sets.push_back("default-log-dir=" + a.logdir);
   if (!a.bpf.empty()) a.sets.push_back("capture.bpf-filter=" + a.bpf);
 
+  if (a.config_docs) {
+    fputs(config_docs_markdown().c_str(), stdout);
+    return 0;
+  }
   ConfigResult cr = load_config(a.config, a.sets);
+  for (const auto& w : cr.warnings) spdlog::warn("configuration: {}", w);
   if (!cr.ok) {
-    spdlog::error("configuration: {}", cr.error);
+    fprintf(stderr, "%s\nvigil-agent: not started: the configuration has errors\n", cr.error.c_str());
     return 2;
   }
   if (a.dump_config) {
-    // The defaults with their comments, or the merged result of -c / --set.
-    if (a.config.empty() && a.sets.empty()) {
-      fputs(default_config_yaml(), stdout);
-    } else {
-      YAML::Emitter em;
-      em << cr.cfg.root;
-      printf("%s\n", em.c_str());
-    }
+    fputs(dump_config(cr).c_str(), stdout);
     return 0;
   }
-  cr.cfg.live = !a.iface.empty();
   cr.cfg.rule_cache_dir = resolve_rule_cache_dir(cr.cfg.rule_cache_dir, a.state_dir);
   const AgentConfig& cfg = cr.cfg;
 
-  // A directory stands for every *.rules file in it, in name order (ET Open ships ~50 files).
-  std::vector<std::string> rule_files;
-  for (const auto* list : {&a.rules_exclusive, &a.rules_extra}) {
-    for (const auto& path : *list) {
-      std::error_code dec;
-      if (!std::filesystem::is_directory(path, dec)) {
-        rule_files.push_back(path);
-        continue;
-      }
-      std::vector<std::string> found;
-      for (const auto& e : std::filesystem::directory_iterator(path, dec)) {
-        if (e.path().extension() == ".rules") found.push_back(e.path().string());
-      }
-      std::sort(found.begin(), found.end());
-      rule_files.insert(rule_files.end(), found.begin(), found.end());
-    }
-  }
+  std::vector<std::string> rule_files = expand_rule_paths(a.rules_exclusive);
+  for (auto& f : expand_rule_paths(a.rules_extra)) rule_files.push_back(std::move(f));
 
   if (a.test_rules) {
     if (rule_files.empty()) {
@@ -201,183 +125,14 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Enrolled: the uplink is opened before anything is read, so that no event is produced unspooled.
-  std::unique_ptr<Uplink> uplink;
-  std::string collector_rules_version;
-  if (!a.state_dir.empty()) {
-    std::string uerr;
-    uplink = Uplink::open(uplink_config_from(cfg.root, a.state_dir, cfg.hostname), &uerr);
-    if (!uplink) {
-      spdlog::error("uplink: {}", uerr);
-      return 1;
-    }
-    // Without local rules the collector's rule set is used: the last one saved, or none until it arrives.
-    std::string saved;
-    if (rule_files.empty()) {
-      if (saved_collector_ruleset(a.state_dir, &saved, &collector_rules_version)) {
-        uplink->set_ruleset_version(collector_rules_version);
-      } else {
-        saved = a.state_dir + "/collector.rules";
-        std::ofstream(saved, std::ios::app).flush();
-      }
-      rule_files.push_back(saved);
-    }
-  }
-
-  // Rules first: a broken rule file is reported before any packet is read.
-  EngineHolder engines;
-  rules::LoadReport report;
-  bool have_rules = !rule_files.empty();
-  if (have_rules) {
-    auto engine = load_rules(cfg, rule_files, report);
-    if (!engine) {
-      spdlog::error("no usable rules loaded from {}", fmt::join(rule_files, ", "));
-      return 1;
-    }
-    engines.set(engine);
-  }
-
-  PcapSource src;
-  std::string err;
-  if (!a.pcap.empty()) {
-    err = src.open_file(a.pcap, cfg.bpf);
-  } else {
-    LiveOptions lo{a.iface, cfg.snaplen, cfg.promisc, cfg.buffer_size_mb, cfg.immediate, cfg.bpf};
-    err = src.open_live(lo);
-  }
-  if (!err.empty()) {
-    spdlog::error("{}", err);
-    return 1;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.log_dir, ec);
-  EveFileOutput eve_file;
-  std::string eve_path = (std::filesystem::path(cfg.log_dir) / cfg.eve_filename).string();
-  err = eve_file.open(eve_path);
-  if (!err.empty()) {
-    spdlog::error("{}", err);
-    return 1;
-  }
-  EveOptions eo{cfg.eve_types, cfg.eve_payload, cfg.eve_payload_printable, cfg.eve_packet, cfg.hostname};
-  EventRouter router(eo);
-  router.add_output(&eve_file);
-  // Capture and the log file are open: nothing below needs root.
-  if (!drop_privileges(a.user)) return 1;
-  std::unique_ptr<UplinkEventOutput> uplink_out;
-  if (uplink) {
-    uplink_out = std::make_unique<UplinkEventOutput>(*uplink);
-    router.add_output(uplink_out.get(), uplink_config_from(cfg.root, a.state_dir, "").event_types);
-  }
-
-  DetectFactory factory;
-  if (have_rules) {
-    factory = [&engines] { return make_rules_detect(engines, DetectOptions{}); };
-  }
-  Pipeline pipeline(cfg, router, factory);
-  pipeline.set_capture(&src);
-  if (uplink) {
-    uplink->set_heartbeat_source([&] {
-      auto hb = heartbeat_fields(pipeline.counters());
-      hb["interfaces"] = a.iface.empty() ? Json::array() : Json::array({a.iface});
-      hb["rules_loaded"] = report.rules_loaded;
-      return hb;
-    });
-    // A new rule set from the collector: built here, on the heartbeat thread, while the workers keep
-    // using the old engine; swapped in atomically; the old engine is freed when the last worker lets go.
-    uplink->set_ruleset_handler([&](const std::string& version, const std::string& text) {
-      std::string fresh = a.state_dir + "/collector.rules.new", path;
-      std::ofstream(fresh, std::ios::trunc) << text;
-      rules::LoadReport rep;
-      auto engine = load_rules(cfg, {fresh}, rep);
-      if (!engine || !save_collector_ruleset(a.state_dir, version, text, &path)) return false;
-      engines.set(engine);
-      return true;
-    });
-    uplink->start();
-  }
-
-  // Signals: a dedicated thread waits for them, so no handler runs on the packet path.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGUSR2);  // sent by main itself to end the signal thread
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  std::thread sig_thread([&] {
-    int sig = 0;
-    if (sigwait(&sigs, &sig) == 0 && sig != SIGUSR2) {
-      spdlog::info("signal {}: stopping", sig);
-      pipeline.request_stop();
-    }
-  });
-
-  auto started = std::chrono::steady_clock::now();
-  auto stats_event = [&] {
-    Json j;
-    j["timestamp"] = format_eve_time(wall_clock_now());
-    j["event_type"] = "stats";
-    Json st = nest_counters(pipeline.counters());
-    st["uptime"] =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
-    if (have_rules) st["detect"].update(rules::report_stats_json(report), true);
-    Json out = Json::object();
-    out["uptime"] = st["uptime"];
-    for (auto& [k, v] : st.items()) {
-      if (k != "uptime") out[k] = v;
-    }
-    j["stats"] = out;
-    return j;
-  };
-
-  std::mutex stats_mu;
-  std::condition_variable stats_cv;
-  bool done = false;
-  std::thread stats_thread([&] {
-    std::unique_lock<std::mutex> l(stats_mu);
-    while (!stats_cv.wait_for(l, std::chrono::seconds(std::max(1, cfg.stats_interval_s)),
-                              [&] { return done; })) {
-      if (router.wants("stats")) router.emit("stats", stats_event());
-      router.flush();
-    }
-  });
-
-  spdlog::info("vigil-agent {} reading {} with {} worker(s), {} rules; events to {}", kAgentVersion,
-               a.pcap.empty() ? "interface " + a.iface : a.pcap, cfg.workers,
-               have_rules ? report.rules_loaded : 0, eve_path);
-  auto run_started = std::chrono::steady_clock::now();
-  int rc = pipeline.run(src);
-  double run_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
-  {
-    std::lock_guard<std::mutex> g(stats_mu);
-    done = true;
-  }
-  stats_cv.notify_all();
-  stats_thread.join();
-  pthread_kill(sig_thread.native_handle(), SIGUSR2);
-  sig_thread.join();
-
-  CounterSnapshot final_counters = pipeline.counters();
-  if (router.wants("stats")) router.emit("stats", stats_event());
-  router.flush();
-  if (uplink) {
-    if (!a.pcap.empty() && !uplink->drain(std::chrono::seconds(a.drain_timeout_s))) {
-      spdlog::warn("uplink: collector did not take every event within {} s; the rest stays spooled in {}",
-                   a.drain_timeout_s, a.state_dir);
-    }
-    uplink->stop();
-    uplink->visit_counters([](std::string_view n, uint64_t v) { spdlog::info("{} {}", n, v); });
-  }
-  auto get = [&](const char* n) {
-    auto it = final_counters.find(n);
-    return it == final_counters.end() ? 0 : it->second;
-  };
-  spdlog::info("done: {} packets, {} alerts, {} flows in {:.3f} s; {}", get("capture.packets"),
-               get("detect.alert"), get("flow.total"), run_s, eve_path);
-  // The engine is not freed at exit: releasing tens of thousands of parsed
-  // rules piece by piece takes longer than the kernel takes to drop the pages.
-  // (Reachable from a static, so leak checkers do not report it.)
-  static auto* keep_engine = new std::shared_ptr<const rules::Engine>(engines.get());
-  if (*keep_engine) (*keep_engine)->save_state();
-  (void)keep_engine;
-  return rc;
+  AgentOptions opt;
+  opt.pcap = a.pcap;
+  opt.iface = a.iface;
+  opt.user = a.user;
+  opt.state_dir = a.state_dir;
+  opt.drain_timeout_s = a.drain_timeout_s;
+  opt.rule_files = std::move(rule_files);
+  Agent agent(cfg, std::move(opt));
+  if (int rc = agent.open()) return rc;
+  return agent.run();
 }

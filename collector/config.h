@@ -1,12 +1,15 @@
 // collector.yaml: what the collector listens on, where it keeps its data,
 // which certificate it serves and how it treats agents and rule sets.
-// Loaded once at start-up by main(); the result is an immutable value.
+// Loaded once at start-up by main() through the key table in
+// collector/config_keys.cpp; the result is an immutable value.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "collector/http/limits.h"
+#include "common/config_schema.h"
 
 namespace vigil::collector {
 
@@ -26,10 +29,32 @@ struct CollectorConfig {
   int server_threads = 16;
   HttpLimits server;  // `server:` map: connections, timeouts, body caps (keys as the fields)
   std::vector<RuleSource> rule_sources;
+  int64_t heartbeat_retention_s = 7 * 86400;  // heartbeat_retention: older history is pruned
+  int heartbeat_keep_per_agent = 10000;       // and at most this many per agent (0: no limit)
+  config::ValueSet values;                    // everything loaded, by key (rule_policy.*, `config dump`)
 };
 
-// Reads a collector.yaml over the defaults; false + *error on a bad file.
-bool load_collector_config(const std::string& path, CollectorConfig* cfg, std::string* error);
+// Reads a collector.yaml over the defaults (an empty path: the defaults).
+// Never throws. False when any value is bad: *error lists every error, one per
+// line ("collector.yaml:7: offline_after_s: expected a duration like 30s, 5m
+// or 500ms, got 'soon'"). Unknown keys are warnings ("collector.yaml:3:
+// hearbeat_interval_s: unknown key (did you mean heartbeat_interval_s?)") added
+// to *warnings when given, and do not fail the load.
+bool load_collector_config(const std::string& path, CollectorConfig* cfg, std::string* error,
+                           std::vector<std::string>* warnings = nullptr);
+// The same over YAML text in memory; `name` stands for the file in messages.
+bool load_collector_config_text(const std::string& name, const std::string& yaml, CollectorConfig* cfg,
+                                std::string* error, std::vector<std::string>* warnings = nullptr);
+
+// The key table: every key with its type, default and help, bound to CollectorConfig.
+const config::TypedSchema<CollectorConfig>& collector_config_schema();
+// `config dump`: the loaded values as YAML with each key's help; loads back to the same values.
+std::string dump_collector_config(const CollectorConfig& cfg);
+// `config docs`: the reference in Markdown (committed as collector/CONFIG.md).
+std::string collector_config_docs();
+
+// "90", "90s", "15m", "24h", "7d" -> seconds; -1 when malformed (CLI --ttl).
+int64_t parse_duration(const std::string& s);
 
 // "ADDR:PORT" / "[v6]:PORT" into host and port; false if malformed.
 bool split_host_port(const std::string& s, std::string* host, int* port);

@@ -8,10 +8,12 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -27,24 +29,6 @@ namespace fs = std::filesystem;
 int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// "90", "90s", "15m", "24h", "7d" -> seconds; -1 when malformed.
-int64_t parse_duration(const std::string& s) {
-  if (s.empty()) return -1;
-  size_t used = 0;
-  int64_t v;
-  try {
-    v = std::stoll(s, &used);
-  } catch (...) {
-    return -1;
-  }
-  std::string unit = s.substr(used);
-  if (unit.empty() || unit == "s") return v;
-  if (unit == "m") return v * 60;
-  if (unit == "h") return v * 3600;
-  if (unit == "d") return v * 86400;
-  return -1;
 }
 
 std::string fmt_time(int64_t t) {
@@ -76,7 +60,7 @@ void start_source_scheduler(Store& store, const CollectorConfig& cfg, const Rule
   for (const auto& s : cfg.rule_sources) interval = std::min(interval, s.interval_s);
   std::thread([&store, &cfg, policy, interval] {
     for (;;) {
-      UpdateResult r = update_from_sources(store, check_ruleset, cfg.rule_sources, policy);
+      UpdateResult r = update_from_sources(store, ruleset_validator(cfg.data_dir), cfg.rule_sources, policy);
       if (r.ok) {
         spdlog::info("rule sources: published {} from {} files", r.version, r.files);
       } else {
@@ -86,6 +70,43 @@ void start_source_scheduler(Store& store, const CollectorConfig& cfg, const Rule
     }
   }).detach();
 }
+
+// Prunes the heartbeat history past heartbeat_retention (and beyond
+// heartbeat_keep_per_agent per agent) at start and every 10 minutes, on its
+// own thread (the store deletes in small transactions, so ingest and the API
+// go on); the count pruned is logged. Stopped before the store is closed.
+class HeartbeatPruner {
+ public:
+  HeartbeatPruner(Store& store, const CollectorConfig& cfg)
+      : th_([this, &store, retention = cfg.heartbeat_retention_s, keep = cfg.heartbeat_keep_per_agent] {
+          std::unique_lock lk(mu_);
+          while (!stop_) {
+            lk.unlock();
+            uint64_t n = 0;
+            auto st = store.prune_heartbeats(now_s() - retention, keep, &n);
+            total_ += n;
+            if (!st.ok) spdlog::error("heartbeat pruning: {}", st.message);
+            if (n) spdlog::info("heartbeat pruning: {} pruned ({} since start)", n, total_);
+            lk.lock();
+            cv_.wait_for(lk, std::chrono::minutes(10), [this] { return stop_; });
+          }
+        }) {}
+  ~HeartbeatPruner() {
+    {
+      std::lock_guard lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    th_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  uint64_t total_ = 0;
+  std::thread th_;  // last: starts once the members above exist
+};
 
 int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   auto store = open_store(cfg);
@@ -128,7 +149,7 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  CollectorServer server(*store, o, check_ruleset);
+  CollectorServer server(*store, o, ruleset_validator(cfg.data_dir));
   if (!server.start(&err)) {
     std::cerr << "vigil-collector: " << err << "\n";
     return 1;
@@ -152,6 +173,7 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
       server.port());
   std::fflush(stdout);
   start_source_scheduler(*store, cfg, policy);
+  HeartbeatPruner pruner(*store, cfg);
   server.run();
   return 0;
 }
@@ -182,6 +204,11 @@ int main(int argc, char** argv) {
   token_create->add_option("--uses", uses, "how many agents may enrol with it");
   auto* token_list = token->add_subcommand("list", "list tokens");
   add_common(token_list);
+  auto* token_revoke =
+      token->add_subcommand("revoke", "refuse a token (by the id `token list` shows) from now on");
+  std::string credential_id;
+  add_common(token_revoke);
+  token_revoke->add_option("ID", credential_id)->required();
 
   auto* agent = app.add_subcommand("agent", "enrolled agents");
   agent->require_subcommand(1);
@@ -195,10 +222,18 @@ int main(int argc, char** argv) {
   auto* apikey = app.add_subcommand("apikey", "API keys for scripts");
   apikey->require_subcommand(1);
   auto* apikey_create = apikey->add_subcommand("create", "create a key (printed as the last line)");
-  std::string role = "viewer";
+  std::string role = "viewer", key_ttl;
   add_common(apikey_create);
   apikey_create->add_option("--role", role, "admin, analyst or viewer")
       ->check(CLI::IsMember({"admin", "analyst", "viewer"}));
+  apikey_create->add_option("--ttl", key_ttl, "expire after 90s, 15m, 24h, 30d (default: never)");
+  auto* apikey_list =
+      apikey->add_subcommand("list", "list keys: id, role, created, expires, last used, revoked");
+  add_common(apikey_list);
+  auto* apikey_revoke =
+      apikey->add_subcommand("revoke", "refuse a key (by the id `apikey list` shows) from now on");
+  add_common(apikey_revoke);
+  apikey_revoke->add_option("ID", credential_id)->required();
 
   auto* ruleset = app.add_subcommand("ruleset", "the rule set distributed to agents");
   ruleset->require_subcommand(1);
@@ -213,14 +248,32 @@ int main(int argc, char** argv) {
       ruleset->add_subcommand("update", "fetch the configured rule sources, apply the policy, publish");
   add_common(rs_update);
 
+  auto* config_cmd = app.add_subcommand("config", "the configuration (collector.yaml)");
+  config_cmd->require_subcommand(1);
+  auto* config_dump =
+      config_cmd->add_subcommand("dump", "print every key with its help and value (-c applied)");
+  config_dump->add_option("-c,--config", config_file, "collector.yaml");
+  auto* config_docs = config_cmd->add_subcommand("docs", "print the configuration reference (Markdown)");
+
   CLI11_PARSE(app, argc, argv);
 
-  if (!config_file.empty()) {
+  if (config_docs->parsed()) {
+    std::cout << collector_config_docs();
+    return 0;
+  }
+  {
     std::string err;
-    if (!load_collector_config(config_file, &cfg, &err)) {
-      std::cerr << "vigil-collector: " << err << "\n";
+    std::vector<std::string> warnings;
+    bool ok = load_collector_config(config_file, &cfg, &err, &warnings);
+    for (const auto& w : warnings) std::cerr << "vigil-collector: warning: " << w << "\n";
+    if (!ok) {
+      std::cerr << err << "\nvigil-collector: not started: the configuration has errors\n";
       return 2;
     }
+  }
+  if (config_dump->parsed()) {
+    std::cout << dump_collector_config(cfg);
+    return 0;
   }
   if (!data_dir.empty()) cfg.data_dir = data_dir;
   if (!listen.empty()) cfg.listen = listen;
@@ -243,14 +296,15 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: --ttl must be like 24h and --uses positive\n";
       return 2;
     }
-    std::string tok = "vt_" + random_hex(20);
+    std::string tok = "vt_" + random_hex(20), hash = sha256_hex(tok);
     int64_t now = now_s();
-    auto st = store->create_token(sha256_hex(tok), now, now + secs, uses);
+    auto st = store->create_token(hash, now, now + secs, uses);
     if (!st.ok) {
       std::cerr << "vigil-collector: " << st.message << "\n";
       return 1;
     }
-    std::cout << "token expires " << fmt_time(now + secs) << ", " << uses << " use(s); shown only once:\n"
+    std::cout << "token " << hash.substr(0, kCredentialIdLen) << " expires " << fmt_time(now + secs) << ", "
+              << uses << " use(s); shown only once:\n"
               << tok << "\n";
     return 0;
   }
@@ -258,8 +312,41 @@ int main(int argc, char** argv) {
     int64_t now = now_s();
     for (const auto& t : store->list_tokens()) {
       std::cout << t.id << "  expires " << fmt_time(t.expires_at) << "  uses left " << t.uses_left
-                << (t.expires_at <= now ? "  (expired)" : "") << "\n";
+                << (t.revoked             ? "  (revoked)"
+                    : t.expires_at <= now ? "  (expired)"
+                                          : "")
+                << "\n";
     }
+    return 0;
+  }
+  if (token_revoke->parsed()) {
+    if (!store->revoke_token(credential_id)) {
+      std::cerr << "vigil-collector: no token " << credential_id << " (see token list)\n";
+      return 1;
+    }
+    std::cout << "token " << credential_id << " revoked\n";
+    return 0;
+  }
+  if (apikey_list->parsed()) {
+    int64_t now = now_s();
+    std::cout << "id            role     created               expires               last used             "
+                 "state\n";
+    for (const auto& k : store->list_api_keys()) {
+      std::string state = k.revoked                                  ? "revoked"
+                          : k.expires_at != 0 && k.expires_at <= now ? "expired"
+                                                                     : "active";
+      std::printf("%-13s %-8s %-21s %-21s %-21s %s\n", k.id.c_str(), role_name(k.role),
+                  fmt_time(k.created_at).c_str(), k.expires_at ? fmt_time(k.expires_at).c_str() : "never",
+                  fmt_time(k.last_used).c_str(), state.c_str());
+    }
+    return 0;
+  }
+  if (apikey_revoke->parsed()) {
+    if (!store->revoke_api_key(credential_id)) {
+      std::cerr << "vigil-collector: no API key " << credential_id << " (see apikey list)\n";
+      return 1;
+    }
+    std::cout << "API key " << credential_id << " revoked\n";
     return 0;
   }
   if (agent_list->parsed()) {
@@ -284,13 +371,22 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (apikey_create->parsed()) {
-    std::string key = "vk_" + random_hex(24);
-    auto st = store->create_api_key(sha256_hex(key), *role_from_string(role), now_s());
+    int64_t secs = key_ttl.empty() ? 0 : parse_duration(key_ttl);
+    if (secs < 0 || (!key_ttl.empty() && secs == 0)) {
+      std::cerr << "vigil-collector: --ttl must be like 30d\n";
+      return 2;
+    }
+    std::string key = "vk_" + random_hex(24), hash = sha256_hex(key);
+    int64_t now = now_s();
+    auto st = store->create_api_key(hash, *role_from_string(role), now, secs ? now + secs : 0);
     if (!st.ok) {
       std::cerr << "vigil-collector: " << st.message << "\n";
       return 1;
     }
-    std::cout << role << " API key (use as 'Authorization: Bearer KEY'), shown only once:\n" << key << "\n";
+    std::cout << role << " API key " << hash.substr(0, kCredentialIdLen) << ", expires "
+              << (secs ? fmt_time(now + secs) : "never")
+              << " (use as 'Authorization: Bearer KEY'), shown only once:\n"
+              << key << "\n";
     return 0;
   }
   if (rs_update->parsed()) {
@@ -298,7 +394,7 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: no rule_sources in the configuration (-c collector.yaml)\n";
       return 2;
     }
-    UpdateResult r = update_from_sources(*store, check_ruleset, cfg.rule_sources, policy);
+    UpdateResult r = update_from_sources(*store, ruleset_validator(cfg.data_dir), cfg.rule_sources, policy);
     if (!r.ok) {
       std::cerr << "vigil-collector: rule update failed: " << r.error << "\n";
       return 1;
@@ -312,8 +408,8 @@ int main(int argc, char** argv) {
     std::stringstream ss;
     ss << in.rdbuf();
     nlohmann::json result;
-    int status =
-        upload_ruleset(*store, check_ruleset, ss.str(), allow_errors || cfg.ruleset_allow_errors, &result);
+    int status = upload_ruleset(*store, ruleset_validator(cfg.data_dir), ss.str(),
+                                allow_errors || cfg.ruleset_allow_errors, &result);
     for (const auto& e : result.value("errors", nlohmann::json::array()))
       std::cerr << e.get<std::string>() << "\n";
     if (status != 200) {

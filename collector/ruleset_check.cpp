@@ -9,8 +9,14 @@
 
 namespace vigil::collector {
 
-RulesetCheck check_ruleset(const std::string& rules_text) {
+RulesetCheck check_ruleset(const std::string& rules_text, const std::string& rule_files_dir) {
   RulesetCheck out;
+  std::error_code ec;
+  std::filesystem::create_directories(rule_files_dir, ec);
+  if (ec) {
+    out.errors.push_back("cannot create the rule-file directory: " + ec.message());
+    return out;
+  }
   // The rules library reads files; give it a private temporary one and name
   // it "rules" in the messages so they read the same for every upload.
   char dir_tmpl[] = "/tmp/vigil-ruleset-XXXXXX";
@@ -29,6 +35,9 @@ RulesetCheck check_ruleset(const std::string& rules_text) {
   }
   rules::LoadOptions opts;
   opts.files.push_back(path);
+  opts.rule_file_scope.confine_dir = rule_files_dir;
+  // Messages reach API clients: name the directory, not where it lives.
+  std::string confine = std::filesystem::weakly_canonical(rule_files_dir, ec).string();
   rules::LoadReport report;
   auto engine = rules::build_engine(opts, report);
   out.usable = engine != nullptr && !report.fatal;
@@ -36,11 +45,17 @@ RulesetCheck check_ruleset(const std::string& rules_text) {
   out.rules_failed = static_cast<int>(report.rules_failed);
   for (std::string e : report.errors) {
     if (e.compare(0, path.size(), path) == 0) e = "rules" + e.substr(path.size());
+    for (size_t at = 0; !confine.empty() && (at = e.find(confine, at)) != std::string::npos; at += 9)
+      e.replace(at, confine.size(), "rulefiles");
     out.errors.push_back(std::move(e));
   }
   engine.reset();
   std::filesystem::remove_all(dir);
   return out;
+}
+
+RulesetValidator ruleset_validator(const std::string& data_dir) {
+  return [dir = data_dir + "/rulefiles"](const std::string& text) { return check_ruleset(text, dir); };
 }
 
 }  // namespace vigil::collector

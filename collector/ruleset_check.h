@@ -23,7 +23,15 @@ struct RulesetCheck {
 
 using RulesetValidator = std::function<RulesetCheck(const std::string& rules_text)>;
 
-// Validation with the rules library (rules/engine.h).
-RulesetCheck check_ruleset(const std::string& rules_text);
+// Validation with the rules library (rules/engine.h). Files the rules name
+// (dataset load/state/save) are confined to rule_files_dir (created if
+// missing; serve uses DATA_DIR/rulefiles), as agents confine them to
+// STATE_DIR/rulefiles: a rule naming an absolute path, `..`, a symlink out of
+// it or a special file is reported as "rules:LINE: sid N: reason" and nothing
+// outside the directory is read or written.
+RulesetCheck check_ruleset(const std::string& rules_text, const std::string& rule_files_dir);
+
+// check_ruleset bound to DATA_DIR/rulefiles.
+RulesetValidator ruleset_validator(const std::string& data_dir);
 
 }  // namespace vigil::collector

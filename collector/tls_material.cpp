@@ -149,13 +149,6 @@ std::string random_hex(size_t nbytes) {
   return to_hex(b.data(), b.size());
 }
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[32];
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
-  return to_hex(md, n);
-}
-
 bool ensure_tls_material(const std::string& data_dir, const std::vector<std::string>& hosts, TlsMaterial* out,
                          std::string* error) {
   fs::path dir(data_dir);

@@ -10,13 +10,15 @@
 #include <string_view>
 #include <vector>
 
+#include "common/digest.h"
+
 namespace vigil::collector {
 
 // Cryptographically random bytes, hex encoded (2*nbytes characters).
 std::string random_hex(size_t nbytes);
 
-// Lower-case hex SHA-256 of the input.
-std::string sha256_hex(std::string_view data);
+// Lower-case hex SHA-256 of the input (common/digest.h).
+using vigil::sha256_hex;
 
 struct TlsMaterial {
   std::string ca_cert_path;      // DATA_DIR/ca.pem: what agents trust

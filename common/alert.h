@@ -9,12 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "common/flow_view.h"
 #include "common/inspect.h"
 #include "common/packet.h"
 
 namespace vigil {
-
-struct Flow;
 
 struct AlertEvent {
   uint32_t gid = 1;
@@ -28,7 +27,7 @@ struct AlertEvent {
   const std::vector<std::pair<std::string, std::vector<std::string>>>* metadata = nullptr;
 
   const Packet* packet = nullptr;   // the packet that triggered the alert (always set)
-  const Flow* flow = nullptr;       // may be null (no flow, e.g. invalid L4)
+  const FlowView* flow = nullptr;   // may be null (no flow, e.g. invalid L4)
   const Transaction* tx = nullptr;  // set when an app-layer transaction matched
   // Stream data the match ran on, when it was not the packet payload (for
   // EVE "payload"); empty means use packet->payload.
@@ -39,13 +38,6 @@ class AlertSink {
  public:
   virtual ~AlertSink() = default;
   virtual void alert(const AlertEvent& a) = 0;
-};
-
-// Per-flow state the rules engine keeps on a flow (flowbits, flowints,
-// per-transaction "already alerted" marks). Owned by the flow, created and
-// interpreted only by the engine.
-struct DetectFlowState {
-  virtual ~DetectFlowState() = default;
 };
 
 }  // namespace vigil

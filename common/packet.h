@@ -17,7 +17,7 @@ namespace vigil {
 
 using Bytes = std::span<const uint8_t>;
 
-struct Flow;  // agent/flow/flow.h
+struct FlowView;  // common/flow_view.h
 
 enum class L4 : uint8_t { kNone, kTcp, kUdp, kIcmp, kIcmpv6, kOther };
 
@@ -56,13 +56,23 @@ struct IcmpInfo {
   uint16_t id = 0, seq = 0;
 };
 
-struct Packet {
-  // --- capture ---
+// What the capture says about one frame. Filled once by the capture reader
+// and copied as one value into every Packet made from the frame: the captured
+// packet, a datagram reassembled from it, each packet inside its tunnels.
+struct CaptureInfo {
   Timestamp ts;
   uint64_t pcap_cnt = 0;  // 1-based packet number in the capture, as Suricata's pcap_cnt
   int linktype = 0;       // DLT_* of the capture
   Bytes frame;            // captured bytes (caplen)
   uint32_t wire_len = 0;  // original length on the wire
+};
+
+// The capture fields are a base, so that every layer keeps reading p.ts,
+// p.frame, ... and they are copied in one assignment.
+struct Packet : CaptureInfo {
+  Packet() = default;
+  explicit Packet(const CaptureInfo& c) : CaptureInfo(c) {}
+  const CaptureInfo& capture() const { return *this; }
 
   // --- link layer ---
   uint16_t vlan_id[2] = {0, 0};
@@ -109,8 +119,8 @@ struct Packet {
   Tunnel carries = Tunnel::kNone;  // this packet's payload is a tunnel of this kind
   bool no_flow = false;            // not tracked in a flow (l4_invalid, GRE / IP-in-IP carriers)
 
-  // --- set by flow tracking ---
-  Flow* flow = nullptr;
+  // --- set by flow tracking (the agent's Flow is a FlowView) ---
+  FlowView* flow = nullptr;
   bool to_server = true;  // direction relative to the flow initiator
 };
 

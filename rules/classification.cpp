@@ -1,5 +1,7 @@
 #include "rules/classification.h"
 
+#include "common/file_io.h"
+
 namespace vigil::rules {
 
 ClassMap parse_classification(std::string_view text, std::vector<std::string>& errors) {
@@ -22,6 +24,22 @@ ClassMap parse_classification(std::string_view text, std::vector<std::string>& e
     m[std::string(parts[0])] = ClassType{std::string(parts[1]), int(prio)};
   }
   return m;
+}
+
+bool load_classification(const std::string& path, ClassMap& out, std::vector<std::string>& errors) {
+  std::string text;
+  if (!path.empty()) {
+    if (!read_file(path, text)) {
+      errors.push_back(path + ": cannot read classification file");
+      return false;
+    }
+  } else {
+    text = std::string(kBundledClassification);
+  }
+  std::vector<std::string> errs;
+  out = parse_classification(text, errs);
+  for (auto& e : errs) errors.push_back((path.empty() ? "classification" : path) + ":" + e);
+  return true;
 }
 
 }  // namespace vigil::rules

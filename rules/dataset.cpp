@@ -5,18 +5,12 @@
 #include <cstdio>
 #include <fstream>
 
+#include "common/encoding.h"
 #include "common/ip_addr.h"
 
 namespace vigil::rules {
 
 namespace {
-
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool unhex(std::string_view s, std::string& out) {
   if (s.size() % 2) return false;

@@ -17,11 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "agent/flow/flow.h"
 #include "common/alert.h"
 #include "common/counters.h"
+#include "common/flow_view.h"
 #include "common/inspect.h"
 #include "common/packet.h"
+#include "rules/rule_file_scope.h"
 
 namespace vigil::rules {
 
@@ -38,6 +39,9 @@ struct LoadOptions {
   std::string reputation_categories_file;
   std::string default_reputation_path;
   std::vector<std::string> reputation_files;
+  // Files named by rules (dataset load/state/save). Rule sets from the
+  // collector set confine_dir; local rule files keep Suricata's behaviour.
+  RuleFileScope rule_file_scope;
 };
 
 struct LoadReport {
@@ -101,10 +105,10 @@ class Engine {
   // the new bytes are exactly p's payload (in-order segment), so the
   // following inspect_packet reuses this prefilter's candidates instead of
   // scanning the same bytes again.
-  void inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Bytes window, size_t new_from,
+  void inspect_stream(WorkerState& w, const Packet& p, FlowView& f, Dir d, Bytes window, size_t new_from,
                       AlertSink& out, bool new_is_payload = false) const;
   // An app-layer transaction progressed; each rule alerts at most once per tx.
-  void inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const Transaction& tx,
+  void inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, const Transaction& tx,
                   AlertSink& out) const;
   // Called once the worker finished a packet (clears per-packet marks).
   void end_packet(WorkerState& w) const;

@@ -4,7 +4,6 @@
 // worker's scratch vectors have grown.
 #include <algorithm>
 
-#include "agent/flow/flow.h"
 #include "rules/engine_impl.h"
 #include "rules/match_buffer.h"
 
@@ -77,7 +76,7 @@ bool addr_ok(const Rule& r, const View& v) {
          r.dp.contains(v.sp);
 }
 
-bool flow_ok(const Rule& r, const Packet& p, const Flow* f, bool to_server, int est_override = -1) {
+bool flow_ok(const Rule& r, const Packet& p, const FlowView* f, bool to_server, int est_override = -1) {
   const FlowOpt& o = r.flow;
   if (o.to_server && !to_server) return false;
   if (o.to_client && to_server) return false;
@@ -183,7 +182,7 @@ void apply_bits(const Rule& r, RuleFlowState* fs) {
   }
 }
 
-RuleFlowState* flow_state(Flow* f) {
+RuleFlowState* flow_state(FlowView* f) {
   if (!f) return nullptr;
   if (!f->detect) f->detect = std::make_unique<RuleFlowState>();
   return static_cast<RuleFlowState*>(f->detect.get());
@@ -412,7 +411,7 @@ namespace {
 
 // Decides whether the matched rule writes an alert (thresholds, suppressions,
 // noalert, pass) and writes it.
-void fire(const Engine::Impl& e, const Rule& r, const Packet& p, const Flow* f, RuleFlowState* fs,
+void fire(const Engine::Impl& e, const Rule& r, const Packet& p, const FlowView* f, RuleFlowState* fs,
           const Transaction* tx, Bytes stream_data, AlertSink& out) {
   apply_bits(r, fs);
   if (!r.xbits.empty()) e.xbits->apply(r, p);
@@ -466,7 +465,7 @@ bool header_ok(const Rule& r, const Packet& p, const View& v, const PktCtx& c, i
 void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) const {
   if (p.invalid || p.ip_version == 0) return;
   ++w.counters.packet_inspections;
-  Flow* f = p.flow;
+  FlowView* f = p.flow;
   RuleFlowState* fs = f ? static_cast<RuleFlowState*>(f->detect.get()) : nullptr;
   if (fs && fs->passed) return;
   int est = -1;
@@ -486,7 +485,7 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
   impl_->src_index[gid].lookup(p.src, tmp);
   impl_->dst_index[gid].lookup(p.dst, tmp);
   for (auto idx : tmp) add_candidate(w, idx);
-  bool tcp_stream = p.l4 == L4::kTcp && f && f->tcp;
+  bool tcp_stream = p.l4 == L4::kTcp && f && f->tcp_view.tracked;
   // Encrypted TLS (app-layer.tls.encryption-handling: default): header
   // rules only, as in Suricata.
   bool payload_off = f && f->no_payload_inspection;
@@ -525,8 +524,8 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
   }
 }
 
-void Engine::inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Bytes window, size_t new_from,
-                            AlertSink& out, bool new_is_payload) const {
+void Engine::inspect_stream(WorkerState& w, const Packet& p, FlowView& f, Dir d, Bytes window,
+                            size_t new_from, AlertSink& out, bool new_is_payload) const {
   if (f.no_payload_inspection) return;
   RuleFlowState* fs = flow_state(&f);
   if (fs->passed || window.empty()) return;
@@ -561,7 +560,7 @@ void Engine::inspect_stream(WorkerState& w, const Packet& p, Flow& f, Dir d, Byt
   }
 }
 
-void Engine::inspect_tx(WorkerState& w, const Packet& p, Flow& f, Dir d, const Transaction& tx,
+void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, const Transaction& tx,
                         AlertSink& out) const {
   RuleFlowState* fs = flow_state(&f);
   if (fs->passed) return;

@@ -2,7 +2,7 @@
 // alerted on which transaction, the tail of each stream direction (so a
 // pattern split across segments matches), and pass state.
 //
-// Lives on Flow::detect; touched only by the worker that owns the flow. Keyed
+// Lives on FlowView::detect; touched only by the worker that owns the flow. Keyed
 // by name hashes and (gid, sid), never by engine-local indexes, so it stays
 // valid across an engine swap.
 #pragma once

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/file_io.h"
 #include "rules/engine.h"
 
 namespace vigil::rules {
@@ -36,18 +37,6 @@ void each_line(std::string_view text, Fn fn) {
     if (line.empty() || line[0] == '#') continue;
     fn(n, line);
   }
-}
-
-// One read into a string of the file's size (lists can be tens of MB).
-bool read_all(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return false;
-  auto size = in.tellg();
-  if (size < 0) return false;
-  out.resize(size_t(size));
-  in.seekg(0);
-  in.read(out.data(), size);
-  return bool(in) || in.eof();
 }
 
 std::string where(const std::string& name, int line) {
@@ -130,7 +119,7 @@ void IpRep::parse_reputation(std::string_view text, const std::string& name,
 
 bool IpRep::load_categories(const std::string& path, std::vector<std::string>& errors) {
   std::string text;
-  if (!read_all(path, text)) {
+  if (!read_file(path, text)) {
     errors.push_back(path + ": cannot read reputation categories file");
     return false;
   }
@@ -140,7 +129,7 @@ bool IpRep::load_categories(const std::string& path, std::vector<std::string>& e
 
 bool IpRep::load_reputation(const std::string& path, std::vector<std::string>& errors) {
   std::string text;
-  if (!read_all(path, text)) {
+  if (!read_file(path, text)) {
     errors.push_back(path + ": cannot read reputation file");
     return false;
   }

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "common/encoding.h"
+
 namespace vigil::rules {
 
 namespace {
@@ -37,73 +39,12 @@ const std::unordered_map<std::string_view, const KeywordDef*>& index() {
   return m;
 }
 
-struct Alias {
-  std::string_view name;
-  BufferId id;
-};
-// Legacy Suricata and Snort 3 spellings of buffers.
-constexpr Alias kAliases[] = {
-    {"http_uri", BufferId::kHttpUri},
-    {"http_raw_uri", BufferId::kHttpUriRaw},
-    {"http_method", BufferId::kHttpMethod},
-    {"http_cookie", BufferId::kHttpCookie},
-    {"http_header", BufferId::kHttpHeader},
-    {"http_raw_header", BufferId::kHttpHeaderRaw},
-    {"http_client_body", BufferId::kHttpRequestBody},
-    {"http_server_body", BufferId::kHttpResponseBody},
-    {"http_stat_code", BufferId::kHttpStatCode},
-    {"http_stat_msg", BufferId::kHttpStatMsg},
-    {"http_user_agent", BufferId::kHttpUserAgent},
-    {"http_host", BufferId::kHttpHost},
-    {"http_raw_host", BufferId::kHttpHostRaw},
-    {"http_accept", BufferId::kHttpAccept},
-    {"http_accept_enc", BufferId::kHttpAcceptEnc},
-    {"http_accept_lang", BufferId::kHttpAcceptLang},
-    {"http_connection", BufferId::kHttpConnection},
-    {"http_content_len", BufferId::kHttpContentLen},
-    {"http_content_type", BufferId::kHttpContentType},
-    {"http_referer", BufferId::kHttpReferer},
-    {"http_protocol", BufferId::kHttpProtocol},
-    {"http_start", BufferId::kHttpStart},
-    {"http_header_names", BufferId::kHttpHeaderNames},
-    {"http_request_line", BufferId::kHttpRequestLine},
-    {"http_response_line", BufferId::kHttpResponseLine},
-    {"http.request_body", BufferId::kHttpRequestBody},
-    {"http.response_body", BufferId::kHttpResponseBody},
-    {"file_data", BufferId::kFileData},
-    {"dns_query", BufferId::kDnsQuery},
-    {"tls_sni", BufferId::kTlsSni},
-    {"tls_cert_subject", BufferId::kTlsCertSubject},
-    {"tls_cert_issuer", BufferId::kTlsCertIssuer},
-    {"tls_cert_serial", BufferId::kTlsCertSerial},
-    {"tls_cert_fingerprint", BufferId::kTlsCertFingerprint},
-    {"ja3_hash", BufferId::kJa3Hash},
-    {"ja3_string", BufferId::kJa3String},
-    {"ja3s_hash", BufferId::kJa3sHash},
-    {"ja3s_string", BufferId::kJa3sString},
-    {"ssh_proto", BufferId::kSshProto},
-    {"ssh_software", BufferId::kSshSoftware},
-    {"ssh.protoversion", BufferId::kSshProto},
-    {"ssh.softwareversion", BufferId::kSshSoftware},
-};
-
 }  // namespace
 
 const KeywordDef* find_keyword(std::string_view name) {
   auto& m = index();
   auto it = m.find(name);
   return it == m.end() ? nullptr : it->second;
-}
-
-int buffer_slot(std::string_view name) {
-  if (name == "pkt_data" || name == "raw_data") return kSlotPayload;
-  for (size_t i = 0; i < kBufferCount; ++i) {
-    if (buffer_name(BufferId(i)) == name) return int(i);
-  }
-  for (auto& a : kAliases) {
-    if (a.name == name) return int(a.id);
-  }
-  return -2;
 }
 
 BufferList& ParseState::list(int slot) {
@@ -204,46 +145,6 @@ bool parse_i64(std::string_view s, int64_t& out) {
   return true;
 }
 
-bool parse_cmp(std::string_view s, IntCmp& out) {
-  s = trim(s);
-  if (s.empty()) return false;
-  auto range = s.find("<>");
-  if (range != std::string_view::npos) {
-    out.op = IntCmp::kRange;
-    return parse_i64(s.substr(0, range), out.a) && parse_i64(s.substr(range + 2), out.b) && out.a < out.b;
-  }
-  auto dash = s.find('-', 1);
-  if (dash != std::string_view::npos && s[0] != '<' && s[0] != '>' && s[0] != '!') {
-    out.op = IntCmp::kRange;
-    return parse_i64(s.substr(0, dash), out.a) && parse_i64(s.substr(dash + 1), out.b) && out.a < out.b;
-  }
-  if (s.starts_with("<=")) {
-    out.op = IntCmp::kLe;
-    s.remove_prefix(2);
-  } else if (s.starts_with(">=")) {
-    out.op = IntCmp::kGe;
-    s.remove_prefix(2);
-  } else if (s.starts_with("!=")) {
-    out.op = IntCmp::kNe;
-    s.remove_prefix(2);
-  } else if (s[0] == '<') {
-    out.op = IntCmp::kLt;
-    s.remove_prefix(1);
-  } else if (s[0] == '>') {
-    out.op = IntCmp::kGt;
-    s.remove_prefix(1);
-  } else if (s[0] == '!') {
-    out.op = IntCmp::kNe;
-    s.remove_prefix(1);
-  } else if (s[0] == '=') {
-    out.op = IntCmp::kEq;
-    s.remove_prefix(s.starts_with("==") ? 2 : 1);
-  } else {
-    out.op = IntCmp::kEq;
-  }
-  return parse_i64(s, out.a);
-}
-
 std::string_view unquote(std::string_view s) {
   s = trim(s);
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
@@ -266,10 +167,7 @@ bool decode_content(std::string_view s, std::string& out, std::string& err) {
         continue;
       }
       if (ch == ' ' || ch == '\t') continue;
-      int v = -1;
-      if (ch >= '0' && ch <= '9') v = ch - '0';
-      if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
-      if (ch >= 'A' && ch <= 'F') v = ch - 'A' + 10;
+      int v = hexval(ch);
       if (v < 0) {
         err = std::string("invalid hex character '") + ch + "' in content";
         return false;

@@ -12,8 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/buffer_names.h"
 #include "rules/dataset.h"
 #include "rules/rule.h"
+#include "rules/rule_file_scope.h"
 
 namespace vigil::rules {
 
@@ -41,9 +43,13 @@ struct ParseState {
   int last_content_slot = kSlotPayload;
   BufferList* base64_list = nullptr;  // ops after base64_data (inside the last base64_decode)
   // Datasets of this load by name (shared across rules), and the directory
-  // relative dataset files are read from (the rule file's).
+  // relative dataset files are read from (the rule file's), unless
+  // file_scope confines them (a rule set from the collector; null: Suricata's
+  // behaviour).
   std::map<std::string, std::shared_ptr<Dataset>>* datasets = nullptr;
   std::string_view rule_dir;
+  const RuleFileScope* file_scope = nullptr;
+
   std::shared_ptr<const IpRep> iprep;  // the load's IP reputation; null when none is configured
   std::vector<std::string> var_names;  // byte_extract/byte_math results, index = var
   std::string unsupported;             // set when the rule uses an unsupported keyword/value
@@ -71,9 +77,6 @@ struct KeywordDef {
 // nullptr when the keyword is unknown.
 const KeywordDef* find_keyword(std::string_view name);
 
-// Buffer name (canonical, legacy or Snort 3 spelling) to slot; -2 when unknown.
-int buffer_slot(std::string_view name);
-
 // Registration hooks of the kw_*.cpp files.
 void add_meta_keywords(std::vector<KeywordDef>& t);
 void add_content_keywords(std::vector<KeywordDef>& t);
@@ -92,8 +95,6 @@ void add_iprep_keywords(std::vector<KeywordDef>& t);
 std::string_view trim(std::string_view s);
 std::vector<std::string_view> split(std::string_view s, char sep);
 bool parse_i64(std::string_view s, int64_t& out);
-// "5", "<5", ">=5", "!5", "1<>5", "1-5" style comparisons.
-bool parse_cmp(std::string_view s, IntCmp& out);
 // Decodes a quoted content string: escapes (\" \; \\ \:) and |hex| blocks.
 bool decode_content(std::string_view s, std::string& out, std::string& err);
 // Removes surrounding quotes, if any.

@@ -10,19 +10,6 @@ namespace vigil::rules {
 
 namespace {
 
-// Suricata's legacy forms that modify the content before them.
-constexpr std::string_view kModifiers[] = {
-    "http_uri",        "http_raw_uri",     "http_method",      "http_cookie",    "http_header",
-    "http_raw_header", "http_client_body", "http_server_body", "http_stat_code", "http_stat_msg",
-    "http_user_agent", "http_host",        "http_raw_host",
-};
-
-bool is_modifier(std::string_view n) {
-  for (auto m : kModifiers)
-    if (m == n) return true;
-  return false;
-}
-
 void select(ParseState& st, int slot) {
   st.cur_slot = slot;
   st.slot_explicit = true;
@@ -33,7 +20,7 @@ void select(ParseState& st, int slot) {
 std::string buffer_keyword(ParseState& st, std::string_view name, std::string_view value) {
   int slot = buffer_slot(name);
   if (slot < -1) return "unknown buffer " + std::string(name);
-  if (st.dialect == Dialect::kSuricata && is_modifier(name)) return st.move_last_content(slot);
+  if (st.dialect == Dialect::kSuricata && is_content_modifier(name)) return st.move_last_content(slot);
   if (st.dialect == Dialect::kSnort3 && name == "http_header" && !value.empty()) {
     // http_header:field NAME selects one header: map the ones we have buffers for.
     auto v = trim(value);
@@ -100,35 +87,8 @@ std::string kw_transform(ParseState& st, std::string_view v) {
 }  // namespace
 
 void add_buffer_keywords(std::vector<KeywordDef>& t) {
-  static std::vector<std::string> names;  // storage for the generated names (load-time only)
-  if (names.empty()) {
-    for (size_t i = 0; i < kBufferCount; ++i) names.emplace_back(buffer_name(BufferId(i)));
-    for (auto n : {"http_uri",           "http_raw_uri",
-                   "http_method",        "http_cookie",
-                   "http_header",        "http_raw_header",
-                   "http_client_body",   "http_server_body",
-                   "http_stat_code",     "http_stat_msg",
-                   "http_user_agent",    "http_host",
-                   "http_raw_host",      "http_accept",
-                   "http_accept_enc",    "http_accept_lang",
-                   "http_connection",    "http_content_len",
-                   "http_content_type",  "http_referer",
-                   "http_protocol",      "http_start",
-                   "http_header_names",  "http_request_line",
-                   "http_response_line", "http.request_body",
-                   "http.response_body", "file_data",
-                   "dns_query",          "tls_sni",
-                   "tls_cert_subject",   "tls_cert_issuer",
-                   "tls_cert_serial",    "tls_cert_fingerprint",
-                   "ja3_hash",           "ja3_string",
-                   "ja3s_hash",          "ja3s_string",
-                   "ssh_proto",          "ssh_software",
-                   "ssh.protoversion",   "ssh.softwareversion",
-                   "pkt_data",           "raw_data"}) {
-      names.emplace_back(n);
-    }
-  }
-  for (auto& n : names) t.push_back({n, kw_buffer});
+  for (size_t i = 0; i < kBufferCount; ++i) t.push_back({buffer_name(BufferId(i)), kw_buffer});
+  for (auto& a : buffer_aliases()) t.push_back({a.name, kw_buffer});
   t.push_back({"service", kw_service});
   t.push_back({"to_lowercase", kw_transform<TransformKind::kToLowercase>});
   t.push_back({"to_uppercase", kw_transform<TransformKind::kToUppercase>});

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/encoding.h"
 #include "rules/keywords.h"
 
 namespace vigil::rules {
@@ -35,11 +36,7 @@ struct Extract {
     if (string) {
       int digits = 0;
       for (int i = 0; i < nbytes; ++i) {
-        int d = -1;
-        uint8_t ch = p[i];
-        if (ch >= '0' && ch <= '9') d = ch - '0';
-        if (ch >= 'a' && ch <= 'f') d = ch - 'a' + 10;
-        if (ch >= 'A' && ch <= 'F') d = ch - 'A' + 10;
+        int d = hexval(char(p[i]));
         if (d < 0 || d >= base) break;
         val = val * base + d;
         ++digits;
@@ -128,7 +125,7 @@ void place(ParseState& st, std::unique_ptr<BufOp> op) {
 struct ByteTestOp : BufOp {
   ByteTestOp() : BufOp(OpKind::kByteTest) {}
   Extract ex;
-  char op = '=';  // < > = & ^ and 'l' (<=) 'g' (>=)
+  IntCmp::Op op = IntCmp::kEq;  // < > = <= >= & ^
   bool negated = false;
   IntArg value;
   bool apply(BufCtx& c, size_t& cursor) const override {
@@ -136,31 +133,7 @@ struct ByteTestOp : BufOp {
     int64_t pos;
     if (!ex.read(c, cursor, v, pos)) return false;
     uint64_t x = uint64_t(value.get(c.vars));
-    bool r = false;
-    switch (op) {
-      case '<':
-        r = v < x;
-        break;
-      case '>':
-        r = v > x;
-        break;
-      case '=':
-        r = v == x;
-        break;
-      case '&':
-        r = (v & x) != 0;
-        break;
-      case '^':
-        r = (v ^ x) != 0;
-        break;
-      case 'l':
-        r = v <= x;
-        break;
-      case 'g':
-        r = v >= x;
-        break;
-    }
-    return r != negated;
+    return cmp_apply<uint64_t>(op, v, x) != negated;
   }
 };
 
@@ -175,15 +148,9 @@ std::string kw_byte_test(ParseState& st, std::string_view v) {
     op->negated = true;
     o = trim(o.substr(1));
   }
-  if (o == "<" || o == ">" || o == "=" || o == "&" || o == "^")
-    op->op = o[0];
-  else if (o == "<=")
-    op->op = 'l';
-  else if (o == ">=")
-    op->op = 'g';
-  else if (o.empty() && op->negated)
-    op->op = '=';
-  else
+  if (o.empty() && op->negated)
+    op->op = IntCmp::kEq;
+  else if (!parse_cmp_op(o, kCmpOrder | kCmpEq | kCmpAnd | kCmpXor, op->op))
     return "invalid byte_test operator '" + std::string(parts[1]) + "'";
   if (!st.int_arg(parts[2], op->value)) return "invalid byte_test value '" + std::string(parts[2]) + "'";
   if (!st.int_arg(parts[3], op->ex.offset)) return "invalid byte_test offset '" + std::string(parts[3]) + "'";

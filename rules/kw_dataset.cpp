@@ -4,7 +4,9 @@
 // `load` is read at start, `save` written at exit, `state` both (a missing
 // state file is an empty set). ipv4/ip sets are meant for the ip.src/ip.dst
 // buffers (address bytes); their files hold text addresses. Relative files
-// are under the rule file's directory. memcap/hashsize are accepted and
+// are under the rule file's directory; a confined rule set (from the
+// collector) names only files under its directory (rules/rule_file_scope.h).
+// memcap/hashsize are accepted and
 // ignored (the set's cap is Dataset::kMaxEntries).
 #include <filesystem>
 
@@ -76,28 +78,35 @@ std::string kw_dataset(ParseState& st, std::string_view v) {
   else if (!type.empty() && type != "string")
     return "invalid dataset type '" + type + "'";
   if (!st.datasets) return "datasets are not available here";
-  auto& slot = (*st.datasets)[name];
+  // Every file a rule names is checked, even when an earlier rule already
+  // defined the set: a confined rule set (from the collector) may name only
+  // files under its directory, and a refused name refuses the rule.
+  static const RuleFileScope kLocal;
+  const RuleFileScope& scope = st.file_scope ? *st.file_scope : kLocal;
+  std::string save_path, load_path;
+  if (!save.empty()) {
+    if (auto err = resolve_rule_file(save, st.rule_dir, scope, false, &save_path); !err.empty()) return err;
+  }
+  if (!file.empty()) {
+    if (auto err = resolve_rule_file(file, st.rule_dir, scope, false, &load_path); !err.empty()) return err;
+  }
+  // find, not operator[]: a refused rule must leave no empty slot behind
+  // (Engine::save_state walks every set).
+  auto it = st.datasets->find(name);
+  std::shared_ptr<Dataset> slot = it == st.datasets->end() ? nullptr : it->second;
   if (!slot) {
     if (type.empty()) return "dataset '" + name + "' used before a type was given";
-    auto under_rules = [&](const std::string& f) {
-      std::filesystem::path p(f);
-      if (p.is_relative() && !st.rule_dir.empty()) p = std::filesystem::path(st.rule_dir) / p;
-      return p;
-    };
-    slot = std::make_shared<Dataset>();
-    slot->type = t;
-    if (!save.empty()) slot->save_path = under_rules(save).string();
-    if (!file.empty()) {
-      auto p = under_rules(file);
+    auto fresh = std::make_shared<Dataset>();
+    fresh->type = t;
+    fresh->save_path = save_path;
+    if (!load_path.empty()) {
       std::error_code ec;
-      if (std::filesystem::exists(p, ec) || (load_required && op->cmd != DatasetOp::kSet)) {
-        auto err = slot->load(p.string());
-        if (!err.empty()) {
-          st.datasets->erase(name);
-          return err;
-        }
+      if (std::filesystem::exists(load_path, ec) || (load_required && op->cmd != DatasetOp::kSet)) {
+        auto err = fresh->load(load_path);
+        if (!err.empty()) return err;
       }
     }
+    slot = (*st.datasets)[name] = std::move(fresh);
   } else if (!type.empty() && slot->type != t) {
     return "dataset '" + name + "' redefined with another type";
   }

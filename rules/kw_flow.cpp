@@ -148,19 +148,7 @@ std::string kw_flowint(ParseState& st, std::string_view v) {
       op.cmd = IntVarOp::kSub;
     else {
       op.cmd = IntVarOp::kCmp;
-      if (c == "==")
-        op.cmp.op = IntCmp::kEq;
-      else if (c == "!=")
-        op.cmp.op = IntCmp::kNe;
-      else if (c == "<")
-        op.cmp.op = IntCmp::kLt;
-      else if (c == ">")
-        op.cmp.op = IntCmp::kGt;
-      else if (c == "<=")
-        op.cmp.op = IntCmp::kLe;
-      else if (c == ">=")
-        op.cmp.op = IntCmp::kGe;
-      else
+      if (!parse_cmp_op(c, kCmpOrder | kCmpEqEq | kCmpNe, op.cmp.op))
         return "invalid flowint operator '" + std::string(c) + "'";
       op.cmp.a = val;
     }

@@ -54,17 +54,7 @@ std::string kw_iprep(ParseState& st, std::string_view v) {
   o->cat = st.iprep->category(parts[1]);
   if (o->cat < 0) return "unknown reputation category '" + std::string(parts[1]) + "'";
   auto op = parts[2];
-  if (op == "<")
-    o->cmp.op = IntCmp::kLt;
-  else if (op == "<=")
-    o->cmp.op = IntCmp::kLe;
-  else if (op == ">")
-    o->cmp.op = IntCmp::kGt;
-  else if (op == ">=")
-    o->cmp.op = IntCmp::kGe;
-  else if (op == "=")
-    o->cmp.op = IntCmp::kEq;
-  else
+  if (!parse_cmp_op(op, kCmpOrder | kCmpEq, o->cmp.op))
     return "invalid operator '" + std::string(op) + "' (<, <=, >, >= or =)";
   if (!parse_i64(parts[3], o->cmp.a) || o->cmp.a < 0 || o->cmp.a > IpRep::kMaxScore)
     return "score must be 0-" + std::to_string(IpRep::kMaxScore);

@@ -3,7 +3,6 @@
 // app-layer-protocol.
 #include <algorithm>
 
-#include "agent/flow/flow.h"
 #include "rules/keywords.h"
 
 namespace vigil::rules {
@@ -287,7 +286,7 @@ struct AppProtoOpt : PktOpt {
   }
   bool match(const PktCtx& c) const override {
     if (!c.flow) return false;
-    const Flow& f = *c.flow;
+    const FlowView& f = *c.flow;
     switch (mode) {
       case kDirection: {
         AppProto a = c.to_server ? f.app_proto_ts : f.app_proto_tc;

@@ -1,8 +1,6 @@
 // TCP stream and session keywords: stream_size (bytes each side sent, as
 // Suricata counts them: next expected sequence number minus the initial one,
 // so the SYN counts one) and tag (accepted; see below).
-#include "agent/flow/flow.h"
-#include "agent/flow/tcp_session.h"
 #include "rules/keywords.h"
 
 namespace vigil::rules {
@@ -12,15 +10,15 @@ namespace {
 struct StreamSizeOpt : PktOpt {
   enum Side : uint8_t { kClient, kServer, kBoth, kEither } side = kClient;
   IntCmp cmp;
-  static int64_t size(const Flow& f, Dir d) {
-    const TcpStream& s = f.tcp->stream(d);
-    if (!s.initialized()) return 0;
+  static int64_t size(const TcpStreamView& t, Dir d) {
+    if (!t.initialized[int(d)]) return 0;
     // The SYN (or SYN/ACK) takes one sequence number; a midstream pickup saw none.
-    return int64_t(s.next_offset()) + (f.tcp->midstream() ? 0 : 1);
+    return int64_t(t.next_offset[int(d)]) + (t.midstream ? 0 : 1);
   }
   bool match(const PktCtx& c) const override {
-    if (!c.flow || !c.flow->tcp || c.p->l4 != L4::kTcp) return false;
-    bool cl = cmp.eval(size(*c.flow, Dir::kToServer)), sv = cmp.eval(size(*c.flow, Dir::kToClient));
+    if (!c.flow || !c.flow->tcp_view.tracked || c.p->l4 != L4::kTcp) return false;
+    const TcpStreamView& t = c.flow->tcp_view;
+    bool cl = cmp.eval(size(t, Dir::kToServer)), sv = cmp.eval(size(t, Dir::kToClient));
     switch (side) {
       case kClient:
         return cl;
@@ -51,19 +49,7 @@ std::string kw_stream_size(ParseState& st, std::string_view v) {
   else
     return "invalid stream_size side '" + std::string(parts[0]) + "'";
   auto op = parts[1];
-  if (op == "<")
-    o->cmp.op = IntCmp::kLt;
-  else if (op == ">")
-    o->cmp.op = IntCmp::kGt;
-  else if (op == "=" || op == "==")
-    o->cmp.op = IntCmp::kEq;
-  else if (op == "!=")
-    o->cmp.op = IntCmp::kNe;
-  else if (op == "<=")
-    o->cmp.op = IntCmp::kLe;
-  else if (op == ">=")
-    o->cmp.op = IntCmp::kGe;
-  else
+  if (!parse_cmp_op(op, kCmpOrder | kCmpEq | kCmpEqEq | kCmpNe, o->cmp.op))
     return "invalid stream_size operator '" + std::string(op) + "'";
   if (!parse_i64(parts[2], o->cmp.a) || o->cmp.a < 0)
     return "invalid stream_size bytes '" + std::string(parts[2]) + "'";

@@ -166,10 +166,7 @@ std::string add_validity(ParseState& st, std::string_view v, TxInt field, const 
          c.cmp.a < c.cmp.b;
   } else {
     c.cmp.op = IntCmp::kEq;
-    if (!v.empty() && (v[0] == '<' || v[0] == '>' || v[0] == '=')) {
-      c.cmp.op = v[0] == '<' ? IntCmp::kLt : v[0] == '>' ? IntCmp::kGt : IntCmp::kEq;
-      v.remove_prefix(1);
-    }
+    v.remove_prefix(cmp_op_prefix(v, kCmpLt | kCmpGt | kCmpEq, c.cmp.op));
     ok = parse_date(v, c.cmp.a);
   }
   if (!ok) return std::string("invalid ") + kw + " date '" + std::string(v) + "'";

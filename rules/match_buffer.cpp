@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/encoding.h"
+
 namespace vigil::rules {
 
 namespace {
@@ -56,13 +58,6 @@ bool run(const BufferList& list, size_t i, BufCtx& c, size_t cursor, size_t last
 
 bool is_space(uint8_t ch) {
   return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f';
-}
-
-int hexval(uint8_t ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  ch = lower(ch);
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  return -1;
 }
 
 void digest(const EVP_MD* md, std::string& s) {
@@ -163,7 +158,7 @@ void apply_transforms(const BufferList& list, const uint8_t* data, size_t len, s
         size_t w = 0;
         for (size_t r = 0; r < out.size(); ++r) {
           if (out[r] == '%' && r + 2 < out.size()) {
-            int h = hexval(uint8_t(out[r + 1])), l = hexval(uint8_t(out[r + 2]));
+            int h = hexval(out[r + 1]), l = hexval(out[r + 2]);
             if (h >= 0 && l >= 0) {
               out[w++] = char(h * 16 + l);
               r += 2;
@@ -188,28 +183,6 @@ void apply_transforms(const BufferList& list, const uint8_t* data, size_t len, s
         break;  // HTTP/1 buffers carry no pseudo headers
     }
   }
-}
-
-bool IntCmp::eval(int64_t v) const {
-  switch (op) {
-    case kEq:
-      return v == a;
-    case kNe:
-      return v != a;
-    case kLt:
-      return v < a;
-    case kGt:
-      return v > a;
-    case kLe:
-      return v <= a;
-    case kGe:
-      return v >= a;
-    case kRange:
-      return v > a && v < b;
-    case kInSet:
-      return v >= 0 && v < 64 && ((uint64_t(a) >> v) & 1u);
-  }
-  return false;
 }
 
 uint64_t name_hash(std::string_view s) {

@@ -209,6 +209,7 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
   st.classes = ctx.classes;
   st.datasets = &ctx.datasets;
   st.rule_dir = ctx.rule_dir;
+  st.file_scope = &ctx.file_scope;
   st.iprep = ctx.iprep;
   for (auto opt : split_options(text.substr(open + 1, close - open - 1))) {
     auto colon = opt.find(':');

@@ -27,6 +27,7 @@ struct ParseContext {
   // files are read from rule_dir (the directory of the file being parsed).
   mutable std::map<std::string, std::shared_ptr<Dataset>> datasets;
   std::string rule_dir;
+  RuleFileScope file_scope;            // confine_dir set: files named by rules stay under it
   std::shared_ptr<const IpRep> iprep;  // null: no reputation configured
 };
 

@@ -15,13 +15,11 @@
 #include <vector>
 
 #include "common/app_proto.h"
+#include "common/flow_view.h"
 #include "common/inspect.h"
 #include "common/packet.h"
 #include "rules/addr.h"
-
-namespace vigil {
-struct Flow;
-}
+#include "rules/int_cmp.h"
 
 namespace vigil::rules {
 
@@ -40,14 +38,6 @@ constexpr int kSlotPayload = -1;
 // Parse-time only: the decoded data of the rule's last base64_decode
 // (base64_data); its ops live inside that op, never in Rule::buffers.
 constexpr int kSlotBase64 = -3;
-
-// Integer comparison used by dsize, ttl, itype, bsize, urilen, flowint...
-struct IntCmp {
-  enum Op : uint8_t { kEq, kNe, kLt, kGt, kLe, kGe, kRange, kInSet };
-  Op op = kEq;
-  int64_t a = 0, b = 0;  // kRange: a < v < b (exclusive, as Suricata's "a<>b"); kInSet: bit v of a
-  bool eval(int64_t v) const;
-};
 
 // Per-evaluation variables (byte_extract / byte_math results).
 constexpr int kMaxVars = 8;
@@ -134,7 +124,7 @@ struct BufferList {
 // Context of header/packet options.
 struct PktCtx {
   const Packet* p = nullptr;
-  const Flow* flow = nullptr;
+  const FlowView* flow = nullptr;
   RuleFlowState* fs = nullptr;
   bool to_server = true;     // direction being inspected
   bool from_stream = false;  // inspecting reassembled stream data

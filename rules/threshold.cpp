@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/file_io.h"
 #include "rules/keywords.h"
 
 namespace vigil::rules {
@@ -122,6 +123,37 @@ ThresholdConfig parse_threshold_config(std::string_view text, const VarMap& addr
     cfg.entries.push_back(std::move(e));
   }
   return cfg;
+}
+
+ThresholdConfig load_threshold_config(const std::string& path, const VarMap& addr_vars,
+                                      std::vector<std::string>& errors) {
+  if (path.empty()) return {};
+  std::string text;
+  if (!read_file(path, text)) {
+    errors.push_back(path + ": cannot read threshold file");
+    return {};
+  }
+  std::vector<std::string> errs;
+  ThresholdConfig cfg = parse_threshold_config(text, addr_vars, errs);
+  for (auto& e : errs) errors.push_back(path + ":" + e);
+  return cfg;
+}
+
+void bind_threshold_config(const ThresholdConfig& cfg, const std::vector<std::unique_ptr<Rule>>& rules,
+                           std::vector<int32_t>& rule_threshold,
+                           std::vector<std::vector<uint32_t>>& rule_suppress) {
+  rule_threshold.assign(rules.size(), -1);
+  rule_suppress.assign(rules.size(), {});
+  auto& ents = cfg.entries;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    for (size_t e = 0; e < ents.size(); ++e) {
+      if (ents[e].gid != rules[i]->gid || (ents[e].sid != 0 && ents[e].sid != rules[i]->sid)) continue;
+      if (ents[e].suppress)
+        rule_suppress[i].push_back(uint32_t(e));
+      else
+        rule_threshold[i] = int32_t(e);
+    }
+  }
 }
 
 }  // namespace vigil::rules

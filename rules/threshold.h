@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/hash.h"
 #include "common/packet.h"
 #include "rules/addr.h"
 #include "rules/rule.h"
@@ -32,6 +33,17 @@ struct ThresholdConfig {
 ThresholdConfig parse_threshold_config(std::string_view text, const VarMap& addr_vars,
                                        std::vector<std::string>& errors);
 
+// Reads the threshold.config at path ("" : none, an empty config); errors as
+// "PATH:LINE: reason", or "PATH: cannot read threshold file" (not fatal).
+ThresholdConfig load_threshold_config(const std::string& path, const VarMap& addr_vars,
+                                      std::vector<std::string>& errors);
+
+// Per rule (by Rule::index): the config entry overriding its own threshold,
+// or -1, and its suppress entries.
+void bind_threshold_config(const ThresholdConfig& cfg, const std::vector<std::unique_ptr<Rule>>& rules,
+                           std::vector<int32_t>& rule_threshold,
+                           std::vector<std::vector<uint32_t>>& rule_suppress);
+
 class ThresholdTable {
  public:
   // Applies `spec` for a match of rule (gid, sid) by packet p (flow_id for
@@ -40,20 +52,8 @@ class ThresholdTable {
              bool detection_filter);
 
  private:
-  struct Key {
-    uint64_t rule;
-    uint8_t kind;
-    U128 a, b;
-    bool operator==(const Key&) const = default;
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      uint64_t h = k.rule * 0x9e3779b97f4a7c15ull ^ k.kind;
-      h ^= uint64_t(k.a) * 0xff51afd7ed558ccdull ^ uint64_t(k.a >> 64);
-      h ^= uint64_t(k.b) * 0xc4ceb9fe1a85ec53ull ^ uint64_t(k.b >> 64);
-      return size_t(h);
-    }
-  };
+  using Key = IdPairKey;  // (gid << 32 | sid), threshold or filter, the tracked values
+  using KeyHash = IdPairKeyHash;
   struct State {
     int64_t window_start_us = 0;
     uint64_t count = 0;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "common/hash.h"
 #include "common/packet.h"
 #include "rules/addr.h"
 #include "rules/rule.h"
@@ -24,20 +25,8 @@ class XbitTable {
   void apply(const Rule& r, const Packet& p);
 
  private:
-  struct Key {
-    uint64_t name;
-    uint8_t track;
-    U128 a, b;
-    bool operator==(const Key&) const = default;
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      uint64_t h = k.name * 0x9e3779b97f4a7c15ull ^ k.track;
-      h ^= uint64_t(k.a) * 0xff51afd7ed558ccdull ^ uint64_t(k.a >> 64);
-      h ^= uint64_t(k.b) * 0xc4ceb9fe1a85ec53ull ^ uint64_t(k.b >> 64);
-      return size_t(h);
-    }
-  };
+  using Key = IdPairKey;  // bit name, track, the address(es)
+  using KeyHash = IdPairKeyHash;
   static Key key(const XBitOp& op, const Packet& p);
   bool live(const Key& k, int64_t now_us) const;
   void prune(int64_t now_us);

@@ -11,7 +11,7 @@ PKGS=(
   # libraries
   libpcap-dev libvectorscan-dev libpcre2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libcpp-httplib-dev libssl-dev
-  zlib1g-dev libsqlite3-dev libpq-dev librdkafka-dev libargon2-dev
+  zlib1g-dev libsqlite3-dev libpq-dev librdkafka-dev libargon2-dev libarchive-dev
   # tests
   catch2 tshark python3 sqlite3 openssl curl
   # fuzzing (VIGIL_FUZZ=ON): clang and its libFuzzer runtime

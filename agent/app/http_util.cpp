@@ -3,18 +3,9 @@
 #include <cctype>
 #include <vector>
 
+#include "common/encoding.h"
+
 namespace vigil::http {
-namespace {
-
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 std::string_view trim(std::string_view s) {
   // Any control byte or space counts: servers and evasions put CR, FF, VT or
   // NUL around values, and the client they target ignores them.

@@ -111,13 +111,6 @@ std::string hex(const unsigned char* p, size_t n) {
   return s;
 }
 
-std::string digest(const EVP_MD* md, std::string_view s) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_Digest(s.data(), s.size(), out, &n, md, nullptr) != 1) return {};
-  return hex(out, n);
-}
-
 template <class T>
 void join_dec(std::string& s, const std::vector<T>& v, bool skip_grease) {
   bool first = true;
@@ -263,13 +256,6 @@ std::string ja4(const Hello& c) {
     out += sha256_hex(e).substr(0, 12);
   }
   return out;
-}
-
-std::string md5_hex(std::string_view s) {
-  return digest(EVP_md5(), s);
-}
-std::string sha256_hex(std::string_view s) {
-  return digest(EVP_sha256(), s);
 }
 
 std::string_view version_name(uint16_t v) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/digest.h"
 #include "common/packet.h"
 
 namespace vigil::tls {
@@ -40,8 +41,8 @@ uint16_t effective_version(const Hello& h);
 std::string ja3_string(const Hello& client);
 std::string ja3s_string(const Hello& server);
 std::string ja4(const Hello& client);
-std::string md5_hex(std::string_view s);
-std::string sha256_hex(std::string_view s);
+using vigil::md5_hex;  // common/digest.h
+using vigil::sha256_hex;
 
 // EVE spelling of a version, as Suricata writes it ("TLS 1.2", "TLSv1", "SSLv3").
 std::string_view version_name(uint16_t v);

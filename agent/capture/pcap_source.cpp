@@ -50,15 +50,17 @@ std::string PcapSource::open_live(const LiveOptions& o) {
   return apply_filter(p_, o.bpf, true);
 }
 
-int PcapSource::next(Timestamp* ts, Bytes* frame, uint32_t* wire_len) {
+int PcapSource::next(CaptureInfo* cap) {
   struct pcap_pkthdr* h = nullptr;
   const u_char* data = nullptr;
   int rc = pcap_next_ex(p_, &h, &data);
   if (rc == 1) {
-    ts->sec = h->ts.tv_sec;
-    ts->usec = static_cast<int32_t>(nano_ ? h->ts.tv_usec / 1000 : h->ts.tv_usec);
-    *frame = Bytes(data, h->caplen);
-    *wire_len = h->len;
+    cap->ts.sec = h->ts.tv_sec;
+    cap->ts.usec = static_cast<int32_t>(nano_ ? h->ts.tv_usec / 1000 : h->ts.tv_usec);
+    cap->pcap_cnt = ++packets_read_;
+    cap->linktype = linktype_;
+    cap->frame = Bytes(data, h->caplen);
+    cap->wire_len = h->len;
     return 1;
   }
   if (rc == 0) return 0;

@@ -40,11 +40,12 @@ class PcapSource {
   int linktype() const { return linktype_; }
   bool is_live() const { return live_; }
 
-  // Reads the next packet. Return values: 1 a packet (ts, frame view valid
-  // until the next call, wire_len), 0 timeout with no packet (live only),
+  // Reads the next packet. Return values: 1 a packet (*cap filled: time,
+  // its 1-based number, link type, frame view valid until the next call,
+  // wire length), 0 timeout with no packet (live only; *cap untouched),
   // -1 end of file, -2 error (message in error()). A file cut in the middle
   // of a packet ends with -2 and the error is counted, not fatal.
-  int next(Timestamp* ts, Bytes* frame, uint32_t* wire_len);
+  int next(CaptureInfo* cap);
   const std::string& error() const { return error_; }
 
   // Ask a blocking live read to return (from another thread / signal handler).
@@ -61,6 +62,7 @@ class PcapSource {
   int linktype_ = 0;
   bool live_ = false;
   bool nano_ = false;
+  uint64_t packets_read_ = 0;  // numbers the packets (pcap_cnt)
   std::string error_;
   // Written by the reader, read by the stats thread.
   std::atomic<uint64_t> kernel_packets_{0}, kernel_drops_{0}, kernel_ifdrops_{0}, read_errors_{0};

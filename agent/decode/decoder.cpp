@@ -11,9 +11,11 @@
 namespace vigil {
 
 using decode::DecodeCtx;
+using decode::EtherRow;
+using decode::Layer;
+using decode::LayerFn;
 using decode::Next;
 using decode::Step;
-using LayerFn = Step (*)(DecodeCtx&, Bytes);
 
 namespace {
 
@@ -32,23 +34,20 @@ constexpr LinkRow kLinkTable[] = {
     {104, decode::decode_chdlc},
 };
 
-struct EtherRow {
-  uint16_t ethertype;
-  LayerFn fn;
-};
+// IPv4 addresses sit at offset 12 of the header, IPv6 ones at 8.
 constexpr EtherRow kEtherTable[] = {
-    {decode::kEtherIpv4, decode::decode_ipv4},
-    {decode::kEtherIpv6, decode::decode_ipv6},
-    {decode::kEtherVlan, decode::decode_vlan},
-    {decode::kEtherQinq, decode::decode_vlan},
-    {decode::kEtherQinqOld, decode::decode_vlan},
-    {decode::kEtherArp, decode::decode_arp},
-    {decode::kEtherPppoe, decode::decode_pppoe},
+    {decode::kEtherIpv4, decode::decode_ipv4, Layer::kNetwork, 12, 4},
+    {decode::kEtherIpv6, decode::decode_ipv6, Layer::kNetwork, 8, 16},
+    {decode::kEtherVlan, decode::decode_vlan, Layer::kLink},
+    {decode::kEtherQinq, decode::decode_vlan, Layer::kLink},
+    {decode::kEtherQinqOld, decode::decode_vlan, Layer::kLink},
+    {decode::kEtherArp, decode::decode_arp, Layer::kOther},
+    {decode::kEtherPppoe, decode::decode_pppoe, Layer::kLink},
     // tunnel payloads (GRE protocol field, Geneve protocol type)
-    {decode::kEtherTeb, decode::decode_ethernet},
-    {decode::kEtherPpp, decode::decode_ppp},
-    {decode::kEtherErspan2, decode::decode_erspan2},
-    {decode::kEtherErspan3, decode::decode_erspan3},
+    {decode::kEtherTeb, decode::decode_ethernet, Layer::kLink},
+    {decode::kEtherPpp, decode::decode_ppp, Layer::kLink},
+    {decode::kEtherErspan2, decode::decode_erspan2, Layer::kLink},
+    {decode::kEtherErspan3, decode::decode_erspan3, Layer::kLink},
 };
 
 constexpr std::array<LayerFn, 256> make_proto_table() {
@@ -71,11 +70,16 @@ LayerFn link_decoder(int linktype) {
   return nullptr;
 }
 
-LayerFn ether_decoder(uint16_t type) {
+const EtherRow* ether_row(uint16_t type) {
   for (const EtherRow& r : kEtherTable) {
-    if (r.ethertype == type) return r.fn;
+    if (r.ethertype == type) return &r;
   }
   return nullptr;
+}
+
+LayerFn ether_decoder(uint16_t type) {
+  const EtherRow* r = ether_row(type);
+  return r ? r->fn : nullptr;
 }
 
 bool has_port(const std::vector<uint16_t>& ports, uint16_t port) {
@@ -96,12 +100,7 @@ LayerFn udp_tunnel_decoder(const DecodeConfig& cfg, uint16_t sp, uint16_t dp) {
 // Forgets what the IP and transport decoders wrote for the fragment, before
 // the reassembled datagram is decoded into the same Packet.
 void reset_network(Packet& p) {
-  Packet fresh;
-  fresh.ts = p.ts;
-  fresh.pcap_cnt = p.pcap_cnt;
-  fresh.linktype = p.linktype;
-  fresh.frame = p.frame;
-  fresh.wire_len = p.wire_len;
+  Packet fresh(p.capture());
   fresh.vlan_id[0] = p.vlan_id[0];
   fresh.vlan_id[1] = p.vlan_id[1];
   fresh.vlan_count = p.vlan_count;
@@ -126,6 +125,22 @@ void drop_l4(Packet& p) {
 
 }  // namespace
 
+const EtherRow* decode::walk_to_network(DecodeCtx& ctx, int linktype, Bytes frame, Bytes* l3) {
+  LayerFn link = link_decoder(linktype);
+  if (!link) return nullptr;
+  Step s = link(ctx, frame);
+  while (s.next == Next::kEthertype) {
+    const EtherRow* r = ether_row(s.type);
+    if (!r || r->layer == Layer::kOther) return nullptr;
+    if (r->layer == Layer::kNetwork) {
+      *l3 = s.rest;
+      return r;
+    }
+    s = r->fn(ctx, s.rest);
+  }
+  return nullptr;
+}
+
 struct Decoder::Impl {
   explicit Impl(const DecodeConfig& c) : cfg(c), defrag(cfg, counters) {}
   DecodeConfig cfg;
@@ -142,11 +157,7 @@ struct Decoder::Impl {
   };
   Pending pending;
   // Capture fields of the frame last given to decode(), for its inner packets.
-  Timestamp ts;
-  uint64_t pcap_cnt = 0;
-  int linktype = 0;
-  Bytes frame;
-  uint32_t wire_len = 0;
+  CaptureInfo cap;
 
   bool run(DecodeCtx& ctx, Step s);
   bool fragment(DecodeCtx& ctx);
@@ -261,11 +272,7 @@ bool Decoder::decode(Packet& p) {
   c.bytes += p.frame.size();
   Impl& m = *impl_;
   m.pending.set = false;
-  m.ts = p.ts;
-  m.pcap_cnt = p.pcap_cnt;
-  m.linktype = p.linktype;
-  m.frame = p.frame;
-  m.wire_len = p.wire_len;
+  m.cap = p.capture();
   DecodeCtx ctx{p, c, impl_->cfg, {}, false};
   LayerFn link = link_decoder(p.linktype);
   if (!link) {
@@ -286,12 +293,7 @@ bool Decoder::decode_tunnel(Packet& inner) {
   if (!m.pending.set) return false;
   const Impl::Pending t = m.pending;
   m.pending.set = false;
-  inner = Packet{};
-  inner.ts = m.ts;
-  inner.pcap_cnt = m.pcap_cnt;
-  inner.linktype = m.linktype;
-  inner.frame = m.frame;
-  inner.wire_len = m.wire_len;
+  inner = Packet(m.cap);
   // VLAN ids carry over, as in Suricata's tunnel packets: they are part of
   // the flow and defrag keys, and the same for both directions of a tunnel.
   inner.vlan_id[0] = t.vlan_id[0];

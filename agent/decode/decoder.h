@@ -71,7 +71,22 @@ class Decoder {
 // Hash used by the capture reader to pick a worker: symmetric in direction and
 // computed from the IP address pair (and VLAN ids) only, so every fragment of
 // a datagram and both directions of a flow land on the same worker.
-// Frames that are not IP hash to 0.
+// Frames that are not IP hash to 0. The link layers are decoded with the
+// decoder's own tables (fanout.cpp).
+//
+// Threading: one Fanout per reader thread; hash() allocates nothing.
+class Fanout {
+ public:
+  Fanout();
+  ~Fanout();
+  uint32_t hash(int linktype, Bytes frame);
+
+ private:
+  struct Scratch;  // what the link decoders write while hash() walks them; never read
+  std::unique_ptr<Scratch> s_;
+};
+
+// Fanout().hash(linktype, frame), for a single frame (tests, fuzzing).
 uint32_t fanout_hash(int linktype, Bytes frame);
 
 }  // namespace vigil

@@ -1,5 +1,6 @@
 // The per-protocol decoders of this folder and what they share. Internal to
-// agent/decode: only decoder.cpp calls these, through its dispatch tables.
+// agent/decode: only decoder.cpp calls these, through its dispatch tables
+// (and fanout.cpp, through the same tables: walk_to_network below).
 //
 // Each decoder parses exactly one layer from `data` (the bytes starting at its
 // header), fills its part of ctx.p, counts what it saw, and tells the
@@ -70,6 +71,31 @@ inline constexpr uint16_t kEtherTeb = 0x6558,  // Transparent Ethernet Bridging:
     kEtherPpp = 0x880b,                        // PPP (PPTP's enhanced GRE)
     kEtherErspan2 = 0x88be,                    // ERSPAN type II (type I without GRE sequence)
     kEtherErspan3 = 0x22eb;                    // ERSPAN type III
+
+using LayerFn = Step (*)(DecodeCtx&, Bytes);
+
+// What a row of the ethertype table leads to. The fan-out follows kLink rows
+// and stops at the first kNetwork one; the decoder follows them all.
+enum class Layer : uint8_t {
+  kLink,     // another link layer or encapsulation: VLAN tag, PPPoE, a tunnel's Ethernet/PPP/ERSPAN
+  kNetwork,  // an IP header: the addresses are at addr_off, addr_len bytes each (source, then destination)
+  kOther,    // the end of the road for the fan-out (ARP)
+};
+
+struct EtherRow {
+  uint16_t ethertype;
+  LayerFn fn;
+  Layer layer;
+  uint8_t addr_off = 0, addr_len = 0;  // kNetwork only
+};
+
+// decoder.cpp: the link layers of a captured frame, decoded with the
+// decoder's own tables (link type, then ethertypes of kLink rows) up to the
+// first network header. Returns that header's row with *l3 its bytes, or
+// nullptr when the frame is not IP, malformed, or of an unknown link type.
+// Writes only the link part of ctx.p (VLAN ids) and link counters to ctx.c.
+// For the capture reader's fan-out: no allocation, nothing kept.
+const EtherRow* walk_to_network(DecodeCtx& ctx, int linktype, Bytes frame, Bytes* l3);
 
 // checksum.cpp: RFC 1071 sums. Returns true when the data (with its stored
 // checksum in place) sums to 0xffff, i.e. verifies.

@@ -2,11 +2,27 @@
 
 #include <algorithm>
 
+#include "agent/flow/tcp_session.h"
 #include "rules/flow_state.h"
 
 namespace vigil {
 
 namespace {
+
+// The engine reads flows through FlowView; its TCP part is a copy of the
+// session's stream positions, refreshed here before every engine call (a
+// few loads and stores, nothing allocated).
+void refresh_tcp_view(Flow& f) {
+  TcpStreamView& v = f.tcp_view;
+  v.tracked = f.tcp != nullptr;
+  if (!v.tracked) return;
+  v.midstream = f.tcp->midstream();
+  for (Dir d : {Dir::kToServer, Dir::kToClient}) {
+    const TcpStream& s = f.tcp->stream(d);
+    v.initialized[int(d)] = s.initialized();
+    v.next_offset[int(d)] = s.next_offset();
+  }
+}
 
 class RulesDetect : public DetectStage {
  public:
@@ -16,6 +32,7 @@ class RulesDetect : public DetectStage {
   void on_packet(const Packet& p, AlertSink& out) override {
     refresh();
     if (engine_) {
+      if (p.flow) refresh_tcp_view(flow_of(*p.flow));
       engine_->inspect_packet(*worker_, p, out);
       engine_->end_packet(*worker_);
     }
@@ -25,6 +42,7 @@ class RulesDetect : public DetectStage {
     (void)offset;
     refresh();
     if (!engine_ || data.empty() || f.no_payload_inspection) return;
+    refresh_tcp_view(f);
     if (!f.detect) f.detect = std::make_unique<rules::RuleFlowState>();
     auto* fs = static_cast<rules::RuleFlowState*>(f.detect.get());
     auto& tail = fs->tail[static_cast<int>(d)];
@@ -41,7 +59,9 @@ class RulesDetect : public DetectStage {
 
   void on_tx(const Packet& p, Flow& f, Dir d, const Transaction& tx, AlertSink& out) override {
     refresh();
-    if (engine_) engine_->inspect_tx(*worker_, p, f, d, tx, out);
+    if (!engine_) return;
+    refresh_tcp_view(f);
+    engine_->inspect_tx(*worker_, p, f, d, tx, out);
   }
 
   void visit_counters(const CounterVisitor& v) const override {

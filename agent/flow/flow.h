@@ -13,6 +13,7 @@
 
 #include "common/alert.h"
 #include "common/app_proto.h"
+#include "common/flow_view.h"
 #include "common/ip_addr.h"
 #include "common/time.h"
 
@@ -25,48 +26,35 @@ struct AppLayerState {
   virtual ~AppLayerState() = default;
 };
 
-enum class FlowState : uint8_t { kNew, kEstablished, kClosed };
-
 enum class FlowEndReason : uint8_t { kTimeout, kShutdown, kForced };
 
-struct Flow {
+// The rules engine reads the FlowView part (common/flow_view.h); everything
+// else is the agent's own.
+struct Flow : FlowView {
   Flow();
   ~Flow();
   Flow(const Flow&) = delete;
   Flow& operator=(const Flow&) = delete;
 
-  // --- identity ---
-  IpAddr client, server;
-  uint16_t client_port = 0, server_port = 0;  // ICMP: 0
-  uint8_t proto = 0;                          // IP protocol number
+  // --- identity (client, server, ports, proto, flow_id: FlowView) ---
   uint16_t vlan_id[2] = {0, 0};
   uint8_t vlan_count = 0;
-  uint64_t flow_id = 0;  // stable: same capture gives the same id whatever the worker count
   // ICMP/ICMPv6: type and code of the first message each way (EVE's icmp_type,
   // icmp_code, response_icmp_type, response_icmp_code); used by community_id().
   uint8_t icmp_type = 0, icmp_code = 0;
   uint8_t response_icmp_type = 0, response_icmp_code = 0;
 
-  // --- life ---
+  // --- life (state, pkts_toserver/toclient: FlowView) ---
   Timestamp start, last_seen;
-  FlowState state = FlowState::kNew;
-  uint64_t pkts_toserver = 0, pkts_toclient = 0;
   uint64_t bytes_toserver = 0, bytes_toclient = 0;
   uint8_t tcp_flags_ts = 0, tcp_flags_tc = 0;  // OR of flags seen per direction
   bool alerted = false;
 
-  // --- app layer ---
-  AppProto app_proto = AppProto::kUnknown;     // what EVE shows
-  bool no_payload_inspection = false;          // set by the app layer (TLS encrypted): no raw content rules
-  AppProto app_proto_ts = AppProto::kUnknown;  // detected in to_server direction
-  AppProto app_proto_tc = AppProto::kUnknown;  // detected in to_client direction
+  // --- app layer (app_proto*, no_payload_inspection: FlowView) ---
   std::unique_ptr<AppLayerState> app;
 
   // --- TCP ---
   std::unique_ptr<TcpSession> tcp;  // null for non-TCP flows
-
-  // --- detection ---
-  std::unique_ptr<DetectFlowState> detect;
 
   // Community ID v1 (seed 0), "1:base64", computed once when first asked.
   const std::string& community_id() const;
@@ -76,5 +64,14 @@ struct Flow {
 };
 
 std::string_view flow_state_name(FlowState s);
+
+// Every FlowView the agent hands to the engine and gets back in alerts
+// (Packet::flow, AlertEvent::flow) is the view of one of its Flows.
+inline Flow& flow_of(FlowView& v) {
+  return static_cast<Flow&>(v);
+}
+inline const Flow& flow_of(const FlowView& v) {
+  return static_cast<const Flow&>(v);
+}
 
 }  // namespace vigil

@@ -30,27 +30,21 @@ void EveFileOutput::flush() {
   if (fflush(f_) != 0) ++write_errors_;
 }
 
-void EventRouter::add_output(EventOutput* out, std::vector<std::string> types) {
-  outs_.push_back({out, std::move(types)});
+EventRouter::EventRouter(EveOptions opt)
+    : opt_(std::move(opt)), file_types_(EventMask::from_names(opt_.types)) {}
+
+void EventRouter::add_output(EventOutput* out, const std::vector<std::string>& types) {
+  EventMask m = types.empty() ? file_types_ : EventMask::from_names(types);
+  outs_.push_back({out, m});
+  any_ |= m;
 }
 
-static bool contains(const std::vector<std::string>& v, std::string_view t) {
-  return std::find(v.begin(), v.end(), t) != v.end();
-}
-
-bool EventRouter::wants(std::string_view type) const {
-  for (const auto& o : outs_) {
-    if (contains(o.types.empty() ? opt_.types : o.types, type)) return true;
-  }
-  return false;
-}
-
-void EventRouter::emit(std::string_view type, const Json& event) {
+void EventRouter::emit(EventType type, const Json& event) {
   std::string line;
   for (const auto& o : outs_) {
-    if (!contains(o.types.empty() ? opt_.types : o.types, type)) continue;
+    if (!o.types.has(type)) continue;
     if (line.empty()) line = event.dump(-1, ' ', false, Json::error_handler_t::replace);
-    o.out->write(type, line);
+    o.out->write(event_type_name(type), line);
   }
 }
 
@@ -155,18 +149,19 @@ Json eve_alert(const AlertEvent& a, const EveOptions& opt) {
   }
   j["alert"] = al;
   if (a.flow) {
-    j["app_proto"] = a.flow->app_proto == AppProto::kUnknown ? std::string("unknown")
-                                                             : std::string(app_proto_name(a.flow->app_proto));
+    const Flow& f = flow_of(*a.flow);
+    j["app_proto"] =
+        f.app_proto == AppProto::kUnknown ? std::string("unknown") : std::string(app_proto_name(f.app_proto));
     if (a.tx) a.tx->to_eve(j);
-    Json fl = flow_counts(*a.flow);
-    fl["src_ip"] = a.flow->client.to_string();
-    fl["dest_ip"] = a.flow->server.to_string();
-    if (has_ports(a.flow->proto)) {
-      fl["src_port"] = a.flow->client_port;
-      fl["dest_port"] = a.flow->server_port;
+    Json fl = flow_counts(f);
+    fl["src_ip"] = f.client.to_string();
+    fl["dest_ip"] = f.server.to_string();
+    if (has_ports(f.proto)) {
+      fl["src_port"] = f.client_port;
+      fl["dest_port"] = f.server_port;
     }
     j["flow"] = fl;
-    j["community_id"] = a.flow->community_id();
+    j["community_id"] = f.community_id();
   }
   Bytes pl = a.stream_data.empty() ? p.payload : a.stream_data;
   if (opt.payload) j["payload"] = base64_encode(pl);

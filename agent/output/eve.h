@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "agent/flow/flow.h"
+#include "agent/output/event_types.h"
 #include "common/alert.h"
 #include "common/counters.h"
 #include "common/packet.h"
@@ -48,27 +49,32 @@ class EveFileOutput : public EventOutput {
 };
 
 struct EveOptions {
-  std::vector<std::string> types;  // event types written to the file
+  std::vector<std::string> types;  // event types written to the file (names from event_types.h)
   bool payload = true, payload_printable = true, packet = false;
   std::string host;  // added to every event as "host"
 };
 
+// Routes each event to the outputs that take its type. Type names are
+// resolved to an EventMask once, when an output is added; names that are not
+// event types (event_types.h) match nothing.
 class EventRouter {
  public:
-  explicit EventRouter(EveOptions opt) : opt_(std::move(opt)) {}
-  // `types` empty = every type the file gets.
-  void add_output(EventOutput* out, std::vector<std::string> types = {});
-  bool wants(std::string_view type) const;
-  void emit(std::string_view type, const Json& event);
+  explicit EventRouter(EveOptions opt);
+  // `types` empty = every type the file gets (EveOptions::types).
+  void add_output(EventOutput* out, const std::vector<std::string>& types = {});
+  bool wants(EventType type) const { return any_.has(type); }
+  void emit(EventType type, const Json& event);
   void flush();
   const EveOptions& options() const { return opt_; }
 
  private:
   struct Out {
     EventOutput* out;
-    std::vector<std::string> types;
+    EventMask types;
   };
   EveOptions opt_;
+  EventMask file_types_;  // EveOptions::types
+  EventMask any_;         // taken by at least one output
   std::vector<Out> outs_;
 };
 

@@ -19,14 +19,11 @@ constexpr size_t kQueueDepth = 16;
 }  // namespace
 
 struct Pipeline::Batch {
-  struct Desc {
-    Timestamp ts;
-    uint64_t pcap_cnt;
-    uint32_t off, caplen, wire_len;
-  };
+  // Each packet's capture fields; its frame points into `arena`, which is
+  // only resized while the batch is empty.
   std::vector<uint8_t> arena = std::vector<uint8_t>(kArenaBytes);
   size_t used = 0;
-  std::vector<Desc> pkts;
+  std::vector<CaptureInfo> pkts;
   Timestamp now;      // packet time at send
   bool last = false;  // end of input
   Batch() { pkts.reserve(kBatchPackets); }
@@ -106,13 +103,8 @@ void Pipeline::worker_main(size_t idx) {
   auto last_pub = std::chrono::steady_clock::now();
   while (true) {
     Batch* b = q.pop();
-    for (const auto& d : b->pkts) {
-      Packet p;
-      p.ts = d.ts;
-      p.pcap_cnt = d.pcap_cnt;
-      p.linktype = src_ ? src_->linktype() : 1;
-      p.frame = Bytes(b->arena.data() + d.off, d.caplen);
-      p.wire_len = d.wire_len;
+    for (const CaptureInfo& c : b->pkts) {
+      Packet p(c);
       w.process(p);
     }
     w.advance_time(b->now);
@@ -133,41 +125,33 @@ void Pipeline::worker_main(size_t idx) {
 
 int Pipeline::run(PcapSource& src) {
   src_ = &src;
-  const int linktype = src.linktype();
   const size_t n = workers_.size();
-  uint64_t cnt = 0;
-  Timestamp ts, last_tick;
-  Bytes frame;
-  uint32_t wire_len = 0;
+  CaptureInfo cap;  // the packet just read; on a timeout its time is the last packet's
+  Timestamp last_tick;
   auto last_pub = std::chrono::steady_clock::now();
 
   if (n == 1) {
     Worker& w = *workers_[0];
     while (!stop_) {
-      int r = src.next(&ts, &frame, &wire_len);
+      int r = src.next(&cap);
       if (r == 1) {
-        Packet p;
-        p.ts = ts;
-        p.pcap_cnt = ++cnt;
-        p.linktype = linktype;
-        p.frame = frame;
-        p.wire_len = wire_len;
+        Packet p(cap);
         packets_.fetch_add(1, std::memory_order_relaxed);
-        bytes_.fetch_add(frame.size(), std::memory_order_relaxed);
+        bytes_.fetch_add(cap.frame.size(), std::memory_order_relaxed);
         w.process(p);
       } else if (r == 0) {
-        w.advance_time(ts);
+        w.advance_time(cap.ts);
         src.refresh_stats();
       } else {
         if (r == -2) {
           // A capture cut mid-packet or with a corrupt record header: what was
           // read is processed and reported; the error is counted, not fatal.
-          spdlog::warn("capture read error after packet {}: {} (counted in capture.read_errors)", cnt,
-                       src.error());
+          spdlog::warn("capture read error after packet {}: {} (counted in capture.read_errors)",
+                       cap.pcap_cnt, src.error());
         }
         break;
       }
-      if ((cnt & 1023) == 0) {
+      if ((cap.pcap_cnt & 1023) == 0) {
         auto now = std::chrono::steady_clock::now();
         if (now - last_pub > std::chrono::seconds(1)) {
           w.publish_counters();
@@ -186,49 +170,50 @@ int Pipeline::run(PcapSource& src) {
     current_.push_back(get_free_batch());
   }
   for (size_t i = 0; i < n; ++i) threads_.emplace_back([this, i] { worker_main(i); });
+  Fanout fanout;
 
   while (!stop_) {
-    int r = src.next(&ts, &frame, &wire_len);
+    int r = src.next(&cap);
     if (r == 1) {
-      ++cnt;
+      const Bytes frame = cap.frame;
       packets_.fetch_add(1, std::memory_order_relaxed);
       bytes_.fetch_add(frame.size(), std::memory_order_relaxed);
-      size_t w = n == 1 ? 0 : fanout_hash(linktype, frame) % n;
+      size_t w = fanout.hash(cap.linktype, frame) % n;
       Batch* b = current_[w];
       if (b->pkts.size() >= kBatchPackets || b->used + frame.size() > b->arena.size()) {
-        b->now = ts;
+        b->now = cap.ts;
         push(w);
         b = current_[w];
       }
-      if (frame.size() > b->arena.size()) b->arena.resize(frame.size());
+      if (frame.size() > b->arena.size()) b->arena.resize(frame.size());  // b is empty here
       std::memcpy(b->arena.data() + b->used, frame.data(), frame.size());
-      b->pkts.push_back(
-          {ts, cnt, static_cast<uint32_t>(b->used), static_cast<uint32_t>(frame.size()), wire_len});
+      b->pkts.push_back(cap);
+      b->pkts.back().frame = Bytes(b->arena.data() + b->used, frame.size());
       b->used += frame.size();
       // Keep every worker's clock within a second of capture time.
-      if (ts.sec != last_tick.sec) {
-        last_tick = ts;
+      if (cap.ts.sec != last_tick.sec) {
+        last_tick = cap.ts;
         for (size_t i = 0; i < n; ++i) {
-          current_[i]->now = ts;
+          current_[i]->now = cap.ts;
           push(i);
         }
       }
     } else if (r == 0) {
       for (size_t i = 0; i < n; ++i) {
-        current_[i]->now = ts;
+        current_[i]->now = cap.ts;
         push(i);
       }
     } else {
       if (r == -2) {
-        spdlog::warn("capture read error after packet {}: {} (counted in capture.read_errors)", cnt,
+        spdlog::warn("capture read error after packet {}: {} (counted in capture.read_errors)", cap.pcap_cnt,
                      src.error());
       }
       break;
     }
-    if ((cnt & 1023) == 0) src.refresh_stats();
+    if ((cap.pcap_cnt & 1023) == 0) src.refresh_stats();
   }
   for (size_t i = 0; i < n; ++i) {
-    current_[i]->now = ts;
+    current_[i]->now = cap.ts;
     current_[i]->last = true;
     queues_[i]->push(current_[i]);
     current_[i] = nullptr;

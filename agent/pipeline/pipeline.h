@@ -1,5 +1,5 @@
 // Pipeline: one reader fans packets out to N workers by a symmetric hash of
-// the IP pair (decoder.h fanout_hash), so both directions of a flow and all
+// the IP pair (decoder.h Fanout), so both directions of a flow and all
 // fragments of a datagram meet in one worker, and the set of events does not
 // depend on N. With one worker the reader runs the worker inline (no copy).
 //

@@ -14,10 +14,9 @@ Worker::Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<Dete
   csum_checks_ =
       cfg.checksum_mode == ChecksumMode::kYes || (cfg.checksum_mode == ChecksumMode::kAuto && !cfg.live);
   csum_sampling_ = cfg.checksum_mode == ChecksumMode::kAuto && !cfg.live;
-  want_flow_ = events_.wants("flow");
-  want_alert_ = events_.wants("alert");
-  const char* tx_types[4] = {"http", "dns", "tls", "ssh"};
-  for (int i = 0; i < 4; ++i) want_tx_[i] = events_.wants(tx_types[i]);
+  for (const EventTypeInfo& r : kEventTypes) {
+    if (events_.wants(r.type)) want_.set(r.type);
+  }
 }
 
 Worker::~Worker() = default;
@@ -97,8 +96,8 @@ void Worker::on_stream_end(Flow& f, Dir d, const Packet* trigger) {
 void Worker::on_flow_end(Flow& f, FlowEndReason reason, Timestamp now) {
   app_.on_flow_end(f);
   if (detect_) detect_->on_flow_end(f);
-  if (want_flow_) {
-    events_.emit("flow", eve_flow(f, reason, now));
+  if (want_.has(EventType::kFlow)) {
+    events_.emit(EventType::kFlow, eve_flow(f, reason, now));
     ++counters_.flow_events;
   }
 }
@@ -108,32 +107,16 @@ void Worker::on_tx_update(const Packet& p, Flow& f, Dir d, const Transaction& tx
 }
 
 void Worker::on_tx_done(const Packet* p, Flow& f, const Transaction& tx) {
-  int idx = -1;
-  switch (tx.proto()) {
-    case AppProto::kHttp:
-      idx = 0;
-      break;
-    case AppProto::kDns:
-      idx = 1;
-      break;
-    case AppProto::kTls:
-      idx = 2;
-      break;
-    case AppProto::kSsh:
-      idx = 3;
-      break;
-    default:
-      break;
-  }
-  if (idx < 0 || !want_tx_[idx]) return;
-  events_.emit(app_proto_name(tx.proto()), eve_tx(f, p ? p->ts : f.last_seen, tx));
+  std::optional<EventType> type = tx_event_type(tx.proto());
+  if (!type || !want_.has(*type)) return;
+  events_.emit(*type, eve_tx(f, p ? p->ts : f.last_seen, tx));
   ++counters_.tx_events;
 }
 
 void Worker::alert(const AlertEvent& a) {
   ++counters_.alerts;
-  if (a.packet && a.packet->flow) a.packet->flow->alerted = true;
-  if (want_alert_) events_.emit("alert", eve_alert(a, events_.options()));
+  if (a.packet && a.packet->flow) flow_of(*a.packet->flow).alerted = true;
+  if (want_.has(EventType::kAlert)) events_.emit(EventType::kAlert, eve_alert(a, events_.options()));
 }
 
 void Worker::collect(CounterSnapshot& s) const {

@@ -75,7 +75,7 @@ class Worker final : public StreamSink, public FlowEndSink, public AppEvents, pu
   bool csum_checks_;
   bool csum_sampling_;
   uint32_t csum_sampled_ = 0, csum_bad_ = 0;
-  bool want_flow_, want_alert_, want_tx_[4];
+  EventMask want_;  // the event types some output takes, resolved once
 
   mutable std::mutex snap_mu_;
   CounterSnapshot snapshot_;

@@ -69,6 +69,10 @@ bool save_collector_ruleset(const std::string& state_dir, const std::string& ver
   return true;
 }
 
+std::string collector_rule_files_dir(const std::string& state_dir) {
+  return state_dir + "/rulefiles";
+}
+
 bool saved_collector_ruleset(const std::string& state_dir, std::string* path, std::string* version) {
   *path = state_dir + "/collector.rules";
   std::ifstream v(*path + ".version");

@@ -37,6 +37,9 @@ nlohmann::json heartbeat_fields(const CounterSnapshot& c);
 // STATE_DIR/collector.rules and its version (collector.rules.version).
 bool save_collector_ruleset(const std::string& state_dir, const std::string& version, const std::string& text,
                             std::string* path);
+// STATE_DIR/rulefiles: the only place files named by the collector's rule set
+// (dataset load/state/save) may be read or written (rules/rule_files.h).
+std::string collector_rule_files_dir(const std::string& state_dir);
 // True when a saved rule set exists; fills its path and version.
 bool saved_collector_ruleset(const std::string& state_dir, std::string* path, std::string* version);
 

@@ -1,6 +1,7 @@
 // The limits and timeouts of the collector's HTTPS front door, with their
-// defaults: one plain value, filled from collector.yaml's `server:` map by
-// config.cpp, copied into the server at start and never changed afterwards.
+// defaults: one plain value, filled from collector.yaml's `server.*` keys
+// (collector/config_keys.cpp), copied into the server at start and never
+// changed afterwards.
 //
 // Why these numbers: agents heartbeat every 5 s over keep-alive (idle 60 s is
 // twelve heartbeats), an agent's batch is at most a few MB (500 events), and
@@ -9,8 +10,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <string_view>
 
 namespace vigil::collector {
 
@@ -36,9 +35,5 @@ struct HttpLimits {
   int64_t max_body_heartbeat = 64 << 10;
   int64_t max_body_other = 64 << 10;
 };
-
-// Sets the field named `key` (as above) from a configuration value; false +
-// *why ("unknown key", "out of range") when it cannot.
-bool set_http_limit(HttpLimits* l, std::string_view key, int64_t value, std::string* why);
 
 }  // namespace vigil::collector

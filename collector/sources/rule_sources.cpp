@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <fstream>
@@ -15,23 +14,7 @@
 namespace vigil::collector {
 namespace {
 
-bool gunzip(const std::string& in, std::string* out) {
-  z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return false;
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  char buf[1 << 16];
-  int rc;
-  do {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) break;
-    out->append(buf, sizeof buf - z.avail_out);
-  } while (rc != Z_STREAM_END);
-  inflateEnd(&z);
-  return rc == Z_STREAM_END;
-}
+constexpr size_t kMaxDownloadBytes = 256u << 20;
 
 std::string md5_hex(const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -59,13 +42,33 @@ bool fetch(const std::string& url, std::string* body, std::string* error) {
   cli.set_follow_location(true);
   cli.set_connection_timeout(10, 0);
   cli.set_read_timeout(120, 0);
-  auto res = cli.Get(path.c_str());
+  // The body is capped while it arrives: a feed is tens of MiB, a hostile
+  // server's answer is not.
+  body->clear();
+  bool too_big = false;
+  auto res = cli.Get(path.c_str(), [&](const char* data, size_t n) {
+    if (body->size() + n > kMaxDownloadBytes) {
+      too_big = true;
+      return false;
+    }
+    body->append(data, n);
+    return true;
+  });
+  if (too_big) {
+    *error = url + ": larger than " + std::to_string(kMaxDownloadBytes >> 20) + " MiB";
+    return false;
+  }
   if (!res || res->status != 200) {
     *error = url + ": " + (res ? "HTTP " + std::to_string(res->status) : httplib::to_string(res.error()));
     return false;
   }
-  *body = std::move(res->body);
   return true;
+}
+
+// The last path segment of a URL, without query or fragment: "emerging.rules.tar.gz".
+std::string url_file_name(const std::string& url) {
+  std::string path = url.substr(0, url.find_first_of("?#"));
+  return path.substr(path.find_last_of('/') + 1);
 }
 
 std::optional<uint32_t> rule_sid(const std::string& rule) {
@@ -95,43 +98,6 @@ std::vector<std::regex> compile(const std::vector<std::string>& v) {
 }
 
 }  // namespace
-
-bool untar_gz(const std::string& data, std::vector<RuleFile>* out, std::string* error) {
-  std::string tar;
-  if (!gunzip(data, &tar)) {
-    *error = "not a valid gzip stream";
-    return false;
-  }
-  size_t off = 0;
-  bool ended = false;
-  while (off + 512 <= tar.size()) {
-    const char* h = tar.data() + off;
-    if (h[0] == '\0') {  // end-of-archive blocks
-      ended = true;
-      break;
-    }
-    std::string name(h, strnlen(h, 100));
-    std::string prefix(h + 345, strnlen(h + 345, 155));  // ustar
-    if (!prefix.empty()) name = prefix + "/" + name;
-    uint64_t size = 0;
-    for (int i = 124; i < 136 && h[i]; ++i) {
-      if (h[i] >= '0' && h[i] <= '7') size = size * 8 + static_cast<uint64_t>(h[i] - '0');
-    }
-    char type = h[156];
-    off += 512;
-    if (off + size > tar.size()) {
-      *error = "truncated tar entry " + name;
-      return false;
-    }
-    if (type == '0' || type == '\0') out->push_back({name, tar.substr(off, size)});
-    off += (size + 511) / 512 * 512;
-  }
-  if (!ended && off != tar.size()) {
-    *error = "truncated tar archive";
-    return false;
-  }
-  return true;
-}
 
 std::string apply_policy(const RulePolicy& p, const RuleFile& f) {
   std::string out, line;
@@ -187,15 +153,9 @@ UpdateResult update_from_sources(Store& store, const RulesetValidator& validator
       }
     }
     std::vector<RuleFile> files;
-    bool gz = data.size() > 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
-              static_cast<unsigned char>(data[1]) == 0x8b;
-    if (gz) {
-      if (!untar_gz(data, &files, &err)) {
-        r.error = "source " + src.name + ": " + err;
-        return r;
-      }
-    } else {
-      files.push_back({src.url.substr(src.url.find_last_of('/') + 1), data});
+    if (!read_rule_feed(data, url_file_name(src.url), &files, &err)) {
+      r.error = "source " + src.name + ": " + err;
+      return r;
     }
     for (const auto& f : files) {
       if (f.name.size() < 6 || f.name.compare(f.name.size() - 6, 6, ".rules") != 0) continue;
@@ -234,23 +194,20 @@ UpdateResult update_from_sources(Store& store, const RulesetValidator& validator
 namespace vigil::collector {
 
 bool load_rule_policy(const std::string& yaml_path, RulePolicy* p, std::string* error) {
-  try {
-    YAML::Node y = YAML::LoadFile(yaml_path)["rule_policy"];
-    if (!y) return true;
-    for (const auto& n : y["enable_sids"]) p->enable_sids.insert(n.as<uint32_t>());
-    for (const auto& n : y["disable_sids"]) p->disable_sids.insert(n.as<uint32_t>());
-    for (const auto& n : y["enable_regex"]) p->enable_regex.push_back(n.as<std::string>());
-    for (const auto& n : y["disable_regex"]) p->disable_regex.push_back(n.as<std::string>());
-    for (const auto& n : y["disable_categories"]) p->disable_categories.insert(n.as<std::string>());
-    for (const auto& n : y["modify"]) {
-      p->modify.push_back(
-          {n["sid"].as<uint32_t>(0), n["from"].as<std::string>(), n["to"].as<std::string>("")});
-    }
-    for (const auto& n : y["local_rules"]) p->local_rules.push_back(n.as<std::string>());
-  } catch (const std::exception& e) {
-    *error = yaml_path + ": rule_policy: " + e.what();
-    return false;
+  // The keys are declared, converted and checked by the collector's table
+  // (collector/config_keys.cpp); only the picking up is here.
+  CollectorConfig cfg;
+  if (!load_collector_config(yaml_path, &cfg, error)) return false;
+  const auto& v = cfg.values;
+  for (const auto& s : v.at("rule_policy.enable_sids").list) p->enable_sids.insert(uint32_t(std::stoul(s)));
+  for (const auto& s : v.at("rule_policy.disable_sids").list) p->disable_sids.insert(uint32_t(std::stoul(s)));
+  p->enable_regex = v.at("rule_policy.enable_regex").list;
+  p->disable_regex = v.at("rule_policy.disable_regex").list;
+  for (const auto& s : v.at("rule_policy.disable_categories").list) p->disable_categories.insert(s);
+  for (const auto& m : v.at("rule_policy.modify").records) {
+    p->modify.push_back({uint32_t(std::stoul(m.at("sid"))), m.at("from"), m.at("to")});
   }
+  p->local_rules = v.at("rule_policy.local_rules").list;
   return true;
 }
 

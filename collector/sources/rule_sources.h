@@ -1,5 +1,6 @@
 // Rule sources, the way officers keep them with suricata-update: fetch each
-// configured source (a .rules file or a .tar.gz of them, with an optional
+// configured source (a .rules file or an archive of them read by
+// rule_archive.h, with an optional
 // MD5 checksum URL as Emerging Threats publishes), apply the local policy
 // (disable/enable by sid, by regex on the rule text, by category = rules file
 // name; modify by sid with a regex replacement), append local rule files, then
@@ -17,6 +18,7 @@
 
 #include "collector/config.h"
 #include "collector/ruleset_check.h"
+#include "collector/sources/rule_archive.h"
 #include "collector/store/store.h"
 
 namespace vigil::collector {
@@ -33,13 +35,6 @@ struct RulePolicy {
   std::vector<RuleModify> modify;
   std::vector<std::string> local_rules;  // files appended as they are
 };
-
-struct RuleFile {
-  std::string name, text;
-};
-
-// Gunzips and untars; regular files only. False + *error on corrupt input.
-bool untar_gz(const std::string& data, std::vector<RuleFile>* out, std::string* error);
 
 // Applies the policy to one file's rules; the file name gives the category.
 std::string apply_policy(const RulePolicy& p, const RuleFile& f);

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
@@ -27,11 +28,12 @@ using nlohmann::json;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tokens(hash TEXT PRIMARY KEY, created_at INT NOT NULL, expires_at INT NOT NULL,
-  uses_left INT NOT NULL);
+  uses_left INT NOT NULL, revoked INT NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, hostname TEXT NOT NULL DEFAULT '',
   version TEXT NOT NULL DEFAULT '', ruleset_version TEXT NOT NULL DEFAULT '', enrolled_at INT NOT NULL,
   last_seen INT NOT NULL DEFAULT 0, revoked INT NOT NULL DEFAULT 0, last_heartbeat TEXT);
-CREATE TABLE IF NOT EXISTS api_keys(hash TEXT PRIMARY KEY, role INT NOT NULL, created_at INT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys(hash TEXT PRIMARY KEY, role INT NOT NULL, created_at INT NOT NULL,
+  expires_at INT NOT NULL DEFAULT 0, revoked INT NOT NULL DEFAULT 0, last_used INT NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS batches(agent_id TEXT NOT NULL, batch_seq INT NOT NULL, received_at INT NOT NULL,
   events INT NOT NULL, PRIMARY KEY(agent_id, batch_seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, event_uid TEXT NOT NULL,
@@ -54,6 +56,25 @@ CREATE INDEX IF NOT EXISTS heartbeats_agent ON heartbeats(agent_id, ts);
 CREATE TABLE IF NOT EXISTS rulesets(seq INTEGER PRIMARY KEY, version TEXT NOT NULL UNIQUE, text TEXT NOT NULL,
   report TEXT NOT NULL, created_at INT NOT NULL);
 )sql";
+
+// Columns added after the first release: a database created before them gets
+// them on open (ALTER TABLE ... ADD COLUMN with the same default).
+struct AddedColumn {
+  const char *table, *column, *decl;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"tokens", "revoked", "INT NOT NULL DEFAULT 0"},
+    {"api_keys", "expires_at", "INT NOT NULL DEFAULT 0"},
+    {"api_keys", "revoked", "INT NOT NULL DEFAULT 0"},
+    {"api_keys", "last_used", "INT NOT NULL DEFAULT 0"},
+};
+
+// API keys record their last use at most this often (seconds): the check on
+// every request then writes about once a minute per key, not per request.
+constexpr int64_t kLastUsedResolution = 60;
+
+// Heartbeat pruning deletes this many rows per transaction.
+constexpr int64_t kPruneChunk = 5000;
 
 template <class T>
 std::optional<T> get_num(const json& j, const char* key) {
@@ -90,7 +111,7 @@ class SqliteStore final : public Store {
     if (!w_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
                  "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;",
                  &err) ||
-        !w_.exec(kSchema, &err) || !r_.exec("PRAGMA synchronous=FULL;", &err)) {
+        !w_.exec(kSchema, &err) || !migrate(&err) || !r_.exec("PRAGMA synchronous=FULL;", &err)) {
       *error = "cannot initialise " + path + ": " + err;
       return false;
     }
@@ -110,6 +131,22 @@ class SqliteStore final : public Store {
     return true;
   }
 
+  // Adds the columns of kAddedColumns a database lacks, in one write
+  // transaction (a CLI and the server may open the same database at once).
+  bool migrate(std::string* err) {
+    if (!w_.exec("BEGIN IMMEDIATE", err)) return false;
+    for (const auto& c : kAddedColumns) {
+      auto st = w_.prepare(std::string("SELECT 1 FROM pragma_table_info('") + c.table + "') WHERE name=?");
+      st.bind(1, std::string_view(c.column));
+      if (st.step() == SQLITE_ROW) continue;
+      if (!w_.exec(std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.column + " " + c.decl, err)) {
+        w_.exec("ROLLBACK");
+        return false;
+      }
+    }
+    return w_.exec("COMMIT", err);
+  }
+
   StoreStatus create_token(const std::string& hash, int64_t now, int64_t expires_at, int uses) override {
     std::lock_guard lk(wmu_);
     auto st = w_.prepare("INSERT INTO tokens(hash,created_at,expires_at,uses_left) VALUES(?,?,?,?)");
@@ -120,10 +157,10 @@ class SqliteStore final : public Store {
   TokenUse use_token(const std::string& hash, int64_t now) override {
     std::lock_guard lk(wmu_);
     w_.exec("BEGIN IMMEDIATE");
-    auto st = w_.prepare("SELECT expires_at, uses_left FROM tokens WHERE hash=?");
+    auto st = w_.prepare("SELECT expires_at, uses_left, revoked FROM tokens WHERE hash=?");
     st.bind(1, hash);
     TokenUse r = TokenUse::kOk;
-    if (st.step() != SQLITE_ROW) {
+    if (st.step() != SQLITE_ROW || st.col_int(2) != 0) {
       r = TokenUse::kUnknown;
     } else if (st.col_int(0) <= now) {
       r = TokenUse::kExpired;
@@ -140,13 +177,16 @@ class SqliteStore final : public Store {
   std::vector<TokenRecord> list_tokens() override {
     std::lock_guard lk(rmu_);
     std::vector<TokenRecord> out;
-    auto st = r_.prepare("SELECT hash, created_at, expires_at, uses_left FROM tokens ORDER BY created_at");
+    auto st =
+        r_.prepare("SELECT hash, created_at, expires_at, uses_left, revoked FROM tokens ORDER BY created_at");
     while (st.step() == SQLITE_ROW) {
-      out.push_back(
-          {st.col_text(0).substr(0, 12), st.col_int(1), st.col_int(2), static_cast<int>(st.col_int(3))});
+      out.push_back({st.col_text(0).substr(0, kCredentialIdLen), st.col_int(1), st.col_int(2),
+                     static_cast<int>(st.col_int(3)), st.col_int(4) != 0});
     }
     return out;
   }
+
+  bool revoke_token(const std::string& id) override { return revoke_by_id("tokens", id); }
 
   StoreStatus add_agent(const std::string& id, const std::string& key_hash, const std::string& hostname,
                         int64_t now) override {
@@ -197,20 +237,60 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  StoreStatus create_api_key(const std::string& hash, Role role, int64_t now) override {
+  using Store::api_key_role;
+  using Store::create_api_key;
+
+  StoreStatus create_api_key(const std::string& hash, Role role, int64_t now, int64_t expires_at) override {
     std::lock_guard lk(wmu_);
-    auto st = w_.prepare("INSERT INTO api_keys(hash,role,created_at) VALUES(?,?,?)");
-    st.bind(1, hash).bind(2, int64_t{static_cast<int>(role)}).bind(3, now);
+    auto st = w_.prepare("INSERT INTO api_keys(hash,role,created_at,expires_at) VALUES(?,?,?,?)");
+    st.bind(1, hash).bind(2, int64_t{static_cast<int>(role)}).bind(3, now).bind(4, expires_at);
     return done(st.step());
   }
 
-  std::optional<Role> api_key_role(const std::string& hash) override {
-    std::lock_guard lk(rmu_);
-    auto st = r_.prepare("SELECT role FROM api_keys WHERE hash=?");
-    st.bind(1, hash);
-    if (st.step() != SQLITE_ROW) return std::nullopt;
-    return static_cast<Role>(st.col_int(0));
+  std::optional<Role> api_key_role(const std::string& hash, int64_t now) override {
+    int64_t last_used;
+    Role role;
+    {
+      std::lock_guard lk(rmu_);
+      auto st = r_.prepare("SELECT role, expires_at, revoked, last_used FROM api_keys WHERE hash=?");
+      st.bind(1, hash);
+      if (st.step() != SQLITE_ROW) return std::nullopt;
+      int64_t expires_at = st.col_int(1);
+      if (st.col_int(2) != 0 || (expires_at != 0 && expires_at <= now)) return std::nullopt;
+      role = static_cast<Role>(st.col_int(0));
+      last_used = st.col_int(3);
+    }
+    // Best effort: never wait behind an ingest commit for a "last used" stamp.
+    if (now - last_used >= kLastUsedResolution) {
+      std::unique_lock lk(wmu_, std::try_to_lock);
+      if (lk.owns_lock()) {
+        auto up = w_.prepare("UPDATE api_keys SET last_used=? WHERE hash=?");
+        up.bind(1, now).bind(2, hash).step();
+      }
+    }
+    return role;
   }
+
+  std::vector<ApiKeyRecord> list_api_keys() override {
+    std::lock_guard lk(rmu_);
+    std::vector<ApiKeyRecord> out;
+    auto st = r_.prepare(
+        "SELECT hash, role, created_at, expires_at, last_used, revoked FROM api_keys ORDER BY created_at, "
+        "hash");
+    while (st.step() == SQLITE_ROW) {
+      ApiKeyRecord k;
+      k.id = st.col_text(0).substr(0, kCredentialIdLen);
+      k.role = static_cast<Role>(st.col_int(1));
+      k.created_at = st.col_int(2);
+      k.expires_at = st.col_int(3);
+      k.last_used = st.col_int(4);
+      k.revoked = st.col_int(5) != 0;
+      out.push_back(std::move(k));
+    }
+    return out;
+  }
+
+  bool revoke_api_key(const std::string& id) override { return revoke_by_id("api_keys", id); }
 
   // Group commit: batches that arrive while a commit is running are written
   // together in the next transaction, by whichever caller finds no commit in
@@ -316,6 +396,42 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  StoreStatus prune_heartbeats(int64_t older_than, int keep_per_agent, uint64_t* pruned) override {
+    *pruned = 0;
+    std::vector<std::string> agents;
+    {
+      std::lock_guard lk(rmu_);
+      auto st = r_.prepare("SELECT id FROM agents");
+      while (st.step() == SQLITE_ROW) agents.push_back(st.col_text(0));
+    }
+    for (const auto& agent : agents) {
+      // The newest row to delete by count: the (keep+1)-th newest, by (ts, id).
+      int64_t cut_ts = older_than, cut_id = -1;  // ts < cut_ts, or (ts, id) <= (cut_ts, cut_id)
+      if (keep_per_agent > 0) {
+        std::lock_guard lk(rmu_);
+        auto st = r_.prepare(
+            "SELECT ts, id FROM heartbeats WHERE agent_id=? ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?");
+        st.bind(1, agent).bind(2, int64_t{keep_per_agent});
+        if (st.step() == SQLITE_ROW && st.col_int(0) >= cut_ts) {
+          cut_ts = st.col_int(0);
+          cut_id = st.col_int(1);
+        }
+      }
+      for (;;) {
+        std::lock_guard lk(wmu_);
+        auto del = w_.prepare(
+            "DELETE FROM heartbeats WHERE id IN (SELECT id FROM heartbeats WHERE agent_id=?1 AND "
+            "(ts < ?2 OR (ts = ?2 AND id <= ?3)) LIMIT ?4)");
+        del.bind(1, agent).bind(2, cut_ts).bind(3, cut_id).bind(4, kPruneChunk);
+        if (del.step() != SQLITE_DONE) return StoreStatus::error("prune heartbeats: " + w_.errmsg());
+        int64_t n = sqlite3_changes(w_.get());
+        *pruned += static_cast<uint64_t>(n);
+        if (n < kPruneChunk) break;
+      }
+    }
+    return {};
+  }
+
   StoreStatus query_alerts(const AlertQuery& q, AlertPage* out) override {
     *out = {};
     std::string where = " WHERE 1=1";
@@ -406,6 +522,18 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Marks the credential whose hash begins with `id` revoked; ids are
+  // exactly kCredentialIdLen hex digits, so a short or empty id matches none.
+  bool revoke_by_id(const char* table, const std::string& id) {
+    if (id.size() != kCredentialIdLen || id.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return false;
+    std::lock_guard lk(wmu_);
+    auto st = w_.prepare(std::string("UPDATE ") + table + " SET revoked=1 WHERE substr(hash,1,?)=?");
+    st.bind(1, int64_t(kCredentialIdLen)).bind(2, id);
+    if (st.step() != SQLITE_DONE) return false;
+    return sqlite3_changes(w_.get()) > 0;
+  }
+
   StoreStatus done(int rc) {
     if (rc == SQLITE_DONE) return {};
     return StoreStatus::error(w_.errmsg());
@@ -449,6 +577,13 @@ class SqliteStore final : public Store {
 };
 
 }  // namespace
+
+std::optional<Role> Store::api_key_role(const std::string& key_hash) {
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  return api_key_role(key_hash, now);
+}
 
 std::optional<Role> role_from_string(std::string_view s) {
   if (s == "admin") return Role::kAdmin;

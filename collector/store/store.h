@@ -26,12 +26,14 @@ struct StoreStatus {
 };
 
 struct TokenRecord {
-  std::string id;  // short public id (first hex chars of the hash), for listing
+  std::string id;  // short public id (first hex chars of the hash), for listing and revoking
   int64_t created_at = 0, expires_at = 0;
   int uses_left = 0;
+  bool revoked = false;
 };
 
-// Result of trading a token: Ok, or why not.
+// Result of trading a token: Ok, or why not. A revoked token reads as
+// kUnknown (401): it is no longer a credential.
 enum class TokenUse { kOk, kUnknown, kExpired, kUsedUp };
 
 struct AgentRecord {
@@ -49,6 +51,18 @@ struct AgentAuth {
 enum class Role { kViewer = 0, kAnalyst = 1, kAdmin = 2 };
 std::optional<Role> role_from_string(std::string_view);
 const char* role_name(Role);
+
+struct ApiKeyRecord {
+  std::string id;  // short public id (first 12 hex of the hash), for listing and revoking
+  Role role = Role::kViewer;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;  // 0: never
+  int64_t last_used = 0;   // 0: never; kept to the minute
+  bool revoked = false;
+};
+
+// Public ids are this many hex digits of the SHA-256 (tokens and API keys).
+inline constexpr size_t kCredentialIdLen = 12;
 
 // One event as it arrives in a batch: the agent's uid and the EVE object.
 // The fields of an EVE event the store keeps in typed, indexed columns.
@@ -109,6 +123,9 @@ class Store {
   // Atomically checks and decrements a token's remaining uses.
   virtual TokenUse use_token(const std::string& token_hash, int64_t now) = 0;
   virtual std::vector<TokenRecord> list_tokens() = 0;
+  // Refuses the token (by its public id) from the next enrolment on; false
+  // when no token has that id.
+  virtual bool revoke_token(const std::string& id) = 0;
 
   virtual StoreStatus add_agent(const std::string& id, const std::string& key_hash,
                                 const std::string& hostname, int64_t now) = 0;
@@ -117,8 +134,22 @@ class Store {
   virtual bool revoke_agent(const std::string& id) = 0;
   virtual std::vector<AgentRecord> list_agents() = 0;
 
-  virtual StoreStatus create_api_key(const std::string& key_hash, Role role, int64_t now) = 0;
-  virtual std::optional<Role> api_key_role(const std::string& key_hash) = 0;
+  // expires_at 0: the key never expires.
+  virtual StoreStatus create_api_key(const std::string& key_hash, Role role, int64_t now,
+                                     int64_t expires_at) = 0;
+  StoreStatus create_api_key(const std::string& key_hash, Role role, int64_t now) {
+    return create_api_key(key_hash, role, now, 0);
+  }
+  // The key's role; nullopt when unknown, revoked, or expired at `now`.
+  // The server asks on every request, so a revocation or an expiry takes
+  // effect on the next one. Records the use (at most one write a minute per
+  // key, so the request path rarely writes).
+  virtual std::optional<Role> api_key_role(const std::string& key_hash, int64_t now) = 0;
+  // The same at the current wall-clock time.
+  std::optional<Role> api_key_role(const std::string& key_hash);
+  virtual std::vector<ApiKeyRecord> list_api_keys() = 0;
+  // False when no key has that public id.
+  virtual bool revoke_api_key(const std::string& id) = 0;
 
   // Stores the batch's events and records (agent_id, batch_seq) in one
   // durable transaction; a batch seen before is acknowledged without writing.
@@ -131,6 +162,12 @@ class Store {
   virtual StoreStatus record_heartbeat(const std::string& agent_id, const nlohmann::json& hb,
                                        int64_t now) = 0;
   virtual std::vector<nlohmann::json> heartbeat_history(const std::string& agent_id, int limit) = 0;
+  // Deletes heartbeat history received before `older_than` (unix seconds)
+  // and, per agent, all but the newest `keep_per_agent` (0: no count limit);
+  // the latest heartbeat kept on the agent itself is untouched. Works in
+  // small transactions so ingest is never held up for long. *pruned: rows
+  // deleted.
+  virtual StoreStatus prune_heartbeats(int64_t older_than, int keep_per_agent, uint64_t* pruned) = 0;
 
   virtual StoreStatus query_alerts(const AlertQuery& q, AlertPage* out) = 0;
   virtual int64_t count_events(const std::string& event_type) = 0;

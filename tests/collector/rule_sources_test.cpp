@@ -1,43 +1,19 @@
 #include "collector/sources/rule_sources.h"
 
-#include <zlib.h>
-
 #include <catch2/catch.hpp>
-#include <cstring>
+
+#include "feed_archives.h"
 
 using namespace vigil::collector;
 
+using vigil::collector::test::gzip;
+
 namespace {
 
-// A minimal ustar archive: one header + padded data per file, two zero blocks.
 std::string tar_of(const std::vector<RuleFile>& files) {
-  std::string t;
-  for (const auto& f : files) {
-    char h[512] = {0};
-    std::strncpy(h, f.name.c_str(), 99);
-    std::snprintf(h + 124, 12, "%011o", static_cast<unsigned>(f.text.size()));
-    h[156] = '0';
-    std::memcpy(h + 257, "ustar", 5);
-    t.append(h, 512);
-    t += f.text;
-    t.append((512 - f.text.size() % 512) % 512, '\0');
-  }
-  t.append(1024, '\0');
-  return t;
-}
-
-std::string gzip(const std::string& s) {
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-  std::string out(compressBound(s.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
-  z.avail_in = static_cast<uInt>(s.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  std::vector<test::TarMember> m;
+  for (const auto& f : files) m.push_back({f.name, f.text});
+  return test::tar_of(m);
 }
 
 }  // namespace
@@ -47,15 +23,15 @@ TEST_CASE("tar.gz archives are unpacked; corrupt ones are refused") {
                               {"rules/big.rules", std::string(1500, 'x')}};
   std::vector<RuleFile> out;
   std::string err;
-  REQUIRE(untar_gz(gzip(tar_of(in)), &out, &err));
+  REQUIRE(read_rule_feed(gzip(tar_of(in)), "feed.tar.gz", &out, &err));
   REQUIRE(out.size() == 2);
   CHECK(out[0].name == "rules/emerging-scan.rules");
   CHECK(out[0].text == in[0].text);
   CHECK(out[1].text == in[1].text);
   out.clear();
-  CHECK_FALSE(untar_gz("not gzip at all", &out, &err));
+  CHECK_FALSE(read_rule_feed("not gzip at all", "feed.tar.gz", &out, &err));
   std::string truncated = tar_of(in).substr(0, 700);
-  CHECK_FALSE(untar_gz(gzip(truncated), &out, &err));
+  CHECK_FALSE(read_rule_feed(gzip(truncated), "feed.tar.gz", &out, &err));
 }
 
 TEST_CASE("policy enables, disables and modifies rules by sid, regex and category") {

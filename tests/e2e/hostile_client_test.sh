@@ -10,7 +10,7 @@
 BUILD=$1 SRC=$2
 . "$2/tests/e2e/e2e_lib.sh"
 export WORK
-printf 'server:\n  head_timeout_s: 2\n  max_connections_per_ip: 400\n' >"$WORK/collector.yaml"
+printf 'server:\n  head_timeout: 2\n  max_connections_per_ip: 400\n' >"$WORK/collector.yaml"
 start_collector -c "$WORK/collector.yaml"
 ADMIN_KEY=$("$COLLECTOR" apikey create --role admin --data-dir "$DATA" | tail -1)
 enroll "$WORK/agent" || fail "enrolment"

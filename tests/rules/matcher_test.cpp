@@ -2,6 +2,7 @@
 
 #include "rule_test_util.h"
 
+using namespace vigil::rules;
 using namespace vigil::rules::test;
 
 TEST_CASE("content: offset, depth, nocase, startswith, endswith") {
@@ -85,7 +86,29 @@ TEST_CASE("byte_jump and byte_extract move the cursor; variables feed distance")
                       std::string("L\x01..E", 5)));
 }
 
+// The list below matches "a...ab" only at the last "a": each earlier "a" is
+// one backtracking step. Within the budget it matches; past it, the budget
+// must stop the search (and say so), although a match exists.
 TEST_CASE("backtracking stays within its budget on hostile input") {
+  auto r = parse("alert tcp any any -> any any (content:\"a\"; content:\"b\"; distance:0; within:1; sid:1;)");
+  REQUIRE(r);
+  const BufferList* l = r->list_for(kSlotPayload);
+  REQUIRE(l);
+  auto run = [&](size_t as, bool& exhausted) {
+    std::string data = std::string(as, 'a') + "b";
+    BufCtx c;
+    c.data = reinterpret_cast<const uint8_t*>(data.data());
+    c.len = data.size();
+    bool m = match_list(*l, c);
+    exhausted = c.budget_exhausted;
+    return m;
+  };
+  bool exhausted = true;
+  CHECK(run(kBacktrackBudget / 4, exhausted));
+  CHECK_FALSE(exhausted);
+  CHECK_FALSE(run(kBacktrackBudget * 4, exhausted));
+  CHECK(exhausted);
+  // The same hostile shape through the whole parser path.
   std::string data(20000, 'a');
   CHECK_FALSE(payload_matches("content:\"a\"; content:\"a\"; distance:0; content:\"b\"; distance:0;", data));
 }

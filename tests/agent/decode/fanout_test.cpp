@@ -56,3 +56,52 @@ TEST_CASE("fanout hash covers VLANs and link types, 0 for non-IP") {
   CHECK(fanout_hash(1, Buf(plain.begin(), plain.begin() + 20)) == 0);
   CHECK(fanout_hash(105, plain) == 0);
 }
+
+// The fan-out walks the decoder's own link tables: wherever the decoder finds
+// the IP header, the fan-out hashes the same address pair (and VLAN ids), and
+// a frame the decoder cannot take past the link layer hashes to 0.
+TEST_CASE("fanout hash finds the IP header exactly where the decoder does") {
+  FrameOpts raw;
+  raw.link = Link::kRaw;
+  Buf ip4 = udp4("10.0.0.2", "10.0.0.1", 9, 9, "x", raw);
+  const uint32_t plain = fanout_hash(1, udp4("10.0.0.1", "10.0.0.2", 1, 2, ""));
+  auto pppoe = [&](std::initializer_list<uint8_t> ppp_proto, int extra_len) {
+    Buf s = {0x11, 0x00, 0x12, 0x34, 0, 0};
+    s.insert(s.end(), ppp_proto);
+    s.insert(s.end(), ip4.begin(), ip4.end());
+    size_t len = s.size() - 6 + extra_len;
+    s[4] = static_cast<uint8_t>(len >> 8);
+    s[5] = static_cast<uint8_t>(len);
+    return ethernet_frame(s, 0x8864);
+  };
+  FrameOpts two;
+  two.vlans = {1, 2};
+  Buf third_tag = {0x00, 0x03, 0x08, 0x00};  // TCI 3, then IPv4
+  third_tag.insert(third_tag.end(), ip4.begin(), ip4.end());
+  Buf inner_eth = udp4("10.0.0.1", "10.0.0.2", 1, 2, "x");
+  struct Case {
+    const char* what;
+    Buf frame;
+    bool ip;
+  };
+  std::vector<Case> cases = {
+      {"PPPoE, two-byte PPP protocol", pppoe({0x00, 0x21}, 0), true},
+      {"PPPoE, compressed one-byte PPP protocol (RFC 1661 6.5)", pppoe({0x21}, 0), true},
+      {"PPPoE whose length runs past the frame", pppoe({0x00, 0x21}, 100), false},
+      {"Ethernet carrying Ethernet (0x6558)", ethernet_frame(inner_eth, 0x6558), true},
+      {"a third VLAN tag", ethernet_frame(third_tag, 0x8100, two), false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    Decoder d({});
+    Packet p = make_packet(c.frame);
+    bool decoded = d.decode(p) && p.ip_version == 4;
+    CHECK(decoded == c.ip);
+    uint32_t h = fanout_hash(1, c.frame);
+    if (c.ip) {
+      CHECK(h == plain);
+    } else {
+      CHECK(h == 0);
+    }
+  }
+}

@@ -1,0 +1,308 @@
+#include "agent/agent.h"
+
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "agent/agent_version.h"
+#include "agent/output/stats_event.h"
+
+namespace vigil {
+namespace {
+
+bool drop_privileges(const std::string& user) {
+  if (user.empty() || geteuid() != 0) return true;
+  struct passwd* pw = getpwnam(user.c_str());
+  if (!pw) {
+    spdlog::error("--user {}: no such user", user);
+    return false;
+  }
+  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+    spdlog::error("--user {}: cannot drop privileges", user);
+    return false;
+  }
+  spdlog::info("capture open; running as {}", user);
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const std::vector<std::string>& files,
+                                                rules::LoadReport& report, const std::string& confine_dir) {
+  rules::LoadOptions lo;
+  lo.rule_file_scope.confine_dir = confine_dir;
+  lo.files = files;
+  lo.address_vars = cfg.address_vars;
+  lo.port_vars = cfg.port_vars;
+  lo.classification_file = cfg.classification_file;
+  lo.threshold_file = cfg.threshold_file;
+  lo.cache_dir = cfg.rule_cache_dir;
+  lo.reputation_categories_file = cfg.reputation_categories_file;
+  lo.default_reputation_path = cfg.default_reputation_path;
+  lo.reputation_files = cfg.reputation_files;
+  auto engine = rules::build_engine(lo, report);
+  rules::log_report(report);
+  return engine;
+}
+
+std::vector<std::string> expand_rule_paths(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(path, ec)) {
+      out.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+      if (e.path().extension() == ".rules") found.push_back(e.path().string());
+    }
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+std::string resolve_rule_cache_dir(const std::string& configured, const std::string& state_dir) {
+  if (configured != "auto") return configured == "none" ? "" : configured;
+  if (!state_dir.empty()) return state_dir + "/rule-cache";
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/vigil";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/vigil";
+  return "";
+}
+
+Agent::Agent(const AgentConfig& cfg, AgentOptions opt) : cfg_(cfg), opt_(std::move(opt)) {
+  cfg_.live = !opt_.iface.empty();
+}
+
+Agent::~Agent() {
+  stop_uplink();
+}
+
+void Agent::stop_uplink() {
+  if (uplink_) uplink_->stop();
+}
+
+int Agent::open() {
+  // Enrolled: the uplink is opened before anything is read, so that no event is produced unspooled.
+  if (int rc = open_uplink()) return rc;
+  // Rules first: a broken rule file is reported before any packet is read.
+  if (!opt_.rule_files.empty() && !use_rules(opt_.rule_files, rules_confine_dir_)) {
+    spdlog::error("no usable rules loaded from {}", fmt::join(opt_.rule_files, ", "));
+    return 1;
+  }
+  std::string err;
+  if (!opt_.pcap.empty()) {
+    err = src_.open_file(opt_.pcap, cfg_.bpf);
+  } else {
+    LiveOptions lo{opt_.iface, cfg_.snaplen, cfg_.promisc, cfg_.buffer_size_mb, cfg_.immediate, cfg_.bpf};
+    err = src_.open_live(lo);
+  }
+  if (!err.empty()) {
+    spdlog::error("{}", err);
+    return 1;
+  }
+  if (int rc = open_outputs()) return rc;
+  // Capture and the log file are open: nothing below needs root.
+  if (!drop_privileges(opt_.user)) return 1;
+  if (uplink_) {
+    uplink_out_ = std::make_unique<UplinkEventOutput>(*uplink_);
+    router_->add_output(uplink_out_.get(), uplink_config_from(cfg_.root, opt_.state_dir, "").event_types);
+  }
+
+  DetectFactory factory;
+  if (!opt_.rule_files.empty()) {
+    factory = [this] { return make_rules_detect(engines_, DetectOptions{}); };
+  }
+  pipeline_ = std::make_unique<Pipeline>(cfg_, *router_, factory);
+  pipeline_->set_capture(&src_);
+  if (uplink_) {
+    uplink_->set_heartbeat_source([this] { return heartbeat(); });
+    // A new rule set from the collector: built on the heartbeat thread, while the workers keep
+    // using the old engine; swapped in atomically; the old engine is freed when the last worker lets go.
+    uplink_->set_ruleset_handler([this](const std::string& version, const std::string& text) {
+      return load_collector_ruleset(version, text);
+    });
+    uplink_->start();
+  }
+  return 0;
+}
+
+int Agent::open_uplink() {
+  if (opt_.state_dir.empty()) return 0;
+  std::string err;
+  uplink_ = Uplink::open(uplink_config_from(cfg_.root, opt_.state_dir, cfg_.hostname), &err);
+  if (!uplink_) {
+    spdlog::error("uplink: {}", err);
+    return 1;
+  }
+  // Without local rules the collector's rule set is used: the last one saved, or none until it arrives.
+  std::error_code ec;
+  std::filesystem::create_directories(collector_rule_files_dir(opt_.state_dir), ec);
+  if (opt_.rule_files.empty()) {
+    rules_confine_dir_ = collector_rule_files_dir(opt_.state_dir);
+    std::string saved, version;
+    if (saved_collector_ruleset(opt_.state_dir, &saved, &version)) {
+      uplink_->set_ruleset_version(version);
+    } else {
+      saved = opt_.state_dir + "/collector.rules";
+      std::ofstream(saved, std::ios::app).flush();
+    }
+    opt_.rule_files.push_back(saved);
+  }
+  return 0;
+}
+
+int Agent::open_outputs() {
+  std::error_code ec;
+  std::filesystem::create_directories(cfg_.log_dir, ec);
+  eve_path_ = (std::filesystem::path(cfg_.log_dir) / cfg_.eve_filename).string();
+  std::string err = eve_file_.open(eve_path_);
+  if (!err.empty()) {
+    spdlog::error("{}", err);
+    return 1;
+  }
+  std::vector<std::string> unknown;
+  EventMask::from_names(cfg_.eve_types, &unknown);
+  for (const auto& t : unknown) {
+    spdlog::warn("outputs.eve.types: '{}' is not an event type ({}); ignored", t, event_type_names());
+  }
+  EveOptions eo{cfg_.eve_types, cfg_.eve_payload, cfg_.eve_payload_printable, cfg_.eve_packet, cfg_.hostname};
+  router_ = std::make_unique<EventRouter>(eo);
+  router_->add_output(&eve_file_);
+  return 0;
+}
+
+bool Agent::use_rules(const std::vector<std::string>& files, const std::string& confine_dir) {
+  auto report = std::make_shared<rules::LoadReport>();
+  auto engine = load_rules(cfg_, files, *report, confine_dir);
+  if (!engine) return false;
+  set_rules(std::move(engine), std::move(report));
+  return true;
+}
+
+bool Agent::load_collector_ruleset(const std::string& version, const std::string& text) {
+  std::string fresh = opt_.state_dir + "/collector.rules.new", path;
+  std::ofstream(fresh, std::ios::trunc) << text;
+  // Saved only once it has built, so a restart never starts from a rule set that does not load.
+  auto report = std::make_shared<rules::LoadReport>();
+  auto engine = load_rules(cfg_, {fresh}, *report, collector_rule_files_dir(opt_.state_dir));
+  if (!engine || !save_collector_ruleset(opt_.state_dir, version, text, &path)) return false;
+  set_rules(std::move(engine), std::move(report));
+  return true;
+}
+
+void Agent::set_rules(std::shared_ptr<const rules::Engine> engine,
+                      std::shared_ptr<const rules::LoadReport> report) {
+  std::lock_guard<std::mutex> g(rules_mu_);
+  engines_.set(std::move(engine));
+  report_ = std::move(report);
+}
+
+std::shared_ptr<const rules::LoadReport> Agent::rules_report() const {
+  std::lock_guard<std::mutex> g(rules_mu_);
+  return report_;
+}
+
+CounterSnapshot Agent::counters() const {
+  return pipeline_ ? pipeline_->counters() : CounterSnapshot{};
+}
+
+Json Agent::stats_event() const {
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  auto report = rules_report();
+  return vigil::stats_event(counters(), uptime, report.get(), wall_clock_now());
+}
+
+nlohmann::json Agent::heartbeat() const {
+  nlohmann::json hb = heartbeat_fields(counters());
+  hb["interfaces"] = opt_.iface.empty() ? nlohmann::json::array() : nlohmann::json::array({opt_.iface});
+  auto report = rules_report();
+  hb["rules_loaded"] = report ? report->rules_loaded : 0;
+  hb["rules_failed"] = report ? report->rules_failed : 0;
+  return hb;
+}
+
+int Agent::run() {
+  Pipeline& pipeline = *pipeline_;
+  EventRouter& router = *router_;
+  // Signals: a dedicated thread waits for them, so no handler runs on the packet path.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGUSR2);  // sent by run() itself to end the signal thread
+  // Left blocked after run(): a signal during the final drain waits instead of cutting it short.
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  std::thread sig_thread([&] {
+    int sig = 0;
+    if (sigwait(&sigs, &sig) == 0 && sig != SIGUSR2) {
+      spdlog::info("signal {}: stopping", sig);
+      pipeline.request_stop();
+    }
+  });
+
+  std::mutex stats_mu;
+  std::condition_variable stats_cv;
+  bool done = false;
+  std::thread stats_thread([&] {
+    std::unique_lock<std::mutex> l(stats_mu);
+    while (!stats_cv.wait_for(l, std::chrono::seconds(std::max(1, cfg_.stats_interval_s)),
+                              [&] { return done; })) {
+      if (router.wants(EventType::kStats)) router.emit(EventType::kStats, stats_event());
+      router.flush();
+    }
+  });
+
+  auto report = rules_report();
+  spdlog::info("vigil-agent {} reading {} with {} worker(s), {} rules; events to {}", kAgentVersion,
+               opt_.pcap.empty() ? "interface " + opt_.iface : opt_.pcap, cfg_.workers,
+               report ? report->rules_loaded : 0, eve_path_);
+  auto run_started = std::chrono::steady_clock::now();
+  int rc = pipeline.run(src_);
+  double run_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
+  {
+    std::lock_guard<std::mutex> g(stats_mu);
+    done = true;
+  }
+  stats_cv.notify_all();
+  stats_thread.join();
+  pthread_kill(sig_thread.native_handle(), SIGUSR2);
+  sig_thread.join();
+
+  CounterSnapshot final_counters = pipeline.counters();
+  if (router.wants(EventType::kStats)) router.emit(EventType::kStats, stats_event());
+  router.flush();
+  if (uplink_) {
+    if (!opt_.pcap.empty() && !uplink_->drain(std::chrono::seconds(opt_.drain_timeout_s))) {
+      spdlog::warn("uplink: collector did not take every event within {} s; the rest stays spooled in {}",
+                   opt_.drain_timeout_s, opt_.state_dir);
+    }
+    uplink_->stop();
+    uplink_->visit_counters([](std::string_view n, uint64_t v) { spdlog::info("{} {}", n, v); });
+  }
+  auto get = [&](const char* n) {
+    auto it = final_counters.find(n);
+    return it == final_counters.end() ? 0 : it->second;
+  };
+  spdlog::info("done: {} packets, {} alerts, {} flows in {:.3f} s; {}", get("capture.packets"),
+               get("detect.alert"), get("flow.total"), run_s, eve_path_);
+  // The engine is not freed at exit: releasing tens of thousands of parsed
+  // rules piece by piece takes longer than the kernel takes to drop the pages.
+  // (Reachable from a static, so leak checkers do not report it.)
+  static auto* keep_engine = new std::shared_ptr<const rules::Engine>(engines_.get());
+  if (*keep_engine) (*keep_engine)->save_state();
+  return rc;
+}
+
+}  // namespace vigil

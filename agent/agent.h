@@ -1,0 +1,116 @@
+// Agent: one running sensor, what vigil-agent's main composes. It owns, in
+// the order open() builds them: the uplink (when enrolled), the rule set in
+// use (engine and load report), the capture, the event outputs (eve.json,
+// the uplink) and the pipeline; run() adds the signal and stats threads.
+//
+// Threading: construct, open() and run() on the main thread. While run()
+// runs, the uplink's heartbeat thread calls heartbeat() and, when the
+// collector publishes a rule set, load_collector_ruleset(); the stats thread
+// calls stats_event(). The engine and its load report are replaced together
+// (use_rules), so the heartbeat and stats.detect always describe the rule
+// set the workers were handed, never the one the agent started with.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "agent/capture/pcap_source.h"
+#include "agent/config.h"
+#include "agent/detect/rules_detect.h"
+#include "agent/output/eve.h"
+#include "agent/pipeline/pipeline.h"
+#include "agent/uplink/agent_glue.h"
+#include "agent/uplink/uplink.h"
+#include "rules/engine.h"
+
+namespace vigil {
+
+struct AgentOptions {
+  std::string pcap, iface;  // exactly one: offline from a file, or live
+  std::string user;         // after capture is open, switch to this user ("" keeps the current one)
+  std::string state_dir;    // enrolled state: events go to the collector too
+  int drain_timeout_s = 60;
+  std::vector<std::string> rule_files;  // -S/-s, directories already expanded (expand_rule_paths)
+};
+
+class Agent {
+ public:
+  // `cfg` is copied; live is set from opt.iface.
+  Agent(const AgentConfig& cfg, AgentOptions opt);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Opens the uplink, loads the rules (a broken rule file is reported before
+  // any packet is read), opens the capture and eve.json, drops privileges and
+  // starts the uplink. Returns 0, or the process exit status after logging why.
+  int open();
+  // Reads until end of file, error or SIGINT/SIGTERM, writes the final stats
+  // event, drains the uplink (offline). Returns the process exit status.
+  int run();
+
+  // Builds an engine from `files` and, when one could be built, makes it and
+  // its report the rule set in use (workers pick it up at their next
+  // packet). False leaves the current rule set in place. Any thread but the
+  // workers; off the packet path.
+  // confine_dir: set for the collector's rule set (STATE_DIR/rulefiles),
+  // whose dataset files may not name anything outside it; empty for local
+  // -S/-s files, which keep Suricata's behaviour.
+  bool use_rules(const std::vector<std::string>& files, const std::string& confine_dir = "");
+  // The uplink's rule-set handler: saves the collector's rule set in the
+  // state directory and uses it. Heartbeat thread.
+  bool load_collector_ruleset(const std::string& version, const std::string& text);
+
+  // The load report of the rule set in use; null when the agent runs without rules. Any thread.
+  std::shared_ptr<const rules::LoadReport> rules_report() const;
+  // The EVE stats event for this moment (output/stats_event.h). Any thread after open().
+  Json stats_event() const;
+  // Heartbeat fields (uplink/agent_glue.h) plus interfaces and the rule set's counts. Any thread after
+  // open().
+  nlohmann::json heartbeat() const;
+  // Counters of the pipeline (capture, decode, flow, app, detect). Any thread after open().
+  CounterSnapshot counters() const;
+
+ private:
+  int open_uplink();
+  int open_outputs();
+  void stop_uplink();
+  // The engine and its report become the rule set in use, together.
+  void set_rules(std::shared_ptr<const rules::Engine> engine,
+                 std::shared_ptr<const rules::LoadReport> report);
+
+  AgentConfig cfg_;
+  AgentOptions opt_;
+  std::unique_ptr<Uplink> uplink_;
+  std::string rules_confine_dir_;  // set when the rule set in use came from the collector
+  EngineHolder engines_;
+  mutable std::mutex rules_mu_;
+  std::shared_ptr<const rules::LoadReport> report_;  // guarded by rules_mu_; set with engines_
+  PcapSource src_;
+  EveFileOutput eve_file_;
+  std::string eve_path_;
+  std::unique_ptr<EventRouter> router_;
+  std::unique_ptr<UplinkEventOutput> uplink_out_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+// Builds an engine from rule files with the agent's rule settings (variables,
+// classification, thresholds, cache, reputation) and logs the report.
+std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const std::vector<std::string>& files,
+                                                rules::LoadReport& report, const std::string& confine_dir = "");
+
+// -S/-s paths: a directory stands for every *.rules file in it, in name order
+// (ET Open ships ~50 files); anything else is kept as given.
+std::vector<std::string> expand_rule_paths(const std::vector<std::string>& paths);
+
+// detect.cache-dir: "auto" keeps compiled prefilter databases with the
+// enrolled state, else in the user's cache directory, so a restart with the
+// same rules skips compilation; "" or "none" turns the cache off.
+std::string resolve_rule_cache_dir(const std::string& configured, const std::string& state_dir);
+
+}  // namespace vigil

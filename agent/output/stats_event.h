@@ -1,0 +1,26 @@
+// The EVE "stats" event: every counter of the agent, nested by the dots of
+// its name, with the uptime first and the rule set in use under
+// stats.detect.engines (Suricata's layout). Built by the agent's stats thread
+// every stats.interval seconds and once at exit.
+//
+// A pure function of what it is given: the caller passes the counters, the
+// uptime and the load report of the rule set in use *now* (after a reload,
+// the new one), so the event can never describe a rule set other than the
+// one the workers run.
+#pragma once
+
+#include <chrono>
+
+#include "agent/output/eve.h"
+#include "common/counters.h"
+#include "common/time.h"
+#include "rules/engine.h"
+
+namespace vigil {
+
+// `report` may be null (no rules loaded): then stats.detect holds only the
+// detection counters. `now` is the event's timestamp.
+Json stats_event(const CounterSnapshot& counters, std::chrono::seconds uptime,
+                 const rules::LoadReport* report, Timestamp now);
+
+}  // namespace vigil

@@ -1,0 +1,215 @@
+// The collector's configuration keys (collector.yaml): one line per key with
+// its type, default, range, help and the CollectorConfig field it sets.
+// Loading, `vigil-collector config dump`, `config docs` (collector/CONFIG.md)
+// and the error messages all come from here.
+#include <regex>
+
+#include "collector/config.h"
+
+namespace vigil::collector {
+
+namespace {
+
+using config::Value;
+using config::ValueSet;
+using K = config::TypedKey<CollectorConfig>;
+
+constexpr int64_t kDay = 86400;
+
+std::string check_listen(const Value& v, const ValueSet&) {
+  if (v.list.empty()) return "needs an address, like 0.0.0.0:8443";
+  std::string host;
+  int port = 0;
+  for (const auto& a : v.list) {
+    if (!split_host_port(a, &host, &port)) return "'" + a + "' is not ADDR:PORT";
+  }
+  return "";
+}
+
+std::string check_tls(const Value&, const ValueSet& all) {
+  bool cert = !all.at("tls.cert").s.empty(), key = !all.at("tls.key").s.empty();
+  return cert == key ? "" : "tls.cert and tls.key go together (or neither: generated in data_dir)";
+}
+
+std::string check_sids(const Value& v, const ValueSet&) {
+  for (const auto& s : v.list) {
+    int64_t n = 0;
+    if (!config::parse_int_text(s, &n) || n < 1 || n > 4294967295) return "'" + s + "' is not a sid";
+  }
+  return "";
+}
+
+std::string check_regex(const std::string& r) {
+  try {
+    std::regex re(r, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return "'" + r + "' is not a regular expression: " + e.what();
+  }
+  return "";
+}
+
+std::string check_regexes(const Value& v, const ValueSet&) {
+  for (const auto& r : v.list) {
+    if (auto e = check_regex(r); !e.empty()) return e;
+  }
+  return "";
+}
+
+std::string check_modify(const Value& v, const ValueSet&) {
+  for (const auto& m : v.records) {
+    if (auto e = check_regex(m.at("from")); !e.empty()) return e;
+  }
+  return "";
+}
+
+std::string not_empty(const Value& v, const ValueSet&) {
+  return v.s.empty() ? "must not be empty" : "";
+}
+
+std::vector<K> collector_keys() {
+  using namespace config;
+  return {
+      {string("data_dir", "/var/lib/vigil-collector",
+              "Data directory (mode 0700): the database, the generated CA and server certificate (--data-dir "
+              "overrides).",
+              not_empty),
+       [](CollectorConfig& c, const Value& v) { c.data_dir = v.s; }},
+      [] {
+        auto k = list("listen", "[\"0.0.0.0:8443\"]",
+                      "ADDR:PORT for agents, API and UI ([v6]:PORT for IPv6); a list is accepted, its first "
+                      "entry serves everything (--listen overrides).",
+                      check_listen);
+        k.doc_type = "ADDR:PORT (or a list of them)";
+        return K{k, [](CollectorConfig& c, const Value& v) { c.listen = v.list.front(); }};
+      }(),
+      {string(
+           "tls.cert", "\"\"",
+           "Server certificate (PEM) to serve; empty: a CA and certificate are generated in data_dir on the "
+           "first start.",
+           check_tls),
+       [](CollectorConfig& c, const Value& v) { c.tls_cert = v.s; }},
+      {string("tls.key", "\"\"", "Private key of tls.cert (PEM)."),
+       [](CollectorConfig& c, const Value& v) { c.tls_key = v.s; }},
+      {choice("store.type", "sqlite", {"sqlite"}, "Where events are kept (PostgreSQL later)."), nullptr},
+      {string("store.path", "\"\"", "SQLite database file; empty: DATA_DIR/collector.db."),
+       [](CollectorConfig& c, const Value& v) { c.store_path = v.s; }},
+      {duration("heartbeat_interval_s", "5", 1, kDay,
+                "How often agents send a heartbeat (told to them in "
+                "every reply)."),
+       [](CollectorConfig& c, const Value& v) { c.heartbeat_interval_s = int(v.i); }},
+      {duration("offline_after_s", "15", 1, 30 * kDay,
+                "An agent without a heartbeat for this long is shown "
+                "offline."),
+       [](CollectorConfig& c, const Value& v) { c.offline_after_s = int(v.i); }},
+      {boolean(
+           "ruleset.allow_errors", "false",
+           "Publish uploaded rule sets that contain bad rules (they are reported) instead of refusing them."),
+       [](CollectorConfig& c, const Value& v) { c.ruleset_allow_errors = v.b; }},
+      {duration("heartbeat_retention", "7d", 3600, 3650 * kDay,
+                "Heartbeat history older than this is pruned (every 10 minutes, off the request path)."),
+       [](CollectorConfig& c, const Value& v) { c.heartbeat_retention_s = v.i; }},
+      {integer("heartbeat_keep_per_agent", "10000", 0, 100000000,
+               "At most this many heartbeats kept per agent (0: no limit)."),
+       [](CollectorConfig& c, const Value& v) { c.heartbeat_keep_per_agent = int(v.i); }},
+      {integer("server_threads", "16", 1, 1024,
+               "Handler threads: the route code and its store calls (an ingest waits for fsync). The "
+               "connections themselves are held by server.io_threads."),
+       [](CollectorConfig& c, const Value& v) { c.server_threads = int(v.i); }},
+      // server.*: the HTTPS front door (collector/http/README.md).
+      {integer("server.io_threads", "0", 0, 1024, "Threads running the event loop; 0: one per core."),
+       [](CollectorConfig& c, const Value& v) { c.server.io_threads = int(v.i); }},
+      {integer("server.max_connections", "20000", 1, 10000000,
+               "Open connections at most; more are closed at once and counted."),
+       [](CollectorConfig& c, const Value& v) { c.server.max_connections = int(v.i); }},
+      {integer("server.max_connections_per_ip", "2000", 1, 10000000,
+               "Open connections from one client address at most; more are closed at once and counted."),
+       [](CollectorConfig& c, const Value& v) { c.server.max_connections_per_ip = int(v.i); }},
+      {duration("server.handshake_timeout", "10", 1, 3600, "The TLS handshake, in total."),
+       [](CollectorConfig& c, const Value& v) { c.server.handshake_timeout_s = int(v.i); }},
+      {duration(
+           "server.head_timeout", "10", 1, 3600,
+           "A request's head, in total from its first byte (a byte a second does not hold a connection)."),
+       [](CollectorConfig& c, const Value& v) { c.server.head_timeout_s = int(v.i); }},
+      {duration("server.body_timeout", "60", 1, 86400, "A request's body, in total."),
+       [](CollectorConfig& c, const Value& v) { c.server.body_timeout_s = int(v.i); }},
+      {duration("server.idle_timeout", "60", 1, 86400,
+                "A keep-alive connection between requests (agents heartbeat every few seconds)."),
+       [](CollectorConfig& c, const Value& v) { c.server.idle_timeout_s = int(v.i); }},
+      {duration("server.write_timeout", "30", 1, 3600, "Writing one answer."),
+       [](CollectorConfig& c, const Value& v) { c.server.write_timeout_s = int(v.i); }},
+      {size("server.max_header_size", "16kb", 1024, 1 << 20, "A request's head at most; 431 past it."),
+       [](CollectorConfig& c, const Value& v) { c.server.max_header_bytes = v.i; }},
+      {size("server.max_body_events", "16mb", 1024, 1ll << 40,
+            "An event batch on the wire at most; 413 past it (before reading it when Content-Length says "
+            "so)."),
+       [](CollectorConfig& c, const Value& v) { c.server.max_body_events = v.i; }},
+      {size("server.max_inflated_events", "32mb", 1024, 1ll << 40,
+            "An event batch after gzip at most; 413 the moment it is passed."),
+       [](CollectorConfig& c, const Value& v) { c.server.max_inflated_events = v.i; }},
+      {size("server.max_body_ruleset", "64mb", 1024, 1ll << 40, "An uploaded rule set at most."),
+       [](CollectorConfig& c, const Value& v) { c.server.max_body_ruleset = v.i; }},
+      {size("server.max_body_heartbeat", "64kb", 1024, 1ll << 30, "A heartbeat at most."),
+       [](CollectorConfig& c, const Value& v) { c.server.max_body_heartbeat = v.i; }},
+      {size("server.max_body_other", "64kb", 1024, 1ll << 30, "Any other request's body at most."),
+       [](CollectorConfig& c, const Value& v) { c.server.max_body_other = v.i; }},
+      {records(
+           "rule_sources",
+           {string("name", "\"\"", "Shown in logs."),
+            required(string("url", "", "A .rules file or a .tar.gz of them, over HTTP(S).")),
+            string("checksum_url", "\"\"",
+                   "MD5 file of the download, as Emerging Threats publishes; a mismatch publishes nothing."),
+            duration("interval_s", "1d", 60, 30 * kDay, "How often the source is fetched.")},
+           "Rule sets fetched at start and on their schedule, and by `ruleset update`, as suricata-update "
+           "does."),
+       [](CollectorConfig& c, const Value& v) {
+         c.rule_sources.clear();
+         for (const auto& r : v.records) {
+           RuleSource s;
+           s.name = r.at("name");
+           s.url = r.at("url");
+           s.checksum_url = r.at("checksum_url");
+           s.interval_s = std::stoi(r.at("interval_s"));
+           c.rule_sources.push_back(s);
+         }
+       }},
+      // rule_policy.*: read by load_rule_policy (collector/sources/rule_sources.cpp) from the loaded values.
+      {list("rule_policy.enable_sids", "[]",
+            "Rules turned on by sid (also ones a vendor ships commented out).", check_sids),
+       nullptr},
+      {list("rule_policy.disable_sids", "[]", "Rules turned off by sid.", check_sids), nullptr},
+      {list("rule_policy.enable_regex", "[]",
+            "Rules turned on when the regular expression matches their text.", check_regexes),
+       nullptr},
+      {list("rule_policy.disable_regex", "[]",
+            "Rules turned off when the regular expression matches their text (\"ET INFO\").", check_regexes),
+       nullptr},
+      {list("rule_policy.disable_categories", "[]",
+            "Rules files turned off by name without .rules (emerging-icmp)."),
+       nullptr},
+      {records("rule_policy.modify",
+               {integer("sid", "0", 0, 4294967295, "The rule to change; 0: every rule."),
+                required(string("from", "", "Regular expression searched in the rule text.")),
+                string("to", "\"\"", "Replacement ($1 for groups).")},
+               "Rewrites applied to fetched rules, as suricata-update's modify.conf.", check_modify),
+       nullptr},
+      {list("rule_policy.local_rules", "[]", "Rules files appended to every fetched set as they are."),
+       nullptr},
+  };
+}
+
+}  // namespace
+
+const config::TypedSchema<CollectorConfig>& collector_config_schema() {
+  static const config::TypedSchema<CollectorConfig> schema(
+      "vigil-collector", collector_keys(),
+      {{"tls", "The certificate agents and browsers see."},
+       {"server", "The HTTPS front door: connections, timeouts, body caps."},
+       {"store", "The event store."},
+       {"ruleset", "Rule sets uploaded by admins."},
+       {"rule_policy",
+        "Applied to every fetched rules file, as suricata-update's enable.conf, disable.conf and "
+        "modify.conf."}});
+  return schema;
+}
+
+}  // namespace vigil::collector

@@ -1,0 +1,219 @@
+#include "rules/prefilter_build.h"
+
+#include <algorithm>
+
+namespace vigil::rules {
+
+namespace {
+
+// What a content on a transformed buffer guarantees about the untransformed
+// bytes the prefilter scans: to_lowercase/to_uppercase/header_lowercase leave
+// the pattern present caselessly; dotprefix leaves it present without its
+// leading dot (".example.com" in "." + X means "example.com" is in X). Any
+// other transform (url_decode, whitespace, hashes) guarantees nothing: false.
+// ET's DNS rules are `dns.query; dotprefix; content:".domain"; endswith;`, so
+// without this they would all be checked on every DNS transaction.
+bool untransformed_form(const std::vector<TransformKind>& ts, std::string& bytes, bool& nocase) {
+  for (auto it = ts.rbegin(); it != ts.rend(); ++it) {
+    switch (*it) {
+      case TransformKind::kToLowercase:
+      case TransformKind::kToUppercase:
+      case TransformKind::kHeaderLowercase:
+        nocase = true;
+        break;
+      case TransformKind::kDotprefix:
+        if (!bytes.empty() && bytes[0] == '.') bytes.erase(0, 1);
+        break;
+      default:
+        return false;
+    }
+  }
+  return !bytes.empty();
+}
+
+// Patterns go through the regex API with every byte escaped: the literal API
+// of some Hyperscan builds rejects patterns that start with a NUL byte.
+std::string compile_db(DbBuilder& b, std::string& err) {
+  if (b.patterns.empty()) return "";
+  static const char kHex[] = "0123456789abcdef";
+  std::vector<std::string> escaped;
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags, ids;
+  escaped.reserve(b.patterns.size());
+  for (size_t i = 0; i < b.patterns.size(); ++i) {
+    std::string e;
+    e.reserve(b.patterns[i].first.size() * 4);
+    for (unsigned char c : b.patterns[i].first) {
+      e += "\\x";
+      e += kHex[c >> 4];
+      e += kHex[c & 15];
+    }
+    escaped.push_back(std::move(e));
+    flags.push_back(HS_FLAG_SINGLEMATCH | (b.patterns[i].second ? HS_FLAG_CASELESS : 0));
+    ids.push_back(unsigned(i));
+  }
+  for (auto& e : escaped) exprs.push_back(e.c_str());
+  hs_compile_error_t* ce = nullptr;
+  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), unsigned(exprs.size()), HS_MODE_BLOCK, nullptr,
+                       &b.target->db, &ce) != HS_SUCCESS) {
+    err = ce && ce->message ? ce->message : "hyperscan compile failed";
+    if (ce) hs_free_compile_error(ce);
+    return err;
+  }
+  return "";
+}
+
+// The non-empty pattern lists in a fixed order (protocol groups, each "any"
+// group before its port groups): the order of the databases in a cache file.
+std::vector<DbBuilder*> db_order(const Engine::Impl& impl, PrefilterPlan& plan) {
+  std::vector<DbBuilder*> order;
+  auto add_order = [&](const Group& g) {
+    auto it = plan.builders.find(&g);
+    if (it == plan.builders.end()) return;
+    if (!it->second.payload.patterns.empty()) order.push_back(&it->second.payload);
+    for (auto& b : it->second.tx)
+      if (b.target && !b.patterns.empty()) order.push_back(&b);
+  };
+  for (size_t gi = 0; gi < kGroupCount; ++gi) {
+    add_order(impl.groups[gi].any);
+    for (auto& g : impl.groups[gi].groups) add_order(*g);
+  }
+  return order;
+}
+
+void list_tx(Group& g) {
+  for (size_t slot = 0; slot < kBufferCount; ++slot)
+    if (g.tx[slot]) g.tx_list.emplace_back(BufferId(slot), g.tx[slot].get());
+}
+
+}  // namespace
+
+FastPattern choose_fast_pattern(const Rule& r) {
+  FastPattern best;
+  for (int pass = 0; pass < 2 && !best.found; ++pass) {
+    size_t best_len = 0;
+    for (auto& l : r.buffers) {
+      if (r.tx_rule && l.slot == kSlotPayload) continue;
+      if (l.slot >= 0 && is_packet_buffer(BufferId(l.slot))) continue;  // not prefiltered
+      for (auto& op : l.ops) {
+        if (op->kind != OpKind::kContent) continue;
+        auto& c = static_cast<const ContentOp&>(*op);
+        if (c.negated) continue;
+        if (pass == 0 && !c.fast_pattern) continue;
+        std::string bytes =
+            c.fp_chop_len > 0 ? c.pattern.substr(size_t(c.fp_chop_offset), size_t(c.fp_chop_len)) : c.pattern;
+        bool nocase = c.nocase;
+        if (!l.transforms.empty() && !untransformed_form(l.transforms, bytes, nocase)) continue;
+        if (pass == 1 && bytes.size() <= best_len) continue;
+        best.found = true;
+        best.slot = l.slot;
+        best.nocase = nocase;
+        best_len = bytes.size();
+        best.bytes = std::move(bytes);
+        if (pass == 0) break;
+      }
+      if (pass == 0 && best.found) break;
+    }
+  }
+  return best;
+}
+
+void DbBuilder::add(const FastPattern& fp, uint32_t rule) {
+  auto key = std::make_pair(fp.bytes, fp.nocase);
+  auto it = ids.find(key);
+  uint32_t id;
+  if (it == ids.end()) {
+    id = uint32_t(patterns.size());
+    ids.emplace(key, id);
+    patterns.push_back(key);
+    target->pattern_rules.emplace_back();
+  } else {
+    id = it->second;
+  }
+  target->pattern_rules[id].push_back(rule);
+  target->max_len = std::max(target->max_len, fp.bytes.size());
+}
+
+void add_to_group(const Rule& r, Group& g, PrefilterPlan& plan) {
+  if (!r.tx_rule && !r.has_payload) {
+    g.header.push_back(r.index);
+    return;
+  }
+  GroupBuilders& b = plan.builders[&g];
+  FastPattern fp = choose_fast_pattern(r);
+  if (!r.tx_rule) {
+    b.payload.target = &g.payload;
+    if (fp.found)
+      b.payload.add(fp, r.index);
+    else
+      g.payload.always.push_back(r.index);
+    return;
+  }
+  int slot = fp.found ? fp.slot : kSlotPayload;
+  if (!fp.found) {
+    for (auto& l : r.buffers)
+      if (l.slot != kSlotPayload && !is_packet_buffer(BufferId(l.slot))) {
+        slot = l.slot;
+        break;
+      }
+  }
+  if (slot == kSlotPayload) {
+    g.tx_always.push_back(r.index);
+    return;
+  }
+  auto& db = g.tx[size_t(slot)];
+  if (!db) {
+    db = std::make_unique<PatternDb>();
+    b.tx[size_t(slot)].target = db.get();
+  }
+  if (fp.found)
+    b.tx[size_t(slot)].add(fp, r.index);
+  else
+    db->always.push_back(r.index);
+}
+
+bool build_prefilter(PrefilterPlan& plan, const std::string& cache_dir, CacheKey key, Engine::Impl& impl,
+                     LoadReport& report) {
+  std::vector<DbBuilder*> order = db_order(impl, plan);
+  // The databases are keyed by exactly what is compiled, so a change in how
+  // fast patterns are chosen can never load a stale database.
+  std::vector<PatternDb*> dbs;
+  for (auto* b : order) {
+    for (auto& [bytes, nocase] : b->patterns) {
+      key.add(bytes);
+      key.add(nocase ? "i" : "c");
+    }
+    key.add("|db|");
+    dbs.push_back(b->target);
+  }
+  std::string cache_path = hs_cache_path(cache_dir, key);
+  bool loaded = !cache_path.empty() && hs_cache_load(cache_path, dbs);
+  if (!loaded) {
+    for (auto* b : order) {
+      std::string err;
+      if (!compile_db(*b, err).empty()) {
+        report.errors.push_back("prefilter: " + err);
+        report.fatal = true;
+        return false;
+      }
+    }
+    if (!cache_path.empty()) hs_cache_store(cache_dir, cache_path, dbs);
+  }
+  report.cache_hit = loaded;
+  for (auto& pg : impl.groups) {
+    list_tx(pg.any);
+    for (auto& g : pg.groups) list_tx(*g);
+  }
+  for (auto* b : order) {
+    report.prefilter_patterns += b->patterns.size();
+    ++report.prefilter_databases;
+    if (hs_alloc_scratch(b->target->db, &impl.proto_scratch) != HS_SUCCESS) {
+      report.errors.push_back("prefilter: cannot allocate scratch");
+      report.fatal = true;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace vigil::rules
