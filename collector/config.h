@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/http/limits.h"
 #include "common/config_schema.h"
 
 namespace vigil::collector {
@@ -26,10 +27,11 @@ struct CollectorConfig {
   int offline_after_s = 15;             // no heartbeat for this long: agent offline
   bool ruleset_allow_errors = false;    // accept rule sets with bad rules (reported)
   int server_threads = 16;
+  HttpLimits server;  // `server:` map: connections, timeouts, body caps (keys as the fields)
   std::vector<RuleSource> rule_sources;
   int64_t heartbeat_retention_s = 7 * 86400;  // heartbeat_retention: older history is pruned
   int heartbeat_keep_per_agent = 10000;       // and at most this many per agent (0: no limit)
-  config::ValueSet values;  // everything loaded, by key (rule_policy.*, `config dump`)
+  config::ValueSet values;                    // everything loaded, by key (rule_policy.*, `config dump`)
 };
 
 // Reads a collector.yaml over the defaults (an empty path: the defaults).
