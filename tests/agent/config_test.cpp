@@ -168,6 +168,10 @@ TEST_CASE("unknown keys are warnings with the closest known key, and loading goe
         "agent.yaml:1: flow-timeouts: unknown key (did you mean flow.timeouts?)");
   CHECK(warnings_of("classification-file: /etc/suricata/classification.config\n") ==
         "agent.yaml:1: classification-file: unknown key (did you mean detect.classification-file?)");
+  // Inside a known section only its own keys are suggested; suricata.yaml's names are matched by their part.
+  CHECK(warnings_of("stats:\n  enabled: yes\ndefrag:\n  trackers: 100\n") ==
+        "agent.yaml:2: stats.enabled: unknown key, ignored\n"
+        "agent.yaml:4: defrag.trackers: unknown key (did you mean defrag.max-trackers?)");
   // One warning for a whole unknown section (suricata.yaml's af-packet has dozens of keys).
   CHECK(warnings_of("af-packet:\n  - interface: eth0\n    cluster-id: 99\nmax-pending-packets: 1024\n") ==
         "agent.yaml:1: af-packet: unknown key, ignored\n"
