@@ -143,10 +143,12 @@ void convert(const KeySpec& k, const std::string& key, const YAML::Node& n, Valu
       std::vector<std::string> items;
       if (n.IsNull()) {
       } else if (n.IsScalar()) {
+        if (!valid_utf8(n.Scalar())) return err(key, "expected UTF-8 text, got other bytes", n);
         items = split_list(n.Scalar());
       } else if (n.IsSequence()) {
         for (const auto& e : n) {
           if (!e.IsScalar()) return err(key, "expected a list of strings, got " + describe(e) + " in it", e);
+          if (!valid_utf8(e.Scalar())) return err(key, "expected UTF-8 text, got other bytes", e);
           items.push_back(e.Scalar());
         }
       } else {
@@ -156,6 +158,7 @@ void convert(const KeySpec& k, const std::string& key, const YAML::Node& n, Valu
       return;
     }
     case Kind::kPorts: {
+      if (n.IsScalar() && !valid_utf8(n.Scalar())) return err(key, "expected UTF-8 text, got other bytes", n);
       if (n.IsScalar()) {
         out->s = trim(n.Scalar());
       } else if (n.IsSequence()) {
@@ -163,6 +166,7 @@ void convert(const KeySpec& k, const std::string& key, const YAML::Node& n, Valu
         for (const auto& e : n) {
           if (!e.IsScalar())
             return err(key, "expected a port or a list of ports, got " + describe(e) + " in it", e);
+          if (!valid_utf8(e.Scalar())) return err(key, "expected UTF-8 text, got other bytes", e);
           items.push_back(trim(e.Scalar()));
         }
         out->s = "[" + join(items, ",") + "]";
@@ -180,6 +184,10 @@ void convert(const KeySpec& k, const std::string& key, const YAML::Node& n, Valu
         std::string name = it->first.Scalar();
         if (!it->second.IsScalar()) {
           err(key + "." + name, "expected a string, got " + describe(it->second), it->second);
+          continue;
+        }
+        if (!valid_utf8(name) || !valid_utf8(it->second.Scalar())) {
+          err(key, "expected UTF-8 text, got other bytes", it->first);
           continue;
         }
         out->map[name] = it->second.Scalar();
@@ -334,8 +342,8 @@ std::string Schema::closest(const std::string& path) const {
 
 void Schema::load_map(const YAML::Node& node, const std::string& prefix, State& st) const {
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& kn = it->first;
-    const YAML::Node& vn = it->second;
+    const YAML::Node kn = it->first;
+    const YAML::Node vn = it->second;
     if (!kn.IsScalar()) {
       st.error(where_of(st.file, kn), prefix.empty() ? "top level" : prefix,
                "expected a key name, got " + describe(kn));
@@ -418,6 +426,10 @@ void Schema::load_set(const std::string& assignment, State& st) const {
     const KeySpec* k = find(p);
     if (!k) continue;
     if (k->kind == Kind::kMap && i + 2 == parts.size() && !parts.back().empty()) {
+      if (!valid_utf8(parts.back()) || !valid_utf8(text)) {
+        st.error(where, p, "expected UTF-8 text, got other bytes");
+        return;
+      }
       st.r.values.slot(p).map[parts.back()] = text;
       st.origin[path] = where;
       return;

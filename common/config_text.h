@@ -13,6 +13,8 @@
 
 namespace vigil::config {
 
+// YAML is Unicode: a string value must be UTF-8 to be written back as it was read.
+bool valid_utf8(const std::string& s);
 std::string lower(std::string s);
 std::string trim(const std::string& s);
 // "a list", "a map", "nothing", "'text'" (cut short): what a person was found to have written.

@@ -130,6 +130,9 @@ TEST_CASE("every bad value names file, line, key and reason") {
       {"decoder:\n  teredo:\n    enabled: 2\n",
        "agent.yaml:3: decoder.teredo.enabled: expected true or false, got '2'"},
       {"host-name: [a, b]\n", "agent.yaml:1: host-name: expected a string, got a list"},
+      {"host-name: a\xf8"
+       "b\n",
+       "agent.yaml:1: host-name: expected UTF-8 text, got other bytes"},
       {"reputation-files: {a: b}\n", "agent.yaml:1: reputation-files: expected a list of strings, got a map"},
       {"flow: 5\n", "agent.yaml:1: flow: expected a section of keys, got '5'"},
       {"- threading\n", "agent.yaml:1: top level: expected a map of keys, got a list"},
