@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/http/limits.h"
 #include "common/config_schema.h"
 
 namespace vigil::collector {
@@ -25,6 +26,7 @@ struct CollectorConfig {
   int offline_after_s = 15;             // no heartbeat for this long: agent offline
   bool ruleset_allow_errors = false;    // accept rule sets with bad rules (reported)
   int server_threads = 16;
+  HttpLimits server;  // `server:` map: connections, timeouts, body caps (keys as the fields)
   std::vector<RuleSource> rule_sources;
   config::ValueSet values;  // everything loaded, by key (rule_policy.*, `config dump`)
 };

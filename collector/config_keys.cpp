@@ -66,6 +66,25 @@ std::string not_empty(const Value& v, const ValueSet&) {
   return v.s.empty() ? "must not be empty" : "";
 }
 
+// server.NAME: a field of HttpLimits. Its range is set_http_limit's (collector/http/limits.cpp), the one
+// place that knows it; the default is the field's own.
+template <class T>
+K limit(config::KeySpec (*make)(std::string, std::string, int64_t, int64_t, std::string), const char* name,
+        T HttpLimits::*field, std::string help) {
+  std::string key = std::string("server.") + name;
+  config::KeySpec k = make(key, std::to_string(HttpLimits{}.*field), INT64_MIN, INT64_MAX, std::move(help));
+  k.validate = [name = std::string(name)](const Value& v, const ValueSet&) {
+    HttpLimits scratch;
+    std::string why;
+    return set_http_limit(&scratch, name, v.i, &why) ? std::string() : why;
+  };
+  return K{k, [field](CollectorConfig& c, const Value& v) { c.server.*field = T(v.i); }};
+}
+
+config::KeySpec duration_s(std::string key, std::string def, int64_t min, int64_t max, std::string help) {
+  return config::duration(std::move(key), std::move(def), min, max, std::move(help));
+}
+
 std::vector<K> collector_keys() {
   using namespace config;
   return {
@@ -107,6 +126,29 @@ std::vector<K> collector_keys() {
        [](CollectorConfig& c, const Value& v) { c.ruleset_allow_errors = v.b; }},
       {integer("server_threads", "16", 1, 1024, "Threads serving HTTPS requests."),
        [](CollectorConfig& c, const Value& v) { c.server_threads = int(v.i); }},
+      limit(integer, "io_threads", &HttpLimits::io_threads, "Event-loop threads; 0: one per core."),
+      limit(integer, "max_connections", &HttpLimits::max_connections,
+            "Connections at once; more are closed at once and counted."),
+      limit(integer, "max_connections_per_ip", &HttpLimits::max_connections_per_ip,
+            "Connections at once from one address."),
+      limit(duration_s, "handshake_timeout_s", &HttpLimits::handshake_timeout_s, "TLS handshake, in total."),
+      limit(
+          duration_s, "head_timeout_s", &HttpLimits::head_timeout_s,
+          "From the first byte of a request to its last header line, in total (a byte a second does not hold "
+          "a connection)."),
+      limit(duration_s, "body_timeout_s", &HttpLimits::body_timeout_s, "A whole request body, in total."),
+      limit(duration_s, "idle_timeout_s", &HttpLimits::idle_timeout_s,
+            "A keep-alive connection between requests (agents heartbeat every 5 s)."),
+      limit(duration_s, "write_timeout_s", &HttpLimits::write_timeout_s, "Writing one answer."),
+      limit(size, "max_header_bytes", &HttpLimits::max_header_bytes, "Request head; 431 past it."),
+      limit(size, "max_body_events", &HttpLimits::max_body_events,
+            "An event batch's bytes on the wire; 413 past it (before the body is read when Content-Length "
+            "says so)."),
+      limit(size, "max_inflated_events", &HttpLimits::max_inflated_events,
+            "An event batch after Content-Encoding: gzip; 413 the moment it is passed."),
+      limit(size, "max_body_ruleset", &HttpLimits::max_body_ruleset, "An uploaded rule set."),
+      limit(size, "max_body_heartbeat", &HttpLimits::max_body_heartbeat, "A heartbeat."),
+      limit(size, "max_body_other", &HttpLimits::max_body_other, "Any other request body."),
       {records(
            "rule_sources",
            {string("name", "\"\"", "Shown in logs."),
@@ -159,6 +201,7 @@ const config::TypedSchema<CollectorConfig>& collector_config_schema() {
       "vigil-collector", collector_keys(),
       {{"tls", "The certificate agents and browsers see."},
        {"store", "The event store."},
+       {"server", "The HTTPS front door (collector/http/README.md): connections, timeouts, body caps."},
        {"ruleset", "Rule sets uploaded by admins."},
        {"rule_policy",
         "Applied to every fetched rules file, as suricata-update's enable.conf, disable.conf and "
