@@ -282,6 +282,10 @@ std::vector<K> agent_keys() {
        nullptr},
       {integer("uplink.batch-max-events", "500", 1, 100000, "Events per batch sent to the collector."),
        nullptr},
+      {size("uplink.batch-max-bytes", "4mb", 1024, 1ll << 30,
+            "Bytes of events per batch, before compression; an event alone larger than this is dropped and "
+            "counted (uplink.event_too_large)."),
+       nullptr},
       {duration("uplink.batch-max-age-ms", "500", 1, 3600000,
                 "A batch is sent when its oldest event is this old, full or not.",
                 config::DurationUnit::kMilliseconds),

@@ -205,6 +205,7 @@ const config::TypedSchema<CollectorConfig>& collector_config_schema() {
       {{"tls", "The certificate agents and browsers see."},
        {"server", "The HTTPS front door: connections, timeouts, body caps."},
        {"store", "The event store."},
+       {"server", "The HTTPS front door (collector/http/README.md): connections, timeouts, body caps."},
        {"ruleset", "Rule sets uploaded by admins."},
        {"rule_policy",
         "Applied to every fetched rules file, as suricata-update's enable.conf, disable.conf and "

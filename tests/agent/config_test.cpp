@@ -130,6 +130,9 @@ TEST_CASE("every bad value names file, line, key and reason") {
       {"decoder:\n  teredo:\n    enabled: 2\n",
        "agent.yaml:3: decoder.teredo.enabled: expected true or false, got '2'"},
       {"host-name: [a, b]\n", "agent.yaml:1: host-name: expected a string, got a list"},
+      {"host-name: a\xf8"
+       "b\n",
+       "agent.yaml:1: host-name: expected UTF-8 text, got other bytes"},
       {"reputation-files: {a: b}\n", "agent.yaml:1: reputation-files: expected a list of strings, got a map"},
       {"flow: 5\n", "agent.yaml:1: flow: expected a section of keys, got '5'"},
       {"- threading\n", "agent.yaml:1: top level: expected a map of keys, got a list"},
@@ -168,6 +171,10 @@ TEST_CASE("unknown keys are warnings with the closest known key, and loading goe
         "agent.yaml:1: flow-timeouts: unknown key (did you mean flow.timeouts?)");
   CHECK(warnings_of("classification-file: /etc/suricata/classification.config\n") ==
         "agent.yaml:1: classification-file: unknown key (did you mean detect.classification-file?)");
+  // Inside a known section only its own keys are suggested; suricata.yaml's names are matched by their part.
+  CHECK(warnings_of("stats:\n  enabled: yes\ndefrag:\n  trackers: 100\n") ==
+        "agent.yaml:2: stats.enabled: unknown key, ignored\n"
+        "agent.yaml:4: defrag.trackers: unknown key (did you mean defrag.max-trackers?)");
   // One warning for a whole unknown section (suricata.yaml's af-packet has dozens of keys).
   CHECK(warnings_of("af-packet:\n  - interface: eth0\n    cluster-id: 99\nmax-pending-packets: 1024\n") ==
         "agent.yaml:1: af-packet: unknown key, ignored\n"
