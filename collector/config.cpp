@@ -28,6 +28,13 @@ bool load_collector_config(const std::string& path, CollectorConfig* cfg, std::s
     if (y["heartbeat_interval_s"]) cfg->heartbeat_interval_s = y["heartbeat_interval_s"].as<int>();
     if (y["offline_after_s"]) cfg->offline_after_s = y["offline_after_s"].as<int>();
     if (y["server_threads"]) cfg->server_threads = y["server_threads"].as<int>();
+    for (const auto& kv : y["server"]) {  // connections, timeouts, body caps (collector/http/limits.h)
+      std::string key = kv.first.as<std::string>(), why;
+      if (!set_http_limit(&cfg->server, key, kv.second.as<int64_t>(), &why)) {
+        *error = path + ":" + std::to_string(kv.first.Mark().line + 1) + ": server." + key + ": " + why;
+        return false;
+      }
+    }
     if (auto r = y["ruleset"]) {
       if (r["allow_errors"]) cfg->ruleset_allow_errors = r["allow_errors"].as<bool>();
     }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "collector/http/limits.h"
+
 namespace vigil::collector {
 
 struct RuleSource {
@@ -22,6 +24,7 @@ struct CollectorConfig {
   int offline_after_s = 15;             // no heartbeat for this long: agent offline
   bool ruleset_allow_errors = false;    // accept rule sets with bad rules (reported)
   int server_threads = 16;
+  HttpLimits server;  // `server:` map: connections, timeouts, body caps (keys as the fields)
   std::vector<RuleSource> rule_sources;
 };
 

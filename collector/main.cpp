@@ -118,6 +118,7 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   o.offline_after_s = cfg.offline_after_s;
   o.ruleset_allow_errors = cfg.ruleset_allow_errors;
   o.threads = cfg.server_threads;
+  o.limits = cfg.server;
 
   // Signals are taken by a dedicated thread so stop() runs outside a handler.
   sigset_t set;

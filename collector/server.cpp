@@ -1,11 +1,12 @@
 #include "collector/server.h"
 
-#include <httplib.h>
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <chrono>
 
+#include "collector/http/http_server.h"
 #include "collector/ingest_parse.h"
 
 namespace vigil::collector {
@@ -18,80 +19,70 @@ int64_t now_s() {
       .count();
 }
 
-void reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
+Response refuse(int status, std::string_view why, std::string_view detail = {}) {
+  return Response::error(status, why, detail);
 }
 
-void refuse(httplib::Response& res, int status, const std::string& why) {
-  reply(res, status, json{{"error", why}});
-}
-
-std::string bearer(const httplib::Request& req) {
-  std::string h = req.get_header_value("Authorization");
+std::string bearer(const RequestHead& req) {
+  const std::string* h = req.header("authorization");
   constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() <= kPrefix.size() || h.compare(0, kPrefix.size(), kPrefix) != 0) return {};
-  return h.substr(kPrefix.size());
+  if (!h || h->size() <= kPrefix.size() || h->compare(0, kPrefix.size(), kPrefix) != 0) return {};
+  return h->substr(kPrefix.size());
 }
 
 bool same_hash(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// Agent credentials: "AGENT_ID.KEY". Returns the agent id, or "" after
-// writing the refusal (401 unknown/missing, 403 revoked).
-std::string auth_agent(Store& store, const httplib::Request& req, httplib::Response& res) {
-  std::string cred = bearer(req);
-  size_t dot = cred.find('.');
-  if (cred.empty() || dot == std::string::npos) {
-    refuse(res, 401, "agent credentials required");
-    return {};
-  }
-  std::string id = cred.substr(0, dot);
-  AgentAuth a = store.agent_auth(id);
-  if (!a.exists || !same_hash(a.key_hash, sha256_hex(std::string_view(cred).substr(dot + 1)))) {
-    refuse(res, 401, "unknown agent or wrong key");
-    return {};
-  }
-  if (a.revoked) {
-    refuse(res, 403, "agent revoked");
-    return {};
-  }
-  return id;
+// A non-negative decimal of at most `max_digits` digits, at most `max`; nullopt otherwise.
+std::optional<int64_t> parse_uint(std::string_view v, size_t max_digits = 18, int64_t max = INT64_MAX) {
+  if (v.empty() || v.size() > max_digits || v.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || out > max) return std::nullopt;
+  return out;
 }
 
-// API key with at least `need`; false after writing the refusal.
-bool auth_key(Store& store, const httplib::Request& req, httplib::Response& res, Role need) {
-  std::string key = bearer(req);
-  if (key.empty() || key.find('.') != std::string::npos) {
-    refuse(res, 401, "API key required");
-    return false;
+// A time filter: unix seconds, or an ISO/EVE timestamp ("2026-01-02",
+// "2026-01-02T03:04:05Z", "2026-01-02T03:04:05.000000+0000"). Seconds have at
+// most 12 digits, so that microseconds cannot overflow.
+std::optional<int64_t> parse_time_param(std::string_view v) {
+  if (!v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos) {
+    auto s = parse_uint(v, 12);
+    if (!s) return std::nullopt;
+    return *s * 1000000;
   }
-  auto role = store.api_key_role(sha256_hex(key));
-  if (!role) {
-    refuse(res, 401, "unknown API key");
-    return false;
-  }
-  if (static_cast<int>(*role) < static_cast<int>(need)) {
-    refuse(res, 403, std::string("role ") + role_name(need) + " required");
-    return false;
-  }
-  return true;
-}
-
-// A time filter: unix seconds or an ISO/EVE timestamp.
-std::optional<int64_t> parse_time_param(const std::string& v) {
-  if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) return std::stoll(v) * 1000000;
-  std::string s = v;
+  if (v.size() < 10 || v.size() > 40) return std::nullopt;
+  std::string s(v);
   if (s.size() == 10) s += "T00:00:00";
-  if (!s.empty() && s.back() == 'Z') s.pop_back();
+  if (s.back() == 'Z') s.pop_back();
   return parse_eve_time_us(s);
 }
 
-std::optional<int64_t> parse_int(const std::string& v) {
-  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  return std::stoll(v);
+// A hostname as an agent reports it at enrolment: 1..255 printable ASCII bytes.
+bool valid_hostname(const std::string& h) {
+  if (h.empty() || h.size() > 255) return false;
+  for (unsigned char c : h)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
+}
+
+// "/api/v1/agents/*/heartbeats" against a path; "*" is one segment of
+// [A-Za-z0-9-] (an agent id), returned in *param.
+bool match_path(std::string_view pattern, std::string_view path, std::string* param) {
+  size_t star = pattern.find('*');
+  if (star == std::string_view::npos) return pattern == path;
+  std::string_view pre = pattern.substr(0, star), post = pattern.substr(star + 1);
+  if (path.size() <= pre.size() + post.size() || path.substr(0, pre.size()) != pre ||
+      path.substr(path.size() - post.size()) != post)
+    return false;
+  std::string_view seg = path.substr(pre.size(), path.size() - pre.size() - post.size());
+  if (seg.size() > 64) return false;
+  for (char c : seg)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
+  *param = std::string(seg);
+  return true;
 }
 
 }  // namespace
@@ -115,195 +106,321 @@ int upload_ruleset(Store& store, const RulesetValidator& validator, const std::s
   return 200;
 }
 
+namespace {
+// Who may call a route, and which body cap applies.
+enum class Who { kAnyone, kAgent, kKey, kAgentOrKey };
+enum class Cap { kOther, kEvents, kRuleset, kHeartbeat };
+}  // namespace
+
+struct CollectorServer::Caller {
+  std::string agent_id;  // set for agent routes
+  std::string param;     // the path's "*" segment, if any
+};
+
+struct CollectorServer::Route {
+  const char* method;
+  const char* path;  // exact, or with one "*" segment
+  Who who;
+  Role role;  // for kKey
+  Cap cap;
+  bool body_required;
+  Response (CollectorServer::*fn)(const Caller&, const RequestHead&, std::string);
+};
+
 CollectorServer::CollectorServer(Store& store, ServerOptions opts, RulesetValidator validator)
     : store_(store), opts_(std::move(opts)), validator_(std::move(validator)) {}
 
 CollectorServer::~CollectorServer() = default;
 
 bool CollectorServer::start(std::string* error) {
-  svr_ = std::make_unique<httplib::SSLServer>(opts_.cert_path.c_str(), opts_.key_path.c_str());
-  if (!svr_->is_valid()) {
-    *error = "cannot load TLS certificate " + opts_.cert_path + " / key " + opts_.key_path;
-    return false;
-  }
-  SSL_CTX_set_min_proto_version(svr_->ssl_context(), TLS1_2_VERSION);
-  int threads = opts_.threads;
-  svr_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  svr_->set_payload_max_length(64u << 20);
-  svr_->set_read_timeout(30, 0);
-  routes();
-  if (opts_.port == 0) {
-    port_ = svr_->bind_to_any_port(opts_.host);
-  } else {
-    port_ = svr_->bind_to_port(opts_.host, opts_.port) ? opts_.port : -1;
-  }
-  if (port_ <= 0) {
-    *error = "cannot listen on " + opts_.host + ":" + std::to_string(opts_.port);
-    return false;
-  }
+  http_ = std::make_unique<HttpServer>(
+      opts_.limits, opts_.threads, [this](const RequestHead& h) { return admit(h); }, counters_);
+  if (!http_->start(opts_.host, opts_.port, opts_.cert_path, opts_.key_path, error)) return false;
+  port_ = http_->port();
   return true;
 }
 
 void CollectorServer::run() {
-  svr_->listen_after_bind();
+  http_->run();
 }
 
 void CollectorServer::stop() {
-  if (svr_) svr_->stop();
+  if (http_) http_->stop();
 }
 
 int CollectorServer::upload_ruleset(const std::string& text, bool allow_errors, json* result) {
   return vigil::collector::upload_ruleset(store_, validator_, text, allow_errors, result);
 }
 
-void CollectorServer::routes() {
-  auto& s = *svr_;
-  s.Post("/api/v1/enroll", [this](const httplib::Request& req, httplib::Response& res) {
-    json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object() || !body["token"].is_string())
-      return refuse(res, 400, "expected {token, hostname}");
-    TokenUse u = store_.use_token(sha256_hex(body["token"].get<std::string>()), now_s());
-    if (u == TokenUse::kUnknown) return refuse(res, 401, "unknown token");
-    if (u == TokenUse::kExpired) return refuse(res, 403, "token expired");
-    if (u == TokenUse::kUsedUp) return refuse(res, 403, "token used up");
-    std::string id = "ag-" + random_hex(8), key = random_hex(32);
-    std::string host = body.value("hostname", "");
-    StoreStatus st = store_.add_agent(id, sha256_hex(key), host, now_s());
-    if (!st.ok) return refuse(res, 500, st.message);
-    spdlog::info("enrolled agent {} ({})", id, host);
-    reply(res, 200,
-          json{{"agent_id", id}, {"key", key}, {"heartbeat_interval_s", opts_.heartbeat_interval_s}});
-  });
+// Agent credentials: "Bearer AGENT_ID.KEY". 401 unknown/missing, 403 revoked.
+std::optional<Response> CollectorServer::auth_agent(const RequestHead& req, std::string* agent_id) {
+  std::string cred = bearer(req);
+  size_t dot = cred.find('.');
+  if (cred.empty() || dot == std::string::npos)
+    return refuse(401, "agent credentials required", "send Authorization: Bearer AGENT_ID.KEY");
+  std::string id = cred.substr(0, dot);
+  AgentAuth a = store_.agent_auth(id);
+  if (!a.exists || !same_hash(a.key_hash, sha256_hex(std::string_view(cred).substr(dot + 1))))
+    return refuse(401, "unknown agent or wrong key", "enrol the agent again");
+  if (a.revoked) return refuse(403, "agent revoked", "an administrator revoked this agent");
+  *agent_id = id;
+  return std::nullopt;
+}
 
-  s.Post("/api/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
-    std::string agent = auth_agent(store_, req, res);
-    if (agent.empty()) return;
-    // One simdjson pass: each event's EVE text is kept as received and stored as is.
-    IngestBody body;
-    std::string perr;
-    if (!parse_ingest_body(req.body, &body, &perr)) return refuse(res, 400, perr);
-    if (body.agent_id != agent) return refuse(res, 403, "agent_id does not match credentials");
-    const std::vector<IngestEvent>& events = body.events;
-    uint64_t seq = body.batch_seq;
-    IngestResult r;
-    StoreStatus st = store_.ingest_batch(agent, seq, events, now_s(), &r);
-    if (!st.ok) {
-      spdlog::error("ingest from {} failed: {}", agent, st.message);
-      return refuse(res, 503, "store unavailable");
-    }
-    reply(res, 200,
-          json{{"acked_seq", seq},
-               {"stored", r.stored},
-               {"duplicates", r.duplicate_events},
-               {"duplicate_batch", r.duplicate_batch}});
-  });
+// API key with at least the role `need`.
+std::optional<Response> CollectorServer::auth_key(const RequestHead& req, Role need) {
+  std::string key = bearer(req);
+  if (key.empty() || key.find('.') != std::string::npos)
+    return refuse(401, "API key required", "send Authorization: Bearer API_KEY");
+  auto role = store_.api_key_role(sha256_hex(key));
+  if (!role) return refuse(401, "unknown API key", "create one with vigil-collector apikey create");
+  if (static_cast<int>(*role) < static_cast<int>(need))
+    return refuse(403, std::string("role ") + role_name(need) + " required", "use a key with that role");
+  return std::nullopt;
+}
 
-  s.Post("/api/v1/heartbeat", [this](const httplib::Request& req, httplib::Response& res) {
-    std::string agent = auth_agent(store_, req, res);
-    if (agent.empty()) return;
-    json hb = json::parse(req.body, nullptr, false);
-    if (!hb.is_object()) return refuse(res, 400, "expected a JSON object");
-    StoreStatus st = store_.record_heartbeat(agent, hb, now_s());
-    if (!st.ok) return refuse(res, 503, st.message);
-    auto rs = store_.current_ruleset();
-    reply(res, 200,
-          json{{"ruleset_version", rs ? rs->version : ""},
-               {"heartbeat_interval_s", opts_.heartbeat_interval_s}});
-  });
+Admission CollectorServer::admit(const RequestHead& h) {
+  using S = CollectorServer;
+  static const Route kRoutes[] = {
+      {"POST", "/api/v1/enroll", Who::kAnyone, Role::kViewer, Cap::kOther, true, &S::enroll},
+      {"POST", "/api/v1/events", Who::kAgent, Role::kViewer, Cap::kEvents, true, &S::events},
+      {"POST", "/api/v1/heartbeat", Who::kAgent, Role::kViewer, Cap::kHeartbeat, true, &S::heartbeat},
+      {"GET", "/api/v1/ruleset", Who::kAgentOrKey, Role::kViewer, Cap::kOther, false, &S::get_ruleset},
+      {"PUT", "/api/v1/ruleset", Who::kKey, Role::kAdmin, Cap::kRuleset, true, &S::put_ruleset},
+      {"GET", "/api/v1/alerts", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alerts},
+      {"GET", "/api/v1/agents", Who::kKey, Role::kViewer, Cap::kOther, false, &S::agents},
+      {"GET", "/api/v1/agents/*/heartbeats", Who::kKey, Role::kViewer, Cap::kOther, false, &S::heartbeats},
+      {"GET", "/api/v1/server/stats", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::stats},
+  };
+  Admission a;
+  const Route* route = nullptr;
+  bool path_known = false;
+  Caller caller;
+  for (const Route& r : kRoutes) {
+    std::string param;
+    if (!match_path(r.path, h.path, &param)) continue;
+    path_known = true;
+    if (h.method == r.method) {
+      route = &r;
+      caller.param = std::move(param);
+      break;
+    }
+  }
+  if (!route) {
+    a.answer = path_known ? refuse(405, "method not allowed") : refuse(404, "not found", "see the API table");
+    return a;
+  }
+  std::optional<Response> refused;
+  switch (route->who) {
+    case Who::kAnyone:
+      break;
+    case Who::kAgent:
+      refused = auth_agent(h, &caller.agent_id);
+      break;
+    case Who::kKey:
+      refused = auth_key(h, route->role);
+      break;
+    case Who::kAgentOrKey:
+      refused = bearer(h).find('.') != std::string::npos ? auth_agent(h, &caller.agent_id)
+                                                         : auth_key(h, Role::kViewer);
+      break;
+  }
+  if (refused) {
+    a.answer = std::move(refused);
+    return a;
+  }
+  const HttpLimits& l = opts_.limits;
+  switch (route->cap) {
+    case Cap::kEvents:
+      a.max_body = static_cast<uint64_t>(l.max_body_events);
+      a.max_inflated = static_cast<uint64_t>(l.max_inflated_events);
+      break;
+    case Cap::kRuleset:
+      a.max_body = a.max_inflated = static_cast<uint64_t>(l.max_body_ruleset);
+      break;
+    case Cap::kHeartbeat:
+      a.max_body = a.max_inflated = static_cast<uint64_t>(l.max_body_heartbeat);
+      break;
+    case Cap::kOther:
+      a.max_body = a.max_inflated = static_cast<uint64_t>(l.max_body_other);
+      break;
+  }
+  a.body_required = route->body_required;
+  a.handle = [this, fn = route->fn, caller = std::move(caller)](const RequestHead& head, std::string body) {
+    return (this->*fn)(caller, head, std::move(body));
+  };
+  return a;
+}
 
-  s.Get("/api/v1/ruleset", [this](const httplib::Request& req, httplib::Response& res) {
-    if (bearer(req).find('.') != std::string::npos) {
-      if (auth_agent(store_, req, res).empty()) return;
-    } else if (!auth_key(store_, req, res, Role::kViewer)) {
-      return;
-    }
-    auto rs = store_.current_ruleset();
-    if (!rs) return refuse(res, 404, "no rule set uploaded");
-    reply(res, 200, json{{"version", rs->version}, {"text", rs->text}, {"report", rs->report}});
-  });
+// Enrolment: the body is checked in full before the token is used up.
+Response CollectorServer::enroll(const Caller&, const RequestHead&, std::string text) {
+  constexpr std::string_view kShape = R"(send {"token": "...", "hostname": "..."})";
+  json body = json::parse(text, nullptr, false);
+  if (!body.is_object()) return refuse(400, "expected a JSON object", kShape);
+  auto tok = body.find("token");
+  if (tok == body.end() || !tok->is_string() || tok->get_ref<const std::string&>().empty() ||
+      tok->get_ref<const std::string&>().size() > 256)
+    return refuse(400, "token must be a string", kShape);
+  std::string host;
+  if (auto hn = body.find("hostname"); hn != body.end() && !hn->is_null()) {
+    if (!hn->is_string() || !valid_hostname(hn->get<std::string>()))
+      return refuse(400, "bad hostname", "a string of 1 to 255 printable ASCII characters");
+    host = hn->get<std::string>();
+  }
+  TokenUse u = store_.use_token(sha256_hex(tok->get<std::string>()), now_s());
+  if (u == TokenUse::kUnknown)
+    return refuse(401, "unknown token", "create one with vigil-collector token create");
+  if (u == TokenUse::kExpired) return refuse(403, "token expired", "create a new token");
+  if (u == TokenUse::kUsedUp) return refuse(403, "token used up", "create a new token");
+  std::string id = "ag-" + random_hex(8), key = random_hex(32);
+  StoreStatus st = store_.add_agent(id, sha256_hex(key), host, now_s());
+  if (!st.ok) {
+    spdlog::error("enrolment: {}", st.message);
+    return refuse(500, "internal error");
+  }
+  spdlog::info("enrolled agent {} ({})", id, host);
+  return Response::json(
+      200, json{{"agent_id", id}, {"key", key}, {"heartbeat_interval_s", opts_.heartbeat_interval_s}});
+}
 
-  s.Put("/api/v1/ruleset", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!auth_key(store_, req, res, Role::kAdmin)) return;
-    bool allow = opts_.ruleset_allow_errors;
-    if (req.has_param("allow_errors")) allow = req.get_param_value("allow_errors") == "1";
-    json result;
-    int status = upload_ruleset(req.body, allow, &result);
-    if (status == 200) spdlog::info("rule set {} accepted", result["version"].get<std::string>());
-    reply(res, status, result);
-  });
+Response CollectorServer::events(const Caller& c, const RequestHead&, std::string body) {
+  return ingest(c.agent_id, body);
+}
 
-  s.Get("/api/v1/alerts", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!auth_key(store_, req, res, Role::kViewer)) return;
-    AlertQuery q;
-    auto p = [&](const char* k) { return req.has_param(k) ? req.get_param_value(k) : std::string(); };
-    if (!p("agent").empty()) q.agent_id = p("agent");
-    if (!p("src_ip").empty()) q.src_ip = p("src_ip");
-    if (!p("dest_ip").empty()) q.dest_ip = p("dest_ip");
-    for (auto [name, dst] : {std::pair{"from", &q.from_us}, std::pair{"to", &q.to_us}}) {
-      if (p(name).empty()) continue;
-      *dst = parse_time_param(p(name));
-      if (!*dst) return refuse(res, 400, std::string("bad time in ") + name);
-    }
-    if (!p("sid").empty()) {
-      auto v = parse_int(p("sid"));
-      if (!v) return refuse(res, 400, "bad sid");
-      q.sid = static_cast<uint32_t>(*v);
-    }
-    if (!p("severity").empty()) {
-      auto v = parse_int(p("severity"));
-      if (!v) return refuse(res, 400, "bad severity");
-      q.severity = static_cast<int>(*v);
-    }
-    if (!p("limit").empty()) {
-      auto v = parse_int(p("limit"));
-      if (!v) return refuse(res, 400, "bad limit");
-      q.limit = static_cast<int>(std::min<int64_t>(*v, 10000));
-    }
-    if (!p("cursor").empty()) {
-      std::string c = p("cursor");
-      size_t u = c.find('_');
-      auto ts = parse_int(c.substr(0, u)),
-           id = u == std::string::npos ? std::nullopt : parse_int(c.substr(u + 1));
-      if (!ts || !id) return refuse(res, 400, "bad cursor");
-      q.cursor = std::make_pair(*ts, *id);
-    }
-    AlertPage page;
-    StoreStatus st = store_.query_alerts(q, &page);
-    if (!st.ok) return refuse(res, 500, st.message);
-    json out{{"total", page.total}, {"alerts", page.alerts}, {"next_cursor", nullptr}};
-    if (page.next_cursor) {
-      out["next_cursor"] =
-          std::to_string(page.next_cursor->first) + "_" + std::to_string(page.next_cursor->second);
-    }
-    reply(res, 200, out);
-  });
+// One batch: one simdjson pass (each event's EVE text is kept as received
+// and stored as is), then one durable store transaction.
+Response CollectorServer::ingest(const std::string& agent, std::string_view text) {
+  IngestBody body;
+  std::string perr;
+  if (!parse_ingest_body(text, &body, &perr)) return refuse(400, "malformed batch", perr);
+  if (body.agent_id != agent) return refuse(403, "agent_id does not match credentials");
+  uint64_t seq = body.batch_seq;
+  IngestResult r;
+  StoreStatus st = store_.ingest_batch(agent, seq, body.events, now_s(), &r);
+  if (!st.ok) {
+    spdlog::error("ingest from {} failed: {}", agent, st.message);
+    return refuse(503, "store unavailable", "retry later");
+  }
+  return Response::json(200, json{{"acked_seq", seq},
+                                  {"stored", r.stored},
+                                  {"duplicates", r.duplicate_events},
+                                  {"duplicate_batch", r.duplicate_batch}});
+}
 
-  s.Get("/api/v1/agents", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!auth_key(store_, req, res, Role::kViewer)) return;
-    json arr = json::array();
-    int64_t now = now_s();
-    for (const auto& a : store_.list_agents()) {
-      std::string status = a.revoked                                   ? "revoked"
-                           : a.last_seen == 0                          ? "never_seen"
-                           : now - a.last_seen > opts_.offline_after_s ? "offline"
-                                                                       : "online";
-      arr.push_back(json{{"id", a.id},
-                         {"hostname", a.hostname},
-                         {"status", status},
-                         {"last_seen", a.last_seen},
-                         {"enrolled_at", a.enrolled_at},
-                         {"version", a.version},
-                         {"ruleset_version", a.ruleset_version},
-                         {"heartbeat", a.last_heartbeat}});
-    }
-    reply(res, 200, json{{"agents", arr}});
-  });
+Response CollectorServer::heartbeat(const Caller& c, const RequestHead&, std::string body) {
+  json hb = json::parse(body, nullptr, false);
+  if (!hb.is_object()) return refuse(400, "expected a JSON object", "send the agent's stats as an object");
+  StoreStatus st = store_.record_heartbeat(c.agent_id, hb, now_s());
+  if (!st.ok) {
+    spdlog::error("heartbeat from {}: {}", c.agent_id, st.message);
+    return refuse(503, "store unavailable", "retry later");
+  }
+  auto rs = store_.current_ruleset();
+  return Response::json(200, json{{"ruleset_version", rs ? rs->version : ""},
+                                  {"heartbeat_interval_s", opts_.heartbeat_interval_s}});
+}
 
-  s.Get(R"(/api/v1/agents/([A-Za-z0-9-]+)/heartbeats)",
-        [this](const httplib::Request& req, httplib::Response& res) {
-          if (!auth_key(store_, req, res, Role::kViewer)) return;
-          reply(res, 200, json{{"heartbeats", store_.heartbeat_history(req.matches[1], 100)}});
-        });
+Response CollectorServer::get_ruleset(const Caller&, const RequestHead&, std::string) {
+  auto rs = store_.current_ruleset();
+  if (!rs) return refuse(404, "no rule set uploaded", "upload one with PUT /api/v1/ruleset");
+  return Response::json(200, json{{"version", rs->version}, {"text", rs->text}, {"report", rs->report}});
+}
+
+Response CollectorServer::put_ruleset(const Caller&, const RequestHead& h, std::string body) {
+  bool allow = opts_.ruleset_allow_errors;
+  if (const std::string* v = h.param("allow_errors")) {
+    if (*v != "0" && *v != "1") return refuse(400, "bad allow_errors", "0 or 1");
+    allow = *v == "1";
+  }
+  json result;
+  int status = upload_ruleset(body, allow, &result);
+  if (status == 500) {
+    spdlog::error("rule set upload: {}", result.value("error", ""));
+    return refuse(500, "internal error");
+  }
+  if (status == 200) spdlog::info("rule set {} accepted", result["version"].get<std::string>());
+  return Response::json(status, result);
+}
+
+Response CollectorServer::alerts(const Caller&, const RequestHead& h, std::string) {
+  AlertQuery q;
+  auto p = [&](const char* k) -> std::string_view {
+    const std::string* v = h.param(k);
+    return v ? std::string_view(*v) : std::string_view();
+  };
+  if (!p("agent").empty()) q.agent_id = std::string(p("agent"));
+  if (!p("src_ip").empty()) q.src_ip = std::string(p("src_ip"));
+  if (!p("dest_ip").empty()) q.dest_ip = std::string(p("dest_ip"));
+  for (auto [name, dst] : {std::pair{"from", &q.from_us}, std::pair{"to", &q.to_us}}) {
+    if (p(name).empty()) continue;
+    *dst = parse_time_param(p(name));
+    if (!*dst)
+      return refuse(400, std::string("bad time in ") + name,
+                    "unix seconds or an ISO time like 2026-01-02T03:04:05Z");
+  }
+  if (!p("sid").empty()) {
+    auto v = parse_uint(p("sid"), 10, UINT32_MAX);
+    if (!v) return refuse(400, "bad sid", "a rule's signature id, 0 to 4294967295");
+    q.sid = static_cast<uint32_t>(*v);
+  }
+  if (!p("severity").empty()) {
+    auto v = parse_uint(p("severity"), 3, 255);
+    if (!v) return refuse(400, "bad severity", "a number, 1 (highest) to 255");
+    q.severity = static_cast<int>(*v);
+  }
+  if (!p("limit").empty()) {
+    auto v = parse_uint(p("limit"));
+    if (!v || *v == 0) return refuse(400, "bad limit", "1 to 10000");
+    q.limit = static_cast<int>(std::min<int64_t>(*v, 10000));
+  }
+  if (!p("cursor").empty()) {
+    std::string_view c = p("cursor");
+    size_t u = c.find('_');
+    auto ts = parse_uint(c.substr(0, u)),
+         id = u == std::string_view::npos ? std::nullopt : parse_uint(c.substr(u + 1));
+    if (!ts || !id) return refuse(400, "bad cursor", "pass next_cursor from the previous page as it is");
+    q.cursor = std::make_pair(*ts, *id);
+  }
+  AlertPage page;
+  StoreStatus st = store_.query_alerts(q, &page);
+  if (!st.ok) {
+    spdlog::error("alerts query: {}", st.message);
+    return refuse(500, "internal error");
+  }
+  json out{{"total", page.total}, {"alerts", page.alerts}, {"next_cursor", nullptr}};
+  if (page.next_cursor) {
+    out["next_cursor"] =
+        std::to_string(page.next_cursor->first) + "_" + std::to_string(page.next_cursor->second);
+  }
+  return Response::json(200, out);
+}
+
+Response CollectorServer::agents(const Caller&, const RequestHead&, std::string) {
+  json arr = json::array();
+  int64_t now = now_s();
+  for (const auto& a : store_.list_agents()) {
+    std::string status = a.revoked                                   ? "revoked"
+                         : a.last_seen == 0                          ? "never_seen"
+                         : now - a.last_seen > opts_.offline_after_s ? "offline"
+                                                                     : "online";
+    arr.push_back(json{{"id", a.id},
+                       {"hostname", a.hostname},
+                       {"status", status},
+                       {"last_seen", a.last_seen},
+                       {"enrolled_at", a.enrolled_at},
+                       {"version", a.version},
+                       {"ruleset_version", a.ruleset_version},
+                       {"heartbeat", a.last_heartbeat}});
+  }
+  return Response::json(200, json{{"agents", arr}});
+}
+
+Response CollectorServer::heartbeats(const Caller& c, const RequestHead&, std::string) {
+  return Response::json(200, json{{"heartbeats", store_.heartbeat_history(c.param, 100)}});
+}
+
+Response CollectorServer::stats(const Caller&, const RequestHead&, std::string) {
+  return Response::json(200, counters_.to_json());
 }
 
 }  // namespace vigil::collector

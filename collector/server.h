@@ -3,7 +3,10 @@
 //
 // main() constructs it, calls start() (binds; port 0 picks a free port) and
 // run() (blocks until stop() from another thread or a signal handler thread).
-// Handlers run on the server's thread pool and share the thread-safe Store.
+// The transport (collector/http/) reads each request's head, asks admit()
+// here which route it is and whether its credentials are good, and only then
+// reads the body under the route's caps. Route code runs on a bounded pool of
+// handler threads (`threads`) and shares the thread-safe Store.
 //
 // Endpoints (JSON unless said otherwise):
 //   POST /api/v1/enroll           {token, hostname} -> {agent_id, key}           (no credentials)
@@ -14,23 +17,27 @@
 //   GET  /api/v1/alerts           filters -> {total, alerts, next_cursor}        (API key)
 //   GET  /api/v1/agents           -> {agents:[...]}                              (API key)
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key)
+//   GET  /api/v1/server/stats     -> the transport's counters {"http.accepted": N, ...}  (admin key)
 // Agents authenticate with "Authorization: Bearer AGENT_ID.KEY", scripts with
 // "Authorization: Bearer API_KEY". Missing or unknown credentials: 401;
 // revoked agents and insufficient roles: 403. Nothing is stored on refusal.
+// Every refusal is {"error": short reason, "detail": what to do}.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "collector/http/http_counters.h"
+#include "collector/http/limits.h"
+#include "collector/http/message.h"
 #include "collector/ruleset_check.h"
 #include "collector/store/store.h"
 #include "collector/tls_material.h"
 
-namespace httplib {
-class SSLServer;
-}
-
 namespace vigil::collector {
+
+class HttpServer;
+struct Admission;
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
@@ -39,7 +46,8 @@ struct ServerOptions {
   int heartbeat_interval_s = 5;
   int offline_after_s = 15;
   bool ruleset_allow_errors = false;
-  int threads = 16;
+  int threads = 16;   // handler threads (store calls); the event loop has limits.io_threads
+  HttpLimits limits;  // connections, timeouts, body caps
 };
 
 class CollectorServer {
@@ -57,11 +65,32 @@ class CollectorServer {
   int upload_ruleset(const std::string& text, bool allow_errors, nlohmann::json* result);
 
  private:
-  void routes();
+  struct Route;
+  struct Caller;
+  // On a handler thread, from the head alone: the route, its caps and the
+  // caller's credentials (asked of the store on every request, never cached,
+  // so a revocation holds from the next request on).
+  Admission admit(const RequestHead& head);
+  std::optional<Response> auth_agent(const RequestHead& head, std::string* agent_id);
+  std::optional<Response> auth_key(const RequestHead& head, Role need);
+
+  Response enroll(const Caller&, const RequestHead&, std::string body);
+  Response events(const Caller&, const RequestHead&, std::string body);
+  Response heartbeat(const Caller&, const RequestHead&, std::string body);
+  Response get_ruleset(const Caller&, const RequestHead&, std::string body);
+  Response put_ruleset(const Caller&, const RequestHead&, std::string body);
+  Response alerts(const Caller&, const RequestHead&, std::string body);
+  Response agents(const Caller&, const RequestHead&, std::string body);
+  Response heartbeats(const Caller&, const RequestHead&, std::string body);
+  Response stats(const Caller&, const RequestHead&, std::string body);
+  // The ingest of one batch for an authenticated agent: parse, check, store, answer.
+  Response ingest(const std::string& agent, std::string_view body);
+
   Store& store_;
   ServerOptions opts_;
   RulesetValidator validator_;
-  std::unique_ptr<httplib::SSLServer> svr_;
+  HttpCounters counters_;
+  std::unique_ptr<HttpServer> http_;
   int port_ = 0;
 };
 

@@ -291,10 +291,11 @@ class SqliteStore final : public Store {
     std::string text = hb.dump();
     w_.exec("BEGIN IMMEDIATE");
     auto up = w_.prepare(
-        "UPDATE agents SET last_seen=?, last_heartbeat=?, hostname=COALESCE(?, hostname), "
+        "UPDATE agents SET last_seen=?, last_heartbeat=?, "
         "version=COALESCE(?, version), ruleset_version=COALESCE(?, ruleset_version) WHERE id=?");
-    up.bind(1, now).bind(2, text).bind(3, get_str(hb, "hostname")).bind(4, get_str(hb, "agent_version"));
-    up.bind(5, get_str(hb, "ruleset_version")).bind(6, agent_id);
+    // The hostname is the one given at enrolment: a heartbeat's "hostname" stays a field of the heartbeat.
+    up.bind(1, now).bind(2, text).bind(3, get_str(hb, "agent_version"));
+    up.bind(4, get_str(hb, "ruleset_version")).bind(5, agent_id);
     auto ins = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
     ins.bind(1, agent_id).bind(2, now).bind(3, text);
     if (up.step() != SQLITE_DONE || ins.step() != SQLITE_DONE) return rollback("heartbeat");

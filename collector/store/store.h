@@ -127,6 +127,7 @@ class Store {
                                    IngestResult* out) = 0;
 
   // Keeps the latest heartbeat on the agent and appends it to the history.
+  // The agent keeps its enrolled hostname; one in the heartbeat stays a field of it.
   virtual StoreStatus record_heartbeat(const std::string& agent_id, const nlohmann::json& hb,
                                        int64_t now) = 0;
   virtual std::vector<nlohmann::json> heartbeat_history(const std::string& agent_id, int limit) = 0;
