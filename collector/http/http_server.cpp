@@ -268,8 +268,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& b = parser_->get().body();
     b.data = body_buf_.get();
     b.size = kBodyBuffer;
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+    // read_some, not read: each piece is decoded (and the caps checked) as it comes.
+    http::async_read_some(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
   }
 
   void on_body(beast::error_code ec) {

@@ -24,9 +24,9 @@ PORT=$(free_port)
 URL="https://127.0.0.1:$PORT"
 DATA="$WORK/collector"
 
-# Starts the collector in the background; COLLECTOR_PID is its pid.
+# Starts the collector in the background (extra arguments go to serve); COLLECTOR_PID is its pid.
 start_collector() {
-  "$COLLECTOR" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" >>"$WORK/collector.log" 2>&1 &
+  "$COLLECTOR" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" "$@" >>"$WORK/collector.log" 2>&1 &
   COLLECTOR_PID=$!
   PIDS+=("$COLLECTOR_PID")
   for _ in $(seq 1 100); do
