@@ -39,7 +39,8 @@ struct Options {
   double ship_fraction = 0.1;                        // share of agents that also ship alert batches
   int batch_events = 100, batch_interval_ms = 1000;  // 0: back to back, as fast as acknowledged
   int probe_ms = 100;
-  double request_timeout_s = 10, probe_timeout_s = 30, connect_timeout_s = 20;
+  // The agent's own client waits 30 s for an answer (agent/uplink/agent_state.cpp).
+  double request_timeout_s = 30, probe_timeout_s = 30, connect_timeout_s = 20;
   std::string agent_net = "127.1.0.0", hostile_net = "127.2.0.0", probe_addr = "127.3.0.1";
   int hostile_addrs = 1;  // hostile connections come from this many addresses
   // Parsed from url:

@@ -24,7 +24,7 @@ fleet_load() {
   local token
   token=$("$COLLECTOR" token create --data-dir "$DATA" --uses "$agents" --ttl 1h | tail -1)
   timeout -k 5 "$limit" "$LOAD" --url "$URL" --ca-file "$DATA/ca.pem" --token "$token" --api-key "$ADMIN_KEY" \
-    --agents "$agents" --hostile "$hostile" --duration "$duration" --ramp-timeout 90 --drain-timeout 20 \
+    --agents "$agents" --hostile "$hostile" --duration "$duration" --ramp-timeout 90 --drain-timeout 20 --request-timeout 30 \
     --ship-fraction 0.05 --batch-events 50 --batch-interval-ms 2000 \
     --collector-pid "$COLLECTOR_PID" >"$WORK/load.out" 2>"$WORK/load.err"
   local rc=$?
