@@ -9,6 +9,7 @@ PKGS=(
   # build
   cmake g++ pkg-config make clang-format
   # libraries
+  libboost-dev
   libpcap-dev libvectorscan-dev libpcre2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libcpp-httplib-dev libssl-dev
   zlib1g-dev libsqlite3-dev libpq-dev librdkafka-dev libargon2-dev libarchive-dev
