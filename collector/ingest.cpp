@@ -48,7 +48,7 @@ ApiReply handle_heartbeat(Store& store, const std::string& agent_id, std::string
   StoreStatus st = store.record_heartbeat(agent_id, hb.fields, now);
   if (!st.ok) return {503, wire::encode_error("store unavailable", st.message)};
   wire::HeartbeatReply reply;
-  if (auto rs = store.current_ruleset()) reply.ruleset_version = rs->version;
+  reply.ruleset_version = store.current_ruleset_version();
   reply.heartbeat_interval_s = heartbeat_interval_s;
   reply.highest_seq = store.highest_batch_seq(agent_id);
   return {200, wire::encode_heartbeat_reply(reply)};

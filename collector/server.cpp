@@ -8,6 +8,7 @@
 
 #include "collector/http/http_server.h"
 #include "collector/ingest.h"
+#include "common/time.h"
 #include "common/wire.h"
 
 namespace vigil::collector {

@@ -83,7 +83,8 @@ std::optional<std::string> get_str(const json& j, const char* key) {
   return it->get<std::string>();
 }
 
-// One caller's batch waiting in the group-commit queue.
+// One caller's write waiting in the group-commit queue: an event batch, or
+// a heartbeat (events null, heartbeat set).
 struct PendingBatch {
   const std::string* agent_id;
   uint64_t seq;
@@ -93,6 +94,11 @@ struct PendingBatch {
   IngestResult* out;
   StoreStatus status;
   bool done;
+  struct Heartbeat {
+    std::string text;
+    std::optional<std::string> version, ruleset_version;
+  };
+  const Heartbeat* heartbeat = nullptr;
 };
 
 class SqliteStore final : public Store {
@@ -121,8 +127,12 @@ class SqliteStore final : public Store {
         "INSERT OR IGNORE INTO batches(agent_id,batch_seq,received_at,events,digest) VALUES(?,?,?,?,?)");
     sel_batch_ = w_.prepare("SELECT digest FROM batches WHERE agent_id=? AND batch_seq=?");
     sel_highest_ = w_.prepare("SELECT COALESCE(MAX(batch_seq),0) FROM batches WHERE agent_id=?");
+    up_agent_hb_ = w_.prepare(
+        "UPDATE agents SET last_seen=?, last_heartbeat=?, "
+        "version=COALESCE(?, version), ruleset_version=COALESCE(?, ruleset_version) WHERE id=?");
+    ins_hb_ = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
     if (!ins_alert_.valid() || !ins_event_.valid() || !ins_batch_.valid() || !sel_batch_.valid() ||
-        !sel_highest_.valid()) {
+        !sel_highest_.valid() || !up_agent_hb_.valid() || !ins_hb_.valid()) {
       *error = "cannot prepare statements: " + w_.errmsg();
       return false;
     }
@@ -300,6 +310,12 @@ class SqliteStore final : public Store {
                            int64_t now, IngestResult* out) override {
     *out = {};
     PendingBatch me{&agent_id, seq, batch_digest(events), &events, now, out, {}, false};
+    return commit_in_group(me);
+  }
+
+  // Waits until `me` is in a durable transaction: either the one this caller
+  // runs (no commit in progress) or one run by another caller.
+  StoreStatus commit_in_group(PendingBatch& me) {
     std::unique_lock lk(gmu_);
     queue_.push_back(&me);
     while (!me.done) {
@@ -316,7 +332,7 @@ class SqliteStore final : public Store {
       for (auto* p : group) {
         if (!st.ok) {
           p->status = st;
-          *p->out = {};
+          if (p->out) *p->out = {};
         }
         p->done = true;
       }
@@ -331,6 +347,10 @@ class SqliteStore final : public Store {
     std::string err;
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
     for (auto* p : group) {
+      if (p->heartbeat) {
+        if (!write_heartbeat(*p)) return rollback("heartbeat");
+        continue;
+      }
       ins_batch_.reset();
       ins_batch_.bind(1, *p->agent_id)
           .bind(2, static_cast<int64_t>(p->seq))
@@ -389,20 +409,22 @@ class SqliteStore final : public Store {
   }
 
   StoreStatus record_heartbeat(const std::string& agent_id, const json& hb, int64_t now) override {
-    std::lock_guard lk(wmu_);
-    std::string text = hb.dump();
-    w_.exec("BEGIN IMMEDIATE");
-    auto up = w_.prepare(
-        "UPDATE agents SET last_seen=?, last_heartbeat=?, "
-        "version=COALESCE(?, version), ruleset_version=COALESCE(?, ruleset_version) WHERE id=?");
+    PendingBatch::Heartbeat h{hb.dump(), get_str(hb, "agent_version"), get_str(hb, "ruleset_version")};
+    PendingBatch me{&agent_id, 0, {}, nullptr, now, nullptr, {}, false};
+    me.heartbeat = &h;
+    return commit_in_group(me);
+  }
+
+  // Inside commit_group's transaction (wmu_ held).
+  bool write_heartbeat(const PendingBatch& p) {
+    const auto& h = *p.heartbeat;
     // The hostname is the one given at enrolment: a heartbeat's "hostname" stays a field of the heartbeat.
-    up.bind(1, now).bind(2, text).bind(3, get_str(hb, "agent_version"));
-    up.bind(4, get_str(hb, "ruleset_version")).bind(5, agent_id);
-    auto ins = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
-    ins.bind(1, agent_id).bind(2, now).bind(3, text);
-    if (up.step() != SQLITE_DONE || ins.step() != SQLITE_DONE) return rollback("heartbeat");
-    w_.exec("COMMIT");
-    return {};
+    up_agent_hb_.reset();
+    up_agent_hb_.bind(1, p.now).bind(2, h.text).bind(3, h.version).bind(4, h.ruleset_version);
+    up_agent_hb_.bind(5, *p.agent_id);
+    ins_hb_.reset();
+    ins_hb_.bind(1, *p.agent_id).bind(2, p.now).bind(3, h.text);
+    return up_agent_hb_.step() == SQLITE_DONE && ins_hb_.step() == SQLITE_DONE;
   }
 
   std::vector<json> heartbeat_history(const std::string& agent_id, int limit) override {
@@ -535,6 +557,12 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  std::string current_ruleset_version() override {
+    std::lock_guard lk(rmu_);
+    auto st = r_.prepare("SELECT version FROM rulesets ORDER BY seq DESC LIMIT 1");
+    return st.step() == SQLITE_ROW ? st.col_text(0) : std::string();
+  }
+
   std::optional<RulesetRecord> current_ruleset() override {
     std::lock_guard lk(rmu_);
     auto st = r_.prepare("SELECT version, text, report, created_at FROM rulesets ORDER BY seq DESC LIMIT 1");
@@ -595,7 +623,7 @@ class SqliteStore final : public Store {
 
   std::mutex wmu_, rmu_;
   Db w_, r_;
-  Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_;
+  Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_, up_agent_hb_, ins_hb_;
 };
 
 }  // namespace

@@ -165,6 +165,9 @@ class Store {
 
   // Keeps the latest heartbeat on the agent and appends it to the history.
   // The agent keeps its enrolled hostname; one in the heartbeat stays a field of it.
+  // Heartbeats are group-committed with concurrent ingest batches and
+  // heartbeats (a fleet of 5,000 agents sends 1,000 a second): the call
+  // returns once the transaction holding it is durable.
   virtual StoreStatus record_heartbeat(const std::string& agent_id, const nlohmann::json& hb,
                                        int64_t now) = 0;
   virtual std::vector<nlohmann::json> heartbeat_history(const std::string& agent_id, int limit) = 0;
@@ -181,6 +184,9 @@ class Store {
   virtual StoreStatus put_ruleset(const std::string& text, const nlohmann::json& report, int64_t now,
                                   std::string* version) = 0;
   virtual std::optional<RulesetRecord> current_ruleset() = 0;
+  // The current rule set's version only ("" when none): what every heartbeat
+  // reply names, without reading the rule text.
+  virtual std::string current_ruleset_version() = 0;
 };
 
 // SHA-256 (hex) over the batch's event uids, sorted: the identity of a
