@@ -65,8 +65,16 @@ struct Shared {
   HttpLimits limits;
   HttpCounters& counters;
   AdmitFn admit;
-  net::thread_pool& pool;
+  net::thread_pool& pool;      // agents' requests (ingest waits for fsync)
+  net::thread_pool& api_pool;  // everyone else: officers' and scripts' requests never queue behind ingest
 };
+
+// Agents authenticate as "Bearer AGENT_ID.KEY"; their batches and heartbeats
+// take the agent pool, so a fleet's ingest cannot delay the API.
+net::thread_pool& pool_for(const Shared& sh, const RequestHead& h) {
+  const std::string* auth = h.header("authorization");
+  return auth && auth->find('.') != std::string::npos ? sh.pool : sh.api_pool;
+}
 
 // What a handler thread decided about a request whose head was read.
 struct Decision {
@@ -233,7 +241,8 @@ class Session : public std::enable_shared_from_this<Session> {
     head->peer = peer_;
     head_ = head;
     lowest().expires_never();  // the handler pool may take a while (an ingest waits for fsync)
-    net::post(sh_.pool, [self = shared_from_this(), head] {
+    pool_ = &pool_for(sh_, *head);
+    net::post(*pool_, [self = shared_from_this(), head] {
       auto d = std::make_shared<Decision>(decide(self->sh_, *head));
       net::post(self->stream_.get_executor(), [self, d] { self->on_decision(std::move(*d)); });
     });
@@ -296,7 +305,7 @@ class Session : public std::enable_shared_from_this<Session> {
     lowest().expires_never();
     auto body = std::make_shared<std::string>(decoder_->take());
     decoder_.reset();
-    net::post(sh_.pool, [self = shared_from_this(), body] {
+    net::post(*pool_, [self = shared_from_this(), body] {
       auto r =
           std::make_shared<Response>(run_handler(self->sh_, self->plan_, *self->head_, std::move(*body)));
       body->clear();
@@ -391,14 +400,16 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::empty_body> cont_;
   http::response<http::string_body> res_;
   uint64_t lingered_ = 0;
+  net::thread_pool* pool_ = nullptr;  // the pool of the request in progress (pool_for)
 };
 
 }  // namespace
 
 struct HttpServer::Impl {
   Impl(HttpLimits l, int handler_threads, AdmitFn admit, HttpCounters& c)
-      : pool(static_cast<size_t>(std::max(1, handler_threads))),
-        shared{l, c, std::move(admit), pool},
+      : pool(std::make_unique<net::thread_pool>(static_cast<size_t>(std::max(1, handler_threads)))),
+        api_pool(std::make_unique<net::thread_pool>(static_cast<size_t>(std::max(2, handler_threads / 4)))),
+        shared{l, c, std::move(admit), *pool, *api_pool},
         limiter(std::make_shared<ConnectionLimiter>(l.max_connections, l.max_connections_per_ip)) {}
 
   void do_accept() {
@@ -445,7 +456,9 @@ struct HttpServer::Impl {
     do_accept();
   }
 
-  net::thread_pool pool;
+  // Jobs queued on the pool hold sessions, whose sockets belong to ioc: the
+  // pool is destroyed first, explicitly (~HttpServer), while ioc still exists.
+  std::unique_ptr<net::thread_pool> pool, api_pool;
   Shared shared;
   std::shared_ptr<ConnectionLimiter> limiter;
   std::unique_ptr<ssl::context> ssl_ctx;  // outlives the sessions (declared before the loop)
@@ -460,7 +473,13 @@ HttpServer::HttpServer(HttpLimits limits, int handler_threads, AdmitFn admit, Ht
 
 HttpServer::~HttpServer() {
   stop();
-  impl_->pool.join();
+  impl_->pool->join();
+  impl_->api_pool->join();
+  // Destroys the jobs still queued (and the sessions they hold) now, while
+  // the io_context their sockets are registered with is alive; destroying the
+  // pool after it corrupted the heap at shutdown with connections open.
+  impl_->pool.reset();
+  impl_->api_pool.reset();
 }
 
 bool HttpServer::start(const std::string& host, int port, const std::string& cert_path,
@@ -529,7 +548,8 @@ void HttpServer::run() {
 
 void HttpServer::stop() {
   impl_->ioc.stop();
-  impl_->pool.stop();
+  impl_->pool->stop();
+  impl_->api_pool->stop();
 }
 
 uint64_t raise_fd_limit() {

@@ -186,7 +186,7 @@ TEST_CASE("unknown keys are warnings with the closest known key, and loading goe
   CHECK(s.warnings[0].rfind("agent.yaml:1: outputs: ignored: Suricata's list of outputs", 0) == 0);
 }
 
-TEST_CASE("--set errors name --set") {
+TEST_CASE("config: errors from --set name --set") {
   CHECK(errors_of("", {"flow.max-flows=200k"}) == "--set: flow.max-flows: expected an integer, got '200k'");
   CHECK(errors_of("", {"no-equals-sign"}) == "--set: no-equals-sign: expected KEY=VALUE");
   CHECK(errors_of("", {"outputs.eve.types.x=1"}) ==
@@ -267,7 +267,7 @@ TEST_CASE("tunnel ports, max layers and TLS encryption handling come from the de
         "--set: decoder.geneve.ports: '1:100' has more than 64 ports");
 }
 
-TEST_CASE("--dump-config output loads back to the same values") {
+TEST_CASE("config: the --dump-config output loads back to the same values") {
   auto defaults = load_config("", {});
   REQUIRE(defaults.ok);
   auto again = load_config_text("dump.yaml", dump_config(defaults), {});
