@@ -9,23 +9,12 @@
 #include <csignal>
 
 #include "agent/uplink/uplink_impl.h"
+#include "common/encoding.h"
 #include "common/wire.h"
 
 namespace vigil {
 
-namespace {
-
-std::string hex(const unsigned char* p, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string s(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    s[2 * i] = kHex[p[i] >> 4];
-    s[2 * i + 1] = kHex[p[i] & 15];
-  }
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string compute_event_uid(std::string_view agent_id, std::string_view eve_json) {
   std::string canon;
@@ -49,7 +38,7 @@ std::string compute_event_uid(std::string_view agent_id, std::string_view eve_js
   EVP_DigestUpdate(ctx, canon.data(), canon.size());
   EVP_DigestFinal_ex(ctx, md, &n);
   EVP_MD_CTX_free(ctx);
-  return hex(md, n);
+  return hex_encode(std::span<const uint8_t>(md, n));
 }
 
 Uplink::Uplink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -7,7 +7,6 @@
 // there). synchronous=FULL: the WAL is synced at every commit, so a batch
 // the collector acknowledged survives power loss, which the agent relies on
 // when it deletes the batch from its spool.
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -20,6 +19,7 @@
 
 #include "collector/store/sqlite_db.h"
 #include "collector/store/store.h"
+#include "common/digest.h"
 
 namespace vigil::collector {
 namespace {
@@ -544,12 +544,7 @@ class SqliteStore final : public Store {
     w_.exec("BEGIN IMMEDIATE");
     auto mx = w_.prepare("SELECT COALESCE(MAX(seq),0)+1 FROM rulesets");
     int64_t seq = mx.step() == SQLITE_ROW ? mx.col_int(0) : 1;
-    unsigned char md[32];
-    unsigned int n = 0;
-    EVP_Digest(text.data(), text.size(), md, &n, EVP_sha256(), nullptr);
-    char hex[13];
-    for (int k = 0; k < 6; ++k) std::snprintf(hex + 2 * k, 3, "%02x", md[k]);
-    *version = std::to_string(seq) + "-" + hex;
+    *version = std::to_string(seq) + "-" + sha256_hex(text).substr(0, 12);
     auto st = w_.prepare("INSERT INTO rulesets(seq,version,text,report,created_at) VALUES(?,?,?,?,?)");
     st.bind(1, seq).bind(2, *version).bind(3, text).bind(4, report.dump()).bind(5, now);
     if (st.step() != SQLITE_DONE) return rollback("ruleset insert");
@@ -659,23 +654,10 @@ std::string batch_digest(const std::vector<IngestEvent>& events) {
   uids.reserve(events.size());
   for (const auto& e : events) uids.push_back(e.event_uid);
   std::sort(uids.begin(), uids.end());
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  for (auto u : uids) {
-    EVP_DigestUpdate(ctx, u.data(), u.size());
-    EVP_DigestUpdate(ctx, "\n", 1);
-  }
-  unsigned char md[32];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(ctx, md, &n);
-  EVP_MD_CTX_free(ctx);
-  static const char* kHex = "0123456789abcdef";
-  std::string hex(2 * n, '0');
-  for (unsigned i = 0; i < n; ++i) {
-    hex[2 * i] = kHex[md[i] >> 4];
-    hex[2 * i + 1] = kHex[md[i] & 15];
-  }
-  return hex;
+  std::string joined;
+  joined.reserve(uids.size() * 65);
+  for (auto u : uids) joined.append(u).push_back('\n');
+  return sha256_hex(joined);
 }
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error) {
