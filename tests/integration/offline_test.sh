@@ -86,6 +86,8 @@ grep -q "cannot read capture file" "$work/short.err" || fail "short file: no cle
 "$agent" --dump-config --set decoder.max-layers=3 --set reputation-files=a.list,b.list > "$work/cfg.yaml"
 grep -q "max-layers: 3" "$work/cfg.yaml" || fail "--dump-config does not show a --set value"
 grep -q -- "- b.list" "$work/cfg.yaml" || fail "--dump-config does not show a --set list"
-"$agent" --dump-config | grep -q "max-layers: 8" || fail "--dump-config defaults"
+# (into a file: grep -q would close the pipe early, and pipefail count the agent's SIGPIPE)
+"$agent" --dump-config >"$work/defaults.yaml" || fail "--dump-config failed"
+grep -q "max-layers: 8" "$work/defaults.yaml" || fail "--dump-config defaults"
 echo "ok: --dump-config"
 echo "offline_test: all checks passed"
