@@ -27,7 +27,11 @@ import time
 import zlib
 
 MB = 1 << 20
-LIMIT_MB = 64
+# The property is asserted on the optimised build. Under AddressSanitizer the
+# collector's memory is mostly the instrumentation's (shadow memory, the
+# quarantine of freed blocks), so the script that runs this raises the limit
+# there (HOSTILE_LIMIT_MB) and keeps every status check.
+LIMIT_MB = int(os.environ.get("HOSTILE_LIMIT_MB", "64"))
 
 
 def mem_kb(pid, field):
