@@ -117,6 +117,10 @@ enum class Cap { kOther, kEvents, kRuleset, kHeartbeat };
 struct CollectorServer::Caller {
   std::string agent_id;  // set for agent routes
   std::string param;     // the path's "*" segment, if any
+  // Set for person and script routes: who is calling, as the audit log and
+  // triage history name them ("apikey:ID" for an API key), and their role.
+  std::string actor;
+  Role role = Role::kViewer;
 };
 
 struct CollectorServer::Route {
@@ -170,14 +174,17 @@ std::optional<Response> CollectorServer::auth_agent(const RequestHead& req, std:
 }
 
 // API key with at least the role `need`.
-std::optional<Response> CollectorServer::auth_key(const RequestHead& req, Role need) {
+std::optional<Response> CollectorServer::auth_key(const RequestHead& req, Role need, Caller* caller) {
   std::string key = bearer(req);
   if (key.empty() || key.find('.') != std::string::npos)
     return refuse(401, "API key required", "send Authorization: Bearer API_KEY");
-  auto role = store_.api_key_role(sha256_hex(key));
+  std::string hash = sha256_hex(key);
+  auto role = store_.api_key_role(hash);
   if (!role) return refuse(401, "unknown API key", "create one with vigil-collector apikey create");
   if (static_cast<int>(*role) < static_cast<int>(need))
     return refuse(403, std::string("role ") + role_name(need) + " required", "use a key with that role");
+  caller->actor = "apikey:" + hash.substr(0, kCredentialIdLen);
+  caller->role = *role;
   return std::nullopt;
 }
 
@@ -220,11 +227,11 @@ Admission CollectorServer::admit(const RequestHead& h) {
       refused = auth_agent(h, &caller.agent_id);
       break;
     case Who::kKey:
-      refused = auth_key(h, route->role);
+      refused = auth_key(h, route->role, &caller);
       break;
     case Who::kAgentOrKey:
       refused = bearer(h).find('.') != std::string::npos ? auth_agent(h, &caller.agent_id)
-                                                         : auth_key(h, Role::kViewer);
+                                                         : auth_key(h, Role::kViewer, &caller);
       break;
   }
   if (refused) {

@@ -74,7 +74,7 @@ class CollectorServer {
   // so a revocation holds from the next request on).
   Admission admit(const RequestHead& head);
   std::optional<Response> auth_agent(const RequestHead& head, std::string* agent_id);
-  std::optional<Response> auth_key(const RequestHead& head, Role need);
+  std::optional<Response> auth_key(const RequestHead& head, Role need, Caller* caller);
 
   Response enroll(const Caller&, const RequestHead&, std::string body);
   Response events(const Caller&, const RequestHead&, std::string body);

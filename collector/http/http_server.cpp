@@ -339,6 +339,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res_ = http::response<http::string_body>(static_cast<http::status>(r.status), version_ ? version_ : 11);
     res_.set(http::field::content_type, r.content_type);
     res_.set(http::field::cache_control, "no-store");
+    for (auto& [name, value] : r.headers) res_.insert(name, value);
     res_.body() = std::move(r.body);
     res_.keep_alive(keep_alive_ && !close && !r.close);
     res_.prepare_payload();

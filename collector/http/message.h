@@ -40,6 +40,8 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   bool close = false;  // close the connection after this response
+  // Extra header fields (Set-Cookie, Content-Disposition, ...), sent as given.
+  std::vector<std::pair<std::string, std::string>> headers;
 
   static Response json(int status, const nlohmann::json& body);
   // {"error": reason, "detail": what to do}; reason is short and stable,
