@@ -53,6 +53,11 @@ CREATE INDEX IF NOT EXISTS events_type_ts ON events(event_type, ts);
 CREATE TABLE IF NOT EXISTS heartbeats(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, ts INT NOT NULL,
   json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS heartbeats_agent ON heartbeats(agent_id, ts);
+CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, ts INT NOT NULL, actor TEXT NOT NULL,
+  action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '', peer TEXT NOT NULL DEFAULT '', detail TEXT);
+CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts, id);
+CREATE TABLE IF NOT EXISTS alert_triage(alert_id INTEGER PRIMARY KEY, status TEXT NOT NULL DEFAULT 'new',
+  assignee TEXT, updated_at INT NOT NULL, updated_by TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rulesets(seq INTEGER PRIMARY KEY, version TEXT NOT NULL UNIQUE, text TEXT NOT NULL,
   report TEXT NOT NULL, created_at INT NOT NULL);
 )sql";
@@ -299,6 +304,49 @@ class SqliteStore final : public Store {
   }
 
   bool revoke_api_key(const std::string& id) override { return revoke_by_id("api_keys", id); }
+
+  StoreStatus append_audit(const AuditEntry& e) override {
+    std::lock_guard lk(wmu_);
+    auto st = w_.prepare("INSERT INTO audit(ts,actor,action,target,peer,detail) VALUES(?,?,?,?,?,?)");
+    st.bind(1, e.ts).bind(2, e.actor).bind(3, e.action).bind(4, e.target).bind(5, e.peer);
+    if (e.detail.is_null())
+      st.bind_null(6);
+    else
+      st.bind(6, e.detail.dump());
+    return done(st.step());
+  }
+
+  std::vector<AuditEntry> list_audit(const AuditQuery& q) override {
+    std::string sql = "SELECT id,ts,actor,action,target,peer,detail FROM audit WHERE 1=1";
+    if (q.actor) sql += " AND actor=?";
+    if (q.action) sql += " AND action=?";
+    if (q.from) sql += " AND ts>=?";
+    if (q.to) sql += " AND ts<?";
+    if (q.before_id) sql += " AND id<?";
+    sql += " ORDER BY id DESC LIMIT ?";
+    std::lock_guard lk(rmu_);
+    auto st = r_.prepare(sql);
+    int i = 1;
+    if (q.actor) st.bind(i++, *q.actor);
+    if (q.action) st.bind(i++, *q.action);
+    if (q.from) st.bind(i++, *q.from);
+    if (q.to) st.bind(i++, *q.to);
+    if (q.before_id) st.bind(i++, *q.before_id);
+    st.bind(i, int64_t{std::clamp(q.limit, 1, 1000)});
+    std::vector<AuditEntry> out;
+    while (st.step() == SQLITE_ROW) {
+      AuditEntry e;
+      e.id = st.col_int(0);
+      e.ts = st.col_int(1);
+      e.actor = st.col_text(2);
+      e.action = st.col_text(3);
+      e.target = st.col_text(4);
+      e.peer = st.col_text(5);
+      if (!st.col_null(6)) e.detail = json::parse(st.col_text(6), nullptr, false);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
 
   // Group commit: batches that arrive while a commit is running are written
   // together in the next transaction, by whichever caller finds no commit in

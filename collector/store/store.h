@@ -107,6 +107,24 @@ struct AlertPage {
   std::optional<std::pair<int64_t, int64_t>> next_cursor;  // set when more rows may follow
 };
 
+// One state-changing action, as the audit log keeps it: who (a user name,
+// or "apikey:ID"), what ("user.add", "alert.triage", ...), on what, when
+// (unix seconds), from where (the client's address), with details.
+// Appended only; nothing in the API edits or deletes an entry.
+struct AuditEntry {
+  int64_t id = 0;  // set when read back
+  int64_t ts = 0;
+  std::string actor, action, target, peer;
+  nlohmann::json detail;  // an object, or null
+};
+
+struct AuditQuery {
+  std::optional<std::string> actor, action;
+  std::optional<int64_t> from, to;   // unix seconds, [from, to)
+  std::optional<int64_t> before_id;  // keyset paging, newest first
+  int limit = 100;
+};
+
 struct RulesetRecord {
   std::string version;  // "N-<first 12 hex of sha256>"
   std::string text;
@@ -177,6 +195,10 @@ class Store {
   // small transactions so ingest is never held up for long. *pruned: rows
   // deleted.
   virtual StoreStatus prune_heartbeats(int64_t older_than, int keep_per_agent, uint64_t* pruned) = 0;
+
+  // The audit log: appended by every state-changing action; read newest first.
+  virtual StoreStatus append_audit(const AuditEntry& e) = 0;
+  virtual std::vector<AuditEntry> list_audit(const AuditQuery& q) = 0;
 
   virtual StoreStatus query_alerts(const AlertQuery& q, AlertPage* out) = 0;
   virtual int64_t count_events(const std::string& event_type) = 0;

@@ -290,3 +290,41 @@ TEST_CASE("concurrent batches are group-committed: every one stored once, result
   // 4 agents x 500 distinct uids each; the second thread of each agent only duplicates.
   CHECK(store->count_events("alert") == 4 * kBatches * kPerBatch);
 }
+
+TEST_CASE("the audit log appends and reads back newest first, filtered and paged") {
+  std::string err;
+  auto store = open_sqlite_store(temp_dir("store-audit") + "/c.db", &err);
+  REQUIRE(store);
+  for (int i = 0; i < 5; ++i) {
+    AuditEntry e;
+    e.ts = 1000 + i;
+    e.actor = i % 2 ? "alice" : "bob";
+    e.action = "alert.triage";
+    e.target = "alert:" + std::to_string(i);
+    e.peer = "127.0.0.1";
+    e.detail = nlohmann::json{{"i", i}};
+    REQUIRE(store->append_audit(e).ok);
+  }
+  auto all = store->list_audit({});
+  REQUIRE(all.size() == 5);
+  CHECK(all[0].target == "alert:4");
+  CHECK(all[0].detail["i"] == 4);
+  CHECK(all[4].target == "alert:0");
+  AuditQuery q;
+  q.actor = "alice";
+  auto alice = store->list_audit(q);
+  REQUIRE(alice.size() == 2);
+  CHECK(alice[0].target == "alert:3");
+  q = {};
+  q.limit = 2;
+  auto page1 = store->list_audit(q);
+  REQUIRE(page1.size() == 2);
+  q.before_id = page1.back().id;
+  auto page2 = store->list_audit(q);
+  REQUIRE(page2.size() == 2);
+  CHECK(page2[0].target == "alert:2");
+  q = {};
+  q.from = 1001;
+  q.to = 1003;
+  CHECK(store->list_audit(q).size() == 2);
+}
