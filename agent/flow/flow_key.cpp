@@ -117,7 +117,8 @@ uint64_t flow_key_hash(const FlowKey& k) {
   h = mix64(h ^ load(k.hi.b.data()));
   h = mix64(h ^ load(k.hi.b.data() + 8));
   h = mix64(h ^ meta);
-  return mix64(h ^ meta2);
+  h = mix64(h ^ meta2);
+  return k.quote == 0 ? h : mix64(h ^ k.quote);
 }
 
 uint64_t make_flow_id(uint64_t key_hash, Timestamp first) {

@@ -9,7 +9,8 @@ time (so that idle flows time out mid-capture):
   - ICMP errors quoting those flows (ICMPv4 unreachable, time exceeded,
     source quench, redirect, parameter problem; ICMPv6 types 1-4), sent by the
     flow's peer or by a router on the way, and errors quoting packets never
-    seen (they make ICMP flows of their own);
+    seen (they make ICMP flows of their own), several from one router to one
+    host about different conversations;
   - tunnels: GRE, VXLAN, IP-in-IP (IPv4 and IPv6 in IPv4) and Teredo, both
     directions through the tunnel, carrying TCP, UDP and ICMP;
   - fragmented UDP and ICMP datagrams, IPv4 and IPv6: in order, out of order,
@@ -405,6 +406,17 @@ class Gen:
             c, s = self.pair(v6)
             q = ip(c, s, 17, udp(c, s, self.next_port(), 53, b"x" * 8))
             self.error_about(self.start(), q, s if rng.random() < 0.5 else self.router(v6), c, (), "unreach")
+        # One router telling one host about several conversations never seen
+        # (a traceroute whose probes were not captured): one sender, one
+        # receiver, one type, but a quoted pair each.
+        for v6 in (False, True):
+            c, _ = self.pair(v6)
+            r, t = self.router(v6), self.start()
+            for _ in range(rng.randrange(3, 7)):
+                _, s = self.pair(v6)
+                q = ip(c, s, 17, udp(c, s, self.next_port(), 33434 + rng.randrange(30), b"x" * 8))
+                t += self.gap(1000, 900000)
+                self.error_about(t, q, r, c, (), "ttl")
         for kind in ["gre", "vxlan", "ipip", "teredo"] + rng.sample(["gre", "vxlan", "ipip", "teredo"], 2):
             self.tunnel(kind, self.start())
         for _ in range(rng.randrange(4, 9)):
