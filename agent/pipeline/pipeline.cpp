@@ -180,8 +180,12 @@ int Pipeline::run(PcapSource& src) {
       bytes_.fetch_add(frame.size(), std::memory_order_relaxed);
       size_t w = fanout.hash(cap.linktype, frame) % n;
       Batch* b = current_[w];
-      if (b->pkts.size() >= kBatchPackets || b->used + frame.size() > b->arena.size()) {
-        b->now = cap.ts;
+      if (!b->pkts.empty() && (b->pkts.size() >= kBatchPackets || b->used + frame.size() > b->arena.size())) {
+        // The clock of a full batch is its own last packet: the packet in
+        // hand goes in the next batch, and a worker that expired flows at its
+        // time first could end a flow that packet would have kept (one worker
+        // handles a packet before expiring for its second).
+        b->now = b->pkts.back().ts;
         push(w);
         b = current_[w];
       }

@@ -16,7 +16,8 @@ time (so that idle flows time out mid-capture):
   - fragmented UDP and ICMP datagrams, IPv4 and IPv6: in order, out of order,
     with overlapping and duplicated fragments, some inside a tunnel;
   - flows that go idle past their timeout and come back.
-Also writes invariance.rules: rules on outer and inner traffic and on ICMP.
+Plus inv-batch-edge.pcap (batch_edge below: a flow's timeout falling where
+the reader's batch is full). Also writes invariance.rules: rules on outer and inner traffic and on ICMP.
 
 Usage: invariance_caps.py OUTDIR [--count N] [--first-seed S]
 Deterministic: the same seed always writes the same bytes."""
@@ -426,6 +427,26 @@ class Gen:
         self.cap.write(path)
 
 
+def batch_edge(path):
+    """One address pair only, so every worker count puts it all on one worker:
+    a UDP flow seen once at 0.5 s, then within second 30 one packet of
+    another flow (sent with the reader's tick for second 30) and exactly one
+    full batch (512) more, then at 31.0 s the
+    first flow again, 30.5 s after its last packet (UDP timeout 30 s). With
+    one worker that packet joins its flow before the flow table expires
+    anything for second 31; several workers must do the same, although the
+    reader hands that packet over in the next batch."""
+    c = Cap(None, 1767225600 * 1000000)
+    a, b = "10.77.0.1", "10.77.0.2"
+    t = c.t0 + 500000
+    c.add(t, eth(ip(a, b, 17, udp(a, b, 4000, 4001, b"INVUDP first"))))
+    t = c.t0 + 30 * 1000000 + 1000
+    for i in range(513):  # the first goes with the tick for second 30, then a full batch
+        c.add(t + i * 1000, eth(ip(a, b, 17, udp(a, b, 5000, 5001, b"filler %d" % i))))
+    c.add(c.t0 + 31 * 1000000, eth(ip(b, a, 17, udp(b, a, 4001, 4000, b"INVUDP late"))))
+    c.write(path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("outdir")
@@ -435,6 +456,7 @@ def main():
     os.makedirs(a.outdir, exist_ok=True)
     for seed in range(a.first_seed, a.first_seed + a.count):
         Gen(seed).run(os.path.join(a.outdir, f"inv-{seed:03d}.pcap"))
+    batch_edge(os.path.join(a.outdir, "inv-batch-edge.pcap"))
     with open(os.path.join(a.outdir, "invariance.rules"), "w") as f:
         f.write(RULES)
 
