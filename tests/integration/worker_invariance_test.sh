@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Worker invariance: the agent's events (flows, alerts, transaction logs;
 # everything but stats) are the same whether it runs 1, 2 or 4 workers.
-# Over 12 generated captures (tests/tools/invariance_caps.py: TCP/UDP/ICMP
+# Over 14 generated captures (tests/tools/invariance_caps.py: TCP/UDP/ICMP
 # over IPv4 and IPv6, ICMP errors quoting those flows, GRE/VXLAN/IP-in-IP/
 # Teredo tunnels, fragments in and out of order and overlapping, VLANs, idle
-# timeouts) and, when ../shared is there, over the conformance cases and two
+# timeouts, checksum "auto" mode on a capture from an offloading host) and,
+# when ../shared is there, over the conformance cases and two
 # small captures of the bench generator with the ET Open rules.
 # First the comparison is shown to fail on two runs that differ, and the
 # generated captures to contain what they claim (so this test can fail).
@@ -76,7 +77,7 @@ for path in glob.glob(runs + "/*/w1/eve.json"):
     walk(last["stats"])
 need = ["decoder.gre", "decoder.vxlan", "decoder.teredo", "decoder.ipv4_in_ipv4", "decoder.ipv6_in_ipv4",
         "decoder.vlan", "decoder.vlan_qinq", "defrag.ipv4.reassembled", "defrag.ipv6.reassembled",
-        "defrag.overlap", "flow.end.timeout", "flow.icmpv4", "flow.icmpv6"]
+        "defrag.overlap", "flow.end.timeout", "flow.icmpv4", "flow.icmpv6", "checksum.auto_disabled"]
 missing = [n for n in need if not stats.get(n)]
 want = {int(s) for s in re.findall(r"sid:(\d+);", open(rules).read())}
 if missing or want - sids:

@@ -17,7 +17,8 @@ time (so that idle flows time out mid-capture):
     with overlapping and duplicated fragments, some inside a tunnel;
   - flows that go idle past their timeout and come back.
 Plus inv-batch-edge.pcap (batch_edge below: a flow's timeout falling where
-the reader's batch is full). Also writes invariance.rules: rules on outer and inner traffic and on ICMP.
+the reader's batch is full) and inv-checksum.pcap (checksum_offload below:
+checksum checks in "auto" mode). Also writes invariance.rules: rules on outer and inner traffic and on ICMP.
 
 Usage: invariance_caps.py OUTDIR [--count N] [--first-seed S]
 Deterministic: the same seed always writes the same bytes."""
@@ -447,6 +448,40 @@ def batch_edge(path):
     c.write(path)
 
 
+def checksum_offload(path):
+    """Checksum "auto" mode: the agent samples the first 1000 packets and
+    turns checks off when more than 1 in 10 is bad (a capture taken where the
+    NIC computes checksums). 1000 UDP packets over 40 address pairs, the
+    senders of 5 pairs with bad UDP checksums (12.5%), then TCP sessions
+    whose client segments have bad checksums (checks off: reassembled and
+    alerted on; checks on: dropped). One decision for the whole capture,
+    whatever the number of workers."""
+    c = Cap(None, 1767225600 * 1000000)
+    t = c.t0
+    for i in range(1000):
+        k = i % 40
+        a, b = f"10.88.{k}.1", f"10.89.{k}.1"
+        u = bytearray(udp(a, b, 6000 + k, 7000, b"INVUDP %d" % i))
+        if k < 5:
+            u[6] ^= 0x55
+        t += 1000
+        c.add(t, eth(ip(a, b, 17, bytes(u))))
+    for k in range(8):
+        a, b = f"10.90.{k}.1", f"10.91.{k}.1"
+        g = Gen(k)
+        g.rng = random.Random(k)
+
+        def bad(l3, fwd):
+            if fwd and len(l3) > 20 + 20:  # client's segments: checksum off by one
+                l3 = bytearray(l3)
+                l3[20 + 16] ^= 0x01
+                l3 = bytes(l3)
+            return eth(l3)
+        g.cap = c
+        g.tcp_http(t + k * 2000, a, b, (), wrap=bad)
+    c.write(path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("outdir")
@@ -457,6 +492,7 @@ def main():
     for seed in range(a.first_seed, a.first_seed + a.count):
         Gen(seed).run(os.path.join(a.outdir, f"inv-{seed:03d}.pcap"))
     batch_edge(os.path.join(a.outdir, "inv-batch-edge.pcap"))
+    checksum_offload(os.path.join(a.outdir, "inv-checksum.pcap"))
     with open(os.path.join(a.outdir, "invariance.rules"), "w") as f:
         f.write(RULES)
 

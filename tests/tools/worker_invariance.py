@@ -9,7 +9,8 @@ Cases, any mix, each a capture and its rules:
   --conformance DIR    every DIR/*/expected.json case (pcap, rules, and
                        settings.checksum-checks, read as the scorer does)
   --pcap PCAP RULES    one capture (repeatable)
-Generated captures and --pcap run with "-k none"; a conformance case with
+Generated captures run with the configured checksum mode (auto: sampled),
+--pcap with "-k none"; a conformance case with
 the engine flags the scorer gives it ("-k none" when its settings say
 checksum-checks: none, else the configured default).
 
@@ -34,7 +35,7 @@ def cases_from(a):
     for d in a.caps or []:
         rules = os.path.join(d, "invariance.rules")
         for p in sorted(glob.glob(os.path.join(d, "*.pcap"))):
-            out.append((os.path.basename(p)[:-5], p, rules, ["-k", "none"]))
+            out.append((os.path.basename(p)[:-5], p, rules, []))
     for d in a.conformance or []:
         for exp_path in sorted(glob.glob(os.path.join(d, "*", "expected.json"))):
             tdir = os.path.dirname(exp_path)
