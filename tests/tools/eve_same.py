@@ -4,6 +4,10 @@ different numbers of workers: every event except `stats` (whose counters are
 sampled by wall clock and summed over workers at different moments), as a
 multiset of canonical JSON lines. Nothing else is normalised: flow ids,
 timestamps, counts and ordering-free contents must be identical.
+Then the last `stats` event (written after every worker finished): every
+counter must be equal but `uptime` and what sits in lists (the rule engines'
+load records: wall-clock load times). Packets, drops, decoder, defrag, flow,
+TCP, app-layer, detection and output counts are all compared.
 
 Usage: eve_same.py REFERENCE.json OTHER.json [OTHER.json ...]
 Exit 0 when every OTHER equals REFERENCE, 1 otherwise (the differing events,
@@ -27,6 +31,33 @@ def events(path):
     return out
 
 
+def final_stats(path):
+    """Counters of the last stats event, flattened to dotted names."""
+    last = None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if '"stats"' in line:
+                ev = json.loads(line)
+                if ev.get("event_type") == "stats":
+                    last = ev
+    out = {}
+
+    def walk(d, prefix):
+        for k, v in d.items():
+            if isinstance(v, dict):
+                walk(v, prefix + k + ".")
+            elif not isinstance(v, list) and k != "uptime":
+                out[prefix + k] = v
+
+    walk((last or {}).get("stats", {}), "")
+    return out
+
+
+def stats_diff(a, b):
+    """Names whose values differ, as 'name: a != b'."""
+    return [f"{k}: {a.get(k)} != {b.get(k)}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+
+
 def by_type(c):
     t = collections.Counter()
     for k, n in c.items():
@@ -39,9 +70,14 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     ref = events(argv[1])
+    ref_stats = final_stats(argv[1])
     ok = True
     for other_path in argv[2:]:
         other = events(other_path)
+        sd = stats_diff(ref_stats, final_stats(other_path))
+        if sd:
+            ok = False
+            print(f"DIFFER: {argv[1]} vs {other_path}: final stats: " + "; ".join(sd[:20]))
         if other == ref:
             continue
         ok = False
