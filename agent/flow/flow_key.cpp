@@ -3,6 +3,8 @@
 #include <cstring>
 #include <utility>
 
+#include "agent/decode/icmp_quote.h"
+
 namespace vigil {
 
 namespace {
@@ -16,30 +18,6 @@ uint64_t mix64(uint64_t x) {  // splitmix64 finaliser
   x *= 0x94d049bb133111ebull;
   x ^= x >> 31;
   return x;
-}
-
-// The request type of an id-keyed request/reply pair, or 0.
-uint8_t icmp_pair_of(uint8_t proto, uint8_t type) {
-  if (proto == kIcmp) {
-    switch (type) {
-      case 8:
-      case 0:
-        return 8;
-      case 13:
-      case 14:
-        return 13;
-      case 15:
-      case 16:
-        return 15;
-      case 17:
-      case 18:
-        return 17;
-      default:
-        return 0;
-    }
-  }
-  if (proto == kIcmpv6 && (type == 128 || type == 129)) return 128;
-  return 0;
 }
 
 }  // namespace
@@ -95,48 +73,27 @@ bool make_flow_key(const Packet& p, FlowKey* k) {
 }
 
 bool make_icmp_error_key(const Packet& p, FlowKey* k) {
-  const uint8_t t = p.icmp.type;
-  const bool v4_error = p.l4 == L4::kIcmp && (t == 3 || t == 4 || t == 5 || t == 11 || t == 12);
-  const bool v6_error = p.l4 == L4::kIcmpv6 && t >= 1 && t <= 4;
-  if (p.invalid || (!v4_error && !v6_error)) return false;
-  // The decoders give the bytes after the 8-byte ICMP header as payload:
-  // for errors, that is the quoted packet.
-  const Bytes q = p.payload;
+  if (p.invalid || (p.l4 != L4::kIcmp && p.l4 != L4::kIcmpv6)) return false;
+  const uint8_t proto = p.l4 == L4::kIcmp ? kIcmp : kIcmpv6;
+  // The decoders give the bytes after the 8-byte ICMP header as payload: for
+  // errors, that is the quoted packet. The fan-out reads it the same way.
+  IcmpQuote q;
+  if (!is_icmp_error(proto, p.icmp.type) || !parse_icmp_quote(proto, p.payload, &q)) return false;
   Packet inner;
-  size_t l4_off = 0;
-  if (v4_error) {
-    if (q.size() < 20 || (q[0] >> 4) != 4) return false;
-    l4_off = size_t(q[0] & 0x0f) * 4;
-    if (l4_off < 20 || q.size() < l4_off) return false;
-    inner.ip_version = 4;
-    inner.ip_proto = q[9];
-    inner.src = IpAddr::v4(q.data() + 12);
-    inner.dst = IpAddr::v4(q.data() + 16);
+  inner.ip_version = q.version;
+  inner.ip_proto = q.proto;
+  inner.src = q.version == 4 ? IpAddr::v4(q.src) : IpAddr::v6(q.src);
+  inner.dst = q.version == 4 ? IpAddr::v4(q.dst) : IpAddr::v6(q.dst);
+  if (q.proto == 6 || q.proto == 17) {
+    inner.l4 = q.proto == 6 ? L4::kTcp : L4::kUdp;
+    inner.sp = q.sp;
+    inner.dp = q.dp;
   } else {
-    if (q.size() < 40 || (q[0] >> 4) != 6) return false;
-    l4_off = 40;  // extension headers in the quote are not followed
-    inner.ip_version = 6;
-    inner.ip_proto = q[6];
-    inner.src = IpAddr::v6(q.data() + 8);
-    inner.dst = IpAddr::v6(q.data() + 24);
-  }
-  const uint8_t* l4 = q.data() + l4_off;
-  const size_t l4_len = q.size() - l4_off;
-  if (inner.ip_proto == 6 || inner.ip_proto == 17) {
-    if (l4_len < 4) return false;
-    inner.l4 = inner.ip_proto == 6 ? L4::kTcp : L4::kUdp;
-    inner.sp = uint16_t(l4[0] << 8 | l4[1]);
-    inner.dp = uint16_t(l4[2] << 8 | l4[3]);
-  } else if (inner.ip_proto == kIcmp || inner.ip_proto == kIcmpv6) {
-    if (l4_len < 8) return false;
-    inner.l4 = inner.ip_proto == kIcmp ? L4::kIcmp : L4::kIcmpv6;
-    inner.icmp.type = l4[0];
-    inner.icmp.code = l4[1];
-    inner.icmp.has_id_seq = icmp_pair_of(inner.ip_proto, l4[0]) != 0;
-    inner.icmp.id = uint16_t(l4[4] << 8 | l4[5]);
-    if (!inner.icmp.has_id_seq) return false;  // errors about errors stay apart
-  } else {
-    return false;
+    inner.l4 = q.proto == kIcmp ? L4::kIcmp : L4::kIcmpv6;
+    inner.icmp.type = q.icmp_type;
+    inner.icmp.code = q.icmp_code;
+    inner.icmp.has_id_seq = true;
+    inner.icmp.id = q.icmp_id;
   }
   inner.vlan_count = p.vlan_count;
   inner.vlan_id[0] = p.vlan_id[0];
@@ -160,7 +117,8 @@ uint64_t flow_key_hash(const FlowKey& k) {
   h = mix64(h ^ load(k.hi.b.data()));
   h = mix64(h ^ load(k.hi.b.data() + 8));
   h = mix64(h ^ meta);
-  return mix64(h ^ meta2);
+  h = mix64(h ^ meta2);
+  return k.quote == 0 ? h : mix64(h ^ k.quote);
 }
 
 uint64_t make_flow_id(uint64_t key_hash, Timestamp first) {

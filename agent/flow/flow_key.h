@@ -20,6 +20,12 @@ struct FlowKey {
   uint8_t proto = 0;
   uint8_t icmp_pair = 0;  // request type of an id-keyed ICMP pair, else 0
   uint16_t vlan[2] = {0, 0};
+  // An ICMP error about a conversation that has no flow here: a hash of the
+  // quoted address pair (never 0), so that errors about different
+  // conversations make different flows. The fan-out sends each error to the
+  // worker of its quoted pair; one flow across pairs could not be kept whole
+  // with more than one worker. 0 for every other flow.
+  uint64_t quote = 0;
 
   friend bool operator==(const FlowKey&, const FlowKey&) = default;
 };

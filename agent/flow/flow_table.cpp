@@ -309,6 +309,7 @@ Flow* FlowTable::process(Packet& p) {
   Impl& m = *impl_;
   p.flow = nullptr;
   FlowKey k;
+  uint64_t quote = 0;
   if ((p.l4 == L4::kIcmp || p.l4 == L4::kIcmpv6) && make_icmp_error_key(p, &k)) {
     // An ICMP error about a packet of a known flow belongs to that flow (as in
     // Suricata); it counts there but does not touch TCP state or streams.
@@ -318,8 +319,16 @@ Flow* FlowTable::process(Packet& p) {
       m.list_append(n, m.class_of(n->flow));
       return &n->flow;
     }
+    // Otherwise it makes an ICMP flow of its own, per quoted address pair:
+    // errors from one router to one host about different conversations land
+    // on different workers (fanout.cpp), so they cannot share one flow.
+    FlowKey pair;
+    pair.lo = k.lo;
+    pair.hi = k.hi;
+    quote = flow_key_hash(pair) | 1;
   }
   if (!make_flow_key(p, &k)) return nullptr;
+  k.quote = quote;
   const uint64_t h = flow_key_hash(k);
   Node* n = m.find(k, h);
   if (n != nullptr && p.l4 == L4::kTcp && (p.tcp.flags & (kTcpSyn | kTcpAck)) == kTcpSyn &&

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "agent/decode/decoder.h"
+#include "agent/pipeline/checksum_sampler.h"
 
 namespace vigil {
 
@@ -17,6 +18,35 @@ constexpr size_t kArenaBytes = 1 << 20;
 constexpr size_t kBatchPackets = 512;
 constexpr size_t kQueueDepth = 16;
 }  // namespace
+
+// The reader's checksum sampling with several workers: the frame decoded as
+// a worker would (tunnel layers included), each IP packet counted.
+struct ReaderChecksumSampler {
+  Decoder decoder;
+  ChecksumSampler sampler;
+  uint32_t nth = 0;  // on a true sample(): the deciding packet's IP index in its frame
+  explicit ReaderChecksumSampler(const DecodeConfig& cfg) : decoder(cfg) {}
+  // True when this frame ends sampling.
+  bool sample(const CaptureInfo& cap) {
+    Packet p(cap);
+    nth = 0;
+    bool done = false;
+    auto add = [&](const Packet& q) {
+      if (done || q.ip_version == 0) return;
+      if (sampler.add(q)) {
+        done = true;
+      } else {
+        ++nth;
+      }
+    };
+    if (decoder.decode(p)) add(p);
+    while (decoder.has_tunnel_packet()) {
+      Packet inner;
+      if (decoder.decode_tunnel(inner)) add(inner);
+    }
+    return done;
+  }
+};
 
 struct Pipeline::Batch {
   // Each packet's capture fields; its frame points into `arena`, which is
@@ -169,6 +199,13 @@ int Pipeline::run(PcapSource& src) {
     queues_.push_back(std::make_unique<Queue>());
     current_.push_back(get_free_batch());
   }
+  // Checksum "auto" mode: sampled here, in capture order, so that the
+  // decision and the packet it takes effect from are those of one worker.
+  std::unique_ptr<ReaderChecksumSampler> csum;
+  if (cfg_.checksum_mode == ChecksumMode::kAuto && !cfg_.live) {
+    csum = std::make_unique<ReaderChecksumSampler>(cfg_.decode);
+    for (auto& w : workers_) w->leave_checksum_sampling_to_reader();
+  }
   for (size_t i = 0; i < n; ++i) threads_.emplace_back([this, i] { worker_main(i); });
   Fanout fanout;
 
@@ -176,12 +213,27 @@ int Pipeline::run(PcapSource& src) {
     int r = src.next(&cap);
     if (r == 1) {
       const Bytes frame = cap.frame;
+      if (csum && csum->sample(cap)) {
+        if (csum->sampler.checks_off()) {
+          // Before this frame is handed over: every worker sees it.
+          for (auto& wk : workers_) wk->checksum_checks_off_from(cap.pcap_cnt, csum->nth);
+          csum_auto_off_ = true;
+          spdlog::warn(
+              "{} of the first {} packets have bad checksums (checksum offload?): checksum checks off",
+              csum->sampler.bad(), csum->sampler.sampled());
+        }
+        csum.reset();
+      }
       packets_.fetch_add(1, std::memory_order_relaxed);
       bytes_.fetch_add(frame.size(), std::memory_order_relaxed);
       size_t w = fanout.hash(cap.linktype, frame) % n;
       Batch* b = current_[w];
-      if (b->pkts.size() >= kBatchPackets || b->used + frame.size() > b->arena.size()) {
-        b->now = cap.ts;
+      if (!b->pkts.empty() && (b->pkts.size() >= kBatchPackets || b->used + frame.size() > b->arena.size())) {
+        // The clock of a full batch is its own last packet: the packet in
+        // hand goes in the next batch, and a worker that expired flows at its
+        // time first could end a flow that packet would have kept (one worker
+        // handles a packet before expiring for its second).
+        b->now = b->pkts.back().ts;
         push(w);
         b = current_[w];
       }
@@ -232,6 +284,8 @@ CounterSnapshot Pipeline::counters() const {
   if (src_) src_->visit_counters([&s](std::string_view n, uint64_t v) { add_to_snapshot(s, n, v); });
   add_to_snapshot(s, "capture.packets", packets_.load());
   add_to_snapshot(s, "capture.bytes", bytes_.load());
+  // The workers' counter of the same name, when the reader sampled for them.
+  if (csum_auto_off_) add_to_snapshot(s, "checksum.auto_disabled", 1);
   return s;
 }
 

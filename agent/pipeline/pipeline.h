@@ -7,6 +7,8 @@
 // recycled through a free list, so the steady state allocates nothing. The
 // reader also sends each worker the current packet time at least once per
 // second of capture time, so idle workers expire flows on the same clock.
+// In checksum "auto" mode the reader, not each worker, samples the first
+// packets, so that one decision holds for the capture (checksum_sampler.h).
 //
 // Threading: run() on the caller's thread (it becomes the reader); request_stop()
 // from any thread or a signal handler's helper thread.
@@ -60,6 +62,7 @@ class Pipeline {
   std::atomic<bool> stop_{false};
   PcapSource* src_ = nullptr;
   std::atomic<uint64_t> packets_{0}, bytes_{0};
+  std::atomic<bool> csum_auto_off_{false};  // the reader's checksum "auto" decision
   struct FreeList;
   std::unique_ptr<FreeList> free_;
 };

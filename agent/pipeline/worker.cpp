@@ -23,8 +23,18 @@ Worker::~Worker() = default;
 
 void Worker::process(Packet& p) {
   if (now_ < p.ts) now_ = p.ts;
+  frame_ip_ = 0;
   auto handle = [this](Packet& q) {
-    if (csum_sampling_) sample_checksum(q);
+    const uint32_t nth = q.ip_version != 0 ? frame_ip_++ : UINT32_MAX;
+    if (csum_sampling_) {
+      sample_checksum(q);
+    } else if (csum_by_reader_ && csum_checks_) {
+      const uint64_t k = csum_off_cnt_.load(std::memory_order_acquire);
+      if (q.pcap_cnt > k ||
+          (q.pcap_cnt == k && nth != UINT32_MAX && nth >= csum_off_nth_.load(std::memory_order_relaxed))) {
+        csum_checks_ = false;
+      }
+    }
     if (!csum_checks_) q.l4_csum_bad = q.ipv4_csum_bad = false;
     // No flow for a broken transport header or a GRE/IP-in-IP carrier, as in
     // Suricata; a UDP tunnel's payload is not application data.
@@ -49,21 +59,26 @@ void Worker::process(Packet& p) {
   advance_time(now_);
 }
 
-// Suricata's auto mode: a capture whose first 1000 packets are more than 10%
-// bad was taken where the NIC computes checksums (offload); checking them
-// would throw the traffic away, so checks go off for the rest of the run.
+// Checksum "auto" mode with one worker (checksum_sampler.h).
 void Worker::sample_checksum(const Packet& p) {
-  if (p.ip_version == 0) return;
-  ++csum_sampled_;
-  if (p.l4_csum_bad || p.ipv4_csum_bad) ++csum_bad_;
-  if (csum_sampled_ < 1000) return;
+  if (!csum_sampler_.add(p)) return;
   csum_sampling_ = false;
-  if (csum_bad_ * 10 > csum_sampled_) {
+  if (csum_sampler_.checks_off()) {
     csum_checks_ = false;
     counters_.csum_auto_off = 1;
     spdlog::warn("{} of the first {} packets have bad checksums (checksum offload?): checksum checks off",
-                 csum_bad_, csum_sampled_);
+                 csum_sampler_.bad(), csum_sampler_.sampled());
   }
+}
+
+void Worker::leave_checksum_sampling_to_reader() {
+  csum_by_reader_ = csum_sampling_;
+  csum_sampling_ = false;
+}
+
+void Worker::checksum_checks_off_from(uint64_t pcap_cnt, uint32_t nth) {
+  csum_off_nth_.store(nth, std::memory_order_relaxed);
+  csum_off_cnt_.store(pcap_cnt, std::memory_order_release);
 }
 
 void Worker::advance_time(Timestamp now) {

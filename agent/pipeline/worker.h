@@ -7,6 +7,7 @@
 // the snapshot the worker last published.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -16,6 +17,7 @@
 #include "agent/detect/detect_stage.h"
 #include "agent/flow/flow_table.h"
 #include "agent/output/eve.h"
+#include "agent/pipeline/checksum_sampler.h"
 
 namespace vigil {
 
@@ -40,6 +42,17 @@ class Worker final : public StreamSink, public FlowEndSink, public AppEvents, pu
   void advance_time(Timestamp now);
   // End of input: every open flow ends with reason "shutdown".
   void finish();
+
+  // Checksum "auto" mode with several workers: one decision must hold for
+  // the whole capture, as with one worker, so the reader samples (it sees
+  // every packet in order) instead of each worker sampling its own share.
+  // leave_checksum_sampling_to_reader(): before the first packet. Then, if
+  // the reader turns checks off, checksum_checks_off_from(): on the reader
+  // thread, before it hands over frame pcap_cnt; checks are off from that
+  // frame's nth IP packet (0-based, tunnel layers counted as process() counts
+  // them, so the packet that made the decision included), as with one worker.
+  void leave_checksum_sampling_to_reader();
+  void checksum_checks_off_from(uint64_t pcap_cnt, uint32_t nth);
 
   // Copies the counters into the published snapshot (worker thread).
   void publish_counters();
@@ -74,8 +87,12 @@ class Worker final : public StreamSink, public FlowEndSink, public AppEvents, pu
   // Checksum "auto" mode: sample the first packets, then keep or drop checks.
   bool csum_checks_;
   bool csum_sampling_;
-  uint32_t csum_sampled_ = 0, csum_bad_ = 0;
-  EventMask want_;  // the event types some output takes, resolved once
+  ChecksumSampler csum_sampler_;
+  bool csum_by_reader_ = false;
+  std::atomic<uint64_t> csum_off_cnt_{UINT64_MAX};
+  std::atomic<uint32_t> csum_off_nth_{0};
+  uint32_t frame_ip_ = 0;  // IP packets of the current frame handled so far
+  EventMask want_;         // the event types some output takes, resolved once
 
   mutable std::mutex snap_mu_;
   CounterSnapshot snapshot_;

@@ -105,3 +105,62 @@ TEST_CASE("fanout hash finds the IP header exactly where the decoder does") {
     }
   }
 }
+
+// An ICMP error is counted on the flow of the packet it quotes (flow_key.cpp),
+// so it must reach that flow's worker: the reader hashes the quoted pair.
+TEST_CASE("fanout hash sends an ICMP error to the worker of the flow it quotes") {
+  Buf udp = udp_datagram("10.0.0.1", "10.0.0.2", 5353, 53, "query");
+  Buf quoted = ipv4_datagram("10.0.0.1", "10.0.0.2", 17, udp);
+  const uint32_t flow = fanout_hash(1, udp4("10.0.0.2", "10.0.0.1", 53, 5353, "answer"));
+  const uint32_t router = fanout_hash(1, udp4("192.168.7.7", "10.0.0.1", 1, 2, ""));
+  REQUIRE(flow != router);
+  for (uint8_t type : {3, 4, 5, 11, 12}) {
+    INFO("ICMPv4 type " << int(type));
+    CHECK(fanout_hash(1, icmp4_error("192.168.7.7", "10.0.0.1", type, 0, quoted)) == flow);
+  }
+  // Only the IP header and 8 bytes are quoted: enough for the ports.
+  Buf short_quote(quoted.begin(), quoted.begin() + 28);
+  CHECK(fanout_hash(1, icmp4_error("192.168.7.7", "10.0.0.1", 11, 0, short_quote)) == flow);
+  // The VLAN ids stay the outer packet's, as in the worker's key.
+  FrameOpts v;
+  v.vlans = {42};
+  CHECK(fanout_hash(1, icmp4_error("192.168.7.7", "10.0.0.1", 3, 3, quoted, 0, v)) ==
+        fanout_hash(1, udp4("10.0.0.1", "10.0.0.2", 1, 2, "", v)));
+
+  // Not errors, or quotes that name no flow: the outer pair, where the worker
+  // keys them (an ICMP flow of their own).
+  CHECK(fanout_hash(1, icmp4("192.168.7.7", "10.0.0.1", 8, 0, 1, 1, "ping")) == router);
+  CHECK(fanout_hash(1, icmp4_error("192.168.7.7", "10.0.0.1", 3, 3,
+                                   Buf(quoted.begin(), quoted.begin() + 23))) == router);
+  Buf gre_quote = ipv4_datagram("10.0.0.1", "10.0.0.2", 47, udp);
+  CHECK(fanout_hash(1, icmp4_error("192.168.7.7", "10.0.0.1", 3, 3, gre_quote)) == router);
+  Buf error_quote =
+      ipv4_datagram("10.0.0.1", "10.0.0.2", 1, icmp_message("10.0.0.1", "10.0.0.2", 3, 1, 0, {}));
+  CHECK(fanout_hash(1, icmp4_error("192.168.7.7", "10.0.0.1", 3, 3, error_quote)) == router);
+  // A fragmented error stays with its fragments on the outer pair.
+  Buf big =
+      ipv4_datagram("192.168.7.7", "10.0.0.1", 1, icmp_message("192.168.7.7", "10.0.0.1", 3, 4, 0, quoted));
+  auto frags = fragment_ipv4(big, 16);
+  REQUIRE(frags.size() > 1);
+  for (const Buf& f : frags) CHECK(fanout_hash(1, link_frame(f)) == router);
+}
+
+TEST_CASE("fanout hash sends an ICMPv6 error to the worker of the flow it quotes") {
+  Buf tcp = tcp_segment("2001:db8::1", "2001:db8::2", 40000, 443, 1, 0, kSyn, "");
+  Buf quoted = ipv6_datagram("2001:db8::1", "2001:db8::2", 6, tcp);
+  const uint32_t flow = fanout_hash(1, tcp6("2001:db8::2", "2001:db8::1", 443, 40000, 0, 2, kSyn | kAck, ""));
+  const uint32_t router = fanout_hash(1, udp6("2001:db8::ff", "2001:db8::1", 1, 2, ""));
+  REQUIRE(flow != router);
+  for (uint8_t type : {1, 2, 3, 4}) {
+    INFO("ICMPv6 type " << int(type));
+    CHECK(fanout_hash(1, icmp6_error("2001:db8::ff", "2001:db8::1", type, 0, quoted)) == flow);
+  }
+  // Behind a hop-by-hop header the error is still found.
+  FrameOpts hbh;
+  hbh.ext = {{0, Buf(4, 0)}};
+  CHECK(fanout_hash(1, icmp6_error("2001:db8::ff", "2001:db8::1", 1, 4, quoted, 0, hbh)) == flow);
+  CHECK(fanout_hash(1, icmp6("2001:db8::ff", "2001:db8::1", 128, 0, 1, 1, "")) == router);
+  // An IPv4 header quoted by ICMPv6 names no flow (the worker agrees).
+  Buf v4 = ipv4_datagram("10.0.0.1", "10.0.0.2", 17, udp_datagram("10.0.0.1", "10.0.0.2", 1, 2, ""));
+  CHECK(fanout_hash(1, icmp6_error("2001:db8::ff", "2001:db8::1", 1, 4, v4)) == router);
+}

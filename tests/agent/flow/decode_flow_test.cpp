@@ -123,4 +123,33 @@ TEST_CASE("ICMP errors join the flow of the packet they quote", "[flow][decode][
   REQUIRE(lone != nullptr);
   CHECK(lone->proto == 1);
   CHECK(lone->icmp_type == 3);
+  CHECK(pl.feed(icmp4_error("10.0.0.9", "10.0.0.1", 3, 3, other)) == lone);
+}
+
+// With more than one worker the reader sends an error to the worker of the
+// pair it quotes, so errors without a flow keep apart per quoted pair (and
+// share a flow within one pair), whatever the number of workers.
+TEST_CASE("ICMP errors about unseen conversations make one flow per quoted pair", "[flow][decode][icmp]") {
+  using namespace vigil::test;
+  Pipeline pl;
+  auto quote = [](const char* dst, uint16_t dp) {
+    return ipv4_datagram("10.0.0.1", dst, 17, udp_datagram("10.0.0.1", dst, 40000, dp, "probe"));
+  };
+  Flow* a = pl.feed(icmp4_error("192.168.9.9", "10.0.0.1", 11, 0, quote("10.5.0.1", 33434)));
+  REQUIRE(a != nullptr);
+  Flow* a2 = pl.feed(icmp4_error("192.168.9.9", "10.0.0.1", 11, 0, quote("10.5.0.1", 33435)));
+  CHECK(a2 == a);
+  CHECK(a->pkts_toserver == 2);
+  Flow* b = pl.feed(icmp4_error("192.168.9.9", "10.0.0.1", 11, 0, quote("10.5.0.2", 33434)));
+  REQUIRE(b != nullptr);
+  CHECK(b != a);
+  CHECK(b->proto == 1);
+  CHECK(b->flow_id != a->flow_id);
+  // An error that quotes nothing usable keeps the plain (sender, receiver,
+  // type, code) flow.
+  const Buf cut = quote("10.5.0.3", 1);
+  Flow* c = pl.feed(icmp4_error("192.168.9.9", "10.0.0.1", 11, 0, Buf(cut.begin(), cut.begin() + 22)));
+  REQUIRE(c != nullptr);
+  CHECK(c != a);
+  CHECK(c != b);
 }
