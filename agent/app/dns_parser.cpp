@@ -174,7 +174,14 @@ class DnsTx : public TxBase {
       auto& arr = j["authorities"] = Json::array();
       for (const auto& a : r.authorities) {
         Json e{{"rrname", eve_string(a.name)}, {"rrtype", dns::rrtype_string(a.type)}, {"ttl", a.ttl}};
-        if (!a.rdata.empty()) e["rdata"] = eve_string(a.rdata);
+        if (a.has_soa) {
+          e["soa"] = {{"mname", eve_string(a.rdata)}, {"rname", eve_string(a.soa_rname)},
+                      {"serial", a.soa_numbers[0]},   {"refresh", a.soa_numbers[1]},
+                      {"retry", a.soa_numbers[2]},    {"expire", a.soa_numbers[3]},
+                      {"minimum", a.soa_numbers[4]}};
+        } else if (!a.rdata.empty()) {
+          e["rdata"] = eve_string(a.rdata);
+        }
         arr.push_back(std::move(e));
       }
     }

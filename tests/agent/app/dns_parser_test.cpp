@@ -251,3 +251,38 @@ TEST_CASE("dns: TCP length below a header stops the direction", "[app][dns]") {
   h.send(Dir::kToServer, u16(static_cast<uint16_t>(q.size())) + q + u16(3) + "abc");
   CHECK(h.counter("app_layer.anomaly.dns.invalid_tcp_length") == 1);
 }
+
+TEST_CASE("dns: an SOA authority is logged as Suricata's soa object", "[app][dns]") {
+  std::string soa = name("ns1.example.org") + name("hostmaster.example.org") + u32(2026120301) + u32(7200) +
+                    u32(3600) + u32(1209600) + u32(300);
+  std::string m = u16(8) + u16(0x8183) + u16(1) + u16(0) + u16(1) + u16(0) + name("missing.example.org") +
+                  u16(1) + u16(1);
+  m += name("example.org") + u16(6) + u16(1) + u32(60) + u16(static_cast<uint16_t>(soa.size())) + soa;
+  Harness h(17, 5555, 53);
+  h.datagram(Dir::kToServer, query(8, "missing.example.org"));
+  h.datagram(Dir::kToClient, m);
+  REQUIRE(h.rec.logs.size() == 2);
+  const auto& e = h.rec.logs[1].second["dns"];
+  CHECK(e["rcode"] == "NXDOMAIN");
+  REQUIRE(e["authorities"].size() == 1);
+  const auto& s = e["authorities"][0]["soa"];
+  CHECK(s["mname"] == "ns1.example.org");
+  CHECK(s["rname"] == "hostmaster.example.org");
+  CHECK(s["serial"] == 2026120301u);
+  CHECK(s["refresh"] == 7200);
+  CHECK(s["retry"] == 3600);
+  CHECK(s["expire"] == 1209600);
+  CHECK(s["minimum"] == 300);
+  CHECK_FALSE(e["authorities"][0].contains("rdata"));
+  // Cut short after the mname: the mname stays as rdata, no soa object.
+  std::string short_soa = name("ns1.example.org") + u32(1);
+  std::string m2 = u16(9) + u16(0x8183) + u16(1) + u16(0) + u16(1) + u16(0) + name("missing.example.org") +
+                   u16(1) + u16(1);
+  m2 += name("example.org") + u16(6) + u16(1) + u32(60) + u16(static_cast<uint16_t>(short_soa.size())) +
+        short_soa;
+  h.datagram(Dir::kToClient, m2);
+  REQUIRE(h.rec.logs.size() == 3);
+  const auto& a2 = h.rec.logs[2].second["dns"]["authorities"][0];
+  CHECK(a2["rdata"] == "ns1.example.org");
+  CHECK_FALSE(a2.contains("soa"));
+}
