@@ -4,7 +4,9 @@
 # a two-question query, an unanswered query, an unsolicited response):
 #   `type: query` events  == tshark's DNS questions (names, as a multiset)
 #   `type: answer` events == tshark's DNS responses (names, as a multiset)
-#   outputs.eve.dns.requests=false / responses=false turn each kind off alone.
+#   outputs.eve.dns.requests=false / responses=false turn each kind off alone;
+#   types=[aaaa,srv] keeps only those questions' events; formats=[grouped]
+#   drops the detailed `answers` and keeps `grouped`.
 # Needs tshark and python3 (exits 77 without them). $1 = build dir, $2 = source dir.
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
@@ -28,6 +30,7 @@ run() {  # run NAME [--set ...]
 run all
 run noreq --set outputs.eve.dns.requests=false
 run noresp --set outputs.eve.dns.responses=false
+run types --set outputs.eve.dns.types=aaaa,srv --set outputs.eve.dns.formats=grouped
 tshark -r "$WORK/t.pcap" -Y "dns.flags.response == 0" -T fields -e dns.qry.name 2>/dev/null >"$WORK/q.txt"
 tshark -r "$WORK/t.pcap" -Y "dns.flags.response == 1" -T fields -e dns.qry.name 2>/dev/null >"$WORK/r.txt"
 
@@ -56,7 +59,7 @@ def check(what, ours, theirs):
     global ok
     good = ours == theirs
     ok &= good
-    print(f"{'ok  ' if good else 'FAIL'} {what}: vigil {sum(ours.values())} tshark {sum(theirs.values())}")
+    print(f"{'ok  ' if good else 'FAIL'} {what}: vigil {sum(ours.values())}, expected {sum(theirs.values())}")
     if not good:
         print("   only vigil:", list((ours - theirs).elements())[:10])
         print("   only tshark:", list((theirs - ours).elements())[:10])
@@ -69,6 +72,13 @@ check("requests=false: no query events", names("query", events("noreq")), collec
 check("requests=false: answers unchanged", names("answer", events("noreq")), names("answer", all_))
 check("responses=false: no answer events", names("answer", events("noresp")), collections.Counter())
 check("responses=false: queries unchanged", names("query", events("noresp")), names("query", all_))
+types = events("types")
+want = [d for d in all_ if d.get("rrtype") in ("AAAA", "SRV")]
+check("types=[aaaa,srv]: those events only", names("query", types) + names("answer", types),
+      names("query", want) + names("answer", want))
+if not want or any("answers" in d for d in types) or not any("grouped" in d for d in types):
+    print("FAIL: formats=[grouped]: answers left in, or no grouped answers at all")
+    ok = False
 if sum(names("query", all_).values()) < 20 or sum(names("answer", all_).values()) < 20:
     print("FAIL: the generated capture has too few DNS messages")
     ok = False
