@@ -11,7 +11,8 @@ The capture (IPv4 and IPv6, UDP and TCP, valid checksums):
     query never answered; a response without a query.
   DNS over TCP: two queries and their responses on one connection.
   HTTP: a GET and a POST with bodies; TLS: ClientHello (SNI, ALPN) and
-  ServerHello (ALPN); SSH: both banners and a key exchange init.
+  ServerHello (ALPN); SSH: both banners and a key exchange init; ICMP echo;
+  a DNS exchange on VLAN 42.
 The rules alert once on each of http, dns, tls, ssh and on plain UDP.
 Python 3 standard library only.
 """
@@ -64,6 +65,21 @@ def l4_packet(src, dst, proto, l4):
         ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
         eth_type = b"\x08\x00"
     return b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb" + eth_type + ip + l4
+
+
+def icmp_echo(src, dst, kind, ident, seq):
+    """IPv4 ICMP echo request (kind 8) or reply (kind 0)."""
+    body = struct.pack("!BBHHH", kind, 0, 0, ident, seq) + b"eve-test-ping"
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    s, d = ip4(src), ip4(dst)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 2, 0, 64, 1, 0, s, d)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00" + ip + body
+
+
+def vlan(frame, vid):
+    """The same Ethernet frame with one 802.1Q tag."""
+    return frame[:12] + struct.pack("!HH", 0x8100, vid) + frame[12:]
 
 
 def udp(src, sp, dst, dp, payload):
@@ -240,6 +256,13 @@ def main():
             (False, b"SSH-2.0-OpenSSH_8.9p1 Ubuntu-3\r\n"),
             (True, kex),
         ])
+    # ICMP echo both ways; a DNS exchange on VLAN 42.
+    c.add(icmp_echo("10.0.0.5", "10.0.0.1", 8, 7, 1))
+    c.add(icmp_echo("10.0.0.1", "10.0.0.5", 0, 7, 1))
+    q = dns_msg(0x4242, 0x0100, [("vlan.example.org", A)])
+    r = dns_msg(0x4242, 0x8180, [("vlan.example.org", A)], [rr("vlan.example.org", A, bytes([192, 0, 2, 42]))])
+    c.add(vlan(udp("10.0.0.7", 24242, "10.0.0.53", 53, q), 42))
+    c.add(vlan(udp("10.0.0.53", 53, "10.0.0.7", 24242, r), 42))
     # Plain UDP that alerts.
     c.add(udp("10.0.0.5", 30999, "10.0.0.99", 9999, b"PLAINUDP payload"))
     c.write(out)
