@@ -177,7 +177,8 @@ int Agent::open_outputs() {
   for (const auto& t : unknown) {
     spdlog::warn("outputs.eve.types: '{}' is not an event type ({}); ignored", t, event_type_names());
   }
-  EveOptions eo{cfg_.eve_types, cfg_.eve_payload, cfg_.eve_payload_printable, cfg_.eve_packet, cfg_.hostname};
+  EveOptions eo{cfg_.eve_types,  cfg_.eve_payload, cfg_.eve_payload_printable,
+                cfg_.eve_packet, cfg_.hostname,    cfg_.eve_dns};
   router_ = std::make_unique<EventRouter>(eo);
   router_->add_output(&eve_file_);
   return 0;

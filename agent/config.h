@@ -15,6 +15,7 @@
 #include "agent/app/app_layer.h"
 #include "agent/decode/decoder.h"
 #include "agent/flow/flow_table.h"
+#include "agent/output/dns_eve.h"
 #include "common/config_schema.h"
 
 namespace vigil {
@@ -31,6 +32,7 @@ struct AgentConfig {
   std::string eve_filename = "eve.json";
   std::vector<std::string> eve_types;  // alert, flow, stats, http, dns, tls, ssh
   bool eve_payload = true, eve_payload_printable = true, eve_packet = false;
+  DnsEveOptions eve_dns;  // outputs.eve.dns.*
   int stats_interval_s = 8;
 
   // capture (live)

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "agent/config.h"
+#include "agent/output/dns_eve.h"
 #include "rules/addr.h"
 
 namespace vigil {
@@ -82,6 +83,20 @@ std::string check_eve_types(const Value& v, const ValueSet&) {
   return "";
 }
 
+std::string check_dns_formats(const Value& v, const ValueSet&) {
+  for (const auto& t : v.list) {
+    if (t != "detailed" && t != "grouped") return "'" + t + "' is not a format (detailed, grouped)";
+  }
+  return "";
+}
+
+std::string check_dns_types(const Value& v, const ValueSet&) {
+  for (const auto& t : v.list) {
+    if (dns_eve_type_name(t).empty()) return "'" + t + "' is not a DNS record type (a, aaaa, cname, mx, ...)";
+  }
+  return "";
+}
+
 std::string not_empty(const Value& v, const ValueSet&) {
   return v.s.empty() ? "must not be empty" : "";
 }
@@ -139,6 +154,28 @@ std::vector<K> agent_keys() {
        [](AgentConfig& c, const Value& v) { c.eve_payload_printable = v.b; }},
       {boolean("outputs.eve.packet", "false", "Alerts carry the whole packet (base64) as `packet`."),
        [](AgentConfig& c, const Value& v) { c.eve_packet = v.b; }},
+
+      {boolean("outputs.eve.dns.requests", "true",
+               "DNS: a `dns` event of `type: query` per question when a request is seen (Suricata 7)."),
+       [](AgentConfig& c, const Value& v) { c.eve_dns.requests = v.b; }},
+      {boolean("outputs.eve.dns.responses", "true",
+               "DNS: a `dns` event of `type: answer` when a response is seen."),
+       [](AgentConfig& c, const Value& v) { c.eve_dns.responses = v.b; }},
+      {list("outputs.eve.dns.formats", "[detailed, grouped]",
+            "DNS answer events carry `answers` (detailed: one object per record) and/or `grouped` (rdata by "
+            "type).",
+            check_dns_formats),
+       [](AgentConfig& c, const Value& v) {
+         c.eve_dns.detailed = std::find(v.list.begin(), v.list.end(), "detailed") != v.list.end();
+         c.eve_dns.grouped = std::find(v.list.begin(), v.list.end(), "grouped") != v.list.end();
+       }},
+      {list("outputs.eve.dns.types", "[]",
+            "DNS events written only for these question types (a, aaaa, mx, srv, ...); empty: every type.",
+            check_dns_types),
+       [](AgentConfig& c, const Value& v) {
+         c.eve_dns.types.clear();
+         for (const auto& t : v.list) c.eve_dns.types.push_back(dns_eve_type_name(t));
+       }},
 
       {duration("stats.interval", "8", 1, kDay, "How often a `stats` event is written (and once at exit)."),
        [](AgentConfig& c, const Value& v) { c.stats_interval_s = int(v.i); }},

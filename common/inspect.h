@@ -141,6 +141,23 @@ class Transaction {
   // out["http"] = {hostname, url, http_user_agent, ...}, as Suricata writes it
   // in alerts and in the per-protocol event (event_type "http", ...).
   virtual void to_eve(nlohmann::ordered_json& out) const = 0;
+  // Protocols that Suricata logs once per direction instead of once per
+  // transaction (DNS: a `query` event per question when the request is seen,
+  // one `answer` event when the response is) return true; their parser
+  // reports each direction when it is seen (AppEvents::on_tx_log), and the
+  // finished transaction writes no event of its own.
+  virtual bool logs_per_direction() const { return false; }
+  // The number of events direction d writes, and event i of them (the
+  // protocol's object under its key, as to_eve).
+  virtual size_t eve_records(Dir d) const {
+    (void)d;
+    return 0;
+  }
+  virtual void to_eve_record(nlohmann::ordered_json& out, Dir d, size_t i) const {
+    (void)out;
+    (void)d;
+    (void)i;
+  }
   virtual bool integer(TxInt field, Dir d, int64_t* out) const {
     (void)field;
     (void)d;

@@ -15,6 +15,8 @@ PKGS=(
   zlib1g-dev libsqlite3-dev libpq-dev librdkafka-dev libargon2-dev libarchive-dev
   # tests
   catch2 tshark python3 sqlite3 openssl curl
+  # tests/integration/eve_schema_test.sh: Suricata's EVE schema, when ../shared has it
+  python3-jsonschema
   # fuzzing (VIGIL_FUZZ=ON): clang and its libFuzzer runtime
   clang libclang-rt-14-dev
 )

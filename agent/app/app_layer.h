@@ -37,6 +37,14 @@ class AppEvents {
   // moment to write its EVE log event. The tx is freed after this returns.
   // p may be null when the flow ends.
   virtual void on_tx_done(const Packet* p, Flow& f, const Transaction& tx) = 0;
+  // For a transaction that logs per direction (Transaction::logs_per_direction):
+  // direction d was seen; the moment to write its events. p may be null.
+  virtual void on_tx_log(const Packet* p, Flow& f, Dir d, const Transaction& tx) {
+    (void)p;
+    (void)f;
+    (void)d;
+    (void)tx;
+  }
 };
 
 class AppLayer {

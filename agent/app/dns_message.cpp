@@ -56,8 +56,18 @@ Error rdata(Bytes msg, size_t off, size_t len, Record& rr) {
       rr.weight = be16(msg, off + 2);
       rr.port = be16(msg, off + 4);
       return read_name(msg.first(off + len), off + 6, rr.rdata, &next);
-    case 6:  // SOA: mname is what EVE's rdata shows
-      return read_name(msg.first(off + len), off, rr.rdata, &next);
+    case 6: {  // SOA: mname is what EVE's rdata shows; the rest goes to `soa`
+      Bytes m = msg.first(off + len);
+      if (auto e = read_name(m, off, rr.rdata, &next); e != Error::kNone) return e;
+      // The detail only when all of it is there; a short SOA keeps its mname.
+      if (read_name(m, next, rr.soa_rname, &next) != Error::kNone || next + 20 > off + len) {
+        rr.soa_rname.clear();
+        return Error::kNone;
+      }
+      for (size_t i = 0; i < 5; ++i) rr.soa_numbers[i] = be32(msg, next + 4 * i);
+      rr.has_soa = true;
+      return Error::kNone;
+    }
     case 16: {  // TXT: character-strings, concatenated
       size_t o = 0;
       while (o < len) {

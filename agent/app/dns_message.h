@@ -28,6 +28,11 @@ struct Record {
   std::string rdata;  // presentation form: address, name, text (see rr_rdata)
   // SOA / SRV / MX detail for EVE
   uint16_t prio = 0, weight = 0, port = 0;
+  // SOA (has_soa): rdata holds mname; then rname and serial, refresh, retry,
+  // expire, minimum in wire order.
+  bool has_soa = false;
+  std::string soa_rname;
+  uint32_t soa_numbers[5] = {0, 0, 0, 0, 0};
 };
 
 struct Message {

@@ -18,6 +18,7 @@ namespace {
 
 class DnsTx : public TxBase {
  public:
+  using Json = nlohmann::ordered_json;
   explicit DnsTx(uint64_t id) : TxBase(AppProto::kDns, id) {}
 
   bool has_query = false, has_response = false;
@@ -56,30 +57,66 @@ class DnsTx : public TxBase {
     return false;
   }
 
-  void to_eve(nlohmann::ordered_json& out) const override {
-    nlohmann::ordered_json j;
-    if (!has_response) {
-      j["type"] = "query";
-      j["id"] = query.id;
-      if (!query.questions.empty()) {
-        j["rrname"] = eve_string(query.questions[0].name);
-        j["rrtype"] = dns::rrtype_string(query.questions[0].type);
-      }
-      j["tx_id"] = tx_id();
-      j["opcode"] = query.opcode();
-      out["dns"] = std::move(j);
-      return;
+  // Suricata 7 (DNS logger version 2): a `query` event per question when
+  // the request is seen, an `answer` event when the response is.
+  bool logs_per_direction() const override { return true; }
+  size_t eve_records(Dir d) const override {
+    if (d == Dir::kToServer) return has_query ? query.questions.size() : 0;
+    return has_response ? 1 : 0;
+  }
+  void to_eve_record(Json& out, Dir d, size_t i) const override {
+    Json j;
+    j["version"] = 2;
+    if (d == Dir::kToServer) {
+      if (i < query.questions.size()) query_item(j, i);
+    } else if (has_response) {
+      answer_header(j);
+      answer_records(j);
     }
+    out["dns"] = std::move(j);
+  }
+
+  // In alerts: the questions as `query` items, the response's header as
+  // `answer`, and its records beside them, where the schema has a place.
+  void to_eve(Json& out) const override {
+    Json j;
+    j["version"] = 2;
+    if (has_query && !query.questions.empty()) {
+      auto& arr = j["query"] = Json::array();
+      for (size_t i = 0; i < query.questions.size(); ++i) {
+        Json q;
+        query_item(q, i);
+        arr.push_back(std::move(q));
+      }
+    }
+    if (has_response) {
+      Json a;
+      a["version"] = 2;
+      answer_header(a);
+      j["answer"] = std::move(a);
+      answer_records(j);
+    }
+    out["dns"] = std::move(j);
+  }
+
+ private:
+  void query_item(Json& j, size_t i) const {
+    j["type"] = "query";
+    j["id"] = query.id;
+    j["rrname"] = eve_string(query.questions[i].name);
+    j["rrtype"] = dns::rrtype_string(query.questions[i].type);
+    j["tx_id"] = tx_id();
+    j["opcode"] = query.opcode();
+  }
+
+  void answer_header(Json& j) const {
     const auto& r = response;
     char flags[8];
     std::snprintf(flags, sizeof flags, "%04x", r.flags);
-    j["version"] = 2;
     j["type"] = "answer";
     j["id"] = r.id;
     j["flags"] = flags;
     j["qr"] = true;
-    if (r.flags & 0x0400) j["aa"] = true;
-    if (r.flags & 0x0200) j["tc"] = true;
     if (r.flags & 0x0100) j["rd"] = true;
     if (r.flags & 0x0080) j["ra"] = true;
     j["opcode"] = r.opcode();
@@ -89,33 +126,65 @@ class DnsTx : public TxBase {
       j["rrtype"] = dns::rrtype_string(qs[0].type);
     }
     j["rcode"] = dns::rcode_name(r.rcode());
+  }
+
+  static Json srv_object(const dns::Record& a) {
+    return {{"priority", a.prio}, {"weight", a.weight}, {"port", a.port}, {"name", eve_string(a.rdata)}};
+  }
+
+  // `aa`, `answers` (detailed), `grouped` and `authorities`: at the top of
+  // the dns object, where the schema has a place for them in alerts too.
+  // `tc` has none in Suricata 7's schema; `flags` carries it.
+  void answer_records(Json& j) const {
+    const auto& r = response;
+    if (r.flags & 0x0400) j["aa"] = true;
     if (!r.answers.empty()) {
-      auto& arr = j["answers"] = nlohmann::ordered_json::array();
-      nlohmann::ordered_json grouped = nlohmann::ordered_json::object();
+      auto& arr = j["answers"] = Json::array();
+      Json grouped = Json::object();
       for (const auto& a : r.answers) {
-        nlohmann::ordered_json e;
+        Json e;
         e["rrname"] = eve_string(a.name);
         e["rrtype"] = dns::rrtype_string(a.type);
         e["ttl"] = a.ttl;
         if (a.type == 33) {
-          e["srv"] = {
-              {"priority", a.prio}, {"weight", a.weight}, {"port", a.port}, {"name", eve_string(a.rdata)}};
+          e["srv"] = srv_object(a);
+          grouped["SRV"].push_back(srv_object(a));
         } else {
           e["rdata"] = eve_string(a.rdata);
+          // Suricata 7 groups these types only (its schema knows no others).
+          switch (a.type) {
+            case 1:   // A
+            case 5:   // CNAME
+            case 10:  // NULL
+            case 12:  // PTR
+            case 15:  // MX
+            case 16:  // TXT
+            case 28:  // AAAA
+              grouped[dns::rrtype_string(a.type)].push_back(eve_string(a.rdata));
+              break;
+            default:
+              break;
+          }
         }
-        arr.push_back(e);
-        grouped[dns::rrtype_string(a.type)].push_back(eve_string(a.rdata));
+        arr.push_back(std::move(e));
       }
-      j["grouped"] = std::move(grouped);
+      if (!grouped.empty()) j["grouped"] = std::move(grouped);
     }
     if (!r.authorities.empty()) {
-      auto& arr = j["authorities"] = nlohmann::ordered_json::array();
+      auto& arr = j["authorities"] = Json::array();
       for (const auto& a : r.authorities) {
-        arr.push_back(
-            {{"rrname", eve_string(a.name)}, {"rrtype", dns::rrtype_string(a.type)}, {"ttl", a.ttl}});
+        Json e{{"rrname", eve_string(a.name)}, {"rrtype", dns::rrtype_string(a.type)}, {"ttl", a.ttl}};
+        if (a.has_soa) {
+          e["soa"] = {{"mname", eve_string(a.rdata)}, {"rname", eve_string(a.soa_rname)},
+                      {"serial", a.soa_numbers[0]},   {"refresh", a.soa_numbers[1]},
+                      {"retry", a.soa_numbers[2]},    {"expire", a.soa_numbers[3]},
+                      {"minimum", a.soa_numbers[4]}};
+        } else if (!a.rdata.empty()) {
+          e["rdata"] = eve_string(a.rdata);
+        }
+        arr.push_back(std::move(e));
       }
     }
-    out["dns"] = std::move(j);
   }
 };
 
@@ -209,6 +278,7 @@ class DnsParser : public AppParser {
       ++c.ctr.tx_dns;
       tx->set_query(std::move(m));
       c.update(Dir::kToServer, *tx);
+      c.log(Dir::kToServer, *tx);
       txs_.push_back(std::move(tx));
       return;
     }
@@ -218,6 +288,7 @@ class DnsParser : public AppParser {
         txs_.erase(it);
         tx->set_response(std::move(m));
         c.update(Dir::kToClient, *tx);
+        c.log(Dir::kToClient, *tx);
         c.done(*tx);
         return;
       }
@@ -227,6 +298,7 @@ class DnsParser : public AppParser {
     ++c.ctr.tx_dns;
     tx.set_response(std::move(m));
     c.update(Dir::kToClient, tx);
+    c.log(Dir::kToClient, tx);
     c.done(tx);
   }
 

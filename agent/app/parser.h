@@ -24,6 +24,9 @@ struct ParseCtx {
   void update(Dir d, const Transaction& tx) const {
     if (pkt != nullptr) events.on_tx_update(*pkt, flow, d, tx);
   }
+  // Direction d of a transaction that logs per direction is complete: log
+  // that direction now (see Transaction::logs_per_direction).
+  void log(Dir d, const Transaction& tx) const { events.on_tx_log(pkt, flow, d, tx); }
   // The transaction is finished: log it. The caller frees it afterwards.
   void done(const Transaction& tx) const { events.on_tx_done(pkt, flow, tx); }
 };

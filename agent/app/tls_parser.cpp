@@ -146,14 +146,8 @@ class TlsTx : public TxBase {
                    {"string", std::string(bufs.get(BufferId::kJa3sString, Dir::kToClient))}};
     }
     if (has_client_hello) j["ja4"] = std::string(bufs.get(BufferId::kJa4Hash, Dir::kToServer));
-    if (!client.alpn.empty()) {
-      auto& a = j["client_alpns"] = nlohmann::ordered_json::array();
-      for (const auto& p : client.alpn) a.push_back(eve_string(p));
-    }
-    if (!server.alpn.empty()) {
-      auto& a = j["server_alpns"] = nlohmann::ordered_json::array();
-      for (const auto& p : server.alpn) a.push_back(eve_string(p));
-    }
+    // No client_alpns/server_alpns: they are Suricata 8 fields, and Suricata
+    // 7's schema has no place for ALPN in `tls` (JA4 still covers the first).
     out["tls"] = std::move(j);
   }
 };

@@ -220,6 +220,19 @@ Json eve_tx(const Flow& f, Timestamp ts, const Transaction& tx) {
   return j;
 }
 
+bool eve_tx_record(const Flow& f, Timestamp ts, const Transaction& tx, Dir d, size_t i, const EveOptions& opt,
+                   Json& out) {
+  std::string_view type = app_proto_name(tx.proto());
+  out = eve_flow_header(f, ts, type);
+  tx.to_eve_record(out, d, i);
+  if (tx.proto() == AppProto::kDns) {
+    auto it = out.find("dns");
+    if (it == out.end() || !dns_eve_keep(*it, opt.dns)) return false;
+  }
+  out["community_id"] = f.community_id();
+  return true;
+}
+
 Json nest_counters(const CounterSnapshot& c) {
   Json root = Json::object();
   for (const auto& [name, v] : c) {

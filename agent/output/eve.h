@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "agent/flow/flow.h"
+#include "agent/output/dns_eve.h"
 #include "agent/output/event_types.h"
 #include "common/alert.h"
 #include "common/counters.h"
@@ -51,7 +52,8 @@ class EveFileOutput : public EventOutput {
 struct EveOptions {
   std::vector<std::string> types;  // event types written to the file (names from event_types.h)
   bool payload = true, payload_printable = true, packet = false;
-  std::string host;  // added to every event as "host"
+  std::string host;   // added to every event as "host"
+  DnsEveOptions dns;  // outputs.eve.dns
 };
 
 // Routes each event to the outputs that take its type. Type names are
@@ -90,6 +92,11 @@ Json eve_flow_header(const Flow& f, Timestamp ts, std::string_view event_type);
 Json eve_alert(const AlertEvent& a, const EveOptions& opt);
 Json eve_flow(const Flow& f, FlowEndReason reason, Timestamp now);
 Json eve_tx(const Flow& f, Timestamp ts, const Transaction& tx);
+// Event i of direction d of a transaction that logs per direction
+// (Transaction::logs_per_direction) into `out`; false when the protocol's
+// switches (EveOptions::dns) leave it out.
+bool eve_tx_record(const Flow& f, Timestamp ts, const Transaction& tx, Dir d, size_t i, const EveOptions& opt,
+                   Json& out);
 // Nests dotted counter names into objects: {"decoder": {"pkts": 1, ...}}.
 Json nest_counters(const CounterSnapshot& c);
 

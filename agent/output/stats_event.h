@@ -1,7 +1,10 @@
 // The EVE "stats" event: every counter of the agent, nested by the dots of
 // its name, with the uptime first and the rule set in use under
-// stats.detect.engines (Suricata's layout). Built by the agent's stats thread
-// every stats.interval seconds and once at exit.
+// stats.detect.engines (Suricata's layout). Counters Suricata 7 also has stay
+// where Suricata puts them; Vigil's own go under stats.vigil with the same
+// dotted name (stats_layout.h), as does the part of the load report Suricata
+// has no field for. Built by the agent's stats thread every stats.interval
+// seconds and once at exit.
 //
 // A pure function of what it is given: the caller passes the counters, the
 // uptime and the load report of the rule set in use *now* (after a reload,

@@ -123,9 +123,20 @@ void Worker::on_tx_update(const Packet& p, Flow& f, Dir d, const Transaction& tx
 
 void Worker::on_tx_done(const Packet* p, Flow& f, const Transaction& tx) {
   std::optional<EventType> type = tx_event_type(tx.proto());
-  if (!type || !want_.has(*type)) return;
+  if (!type || !want_.has(*type) || tx.logs_per_direction()) return;
   events_.emit(*type, eve_tx(f, p ? p->ts : f.last_seen, tx));
   ++counters_.tx_events;
+}
+
+void Worker::on_tx_log(const Packet* p, Flow& f, Dir d, const Transaction& tx) {
+  std::optional<EventType> type = tx_event_type(tx.proto());
+  if (!type || !want_.has(*type)) return;
+  Json j;
+  for (size_t i = 0, n = tx.eve_records(d); i < n; ++i) {
+    if (!eve_tx_record(f, p ? p->ts : f.last_seen, tx, d, i, events_.options(), j)) continue;
+    events_.emit(*type, j);
+    ++counters_.tx_events;
+  }
 }
 
 void Worker::alert(const AlertEvent& a) {

@@ -68,6 +68,7 @@ class Worker final : public StreamSink, public FlowEndSink, public AppEvents, pu
   // AppEvents
   void on_tx_update(const Packet& p, Flow& f, Dir d, const Transaction& tx) override;
   void on_tx_done(const Packet* p, Flow& f, const Transaction& tx) override;
+  void on_tx_log(const Packet* p, Flow& f, Dir d, const Transaction& tx) override;
   // AlertSink
   void alert(const AlertEvent& a) override;
 

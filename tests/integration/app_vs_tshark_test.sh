@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # App-layer transaction logs against tshark on a generated capture:
 #   http events        == tshark's HTTP requests
-#   dns query txs      == tshark's DNS queries
+#   dns query events   == tshark's DNS queries (names too)
+#   dns answer events  == tshark's DNS responses (names too)
 #   tls events' SNIs   == tshark's ClientHello server names (same values)
 # Needs tshark, python3 and ../shared/bench/gen_traffic.py; exits 77 (skip)
 # when any is missing. $1 = build dir, $2 = source dir.
@@ -30,6 +31,8 @@ tshark -r "$WORK/app.pcap" -Y http.request -T fields -e http.request.method -e h
   2>/dev/null >"$WORK/tshark_http.txt"
 tshark -r "$WORK/app.pcap" -Y "dns.flags.response == 0" -T fields -e dns.id -e dns.qry.name \
   2>/dev/null >"$WORK/tshark_dns.txt"
+tshark -r "$WORK/app.pcap" -Y "dns.flags.response == 1" -T fields -e dns.id -e dns.qry.name \
+  2>/dev/null >"$WORK/tshark_dns_resp.txt"
 tshark -r "$WORK/app.pcap" -Y "tls.handshake.type == 1 && tls.handshake.extensions_server_name" -T fields \
   -e tls.handshake.extensions_server_name 2>/dev/null >"$WORK/tshark_sni.txt"
 
@@ -62,14 +65,20 @@ check("http requests", len(http), len(lines("tshark_http.txt")))
 check("http methods+hosts",
       collections.Counter((e["http"]["http_method"], e["http"].get("hostname", "")) for e in http),
       collections.Counter(tuple((l.split("\t") + ["", ""])[:2]) for l in lines("tshark_http.txt")))
-# One dns event per transaction: a query and its answer, or a lone query
-# (or a lone answer, which has no query: the generator's captures have none).
-dns_names = collections.Counter(e["dns"].get("rrname", "") for e in ev["dns"])
-theirs = collections.Counter()
-for l in lines("tshark_dns.txt"):
-    parts = l.split("\t")
-    theirs[(parts[1] if len(parts) > 1 else "").split(",")[0]] += 1
-check("dns queries", dns_names, theirs)
+# Suricata 7: a `query` event per question when the request is seen, an
+# `answer` event per response (the generator's queries have one question).
+def tshark_names(name):
+    c = collections.Counter()
+    for l in lines(name):
+        parts = l.split("\t")
+        c[(parts[1] if len(parts) > 1 else "").split(",")[0]] += 1
+    return c
+
+def dns_names(kind):
+    return collections.Counter(e["dns"].get("rrname", "") for e in ev["dns"] if e["dns"].get("type") == kind)
+
+check("dns queries", dns_names("query"), tshark_names("tshark_dns.txt"))
+check("dns answers", dns_names("answer"), tshark_names("tshark_dns_resp.txt"))
 sni = collections.Counter(e["tls"]["sni"] for e in ev["tls"] if "sni" in e["tls"])
 check("tls sni", sni, collections.Counter(lines("tshark_sni.txt")))
 sys.exit(0 if ok else 1)

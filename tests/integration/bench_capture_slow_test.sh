@@ -48,7 +48,9 @@ def walk(d, prefix=""):
             yield from walk(v, prefix + k + ".")
         else:
             yield prefix + k, v
-anomalies = {k: v for k, v in walk(stats.get("decoder", {}), "decoder.") if ".event." in k and v}
+# Decoder events Suricata also counts sit in stats.decoder, Vigil's own in stats.vigil.decoder.
+anomalies = {k: v for sec in (stats, stats.get("vigil", {})) for k, v in walk(sec.get("decoder", {}), "decoder.")
+             if ".event." in k and v}
 check(not anomalies, "no decode anomalies: %s" % (anomalies or "none"))
 want = {int(k): v for k, v in json.load(open(truth))["expected_alerts_by_sid"].items()}
 got = collections.Counter(e["alert"]["signature_id"] for e in ev1 if e["event_type"] == "alert")

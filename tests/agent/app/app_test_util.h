@@ -1,6 +1,7 @@
 // Test harness for the app layer: a Flow and Packet with just the fields the
-// parsers read, an AppEvents that records every update and every finished
-// transaction (its buffers and EVE object copied while it is alive).
+// parsers read, an AppEvents that records every update, every per-direction
+// log event and every finished transaction (its buffers and EVE object copied
+// while it is alive).
 #pragma once
 
 #include <map>
@@ -62,8 +63,17 @@ class Recorder : public AppEvents {
     updates.emplace_back(tx.tx_id(), d);
   }
   void on_tx_done(const Packet*, Flow&, const Transaction& tx) override { done.push_back(snapshot(tx)); }
+  void on_tx_log(const Packet*, Flow&, Dir d, const Transaction& tx) override {
+    for (size_t i = 0; i < tx.eve_records(d); ++i) {
+      nlohmann::ordered_json j;
+      tx.to_eve_record(j, d, i);
+      logs.emplace_back(d, std::move(j));
+    }
+  }
   std::vector<std::pair<uint64_t, Dir>> updates;
   std::vector<DoneTx> done;
+  // Per-direction log events (Transaction::logs_per_direction), in order.
+  std::vector<std::pair<Dir, nlohmann::ordered_json>> logs;
 };
 
 inline Bytes B(std::string_view s) {

@@ -71,7 +71,19 @@ TEST_CASE("dns: query and response over UDP make one transaction", "[app][dns]")
   CHECK(t.count(BufferId::kDnsAnswerName, Dir::kToClient) == 5);
   CHECK(t.integer(TxInt::kDnsRrtype, Dir::kToServer) == 1);
   CHECK(t.integer(TxInt::kDnsOpcode, Dir::kToServer) == 0);
-  const auto& e = t.eve["dns"];
+  // Suricata 7: the query is logged when it is seen, the answer when it is.
+  REQUIRE(h.rec.logs.size() == 2);
+  CHECK(h.rec.logs[0].first == Dir::kToServer);
+  const auto& q = h.rec.logs[0].second["dns"];
+  CHECK(q["version"] == 2);
+  CHECK(q["type"] == "query");
+  CHECK(q["id"] == 0x1234);
+  CHECK(q["rrname"] == "www.example.com");
+  CHECK(q["rrtype"] == "A");
+  CHECK(q["tx_id"] == 0);
+  CHECK(h.rec.logs[1].first == Dir::kToClient);
+  const auto& e = h.rec.logs[1].second["dns"];
+  CHECK(e["version"] == 2);
   CHECK(e["type"] == "answer");
   CHECK(e["id"] == 0x1234);
   CHECK(e["flags"] == "8180");
@@ -85,18 +97,64 @@ TEST_CASE("dns: query and response over UDP make one transaction", "[app][dns]")
   CHECK(e["answers"][3]["rdata"] == "example.com");
   CHECK(e["answers"][4]["rdata"] == "helloworld");
   CHECK(e["grouped"]["A"][0] == "93.184.216.34");
+  CHECK(e["grouped"]["CNAME"][0] == "cdn.example.com");
+  // In alerts: the questions under `query`, the header under `answer`, the
+  // records beside them.
+  const auto& a = t.eve["dns"];
+  CHECK(a["version"] == 2);
+  REQUIRE(a["query"].size() == 1);
+  CHECK(a["query"][0]["type"] == "query");
+  CHECK(a["query"][0]["rrname"] == "www.example.com");
+  CHECK(a["answer"]["type"] == "answer");
+  CHECK(a["answer"]["rcode"] == "NOERROR");
+  CHECK_FALSE(a["answer"].contains("answers"));
+  CHECK(a["answers"].size() == 5);
   CHECK(h.counter("app_layer.tx.dns") == 1);
   CHECK(h.counter("app_layer.flow.dns_udp") == 1);
 }
 
-TEST_CASE("dns: lone query is logged at flow end in query form", "[app][dns]") {
+TEST_CASE("dns: a lone query is logged when seen, and nothing more at flow end", "[app][dns]") {
   Harness h(17, 5555, 53);
   h.datagram(Dir::kToServer, query(7, "a.example", 28));
+  REQUIRE(h.rec.logs.size() == 1);
+  CHECK(h.rec.logs[0].second["dns"]["type"] == "query");
+  CHECK(h.rec.logs[0].second["dns"]["rrtype"] == "AAAA");
+  CHECK(h.rec.logs[0].second["dns"]["rrname"] == "a.example");
   h.end();
   REQUIRE(h.rec.done.size() == 1);
-  CHECK(h.rec.done[0].eve["dns"]["type"] == "query");
-  CHECK(h.rec.done[0].eve["dns"]["rrtype"] == "AAAA");
-  CHECK(h.rec.done[0].eve["dns"]["rrname"] == "a.example");
+  CHECK(h.rec.logs.size() == 1);
+  CHECK(h.rec.done[0].eve["dns"]["query"][0]["rrname"] == "a.example");
+  CHECK_FALSE(h.rec.done[0].eve["dns"].contains("answer"));
+}
+
+TEST_CASE("dns: an unsolicited response is one answer event", "[app][dns]") {
+  Harness h(17, 5555, 53);
+  h.datagram(Dir::kToClient, response(0x4321));
+  REQUIRE(h.rec.logs.size() == 1);
+  CHECK(h.rec.logs[0].first == Dir::kToClient);
+  CHECK(h.rec.logs[0].second["dns"]["type"] == "answer");
+  CHECK(h.rec.logs[0].second["dns"]["rrname"] == "www.example.com");
+}
+
+TEST_CASE("dns: SRV answers are objects, detailed and grouped", "[app][dns]") {
+  std::string m = u16(5) + u16(0x8180) + u16(1) + u16(1) + u16(0) + u16(0) + name("_sip._tcp.example.com") +
+                  u16(33) + u16(1);
+  std::string srv = u16(10) + u16(60) + u16(5060) + name("sip.example.com");
+  m += std::string("\xc0\x0c", 2) + u16(33) + u16(1) + u32(30) + u16(static_cast<uint16_t>(srv.size())) + srv;
+  Harness h(17, 5555, 53);
+  h.datagram(Dir::kToServer, query(5, "_sip._tcp.example.com", 33));
+  h.datagram(Dir::kToClient, m);
+  REQUIRE(h.rec.logs.size() == 2);
+  const auto& e = h.rec.logs[1].second["dns"];
+  REQUIRE(e["answers"].size() == 1);
+  CHECK(e["answers"][0]["srv"]["priority"] == 10);
+  CHECK(e["answers"][0]["srv"]["weight"] == 60);
+  CHECK(e["answers"][0]["srv"]["port"] == 5060);
+  CHECK(e["answers"][0]["srv"]["name"] == "sip.example.com");
+  CHECK_FALSE(e["answers"][0].contains("rdata"));
+  REQUIRE(e["grouped"]["SRV"].size() == 1);
+  CHECK(e["grouped"]["SRV"][0]["port"] == 5060);
+  CHECK(e["grouped"]["SRV"][0]["name"] == "sip.example.com");
 }
 
 TEST_CASE("dns: detected on any port by content, not otherwise", "[app][dns]") {
@@ -192,4 +250,39 @@ TEST_CASE("dns: TCP length below a header stops the direction", "[app][dns]") {
   std::string q = query(9, "tcp.example");
   h.send(Dir::kToServer, u16(static_cast<uint16_t>(q.size())) + q + u16(3) + "abc");
   CHECK(h.counter("app_layer.anomaly.dns.invalid_tcp_length") == 1);
+}
+
+TEST_CASE("dns: an SOA authority is logged as Suricata's soa object", "[app][dns]") {
+  std::string soa = name("ns1.example.org") + name("hostmaster.example.org") + u32(2026120301) + u32(7200) +
+                    u32(3600) + u32(1209600) + u32(300);
+  std::string m = u16(8) + u16(0x8183) + u16(1) + u16(0) + u16(1) + u16(0) + name("missing.example.org") +
+                  u16(1) + u16(1);
+  m += name("example.org") + u16(6) + u16(1) + u32(60) + u16(static_cast<uint16_t>(soa.size())) + soa;
+  Harness h(17, 5555, 53);
+  h.datagram(Dir::kToServer, query(8, "missing.example.org"));
+  h.datagram(Dir::kToClient, m);
+  REQUIRE(h.rec.logs.size() == 2);
+  const auto& e = h.rec.logs[1].second["dns"];
+  CHECK(e["rcode"] == "NXDOMAIN");
+  REQUIRE(e["authorities"].size() == 1);
+  const auto& s = e["authorities"][0]["soa"];
+  CHECK(s["mname"] == "ns1.example.org");
+  CHECK(s["rname"] == "hostmaster.example.org");
+  CHECK(s["serial"] == 2026120301u);
+  CHECK(s["refresh"] == 7200);
+  CHECK(s["retry"] == 3600);
+  CHECK(s["expire"] == 1209600);
+  CHECK(s["minimum"] == 300);
+  CHECK_FALSE(e["authorities"][0].contains("rdata"));
+  // Cut short after the mname: the mname stays as rdata, no soa object.
+  std::string short_soa = name("ns1.example.org") + u32(1);
+  std::string m2 = u16(9) + u16(0x8183) + u16(1) + u16(0) + u16(1) + u16(0) + name("missing.example.org") +
+                   u16(1) + u16(1);
+  m2 += name("example.org") + u16(6) + u16(1) + u32(60) + u16(static_cast<uint16_t>(short_soa.size())) +
+        short_soa;
+  h.datagram(Dir::kToClient, m2);
+  REQUIRE(h.rec.logs.size() == 3);
+  const auto& a2 = h.rec.logs[2].second["dns"]["authorities"][0];
+  CHECK(a2["rdata"] == "ns1.example.org");
+  CHECK_FALSE(a2.contains("soa"));
 }

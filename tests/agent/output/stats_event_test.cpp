@@ -32,3 +32,28 @@ TEST_CASE("stats event without rules has no engines") {
   CHECK(j["stats"]["detect"]["alert"] == 0);
   CHECK_FALSE(j["stats"]["detect"].contains("engines"));
 }
+
+TEST_CASE("stats event: Suricata's counters stay in place, Vigil's own go under stats.vigil") {
+  CounterSnapshot c{{"decoder.pkts", 10},       {"decoder.event.link.pkt_too_small", 1},
+                    {"output.eve.tx", 4},       {"tcp.syn", 2},
+                    {"tcp.retransmissions", 3}, {"capture.kernel_drops", 5}};
+  rules::LoadReport rep;
+  rep.rules_loaded = 7;
+  rep.compile_ms = 12;
+  Json st = stats_event(c, std::chrono::seconds(1), &rep, Timestamp{1, 0})["stats"];
+  CHECK(st["decoder"]["pkts"] == 10);
+  CHECK(st["tcp"]["syn"] == 2);
+  CHECK(st["capture"]["kernel_drops"] == 5);
+  CHECK_FALSE(st["decoder"].contains("event"));
+  CHECK_FALSE(st["tcp"].contains("retransmissions"));
+  CHECK_FALSE(st.contains("output"));
+  CHECK(st["vigil"]["decoder"]["event"]["link"]["pkt_too_small"] == 1);
+  CHECK(st["vigil"]["tcp"]["retransmissions"] == 3);
+  CHECK(st["vigil"]["output"]["eve"]["tx"] == 4);
+  // The load report: Suricata's fields in detect.engines, the rest beside it.
+  CHECK(st["detect"]["engines"][0]["rules_loaded"] == 7);
+  CHECK_FALSE(st["detect"]["engines"][0].contains("compile_ms"));
+  CHECK(st["vigil"]["detect"]["engines"][0]["compile_ms"] == 12);
+  CHECK(st.back().is_object());
+  CHECK((--st.end()).key() == "vigil");
+}
