@@ -180,8 +180,10 @@ struct ByteJumpOp : BufOp {
     if (align && (val % 4)) val += 4 - (val % 4);
     int64_t base = from_beginning ? 0 : from_end ? int64_t(c.len) : pos + ex.nbytes;
     int64_t jump = base + val + post_offset.get(c.vars);
+    // Suricata 7/8: before the start clamps to the start; exactly the end is
+    // a valid landing (e.g. for a following "isdataat:!1,relative").
     if (jump < 0) jump = 0;
-    if (jump >= int64_t(c.len)) return false;
+    if (jump > int64_t(c.len)) return false;
     cursor = size_t(jump);
     return true;
   }
