@@ -363,11 +363,6 @@ int buffer_dir(int slot) {
     case BufferId::kHttpServer:
     case BufferId::kHttpLocation:
     case BufferId::kDnsAnswerName:
-    case BufferId::kTlsCertSubject:
-    case BufferId::kTlsCertIssuer:
-    case BufferId::kTlsCertSerial:
-    case BufferId::kTlsCertFingerprint:
-    case BufferId::kTlsCerts:
     case BufferId::kJa3sHash:
     case BufferId::kJa3sString:
       return 1;
