@@ -3,6 +3,7 @@
 #include "rule_test_util.h"
 
 using namespace vigil::rules;
+using vigil::BufferId;
 using namespace vigil::rules::test;
 
 TEST_CASE("content: offset, depth, nocase, startswith, endswith") {
@@ -123,4 +124,28 @@ TEST_CASE("backtracking stays within its budget on hostile input") {
   // The same hostile shape through the whole parser path.
   std::string data(20000, 'a');
   CHECK_FALSE(payload_matches("content:\"a\"; content:\"a\"; distance:0; content:\"b\"; distance:0;", data));
+}
+
+TEST_CASE("ssh.protoversion / ssh.softwareversion value forms (Suricata 7's deprecated keywords)") {
+  auto on = [](const std::string& opt, BufferId id, const std::string& data) {
+    auto r = parse("alert ssh any any -> any any (" + opt + " sid:1;)");
+    REQUIRE(r);
+    CHECK(r->tx_rule);
+    const BufferList* l = r->list_for(int(id));
+    REQUIRE(l);
+    BufCtx c;
+    c.data = reinterpret_cast<const uint8_t*>(data.data());
+    c.len = data.size();
+    return match_list(*l, c, nullptr);
+  };
+  CHECK(on("ssh.protoversion:2.0;", BufferId::kSshProto, "2.0"));
+  CHECK_FALSE(on("ssh.protoversion:2.0;", BufferId::kSshProto, "1.99"));
+  CHECK_FALSE(on("ssh.protoversion:2;", BufferId::kSshProto, "2.0"));
+  CHECK(on("ssh.protoversion:2_compat;", BufferId::kSshProto, "2.0"));
+  CHECK(on("ssh.protoversion:2_compat;", BufferId::kSshProto, "1.99"));
+  CHECK_FALSE(on("ssh.protoversion:2_compat;", BufferId::kSshProto, "1.5"));
+  CHECK(on("ssh.softwareversion:OpenSSH;", BufferId::kSshSoftware, "OpenSSH_8.9p1"));
+  CHECK_FALSE(on("ssh.softwareversion:OpenSSH;", BufferId::kSshSoftware, "libssh_OpenSSH"));
+  // Without a value they stay sticky buffers.
+  CHECK(on("ssh.softwareversion; content:\"SSH_8\";", BufferId::kSshSoftware, "OpenSSH_8.9p1"));
 }
