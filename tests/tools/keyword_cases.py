@@ -50,7 +50,9 @@ def _read_int(buf, pos, op, var):
             digits += 1
         if digits == 0:
             return None
-        return val, n
+        # Suricata converts with strtoull over the nbytes bytes: the cursor
+        # moves past the digits it consumed, not past all nbytes.
+        return val, digits
     order = "little" if op.get("little") else "big"
     return int.from_bytes(raw, order), n
 
@@ -243,6 +245,7 @@ def cases():
     out = []
 
     def add(name, payload, ops, dsize=None):
+        name = name.replace(";", ",").replace('"', "'")  # a msg cannot hold them unescaped
         out.append({"name": name, "payload": bytes(payload), "ops": ops, "dsize": dsize})
 
     buf = b"ABCDEFGHIJ"  # 10 bytes
@@ -376,6 +379,15 @@ def cases():
             [{"k": "byte_extract", "nbytes": 1, "offset": 0, "name": "n"},
              {"k": "byte_jump", "nbytes": 1, "offset": "n", "from_beginning": True},
              {"k": "isdataat", "n": 0, "relative": True}])
+
+    # ASCII numbers shorter than nbytes: byte_jump / byte_extract move past the digits only.
+    for txt in (b"0004;abcdXY", b"4;abcdXYZZ", b"04abcdXYZZ"):
+        for nb in (2, 4):
+            add("byte_jump string dec %d on %s then XY" % (nb, txt.decode()), txt,
+                [{"k": "byte_jump", "nbytes": nb, "offset": 0, "string": 10}, C(pat=b"XY", distance=0, within=2)])
+            add("byte_extract string dec %d on %s then ;" % (nb, txt.decode()), txt,
+                [{"k": "byte_extract", "nbytes": nb, "offset": 0, "name": "n", "string": 10},
+                 C(pat=b";", distance=0, within=1)])
 
     # dsize: every operator and range form around the payload length.
     for n in (0, 1, 9, 10, 11):
