@@ -4,9 +4,11 @@
 Generates one UDP packet per case (each on its own destination port, so each
 is its own flow) and one rule per case (sid = case number) restricted to that
 port, covering content with offset/depth/distance/within, isdataat,
-byte_test, byte_jump, byte_extract and dsize: every operator, relative and
-absolute positions, values at the buffer's edges (0, the last byte, one past
-it, the length exactly, negative relative offsets).
+byte_test, byte_jump, byte_extract, byte_math and dsize: every operator,
+relative and absolute positions, values at the buffer's edges (0, the last
+byte, one past it, the length exactly, negative relative offsets). A TCP
+session then checks that dsize applies to each segment, never to the
+reassembled stream (one alert per satisfying segment).
 
 The expected alert count of each case (0 or 1) comes from a small reference
 model below, written from Suricata's keyword documentation (and, where the
@@ -131,6 +133,19 @@ def _run(ops, i, buf, cursor, var):
         var = dict(var)
         var[op["name"]] = val
         return _run(ops, i + 1, buf, pos + r[1], var)
+    if k == "byte_math":
+        r = _read_int(buf, base + _arg(op["offset"], var), op, var)
+        if r is None:
+            return False
+        v, rv = r[0], _arg(op["rvalue"], var)
+        o = op["oper"]
+        if o == "/" and rv == 0:
+            return False
+        res = {"+": v + rv, "-": v - rv, "*": v * rv, "/": v // rv if rv else 0, "<<": v << rv,
+               ">>": v >> rv}[o]
+        var = dict(var)
+        var[op["result"]] = res
+        return _run(ops, i + 1, buf, cursor, var)
     if k == "byte_jump":
         pos = base + _arg(op["offset"], var)
         r = _read_int(buf, pos, op, var)
@@ -220,6 +235,10 @@ def op_text(op):
         if op.get("align"):
             parts.append("align %d" % op["align"])
         return "byte_extract:%s;" % ",".join(parts)
+    if k == "byte_math":
+        parts = ["bytes %d" % op["nbytes"], "offset %d" % op["offset"], "oper %s" % op["oper"],
+                 "rvalue %s" % op["rvalue"], "result %s" % op["result"]] + _num_opts(op)
+        return "byte_math:%s;" % ",".join(parts)
     if k == "byte_jump":
         parts = [str(op["nbytes"]), str(op["offset"])] + _num_opts(op)
         for f in ("align", "from_beginning", "from_end"):
@@ -380,6 +399,21 @@ def cases():
              {"k": "byte_jump", "nbytes": 1, "offset": "n", "from_beginning": True},
              {"k": "isdataat", "n": 0, "relative": True}])
 
+    # byte_math: every operator; the result used as an absolute isdataat and as a byte_test value.
+    bm = bytes([6, 2, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60])  # len 8
+    for oper in ("+", "-", "*", "/", "<<", ">>"):
+        for rv in (0, 1, 2, 3):
+            if oper == "/" and rv == 0:
+                continue  # refused at load by Suricata
+            m = {"k": "byte_math", "nbytes": 1, "offset": 0, "oper": oper, "rvalue": rv, "result": "r"}
+            add("byte_math 6 %s %d then isdataat r" % (oper, rv), bm, [m, {"k": "isdataat", "n": "r"}])
+            add("byte_math 6 %s %d then byte_test @2 > r" % (oper, rv), bm,
+                [m, {"k": "byte_test", "nbytes": 1, "op": ">", "value": "r", "offset": 2}])
+    add("byte_math rvalue from byte_extract", bm,
+        [{"k": "byte_extract", "nbytes": 1, "offset": 1, "name": "x"},
+         {"k": "byte_math", "nbytes": 1, "offset": 0, "oper": "+", "rvalue": "x", "result": "r"},
+         {"k": "isdataat", "n": "r"}])
+
     # ASCII numbers shorter than nbytes: byte_jump / byte_extract move past the digits only.
     for txt in (b"0004;abcdXY", b"4;abcdXYZZ", b"04abcdXYZZ"):
         for nb in (2, 4):
@@ -419,6 +453,45 @@ def _udp_frame(sport, dport, payload):
     return eth + ip + udp
 
 
+def _tcp_frame(sport, dport, seq, ack, flags, payload=b""):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, bytes([10, 0, 0, 1]),
+                     bytes([10, 0, 0, 2]))
+    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip + tcp
+
+
+# dsize on TCP: one session whose client segments have these sizes, each
+# holding "SEG"; dsize is about each packet, never the reassembled stream, so
+# a rule alerts once per segment that satisfies it.
+TCP_PORT = 19000
+TCP_SEGMENTS = [10, 40, 41, 100, 3]
+TCP_DSIZE = ["40", "<41", ">40", "40<>101", "!40", "!10-100", ">100", ">=3", "<3"]
+
+
+def tcp_session():
+    frames = []
+    cs, ss = 1000, 9000
+    frames.append(_tcp_frame(40000, TCP_PORT, cs, 0, 0x02))
+    frames.append(_tcp_frame(TCP_PORT, 40000, ss, cs + 1, 0x12))
+    cs += 1
+    ss += 1
+    frames.append(_tcp_frame(40000, TCP_PORT, cs, ss, 0x10))
+    for n in TCP_SEGMENTS:
+        seg = (b"SEG" + b"s" * n)[:n]
+        frames.append(_tcp_frame(40000, TCP_PORT, cs, ss, 0x18, seg))
+        cs += n
+        frames.append(_tcp_frame(TCP_PORT, 40000, ss, cs, 0x10))
+    frames.append(_tcp_frame(40000, TCP_PORT, cs, ss, 0x11))
+    frames.append(_tcp_frame(TCP_PORT, 40000, ss, cs + 1, 0x11))
+    frames.append(_tcp_frame(40000, TCP_PORT, cs + 1, ss + 1, 0x10))
+    return frames
+
+
+def tcp_expected(spec):
+    return sum(1 for n in TCP_SEGMENTS if dsize_ok(spec, n) and b"SEG" in (b"SEG" + b"s" * n)[:n])
+
+
 BASE_PORT = 20000
 
 
@@ -438,11 +511,21 @@ def gen(d):
             rules.append('alert udp any any -> any %d (msg:"%s"; %s sid:%d;)' % (port, c["name"], opts, sid))
             exp.append({"sid": sid, "name": c["name"], "expected": model(c), "payload": c["payload"].hex(),
                         "rule": rules[-1]})
+        t = 1700000000 + len(cs)
+        for fr in tcp_session():
+            f.write(struct.pack("<IIII", t, 0, len(fr), len(fr)) + fr)
+            t += 1
+        for spec in TCP_DSIZE:
+            sid = len(exp) + 1
+            name = "tcp segments %s dsize %s content SEG" % (TCP_SEGMENTS, spec)
+            rules.append('alert tcp any any -> any %d (msg:"%s"; flow:to_server; dsize:%s; content:"SEG"; sid:%d;)'
+                         % (TCP_PORT, name, spec, sid))
+            exp.append({"sid": sid, "name": name, "expected": tcp_expected(spec), "payload": "", "rule": rules[-1]})
     with open(d + "/cases.rules", "w") as f:
         f.write("\n".join(rules) + "\n")
     with open(d + "/cases.json", "w") as f:
         json.dump(exp, f, indent=0)
-    print("%d cases, %d expected to alert" % (len(exp), sum(e["expected"] for e in exp)))
+    print("%d cases, %d expected to alert" % (len(exp), sum(1 for e in exp if e["expected"])))
 
 
 def check(d, eve):
