@@ -363,11 +363,6 @@ int buffer_dir(int slot) {
     case BufferId::kHttpServer:
     case BufferId::kHttpLocation:
     case BufferId::kDnsAnswerName:
-    case BufferId::kTlsCertSubject:
-    case BufferId::kTlsCertIssuer:
-    case BufferId::kTlsCertSerial:
-    case BufferId::kTlsCertFingerprint:
-    case BufferId::kTlsCerts:
     case BufferId::kJa3sHash:
     case BufferId::kJa3sString:
       return 1;
@@ -460,6 +455,20 @@ bool header_ok(const Rule& r, const Packet& p, const View& v, const PktCtx& c, i
          pkt_opts_ok(r, c);
 }
 
+// A rule with both a payload part and app-layer buffers (content:X;
+// file_data; content:Y;): Suricata matches the payload part against the
+// stream as it arrives and keeps that match while the transaction's buffers
+// complete later. Vigil remembers per flow that the payload part matched on
+// some packet or stream chunk (a mark under this pseudo transaction id), and
+// the transaction inspection accepts the payload part then.
+constexpr uint64_t kPayloadSeenTx = ~uint64_t{0};
+
+void note_payload_seen(const Rule& r, RuleFlowState* fs, const uint8_t* data, size_t len, WorkerState& w) {
+  uint64_t key = (uint64_t(r.gid) << 32) | r.sid;
+  if (!fs || fs->tx_marked(kPayloadSeenTx, key)) return;
+  if (run_list(*r.list_for(kSlotPayload), data, len, w, nullptr)) fs->mark_tx(kPayloadSeenTx, key);
+}
+
 }  // namespace
 
 void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) const {
@@ -504,7 +513,14 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
   View v = packet_view(p);
   for (auto idx : w.candidates) {
     const Rule& r = *impl_->rules[idx];
-    if (r.tx_rule) continue;
+    if (r.tx_rule) {
+      if (r.has_payload && f && !payload_off && !p.payload.empty()) {
+        if (!fs) fs = flow_state(f);
+        PktCtx c{&p, f, fs, v.to_server, false};
+        if (header_ok(r, p, v, c, est)) note_payload_seen(r, fs, p.payload.data(), p.payload.size(), w);
+      }
+      continue;
+    }
     if (r.has_payload && tcp_stream && r.stream == StreamSel::kStreamOnly) continue;
     if (already_alerted(w, idx)) continue;
     if (r.ip_only && f && (p.to_server ? f->pkts_toserver : f->pkts_toclient) > 1) continue;
@@ -545,6 +561,11 @@ void Engine::inspect_stream(WorkerState& w, const Packet& p, FlowView& f, Dir d,
   w.counters.prefilter_candidates += w.candidates.size();
   for (auto idx : w.candidates) {
     const Rule& r = *impl_->rules[idx];
+    if (r.tx_rule && r.has_payload) {
+      PktCtx c{&p, &f, fs, v.to_server, true};
+      if (header_ok(r, p, v, c)) note_payload_seen(r, fs, window.data(), window.size(), w);
+      continue;
+    }
     if (r.tx_rule || !r.has_payload || r.stream == StreamSel::kPacketOnly) continue;
     ++w.counters.rules_checked;
     PktCtx c{&p, &f, fs, v.to_server, true};
@@ -657,7 +678,8 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
     bool ok = true;
     for (auto& l : r.buffers) {
       if (l.slot == kSlotPayload) {
-        ok = run_list(l, p.payload.data(), p.payload.size(), w, nullptr);
+        ok =
+            run_list(l, p.payload.data(), p.payload.size(), w, nullptr) || fs->tx_marked(kPayloadSeenTx, key);
       } else if (is_packet_buffer(BufferId(l.slot))) {
         auto b = packet_buffer(v, BufferId(l.slot));
         ok = run_list(l, b.data(), b.size(), w, nullptr);

@@ -45,15 +45,19 @@ size_t cmp_op_prefix(std::string_view s, uint16_t allowed, IntCmp::Op& op) {
 bool parse_cmp(std::string_view s, IntCmp& out) {
   s = trim(s);
   if (s.empty()) return false;
-  auto range = s.find("<>");
-  if (range != std::string_view::npos) {
-    out.op = IntCmp::kRange;
-    return parse_i64(s.substr(0, range), out.a) && parse_i64(s.substr(range + 2), out.b) && out.a < out.b;
+  // A range, negated by a leading '!' (not "!=").
+  std::string_view r = s;
+  bool negated = r.size() > 1 && r[0] == '!' && r[1] != '=';
+  if (negated) r = trim(r.substr(1));
+  auto range = r.find("<>");
+  size_t sep = 2;
+  if (range == std::string_view::npos && !r.empty() && r[0] != '<' && r[0] != '>' && r[0] != '=') {
+    range = r.find('-', 1);
+    sep = 1;
   }
-  auto dash = s.find('-', 1);
-  if (dash != std::string_view::npos && s[0] != '<' && s[0] != '>' && s[0] != '!') {
-    out.op = IntCmp::kRange;
-    return parse_i64(s.substr(0, dash), out.a) && parse_i64(s.substr(dash + 1), out.b) && out.a < out.b;
+  if (range != std::string_view::npos) {
+    out.op = negated ? IntCmp::kNotRange : IntCmp::kRange;
+    return parse_i64(r.substr(0, range), out.a) && parse_i64(r.substr(range + sep), out.b) && out.a < out.b;
   }
   out.op = IntCmp::kEq;
   s.remove_prefix(cmp_op_prefix(s, kCmpOrder | kCmpEq | kCmpEqEq | kCmpNe | kCmpNot, out.op));

@@ -15,9 +15,10 @@
 namespace vigil::rules {
 
 struct IntCmp {
-  enum Op : uint8_t { kEq, kNe, kLt, kGt, kLe, kGe, kRange, kInSet, kAnd, kXor };
+  enum Op : uint8_t { kEq, kNe, kLt, kGt, kLe, kGe, kRange, kNotRange, kInSet, kAnd, kXor };
   Op op = kEq;
-  // kRange: a < v < b (exclusive, as Suricata's "a<>b"); kInSet: bit v of a;
+  // kRange: a < v < b (exclusive, as Suricata's "a<>b" and "a-b"); kNotRange
+  // ("!a-b"): v <= a or v >= b; kInSet: bit v of a;
   // kAnd / kXor (byte_test's & and ^): v & a, v ^ a non-zero.
   int64_t a = 0, b = 0;
   bool eval(int64_t v) const;
@@ -41,6 +42,8 @@ constexpr bool cmp_apply(IntCmp::Op op, T v, T a, T b = T{}) {
       return v >= a;
     case IntCmp::kRange:
       return v > a && v < b;
+    case IntCmp::kNotRange:
+      return v <= a || v >= b;
     case IntCmp::kInSet:
       if constexpr (std::is_signed_v<T>) {
         if (v < 0) return false;
@@ -80,7 +83,9 @@ bool parse_cmp_op(std::string_view text, uint16_t allowed, IntCmp::Op& op);
 // length; 0 (op untouched) when s starts with none.
 size_t cmp_op_prefix(std::string_view s, uint16_t allowed, IntCmp::Op& op);
 
-// "5", "<5", ">=5", "!5", "!=5", "==5", "1<>5" (exclusive), "1-5" (exclusive).
+// "5", "<5", ">=5", "!5", "!=5", "==5", "1<>5" (exclusive), "1-5" (exclusive),
+// "!1-5" / "!1<>5" (the negated range: <= 1 or >= 5), as Suricata's integer
+// keywords document them.
 bool parse_cmp(std::string_view s, IntCmp& out);
 
 }  // namespace vigil::rules

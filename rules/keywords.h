@@ -91,6 +91,9 @@ void add_base64_keywords(std::vector<KeywordDef>& t);
 void add_dataset_keywords(std::vector<KeywordDef>& t);
 void add_iprep_keywords(std::vector<KeywordDef>& t);
 
+// ssh.protoversion:VALUE / ssh.softwareversion:VALUE on `slot` (kw_ssh.cpp).
+std::string ssh_value_keyword(ParseState& st, int slot, std::string_view value);
+
 // Helpers shared by keyword files.
 std::string_view trim(std::string_view s);
 std::vector<std::string_view> split(std::string_view s, char sep);

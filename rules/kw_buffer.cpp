@@ -46,6 +46,8 @@ std::string buffer_keyword(ParseState& st, std::string_view name, std::string_vi
       slot = int(BufferId::kHttpServer);
     else
       slot = int(BufferId::kHttpHeader);
+  } else if (!value.empty() && (name == "ssh.protoversion" || name == "ssh.softwareversion")) {
+    return ssh_value_keyword(st, slot, value);  // the legacy value forms (kw_ssh.cpp)
   } else if (!value.empty()) {
     return std::string(name) + " takes no value";
   }

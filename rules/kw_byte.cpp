@@ -21,10 +21,14 @@ struct Extract {
   uint64_t bitmask = 0;
 
   // Reads the value at offset (+cursor when relative); sets pos to where the
-  // bytes start. False when out of bounds or not a number.
-  bool read(const BufCtx& c, size_t cursor, uint64_t& val, int64_t& pos) const {
+  // bytes start and used to how many were consumed: nbytes for binary, the
+  // digits for a string (Suricata converts with strtoull over nbytes bytes,
+  // so "12;x" read as 4 bytes is 12 and the cursor moves 2). False when out
+  // of bounds or not a number.
+  bool read(const BufCtx& c, size_t cursor, uint64_t& val, int64_t& pos, int64_t& used) const {
     pos = (relative ? int64_t(cursor) : 0) + offset.get(c.vars);
     int nbytes = this->nbytes;
+    used = nbytes;
     if (nbytes == 0 && !string) {
       val = 0;
       return pos >= 0 && pos <= int64_t(c.len);
@@ -42,6 +46,7 @@ struct Extract {
         ++digits;
       }
       if (digits == 0) return false;
+      used = digits;
     } else if (little) {
       for (int i = nbytes - 1; i >= 0; --i) val = (val << 8) | p[i];
     } else {
@@ -130,8 +135,8 @@ struct ByteTestOp : BufOp {
   IntArg value;
   bool apply(BufCtx& c, size_t& cursor) const override {
     uint64_t v;
-    int64_t pos;
-    if (!ex.read(c, cursor, v, pos)) return false;
+    int64_t pos, used;
+    if (!ex.read(c, cursor, v, pos, used)) return false;
     uint64_t x = uint64_t(value.get(c.vars));
     return cmp_apply<uint64_t>(op, v, x) != negated;
   }
@@ -174,14 +179,16 @@ struct ByteJumpOp : BufOp {
   IntArg post_offset;
   bool apply(BufCtx& c, size_t& cursor) const override {
     uint64_t v;
-    int64_t pos;
-    if (!ex.read(c, cursor, v, pos)) return false;
+    int64_t pos, used;
+    if (!ex.read(c, cursor, v, pos, used)) return false;
     int64_t val = int64_t(v) * multiplier;
     if (align && (val % 4)) val += 4 - (val % 4);
-    int64_t base = from_beginning ? 0 : from_end ? int64_t(c.len) : pos + ex.nbytes;
+    int64_t base = from_beginning ? 0 : from_end ? int64_t(c.len) : pos + used;
     int64_t jump = base + val + post_offset.get(c.vars);
+    // Suricata 7/8: before the start clamps to the start; exactly the end is
+    // a valid landing (e.g. for a following "isdataat:!1,relative").
     if (jump < 0) jump = 0;
-    if (jump >= int64_t(c.len)) return false;
+    if (jump > int64_t(c.len)) return false;
     cursor = size_t(jump);
     return true;
   }
@@ -232,12 +239,12 @@ struct ByteExtractOp : BufOp {
   int var = 0;
   bool apply(BufCtx& c, size_t& cursor) const override {
     uint64_t v;
-    int64_t pos;
-    if (!ex.read(c, cursor, v, pos)) return false;
+    int64_t pos, used;
+    if (!ex.read(c, cursor, v, pos, used)) return false;
     int64_t val = int64_t(v) * multiplier;
     if (align && (val % align)) val += align - (val % align);
     c.vars.v[var] = val;
-    cursor = size_t(pos + ex.nbytes);
+    cursor = size_t(pos + used);
     return true;
   }
 };
@@ -295,8 +302,8 @@ struct ByteMathOp : BufOp {
   int var = 0;
   bool apply(BufCtx& c, size_t& cursor) const override {
     uint64_t v;
-    int64_t pos;
-    if (!ex.read(c, cursor, v, pos)) return false;
+    int64_t pos, used;
+    if (!ex.read(c, cursor, v, pos, used)) return false;
     int64_t r = rvalue.get(c.vars), val = int64_t(v);
     switch (oper) {
       case '+':

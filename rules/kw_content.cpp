@@ -14,8 +14,11 @@ struct IsdataatOp : BufOp {
   IntArg n;
   bool negated = false;
   bool apply(BufCtx& c, size_t& cursor) const override {
-    int64_t pos = (relative ? int64_t(cursor) : 0) + n.get(c.vars);
-    bool has = pos >= 0 && pos < int64_t(c.len);
+    // Absolute: a byte exists at offset n. Relative: n more bytes follow the
+    // cursor (Suricata: cursor + n <= length), so "isdataat:!1,relative" means
+    // the previous match ends the buffer.
+    int64_t n = this->n.get(c.vars);
+    bool has = relative ? n >= 0 && int64_t(cursor) + n <= int64_t(c.len) : n >= 0 && n < int64_t(c.len);
     return has != negated;
   }
 };

@@ -174,6 +174,8 @@ std::string parse_threshold(std::string_view v, ThresholdSpec& t, bool filter) {
         t.type = ThresholdSpec::kThreshold;
       else if (val == "both")
         t.type = ThresholdSpec::kBoth;
+      else if (val == "backoff")
+        t.type = ThresholdSpec::kBackoff;
       else
         return "invalid threshold type '" + std::string(val) + "'";
     } else if (key == "track") {
@@ -199,13 +201,30 @@ std::string parse_threshold(std::string_view v, ThresholdSpec& t, bool filter) {
         return "invalid seconds '" + std::string(val) + "'";
       t.seconds = uint32_t(n);
       have_seconds = true;
+    } else if (key == "multiplier" && !filter) {
+      if (!parse_i64(val, n) || n < 1 || n > 0xffffffffll)
+        return "invalid multiplier '" + std::string(val) + "'";
+      t.multiplier = uint32_t(n);
     } else if (key == "unique_on" && filter) {
-      if (val != "dst_port") return "unsupported unique_on '" + std::string(val) + "'";
-      t.unique_dst_port = true;
+      if (val == "dst_port")
+        t.unique_on = ThresholdSpec::kUniqueDstPort;
+      else if (val == "src_port")
+        t.unique_on = ThresholdSpec::kUniqueSrcPort;
+      else
+        return "invalid unique_on '" + std::string(val) + "' (src_port or dst_port)";
     } else {
       return "invalid threshold option '" + std::string(p) + "'";
     }
   }
+  if (t.type == ThresholdSpec::kBackoff) {
+    // Suricata 8: "count C, multiplier M" instead of seconds, by_flow only.
+    if (!have_track || !have_count || t.multiplier == 0 || have_seconds)
+      return "threshold type backoff needs track, count and multiplier (no seconds)";
+    if (t.track != ThresholdSpec::kByFlow) return "threshold type backoff needs track by_flow";
+    if (t.count == 0) return "threshold type backoff needs a count of at least 1";
+    return "";
+  }
+  if (t.multiplier != 0) return "multiplier is for threshold type backoff only";
   if (!have_type || !have_track || !have_count || !have_seconds)
     return std::string(filter ? "detection_filter" : "threshold") + " needs type, track, count and seconds";
   return "";

@@ -313,6 +313,9 @@ bool has_sticky_http_first(std::string_view s) {
     if (!eat(s, i, "msg")) continue;
     size_t semi = s.find(';', i);
     if (semi == std::string_view::npos) return false;
+    // `msg; content:"GET"; http_method; content:...` is Suricata's modifier
+    // form (the modifier follows its content), not a sticky buffer.
+    if (s.substr(skip_ws(s, semi + 1), 7) == "content") continue;
     semi = s.find(';', semi + 1);
     if (semi == std::string_view::npos) return false;
     i = skip_ws(s, semi + 1);

@@ -149,6 +149,25 @@ void add_to_group(const Rule& r, Group& g, PrefilterPlan& plan) {
       g.payload.always.push_back(r.index);
     return;
   }
+  // The payload part of a rule that also has app-layer buffers is matched as
+  // packets and stream chunks arrive (remembered per flow, see engine_eval's
+  // note_payload_seen): its longest payload content is a payload pattern too.
+  if (const BufferList* pl = r.list_for(kSlotPayload)) {
+    const ContentOp* best = nullptr;
+    for (auto& op : pl->ops) {
+      if (op->kind != OpKind::kContent) continue;
+      auto* c = static_cast<const ContentOp*>(op.get());
+      if (!c->negated && (!best || c->pattern.size() > best->pattern.size())) best = c;
+    }
+    if (best) {
+      b.payload.target = &g.payload;
+      FastPattern pfp;
+      pfp.found = true;
+      pfp.bytes = best->pattern;
+      pfp.nocase = best->nocase;
+      b.payload.add(pfp, r.index);
+    }
+  }
   int slot = fp.found ? fp.slot : kSlotPayload;
   if (!fp.found) {
     for (auto& l : r.buffers)

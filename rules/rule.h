@@ -178,11 +178,15 @@ struct TxIntCond {
 };
 
 struct ThresholdSpec {
-  enum Type : uint8_t { kLimit, kThreshold, kBoth, kDetectionFilter, kRate } type = kLimit;
+  // kBackoff (Suricata 8, by_flow only): alerts on match count, count*multiplier,
+  // count*multiplier^2, ...; no time window.
+  enum Type : uint8_t { kLimit, kThreshold, kBoth, kDetectionFilter, kRate, kBackoff } type = kLimit;
   enum Track : uint8_t { kBySrc, kByDst, kByRule, kByFlow, kByBoth } track = kBySrc;
   uint32_t count = 1;
   uint32_t seconds = 60;
-  bool unique_dst_port = false;  // detection_filter unique_on dst_port
+  uint32_t multiplier = 0;  // kBackoff
+  // detection_filter unique_on (Suricata 8): count distinct ports, not matches.
+  enum Unique : uint8_t { kNoUnique, kUniqueSrcPort, kUniqueDstPort } unique_on = kNoUnique;
 };
 
 struct Rule {

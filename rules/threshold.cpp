@@ -33,15 +33,20 @@ bool ThresholdTable::check(const ThresholdSpec& spec, uint32_t gid, uint32_t sid
   int64_t window = int64_t(spec.seconds) * 1000000;
   std::lock_guard<std::mutex> lock(mu_);
   State& s = map_[k];
-  bool fresh = s.count == 0 || now - s.window_start_us >= window;
+  bool fresh = s.count == 0 || (spec.type != ThresholdSpec::kBackoff && now - s.window_start_us >= window);
   if (fresh) {
     s.window_start_us = now;
     s.count = 0;
+    s.next = spec.count;
     s.ports.clear();
   }
-  if (spec.unique_dst_port) {
-    if (std::find(s.ports.begin(), s.ports.end(), p.dp) != s.ports.end()) return false;
-    s.ports.push_back(p.dp);
+  if (spec.unique_on != ThresholdSpec::kNoUnique) {
+    // Distinct ports are counted; once more than `count` were seen in the
+    // window every match alerts (repeated ports included).
+    uint16_t port = spec.unique_on == ThresholdSpec::kUniqueDstPort ? p.dp : p.sp;
+    if (std::find(s.ports.begin(), s.ports.end(), port) == s.ports.end()) s.ports.push_back(port);
+    if (s.count == 0) s.count = 1;  // the window exists
+    return s.ports.size() > spec.count;
   }
   ++s.count;
   switch (spec.type) {
@@ -60,6 +65,10 @@ bool ThresholdTable::check(const ThresholdSpec& spec, uint32_t gid, uint32_t sid
     case ThresholdSpec::kDetectionFilter:
       return s.count > spec.count;
     case ThresholdSpec::kRate:
+      return true;
+    case ThresholdSpec::kBackoff:
+      if (s.count != s.next) return false;
+      s.next = s.next > (uint64_t(1) << 40) ? UINT64_MAX : s.next * spec.multiplier;
       return true;
   }
   return true;

@@ -57,7 +57,8 @@ class ThresholdTable {
   struct State {
     int64_t window_start_us = 0;
     uint64_t count = 0;
-    std::vector<uint16_t> ports;  // unique_on dst_port
+    uint64_t next = 0;            // kBackoff: the match number of the next alert
+    std::vector<uint16_t> ports;  // unique_on: the distinct ports of the window
   };
   std::mutex mu_;
   std::unordered_map<Key, State, KeyHash> map_;

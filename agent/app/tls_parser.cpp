@@ -1,6 +1,7 @@
 // TLS parser: record layer per direction, handshake messages reassembled
 // across records and segments, then ClientHello, ServerHello and the server
-// Certificate chain decoded into one transaction per flow. Once a direction
+// Certificate chain (and the client's, with mutual TLS) decoded into one
+// transaction per flow. Once a direction
 // sent ChangeCipherSpec (or application data) its records are only counted;
 // when both directions are encrypted the transaction is logged and the flow
 // costs a byte counter from then on.
@@ -32,7 +33,8 @@ class TlsTx : public TxBase {
   uint8_t current = 0;      // TxInt::kTlsState bits of the message behind the latest update
   int64_t cert_seen_s = 0;  // packet time of the Certificate message (TxInt::kTlsCertExpired)
   tls::Hello client, server;
-  std::vector<tls::CertInfo> certs;
+  std::vector<tls::CertInfo> certs;  // the server's chain (leaf first)
+  size_t client_certs = 0;           // certificates of the client's chain (mutual TLS)
 
   void set_client_hello() {
     has_client_hello = true;
@@ -50,16 +52,22 @@ class TlsTx : public TxBase {
     bufs.set(BufferId::kJa3sHash, Dir::kToClient, tls::md5_hex(s));
     set_progress(Dir::kToClient, TxProgress::kHeaders);
   }
-  void add_cert(Bytes der, tls::CertInfo info) {
-    bufs.add(BufferId::kTlsCerts, Dir::kToClient,
-             std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
-    if (certs.empty()) {
-      bufs.set(BufferId::kTlsCertSubject, Dir::kToClient, info.subject);
-      bufs.set(BufferId::kTlsCertIssuer, Dir::kToClient, info.issuer);
-      bufs.set(BufferId::kTlsCertSerial, Dir::kToClient, info.serial);
-      bufs.set(BufferId::kTlsCertFingerprint, Dir::kToClient, info.fingerprint);
+  // A certificate of the chain sent in direction d: the server's (to_client)
+  // or, with mutual TLS, the client's (to_server). The tls.cert_* buffers of
+  // a direction hold its leaf, tls.certs every certificate, as Suricata 7/8.
+  void add_cert(Dir d, Bytes der, tls::CertInfo info) {
+    bufs.add(BufferId::kTlsCerts, d, std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+    bool leaf = d == Dir::kToClient ? certs.empty() : client_certs == 0;
+    if (leaf) {
+      bufs.set(BufferId::kTlsCertSubject, d, info.subject);
+      bufs.set(BufferId::kTlsCertIssuer, d, info.issuer);
+      bufs.set(BufferId::kTlsCertSerial, d, info.serial);
+      bufs.set(BufferId::kTlsCertFingerprint, d, info.fingerprint);
     }
-    certs.push_back(std::move(info));
+    if (d == Dir::kToClient)
+      certs.push_back(std::move(info));
+    else
+      ++client_certs;
   }
 
   uint16_t version() const {
@@ -299,14 +307,16 @@ class TlsParser : public AppParser {
       }
       t.set_server_hello();
       c.update(Dir::kToClient, t);
-    } else if (d == Dir::kToClient && type == 11 && tx(c).certs.empty()) {
-      certificates(c, body);
+    } else if (type == 11 && (d == Dir::kToClient ? tx(c).certs.empty() : tx(c).client_certs == 0)) {
+      certificates(c, d, body);
     } else if (bit & (4 | 8 | 16)) {
       c.update(d, tx(c));  // key exchange (or an unknown message): ssl_state rules run
     }
   }
 
-  void certificates(ParseCtx& c, Bytes body) {
+  // A Certificate message (TLS <= 1.2 layout): the server's chain, or the
+  // client's when the server asked for one.
+  void certificates(ParseCtx& c, Dir d, Bytes body) {
     auto& t = tx(c);
     if (body.size() < 3) {
       ++c.ctr.tls_bad_certificate;
@@ -314,7 +324,8 @@ class TlsParser : public AppParser {
     }
     size_t total = (size_t{body[0]} << 16) | (size_t{body[1]} << 8) | body[2];
     size_t o = 3, end = std::min(body.size(), 3 + total);
-    while (o + 3 <= end && t.certs.size() < kMaxCerts) {
+    size_t n = 0;
+    while (o + 3 <= end && n < kMaxCerts) {
       size_t len = (size_t{body[o]} << 16) | (size_t{body[o + 1]} << 8) | body[o + 2];
       o += 3;
       if (o + len > end) {
@@ -323,12 +334,13 @@ class TlsParser : public AppParser {
       }
       tls::CertInfo info;
       if (!tls::parse_certificate(body.subspan(o, len), info)) ++c.ctr.tls_bad_certificate;
-      t.add_cert(body.subspan(o, len), std::move(info));
+      t.add_cert(d, body.subspan(o, len), std::move(info));
+      ++n;
       o += len;
     }
-    if (c.pkt != nullptr) t.cert_seen_s = c.pkt->ts.sec;
-    t.set_progress(Dir::kToClient, TxProgress::kBody);
-    c.update(Dir::kToClient, t);
+    if (d == Dir::kToClient && c.pkt != nullptr) t.cert_seen_s = c.pkt->ts.sec;
+    t.set_progress(d, TxProgress::kBody);
+    c.update(d, t);
   }
 
   void maybe_done(ParseCtx& c) {

@@ -55,6 +55,15 @@ TEST_CASE("parse_cmp: plain, prefixed and range forms") {
   REQUIRE(parse_cmp("2-9", c));
   CHECK((c.op == IntCmp::kRange && c.a == 2 && c.b == 9));
   CHECK_FALSE(parse_cmp("5<>1", c));
+  // Negated ranges (Suricata's integer keywords): "!1-4" matches <= 1 and >= 4.
+  REQUIRE(parse_cmp("!1-4", c));
+  CHECK((c.op == IntCmp::kNotRange && c.a == 1 && c.b == 4));
+  CHECK((c.eval(1) && !c.eval(2) && !c.eval(3) && c.eval(4) && c.eval(0)));
+  REQUIRE(parse_cmp("!1<>4", c));
+  CHECK(c.op == IntCmp::kNotRange);
+  REQUIRE(parse_cmp("0x10-0x20", c));
+  CHECK((c.op == IntCmp::kRange && c.a == 16 && c.b == 32));
+  CHECK_FALSE(parse_cmp("!4-1", c));
   CHECK_FALSE(parse_cmp("<", c));
   CHECK_FALSE(parse_cmp("", c));
 }

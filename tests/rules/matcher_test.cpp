@@ -3,6 +3,7 @@
 #include "rule_test_util.h"
 
 using namespace vigil::rules;
+using vigil::BufferId;
 using namespace vigil::rules::test;
 
 TEST_CASE("content: offset, depth, nocase, startswith, endswith") {
@@ -38,8 +39,15 @@ TEST_CASE("negated content does not move the cursor") {
 
 TEST_CASE("isdataat absolute, relative and negated") {
   CHECK(payload_matches("content:\"ab\"; isdataat:2,relative;", "abxyz"));
-  CHECK_FALSE(payload_matches("content:\"ab\"; isdataat:3,relative;", "abxyz"));
+  // Relative: N more bytes after the cursor (cursor + N <= length), as Suricata.
+  CHECK(payload_matches("content:\"ab\"; isdataat:3,relative;", "abxyz"));
+  CHECK_FALSE(payload_matches("content:\"ab\"; isdataat:4,relative;", "abxyz"));
   CHECK(payload_matches("content:\"yz\"; isdataat:!1,relative;", "abxyz"));
+  CHECK_FALSE(payload_matches("content:\"xy\"; isdataat:!1,relative;", "abxyz"));
+  CHECK(payload_matches("content:\"xy\"; isdataat:1,relative;", "abxyz"));
+  // Absolute: a byte at offset N.
+  CHECK_FALSE(payload_matches("content:\"a\"; isdataat:5;", "abxyz"));
+  CHECK(payload_matches("content:\"a\"; isdataat:!5;", "abxyz"));
   CHECK(payload_matches("content:\"a\"; isdataat:4;", "abxyz"));
 }
 
@@ -74,6 +82,11 @@ TEST_CASE("byte_jump and byte_extract move the cursor; variables feed distance")
   CHECK(payload_matches("content:\"L\"; byte_jump:2,0,relative,little; content:\"Z\"; within:1;",
                         std::string("L\x01\x00QZ", 5)));
   CHECK(payload_matches("byte_jump:0,0,from_end,post_offset -2; content:\"OK\"; within:2;", "xxOK"));
+  // Landing exactly at the end is valid (Suricata 7/8); one past is not; before the start clamps to 0.
+  CHECK(payload_matches("content:\"L\"; byte_jump:1,0,relative; isdataat:!1,relative;",
+                        std::string("L\x03xyz", 5)));
+  CHECK_FALSE(payload_matches("content:\"L\"; byte_jump:1,0,relative;", std::string("L\x04xyz", 5)));
+  CHECK(payload_matches("byte_jump:1,0,post_offset -10; content:\"Q\"; within:2;", std::string("\0Q", 2)));
   CHECK(payload_matches(
       "content:\"L\"; byte_extract:1,0,len,relative; content:\"END\"; distance:len; within:3;",
       std::string("L\x02..END", 7)));
@@ -111,4 +124,28 @@ TEST_CASE("backtracking stays within its budget on hostile input") {
   // The same hostile shape through the whole parser path.
   std::string data(20000, 'a');
   CHECK_FALSE(payload_matches("content:\"a\"; content:\"a\"; distance:0; content:\"b\"; distance:0;", data));
+}
+
+TEST_CASE("ssh.protoversion / ssh.softwareversion value forms (Suricata 7's deprecated keywords)") {
+  auto on = [](const std::string& opt, BufferId id, const std::string& data) {
+    auto r = parse("alert ssh any any -> any any (" + opt + " sid:1;)");
+    REQUIRE(r);
+    CHECK(r->tx_rule);
+    const BufferList* l = r->list_for(int(id));
+    REQUIRE(l);
+    BufCtx c;
+    c.data = reinterpret_cast<const uint8_t*>(data.data());
+    c.len = data.size();
+    return match_list(*l, c, nullptr);
+  };
+  CHECK(on("ssh.protoversion:2.0;", BufferId::kSshProto, "2.0"));
+  CHECK_FALSE(on("ssh.protoversion:2.0;", BufferId::kSshProto, "1.99"));
+  CHECK_FALSE(on("ssh.protoversion:2;", BufferId::kSshProto, "2.0"));
+  CHECK(on("ssh.protoversion:2_compat;", BufferId::kSshProto, "2.0"));
+  CHECK(on("ssh.protoversion:2_compat;", BufferId::kSshProto, "1.99"));
+  CHECK_FALSE(on("ssh.protoversion:2_compat;", BufferId::kSshProto, "1.5"));
+  CHECK(on("ssh.softwareversion:OpenSSH;", BufferId::kSshSoftware, "OpenSSH_8.9p1"));
+  CHECK_FALSE(on("ssh.softwareversion:OpenSSH;", BufferId::kSshSoftware, "libssh_OpenSSH"));
+  // Without a value they stay sticky buffers.
+  CHECK(on("ssh.softwareversion; content:\"SSH_8\";", BufferId::kSshSoftware, "OpenSSH_8.9p1"));
 }

@@ -185,4 +185,8 @@ TEST_CASE("dialect detection: each Snort 3 sign on its own, Suricata legacy modi
             "alert http any any -> any any (msg:\"b\"; flow:established; http.method; content:\"GET\"; "
             "content:\"urn:ROUTER:service:x\"; sid:2;)\n"
             "# alert tcp any any -> any any (service:http; sid:3;)\n") == Dialect::kSuricata);
+  // A legacy modifier right after the content that follows msg (bug-814's rule) is Suricata's form.
+  CHECK(detect_dialect("alert http any any -> any any (msg:\"TEST\"; content:\"GET\"; http_method; "
+                       "content:\"/cgi-bin/cart32.exe\"; http_raw_uri; sid:1; rev:1;)\n") ==
+        Dialect::kSuricata);
 }

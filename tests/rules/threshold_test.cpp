@@ -1,6 +1,9 @@
 #include "rules/threshold.h"
 
 #include <catch2/catch.hpp>
+#include <vector>
+
+#include "rule_test_util.h"
 
 using namespace vigil;
 using namespace vigil::rules;
@@ -33,6 +36,69 @@ TEST_CASE("threshold types: limit, threshold, both, detection_filter") {
   CHECK(run(s, 8) == 1);
   s.type = ThresholdSpec::kDetectionFilter;
   CHECK(run(s, 8, "1.1.1.1", true) == 6);
+}
+
+TEST_CASE("threshold type backoff alerts on count, count*multiplier, ... (Suricata 8)") {
+  ThresholdSpec s;
+  s.type = ThresholdSpec::kBackoff;
+  s.track = ThresholdSpec::kByFlow;
+  auto alerts_at = [&](uint32_t count, uint32_t mult, int n) {
+    s.count = count;
+    s.multiplier = mult;
+    ThresholdTable t;
+    std::vector<int> at;
+    // Hours apart: backoff has no time window.
+    for (int i = 1; i <= n; ++i)
+      if (t.check(s, 1, 1, pkt("1.1.1.1", 100 + i * 3600), 7, false)) at.push_back(i);
+    return at;
+  };
+  CHECK(alerts_at(1, 10, 1000) == std::vector<int>{1, 10, 100, 1000});
+  CHECK(alerts_at(1, 2, 40) == std::vector<int>{1, 2, 4, 8, 16, 32});
+  CHECK(alerts_at(5, 5, 200) == std::vector<int>{5, 25, 125});
+}
+
+TEST_CASE("detection_filter unique_on counts distinct ports (Suricata 8)") {
+  ThresholdSpec s;
+  s.type = ThresholdSpec::kDetectionFilter;
+  s.track = ThresholdSpec::kByDst;
+  s.count = 2;
+  s.seconds = 60;
+  for (auto u : {ThresholdSpec::kUniqueDstPort, ThresholdSpec::kUniqueSrcPort}) {
+    s.unique_on = u;
+    ThresholdTable t;
+    auto hit = [&](uint16_t port, int64_t sec) {
+      Packet p = pkt("1.1.1.1", sec);
+      (u == ThresholdSpec::kUniqueDstPort ? p.dp : p.sp) = port;
+      (u == ThresholdSpec::kUniqueDstPort ? p.sp : p.dp) = 1234;
+      return t.check(s, 1, 1, p, 0, true);
+    };
+    CHECK_FALSE(hit(80, 100));
+    CHECK_FALSE(hit(80, 101));  // a repeat is not a new port
+    CHECK_FALSE(hit(81, 102));  // 2 distinct: not more than count
+    CHECK(hit(82, 103));        // 3 distinct
+    CHECK(hit(80, 104));        // past the count every match alerts
+    CHECK_FALSE(hit(83, 200));  // a new window starts from nothing
+  }
+}
+
+TEST_CASE("threshold keyword forms: backoff and unique_on parse, wrong combinations do not") {
+  auto rule = [](const std::string& opt) {
+    return test::parse("alert tcp any any -> any any (" + opt + " sid:1;)");
+  };
+  auto r = rule("threshold: type backoff, track by_flow, count 1, multiplier 10;");
+  REQUIRE(r);
+  CHECK((r->threshold->type == ThresholdSpec::kBackoff && r->threshold->count == 1 &&
+         r->threshold->multiplier == 10));
+  CHECK_FALSE(rule("threshold: type backoff, track by_src, count 1, multiplier 10;"));
+  CHECK_FALSE(rule("threshold: type backoff, track by_flow, count 1, seconds 10;"));
+  CHECK_FALSE(rule("threshold: type limit, track by_src, count 1, seconds 10, multiplier 2;"));
+  r = rule("detection_filter: track by_dst, count 20, seconds 30, unique_on src_port;");
+  REQUIRE(r);
+  CHECK(r->detection_filter->unique_on == ThresholdSpec::kUniqueSrcPort);
+  r = rule("detection_filter: track by_dst, count 10, seconds 60, unique_on dst_port;");
+  REQUIRE(r);
+  CHECK(r->detection_filter->unique_on == ThresholdSpec::kUniqueDstPort);
+  CHECK_FALSE(rule("detection_filter: track by_dst, count 10, seconds 60, unique_on proto;"));
 }
 
 TEST_CASE("threshold tracks by source and resets after the window") {

@@ -212,3 +212,34 @@ TEST_CASE("tls: a certificate seen again comes from the per-thread cache, a chan
   CHECK_FALSE(tls::parse_certificate(bytes(a.substr(0, 20)), bad));
   CHECK_FALSE(tls::parse_certificate(bytes(a.substr(0, 20)), bad));  // a cached failure is still a failure
 }
+
+TEST_CASE("tls: mutual TLS: the client's Certificate fills the tls.cert_* buffers of to_server",
+          "[app][tls]") {
+  std::string server_cert = make_cert();
+  std::string client_cert = test::self_signed_cert(0x0C11, "20240102030405Z", "20340102030405Z",
+                                                   {{"O", "Vigil Client"}, {"CN", "client.example"}});
+  Harness h(6, 40000, 4443);
+  h.send(Dir::kToServer, record(22, handshake(1, chrome_hello())));
+  h.send(Dir::kToClient, server_flight(server_cert));
+  size_t updates = h.rec.updates.size();
+  std::string certs = u24(client_cert.size()) + client_cert;
+  h.send(Dir::kToServer,
+         record(22, handshake(11, u24(certs.size()) + certs) + handshake(16, std::string(66, 'k')), 0x0303) +
+             kCcs + record(22, std::string(40, 'E'), 0x0303));
+  // The client's certificate is an update in its own direction (rules run then).
+  CHECK(h.rec.updates.size() > updates);
+  h.send(Dir::kToClient, kCcs + record(22, std::string(40, 'E'), 0x0303));
+  REQUIRE(h.rec.done.size() == 1);
+  const auto& t = h.rec.done[0];
+  CHECK(t.buf(BufferId::kTlsCertSubject, Dir::kToServer) == "O=Vigil Client, CN=client.example");
+  CHECK(t.buf(BufferId::kTlsCertIssuer, Dir::kToServer) == "O=Vigil Client, CN=client.example");
+  CHECK(t.buf(BufferId::kTlsCertSerial, Dir::kToServer) == "0C:11");
+  CHECK(t.buf(BufferId::kTlsCertFingerprint, Dir::kToServer).size() == 59);
+  CHECK(t.count(BufferId::kTlsCerts, Dir::kToServer) == 1);
+  CHECK(t.buf(BufferId::kTlsCerts, Dir::kToServer) == client_cert);
+  // The server's chain stays the server's.
+  CHECK(t.buf(BufferId::kTlsCertSubject, Dir::kToClient) == "C=US, O=Vigil Test, CN=test.example");
+  CHECK(t.count(BufferId::kTlsCerts, Dir::kToClient) == 1);
+  CHECK(t.eve["tls"]["subject"] == "C=US, O=Vigil Test, CN=test.example");
+  CHECK(t.integer(TxInt::kTlsCertChainLen, Dir::kToClient) == 1);
+}

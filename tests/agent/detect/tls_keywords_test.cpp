@@ -25,6 +25,7 @@ class FakeTlsTx : public Transaction {
   std::string subject = "C=FR, ST=IDF, L=Paris, O=Stamus, CN=SELKS";
   std::string issuer = "C=FR, O=Some CA";
   std::string fingerprint = "90:86:a4:3b:f5:cf";
+  std::string client_subject;  // mutual TLS: the client's leaf (to_server)
   int64_t chain = 3, version = 0x0303;
   AppProto proto() const override { return AppProto::kTls; }
   uint64_t tx_id() const override { return 0; }
@@ -35,9 +36,12 @@ class FakeTlsTx : public Transaction {
     if (id == BufferId::kTlsCertFingerprint) return &fingerprint;
     return nullptr;
   }
-  size_t buffer_count(BufferId id, Dir d) const override { return d == Dir::kToClient && buf(id) ? 1 : 0; }
-  std::span<const uint8_t> buffer(BufferId id, Dir, size_t) const override {
-    auto* s = buf(id);
+  size_t buffer_count(BufferId id, Dir d) const override {
+    if (d == Dir::kToServer) return id == BufferId::kTlsCertSubject && !client_subject.empty() ? 1 : 0;
+    return buf(id) ? 1 : 0;
+  }
+  std::span<const uint8_t> buffer(BufferId id, Dir d, size_t) const override {
+    auto* s = d == Dir::kToServer ? &client_subject : buf(id);
     return {reinterpret_cast<const uint8_t*>(s->data()), s->size()};
   }
   void to_eve(nlohmann::ordered_json&) const override {}
@@ -52,7 +56,7 @@ class FakeTlsTx : public Transaction {
   }
 };
 
-std::vector<uint32_t> run(const std::string& rules, const FakeTlsTx& tx) {
+std::vector<uint32_t> run(const std::string& rules, const FakeTlsTx& tx, Dir d = Dir::kToClient) {
   auto path =
       (std::filesystem::temp_directory_path() / ("vigil-tls-kw-" + std::to_string(getpid()) + ".rules"))
           .string();
@@ -73,15 +77,16 @@ std::vector<uint32_t> run(const std::string& rules, const FakeTlsTx& tx) {
   Packet p;
   p.ip_version = 4;
   p.l4 = L4::kTcp;
-  p.src = f.server;
-  p.dst = f.client;
-  p.sp = 443;
-  p.dp = 50000;
+  bool ts = d == Dir::kToServer;
+  p.src = ts ? f.client : f.server;
+  p.dst = ts ? f.server : f.client;
+  p.sp = ts ? 50000 : 443;
+  p.dp = ts ? 443 : 50000;
   p.flow = &f;
-  p.to_server = false;
+  p.to_server = ts;
   auto w = e->new_worker();
   Collect c;
-  e->inspect_tx(*w, p, f, Dir::kToClient, tx, c);
+  e->inspect_tx(*w, p, f, d, tx, c);
   return c.sids;
 }
 
@@ -108,4 +113,16 @@ TEST_CASE("tls legacy value keywords and integer keywords") {
   CHECK(err == "tls.version: invalid tls.version '2.5'");
   CHECK_FALSE(test::parse("alert tls any any -> any any (tls.cert_chain_len:x; sid:1;)", &err));
   CHECK(err == "tls.cert_chain_len: invalid tls.cert_chain_len 'x'");
+}
+
+TEST_CASE("tls.cert_* in the client's direction (mutual TLS), as Suricata 7/8") {
+  FakeTlsTx tx;
+  tx.client_subject = "O=Vigil Client, CN=client.example";
+  const std::string rules =
+      "alert tls any any -> any any (flow:to_server; tls.cert_subject; content:\"CN=client\"; sid:1;)\n"
+      "alert tls any any -> any any (tls.cert_subject; content:\"CN=client\"; sid:2;)\n"
+      "alert tls any any -> any any (tls.cert_subject; content:\"CN=SELKS\"; sid:3;)\n"
+      "alert tls any any -> any any (flow:to_client; tls.cert_subject; content:\"CN=client\"; sid:4;)\n";
+  CHECK(run(rules, tx, Dir::kToServer) == std::vector<uint32_t>{1, 2});
+  CHECK(run(rules, tx, Dir::kToClient) == std::vector<uint32_t>{3});
 }
