@@ -333,7 +333,7 @@ Response CollectorServer::get_ruleset(const Caller&, const RequestHead&, std::st
   return Response::json(200, json{{"version", rs->version}, {"text", rs->text}, {"report", rs->report}});
 }
 
-Response CollectorServer::put_ruleset(const Caller&, const RequestHead& h, std::string body) {
+Response CollectorServer::put_ruleset(const Caller& c, const RequestHead& h, std::string body) {
   bool allow = opts_.ruleset_allow_errors;
   if (const std::string* v = h.param("allow_errors")) {
     if (*v != "0" && *v != "1") return refuse(400, "bad allow_errors", "0 or 1");
@@ -345,7 +345,10 @@ Response CollectorServer::put_ruleset(const Caller&, const RequestHead& h, std::
     spdlog::error("rule set upload: {}", result.value("error", ""));
     return refuse(500, "internal error");
   }
-  if (status == 200) spdlog::info("rule set {} accepted", result["version"].get<std::string>());
+  if (status == 200) {
+    spdlog::info("rule set {} accepted", result["version"].get<std::string>());
+    audit(c, h, "ruleset.upload", result["version"].get<std::string>());
+  }
   return Response::json(status, result);
 }
 

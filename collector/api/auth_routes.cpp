@@ -22,6 +22,12 @@ int64_t now_s() {
       .count();
 }
 
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 Response no_accounts() {
   return Response::error(503, "user accounts are not enabled", "this server was started without them");
 }
@@ -140,9 +146,9 @@ Response CollectorServer::login(const Caller&, const RequestHead& h, std::string
   std::string name = (*j)["username"], password = (*j)["password"];
   if (name.size() > 256 || password.size() > kMaxPasswordLen)
     return Response::error(400, "bad login", "user name or password too long");
-  int64_t now = now_s();
   std::string ukey = "user:" + name, akey = "addr:" + h.peer;
-  ThrottleVerdict vu = throttle_.check(ukey, now), va = throttle_.check(akey, now);
+  int64_t t0 = now_ms();
+  ThrottleVerdict vu = throttle_.check(ukey, t0), va = throttle_.check(akey, t0);
   if (!vu.allowed || !va.allowed) {
     bool locked = vu.locked || va.locked;
     bump(locked ? auth_counters_.login_locked : auth_counters_.login_delayed);
@@ -157,12 +163,13 @@ Response CollectorServer::login(const Caller&, const RequestHead& h, std::string
   Caller who;
   who.actor = name;
   if (!ok) {
-    throttle_.failure(ukey, now);
-    throttle_.failure(akey, now);
+    int64_t t1 = now_ms();
+    throttle_.failure(ukey, t1);
+    throttle_.failure(akey, t1);
     bump(auth_counters_.login_failed);
     audit(who, h, "session.login_failed", name,
-          json{{"user_failures", throttle_.failures(ukey, now)},
-               {"address_failures", throttle_.failures(akey, now)}});
+          json{{"user_failures", throttle_.failures(ukey, t1)},
+               {"address_failures", throttle_.failures(akey, t1)}});
     return Response::error(401, "wrong user name or password");
   }
   if (user->disabled) {
@@ -171,6 +178,7 @@ Response CollectorServer::login(const Caller&, const RequestHead& h, std::string
     return Response::error(403, "account disabled", "ask an administrator");
   }
   throttle_.success(ukey);
+  int64_t now = now_s();
   std::string token = random_hex(32), csrf = random_hex(32);  // 256 bits each
   StoreStatus st = opts_.accounts->create_session(sha256_hex(token), name, csrf, now);
   if (!st.ok) {

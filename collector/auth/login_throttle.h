@@ -9,7 +9,9 @@
 // Retry-After at once when refused: a handler thread never sleeps. State is
 // in memory (a restart forgets it) and bounded: past max_keys the oldest
 // entries are dropped. Thread-safe (one mutex; a login costs far more).
-// Time is passed in (unix seconds) so that tests drive it.
+// Time is passed in (milliseconds: a one-second delay must not end early
+// because a second boundary passed) so that tests drive it; Retry-After is
+// the remaining time rounded up to whole seconds.
 #pragma once
 
 #include <cstdint>
@@ -41,16 +43,17 @@ bool throttle_locks(const ThrottlePolicy& p, int failures);
 class LoginThrottle {
  public:
   explicit LoginThrottle(ThrottlePolicy p, size_t max_keys = 100000) : p_(p), max_keys_(max_keys) {}
-  ThrottleVerdict check(const std::string& key, int64_t now);
-  void failure(const std::string& key, int64_t now);
+  ThrottleVerdict check(const std::string& key, int64_t now_ms);
+  // Call after the password was checked (the check takes time).
+  void failure(const std::string& key, int64_t now_ms);
   void success(const std::string& key);
-  int failures(const std::string& key, int64_t now);
+  int failures(const std::string& key, int64_t now_ms);
   const ThrottlePolicy& policy() const { return p_; }
 
  private:
   struct Entry {
     int failures = 0;
-    int64_t last = 0;
+    int64_t last_ms = 0;
   };
   ThrottlePolicy p_;
   size_t max_keys_;

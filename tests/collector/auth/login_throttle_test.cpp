@@ -30,7 +30,8 @@ TEST_CASE("login throttle: refuses during a delay, locks out, forgets after the 
   p.lockout_after = 5;
   p.lockout_s = 100;
   LoginThrottle t(p);
-  int64_t now = 1000;
+  int64_t now = 1000000;  // ms
+  constexpr int64_t s = 1000;
   CHECK(t.check("u", now).allowed);
   t.failure("u", now);
   t.failure("u", now);
@@ -40,20 +41,21 @@ TEST_CASE("login throttle: refuses during a delay, locks out, forgets after the 
   CHECK_FALSE(v.allowed);
   CHECK_FALSE(v.locked);
   CHECK(v.retry_after == 1);
-  CHECK(t.check("u", now + 1).allowed);
-  t.failure("u", now + 1);  // fourth: 2 s
-  CHECK(t.check("u", now + 2).retry_after == 1);
-  CHECK(t.check("u", now + 3).allowed);
-  CHECK(t.check("other", now + 3).allowed);  // keys are independent
-  t.failure("u", now + 3);                   // fifth: locked for 100 s
-  v = t.check("u", now + 50);
+  CHECK_FALSE(t.check("u", now + 999).allowed);  // milliseconds count, not second boundaries
+  CHECK(t.check("u", now + 1 * s).allowed);
+  t.failure("u", now + 1 * s);  // fourth: 2 s
+  CHECK(t.check("u", now + 2 * s).retry_after == 1);
+  CHECK(t.check("u", now + 3 * s).allowed);
+  CHECK(t.check("other", now + 3 * s).allowed);  // keys are independent
+  t.failure("u", now + 3 * s);                   // fifth: locked for 100 s
+  v = t.check("u", now + 50 * s);
   CHECK_FALSE(v.allowed);
   CHECK(v.locked);
   CHECK(v.retry_after == 53);
-  CHECK(t.check("u", now + 103).allowed);  // the lock-out is over and the count forgotten
-  CHECK(t.failures("u", now + 103) == 0);
-  t.failure("u", now + 103);
-  CHECK(t.check("u", now + 103).allowed);
+  CHECK(t.check("u", now + 103 * s).allowed);  // the lock-out is over and the count forgotten
+  CHECK(t.failures("u", now + 103 * s) == 0);
+  t.failure("u", now + 103 * s);
+  CHECK(t.check("u", now + 103 * s).allowed);
 }
 
 TEST_CASE("login throttle: success clears a key; memory is bounded") {
@@ -61,7 +63,7 @@ TEST_CASE("login throttle: success clears a key; memory is bounded") {
   p.free_failures = 0;
   LoginThrottle t(p, 3);
   t.failure("a", 10);
-  CHECK_FALSE(t.check("a", 10).allowed);
+  CHECK(t.check("a", 10).retry_after == 1);
   t.success("a");
   CHECK(t.check("a", 10).allowed);
   t.failure("k1", 1);
