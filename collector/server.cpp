@@ -135,6 +135,7 @@ bool CollectorServer::start(std::string* error) {
       opts_.limits, opts_.threads, [this](const RequestHead& h) { return admit(h); }, counters_);
   if (!http_->start(opts_.host, opts_.port, opts_.cert_path, opts_.key_path, error)) return false;
   port_ = http_->port();
+  if (opts_.accounts) dummy_hash();  // made now, so the first unknown name costs no more than a known one
   return true;
 }
 

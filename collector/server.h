@@ -30,6 +30,7 @@
 // Every refusal is {"error": short reason, "detail": what to do}.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -146,6 +147,9 @@ class CollectorServer {
   LoginThrottle throttle_{opts_.login};
   std::once_flag dummy_once_;
   std::string dummy_hash_;
+  // Password checks running now: each takes 64 MiB and a core for a while,
+  // so past the number of cores a login is answered 503 at once.
+  std::atomic<int> hashing_{0};
   std::unique_ptr<HttpServer> http_;
   int port_ = 0;
 };

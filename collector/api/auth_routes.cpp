@@ -5,7 +5,9 @@
 // disabled user or a changed role holds from the next request.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "collector/auth/credentials.h"
 #include "collector/server.h"
@@ -158,8 +160,17 @@ Response CollectorServer::login(const Caller&, const RequestHead& h, std::string
     r.headers.emplace_back("Retry-After", std::to_string(std::max(vu.retry_after, va.retry_after)));
     return r;
   }
+  static const int kMaxHashing = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  if (hashing_.fetch_add(1) >= kMaxHashing) {
+    hashing_.fetch_sub(1);
+    bump(auth_counters_.login_busy);
+    Response r = Response::error(503, "too many logins at once", "try again in a second");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
   auto user = opts_.accounts->get_user(name);
   bool ok = verify_password(password, user ? user->password_hash : dummy_hash()) && user;
+  hashing_.fetch_sub(1);
   Caller who;
   who.actor = name;
   if (!ok) {
