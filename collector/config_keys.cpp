@@ -115,7 +115,7 @@ std::vector<K> collector_keys() {
                "Handler threads: the route code and its store calls (an ingest waits for fsync). The "
                "connections themselves are held by server.io_threads."),
        [](CollectorConfig& c, const Value& v) { c.server_threads = int(v.i); }},
-      // session.*, login.*: people (collector/api/auth_routes.cpp).
+      // session.*, login.*: people (collector/api/session_routes.cpp, user_routes.cpp).
       {duration("session.idle_timeout", "30m", 60, 30 * kDay,
                 "A login session unused for this long is ended (the next request answers 401)."),
        [](CollectorConfig& c, const Value& v) { c.session_idle_s = v.i; }},

@@ -18,7 +18,7 @@
 //   GET  /api/v1/agents           -> {agents:[...]}                              (API key)
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key)
 //   GET  /api/v1/server/stats     -> the transport's counters {"http.accepted": N, ...}  (admin key)
-//   POST|GET|DELETE /api/v1/session, /api/v1/users..., /api/v1/audit: people (collector/api/auth_routes.cpp)
+//   /api/v1/session, /api/v1/users..., /api/v1/audit: people (collector/api/*_routes.cpp)
 //   GET  /api/v1/openapi.json     -> the whole API as OpenAPI 3.0                (no credentials)
 // The bodies and answers of the agent endpoints are common/wire.h; their
 // logic is collector/ingest.h.
@@ -107,7 +107,7 @@ class CollectorServer {
   Admission admit(const RequestHead& head);
   std::optional<Response> auth_agent(const RequestHead& head, std::string* agent_id);
   std::optional<Response> auth_key(const RequestHead& head, Role need, Caller* caller);
-  // collector/api/auth_routes.cpp: the session cookie (+ CSRF) and user tokens.
+  // collector/api/session_routes.cpp, user_routes.cpp: the session cookie (+ CSRF) and user tokens.
   std::optional<Response> auth_session(const RequestHead& head, const std::string& cookie, Role need,
                                        Caller* caller);
   std::optional<Response> auth_user_token(const std::string& token, Role need, Caller* caller);
@@ -124,7 +124,7 @@ class CollectorServer {
   Response agents(const Caller&, const RequestHead&, std::string body);
   Response heartbeats(const Caller&, const RequestHead&, std::string body);
   Response stats(const Caller&, const RequestHead&, std::string body);
-  // collector/api/auth_routes.cpp
+  // collector/api/session_routes.cpp, user_routes.cpp
   Response login(const Caller&, const RequestHead&, std::string body);
   Response session_get(const Caller&, const RequestHead&, std::string body);
   Response logout(const Caller&, const RequestHead&, std::string body);
