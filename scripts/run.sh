@@ -31,7 +31,8 @@ key=$($col apikey create --role admin --data-dir "$data" | tail -n 1)
 # The first admin: a random password, made once and kept (mode 0600) for later runs.
 if [ ! -s "$out/admin-password" ]; then
   (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(18))' > "$out/admin-password")
-  $col user add admin --role admin --data-dir "$data" < "$out/admin-password" >/dev/null
+  $col user add admin --role admin --data-dir "$data" < "$out/admin-password" >/dev/null 2>&1 ||
+    $col user passwd admin --data-dir "$data" < "$out/admin-password" >/dev/null  # the file was lost
 fi
 password=$(cat "$out/admin-password")
 if [ ! -f "$state/agent.json" ]; then
