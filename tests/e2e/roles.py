@@ -216,6 +216,19 @@ if "locked" not in body["error"]:
     fail("address lock-out answer: %s" % body)
 Session("newbie", "newbie-password-2", src="127.0.0.6")
 
+# An unknown name costs a password check too, so names cannot be probed by
+# timing (without the dummy hash it would answer in a few milliseconds).
+def timed_login(user, src):
+    t0 = time.monotonic()
+    expect(login(user, "wrong-password", src)[0], 401, "timed failure of " + user)
+    return time.monotonic() - t0
+
+
+known = min(timed_login("vic", "127.0.0.7"), timed_login("vic", "127.0.0.8"))
+unknown = min(timed_login("ghost1", "127.0.0.9"), timed_login("ghost2", "127.0.0.10"))
+if unknown < 0.3 * known:
+    fail("an unknown name answers faster than a known one: %.3f s vs %.3f s" % (unknown, known))
+
 # The audit log: each change with its author and peer; no route writes it.
 st, body, _ = admin.call("GET", "/api/v1/audit?limit=1000")
 expect(st, 200, "admin GET audit", body)

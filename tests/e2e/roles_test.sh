@@ -4,8 +4,9 @@
 # short ones refused), login per role, 401 without a session, 403 on a
 # missing or wrong CSRF token, the rule set and the users API by role, a
 # disabled user's open session refused at once, a role change effective at
-# once, user tokens, the lock-out per user and per address, and the audit
-# log (authors, peers, no write route).
+# once, user tokens, the lock-out per user and per address, unknown names
+# costing the time of known ones, and the audit log (authors, peers, no
+# write route).
 BUILD=$1 SRC=$2
 . "$2/tests/e2e/e2e_lib.sh"
 cat >"$WORK/collector.yaml" <<YAML
