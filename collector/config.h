@@ -31,6 +31,12 @@ struct CollectorConfig {
   std::vector<RuleSource> rule_sources;
   int64_t heartbeat_retention_s = 7 * 86400;  // heartbeat_retention: older history is pruned
   int heartbeat_keep_per_agent = 10000;       // and at most this many per agent (0: no limit)
+  int64_t session_idle_s = 1800;              // session.idle_timeout
+  int64_t session_absolute_s = 43200;         // session.absolute_timeout
+  int login_delay_after = 3;                  // login.delay_after: failures before the delays start
+  int64_t login_max_delay_s = 300;            // login.max_delay
+  int login_lockout_after = 10;               // login.lockout_after
+  int64_t login_lockout_s = 900;              // login.lockout
   config::ValueSet values;                    // everything loaded, by key (rule_policy.*, `config dump`)
 };
 

@@ -115,6 +115,25 @@ std::vector<K> collector_keys() {
                "Handler threads: the route code and its store calls (an ingest waits for fsync). The "
                "connections themselves are held by server.io_threads."),
        [](CollectorConfig& c, const Value& v) { c.server_threads = int(v.i); }},
+      // session.*, login.*: people (collector/api/session_routes.cpp, user_routes.cpp).
+      {duration("session.idle_timeout", "30m", 60, 30 * kDay,
+                "A login session unused for this long is ended (the next request answers 401)."),
+       [](CollectorConfig& c, const Value& v) { c.session_idle_s = v.i; }},
+      {duration("session.absolute_timeout", "12h", 60, 365 * kDay,
+                "A login session ends this long after the login, however busy."),
+       [](CollectorConfig& c, const Value& v) { c.session_absolute_s = v.i; }},
+      {integer("login.delay_after", "3", 0, 1000,
+               "Failed logins (per user name and per client address) answered at once; each further one "
+               "must wait 1 s, then 2 s, 4 s, ... (429 with Retry-After)."),
+       [](CollectorConfig& c, const Value& v) { c.login_delay_after = int(v.i); }},
+      {duration("login.max_delay", "5m", 1, kDay, "The longest delay between failed logins."),
+       [](CollectorConfig& c, const Value& v) { c.login_max_delay_s = v.i; }},
+      {integer("login.lockout_after", "10", 1, 100000,
+               "Failed logins (per user name and per client address) that lock it out for login.lockout."),
+       [](CollectorConfig& c, const Value& v) { c.login_lockout_after = int(v.i); }},
+      {duration("login.lockout", "15m", 1, 30 * kDay,
+                "How long a lock-out lasts; failures older than this are forgotten."),
+       [](CollectorConfig& c, const Value& v) { c.login_lockout_s = v.i; }},
       // server.*: the HTTPS front door (collector/http/README.md).
       {integer("server.io_threads", "0", 0, 1024, "Threads running the event loop; 0: one per core."),
        [](CollectorConfig& c, const Value& v) { c.server.io_threads = int(v.i); }},
@@ -207,6 +226,8 @@ const config::TypedSchema<CollectorConfig>& collector_config_schema() {
        {"store", "The event store."},
        {"server", "The HTTPS front door (collector/http/README.md): connections, timeouts, body caps."},
        {"ruleset", "Rule sets uploaded by admins."},
+       {"session", "Login sessions of people (the API's cookie)."},
+       {"login", "Failed logins: delays and lock-out, per user name and per client address."},
        {"rule_policy",
         "Applied to every fetched rules file, as suricata-update's enable.conf, disable.conf and "
         "modify.conf."}});

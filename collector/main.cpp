@@ -1,5 +1,5 @@
 // vigil-collector: the HTTPS server (serve) and its admin CLI (tokens, agents,
-// API keys, rule sets). The CLI works on the same data directory as a running
+// API keys, users, rule sets). The CLI works on the same data directory as a running
 // server (SQLite WAL lets both use the database at once).
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "collector/auth/user_cli.h"
 #include "collector/config.h"
 #include "collector/server.h"
 #include "collector/sources/rule_sources.h"
@@ -42,15 +43,26 @@ std::string fmt_time(int64_t t) {
   return buf;
 }
 
+std::string store_path(const CollectorConfig& cfg) {
+  return cfg.store_path.empty() ? cfg.data_dir + "/collector.db" : cfg.store_path;
+}
+
 std::unique_ptr<Store> open_store(const CollectorConfig& cfg) {
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);
   chmod(cfg.data_dir.c_str(), 0700);
   std::string err;
-  std::string path = cfg.store_path.empty() ? cfg.data_dir + "/collector.db" : cfg.store_path;
-  auto store = open_sqlite_store(path, &err);
+  auto store = open_sqlite_store(store_path(cfg), &err);
   if (!store) std::cerr << "vigil-collector: " << err << "\n";
   return store;
+}
+
+// The user accounts, in the same database (opened after open_store()).
+std::unique_ptr<AccountStore> open_accounts(const CollectorConfig& cfg) {
+  std::string err;
+  auto accounts = AccountStore::open(store_path(cfg), &err);
+  if (!accounts) std::cerr << "vigil-collector: " << err << "\n";
+  return accounts;
 }
 
 // Refreshes the rule set from the configured sources on their schedule (the
@@ -112,7 +124,15 @@ class HeartbeatPruner {
 int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   auto store = open_store(cfg);
   if (!store) return 1;
+  auto accounts = open_accounts(cfg);
+  if (!accounts) return 1;
   ServerOptions o;
+  o.accounts = accounts.get();
+  o.session = {cfg.session_idle_s, cfg.session_absolute_s};
+  o.login.free_failures = cfg.login_delay_after;
+  o.login.max_delay_s = cfg.login_max_delay_s;
+  o.login.lockout_after = cfg.login_lockout_after;
+  o.login.lockout_s = cfg.login_lockout_s;
   if (!split_host_port(cfg.listen, &o.host, &o.port)) {
     std::cerr << "vigil-collector: bad listen address '" << cfg.listen << "' (want ADDR:PORT)\n";
     return 2;
@@ -236,6 +256,29 @@ int main(int argc, char** argv) {
   add_common(apikey_revoke);
   apikey_revoke->add_option("ID", credential_id)->required();
 
+  auto* user = app.add_subcommand("user", "people: accounts with a role (password on standard input)");
+  user->require_subcommand(1);
+  UserCommand ucmd;
+  auto* user_add = user->add_subcommand("add", "add a user; the password is read from standard input");
+  auto* user_set_role = user->add_subcommand("set-role", "change a user's role (from their next request)");
+  for (auto* c : {user_add, user_set_role}) {
+    add_common(c);
+    c->add_option("NAME", ucmd.name)->required();
+    c->add_option("--role", ucmd.role, "admin, analyst or viewer")
+        ->required()
+        ->check(CLI::IsMember({"admin", "analyst", "viewer"}));
+  }
+  auto* user_list = user->add_subcommand("list", "list users: name, role, state, created");
+  add_common(user_list);
+  for (const char* verb : {"disable", "enable", "passwd"}) {
+    auto* c = user->add_subcommand(
+        verb, std::string(verb) == "disable"  ? "refuse a user and end their sessions"
+              : std::string(verb) == "enable" ? "let a disabled user log in again"
+                                              : "set a user's password (standard input)");
+    add_common(c);
+    c->add_option("NAME", ucmd.name)->required();
+  }
+
   auto* ruleset = app.add_subcommand("ruleset", "the rule set distributed to agents");
   ruleset->require_subcommand(1);
   auto* rs_upload = ruleset->add_subcommand("upload", "validate and publish a rules file");
@@ -291,6 +334,12 @@ int main(int argc, char** argv) {
 
   auto store = open_store(cfg);
   if (!store) return 1;
+  if (user->parsed()) {
+    auto accounts = open_accounts(cfg);
+    if (!accounts) return 1;
+    for (auto* c : user->get_subcommands()) ucmd.verb = c->get_name();
+    return run_user_command(ucmd, *store, *accounts, std::cin, std::cout, std::cerr);
+  }
   if (token_create->parsed()) {
     int64_t secs = parse_duration(ttl);
     if (secs <= 0 || uses <= 0) {

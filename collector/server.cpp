@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "collector/auth/credentials.h"
 #include "collector/http/http_server.h"
 #include "collector/ingest.h"
 #include "common/time.h"
@@ -114,15 +115,6 @@ enum class Who { kAnyone, kAgent, kKey, kAgentOrKey };
 enum class Cap { kOther, kEvents, kRuleset, kHeartbeat };
 }  // namespace
 
-struct CollectorServer::Caller {
-  std::string agent_id;  // set for agent routes
-  std::string param;     // the path's "*" segment, if any
-  // Set for person and script routes: who is calling, as the audit log and
-  // triage history name them ("apikey:ID" for an API key), and their role.
-  std::string actor;
-  Role role = Role::kViewer;
-};
-
 struct CollectorServer::Route {
   const char* method;
   const char* path;  // exact, or with one "*" segment
@@ -143,6 +135,7 @@ bool CollectorServer::start(std::string* error) {
       opts_.limits, opts_.threads, [this](const RequestHead& h) { return admit(h); }, counters_);
   if (!http_->start(opts_.host, opts_.port, opts_.cert_path, opts_.key_path, error)) return false;
   port_ = http_->port();
+  if (opts_.accounts) dummy_hash();  // made now, so the first unknown name costs no more than a known one
   return true;
 }
 
@@ -174,8 +167,17 @@ std::optional<Response> CollectorServer::auth_agent(const RequestHead& req, std:
 }
 
 // API key with at least the role `need`.
+// Also a user token ("vgu_...") or, without Authorization, the session cookie.
 std::optional<Response> CollectorServer::auth_key(const RequestHead& req, Role need, Caller* caller) {
   std::string key = bearer(req);
+  if (opts_.accounts) {
+    if (key.empty()) {
+      std::string cookie = session_cookie(req);
+      if (!cookie.empty()) return auth_session(req, cookie, need, caller);
+    } else if (key.rfind(kUserTokenPrefix, 0) == 0) {
+      return auth_user_token(key, need, caller);
+    }
+  }
   if (key.empty() || key.find('.') != std::string::npos)
     return refuse(401, "API key required", "send Authorization: Bearer API_KEY");
   std::string hash = sha256_hex(key);
@@ -188,9 +190,9 @@ std::optional<Response> CollectorServer::auth_key(const RequestHead& req, Role n
   return std::nullopt;
 }
 
-Admission CollectorServer::admit(const RequestHead& h) {
+const std::vector<CollectorServer::Route>& CollectorServer::route_table() {
   using S = CollectorServer;
-  static const Route kRoutes[] = {
+  static const std::vector<Route> kRoutes = {
       {"POST", wire::kEnrollPath, Who::kAnyone, Role::kViewer, Cap::kOther, true, &S::enroll},
       {"POST", wire::kEventsPath, Who::kAgent, Role::kViewer, Cap::kEvents, true, &S::events},
       {"POST", wire::kHeartbeatPath, Who::kAgent, Role::kViewer, Cap::kHeartbeat, true, &S::heartbeat},
@@ -200,12 +202,34 @@ Admission CollectorServer::admit(const RequestHead& h) {
       {"GET", "/api/v1/agents", Who::kKey, Role::kViewer, Cap::kOther, false, &S::agents},
       {"GET", "/api/v1/agents/*/heartbeats", Who::kKey, Role::kViewer, Cap::kOther, false, &S::heartbeats},
       {"GET", "/api/v1/server/stats", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::stats},
+      {"POST", "/api/v1/session", Who::kAnyone, Role::kViewer, Cap::kOther, true, &S::login},
+      {"GET", "/api/v1/session", Who::kKey, Role::kViewer, Cap::kOther, false, &S::session_get},
+      {"DELETE", "/api/v1/session", Who::kKey, Role::kViewer, Cap::kOther, false, &S::logout},
+      {"GET", "/api/v1/users", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::users_list},
+      {"POST", "/api/v1/users", Who::kKey, Role::kAdmin, Cap::kOther, true, &S::users_add},
+      {"PATCH", "/api/v1/users/*", Who::kKey, Role::kViewer, Cap::kOther, true, &S::users_patch},
+      {"POST", "/api/v1/users/me/tokens", Who::kKey, Role::kViewer, Cap::kOther, true, &S::tokens_create},
+      {"GET", "/api/v1/users/me/tokens", Who::kKey, Role::kViewer, Cap::kOther, false, &S::tokens_list},
+      {"DELETE", "/api/v1/users/me/tokens/*", Who::kKey, Role::kViewer, Cap::kOther, false,
+       &S::tokens_revoke},
+      {"GET", "/api/v1/audit", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::audit_list},
+      {"GET", "/api/v1/openapi.json", Who::kAnyone, Role::kViewer, Cap::kOther, false, &S::openapi},
   };
+  return kRoutes;
+}
+
+std::vector<std::pair<std::string, std::string>> CollectorServer::route_list() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Route& r : route_table()) out.emplace_back(r.method, r.path);
+  return out;
+}
+
+Admission CollectorServer::admit(const RequestHead& h) {
   Admission a;
   const Route* route = nullptr;
   bool path_known = false;
   Caller caller;
-  for (const Route& r : kRoutes) {
+  for (const Route& r : route_table()) {
     std::string param;
     if (!match_path(r.path, h.path, &param)) continue;
     path_known = true;
@@ -310,7 +334,7 @@ Response CollectorServer::get_ruleset(const Caller&, const RequestHead&, std::st
   return Response::json(200, json{{"version", rs->version}, {"text", rs->text}, {"report", rs->report}});
 }
 
-Response CollectorServer::put_ruleset(const Caller&, const RequestHead& h, std::string body) {
+Response CollectorServer::put_ruleset(const Caller& c, const RequestHead& h, std::string body) {
   bool allow = opts_.ruleset_allow_errors;
   if (const std::string* v = h.param("allow_errors")) {
     if (*v != "0" && *v != "1") return refuse(400, "bad allow_errors", "0 or 1");
@@ -322,7 +346,10 @@ Response CollectorServer::put_ruleset(const Caller&, const RequestHead& h, std::
     spdlog::error("rule set upload: {}", result.value("error", ""));
     return refuse(500, "internal error");
   }
-  if (status == 200) spdlog::info("rule set {} accepted", result["version"].get<std::string>());
+  if (status == 200) {
+    spdlog::info("rule set {} accepted", result["version"].get<std::string>());
+    audit(c, h, "ruleset.upload", result["version"].get<std::string>());
+  }
   return Response::json(status, result);
 }
 
@@ -404,7 +431,9 @@ Response CollectorServer::heartbeats(const Caller& c, const RequestHead&, std::s
 }
 
 Response CollectorServer::stats(const Caller&, const RequestHead&, std::string) {
-  return Response::json(200, counters_.to_json());
+  json out = counters_.to_json();
+  auth_counters_.add_to(out);
+  return Response::json(200, out);
 }
 
 }  // namespace vigil::collector

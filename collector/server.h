@@ -18,21 +18,33 @@
 //   GET  /api/v1/agents           -> {agents:[...]}                              (API key)
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key)
 //   GET  /api/v1/server/stats     -> the transport's counters {"http.accepted": N, ...}  (admin key)
+//   /api/v1/session, /api/v1/users..., /api/v1/audit: people (collector/api/*_routes.cpp)
+//   GET  /api/v1/openapi.json     -> the whole API as OpenAPI 3.0                (no credentials)
 // The bodies and answers of the agent endpoints are common/wire.h; their
 // logic is collector/ingest.h.
 // Agents authenticate with "Authorization: Bearer AGENT_ID.KEY", scripts with
-// "Authorization: Bearer API_KEY". Missing or unknown credentials: 401;
+// "Authorization: Bearer API_KEY" or a user's token ("Bearer vgu_..."), people
+// with the session cookie of POST /api/v1/session plus, on every request
+// other than GET, "X-CSRF-Token" (403 without it). Missing or unknown credentials: 401;
 // revoked agents and insufficient roles: 403. Nothing is stored on refusal.
 // Every refusal is {"error": short reason, "detail": what to do}.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "collector/auth/auth_counters.h"
+#include "collector/auth/login_throttle.h"
+#include "collector/auth/password.h"
 #include "collector/http/http_counters.h"
 #include "collector/http/limits.h"
 #include "collector/http/message.h"
 #include "collector/ruleset_check.h"
+#include "collector/store/account_store.h"
 #include "collector/store/store.h"
 #include "collector/tls_material.h"
 
@@ -50,6 +62,12 @@ struct ServerOptions {
   bool ruleset_allow_errors = false;
   int threads = 16;   // handler threads (store calls); the event loop has limits.io_threads
   HttpLimits limits;  // connections, timeouts, body caps
+  // People (sessions, users, user tokens); null: only API keys and agents.
+  // Not owned; outlives the server.
+  AccountStore* accounts = nullptr;
+  SessionPolicy session;       // collector.yaml session.*
+  ThrottlePolicy login;        // collector.yaml login.*
+  PasswordCost password_cost;  // for passwords set through the API
 };
 
 class CollectorServer {
@@ -66,15 +84,36 @@ class CollectorServer {
   // with {version} or {errors}; returns the HTTP status it maps to (200/422/500).
   int upload_ruleset(const std::string& text, bool allow_errors, nlohmann::json* result);
 
+  // Every route as (method, path) with "*" for its one variable segment:
+  // the OpenAPI test checks each is documented.
+  static std::vector<std::pair<std::string, std::string>> route_list();
+
  private:
   struct Route;
-  struct Caller;
+  struct Caller {
+    std::string agent_id;  // set for agent routes
+    std::string param;     // the path's "*" segment, if any
+    // Set for person and script routes: who is calling, as the audit log and
+    // triage history name them ("apikey:ID" for an API key), and their role.
+    std::string actor;
+    Role role = Role::kViewer;
+    std::string user;          // the person (session or user token); empty for an API key
+    std::string session_hash;  // set when authenticated by the session cookie
+  };
+  static const std::vector<Route>& route_table();
   // On a handler thread, from the head alone: the route, its caps and the
   // caller's credentials (asked of the store on every request, never cached,
   // so a revocation holds from the next request on).
   Admission admit(const RequestHead& head);
   std::optional<Response> auth_agent(const RequestHead& head, std::string* agent_id);
   std::optional<Response> auth_key(const RequestHead& head, Role need, Caller* caller);
+  // collector/api/session_routes.cpp, user_routes.cpp: the session cookie (+ CSRF) and user tokens.
+  std::optional<Response> auth_session(const RequestHead& head, const std::string& cookie, Role need,
+                                       Caller* caller);
+  std::optional<Response> auth_user_token(const std::string& token, Role need, Caller* caller);
+  // Appends one audit entry for a state-changing action (logged if it fails).
+  void audit(const Caller& c, const RequestHead& h, std::string action, std::string target,
+             nlohmann::json detail = nullptr);
 
   Response enroll(const Caller&, const RequestHead&, std::string body);
   Response events(const Caller&, const RequestHead&, std::string body);
@@ -85,11 +124,32 @@ class CollectorServer {
   Response agents(const Caller&, const RequestHead&, std::string body);
   Response heartbeats(const Caller&, const RequestHead&, std::string body);
   Response stats(const Caller&, const RequestHead&, std::string body);
+  // collector/api/session_routes.cpp, user_routes.cpp
+  Response login(const Caller&, const RequestHead&, std::string body);
+  Response session_get(const Caller&, const RequestHead&, std::string body);
+  Response logout(const Caller&, const RequestHead&, std::string body);
+  Response users_list(const Caller&, const RequestHead&, std::string body);
+  Response users_add(const Caller&, const RequestHead&, std::string body);
+  Response users_patch(const Caller&, const RequestHead&, std::string body);
+  Response tokens_create(const Caller&, const RequestHead&, std::string body);
+  Response tokens_list(const Caller&, const RequestHead&, std::string body);
+  Response tokens_revoke(const Caller&, const RequestHead&, std::string body);
+  Response audit_list(const Caller&, const RequestHead&, std::string body);
+  // collector/api/openapi.cpp
+  Response openapi(const Caller&, const RequestHead&, std::string body);
+  const std::string& dummy_hash();  // verified for unknown users: the same time as a known one
 
   Store& store_;
   ServerOptions opts_;
   RulesetValidator validator_;
   HttpCounters counters_;
+  AuthCounters auth_counters_;
+  LoginThrottle throttle_{opts_.login};
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;
+  // Password checks running now: each takes 64 MiB and a core for a while,
+  // so past the number of cores a login is answered 503 at once.
+  std::atomic<int> hashing_{0};
   std::unique_ptr<HttpServer> http_;
   int port_ = 0;
 };

@@ -2,8 +2,9 @@
 # Installs, builds and runs Vigil for real on this machine:
 #  1. starts the collector (embedded SQLite store, self-made CA) on
 #     https://127.0.0.1:8443 (VIGIL_LISTEN to change) with its data in ./vigil-demo/collector;
-#  2. creates an admin API key (the login for the read API until the web UI
-#     exists) and an enrolment token, and enrols an agent with it;
+#  2. creates an admin user "admin" with a random password (printed at the
+#     end; kept in ./vigil-demo/admin-password), an admin API key for scripts
+#     and an enrolment token, and enrols an agent with it;
 #  3. the agent analyses a capture the project generates (HTTP, DNS and TLS
 #     with a few embedded attacks) with the bundled demo rules and ships the
 #     alerts to the collector, then keeps watching the loopback interface live
@@ -27,6 +28,13 @@ col_pid=$!
 trap 'kill $col_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -f "$data/ca.pem" ] && curl -s --cacert "$data/ca.pem" "https://$listen/api/v1/agents" -o /dev/null && break; sleep 0.1; done
 key=$($col apikey create --role admin --data-dir "$data" | tail -n 1)
+# The first admin: a random password, made once and kept (mode 0600) for later runs.
+if [ ! -s "$out/admin-password" ]; then
+  (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(18))' > "$out/admin-password")
+  $col user add admin --role admin --data-dir "$data" < "$out/admin-password" >/dev/null 2>&1 ||
+    $col user passwd admin --data-dir "$data" < "$out/admin-password" >/dev/null  # the file was lost
+fi
+password=$(cat "$out/admin-password")
 if [ ! -f "$state/agent.json" ]; then
   token=$($col token create --data-dir "$data" --ttl 1h --uses 1 | tail -n 1)
   $agent enroll --collector "https://$listen" --token "$token" --ca-file "$data/ca.pem" --state-dir "$state"
@@ -53,8 +61,10 @@ cat <<TXT
 
 Vigil is running.
   collector:  https://$listen   (CA certificate: $data/ca.pem; log: $out/collector.log)
-  login:      API key (admin)   $key
+  login:      user admin, password $password   (POST https://$listen/api/v1/session)
+  API key:    (admin, for scripts) $key
               e.g. curl --cacert $data/ca.pem -H "Authorization: Bearer $key" https://$listen/api/v1/alerts
+  API docs:   https://$listen/api/v1/openapi.json
   agent:      watching interface lo live; events in $out/live/eve.json and on the collector
   stop:       Ctrl-C
 TXT
