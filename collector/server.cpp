@@ -114,15 +114,6 @@ enum class Who { kAnyone, kAgent, kKey, kAgentOrKey };
 enum class Cap { kOther, kEvents, kRuleset, kHeartbeat };
 }  // namespace
 
-struct CollectorServer::Caller {
-  std::string agent_id;  // set for agent routes
-  std::string param;     // the path's "*" segment, if any
-  // Set for person and script routes: who is calling, as the audit log and
-  // triage history name them ("apikey:ID" for an API key), and their role.
-  std::string actor;
-  Role role = Role::kViewer;
-};
-
 struct CollectorServer::Route {
   const char* method;
   const char* path;  // exact, or with one "*" segment
@@ -200,6 +191,13 @@ Admission CollectorServer::admit(const RequestHead& h) {
       {"GET", "/api/v1/agents", Who::kKey, Role::kViewer, Cap::kOther, false, &S::agents},
       {"GET", "/api/v1/agents/*/heartbeats", Who::kKey, Role::kViewer, Cap::kOther, false, &S::heartbeats},
       {"GET", "/api/v1/server/stats", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::stats},
+      {"POST", "/api/v1/alerts/triage", Who::kKey, Role::kAnalyst, Cap::kOther, true, &S::bulk_triage},
+      {"PATCH", "/api/v1/alerts/*", Who::kKey, Role::kAnalyst, Cap::kOther, true, &S::patch_alert},
+      {"GET", "/api/v1/alerts/*/triage", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alert_triage},
+      {"GET", "/api/v1/suppressions", Who::kKey, Role::kViewer, Cap::kOther, false, &S::list_suppressions},
+      {"POST", "/api/v1/suppressions", Who::kKey, Role::kAdmin, Cap::kOther, true, &S::add_suppression},
+      {"DELETE", "/api/v1/suppressions/*", Who::kKey, Role::kAdmin, Cap::kOther, false,
+       &S::remove_suppression},
   };
   Admission a;
   const Route* route = nullptr;
@@ -297,17 +295,26 @@ Response from_api_reply(ApiReply a) {
 
 // The batch and heartbeat logic is collector/ingest.h (transport-free).
 Response CollectorServer::events(const Caller& c, const RequestHead&, std::string body) {
-  return from_api_reply(handle_ingest(store_, c.agent_id, body, now_s()));
+  int64_t now = now_s();
+  return from_api_reply(handle_ingest(store_, c.agent_id, body, now, suppressions_.current(now).get()));
 }
 
 Response CollectorServer::heartbeat(const Caller& c, const RequestHead&, std::string body) {
-  return from_api_reply(handle_heartbeat(store_, c.agent_id, body, now_s(), opts_.heartbeat_interval_s));
+  int64_t now = now_s();
+  return from_api_reply(handle_heartbeat(store_, c.agent_id, body, now, opts_.heartbeat_interval_s,
+                                         suppressions_.current(now)->version_suffix()));
 }
 
 Response CollectorServer::get_ruleset(const Caller&, const RequestHead&, std::string) {
   auto rs = store_.current_ruleset();
   if (!rs) return refuse(404, "no rule set uploaded", "upload one with PUT /api/v1/ruleset");
-  return Response::json(200, json{{"version", rs->version}, {"text", rs->text}, {"report", rs->report}});
+  // Active suppressions travel with the rule set as threshold.config lines;
+  // the version names both, so agents fetch again when either changes.
+  auto sup = suppressions_.current(now_s());
+  return Response::json(200, json{{"version", rs->version + sup->version_suffix()},
+                                  {"text", rs->text},
+                                  {"threshold", sup->threshold()},
+                                  {"report", rs->report}});
 }
 
 Response CollectorServer::put_ruleset(const Caller&, const RequestHead& h, std::string body) {

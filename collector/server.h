@@ -18,6 +18,13 @@
 //   GET  /api/v1/agents           -> {agents:[...]}                              (API key)
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key)
 //   GET  /api/v1/server/stats     -> the transport's counters {"http.accepted": N, ...}  (admin key)
+//   PATCH /api/v1/alerts/ID       {status, assignee, comment} -> the alert's triage       (analyst)
+//   GET  /api/v1/alerts/ID/triage -> {status, assignee, history, comments}                (viewer)
+//   POST /api/v1/alerts/triage    {ids | filter, status, assignee, comment} -> {updated}   (analyst)
+//   GET  /api/v1/suppressions     [?all=1] -> {suppressions, suppressed_total}             (viewer)
+//   POST /api/v1/suppressions     {sid, gid, track, cidr, reason, expires_at} -> {id,...}  (admin)
+//   DELETE /api/v1/suppressions/ID -> {removed}                                           (admin)
+//   (triage: collector/api/triage_routes.cpp; suppressions: collector/api/suppression_routes.cpp)
 // The bodies and answers of the agent endpoints are common/wire.h; their
 // logic is collector/ingest.h.
 // Agents authenticate with "Authorization: Bearer AGENT_ID.KEY", scripts with
@@ -34,6 +41,7 @@
 #include "collector/http/message.h"
 #include "collector/ruleset_check.h"
 #include "collector/store/store.h"
+#include "collector/suppression.h"
 #include "collector/tls_material.h"
 
 namespace vigil::collector {
@@ -68,7 +76,15 @@ class CollectorServer {
 
  private:
   struct Route;
-  struct Caller;
+  // Who calls a route (routes defined in collector/api/*.cpp read it too).
+  struct Caller {
+    std::string agent_id;  // set for agent routes
+    std::string param;     // the path's "*" segment, if any
+    // Set for person and script routes: who is calling, as the audit log and
+    // triage history name them ("apikey:ID" for an API key), and their role.
+    std::string actor;
+    Role role = Role::kViewer;
+  };
   // On a handler thread, from the head alone: the route, its caps and the
   // caller's credentials (asked of the store on every request, never cached,
   // so a revocation holds from the next request on).
@@ -85,11 +101,18 @@ class CollectorServer {
   Response agents(const Caller&, const RequestHead&, std::string body);
   Response heartbeats(const Caller&, const RequestHead&, std::string body);
   Response stats(const Caller&, const RequestHead&, std::string body);
+  Response patch_alert(const Caller&, const RequestHead&, std::string body);
+  Response alert_triage(const Caller&, const RequestHead&, std::string body);
+  Response bulk_triage(const Caller&, const RequestHead&, std::string body);
+  Response list_suppressions(const Caller&, const RequestHead&, std::string body);
+  Response add_suppression(const Caller&, const RequestHead&, std::string body);
+  Response remove_suppression(const Caller&, const RequestHead&, std::string body);
 
   Store& store_;
   ServerOptions opts_;
   RulesetValidator validator_;
   HttpCounters counters_;
+  SuppressionCache suppressions_{store_};
   std::unique_ptr<HttpServer> http_;
   int port_ = 0;
 };

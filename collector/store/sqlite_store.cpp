@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "collector/store/sqlite_db.h"
+#include "collector/store/sqlite_triage.h"
 #include "collector/store/store.h"
 #include "common/digest.h"
 
@@ -117,7 +118,8 @@ class SqliteStore final : public Store {
     if (!w_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
                  "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;",
                  &err) ||
-        !w_.exec(kSchema, &err) || !migrate(&err) || !r_.exec("PRAGMA synchronous=FULL;", &err)) {
+        !w_.exec(kSchema, &err) || !w_.exec(sqlite_triage::kSchema, &err) || !migrate(&err) ||
+        !r_.exec("PRAGMA synchronous=FULL;", &err)) {
       *error = "cannot initialise " + path + ": " + err;
       return false;
     }
@@ -348,6 +350,34 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  // Triage and suppressions: collector/store/sqlite_triage.cpp.
+  StoreStatus triage_alerts(const std::vector<int64_t>& ids, const TriageChange& change,
+                            const std::string& actor, int64_t now, const AuditEntry* audit,
+                            uint64_t* matched) override {
+    std::lock_guard lk(wmu_);
+    return sqlite_triage::triage_alerts(w_, ids, change, actor, now, audit, matched);
+  }
+  std::optional<AlertTriage> get_triage(int64_t alert_id) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_triage::get_triage(r_, alert_id);
+  }
+  StoreStatus add_suppression(Suppression* s, AuditEntry audit) override {
+    std::lock_guard lk(wmu_);
+    return sqlite_triage::add_suppression(w_, s, std::move(audit));
+  }
+  std::vector<Suppression> list_suppressions(bool all, int64_t now) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_triage::list_suppressions(r_, all, now);
+  }
+  StoreStatus remove_suppression(int64_t id, int64_t now, const AuditEntry& audit, bool* found) override {
+    std::lock_guard lk(wmu_);
+    return sqlite_triage::remove_suppression(w_, id, now, audit, found);
+  }
+  StoreStatus add_suppression_hits(const std::vector<std::pair<int64_t, uint64_t>>& hits) override {
+    std::lock_guard lk(wmu_);
+    return sqlite_triage::add_suppression_hits(w_, hits);
+  }
+
   // Group commit: batches that arrive while a commit is running are written
   // together in the next transaction, by whichever caller finds no commit in
   // progress; each caller returns when the transaction holding its batch is
@@ -427,6 +457,7 @@ class SqliteStore final : public Store {
         continue;
       }
       for (const auto& e : *p->events) {
+        if (e.suppressed) continue;  // in the digest above, never stored
         // The HTTP path parsed the fields and kept the received text; other
         // callers give a DOM, read here.
         EveFields derived;
