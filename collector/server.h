@@ -14,10 +14,11 @@
 //   POST /api/v1/heartbeat        agent stats -> {ruleset_version, heartbeat_interval_s, highest_seq} (agent)
 //   GET  /api/v1/ruleset          -> {version, text}                             (agent or API key)
 //   PUT  /api/v1/ruleset          rule text -> {version, ...} | 422 {errors}     (admin key)
-//   GET  /api/v1/alerts           filters -> {total, alerts, next_cursor}        (API key)
-//   GET  /api/v1/agents           -> {agents:[...]}                              (API key)
-//   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key)
-//   GET  /api/v1/server/stats     -> the transport's counters {"http.accepted": N, ...}  (admin key)
+//   GET  /api/v1/alerts           filters -> {total, total_exact, alerts, next_cursor} | group=1 -> {groups}
+//   (API key) GET  /api/v1/alerts/ID        -> {alert, triage, flow_alerts, flow_events}   (API key) GET
+//   /api/v1/agents           -> {agents:[...]}                              (API key) GET
+//   /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key) GET
+//   /api/v1/server/stats     -> the transport's counters {"http.accepted": N, ...}  (admin key)
 // The bodies and answers of the agent endpoints are common/wire.h; their
 // logic is collector/ingest.h.
 // Agents authenticate with "Authorization: Bearer AGENT_ID.KEY", scripts with
@@ -81,7 +82,9 @@ class CollectorServer {
   Response heartbeat(const Caller&, const RequestHead&, std::string body);
   Response get_ruleset(const Caller&, const RequestHead&, std::string body);
   Response put_ruleset(const Caller&, const RequestHead&, std::string body);
-  Response alerts(const Caller&, const RequestHead&, std::string body);
+  Response alerts(const Caller&, const RequestHead&, std::string body);  // collector/api/alerts_routes.cpp
+  Response alert_detail(const Caller&, const RequestHead&,
+                        std::string body);  // collector/api/alerts_routes.cpp
   Response agents(const Caller&, const RequestHead&, std::string body);
   Response heartbeats(const Caller&, const RequestHead&, std::string body);
   Response stats(const Caller&, const RequestHead&, std::string body);

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <vector>
 
+#include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
 #include "collector/store/store.h"
 #include "common/digest.h"
@@ -117,7 +118,8 @@ class SqliteStore final : public Store {
     if (!w_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
                  "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;",
                  &err) ||
-        !w_.exec(kSchema, &err) || !migrate(&err) || !r_.exec("PRAGMA synchronous=FULL;", &err)) {
+        !w_.exec(kSchema, &err) || !migrate(&err) || !r_.exec("PRAGMA synchronous=FULL;", &err) ||
+        !register_alert_query_functions(r_, &err)) {
       *error = "cannot initialise " + path + ": " + err;
       return false;
     }
@@ -576,6 +578,19 @@ class SqliteStore final : public Store {
     if (rc != SQLITE_DONE) return StoreStatus::error("query: " + r_.errmsg());
     if (static_cast<int>(out->alerts.size()) == limit) out->next_cursor = std::make_pair(last_ts, last_id);
     return {};
+  }
+
+  StoreStatus list_alerts(const AlertListQuery& q, AlertListPage* out) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_list_alerts(r_, q, out);
+  }
+  StoreStatus group_alerts(const AlertListQuery& q, AlertGroupPage* out) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_group_alerts(r_, q, out);
+  }
+  StoreStatus alert_detail(int64_t id, std::optional<AlertDetail>* out) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_alert_detail(r_, id, out);
   }
 
   int64_t count_events(const std::string& event_type) override {

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "collector/store/alert_query.h"
 #include "common/wire.h"
 
 namespace vigil::collector {
@@ -201,6 +202,12 @@ class Store {
   virtual std::vector<AuditEntry> list_audit(const AuditQuery& q) = 0;
 
   virtual StoreStatus query_alerts(const AlertQuery& q, AlertPage* out) = 0;
+  // The alert read side (collector/store/alert_query.h): a filtered page
+  // newest first, the same as groups (q.group ignored), one alert's detail
+  // (*out nullopt when no alert has that id).
+  virtual StoreStatus list_alerts(const AlertListQuery& q, AlertListPage* out) = 0;
+  virtual StoreStatus group_alerts(const AlertListQuery& q, AlertGroupPage* out) = 0;
+  virtual StoreStatus alert_detail(int64_t id, std::optional<AlertDetail>* out) = 0;
   virtual int64_t count_events(const std::string& event_type) = 0;
 
   virtual StoreStatus put_ruleset(const std::string& text, const nlohmann::json& report, int64_t now,
