@@ -14,17 +14,18 @@
 //   POST /api/v1/heartbeat        agent stats -> {ruleset_version, heartbeat_interval_s, highest_seq} (agent)
 //   GET  /api/v1/ruleset          -> {version, text}                             (agent or API key)
 //   PUT  /api/v1/ruleset          rule text -> {version, ...} | 422 {errors}     (admin key)
-//   GET  /api/v1/alerts           filters -> {total, alerts, next_cursor}        (API key)
-//   GET  /api/v1/agents           -> {agents:[...]}                              (API key)
-//   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key)
-//   GET  /api/v1/server/stats     -> the transport's counters {"http.accepted": N, ...}  (admin key)
-//   PATCH /api/v1/alerts/ID       {status, assignee, comment} -> the alert's triage       (analyst)
-//   GET  /api/v1/alerts/ID/triage -> {status, assignee, history, comments}                (viewer)
-//   POST /api/v1/alerts/triage    {ids | filter, status, assignee, comment} -> {updated}   (analyst)
-//   GET  /api/v1/suppressions     [?all=1] -> {suppressions, suppressed_total}             (viewer)
-//   POST /api/v1/suppressions     {sid, gid, track, cidr, reason, expires_at} -> {id,...}  (admin)
-//   DELETE /api/v1/suppressions/ID -> {removed}                                           (admin)
-//   (triage: collector/api/triage_routes.cpp; suppressions: collector/api/suppression_routes.cpp)
+//   GET  /api/v1/alerts           filters -> {total, total_exact, alerts, next_cursor} | group=1 -> {groups}
+//   (API key) GET  /api/v1/alerts/ID        -> {alert, triage, flow_alerts, flow_events}   (API key) GET
+//   /api/v1/agents           -> {agents:[...]}                              (API key) GET
+//   /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key) GET
+//   /api/v1/server/stats     -> the transport's counters {"http.accepted": N, ...}  (admin key) PATCH
+//   /api/v1/alerts/ID       {status, assignee, comment} -> the alert's triage       (analyst) GET
+//   /api/v1/alerts/ID/triage -> {status, assignee, history, comments}                (viewer) POST
+//   /api/v1/alerts/triage    {ids | filter, status, assignee, comment} -> {updated}   (analyst) GET
+//   /api/v1/suppressions     [?all=1] -> {suppressions, suppressed_total}             (viewer) POST
+//   /api/v1/suppressions     {sid, gid, track, cidr, reason, expires_at} -> {id,...}  (admin) DELETE
+//   /api/v1/suppressions/ID -> {removed}                                           (admin) (triage:
+//   collector/api/triage_routes.cpp; suppressions: collector/api/suppression_routes.cpp)
 // The bodies and answers of the agent endpoints are common/wire.h; their
 // logic is collector/ingest.h.
 // Agents authenticate with "Authorization: Bearer AGENT_ID.KEY", scripts with
@@ -97,7 +98,9 @@ class CollectorServer {
   Response heartbeat(const Caller&, const RequestHead&, std::string body);
   Response get_ruleset(const Caller&, const RequestHead&, std::string body);
   Response put_ruleset(const Caller&, const RequestHead&, std::string body);
-  Response alerts(const Caller&, const RequestHead&, std::string body);
+  Response alerts(const Caller&, const RequestHead&, std::string body);  // collector/api/alerts_routes.cpp
+  Response alert_detail(const Caller&, const RequestHead&,
+                        std::string body);  // collector/api/alerts_routes.cpp
   Response agents(const Caller&, const RequestHead&, std::string body);
   Response heartbeats(const Caller&, const RequestHead&, std::string body);
   Response stats(const Caller&, const RequestHead&, std::string body);

@@ -1,6 +1,6 @@
 #include "collector/api/triage_request.h"
 
-#include "common/time.h"
+#include "collector/api/alert_filter.h"
 
 namespace vigil::collector {
 namespace {
@@ -18,46 +18,6 @@ std::optional<uint64_t> as_uint(const json& v) {
 bool fail(std::string* why, std::string msg) {
   *why = std::move(msg);
   return false;
-}
-
-std::optional<int64_t> time_us(const json& v) {
-  if (auto n = as_uint(v)) {
-    uint64_t s = *n;
-    if (s > 999999999999ULL) return std::nullopt;
-    return static_cast<int64_t>(s) * 1000000;
-  }
-  if (!v.is_string()) return std::nullopt;
-  std::string s = v.get<std::string>();
-  if (s.size() < 10 || s.size() > 40) return std::nullopt;
-  if (s.size() == 10) s += "T00:00:00";
-  if (s.back() == 'Z') s.pop_back();
-  return parse_eve_time_us(s);
-}
-
-bool parse_filter(const json& f, AlertQuery* q, std::string* why) {
-  if (!f.is_object()) return fail(why, "filter: a JSON object");
-  for (const auto& [k, v] : f.items()) {
-    if (k == "agent" || k == "src_ip" || k == "dest_ip") {
-      if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 64)
-        return fail(why, "filter." + k + ": a non-empty string");
-      (k == "agent" ? q->agent_id : k == "src_ip" ? q->src_ip : q->dest_ip) = v.get<std::string>();
-    } else if (k == "from" || k == "to") {
-      auto t = time_us(v);
-      if (!t) return fail(why, "filter." + k + ": unix seconds or an ISO time like 2026-01-02T03:04:05Z");
-      (k == "from" ? q->from_us : q->to_us) = t;
-    } else if (k == "sid") {
-      auto n = as_uint(v);
-      if (!n || *n > UINT32_MAX) return fail(why, "filter.sid: a signature id, 0 to 4294967295");
-      q->sid = static_cast<uint32_t>(*n);
-    } else if (k == "severity") {
-      auto n = as_uint(v);
-      if (!n || *n > 255) return fail(why, "filter.severity: 1 to 255");
-      q->severity = static_cast<int>(*n);
-    } else {
-      return fail(why, "filter." + k + ": unknown field (agent, src_ip, dest_ip, from, to, sid, severity)");
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -101,7 +61,9 @@ bool parse_bulk_triage(const json& body, BulkTriageRequest* out, std::string* wh
   if (has_ids == has_filter) return fail(why, "give either ids (a list of alert ids) or filter (an object)");
   if (has_filter) {
     out->filter.emplace();
-    return parse_filter(body["filter"], &*out->filter, why);
+    if (auto e = parse_alert_filter_json(body["filter"], &*out->filter))
+      return fail(why, (e->param == "filter" ? "filter" : "filter." + e->param) + ": " + e->detail);
+    return true;
   }
   const json& ids = body["ids"];
   if (!ids.is_array() || ids.empty()) return fail(why, "ids: a non-empty list of alert ids");

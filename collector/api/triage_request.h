@@ -24,7 +24,7 @@ inline constexpr size_t kBulkTriageChunk = 1000;
 
 struct BulkTriageRequest {
   std::vector<int64_t> ids;
-  std::optional<AlertQuery> filter;  // the alerts a filter selects (limit and cursor unset)
+  std::optional<AlertFilter> filter;  // the alerts a filter selects (collector/api/alert_filter.h)
   bool all = false;
   TriageChange change;
 };
@@ -35,9 +35,10 @@ struct BulkTriageRequest {
 // filter and all are the caller's).
 bool parse_triage_change(const nlohmann::json& body, TriageChange* out, std::string* why, bool bulk);
 
-// {"ids": [1, 2]} or {"filter": {agent, src_ip, dest_ip, from, to, sid,
-// severity}} (from/to: unix seconds or an ISO time), plus the change. Exactly
-// one of ids and filter; at most kMaxBulkTriage ids unless "all": true.
+// {"ids": [1, 2]} or {"filter": {...}} (the names of GET /api/v1/alerts, as
+// parse_alert_filter_json reads them; an unknown name is refused), plus the
+// change. Exactly one of ids and filter; at most kMaxBulkTriage ids unless
+// "all": true.
 bool parse_bulk_triage(const nlohmann::json& body, BulkTriageRequest* out, std::string* why);
 
 }  // namespace vigil::collector

@@ -9,6 +9,7 @@
 
 #include <chrono>
 
+#include "collector/api/alert_filter.h"
 #include "collector/api/triage_request.h"
 #include "collector/server.h"
 
@@ -80,20 +81,22 @@ Response CollectorServer::bulk_triage(const Caller& c, const RequestHead& h, std
     return Response::error(400, "bad triage request", why.empty() ? "a JSON object" : why);
   std::vector<int64_t> ids = req.ids;
   if (req.filter) {
-    // The ids the filter selects, newest first, in pages; more than the cap
-    // without "all" is refused before anything changes.
-    AlertQuery q = *req.filter;
-    q.limit = 10000;
+    // The ids the filter selects, newest first, in pages (the alert list's
+    // own query); more than the cap without "all" is refused before anything
+    // changes.
+    AlertListQuery q;
+    q.filter = *req.filter;
+    q.limit = kMaxAlertLimit;
     for (;;) {
-      AlertPage page;
-      StoreStatus st = store_.query_alerts(q, &page);
+      AlertListPage page;
+      StoreStatus st = store_.list_alerts(q, &page);
       if (!st.ok) return internal("triage filter", st);
-      if (!req.all && page.total > static_cast<int64_t>(kMaxBulkTriage)) {
-        return Response::error(400, "selection too large",
-                               "the filter matches " + std::to_string(page.total) + " alerts, more than " +
-                                   std::to_string(kMaxBulkTriage) + "; narrow it or pass \"all\": true");
-      }
       for (const auto& a : page.alerts) ids.push_back(a.value("id", int64_t{0}));
+      if (!req.all && ids.size() > kMaxBulkTriage) {
+        return Response::error(400, "selection too large",
+                               "the filter matches more than " + std::to_string(kMaxBulkTriage) +
+                                   " alerts; narrow it or pass \"all\": true");
+      }
       if (!page.next_cursor) break;
       q.cursor = page.next_cursor;
     }

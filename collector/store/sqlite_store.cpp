@@ -17,6 +17,7 @@
 #include <mutex>
 #include <vector>
 
+#include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
 #include "collector/store/sqlite_triage.h"
 #include "collector/store/store.h"
@@ -119,7 +120,7 @@ class SqliteStore final : public Store {
                  "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;",
                  &err) ||
         !w_.exec(kSchema, &err) || !w_.exec(sqlite_triage::kSchema, &err) || !migrate(&err) ||
-        !r_.exec("PRAGMA synchronous=FULL;", &err)) {
+        !r_.exec("PRAGMA synchronous=FULL;", &err) || !register_alert_query_functions(r_, &err)) {
       *error = "cannot initialise " + path + ": " + err;
       return false;
     }
@@ -607,6 +608,19 @@ class SqliteStore final : public Store {
     if (rc != SQLITE_DONE) return StoreStatus::error("query: " + r_.errmsg());
     if (static_cast<int>(out->alerts.size()) == limit) out->next_cursor = std::make_pair(last_ts, last_id);
     return {};
+  }
+
+  StoreStatus list_alerts(const AlertListQuery& q, AlertListPage* out) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_list_alerts(r_, q, out);
+  }
+  StoreStatus group_alerts(const AlertListQuery& q, AlertGroupPage* out) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_group_alerts(r_, q, out);
+  }
+  StoreStatus alert_detail(int64_t id, std::optional<AlertDetail>* out) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_alert_detail(r_, id, out);
   }
 
   int64_t count_events(const std::string& event_type) override {

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "collector/store/alert_query.h"
 #include "common/wire.h"
 
 namespace vigil::collector {
@@ -130,9 +131,7 @@ struct AuditQuery {
 
 // Triage of one alert (table alert_triage; an alert without a row is
 // "new" with no assignee), its history and its comments.
-// The statuses an alert can have, in the order a UI lists them.
-inline constexpr const char* kTriageStatuses[] = {"new", "acknowledged", "escalated", "false_positive",
-                                                  "closed"};
+// The statuses an alert can have: kTriageStatuses (alert_query.h).
 bool valid_triage_status(std::string_view s);
 inline constexpr size_t kMaxCommentLen = 4000;  // bytes; longer comments are refused (400)
 inline constexpr size_t kMaxAssigneeLen = 128;  // bytes
@@ -259,6 +258,12 @@ class Store {
   virtual std::vector<AuditEntry> list_audit(const AuditQuery& q) = 0;
 
   virtual StoreStatus query_alerts(const AlertQuery& q, AlertPage* out) = 0;
+  // The alert read side (collector/store/alert_query.h): a filtered page
+  // newest first, the same as groups (q.group ignored), one alert's detail
+  // (*out nullopt when no alert has that id).
+  virtual StoreStatus list_alerts(const AlertListQuery& q, AlertListPage* out) = 0;
+  virtual StoreStatus group_alerts(const AlertListQuery& q, AlertGroupPage* out) = 0;
+  virtual StoreStatus alert_detail(int64_t id, std::optional<AlertDetail>* out) = 0;
   virtual int64_t count_events(const std::string& event_type) = 0;
 
   // Applies `change` to every alert of `ids` that exists, in one

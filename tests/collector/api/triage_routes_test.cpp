@@ -81,6 +81,12 @@ TEST_CASE("PATCH /api/v1/alerts/{id}: analyst and admin may triage, a viewer may
   CHECK(got["history"][2]["old"] == "acknowledged");
   CHECK(got["history"][2]["actor"].get<std::string>().rfind("apikey:", 0) == 0);
 
+  // The alert's detail embeds the same triage object.
+  auto d = f.client(f.viewer_key).Get(path);
+  REQUIRE(d);
+  REQUIRE(d->status == 200);
+  CHECK(json::parse(d->body)["triage"] == got);
+
   auto audit = f.store->list_audit({});
   REQUIRE(audit.size() == 2);
   CHECK(audit[0].action == "alert.triage");
@@ -141,6 +147,15 @@ TEST_CASE("POST /api/v1/alerts/triage by ids and by filter; one audit entry each
   REQUIRE(audit.size() == 2);
   CHECK(audit[0].detail["count"] == 3);
   CHECK(audit[0].detail["filter"]["sid"] == 100);
+
+  // The alert list's filter names apply, triage status included: the rest of the new ones.
+  auto rest = f.post(f.analyst_key, "/api/v1/alerts/triage",
+                     json{{"filter", {{"status", "new"}}}, {"status", "closed"}});
+  REQUIRE(rest);
+  REQUIRE(rest->status == 200);
+  CHECK(json::parse(rest->body)["updated"] == 2);
+  CHECK(f.store->get_triage(ids[4])->status == "closed");
+  CHECK(f.store->get_triage(ids[0])->status == "false_positive");
 
   auto bad =
       f.post(f.analyst_key, "/api/v1/alerts/triage", json{{"filter", {{"nope", 1}}}, {"status", "closed"}});
