@@ -130,9 +130,10 @@ int Agent::open() {
     uplink_->set_heartbeat_source([this] { return heartbeat(); });
     // A new rule set from the collector: built on the heartbeat thread, while the workers keep
     // using the old engine; swapped in atomically; the old engine is freed when the last worker lets go.
-    uplink_->set_ruleset_handler([this](const std::string& version, const std::string& text) {
-      return load_collector_ruleset(version, text);
-    });
+    uplink_->set_ruleset_handler(
+        [this](const std::string& version, const std::string& text, const std::string& threshold) {
+          return load_collector_ruleset(version, text, threshold);
+        });
     uplink_->start();
   }
   return 0;
@@ -140,6 +141,7 @@ int Agent::open() {
 
 int Agent::open_uplink() {
   if (opt_.state_dir.empty()) return 0;
+  local_threshold_file_ = cfg_.threshold_file;
   std::string err;
   uplink_ = Uplink::open(uplink_config_from(cfg_.root, opt_.state_dir, cfg_.hostname), &err);
   if (!uplink_) {
@@ -154,6 +156,9 @@ int Agent::open_uplink() {
     std::string saved, version;
     if (saved_collector_ruleset(opt_.state_dir, &saved, &version)) {
       uplink_->set_ruleset_version(version);
+      // The threshold.config it was built with (local lines + the collector's suppressions).
+      if (std::string thr = collector_threshold_path(opt_.state_dir); access(thr.c_str(), R_OK) == 0)
+        cfg_.threshold_file = thr;
     } else {
       saved = opt_.state_dir + "/collector.rules";
       std::ofstream(saved, std::ios::app).flush();
@@ -192,13 +197,26 @@ bool Agent::use_rules(const std::vector<std::string>& files, const std::string& 
   return true;
 }
 
-bool Agent::load_collector_ruleset(const std::string& version, const std::string& text) {
+bool Agent::load_collector_ruleset(const std::string& version, const std::string& text,
+                                   const std::string& threshold) {
   std::string fresh = opt_.state_dir + "/collector.rules.new", path;
   std::ofstream(fresh, std::ios::trunc) << text;
+  // The collector's suppressions go through the threshold-file support, after
+  // the local detect.threshold-file's lines.
+  std::string thr_text;
+  if (!local_threshold_file_.empty()) {
+    std::ifstream in(local_threshold_file_);
+    thr_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!thr_text.empty() && thr_text.back() != '\n') thr_text += '\n';
+  }
+  thr_text += threshold;
+  AgentConfig cfg = cfg_;
+  cfg.threshold_file = collector_threshold_path(opt_.state_dir) + ".new";
+  std::ofstream(cfg.threshold_file, std::ios::trunc) << thr_text;
   // Saved only once it has built, so a restart never starts from a rule set that does not load.
   auto report = std::make_shared<rules::LoadReport>();
-  auto engine = load_rules(cfg_, {fresh}, *report, collector_rule_files_dir(opt_.state_dir));
-  if (!engine || !save_collector_ruleset(opt_.state_dir, version, text, &path)) return false;
+  auto engine = load_rules(cfg, {fresh}, *report, collector_rule_files_dir(opt_.state_dir));
+  if (!engine || !save_collector_ruleset(opt_.state_dir, version, text, thr_text, &path)) return false;
   set_rules(std::move(engine), std::move(report));
   return true;
 }

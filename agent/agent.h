@@ -63,7 +63,10 @@ class Agent {
   bool use_rules(const std::vector<std::string>& files, const std::string& confine_dir = "");
   // The uplink's rule-set handler: saves the collector's rule set in the
   // state directory and uses it. Heartbeat thread.
-  bool load_collector_ruleset(const std::string& version, const std::string& text);
+  // `threshold`: the collector's suppressions as threshold.config lines,
+  // used together with the local detect.threshold-file.
+  bool load_collector_ruleset(const std::string& version, const std::string& text,
+                              const std::string& threshold);
 
   // The load report of the rule set in use; null when the agent runs without rules. Any thread.
   std::shared_ptr<const rules::LoadReport> rules_report() const;
@@ -86,7 +89,8 @@ class Agent {
   AgentConfig cfg_;
   AgentOptions opt_;
   std::unique_ptr<Uplink> uplink_;
-  std::string rules_confine_dir_;  // set when the rule set in use came from the collector
+  std::string rules_confine_dir_;     // set when the rule set in use came from the collector
+  std::string local_threshold_file_;  // detect.threshold-file as configured, before the collector's lines
   EngineHolder engines_;
   mutable std::mutex rules_mu_;
   std::shared_ptr<const rules::LoadReport> report_;  // guarded by rules_mu_; set with engines_

@@ -2,11 +2,39 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/wire.h"
 
 namespace vigil::collector {
+namespace {
 
-ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now) {
+// Marks the alerts an active suppression matches; returns (suppression id,
+// alerts dropped) for each suppression that matched.
+std::vector<std::pair<int64_t, uint64_t>> mark_suppressed(const SuppressionSet* set,
+                                                          std::vector<IngestEvent>& events) {
+  std::vector<std::pair<int64_t, uint64_t>> hits;
+  if (!set || set->empty()) return hits;
+  for (auto& e : events) {
+    if (!e.fields || e.fields->event_type != "alert" || !e.fields->sid) continue;
+    const auto& f = *e.fields;
+    int64_t id = set->match(static_cast<uint32_t>(f.gid.value_or(1)), static_cast<uint32_t>(*f.sid),
+                            f.src_ip.value_or(""), f.dest_ip.value_or(""));
+    if (id == 0) continue;
+    e.suppressed = true;
+    auto it = std::find_if(hits.begin(), hits.end(), [&](const auto& h) { return h.first == id; });
+    if (it == hits.end())
+      hits.emplace_back(id, 1);
+    else
+      ++it->second;
+  }
+  return hits;
+}
+
+}  // namespace
+
+ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
+                       const SuppressionSet* suppressions) {
   wire::Batch batch;
   std::string why;
   if (!wire::decode_batch(body, &batch, &why)) return {400, wire::encode_error("bad batch", why)};
@@ -23,6 +51,7 @@ ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_vi
     e.fields = std::move(d.fields);
     events.push_back(std::move(e));
   }
+  std::vector<std::pair<int64_t, uint64_t>> hits = mark_suppressed(suppressions, events);
   IngestResult r;
   StoreStatus st = store.ingest_batch(agent_id, batch.batch_seq, events, now, &r);
   if (!st.ok) {
@@ -37,11 +66,16 @@ ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_vi
                                        " was stored before with other events; renumber above highest_seq",
                                    r.highest_seq})};
   }
+  if (!r.duplicate_batch && !hits.empty()) {
+    // Counted after the batch is durable; a lost count is not worth failing the batch for.
+    StoreStatus hs = store.add_suppression_hits(hits);
+    if (!hs.ok) spdlog::warn("suppression hit counts from {} not recorded: {}", agent_id, hs.message);
+  }
   return {200, wire::encode_ingest_ack({batch.batch_seq, r.stored, r.duplicate_events, r.duplicate_batch})};
 }
 
 ApiReply handle_heartbeat(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
-                          int heartbeat_interval_s) {
+                          int heartbeat_interval_s, std::string_view version_suffix) {
   wire::Heartbeat hb;
   std::string why;
   if (!wire::decode_heartbeat(body, &hb, &why)) return {400, wire::encode_error("bad heartbeat", why)};
@@ -49,6 +83,7 @@ ApiReply handle_heartbeat(Store& store, const std::string& agent_id, std::string
   if (!st.ok) return {503, wire::encode_error("store unavailable", st.message)};
   wire::HeartbeatReply reply;
   reply.ruleset_version = store.current_ruleset_version();
+  if (!reply.ruleset_version.empty()) reply.ruleset_version += version_suffix;
   reply.heartbeat_interval_s = heartbeat_interval_s;
   reply.highest_seq = store.highest_batch_seq(agent_id);
   return {200, wire::encode_heartbeat_reply(reply)};

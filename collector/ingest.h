@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "collector/store/store.h"
+#include "collector/suppression.h"
 
 namespace vigil::collector {
 
@@ -29,11 +30,18 @@ struct ApiReply {
 // 409 {error:"batch_seq reused", detail, highest_seq} when the number was
 //     stored before with other events (nothing stored);
 // 503 when the store fails (the agent retries).
-ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now);
+// Alerts matching `suppressions` (when given) are not stored; the batch
+// digest still covers them (it is over the batch as sent, so a resend after
+// the set changed is still a resend), and once the batch is stored (not a
+// resend) each suppression's hit count grows by the alerts it dropped.
+ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
+                       const SuppressionSet* suppressions = nullptr);
 
 // 200 {ruleset_version, heartbeat_interval_s, highest_seq}; 400 when the
 // heartbeat is not a JSON object within the caps of wire::decode_heartbeat.
+// `version_suffix` (SuppressionSet::version_suffix) is appended to the rule
+// set's version, so agents fetch the rule set again when suppressions change.
 ApiReply handle_heartbeat(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
-                          int heartbeat_interval_s);
+                          int heartbeat_interval_s, std::string_view version_suffix = {});
 
 }  // namespace vigil::collector

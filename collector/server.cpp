@@ -37,32 +37,6 @@ bool same_hash(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// A non-negative decimal of at most `max_digits` digits, at most `max`; nullopt otherwise.
-std::optional<int64_t> parse_uint(std::string_view v, size_t max_digits = 18, int64_t max = INT64_MAX) {
-  if (v.empty() || v.size() > max_digits || v.find_first_not_of("0123456789") != std::string_view::npos)
-    return std::nullopt;
-  int64_t out = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || p != v.data() + v.size() || out > max) return std::nullopt;
-  return out;
-}
-
-// A time filter: unix seconds, or an ISO/EVE timestamp ("2026-01-02",
-// "2026-01-02T03:04:05Z", "2026-01-02T03:04:05.000000+0000"). Seconds have at
-// most 12 digits, so that microseconds cannot overflow.
-std::optional<int64_t> parse_time_param(std::string_view v) {
-  if (!v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos) {
-    auto s = parse_uint(v, 12);
-    if (!s) return std::nullopt;
-    return *s * 1000000;
-  }
-  if (v.size() < 10 || v.size() > 40) return std::nullopt;
-  std::string s(v);
-  if (s.size() == 10) s += "T00:00:00";
-  if (s.back() == 'Z') s.pop_back();
-  return parse_eve_time_us(s);
-}
-
 // A hostname as an agent reports it at enrolment: 1..255 printable ASCII bytes.
 bool valid_hostname(const std::string& h) {
   if (h.empty() || h.size() > 255) return false;
@@ -199,6 +173,7 @@ const std::vector<CollectorServer::Route>& CollectorServer::route_table() {
       {"GET", wire::kRulesetPath, Who::kAgentOrKey, Role::kViewer, Cap::kOther, false, &S::get_ruleset},
       {"PUT", wire::kRulesetPath, Who::kKey, Role::kAdmin, Cap::kRuleset, true, &S::put_ruleset},
       {"GET", "/api/v1/alerts", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alerts},
+      {"GET", "/api/v1/alerts/*", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alert_detail},
       {"GET", "/api/v1/agents", Who::kKey, Role::kViewer, Cap::kOther, false, &S::agents},
       {"GET", "/api/v1/agents/*/heartbeats", Who::kKey, Role::kViewer, Cap::kOther, false, &S::heartbeats},
       {"GET", "/api/v1/server/stats", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::stats},
@@ -214,6 +189,13 @@ const std::vector<CollectorServer::Route>& CollectorServer::route_table() {
        &S::tokens_revoke},
       {"GET", "/api/v1/audit", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::audit_list},
       {"GET", "/api/v1/openapi.json", Who::kAnyone, Role::kViewer, Cap::kOther, false, &S::openapi},
+      {"POST", "/api/v1/alerts/triage", Who::kKey, Role::kAnalyst, Cap::kOther, true, &S::bulk_triage},
+      {"PATCH", "/api/v1/alerts/*", Who::kKey, Role::kAnalyst, Cap::kOther, true, &S::patch_alert},
+      {"GET", "/api/v1/alerts/*/triage", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alert_triage},
+      {"GET", "/api/v1/suppressions", Who::kKey, Role::kViewer, Cap::kOther, false, &S::list_suppressions},
+      {"POST", "/api/v1/suppressions", Who::kKey, Role::kAdmin, Cap::kOther, true, &S::add_suppression},
+      {"DELETE", "/api/v1/suppressions/*", Who::kKey, Role::kAdmin, Cap::kOther, false,
+       &S::remove_suppression},
   };
   return kRoutes;
 }
@@ -321,17 +303,26 @@ Response from_api_reply(ApiReply a) {
 
 // The batch and heartbeat logic is collector/ingest.h (transport-free).
 Response CollectorServer::events(const Caller& c, const RequestHead&, std::string body) {
-  return from_api_reply(handle_ingest(store_, c.agent_id, body, now_s()));
+  int64_t now = now_s();
+  return from_api_reply(handle_ingest(store_, c.agent_id, body, now, suppressions_.current(now).get()));
 }
 
 Response CollectorServer::heartbeat(const Caller& c, const RequestHead&, std::string body) {
-  return from_api_reply(handle_heartbeat(store_, c.agent_id, body, now_s(), opts_.heartbeat_interval_s));
+  int64_t now = now_s();
+  return from_api_reply(handle_heartbeat(store_, c.agent_id, body, now, opts_.heartbeat_interval_s,
+                                         suppressions_.current(now)->version_suffix()));
 }
 
 Response CollectorServer::get_ruleset(const Caller&, const RequestHead&, std::string) {
   auto rs = store_.current_ruleset();
   if (!rs) return refuse(404, "no rule set uploaded", "upload one with PUT /api/v1/ruleset");
-  return Response::json(200, json{{"version", rs->version}, {"text", rs->text}, {"report", rs->report}});
+  // Active suppressions travel with the rule set as threshold.config lines;
+  // the version names both, so agents fetch again when either changes.
+  auto sup = suppressions_.current(now_s());
+  return Response::json(200, json{{"version", rs->version + sup->version_suffix()},
+                                  {"text", rs->text},
+                                  {"threshold", sup->threshold()},
+                                  {"report", rs->report}});
 }
 
 Response CollectorServer::put_ruleset(const Caller& c, const RequestHead& h, std::string body) {
@@ -351,59 +342,6 @@ Response CollectorServer::put_ruleset(const Caller& c, const RequestHead& h, std
     audit(c, h, "ruleset.upload", result["version"].get<std::string>());
   }
   return Response::json(status, result);
-}
-
-Response CollectorServer::alerts(const Caller&, const RequestHead& h, std::string) {
-  AlertQuery q;
-  auto p = [&](const char* k) -> std::string_view {
-    const std::string* v = h.param(k);
-    return v ? std::string_view(*v) : std::string_view();
-  };
-  if (!p("agent").empty()) q.agent_id = std::string(p("agent"));
-  if (!p("src_ip").empty()) q.src_ip = std::string(p("src_ip"));
-  if (!p("dest_ip").empty()) q.dest_ip = std::string(p("dest_ip"));
-  for (auto [name, dst] : {std::pair{"from", &q.from_us}, std::pair{"to", &q.to_us}}) {
-    if (p(name).empty()) continue;
-    *dst = parse_time_param(p(name));
-    if (!*dst)
-      return refuse(400, std::string("bad time in ") + name,
-                    "unix seconds or an ISO time like 2026-01-02T03:04:05Z");
-  }
-  if (!p("sid").empty()) {
-    auto v = parse_uint(p("sid"), 10, UINT32_MAX);
-    if (!v) return refuse(400, "bad sid", "a rule's signature id, 0 to 4294967295");
-    q.sid = static_cast<uint32_t>(*v);
-  }
-  if (!p("severity").empty()) {
-    auto v = parse_uint(p("severity"), 3, 255);
-    if (!v) return refuse(400, "bad severity", "a number, 1 (highest) to 255");
-    q.severity = static_cast<int>(*v);
-  }
-  if (!p("limit").empty()) {
-    auto v = parse_uint(p("limit"));
-    if (!v || *v == 0) return refuse(400, "bad limit", "1 to 10000");
-    q.limit = static_cast<int>(std::min<int64_t>(*v, 10000));
-  }
-  if (!p("cursor").empty()) {
-    std::string_view c = p("cursor");
-    size_t u = c.find('_');
-    auto ts = parse_uint(c.substr(0, u)),
-         id = u == std::string_view::npos ? std::nullopt : parse_uint(c.substr(u + 1));
-    if (!ts || !id) return refuse(400, "bad cursor", "pass next_cursor from the previous page as it is");
-    q.cursor = std::make_pair(*ts, *id);
-  }
-  AlertPage page;
-  StoreStatus st = store_.query_alerts(q, &page);
-  if (!st.ok) {
-    spdlog::error("alerts query: {}", st.message);
-    return refuse(500, "internal error");
-  }
-  json out{{"total", page.total}, {"alerts", page.alerts}, {"next_cursor", nullptr}};
-  if (page.next_cursor) {
-    out["next_cursor"] =
-        std::to_string(page.next_cursor->first) + "_" + std::to_string(page.next_cursor->second);
-  }
-  return Response::json(200, out);
 }
 
 Response CollectorServer::agents(const Caller&, const RequestHead&, std::string) {

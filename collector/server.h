@@ -14,12 +14,22 @@
 //   POST /api/v1/heartbeat        agent stats -> {ruleset_version, heartbeat_interval_s, highest_seq} (agent)
 //   GET  /api/v1/ruleset          -> {version, text}                             (agent or API key)
 //   PUT  /api/v1/ruleset          rule text -> {version, ...} | 422 {errors}     (admin key)
-//   GET  /api/v1/alerts           filters -> {total, alerts, next_cursor}        (API key)
-//   GET  /api/v1/agents           -> {agents:[...]}                              (API key)
-//   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key)
-//   GET  /api/v1/server/stats     -> the transport's counters {"http.accepted": N, ...}  (admin key)
-//   /api/v1/session, /api/v1/users..., /api/v1/audit: people (collector/api/*_routes.cpp)
-//   GET  /api/v1/openapi.json     -> the whole API as OpenAPI 3.0                (no credentials)
+//   GET  /api/v1/alerts           filters -> {total, total_exact, alerts, next_cursor} | group=1 -> {groups}
+//   (viewer) GET  /api/v1/alerts/ID        -> {alert, triage, flow_alerts, flow_events}   (viewer) GET
+//   /api/v1/alerts/export    filters, format=csv|json -> streamed rows      (viewer) PATCH /api/v1/alerts/ID
+//   {status, assignee, comment} -> the alert's triage (analyst) GET  /api/v1/alerts/ID/triage -> {status,
+//   assignee, history, comments}       (viewer) POST /api/v1/alerts/triage    {ids | filter, status,
+//   assignee, comment} -> {updated} (analyst) GET  /api/v1/suppressions     [?all=1] -> {suppressions,
+//   suppressed_total}   (viewer) POST /api/v1/suppressions     {sid, gid, track, cidr, reason, expires_at}
+//   (admin) DELETE /api/v1/suppressions/ID -> {removed}                                  (admin) GET
+//   /api/v1/stats/alerts     from, to, interval, top -> buckets and tops     (viewer) GET  /api/v1/agents ->
+//   {agents:[...]}                              (viewer) GET  /api/v1/agents/ID/heartbeats ->
+//   {heartbeats:[...]}                      (viewer) GET  /api/v1/server/stats     -> the transport's
+//   counters {"http.accepted": N, ...}  (admin) /api/v1/session, /api/v1/users..., /api/v1/audit: people
+//   (collector/api/*_routes.cpp) GET  /api/v1/openapi.json     -> the whole API as OpenAPI 3.0 (no
+//   credentials)
+// Route code: collector/api/*_routes.cpp (alerts, triage, suppressions,
+// sessions, users) and here.
 // The bodies and answers of the agent endpoints are common/wire.h; their
 // logic is collector/ingest.h.
 // Agents authenticate with "Authorization: Bearer AGENT_ID.KEY", scripts with
@@ -46,6 +56,7 @@
 #include "collector/ruleset_check.h"
 #include "collector/store/account_store.h"
 #include "collector/store/store.h"
+#include "collector/suppression.h"
 #include "collector/tls_material.h"
 
 namespace vigil::collector {
@@ -90,6 +101,7 @@ class CollectorServer {
 
  private:
   struct Route;
+  // Who calls a route (routes defined in collector/api/*.cpp read it too).
   struct Caller {
     std::string agent_id;  // set for agent routes
     std::string param;     // the path's "*" segment, if any
@@ -120,7 +132,9 @@ class CollectorServer {
   Response heartbeat(const Caller&, const RequestHead&, std::string body);
   Response get_ruleset(const Caller&, const RequestHead&, std::string body);
   Response put_ruleset(const Caller&, const RequestHead&, std::string body);
-  Response alerts(const Caller&, const RequestHead&, std::string body);
+  Response alerts(const Caller&, const RequestHead&, std::string body);  // collector/api/alerts_routes.cpp
+  Response alert_detail(const Caller&, const RequestHead&,
+                        std::string body);  // collector/api/alerts_routes.cpp
   Response agents(const Caller&, const RequestHead&, std::string body);
   Response heartbeats(const Caller&, const RequestHead&, std::string body);
   Response stats(const Caller&, const RequestHead&, std::string body);
@@ -138,6 +152,12 @@ class CollectorServer {
   // collector/api/openapi.cpp
   Response openapi(const Caller&, const RequestHead&, std::string body);
   const std::string& dummy_hash();  // verified for unknown users: the same time as a known one
+  Response patch_alert(const Caller&, const RequestHead&, std::string body);
+  Response alert_triage(const Caller&, const RequestHead&, std::string body);
+  Response bulk_triage(const Caller&, const RequestHead&, std::string body);
+  Response list_suppressions(const Caller&, const RequestHead&, std::string body);
+  Response add_suppression(const Caller&, const RequestHead&, std::string body);
+  Response remove_suppression(const Caller&, const RequestHead&, std::string body);
 
   Store& store_;
   ServerOptions opts_;
@@ -150,6 +170,7 @@ class CollectorServer {
   // Password checks running now: each takes 64 MiB and a core for a while,
   // so past the number of cores a login is answered 503 at once.
   std::atomic<int> hashing_{0};
+  SuppressionCache suppressions_{store_};
   std::unique_ptr<HttpServer> http_;
   int port_ = 0;
 };

@@ -56,11 +56,13 @@ nlohmann::json heartbeat_fields(const CounterSnapshot& c) {
 }
 
 bool save_collector_ruleset(const std::string& state_dir, const std::string& version, const std::string& text,
-                            std::string* path) {
+                            const std::string& threshold, std::string* path) {
   *path = state_dir + "/collector.rules";
-  // Rules first, then the version: a crash in between leaves a version that
-  // does not match and the rule set is simply downloaded again.
-  for (const auto& [p, data] : {std::pair{*path, text}, std::pair{*path + ".version", version}}) {
+  // Rules and threshold first, then the version: a crash in between leaves a
+  // version that does not match and the rule set is simply downloaded again.
+  for (const auto& [p, data] :
+       {std::pair{*path, text}, std::pair{collector_threshold_path(state_dir), threshold},
+        std::pair{*path + ".version", version}}) {
     std::string tmp = p + ".tmp";
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << data;
@@ -68,6 +70,10 @@ bool save_collector_ruleset(const std::string& state_dir, const std::string& ver
     if (!out || std::rename(tmp.c_str(), p.c_str()) != 0) return false;
   }
   return true;
+}
+
+std::string collector_threshold_path(const std::string& state_dir) {
+  return state_dir + "/collector.threshold";
 }
 
 std::string collector_rule_files_dir(const std::string& state_dir) {

@@ -35,9 +35,12 @@ class UplinkEventOutput final : public EventOutput {
 // decode_anomalies (decoder.event.*), alerts, plus every counter under "counters".
 nlohmann::json heartbeat_fields(const CounterSnapshot& c);
 
-// STATE_DIR/collector.rules and its version (collector.rules.version).
+// STATE_DIR/collector.rules, the threshold.config the agent built it with
+// (collector.threshold) and its version (collector.rules.version, written last).
 bool save_collector_ruleset(const std::string& state_dir, const std::string& version, const std::string& text,
-                            std::string* path);
+                            const std::string& threshold, std::string* path);
+// STATE_DIR/collector.threshold.
+std::string collector_threshold_path(const std::string& state_dir);
 // STATE_DIR/rulefiles: the only place files named by the collector's rule set
 // (dataset load/state/save) may be read or written (rules/rule_files.h).
 std::string collector_rule_files_dir(const std::string& state_dir);

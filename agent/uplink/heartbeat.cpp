@@ -84,12 +84,14 @@ void Uplink::Impl::maybe_update_ruleset(httplib::SSLClient& cli, const std::stri
     return;  // retried at the next heartbeat
   }
   auto j = nlohmann::json::parse(res->body, nullptr, false);
-  if (!j.is_object() || !j["text"].is_string() || !j["version"].is_string()) {
+  // "threshold" (suppressions) is optional: collectors before it send none.
+  if (!j.is_object() || !j["text"].is_string() || !j["version"].is_string() ||
+      (j.contains("threshold") && !j["threshold"].is_string())) {
     ++ruleset_failures;
     return;
   }
   std::string got = j["version"];
-  bool ok = ruleset_handler(got, j["text"].get<std::string>());
+  bool ok = ruleset_handler(got, j["text"].get<std::string>(), j.value("threshold", std::string()));
   std::lock_guard lk(rs_mu);
   if (ok) {
     ruleset_version = got;

@@ -93,7 +93,7 @@ void Uplink::set_heartbeat_source(std::function<nlohmann::json()> fn) {
   impl_->hb_source = std::move(fn);
 }
 
-void Uplink::set_ruleset_handler(std::function<bool(const std::string&, const std::string&)> fn) {
+void Uplink::set_ruleset_handler(RulesetHandler fn) {
   impl_->ruleset_handler = std::move(fn);
 }
 

@@ -103,8 +103,12 @@ class Uplink {
   // anomalies, alerts, interfaces, ruleset_version...). Set before start().
   void set_heartbeat_source(std::function<nlohmann::json()> fn);
   // Called on the heartbeat thread with a new rule set announced by the
-  // collector; returns true when the agent swapped it in. Set before start().
-  void set_ruleset_handler(std::function<bool(const std::string& version, const std::string& rules_text)> fn);
+  // collector and its threshold.config lines (the collector's active
+  // suppressions; "" when none); returns true when the agent swapped it in.
+  // Set before start().
+  using RulesetHandler = std::function<bool(const std::string& version, const std::string& rules_text,
+                                            const std::string& threshold)>;
+  void set_ruleset_handler(RulesetHandler fn);
 
   // Waits until everything submitted so far is committed to the spool
   // (counted in spool.written); false when a commit failed. Sends nothing.

@@ -42,7 +42,7 @@ struct Uplink::Impl {
   AgentState state;
   std::unique_ptr<Spool> spool;
   std::function<nlohmann::json()> hb_source;
-  std::function<bool(const std::string&, const std::string&)> ruleset_handler;
+  Uplink::RulesetHandler ruleset_handler;
   Clock::time_point started;
 
   std::mutex mu;

@@ -17,7 +17,9 @@
 #include <mutex>
 #include <vector>
 
+#include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
+#include "collector/store/sqlite_triage.h"
 #include "collector/store/store.h"
 #include "common/digest.h"
 
@@ -117,7 +119,8 @@ class SqliteStore final : public Store {
     if (!w_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
                  "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;",
                  &err) ||
-        !w_.exec(kSchema, &err) || !migrate(&err) || !r_.exec("PRAGMA synchronous=FULL;", &err)) {
+        !w_.exec(kSchema, &err) || !w_.exec(sqlite_triage::kSchema, &err) || !migrate(&err) ||
+        !r_.exec("PRAGMA synchronous=FULL;", &err) || !register_alert_query_functions(r_, &err)) {
       *error = "cannot initialise " + path + ": " + err;
       return false;
     }
@@ -348,6 +351,34 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  // Triage and suppressions: collector/store/sqlite_triage.cpp.
+  StoreStatus triage_alerts(const std::vector<int64_t>& ids, const TriageChange& change,
+                            const std::string& actor, int64_t now, const AuditEntry* audit,
+                            uint64_t* matched) override {
+    std::lock_guard lk(wmu_);
+    return sqlite_triage::triage_alerts(w_, ids, change, actor, now, audit, matched);
+  }
+  std::optional<AlertTriage> get_triage(int64_t alert_id) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_triage::get_triage(r_, alert_id);
+  }
+  StoreStatus add_suppression(Suppression* s, AuditEntry audit) override {
+    std::lock_guard lk(wmu_);
+    return sqlite_triage::add_suppression(w_, s, std::move(audit));
+  }
+  std::vector<Suppression> list_suppressions(bool all, int64_t now) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_triage::list_suppressions(r_, all, now);
+  }
+  StoreStatus remove_suppression(int64_t id, int64_t now, const AuditEntry& audit, bool* found) override {
+    std::lock_guard lk(wmu_);
+    return sqlite_triage::remove_suppression(w_, id, now, audit, found);
+  }
+  StoreStatus add_suppression_hits(const std::vector<std::pair<int64_t, uint64_t>>& hits) override {
+    std::lock_guard lk(wmu_);
+    return sqlite_triage::add_suppression_hits(w_, hits);
+  }
+
   // Group commit: batches that arrive while a commit is running are written
   // together in the next transaction, by whichever caller finds no commit in
   // progress; each caller returns when the transaction holding its batch is
@@ -427,6 +458,7 @@ class SqliteStore final : public Store {
         continue;
       }
       for (const auto& e : *p->events) {
+        if (e.suppressed) continue;  // in the digest above, never stored
         // The HTTP path parsed the fields and kept the received text; other
         // callers give a DOM, read here.
         EveFields derived;
@@ -576,6 +608,19 @@ class SqliteStore final : public Store {
     if (rc != SQLITE_DONE) return StoreStatus::error("query: " + r_.errmsg());
     if (static_cast<int>(out->alerts.size()) == limit) out->next_cursor = std::make_pair(last_ts, last_id);
     return {};
+  }
+
+  StoreStatus list_alerts(const AlertListQuery& q, AlertListPage* out) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_list_alerts(r_, q, out);
+  }
+  StoreStatus group_alerts(const AlertListQuery& q, AlertGroupPage* out) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_group_alerts(r_, q, out);
+  }
+  StoreStatus alert_detail(int64_t id, std::optional<AlertDetail>* out) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_alert_detail(r_, id, out);
   }
 
   int64_t count_events(const std::string& event_type) override {

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "collector/store/alert_query.h"
 #include "common/wire.h"
 
 namespace vigil::collector {
@@ -81,6 +82,9 @@ struct IngestEvent {
   nlohmann::json eve;
   std::string text;
   std::optional<EveFields> fields;
+  // Matched an active suppression: counted in the batch digest (computed
+  // over the batch as sent) but not stored.
+  bool suppressed = false;
 };
 
 struct IngestResult {
@@ -123,6 +127,59 @@ struct AuditQuery {
   std::optional<int64_t> from, to;   // unix seconds, [from, to)
   std::optional<int64_t> before_id;  // keyset paging, newest first
   int limit = 100;
+};
+
+// Triage of one alert (table alert_triage; an alert without a row is
+// "new" with no assignee), its history and its comments.
+// The statuses an alert can have: kTriageStatuses (alert_query.h).
+bool valid_triage_status(std::string_view s);
+inline constexpr size_t kMaxCommentLen = 4000;  // bytes; longer comments are refused (400)
+inline constexpr size_t kMaxAssigneeLen = 128;  // bytes
+
+// What a triage request changes; unset fields stay as they are. An empty
+// assignee clears it.
+struct TriageChange {
+  std::optional<std::string> status, assignee, comment;
+  bool empty() const { return !status && !assignee && !comment; }
+};
+
+struct TriageHistoryEntry {
+  int64_t ts = 0;
+  std::string actor, field;
+  std::optional<std::string> old_value, new_value;  // null: no assignee
+};
+
+struct TriageComment {
+  int64_t id = 0, ts = 0;
+  std::string actor, text;
+};
+
+struct AlertTriage {
+  std::string status = "new";
+  std::optional<std::string> assignee;
+  int64_t updated_at = 0;  // 0: never triaged
+  std::string updated_by;
+  std::vector<TriageHistoryEntry> history;  // oldest first
+  std::vector<TriageComment> comments;      // oldest first
+  // {status, assignee, updated_at, updated_by, history[], comments[]}: what
+  // GET /api/v1/alerts/{id}/triage answers and the alert detail embeds.
+  nlohmann::json to_json() const;
+};
+
+// A suppression: alerts of (gid, sid), optionally only from (by_src) or to
+// (by_dst) addresses in `cidr`, are dropped at the collector and, through
+// the rule set's threshold lines, by the agents. Active from creation until
+// expires_at (0: never) or removal; removed rows are kept for the record.
+struct Suppression {
+  int64_t id = 0;
+  uint32_t gid = 1, sid = 0;
+  std::string track = "none";  // none | by_src | by_dst
+  std::string cidr;            // set for by_src / by_dst: "10.0.0.0/8", "2001:db8::/32", "192.0.2.7"
+  std::string reason, author;
+  int64_t created_at = 0, expires_at = 0, removed_at = 0;  // unix seconds; 0: never / not removed
+  int64_t hits = 0;                                        // alerts dropped at the collector
+  bool active(int64_t now) const { return removed_at == 0 && (expires_at == 0 || expires_at > now); }
+  nlohmann::json to_json(int64_t now) const;
 };
 
 struct RulesetRecord {
@@ -201,7 +258,36 @@ class Store {
   virtual std::vector<AuditEntry> list_audit(const AuditQuery& q) = 0;
 
   virtual StoreStatus query_alerts(const AlertQuery& q, AlertPage* out) = 0;
+  // The alert read side (collector/store/alert_query.h): a filtered page
+  // newest first, the same as groups (q.group ignored), one alert's detail
+  // (*out nullopt when no alert has that id).
+  virtual StoreStatus list_alerts(const AlertListQuery& q, AlertListPage* out) = 0;
+  virtual StoreStatus group_alerts(const AlertListQuery& q, AlertGroupPage* out) = 0;
+  virtual StoreStatus alert_detail(int64_t id, std::optional<AlertDetail>* out) = 0;
   virtual int64_t count_events(const std::string& event_type) = 0;
+
+  // Applies `change` to every alert of `ids` that exists, in one
+  // transaction, set-based: upserts alert_triage, appends a history row per
+  // alert and changed field (a field already at the new value is no change)
+  // and the comment per alert; `audit`, when given, is appended in the same
+  // transaction. *matched: how many of the ids are alerts. Callers split
+  // large selections into chunks (one transaction each).
+  virtual StoreStatus triage_alerts(const std::vector<int64_t>& ids, const TriageChange& change,
+                                    const std::string& actor, int64_t now, const AuditEntry* audit,
+                                    uint64_t* matched) = 0;
+  // The alert's triage with its history and comments; nullopt when no alert has that id.
+  virtual std::optional<AlertTriage> get_triage(int64_t alert_id) = 0;
+
+  // Suppressions. add_suppression sets s->id; `audit` goes in the same
+  // transaction (its target is filled with the new id).
+  virtual StoreStatus add_suppression(Suppression* s, AuditEntry audit) = 0;
+  // Active at `now`, oldest first; with `all`, also expired and removed ones.
+  virtual std::vector<Suppression> list_suppressions(bool all, int64_t now) = 0;
+  // Marks an active suppression removed at `now` (the row stays); *found
+  // false when no active suppression has that id.
+  virtual StoreStatus remove_suppression(int64_t id, int64_t now, const AuditEntry& audit, bool* found) = 0;
+  // Adds alerts dropped at ingest to each suppression's count.
+  virtual StoreStatus add_suppression_hits(const std::vector<std::pair<int64_t, uint64_t>>& hits) = 0;
 
   virtual StoreStatus put_ruleset(const std::string& text, const nlohmann::json& report, int64_t now,
                                   std::string* version) = 0;

@@ -152,7 +152,7 @@ TEST_CASE("heartbeats reach the collector and a new rule set is handed to the ag
   std::string got_text;
   std::mutex mu;
   up->set_heartbeat_source([] { return nlohmann::json{{"packets", 42}, {"capture_drops", 0}}; });
-  up->set_ruleset_handler([&](const std::string&, const std::string& text) {
+  up->set_ruleset_handler([&](const std::string&, const std::string& text, const std::string&) {
     std::lock_guard lk(mu);
     got_text = text;
     return ++calls == 1 || text.find("sid:2") != std::string::npos;
@@ -198,6 +198,47 @@ TEST_CASE("heartbeats reach the collector and a new rule set is handed to the ag
   CHECK(calls == 2);
   CHECK(counter(*up, "ruleset.update_failures") == 1);
   CHECK(counter(*up, "heartbeat.sent") >= 5);
+}
+
+TEST_CASE(
+    "the collector's suppressions reach the agent with the rule set, under a version that follows them") {
+  Fixture f("hbsup");
+  std::string dir = state_dir("hbsup");
+  REQUIRE(run_enroll({url(f), new_token(f), f.tls.ca_cert_path, "", dir, "h"}) == 0);
+  nlohmann::json res;
+  REQUIRE(upload_ruleset(*f.store, f.validator, "alert ip any any -> any any (sid:5;)", false, &res) == 200);
+  std::string v1 = res["version"];
+  Suppression s;
+  s.sid = 5;
+  s.reason = "test";
+  s.author = "admin";
+  REQUIRE(f.store->add_suppression(&s, {0, 1, "admin", "suppression.add", "", "", nullptr}).ok);
+  auto clock = std::make_shared<ManualClock>();
+  auto up = open_uplink(dir, 512ull << 20, clock, 4ull << 20, 3600);
+  std::mutex mu;
+  std::string got_threshold = "unset";
+  up->set_heartbeat_source([] { return nlohmann::json::object(); });
+  up->set_ruleset_handler([&](const std::string&, const std::string&, const std::string& threshold) {
+    std::lock_guard lk(mu);
+    got_threshold = threshold;
+    return true;
+  });
+  up->start();
+  REQUIRE(eventually([&] { return up->ruleset_version().rfind(v1 + "+", 0) == 0; }));
+  {
+    std::lock_guard lk(mu);
+    CHECK(got_threshold == "suppress gen_id 1, sig_id 5\n");
+  }
+  // Removed on the collector: the next heartbeat names the bare version and
+  // the agent reloads without the suppression.
+  auto del = f.client(f.admin_key).Delete("/api/v1/suppressions/" + std::to_string(s.id));
+  REQUIRE(del);
+  REQUIRE(del->status == 200);
+  REQUIRE(eventually([&] { return clock->waiters() > 0; }));
+  clock->advance(1h);
+  REQUIRE(eventually([&] { return up->ruleset_version() == v1; }));
+  std::lock_guard lk(mu);
+  CHECK(got_threshold.empty());
 }
 
 TEST_CASE("pinned enrolment, wrong pins, used-up tokens and revoked agents") {

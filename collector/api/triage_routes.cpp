@@ -1,0 +1,122 @@
+// Triage routes of CollectorServer (declared in collector/server.h):
+//   PATCH /api/v1/alerts/{id}        one alert's status, assignee, comment
+//   GET   /api/v1/alerts/{id}/triage its triage, history and comments
+//   POST  /api/v1/alerts/triage      the same change for a list of ids or a filter
+// Run on the server's handler threads; the store does the work in
+// transactions (collector/store/sqlite_triage.cpp). Every change is audited
+// as "alert.triage".
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "collector/api/alert_filter.h"
+#include "collector/api/triage_request.h"
+#include "collector/server.h"
+
+namespace vigil::collector {
+namespace {
+
+using nlohmann::json;
+
+int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A path segment that is an alert id: 1..18 digits.
+std::optional<int64_t> alert_id(const std::string& seg) {
+  if (seg.empty() || seg.size() > 18 || seg.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoll(seg);
+}
+
+json change_json(const TriageChange& c) {
+  json j = json::object();
+  if (c.status) j["status"] = *c.status;
+  if (c.assignee) j["assignee"] = *c.assignee;
+  if (c.comment) j["comment"] = *c.comment;
+  return j;
+}
+
+Response internal(const char* what, const StoreStatus& st) {
+  spdlog::error("{}: {}", what, st.message);
+  return Response::error(500, "internal error");
+}
+
+}  // namespace
+
+Response CollectorServer::patch_alert(const Caller& c, const RequestHead& h, std::string body) {
+  auto id = alert_id(c.param);
+  if (!id) return Response::error(404, "no such alert", "the id is the alert's \"id\" in GET /api/v1/alerts");
+  json j = json::parse(body, nullptr, false);
+  TriageChange change;
+  std::string why;
+  if (!j.is_object() || !parse_triage_change(j, &change, &why, /*bulk=*/false))
+    return Response::error(400, "bad triage request", why.empty() ? "a JSON object" : why);
+  int64_t now = now_s();
+  AuditEntry audit{
+      0, now, c.actor, "alert.triage", "alert:" + std::to_string(*id), h.peer, change_json(change)};
+  uint64_t matched = 0;
+  StoreStatus st = store_.triage_alerts({*id}, change, c.actor, now, &audit, &matched);
+  if (!st.ok) return internal("triage", st);
+  if (matched == 0)
+    return Response::error(404, "no such alert", "the id is the alert's \"id\" in GET /api/v1/alerts");
+  auto t = store_.get_triage(*id);
+  if (!t) return Response::error(404, "no such alert");
+  return Response::json(200, t->to_json());
+}
+
+Response CollectorServer::alert_triage(const Caller& c, const RequestHead&, std::string) {
+  auto id = alert_id(c.param);
+  auto t = id ? store_.get_triage(*id) : std::nullopt;
+  if (!t) return Response::error(404, "no such alert", "the id is the alert's \"id\" in GET /api/v1/alerts");
+  return Response::json(200, t->to_json());
+}
+
+Response CollectorServer::bulk_triage(const Caller& c, const RequestHead& h, std::string body) {
+  json j = json::parse(body, nullptr, false);
+  BulkTriageRequest req;
+  std::string why;
+  if (!j.is_object() || !parse_bulk_triage(j, &req, &why))
+    return Response::error(400, "bad triage request", why.empty() ? "a JSON object" : why);
+  std::vector<int64_t> ids = req.ids;
+  if (req.filter) {
+    // The ids the filter selects, newest first, in pages (the alert list's
+    // own query); more than the cap without "all" is refused before anything
+    // changes.
+    AlertListQuery q;
+    q.filter = *req.filter;
+    q.limit = kMaxAlertLimit;
+    for (;;) {
+      AlertListPage page;
+      StoreStatus st = store_.list_alerts(q, &page);
+      if (!st.ok) return internal("triage filter", st);
+      for (const auto& a : page.alerts) ids.push_back(a.value("id", int64_t{0}));
+      if (!req.all && ids.size() > kMaxBulkTriage) {
+        return Response::error(400, "selection too large",
+                               "the filter matches more than " + std::to_string(kMaxBulkTriage) +
+                                   " alerts; narrow it or pass \"all\": true");
+      }
+      if (!page.next_cursor) break;
+      q.cursor = page.next_cursor;
+    }
+  }
+  int64_t now = now_s();
+  uint64_t updated = 0;
+  for (size_t i = 0; i < ids.size(); i += kBulkTriageChunk) {
+    std::vector<int64_t> chunk(ids.begin() + i, ids.begin() + std::min(ids.size(), i + kBulkTriageChunk));
+    uint64_t n = 0;
+    StoreStatus st = store_.triage_alerts(chunk, req.change, c.actor, now, nullptr, &n);
+    if (!st.ok) return internal("bulk triage", st);
+    updated += n;
+  }
+  json detail = change_json(req.change);
+  detail["count"] = updated;
+  if (req.filter) detail["filter"] = j["filter"];
+  if (!req.filter) detail["ids"] = req.ids.size();
+  StoreStatus st = store_.append_audit({0, now, c.actor, "alert.triage", "alerts", h.peer, detail});
+  if (!st.ok) return internal("audit", st);
+  return Response::json(200, json{{"updated", updated}});
+}
+
+}  // namespace vigil::collector

@@ -1,0 +1,22 @@
+// The alert read side over SQLite: list, group and detail queries built from
+// an AlertFilter, run on the store's read connection.
+//
+// Called by SqliteStore with its read connection's mutex held (one thread
+// at a time per Db). Reads only; WAL readers never block ingest.
+#pragma once
+
+#include "collector/store/alert_query.h"
+#include "collector/store/sqlite_db.h"
+#include "collector/store/store.h"
+
+namespace vigil::collector {
+
+// Registers the SQL functions the queries use (vigil_ip16hex) on a connection.
+bool register_alert_query_functions(Db& db, std::string* error);
+
+StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* out);
+StoreStatus sqlite_group_alerts(Db& db, const AlertListQuery& q, AlertGroupPage* out);
+// *out stays nullopt when no alert has that id.
+StoreStatus sqlite_alert_detail(Db& db, int64_t id, std::optional<AlertDetail>* out);
+
+}  // namespace vigil::collector
