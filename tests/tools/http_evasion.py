@@ -353,6 +353,20 @@ def request_case(idx, framing, eol, extra, seg):
     return Case("req/" + tag + "/" + seg, "req", raw, resp, expect, fnote, seg), marker
 
 
+def uri_case(idx, version, seg, buffer):
+    """A request target with spaces; Suricata 8 takes what lies between the
+    method and the last ' HTTP/' as the URI (Python's http.server refuses the
+    line, so the expectation is Suricata's)."""
+    marker = b"VGLEVADE%05dZ" % idx
+    target = b"/dir one/" + marker + b" two?q=a b"
+    req = b"GET " + target + b" " + version + b"\r\nHost: example.com\r\n\r\n"
+    resp = (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", False)
+    note = "URI with spaces: Suricata 8 reads up to the last ' HTTP/'"
+    c = Case("uri/spaces-%s-%s/%s" % (version.decode().lower().replace("/", "").replace(".", ""), buffer, seg), "req", req, resp, 1, note, seg)
+    c.buffer, c.content = buffer, target
+    return c, marker
+
+
 def all_cases():
     cases = []
 
@@ -406,6 +420,11 @@ def all_cases():
         for eol, extra in ((b"\r\n", []), (b"\n", []), (b"\r\n", ctl)):
             for seg in ("whole", "1byte") if not extra and eol == b"\r\n" else (next(segs),):
                 add(request_case(idx, f, eol, extra, seg))
+                idx += 1
+    for version in (b"HTTP/1.1", b"HTTP/1.0"):
+        for buffer in ("http.uri", "http.uri.raw"):
+            for seg in ("whole", "1byte"):
+                add(uri_case(idx, version, seg, buffer))
                 idx += 1
     return cases
 
@@ -503,9 +522,12 @@ def generate(outdir):
             sid = 100000 + i
             kw = "file_data" if c.direction == "resp" else "http.request_body"
             flow = "to_client" if c.direction == "resp" else "to_server"
+            content = marker.decode()
+            if hasattr(c, "buffer"):
+                kw, content = c.buffer, c.content.decode()
             r.write(
                 f'alert http any any -> any any (msg:"{c.name}"; flow:established,{flow}; {kw}; '
-                f'content:"{marker.decode()}"; sid:{sid}; rev:1;)\n'
+                f'content:"{content}"; sid:{sid}; rev:1;)\n'
             )
             meta.append({"sid": sid, "name": c.name, "expect": c.expect, "note": c.note})
     with open(os.path.join(outdir, "http_evasion.json"), "w") as f:
