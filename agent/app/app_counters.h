@@ -4,7 +4,11 @@
 // cap that cut it (STYLE lesson 6: malformed traffic is data, counted).
 #pragma once
 
+#include "agent/app/http_anomaly.h"
 #include "common/counters.h"
+
+// HTTP anomaly kinds (http_anomaly.h) as counters http_<kind>.
+#define VIGIL_HTTP_ANOMALY_COUNTER_(X, n) X(http_##n, "app_layer.anomaly.http." #n)
 
 #define VIGIL_APP_COUNTERS(X)                                                 \
   X(flow_http, "app_layer.flow.http")                                         \
@@ -37,6 +41,7 @@
   X(http_decompress_bomb, "app_layer.anomaly.http.decompression_bomb")        \
   X(http_req_body_cut, "app_layer.limit.http.request_body")                   \
   X(http_resp_body_cut, "app_layer.limit.http.response_body")                 \
+  VIGIL_HTTP_ANOMALIES(VIGIL_HTTP_ANOMALY_COUNTER_, X)                        \
   X(http_tx_cut, "app_layer.limit.http.tx")                                   \
   X(dns_malformed, "app_layer.anomaly.dns.malformed")                         \
   X(dns_name_loop, "app_layer.anomaly.dns.name_loop")                         \

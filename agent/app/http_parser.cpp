@@ -28,6 +28,14 @@ constexpr size_t kMaxHeaders = 256;
 constexpr size_t kMaxChunkLine = 1024;
 constexpr int kMaxJunkLines = 8;
 constexpr size_t kMaxCodings = 3;  // Suricata's decompress layer limit
+// Bytes before a status line that may be junk to skip; past them (or at the
+// end of the stream) what came is an HTTP/0.9 body, as Firefox reads it.
+constexpr size_t kMaxJunk = 1024;
+// Decoded/encoded ratio past which nested codings stop being decoded (one
+// deflate layer cannot pass ~1032:1, so only nested bombs reach it), once
+// the output is past kRatioFloor.
+constexpr uint64_t kMaxRatio = 2048;
+constexpr uint64_t kRatioFloor = 64 * 1024;
 
 enum class St : uint8_t {
   kHead,        // request/status line and headers
@@ -50,9 +58,54 @@ struct Side {
   HttpTx* tx = nullptr;                                 // transaction whose body this side is reading
   std::vector<std::unique_ptr<http::Inflater>> layers;  // Content-Encoding, innermost first
   bool body_cut = false;
-  int junk_lines = 0;  // lines skipped before a status line
+  int junk_lines = 0;    // lines skipped before a status line
+  std::string junk;      // those lines (and the one in progress), kept in case no status line comes
+  size_t junk_line = 0;  // start of the line in progress in `junk`
   bool decode_error = false;
+  uint32_t head_anoms = 0;  // HttpAnomaly bits seen before the message's transaction exists
+  uint64_t raw_in = 0;      // encoded body bytes fed to the codings
+  bool ratio_cut = false;   // decoding stopped by kMaxRatio
 };
+
+void note(ParseCtx& c, HttpTx* t, HttpAnomaly a) {
+  if (t == nullptr || !t->add_anomaly(a)) return;
+  switch (a) {
+#define VIGIL_HTTP_ANOMALY_COUNT_(X, n) \
+  case HttpAnomaly::n:                  \
+    ++c.ctr.http_##n;                   \
+    break;
+    VIGIL_HTTP_ANOMALIES(VIGIL_HTTP_ANOMALY_COUNT_, _)
+#undef VIGIL_HTTP_ANOMALY_COUNT_
+    case HttpAnomaly::kCount:
+      break;
+  }
+}
+
+void note_bits(ParseCtx& c, HttpTx* t, uint32_t bits) {
+  for (int i = 0; i < static_cast<int>(HttpAnomaly::kCount); ++i) {
+    if (bits & (1u << i)) note(c, t, static_cast<HttpAnomaly>(i));
+  }
+}
+
+constexpr uint32_t bit(HttpAnomaly a) {
+  return 1u << static_cast<int>(a);
+}
+
+// Line-end and control-byte oddities of a head block (start line included).
+uint32_t head_anomalies(std::string_view block) {
+  uint32_t an = 0;
+  for (size_t i = 0; i < block.size(); ++i) {
+    auto u = static_cast<unsigned char>(block[i]);
+    if (u == '\n') {
+      if (i == 0 || block[i - 1] != '\r') an |= bit(HttpAnomaly::bare_lf_line_end);
+    } else if (u == '\r') {
+      if (i + 1 < block.size() && block[i + 1] != '\n') an |= bit(HttpAnomaly::header_control_char);
+    } else if ((u < 0x20 && u != '\t') || u == 0x7f) {
+      an |= bit(HttpAnomaly::header_control_char);
+    }
+  }
+  return an;
+}
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -78,7 +131,7 @@ bool looks_like_header(std::string_view line) {
   return colon != std::string_view::npos && is_token(t.substr(0, colon));
 }
 
-void add_header(std::string_view line, Headers& out, ParseCtx& c) {
+void add_header(std::string_view line, Headers& out, ParseCtx& c, uint32_t& an) {
   size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) {
     ++c.ctr.http_bad_header;
@@ -91,6 +144,7 @@ void add_header(std::string_view line, Headers& out, ParseCtx& c) {
   while (!raw_name.empty() && (raw_name.front() == ' ' || raw_name.front() == '\t'))
     raw_name.remove_prefix(1);
   for (char ch : raw_name) {
+    if (static_cast<unsigned char>(ch) < 0x20) an |= bit(HttpAnomaly::header_control_char);
     // (a CR stays: "Name\r:" is another name to the clients evasions target)
     if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\r') name.push_back(ch);
   }
@@ -115,7 +169,7 @@ void add_header(std::string_view line, Headers& out, ParseCtx& c) {
 
 // Parses the header lines of a head block (after the start line); folded
 // lines continue the previous one; repeated names merge with ", ".
-void parse_header_lines(std::string_view block, Headers& out, ParseCtx& c) {
+void parse_header_lines(std::string_view block, Headers& out, ParseCtx& c, uint32_t& an) {
   std::string logical;
   bool have = false;
   size_t pos = 0, end = 0, next = 0;
@@ -131,11 +185,11 @@ void parse_header_lines(std::string_view block, Headers& out, ParseCtx& c) {
       logical.append(" ").append(http::trim(line));
       continue;
     }
-    if (have) add_header(logical, out, c);
+    if (have) add_header(logical, out, c, an);
     logical.assign(cont ? http::trim(line) : line);
     have = true;
   }
-  if (have) add_header(logical, out, c);
+  if (have) add_header(logical, out, c, an);
 }
 
 const std::string* find(const Headers& h, std::string_view name) {
@@ -204,15 +258,13 @@ class HttpParser : public AppParser {
     // missing) is inspected as far as it got.
     if (s.st == St::kBodyClose || s.st == St::kBodyLength || s.st == St::kChunkSize ||
         s.st == St::kChunkData || s.st == St::kTrailers) {
+      if (s.st != St::kBodyClose && s.st != St::kBodyLength) note(c, s.tx, HttpAnomaly::chunk_missing_final);
       body_done(c, d);
     }
   }
 
   void finish(ParseCtx& c) override {
-    for (Dir d : {Dir::kToServer, Dir::kToClient}) {
-      flush_head(c, d);
-      if (side(d).st == St::kBodyClose) body_done(c, d);
-    }
+    for (Dir d : {Dir::kToServer, Dir::kToClient}) end(c, d);
     while (!txs_.empty()) {
       auto tx = std::move(txs_.front());
       txs_.pop_front();
@@ -229,6 +281,7 @@ class HttpParser : public AppParser {
   // unterminated headers, and the client still reads them.
   void flush_head(ParseCtx& c, Dir d) {
     Side& s = side(d);
+    if (d == Dir::kToClient && !s.junk.empty() && s.st == St::kHead) http09_response(c);
     if (s.st != St::kHead || s.head.empty()) return;
     std::string block = std::move(s.head);
     s.head.clear();
@@ -244,20 +297,14 @@ class HttpParser : public AppParser {
   void head(ParseCtx& c, Dir d, std::string_view& in) {
     Side& s = side(d);
     if (s.head.empty()) {
-      // Blank lines (and stray whitespace) between messages are tolerated.
-      while (!in.empty() && static_cast<unsigned char>(in.front()) <= 0x20) in.remove_prefix(1);
-      if (in.empty()) return;
+      if (s.junk.empty()) {
+        // Blank lines (and stray whitespace) between messages are tolerated.
+        while (!in.empty() && static_cast<unsigned char>(in.front()) <= 0x20) in.remove_prefix(1);
+        if (in.empty()) return;
+      }
       if (d == Dir::kToClient) flush_head(c, Dir::kToServer);
-      if (d == Dir::kToClient && !starts_status(in)) {
-        if (http09_ || s.junk_lines >= kMaxJunkLines) {
-          response_head(c, {});  // no status line: HTTP/0.9 body or garbage
-          return;
-        }
-        // Junk before the status line: skip the line, as clients do.
-        ++s.junk_lines;
-        ++c.ctr.http_bad_response_line;
-        size_t nl = in.find_first_of("\r\n");
-        in.remove_prefix(nl == std::string_view::npos ? in.size() : nl);
+      if (d == Dir::kToClient && (!s.junk.empty() || !starts_status(in))) {
+        before_status(c, in);
         return;
       }
     }
@@ -267,7 +314,19 @@ class HttpParser : public AppParser {
     std::string_view h = s.head;
     size_t end = std::string::npos;
     size_t pos = s.scan, le = 0, next = 0;
-    while (http::next_line(h, pos, &le, &next)) {
+    bool cr_only = false;
+    if (pos == 0) {
+      // Lines ended by a lone CR, the head by CR CR (and something after it
+      // that is not the LF of a CR CR LF) before any LF: read as line ends,
+      // as the browsers that accept them do.
+      size_t rr = h.find("\r\r");
+      if (rr != std::string_view::npos && h.substr(0, rr).find('\n') == std::string_view::npos &&
+          rr + 2 < h.size() && h[rr + 2] != '\n') {
+        end = rr + 2;
+        cr_only = true;
+      }
+    }
+    while (!cr_only && http::next_line(h, pos, &le, &next)) {
       if (pos == 0 && !full_start_line(d, h.substr(0, le))) {
         // No version: HTTP/0.9 (the line is the whole head), unless header
         // lines follow, as from clients that just left the version out.
@@ -310,6 +369,16 @@ class HttpParser : public AppParser {
       in = {};
     }
     block.resize(end);
+    if (cr_only) {
+      std::string crlf;
+      crlf.reserve(block.size() * 2);
+      for (char ch : block) {
+        crlf.push_back(ch);
+        if (ch == '\r') crlf.push_back('\n');
+      }
+      block.swap(crlf);
+      s.head_anoms |= bit(HttpAnomaly::bare_cr_line_end);
+    }
     s.head.clear();
     s.scan = 0;
     s.junk_lines = 0;
@@ -320,6 +389,57 @@ class HttpParser : public AppParser {
     }
     // s.head is empty now, so this nests at most once.
     if (!replay.empty()) data(c, d, Bytes(reinterpret_cast<const uint8_t*>(replay.data()), replay.size()));
+  }
+
+  // Response bytes that do not start with a status line: lines of junk to
+  // skip when a status line follows (up to kMaxJunkLines / kMaxJunk bytes),
+  // else an HTTP/0.9 body (no status line) that starts with those lines.
+  void before_status(ParseCtx& c, std::string_view& in) {
+    Side& s = resp_;
+    if (http09_) {
+      http09_response(c);
+      return;
+    }
+    size_t nl = in.find('\n');
+    size_t take = nl == std::string_view::npos ? in.size() : nl + 1;
+    s.junk.append(in.substr(0, take));
+    in.remove_prefix(take);
+    std::string_view line = std::string_view(s.junk).substr(s.junk_line);
+    bool complete = line.back() == '\n';
+    auto l = line;
+    while (!l.empty() && static_cast<unsigned char>(l.front()) <= 0x20) l.remove_prefix(1);
+    if (!l.empty() && starts_status(l)) {
+      if (l.size() < 5 && !complete) return;  // a prefix of "HTTP/": wait
+      if (l.size() >= 5) {
+        // A status line after junk: the junk is dropped, as clients do.
+        if (s.junk_line > 0) s.head_anoms |= bit(HttpAnomaly::junk_before_status);
+        std::string replay(l);
+        replay.append(in);
+        in = {};
+        s.junk.clear();
+        s.junk_line = 0;
+        s.junk_lines = 0;
+        data(c, Dir::kToClient, Bytes(reinterpret_cast<const uint8_t*>(replay.data()), replay.size()));
+        return;
+      }
+    }
+    if (complete) {
+      ++s.junk_lines;
+      ++c.ctr.http_bad_response_line;
+      s.junk_line = s.junk.size();
+    }
+    if (s.junk_lines >= kMaxJunkLines || s.junk.size() > kMaxJunk) http09_response(c);
+  }
+
+  // No status line came: what was held is the start of an HTTP/0.9 body.
+  void http09_response(ParseCtx& c) {
+    Side& s = resp_;
+    std::string held = std::move(s.junk);
+    s.junk = std::string();
+    s.junk_line = 0;
+    s.junk_lines = 0;
+    response_head(c, {});
+    body(c, Dir::kToClient, held);
   }
 
   // "HTTP/1.1", also with junk glued after it ("HTTP/1.1foobar"), not "HTTP/1.10".
@@ -346,6 +466,37 @@ class HttpParser : public AppParser {
     return starts_status(http::trim(line.substr(last + 1)));
   }
 
+  // method SP target SP version, extra whitespace tolerated. The target is
+  // what lies between the method and the last " HTTP/" (Suricata 8 reads
+  // "GET /a b HTTP/1.1" so); without a version, the words after the target
+  // are kept as the version (counted as a bad line by the caller).
+  static std::vector<std::string_view> split_request_line(std::string_view l) {
+    std::vector<std::string_view> parts;
+    l = http::trim(l);
+    size_t m = l.find_first_of(" \t");
+    parts.push_back(l.substr(0, m));
+    if (m == std::string_view::npos) return parts;
+    auto rest = http::trim(l.substr(m));
+    if (rest.empty()) return parts;
+    size_t v = std::string_view::npos;
+    for (size_t i = rest.size(); i-- > 1;) {
+      if ((rest[i - 1] == ' ' || rest[i - 1] == '\t') && starts_status(rest.substr(i)) &&
+          rest.size() - i >= 5) {
+        v = i;
+        break;
+      }
+    }
+    if (v == std::string_view::npos) {
+      size_t e = rest.find_first_of(" \t");
+      parts.push_back(rest.substr(0, e));
+      if (e != std::string_view::npos) parts.push_back(http::trim(rest.substr(e)));
+      return parts;
+    }
+    parts.push_back(http::trim(rest.substr(0, v)));
+    parts.push_back(rest.substr(v));
+    return parts;
+  }
+
   // First line of a complete head block and the rest.
   static std::pair<std::string_view, std::string_view> split_start(std::string_view block) {
     size_t le = 0, next = 0;
@@ -363,22 +514,11 @@ class HttpParser : public AppParser {
     auto tx = std::make_unique<HttpTx>(next_id_++);
     ++c.ctr.tx_http;
     tx->has_request = true;
-    // method SP target SP version; extra whitespace tolerated.
-    std::vector<std::string_view> parts;
-    std::string_view l = line;
-    while (!l.empty() && parts.size() < 3) {
-      while (!l.empty() && (l.front() == ' ' || l.front() == '\t')) l.remove_prefix(1);
-      if (l.empty()) break;
-      size_t e = parts.size() == 2 ? l.size() : l.find_first_of(" \t");
-      if (e == std::string_view::npos) e = l.size();
-      parts.push_back(http::trim(l.substr(0, e)));
-      l.remove_prefix(e);
-    }
+    auto parts = split_request_line(line);
     if (parts.size() < 2) ++c.ctr.http_bad_request_line;
-    if (parts.size() == 3 && parts[2].substr(0, 5) != "HTTP/") {
-      // "GET /a b HTTP/1.1"-like lines: the version is the last word.
-      ++c.ctr.http_bad_request_line;
-    }
+    if (parts.size() == 3 && parts[2].substr(0, 5) != "HTTP/") ++c.ctr.http_bad_request_line;
+    if (parts.size() > 1 && parts[1].find_first_of(" \t") != std::string_view::npos)
+      note(c, tx.get(), HttpAnomaly::uri_with_spaces);
     auto& b = tx->bufs;
     b.set(BufferId::kHttpRequestLine, Dir::kToServer, line);
     if (!parts.empty()) b.set(BufferId::kHttpMethod, Dir::kToServer, parts[0]);
@@ -393,7 +533,10 @@ class HttpParser : public AppParser {
     if (parts.size() >= 3) b.set(BufferId::kHttpProtocol, Dir::kToServer, parts[2]);
     tx->head_request = !parts.empty() && parts[0] == "HEAD";
     Headers headers;
-    parse_header_lines(rest, headers, c);
+    uint32_t an = req_.head_anoms | head_anomalies(block);
+    req_.head_anoms = 0;
+    parse_header_lines(rest, headers, c, an);
+    note_bits(c, tx.get(), an);
     tx->set_headers(Dir::kToServer, line, rest, headers);
     tx->set_progress(Dir::kToServer, TxProgress::kHeaders);
     HttpTx* t = tx.get();
@@ -407,16 +550,31 @@ class HttpParser : public AppParser {
     const std::string* te = find(headers, "Transfer-Encoding");
     const std::string* cl = find(headers, "Content-Length");
     bool connect = !parts.empty() && parts[0] == "CONNECT";
-    if (te != nullptr && http::is_chunked(*te)) {
+    bool chunked = te != nullptr && http::is_chunked(*te);
+    auto clen = content_length(c, t, cl, chunked);
+    if (te != nullptr && !http::iequals(http::trim(*te), "chunked"))
+      note(c, t, HttpAnomaly::unusual_transfer_encoding);
+    if (chunked) {
       start_chunked(req_);
     } else if (cl != nullptr) {
-      auto n = http::parse_content_length(*cl);
-      if (!n) ++c.ctr.http_bad_content_length;
-      start_length(c, Dir::kToServer, n.value_or(0));
+      start_length(c, Dir::kToServer, clen.value_or(0));
     } else {
       body_done(c, Dir::kToServer);
     }
     if (connect) connect_pending_ = true;
+  }
+
+  // The Content-Length of a message (RFC 9112 6.3): repeated equal values
+  // are one; differing ones are counted and the first is used; with chunked
+  // it is ignored (counted).
+  static std::optional<uint64_t> content_length(ParseCtx& c, HttpTx* t, const std::string* cl, bool chunked) {
+    if (cl == nullptr) return std::nullopt;
+    bool conflict = false;
+    auto n = http::parse_content_length_list(*cl, &conflict);
+    if (!n) ++c.ctr.http_bad_content_length;
+    if (conflict) note(c, t, HttpAnomaly::multiple_content_length);
+    if (chunked) note(c, t, HttpAnomaly::content_length_and_chunked);
+    return n;
   }
 
   void response_head(ParseCtx& c, std::string_view block) {
@@ -428,7 +586,7 @@ class HttpParser : public AppParser {
         break;
       }
     }
-    bool status_line = starts_status(line);
+    bool status_line = line.size() >= 5 && starts_status(line);
     if (t == nullptr) {
       if (!http09_) ++c.ctr.http_unsolicited_response;
       if (txs_.size() >= c.cfg.max_tx_per_flow) {
@@ -445,9 +603,13 @@ class HttpParser : public AppParser {
     t->has_response = true;
     resp_.tx = t;
     resp_.body_cut = false;
+    uint32_t an = resp_.head_anoms;
+    resp_.head_anoms = 0;
     if (!status_line) {
       // HTTP/0.9 response (or garbage): everything is body until the close.
       if (!http09_) ++c.ctr.http_bad_response_line;
+      note_bits(c, t, an);
+      note(c, t, HttpAnomaly::no_status_line);
       resp_.st = St::kBodyClose;
       body(c, Dir::kToClient, block);
       return;
@@ -487,8 +649,12 @@ class HttpParser : public AppParser {
     b.set(BufferId::kHttpStatCode, Dir::kToClient, code);
     b.set(BufferId::kHttpStatMsg, Dir::kToClient, msg);
     t->status = status;
+    if (msg.empty() || line.find("  ") != std::string_view::npos || line.substr(0, 5) != "HTTP/")
+      an |= bit(HttpAnomaly::odd_status_line);
     Headers headers;
-    parse_header_lines(rest, headers, c);
+    an |= head_anomalies(block);
+    parse_header_lines(rest, headers, c, an);
+    note_bits(c, t, an);
     t->set_headers(Dir::kToClient, line, rest, headers);
     t->set_progress(Dir::kToClient, TxProgress::kHeaders);
     c.update(Dir::kToClient, *t);
@@ -513,14 +679,11 @@ class HttpParser : public AppParser {
     // Chunked framing is HTTP/1.1's; a 1.0 server's TE header is ignored,
     // as the clients that evasions target do.
     bool chunked = te != nullptr && http::is_chunked(*te) && is_http11(proto);
-    uint64_t clen = 0;
-    bool has_clen = false;
-    if (cl != nullptr) {
-      auto n = http::parse_content_length(*cl);
-      has_clen = n.has_value();
-      clen = n.value_or(0);
-      if (!has_clen) ++c.ctr.http_bad_content_length;
-    }
+    if (te != nullptr && !http::iequals(http::trim(*te), "chunked"))
+      note(c, t, HttpAnomaly::unusual_transfer_encoding);
+    auto n = content_length(c, t, cl, chunked);
+    bool has_clen = n.has_value();
+    uint64_t clen = n.value_or(0);
     if (t->head_request) {
       body_done(c, Dir::kToClient);
     } else if ((status == 204 || status == 304) && !chunked && !(status == 204 && clen > 0)) {
@@ -530,29 +693,40 @@ class HttpParser : public AppParser {
     } else if (has_clen) {
       start_length(c, Dir::kToClient, clen);
     } else {
+      note(c, t, HttpAnomaly::body_until_close);
       resp_.st = St::kBodyClose;
     }
   }
 
   // Content-Encoding layers of the message about to be read on side s.
+  // Unknown codings are skipped (their bytes inspected as they are), as is
+  // "identity"; past kMaxCodings layers the rest is left encoded.
   void setup_codings(ParseCtx& c, Side& s, const Headers& headers) {
     s.layers.clear();
     s.decode_error = false;
+    s.raw_in = 0;
+    s.ratio_cut = false;
     if (const std::string* ce = find(headers, "Content-Encoding")) {
       // Codings are listed in the order applied; decoding runs backwards.
       std::string_view v = *ce;
-      while (!v.empty() && s.layers.size() < kMaxCodings) {
+      while (!v.empty()) {
         size_t comma = v.find(',');
         auto tok = http::trim(v.substr(0, comma));
         tok = http::trim(tok.substr(0, tok.find(';')));
         if (http::iequals(tok, "gzip") || http::iequals(tok, "x-gzip") || http::iequals(tok, "deflate") ||
             http::iequals(tok, "x-deflate")) {
-          s.layers.push_back(
-              std::make_unique<http::Inflater>(http::Inflater::Kind::kGzip, c.cfg.http_decompress_limit));
+          if (s.layers.size() < kMaxCodings) {
+            s.layers.push_back(std::make_unique<http::Inflater>(c.cfg.http_decompress_limit));
+          } else {
+            note(c, s.tx, HttpAnomaly::content_encoding_layers);
+          }
+        } else if (!tok.empty() && !http::iequals(tok, "identity")) {
+          note(c, s.tx, HttpAnomaly::unknown_content_encoding);
         }
         if (comma == std::string_view::npos) break;
         v.remove_prefix(comma + 1);
       }
+      if (s.layers.size() > 1) note(c, s.tx, HttpAnomaly::nested_content_encoding);
     }
   }
 
@@ -612,7 +786,11 @@ class HttpParser : public AppParser {
     }
     in.remove_prefix(nl + 1);
     std::string_view line = s.line;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    } else {
+      note(c, s.tx, HttpAnomaly::chunk_lf_only);
+    }
     if (s.st == St::kTrailers) {
       bool last = line.empty();
       s.line.clear();
@@ -629,7 +807,10 @@ class HttpParser : public AppParser {
     if (s.chunk_crlf) ++c.ctr.http_bad_chunk;  // data longer than its size; read it as the size line
     s.chunk_crlf = false;
     // hex size, optional ";ext" (chunk extensions are ignored)
+    if (line.find(';') != std::string_view::npos) note(c, s.tx, HttpAnomaly::chunk_extension);
     auto t = http::trim(line.substr(0, line.find(';')));
+    if (t.size() != line.substr(0, line.find(';')).size() || (t.size() > 1 && t[0] == '0'))
+      note(c, s.tx, HttpAnomaly::odd_chunk_size);
     uint64_t size = 0;
     bool ok = !t.empty() && t.size() <= 15;
     for (char ch : t) {
@@ -672,9 +853,27 @@ class HttpParser : public AppParser {
       keep(c, s, out, in, body_limit, ts ? c.ctr.http_req_body_cut : c.ctr.http_resp_body_cut);
       return;
     }
-    // Outer coding first: layers.back() was applied last by the sender.
+    if (s.ratio_cut) return;
+    s.raw_in += in.size();
+    decode(c, d, in, s.layers.size(), false);
+    uint64_t made = s.layers.front()->produced();
+    if (made > kRatioFloor && made / std::max<uint64_t>(s.raw_in, 1) > kMaxRatio) {
+      note(c, t, HttpAnomaly::decompression_ratio);
+      s.ratio_cut = true;
+    }
+  }
+
+  // Runs `in` through the coding layers below `from` (outer coding first:
+  // layers.back() was applied last by the sender) into the body buffer. With
+  // `finish`, each layer is told the body ended (and may pass held bytes on).
+  void decode(ParseCtx& c, Dir d, std::string_view in, size_t from, bool finish) {
+    Side& s = side(d);
+    HttpTx* t = s.tx;
+    bool ts = d == Dir::kToServer;
+    std::string& out = t->bufs.slot(ts ? BufferId::kHttpRequestBody : BufferId::kHttpResponseBody, d);
+    uint64_t body_limit = ts ? c.cfg.http_request_body_limit : c.cfg.http_response_body_limit;
     std::string cur(in), next;
-    for (size_t i = s.layers.size(); i-- > 0;) {
+    for (size_t i = from; i-- > 0;) {
       auto& inf = *s.layers[i];
       bool innermost = i == 0;
       uint64_t room =
@@ -682,12 +881,16 @@ class HttpParser : public AppParser {
       auto before = inf.produced();
       next.clear();
       auto r = inf.feed(cur, innermost ? out : next, room);
+      if (finish) inf.finish(innermost ? out : next, room);
       if (r == http::Inflater::Result::kBomb && before <= c.cfg.http_decompress_limit)
         ++c.ctr.http_decompress_bomb;
       if ((r == http::Inflater::Result::kError || inf.passthrough()) && !s.decode_error) {
         ++c.ctr.http_decompress_error;
         s.decode_error = true;
       }
+      if (inf.passthrough()) note(c, t, HttpAnomaly::encoding_not_applied);
+      if (inf.multi_member()) note(c, t, HttpAnomaly::gzip_multiple_members);
+      if (inf.trailing_data()) note(c, t, HttpAnomaly::gzip_trailing_data);
       if (innermost) break;
       cur.swap(next);
     }
@@ -706,6 +909,7 @@ class HttpParser : public AppParser {
   void body_done(ParseCtx& c, Dir d) {
     Side& s = side(d);
     if (s.st != St::kError && s.st != St::kOpaque) s.st = St::kHead;
+    if (s.tx != nullptr && !s.layers.empty() && !s.ratio_cut) decode(c, d, {}, s.layers.size(), true);
     s.layers.clear();
     HttpTx* t = s.tx;
     s.tx = nullptr;

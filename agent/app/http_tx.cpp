@@ -100,6 +100,16 @@ void HttpTx::to_eve(nlohmann::ordered_json& out) const {
     h["redirect"] = s(BufferId::kHttpLocation, Dir::kToClient);
   h["length"] = response_len;
   out["http"] = std::move(h);
+  if (anomalies != 0) {
+    std::string names;
+    for (int i = 0; i < static_cast<int>(HttpAnomaly::kCount); ++i) {
+      if (!(anomalies & (1u << i))) continue;
+      if (!names.empty()) names.push_back(',');
+      names.append(http_anomaly_name(static_cast<HttpAnomaly>(i)));
+    }
+    out["anomaly"] = {
+        {"app_proto", "http"}, {"type", "applayer"}, {"layer", "proto_parser"}, {"event", names}};
+  }
 }
 
 }  // namespace vigil

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/app/http_anomaly.h"
 #include "agent/app/tx_base.h"
 
 namespace vigil {
@@ -43,6 +44,18 @@ class HttpTx : public TxBase {
   std::optional<uint64_t> content_len[2];
   uint64_t response_len = 0;  // response body bytes (dechunked, before decoding)
   uint64_t request_len = 0;
+  // HttpAnomaly kinds seen in this transaction (bit = 1 << kind). Written to
+  // EVE as a top-level "anomaly" object (Suricata 7's schema allows no extra
+  // field inside "http"): {"app_proto":"http","type":"applayer",
+  // "layer":"proto_parser","event":"kind1,kind2"}.
+  uint32_t anomalies = 0;
+  // Sets kind a; true when it was not set before (the caller counts it once).
+  bool add_anomaly(HttpAnomaly a) {
+    uint32_t m = 1u << static_cast<int>(a);
+    bool fresh = (anomalies & m) == 0;
+    anomalies |= m;
+    return fresh;
+  }
 
  private:
   static BufferId alias(BufferId id, Dir d) {

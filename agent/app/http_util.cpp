@@ -77,6 +77,23 @@ std::optional<uint64_t> parse_content_length(std::string_view v) {
   return n;
 }
 
+std::optional<uint64_t> parse_content_length_list(std::string_view v, bool* conflict) {
+  *conflict = false;
+  std::optional<uint64_t> first;
+  while (true) {
+    size_t c = v.find(',');
+    auto n = parse_content_length(v.substr(0, c));
+    if (!n) return std::nullopt;
+    if (!first) {
+      first = n;
+    } else if (*n != *first) {
+      *conflict = true;
+    }
+    if (c == std::string_view::npos) return first;
+    v.remove_prefix(c + 1);
+  }
+}
+
 std::string_view uri_authority(std::string_view raw) {
   size_t p = raw.find("://");
   if (p == std::string_view::npos || p == 0 || raw.front() == '/') return {};

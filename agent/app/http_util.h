@@ -34,5 +34,10 @@ std::string_view trim_sp(std::string_view s);
 bool is_chunked(std::string_view te);
 // Decimal Content-Length; nullopt when not a plain non-negative number.
 std::optional<uint64_t> parse_content_length(std::string_view v);
+// A Content-Length field as received, repeated fields merged by ", ": the
+// first value when every item is a number (RFC 9112 6.3 accepts a list of
+// one repeated value); *conflict is set when the numbers differ (Python's
+// client and curl read the first). nullopt when an item is not a number.
+std::optional<uint64_t> parse_content_length_list(std::string_view v, bool* conflict);
 
 }  // namespace vigil::http
