@@ -82,6 +82,9 @@ STRUCTURE = obj({
     "app_proto_expected": S, "community_id": S, "payload": S, "payload_printable": S, "packet": S,
     "stream": I, "alert": ALERT, "flow": FLOW, "tcp": TCP, "dns": DNS, "http": HTTP, "tls": TLS, "ssh": SSH,
     "stats": STATS, "packet_info": obj({"linktype": I}), "metadata": {"type": "object"},
+    # Suricata's anomaly object; Vigil also puts it beside an http transaction's
+    # object (alert and http events) to name the oddities seen.
+    "anomaly": obj({"app_proto": S, "type": S, "layer": S, "event": S, "code": I}),
 }, required=["event_type", "timestamp"])
 
 TYPES = {"string": str, "boolean": bool, "object": dict, "array": list}
