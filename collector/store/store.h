@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "collector/store/alert_stats.h"
 #include "common/wire.h"
 
 namespace vigil::collector {
@@ -125,6 +126,22 @@ struct AuditQuery {
   int limit = 100;
 };
 
+// What the store keeps (0: no limit of that kind). Alerts and other events
+// whose event time is older than max_age_s go; then, while the database uses
+// more than max_bytes (pages in use, free pages excluded) or holds more than
+// max_alerts alerts, the oldest alerts (by event time) and events (by arrival)
+// go. With an alert go its triage row and its rollup counts.
+struct RetentionPolicy {
+  int64_t max_age_s = 0;
+  int64_t max_bytes = 0;
+  int64_t max_alerts = 0;
+};
+
+struct RetentionResult {
+  uint64_t alerts = 0, events = 0;  // rows deleted
+  int64_t bytes_in_use = 0;         // after the pass
+};
+
 struct RulesetRecord {
   std::string version;  // "N-<first 12 hex of sha256>"
   std::string text;
@@ -202,6 +219,11 @@ class Store {
 
   virtual StoreStatus query_alerts(const AlertQuery& q, AlertPage* out) = 0;
   virtual int64_t count_events(const std::string& event_type) = 0;
+  // Dashboard aggregations (collector/store/alert_stats.h), on the read side.
+  virtual StoreStatus alert_stats(const StatsQuery& q, AlertStats* out) = 0;
+  // Deletes what the policy no longer keeps (see RetentionPolicy), in small
+  // transactions so that ingest and queries go on; safe beside ingest.
+  virtual StoreStatus enforce_retention(const RetentionPolicy& p, int64_t now, RetentionResult* out) = 0;
 
   virtual StoreStatus put_ruleset(const std::string& text, const nlohmann::json& report, int64_t now,
                                   std::string* version) = 0;
