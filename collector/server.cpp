@@ -197,6 +197,7 @@ Admission CollectorServer::admit(const RequestHead& h) {
       {"GET", wire::kRulesetPath, Who::kAgentOrKey, Role::kViewer, Cap::kOther, false, &S::get_ruleset},
       {"PUT", wire::kRulesetPath, Who::kKey, Role::kAdmin, Cap::kRuleset, true, &S::put_ruleset},
       {"GET", "/api/v1/alerts", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alerts},
+      {"GET", "/api/v1/stats/alerts", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alert_stats},
       {"GET", "/api/v1/agents", Who::kKey, Role::kViewer, Cap::kOther, false, &S::agents},
       {"GET", "/api/v1/agents/*/heartbeats", Who::kKey, Role::kViewer, Cap::kOther, false, &S::heartbeats},
       {"GET", "/api/v1/server/stats", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::stats},

@@ -18,6 +18,7 @@
 //   GET  /api/v1/agents           -> {agents:[...]}                              (API key)
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                      (API key)
 //   GET  /api/v1/server/stats     -> the transport's counters {"http.accepted": N, ...}  (admin key)
+//   GET  /api/v1/stats/alerts     from to interval top agent severity -> aggregations (API key)
 // The bodies and answers of the agent endpoints are common/wire.h; their
 // logic is collector/ingest.h.
 // Agents authenticate with "Authorization: Bearer AGENT_ID.KEY", scripts with
@@ -85,6 +86,7 @@ class CollectorServer {
   Response agents(const Caller&, const RequestHead&, std::string body);
   Response heartbeats(const Caller&, const RequestHead&, std::string body);
   Response stats(const Caller&, const RequestHead&, std::string body);
+  Response alert_stats(const Caller&, const RequestHead&, std::string body);
 
   Store& store_;
   ServerOptions opts_;
