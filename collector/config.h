@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collector/http/limits.h"
+#include "collector/store/store.h"
 #include "common/config_schema.h"
 
 namespace vigil::collector {
@@ -31,6 +32,8 @@ struct CollectorConfig {
   std::vector<RuleSource> rule_sources;
   int64_t heartbeat_retention_s = 7 * 86400;  // heartbeat_retention: older history is pruned
   int heartbeat_keep_per_agent = 10000;       // and at most this many per agent (0: no limit)
+  RetentionPolicy retention;                  // retention.*: alerts and events kept (0: no limit)
+  int retention_interval_s = 60;              // retention.interval
   config::ValueSet values;                    // everything loaded, by key (rule_policy.*, `config dump`)
 };
 
