@@ -44,4 +44,5 @@ paths=(
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$dir/ca.pem" -H "Authorization: Bearer $key" \
   "https://127.0.0.1:$port/api/v1/alerts/1" || true)
 [ "$code" = 200 ] && paths+=("/api/v1/alerts/{id}")
-python3 bench/api_latency.py --url "https://127.0.0.1:$port" --ca "$dir/ca.pem" --key "$key" -n "$n" "${paths[@]}"
+python3 bench/api_latency.py --url "https://127.0.0.1:$port" --ca "$dir/ca.pem" --key "$key" -n "$n" --pid "$pid" \
+  "${paths[@]}"

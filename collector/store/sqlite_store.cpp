@@ -695,8 +695,17 @@ class SqliteStore final : public Store {
     if (out->alerts || out->events) {
       // Give freed pages back to the file system where the database was
       // created with incremental auto-vacuum; elsewhere SQLite reuses them.
-      std::lock_guard lk(wmu_);
-      w_.exec("PRAGMA incremental_vacuum");
+      // In steps of 4096 pages (16 MiB), each its own short transaction, so
+      // an ingest commit never waits for the whole file to shrink.
+      for (int64_t freed = 1; freed > 0;) {
+        std::lock_guard lk(wmu_);
+        auto before = w_.prepare("PRAGMA freelist_count");
+        int64_t free_before = before.step() == SQLITE_ROW ? before.col_int(0) : 0;
+        before = Stmt();
+        if (free_before == 0 || !w_.exec("PRAGMA incremental_vacuum(4096)")) break;
+        auto after = w_.prepare("PRAGMA freelist_count");
+        freed = free_before - (after.step() == SQLITE_ROW ? after.col_int(0) : free_before);
+      }
     }
     out->bytes_in_use = bytes_in_use();
     return {};
