@@ -12,6 +12,11 @@ namespace {
 // Dimensions of alert_rollup_hour. kAgent also serves the series for
 // intervals of whole hours.
 enum Dim : int { kAgent = 0, kSid = 1, kSrc = 2, kDest = 3 };
+// The same table holds day rows of the sid and address dimensions under
+// dim + kDayDim (the `hour` column then counts days): a top list over many
+// days reads one row per day and key instead of one per hour and key.
+constexpr int kDayDim = 10;
+constexpr int64_t kUsPerDay = 24 * kUsPerHour;
 
 int64_t floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -121,11 +126,30 @@ StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to
   std::unordered_map<std::string, int64_t> counts;
   Stmt st;
   if (use_rollup) {
-    st = db.prepare("SELECT key, n FROM alert_rollup_hour WHERE dim=? AND hour>=? AND hour<?" +
-                    f.sql("key", "severity"));
-    if (!st.valid()) return db_error(db, "stats top");
-    st.bind(1, int64_t{dim}).bind(2, floor_div(from, kUsPerHour)).bind(3, ceil_div(to, kUsPerHour));
-    f.bind(st, 4);
+    // Whole days from the day rows (not for agents: few keys), the hours
+    // around them from the hour rows.
+    int64_t h0 = floor_div(from, kUsPerHour), h1 = ceil_div(to, kUsPerHour);
+    int64_t d0 = ceil_div(h0, 24), d1 = floor_div(h1, 24);
+    auto scan = [&](int64_t dimv, int64_t lo, int64_t hi) -> StoreStatus {
+      if (lo >= hi) return {};
+      Stmt q = db.prepare("SELECT key, n FROM alert_rollup_hour WHERE dim=? AND hour>=? AND hour<?" +
+                          f.sql("key", "severity"));
+      if (!q.valid()) return db_error(db, "stats top");
+      q.bind(1, dimv).bind(2, lo).bind(3, hi);
+      f.bind(q, 4);
+      int rc;
+      while ((rc = q.step()) == SQLITE_ROW) counts[q.col_text(0)] += q.col_int(1);
+      if (rc != SQLITE_DONE) return db_error(db, "stats top");
+      return {};
+    };
+    StoreStatus s;
+    if (dim != kAgent && d0 < d1) {
+      if (s = scan(dim + kDayDim, d0, d1); !s.ok) return s;
+      if (s = scan(dim, h0, d0 * 24); !s.ok) return s;
+      if (s = scan(dim, d1 * 24, h1); !s.ok) return s;
+    } else if (s = scan(dim, h0, h1); !s.ok) {
+      return s;
+    }
   } else {
     static constexpr const char* kCol[] = {"agent_id", "CAST(sid AS TEXT)", "src_ip", "dest_ip"};
     std::string col = kCol[dim];
@@ -135,9 +159,9 @@ StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to
     st.bind(1, from).bind(2, to);
     f.bind(st, 3);
   }
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) counts[st.col_text(0)] += st.col_int(1);
-  if (rc != SQLITE_DONE) return db_error(db, "stats top");
+  int rc = SQLITE_DONE;
+  while (st.valid() && (rc = st.step()) == SQLITE_ROW) counts[st.col_text(0)] += st.col_int(1);
+  if (st.valid() && rc != SQLITE_DONE) return db_error(db, "stats top");
   *out = top_n(counts, f.q.top);
   if (dim == kSid) {
     Stmt name = db.prepare("SELECT signature FROM alerts WHERE sid=? ORDER BY ts DESC LIMIT 1");
@@ -168,9 +192,20 @@ void RollupDelta::add(int64_t ts_us, const std::optional<int64_t>& severity, con
   minutes_[{floor_div(ts_us, kUsPerMinute), agent_id, sev}] += n;
   int64_t hour = floor_div(ts_us, kUsPerHour);
   hours_[{kAgent, hour, agent_id, sev}] += n;
-  if (sid) hours_[{kSid, hour, std::to_string(*sid), sev}] += n;
-  if (src_ip) hours_[{kSrc, hour, *src_ip, sev}] += n;
-  if (dest_ip) hours_[{kDest, hour, *dest_ip, sev}] += n;
+  int64_t day = floor_div(ts_us, kUsPerDay);
+  if (sid) {
+    std::string k = std::to_string(*sid);
+    hours_[{kSid, hour, k, sev}] += n;
+    hours_[{kSid + kDayDim, day, std::move(k), sev}] += n;
+  }
+  if (src_ip) {
+    hours_[{kSrc, hour, *src_ip, sev}] += n;
+    hours_[{kSrc + kDayDim, day, *src_ip, sev}] += n;
+  }
+  if (dest_ip) {
+    hours_[{kDest, hour, *dest_ip, sev}] += n;
+    hours_[{kDest + kDayDim, day, *dest_ip, sev}] += n;
+  }
 }
 
 StoreStatus RollupDelta::apply(Db& db, int sign) const {
@@ -223,9 +258,14 @@ StoreStatus rebuild_rollups_if_empty(Db& db) {
     std::string sql = "INSERT INTO alert_rollup_min SELECT " + minute +
                       ", agent_id, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1,2,3;";
     static constexpr const char* kCol[] = {"agent_id", "CAST(sid AS TEXT)", "src_ip", "dest_ip"};
+    std::string day = sql_floor("ts", kUsPerDay);
     for (int d = 0; d < 4; ++d) {
       sql += "INSERT INTO alert_rollup_hour SELECT " + std::to_string(d) + ", " + hour + ", " + kCol[d] +
              ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + kCol[d] + " IS NOT NULL GROUP BY 2,3,4;";
+      if (d == kAgent) continue;
+      sql += "INSERT INTO alert_rollup_hour SELECT " + std::to_string(d + kDayDim) + ", " + day + ", " +
+             kCol[d] + ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + kCol[d] +
+             " IS NOT NULL GROUP BY 2,3,4;";
     }
     if (!db.exec(sql, &err)) {
       db.exec("ROLLBACK");

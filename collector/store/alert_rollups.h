@@ -2,7 +2,8 @@
 // they count, so that dashboard aggregations over millions of alerts read a
 // few thousand rollup rows instead of the alerts:
 //   alert_rollup_min(minute, agent_id, severity, n)      per minute
-//   alert_rollup_hour(dim, hour, key, severity, n)       per hour x agent | sid | src_ip | dest_ip
+//   alert_rollup_hour(dim, hour, key, severity, n)       per hour x agent | sid | src_ip | dest_ip,
+//                                                        and per day x sid | src_ip | dest_ip (dim + 10)
 // (minute/hour: event time in whole minutes/hours since the epoch, floored;
 // severity 0 when the alert has none; alerts without a sid or address are
 // not in that dimension).

@@ -128,14 +128,14 @@ void check_same(const AlertStats& got, const AlertStats& want) {
   }
 }
 
-std::vector<Row> random_rows(std::mt19937_64& rng, int n) {
+std::vector<Row> random_rows(std::mt19937_64& rng, int n, int64_t hours = 5) {
   std::vector<Row> rows;
   const char* agents[] = {"ag-a", "ag-b", "ag-c"};
   for (int i = 0; i < n; ++i) {
     Row r;
-    // Within 5 hours; a quarter of them exactly on a minute or hour edge
+    // Within `hours`; a quarter of them exactly on a minute or hour edge
     // (or a microsecond before one).
-    int64_t t = static_cast<int64_t>(rng() % (5 * kUsPerHour));
+    int64_t t = static_cast<int64_t>(rng() % static_cast<uint64_t>(hours * kUsPerHour));
     switch (rng() % 8) {
       case 0:
         t = t / kUsPerMinute * kUsPerMinute;
@@ -176,9 +176,9 @@ void ingest(Store& s, const std::vector<Row>& rows) {
   }
 }
 
-StatsQuery random_query(std::mt19937_64& rng) {
+StatsQuery random_query(std::mt19937_64& rng, int64_t hours = 6) {
   StatsQuery q;
-  int64_t span = 6 * kUsPerHour;
+  int64_t span = hours * kUsPerHour;
   auto edge = [&](int64_t t) {
     switch (rng() % 4) {
       case 0:
@@ -228,10 +228,27 @@ TEST_CASE("aggregations from the rollups equal a scan of the raw rows") {
   CHECK(s.top_signatures[0].signature == "sig " + s.top_signatures[0].key);
 }
 
+TEST_CASE("top lists over several days (day rows) equal a scan of the raw rows") {
+  std::mt19937_64 rng(GENERATE(11, 12));
+  std::string err;
+  auto store = open_sqlite_store(temp_dir("days") + "/c.db", &err);
+  REQUIRE(store);
+  auto rows = random_rows(rng, 4000, 80);
+  ingest(*store, rows);
+  for (int i = 0; i < 40; ++i) {
+    StatsQuery q = random_query(rng, 90);
+    q.interval_s = 3600;
+    INFO("query " << i << " from " << q.from_us << " to " << q.to_us);
+    AlertStats got;
+    REQUIRE(store->alert_stats(q, &got).ok);
+    check_same(got, expect(rows, q));
+  }
+}
+
 TEST_CASE("the rollups of a database from before them are rebuilt on open") {
   std::mt19937_64 rng(7);
   std::string dir = temp_dir("rebuild"), err;
-  auto rows = random_rows(rng, 1500);
+  auto rows = random_rows(rng, 1500, 60);
   {
     auto store = open_sqlite_store(dir + "/c.db", &err);
     REQUIRE(store);
@@ -245,7 +262,8 @@ TEST_CASE("the rollups of a database from before them are rebuilt on open") {
   auto store = open_sqlite_store(dir + "/c.db", &err);
   REQUIRE(store);
   for (int i = 0; i < 20; ++i) {
-    StatsQuery q = random_query(rng);
+    StatsQuery q = random_query(rng, 70);
+    q.interval_s = 3600;
     AlertStats got;
     REQUIRE(store->alert_stats(q, &got).ok);
     check_same(got, expect(rows, q));
