@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collector/http/limits.h"
+#include "collector/store/store.h"
 #include "common/config_schema.h"
 
 namespace vigil::collector {
@@ -37,6 +38,8 @@ struct CollectorConfig {
   int64_t login_max_delay_s = 300;            // login.max_delay
   int login_lockout_after = 10;               // login.lockout_after
   int64_t login_lockout_s = 900;              // login.lockout
+  RetentionPolicy retention;                  // retention.*: alerts and events kept (0: no limit)
+  int retention_interval_s = 60;              // retention.interval
   config::ValueSet values;                    // everything loaded, by key (rule_policy.*, `config dump`)
 };
 

@@ -111,6 +111,20 @@ std::vector<K> collector_keys() {
       {integer("heartbeat_keep_per_agent", "10000", 0, 100000000,
                "At most this many heartbeats kept per agent (0: no limit)."),
        [](CollectorConfig& c, const Value& v) { c.heartbeat_keep_per_agent = int(v.i); }},
+      // retention.*: what the store keeps (collector/retention.h), enforced in the background.
+      {integer("retention.max_age_days", "0", 0, 36500,
+               "Alerts and events whose event time is older than this many days are deleted (0: kept "
+               "forever)."),
+       [](CollectorConfig& c, const Value& v) { c.retention.max_age_s = v.i * 86400; }},
+      {size("retention.max_bytes", "0", 0, 1ll << 50,
+            "While the database uses more than this (free pages excluded), the oldest alerts and events "
+            "are deleted (0: no size limit)."),
+       [](CollectorConfig& c, const Value& v) { c.retention.max_bytes = v.i; }},
+      {integer("retention.max_alerts", "0", 0, 1ll << 50,
+               "At most this many alerts are kept; the oldest go first (0: no count limit)."),
+       [](CollectorConfig& c, const Value& v) { c.retention.max_alerts = v.i; }},
+      {duration("retention.interval", "60s", 1, 86400, "How often retention runs (also once at start)."),
+       [](CollectorConfig& c, const Value& v) { c.retention_interval_s = int(v.i); }},
       {integer("server_threads", "16", 1, 1024,
                "Handler threads: the route code and its store calls (an ingest waits for fsync). The "
                "connections themselves are held by server.io_threads."),

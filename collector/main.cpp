@@ -19,6 +19,7 @@
 
 #include "collector/auth/user_cli.h"
 #include "collector/config.h"
+#include "collector/retention.h"
 #include "collector/server.h"
 #include "collector/sources/rule_sources.h"
 #include "common/file_io.h"
@@ -195,6 +196,7 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   std::fflush(stdout);
   start_source_scheduler(*store, cfg, policy);
   HeartbeatPruner pruner(*store, cfg);
+  RetentionRunner retention(*store, cfg.retention, cfg.retention_interval_s);
   server.run();
   return 0;
 }

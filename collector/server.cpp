@@ -174,6 +174,7 @@ const std::vector<CollectorServer::Route>& CollectorServer::route_table() {
       {"PUT", wire::kRulesetPath, Who::kKey, Role::kAdmin, Cap::kRuleset, true, &S::put_ruleset},
       {"GET", "/api/v1/alerts", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alerts},
       {"GET", "/api/v1/alerts/*", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alert_detail},
+      {"GET", "/api/v1/stats/alerts", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alert_stats},
       {"GET", "/api/v1/agents", Who::kKey, Role::kViewer, Cap::kOther, false, &S::agents},
       {"GET", "/api/v1/agents/*/heartbeats", Who::kKey, Role::kViewer, Cap::kOther, false, &S::heartbeats},
       {"GET", "/api/v1/server/stats", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::stats},

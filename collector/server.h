@@ -14,22 +14,24 @@
 //   POST /api/v1/heartbeat        agent stats -> {ruleset_version, heartbeat_interval_s, highest_seq} (agent)
 //   GET  /api/v1/ruleset          -> {version, text}                             (agent or API key)
 //   PUT  /api/v1/ruleset          rule text -> {version, ...} | 422 {errors}     (admin key)
-//   GET  /api/v1/alerts           filters -> {total, total_exact, alerts, next_cursor} | group=1 -> {groups}
-//   (viewer) GET  /api/v1/alerts/ID        -> {alert, triage, flow_alerts, flow_events}   (viewer) GET
-//   /api/v1/alerts/export    filters, format=csv|json -> streamed rows      (viewer) PATCH /api/v1/alerts/ID
-//   {status, assignee, comment} -> the alert's triage (analyst) GET  /api/v1/alerts/ID/triage -> {status,
-//   assignee, history, comments}       (viewer) POST /api/v1/alerts/triage    {ids | filter, status,
-//   assignee, comment} -> {updated} (analyst) GET  /api/v1/suppressions     [?all=1] -> {suppressions,
-//   suppressed_total}   (viewer) POST /api/v1/suppressions     {sid, gid, track, cidr, reason, expires_at}
-//   (admin) DELETE /api/v1/suppressions/ID -> {removed}                                  (admin) GET
-//   /api/v1/stats/alerts     from, to, interval, top -> buckets and tops     (viewer) GET  /api/v1/agents ->
-//   {agents:[...]}                              (viewer) GET  /api/v1/agents/ID/heartbeats ->
-//   {heartbeats:[...]}                      (viewer) GET  /api/v1/server/stats     -> the transport's
-//   counters {"http.accepted": N, ...}  (admin) /api/v1/session, /api/v1/users..., /api/v1/audit: people
-//   (collector/api/*_routes.cpp) GET  /api/v1/openapi.json     -> the whole API as OpenAPI 3.0 (no
-//   credentials)
+//   GET  /api/v1/alerts           filters -> {total, total_exact, alerts, next_cursor};
+//                                 group=1 -> {groups}                        (viewer)
+//   GET  /api/v1/alerts/ID        -> {alert, triage, flow_alerts, flow_events} (viewer)
+//   GET  /api/v1/alerts/export    filters, format=csv|json -> streamed rows  (viewer)
+//   PATCH /api/v1/alerts/ID       {status, assignee, comment} -> its triage  (analyst)
+//   GET  /api/v1/alerts/ID/triage -> {status, assignee, history, comments}   (viewer)
+//   POST /api/v1/alerts/triage    {ids | filter, status, ...} -> {updated}   (analyst)
+//   GET  /api/v1/suppressions     [?all=1] -> {suppressions, ...}            (viewer)
+//   POST /api/v1/suppressions     {sid, gid, track, cidr, reason, expires_at} (admin)
+//   DELETE /api/v1/suppressions/ID -> {removed}                              (admin)
+//   GET  /api/v1/stats/alerts     from to interval top ... -> aggregations   (viewer)
+//   GET  /api/v1/agents           -> {agents:[...]}                          (viewer)
+//   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                  (viewer)
+//   GET  /api/v1/server/stats     -> the transport's counters                (admin)
+//   /api/v1/session, /api/v1/users..., /api/v1/audit: people (collector/api/)
+//   GET  /api/v1/openapi.json     -> the whole API as OpenAPI 3.0            (no credentials)
 // Route code: collector/api/*_routes.cpp (alerts, triage, suppressions,
-// sessions, users) and here.
+// sessions, users, stats) and here.
 // The bodies and answers of the agent endpoints are common/wire.h; their
 // logic is collector/ingest.h.
 // Agents authenticate with "Authorization: Bearer AGENT_ID.KEY", scripts with
@@ -158,6 +160,7 @@ class CollectorServer {
   Response list_suppressions(const Caller&, const RequestHead&, std::string body);
   Response add_suppression(const Caller&, const RequestHead&, std::string body);
   Response remove_suppression(const Caller&, const RequestHead&, std::string body);
+  Response alert_stats(const Caller&, const RequestHead&, std::string body);
 
   Store& store_;
   ServerOptions opts_;

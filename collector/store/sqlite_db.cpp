@@ -33,6 +33,10 @@ Stmt& Stmt::bind(int i, double v) {
   sqlite3_bind_double(st_, i, v);
   return *this;
 }
+Stmt& Stmt::bind_blob(int i, const void* data, int size) {
+  sqlite3_bind_blob(st_, i, data, size, SQLITE_TRANSIENT);
+  return *this;
+}
 Stmt& Stmt::bind_null(int i) {
   sqlite3_bind_null(st_, i);
   return *this;

@@ -25,6 +25,7 @@ class Stmt {
   Stmt& bind(int i, std::string_view v);
   Stmt& bind(int i, double v);
   Stmt& bind_null(int i);
+  Stmt& bind_blob(int i, const void* data, int size);
   template <class T>
   Stmt& bind(int i, const std::optional<T>& v) {
     return v ? bind(i, *v) : bind_null(i);

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <vector>
 
+#include "collector/store/alert_rollups.h"
 #include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
 #include "collector/store/sqlite_triage.h"
@@ -84,6 +85,10 @@ constexpr int64_t kLastUsedResolution = 60;
 // Heartbeat pruning deletes this many rows per transaction.
 constexpr int64_t kPruneChunk = 5000;
 
+// Retention deletes this many alerts or events per transaction: a few
+// milliseconds of write lock, so an ingest commit waits at most that long.
+constexpr int64_t kRetentionChunk = 2000;
+
 std::optional<std::string> get_str(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return std::nullopt;
@@ -116,12 +121,22 @@ class SqliteStore final : public Store {
     // A 64 MiB page cache and memory-mapped reads: with SQLite's 2 MiB default
     // the index pages of a growing alerts table were re-read with pread() for
     // every batch, and the kernel copies were half of the ingest CPU.
-    if (!w_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                 "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;",
+    // Incremental auto-vacuum takes effect only in a database without tables
+    // (a new one): retention then gives freed pages back to the file system.
+    // A 16384-page (64 MiB) WAL before each automatic checkpoint: hot index
+    // pages are copied back to the database once per 64 MiB, not per 4 MiB.
+    if (!w_.exec("PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; "
+                 "PRAGMA wal_autocheckpoint=16384;",
                  &err) ||
-        !w_.exec(kSchema, &err) || !w_.exec(sqlite_triage::kSchema, &err) || !migrate(&err) ||
-        !r_.exec("PRAGMA synchronous=FULL;", &err) || !register_alert_query_functions(r_, &err)) {
+        !w_.exec(kSchema, &err) || !w_.exec(sqlite_triage::kSchema, &err) || !w_.exec(kRollupSchema, &err) ||
+        !migrate(&err) || !choose_uid_format(&err) || !r_.exec("PRAGMA synchronous=FULL;", &err) ||
+        !register_alert_query_functions(r_, &err)) {
       *error = "cannot initialise " + path + ": " + err;
+      return false;
+    }
+    if (StoreStatus rb = rebuild_rollups_if_empty(w_); !rb.ok) {
+      *error = "cannot initialise " + path + ": " + rb.message;
       return false;
     }
     ins_alert_ = w_.prepare(
@@ -161,6 +176,45 @@ class SqliteStore final : public Store {
       }
     }
     return w_.exec("COMMIT", err);
+  }
+
+  // The dedup key UNIQUE(agent_id, event_uid) is the index every insert
+  // touches at a random place. A database created empty by this version
+  // (user_version 1) keeps a 64-hex uid as its 32 bytes (a BLOB: half the
+  // index entry, so fewer pages dirtied per batch); any other uid stays TEXT,
+  // and a BLOB never equals a TEXT in SQLite, so two different uids never
+  // collide. A database that already holds rows with TEXT uids keeps TEXT
+  // uids (user_version 0), so a resend after an upgrade is still a duplicate.
+  bool choose_uid_format(std::string* err) {
+    if (!w_.exec("BEGIN IMMEDIATE", err)) return false;
+    auto v = w_.prepare("PRAGMA user_version");
+    int64_t version = v.step() == SQLITE_ROW ? v.col_int(0) : 0;
+    v = Stmt();
+    if (version == 0) {
+      auto any = w_.prepare("SELECT EXISTS(SELECT 1 FROM alerts) OR EXISTS(SELECT 1 FROM events)");
+      bool empty = any.step() == SQLITE_ROW && any.col_int(0) == 0;
+      any = Stmt();
+      if (empty && !w_.exec("PRAGMA user_version=1", err)) {
+        w_.exec("ROLLBACK");
+        return false;
+      }
+      version = empty ? 1 : 0;
+    }
+    uid_blob_ = version >= 1;
+    return w_.exec("COMMIT", err);
+  }
+
+  // Binds an event uid as the dedup key (see choose_uid_format).
+  void bind_uid(Stmt& s, int i, const std::string& uid) const {
+    if (uid_blob_ && wire::valid_uid(uid)) {
+      unsigned char raw[wire::kUidHexChars / 2];
+      auto nib = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+      for (size_t k = 0; k < sizeof raw; ++k)
+        raw[k] = static_cast<unsigned char>(nib(uid[2 * k]) << 4 | nib(uid[2 * k + 1]));
+      s.bind_blob(i, raw, sizeof raw);
+    } else {
+      s.bind(i, std::string_view(uid));
+    }
   }
 
   StoreStatus create_token(const std::string& hash, int64_t now, int64_t expires_at, int uses) override {
@@ -425,6 +479,7 @@ class SqliteStore final : public Store {
     std::lock_guard lk(wmu_);
     std::string err;
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
+    RollupDelta rollup;  // the alerts written now, counted into the rollups before COMMIT
     for (auto* p : group) {
       if (p->heartbeat) {
         if (!write_heartbeat(*p)) return rollback("heartbeat");
@@ -472,11 +527,14 @@ class SqliteStore final : public Store {
         if (rc != SQLITE_DONE) return rollback("event insert");
         if (sqlite3_changes(w_.get()) > 0) {
           ++p->out->stored;
+          if (f.event_type == "alert")
+            rollup.add(f.ts_us.value_or(0), f.severity, *p->agent_id, f.sid, f.src_ip, f.dest_ip);
         } else {
           ++p->out->duplicate_events;
         }
       }
     }
+    if (StoreStatus r = rollup.apply(w_, +1); !r.ok) return rollback(r.message);
     if (!w_.exec("COMMIT", &err)) return rollback("commit: " + err);
     return {};
   }
@@ -631,6 +689,75 @@ class SqliteStore final : public Store {
     return st.step() == SQLITE_ROW ? st.col_int(0) : -1;
   }
 
+  StoreStatus alert_stats(const StatsQuery& q, AlertStats* out) override {
+    std::lock_guard lk(rmu_);
+    // One read transaction: the series and the top lists see the same commit.
+    r_.exec("BEGIN");
+    StoreStatus st = alert_stats_sqlite(r_, q, out);
+    r_.exec("COMMIT");
+    return st;
+  }
+
+  // Retention: each step deletes at most kRetentionChunk alerts or events in
+  // its own short write transaction (ingest commits between them), and takes
+  // from the rollups what it deletes, so they keep equal to the rows.
+  StoreStatus enforce_retention(const RetentionPolicy& p, int64_t now, RetentionResult* out) override {
+    *out = {};
+    if (p.max_age_s > 0) {
+      int64_t horizon_us = (now - p.max_age_s) * 1'000'000;
+      for (;;) {
+        uint64_t n = 0;
+        if (StoreStatus st = delete_alerts("ts < ?1", horizon_us, kRetentionChunk, &n); !st.ok) return st;
+        out->alerts += n;
+        if (n < static_cast<uint64_t>(kRetentionChunk)) break;
+      }
+      for (;;) {
+        uint64_t n = 0;
+        if (StoreStatus st = delete_events(horizon_us, kRetentionChunk, &n); !st.ok) return st;
+        out->events += n;
+        if (n < static_cast<uint64_t>(kRetentionChunk)) break;
+      }
+    }
+    if (p.max_alerts > 0) {
+      int64_t count = count_events("alert");
+      while (count > p.max_alerts) {
+        uint64_t n = 0;
+        int64_t chunk = std::min(kRetentionChunk, count - p.max_alerts);
+        if (StoreStatus st = delete_alerts("1", 0, chunk, &n); !st.ok) return st;
+        if (n == 0) break;
+        out->alerts += n;
+        count -= static_cast<int64_t>(n);
+      }
+    }
+    if (p.max_bytes > 0) {
+      while (bytes_in_use() > p.max_bytes) {
+        uint64_t na = 0, ne = 0;
+        if (StoreStatus st = delete_alerts("1", 0, kRetentionChunk, &na); !st.ok) return st;
+        if (StoreStatus st = delete_events(INT64_MAX, kRetentionChunk, &ne); !st.ok) return st;
+        out->alerts += na;
+        out->events += ne;
+        if (na == 0 && ne == 0) break;
+      }
+    }
+    if (out->alerts || out->events) {
+      // Give freed pages back to the file system where the database was
+      // created with incremental auto-vacuum; elsewhere SQLite reuses them.
+      // In steps of 4096 pages (16 MiB), each its own short transaction, so
+      // an ingest commit never waits for the whole file to shrink.
+      for (int64_t freed = 1; freed > 0;) {
+        std::lock_guard lk(wmu_);
+        auto before = w_.prepare("PRAGMA freelist_count");
+        int64_t free_before = before.step() == SQLITE_ROW ? before.col_int(0) : 0;
+        before = Stmt();
+        if (free_before == 0 || !w_.exec("PRAGMA incremental_vacuum(4096)")) break;
+        auto after = w_.prepare("PRAGMA freelist_count");
+        freed = free_before - (after.step() == SQLITE_ROW ? after.col_int(0) : free_before);
+      }
+    }
+    out->bytes_in_use = bytes_in_use();
+    return {};
+  }
+
   StoreStatus put_ruleset(const std::string& text, const json& report, int64_t now,
                           std::string* version) override {
     std::lock_guard lk(wmu_);
@@ -683,11 +810,95 @@ class SqliteStore final : public Store {
     return StoreStatus::error(msg);
   }
 
+  // Pages in use (free pages excluded) times the page size.
+  int64_t bytes_in_use() {
+    std::lock_guard lk(rmu_);
+    auto st = r_.prepare(
+        "SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM "
+        "pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())");
+    return st.step() == SQLITE_ROW ? st.col_int(0) * st.col_int(1) : 0;
+  }
+
+  // Deletes the `limit` oldest alerts (by event time) matching `where`
+  // (?1 bound to arg), their triage rows and their rollup counts, in one
+  // write transaction.
+  StoreStatus delete_alerts(const char* where, int64_t arg, int64_t limit, uint64_t* n) {
+    *n = 0;
+    std::lock_guard lk(wmu_);
+    std::string err;
+    if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("retention: " + err);
+    auto del =
+        w_.prepare(std::string("DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE ") + where +
+                   " ORDER BY ts, id LIMIT ?2) RETURNING id, ts, severity, agent_id, sid, src_ip, dest_ip");
+    if (!del.valid()) return rollback("retention");
+    del.bind(1, arg).bind(2, limit);
+    RollupDelta gone;
+    std::vector<int64_t> ids;
+    int rc;
+    auto opt_int = [&](int i) {
+      return del.col_null(i) ? std::nullopt : std::optional<int64_t>(del.col_int(i));
+    };
+    auto opt_text = [&](int i) {
+      return del.col_null(i) ? std::nullopt : std::optional<std::string>(del.col_text(i));
+    };
+    while ((rc = del.step()) == SQLITE_ROW) {
+      ids.push_back(del.col_int(0));
+      gone.add(del.col_int(1), opt_int(2), del.col_text(3), opt_int(4), opt_text(5), opt_text(6));
+    }
+    if (rc != SQLITE_DONE) return rollback("retention delete");
+    del = Stmt();
+    // The alert's triage state, its history and its comments go with it.
+    for (const char* sql :
+         {"DELETE FROM alert_triage WHERE alert_id=?", "DELETE FROM alert_triage_history WHERE alert_id=?",
+          "DELETE FROM alert_comments WHERE alert_id=?"}) {
+      auto tri = w_.prepare(sql);
+      for (int64_t id : ids) {
+        tri.reset();
+        tri.bind(1, id);
+        if (tri.step() != SQLITE_DONE) return rollback("retention triage");
+      }
+    }
+    if (StoreStatus st = gone.apply(w_, -1); !st.ok) return rollback(st.message);
+    if (!w_.exec("COMMIT", &err)) return rollback("retention commit: " + err);
+    *n = ids.size();
+    return {};
+  }
+
+  // Deletes up to `limit` of the earliest-stored events whose event time is
+  // before `before_us`. The ids are found on the read connection (a scan in
+  // arrival order, stopped at `limit`), so the write lock is held only for
+  // the deletes.
+  StoreStatus delete_events(int64_t before_us, int64_t limit, uint64_t* n) {
+    *n = 0;
+    std::vector<int64_t> ids;
+    {
+      std::lock_guard lk(rmu_);
+      auto st = r_.prepare("SELECT id FROM events WHERE ts < ? ORDER BY id LIMIT ?");
+      st.bind(1, before_us).bind(2, limit);
+      while (st.step() == SQLITE_ROW) ids.push_back(st.col_int(0));
+    }
+    if (ids.empty()) return {};
+    std::lock_guard lk(wmu_);
+    std::string err;
+    if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("retention: " + err);
+    auto del = w_.prepare("DELETE FROM events WHERE id=?");
+    for (int64_t id : ids) {
+      del.reset();
+      del.bind(1, id);
+      if (del.step() != SQLITE_DONE) return rollback("retention events");
+      *n += static_cast<uint64_t>(sqlite3_changes(w_.get()));
+    }
+    if (!w_.exec("COMMIT", &err)) return rollback("retention commit: " + err);
+    return {};
+  }
+
   int insert_alert(const std::string& agent_id, const IngestEvent& e, const EveFields& f,
                    const std::string& text, int64_t now) {
     auto& s = ins_alert_;
     s.reset();
-    s.bind(1, agent_id).bind(2, e.event_uid).bind(3, f.ts_us.value_or(0));
+    s.bind(1, agent_id);
+    bind_uid(s, 2, e.event_uid);
+    s.bind(3, f.ts_us.value_or(0));
     s.bind(4, f.sid).bind(5, f.gid).bind(6, f.rev).bind(7, f.signature).bind(8, f.category);
     s.bind(9, f.severity).bind(10, f.src_ip).bind(11, f.src_port).bind(12, f.dest_ip);
     s.bind(13, f.dest_port).bind(14, f.proto).bind(15, f.app_proto).bind(16, f.flow_id);
@@ -699,7 +910,9 @@ class SqliteStore final : public Store {
                    const std::string& text, int64_t now) {
     auto& s = ins_event_;
     s.reset();
-    s.bind(1, agent_id).bind(2, e.event_uid).bind(3, f.ts_us.value_or(0));
+    s.bind(1, agent_id);
+    bind_uid(s, 2, e.event_uid);
+    s.bind(3, f.ts_us.value_or(0));
     s.bind(4, f.event_type).bind(5, now).bind(6, text);
     return s.step();
   }
@@ -708,6 +921,7 @@ class SqliteStore final : public Store {
   std::condition_variable gcv_;
   std::vector<PendingBatch*> queue_;
   bool group_running_ = false;
+  bool uid_blob_ = false;  // see choose_uid_format
 
   std::mutex wmu_, rmu_;
   Db w_, r_;

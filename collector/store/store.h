@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "collector/store/alert_query.h"
+#include "collector/store/alert_stats.h"
 #include "common/wire.h"
 
 namespace vigil::collector {
@@ -182,6 +183,22 @@ struct Suppression {
   nlohmann::json to_json(int64_t now) const;
 };
 
+// What the store keeps (0: no limit of that kind). Alerts and other events
+// whose event time is older than max_age_s go; then, while the database uses
+// more than max_bytes (pages in use, free pages excluded) or holds more than
+// max_alerts alerts, the oldest alerts (by event time) and events (by arrival)
+// go. With an alert go its triage row and its rollup counts.
+struct RetentionPolicy {
+  int64_t max_age_s = 0;
+  int64_t max_bytes = 0;
+  int64_t max_alerts = 0;
+};
+
+struct RetentionResult {
+  uint64_t alerts = 0, events = 0;  // rows deleted
+  int64_t bytes_in_use = 0;         // after the pass
+};
+
 struct RulesetRecord {
   std::string version;  // "N-<first 12 hex of sha256>"
   std::string text;
@@ -265,6 +282,11 @@ class Store {
   virtual StoreStatus group_alerts(const AlertListQuery& q, AlertGroupPage* out) = 0;
   virtual StoreStatus alert_detail(int64_t id, std::optional<AlertDetail>* out) = 0;
   virtual int64_t count_events(const std::string& event_type) = 0;
+  // Dashboard aggregations (collector/store/alert_stats.h), on the read side.
+  virtual StoreStatus alert_stats(const StatsQuery& q, AlertStats* out) = 0;
+  // Deletes what the policy no longer keeps (see RetentionPolicy), in small
+  // transactions so that ingest and queries go on; safe beside ingest.
+  virtual StoreStatus enforce_retention(const RetentionPolicy& p, int64_t now, RetentionResult* out) = 0;
 
   // Applies `change` to every alert of `ids` that exists, in one
   // transaction, set-based: upserts alert_triage, appends a history row per

@@ -1,0 +1,387 @@
+#include "collector/store/alert_rollups.h"
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_map>
+
+#include "collector/store/sqlite_db.h"
+
+namespace vigil::collector {
+namespace {
+
+// Dimensions of alert_rollup_hour. kAgent also serves the series for
+// intervals of whole hours.
+enum Dim : int { kAgent = 0, kSid = 1, kSrc = 2, kDest = 3 };
+// The same table holds day rows of the sid and address dimensions under
+// dim + kDayDim (the `hour` column then counts days): a top list over many
+// days reads one row per day and key instead of one per hour and key.
+constexpr int kDayDim = 10;
+constexpr int64_t kUsPerDay = 24 * kUsPerHour;
+
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+int64_t ceil_div(int64_t a, int64_t b) {
+  return -floor_div(-a, b);
+}
+
+// SQL for floor(x / g) with SQLite's truncating division.
+std::string sql_floor(const std::string& x, int64_t g) {
+  std::string gs = std::to_string(g);
+  return "((" + x + ")/" + gs + " - ((" + x + ")%" + gs + " < 0))";
+}
+
+StoreStatus db_error(const Db& db, const char* what) {
+  return StoreStatus::error(std::string(what) + ": " + db.errmsg());
+}
+
+// severity -> count, ordered.
+using SevCounts = std::map<int, int64_t>;
+using Series = std::map<int64_t, SevCounts>;  // bucket start (s) -> counts
+
+struct Filters {
+  const StatsQuery& q;
+  // " AND col=?" for each filter present, binding from index i on.
+  std::string sql(const char* agent_col, const char* sev_col) const {
+    std::string s;
+    if (q.agent_id) s += std::string(" AND ") + agent_col + "=?";
+    if (q.severity) s += std::string(" AND ") + sev_col + "=?";
+    return s;
+  }
+  int bind(Stmt& st, int i) const {
+    if (q.agent_id) st.bind(i++, *q.agent_id);
+    if (q.severity) st.bind(i++, int64_t{*q.severity});
+    return i;
+  }
+};
+
+// Counts [from, to) (microseconds) into `series`, from the coarsest level
+// that fits: whole hours from the hourly rollup (when the interval is whole
+// hours), whole minutes from the minute rollup (interval of whole minutes),
+// the rest from raw rows.
+StoreStatus count_series(Db& db, const Filters& f, int64_t from, int64_t to, int level, Series* series,
+                         bool* raw) {
+  if (from >= to) return {};
+  const int64_t interval = f.q.interval_s;
+  static constexpr int64_t kGran[] = {kUsPerHour, kUsPerMinute};
+  while (level < 2 && (interval * 1'000'000) % kGran[level] != 0) ++level;
+  if (level < 2) {
+    int64_t g = kGran[level];
+    int64_t a = ceil_div(from, g), b = floor_div(to, g);  // whole buckets [a, b)
+    if (a >= b) return count_series(db, f, from, to, level + 1, series, raw);
+    Stmt st = level == 0 ? db.prepare(
+                               "SELECT hour, severity, SUM(n) FROM alert_rollup_hour WHERE dim=0 AND "
+                               "hour>=? AND hour<?" +
+                               f.sql("key", "severity") + " GROUP BY hour, severity")
+                         : db.prepare(
+                               "SELECT minute, severity, SUM(n) FROM alert_rollup_min WHERE minute>=? "
+                               "AND minute<?" +
+                               f.sql("agent_id", "severity") + " GROUP BY minute, severity");
+    if (!st.valid()) return db_error(db, "stats series");
+    st.bind(1, a).bind(2, b);
+    f.bind(st, 3);
+    int64_t unit_s = g / 1'000'000;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      int64_t bucket = floor_div(st.col_int(0) * unit_s, interval) * interval;
+      (*series)[bucket][static_cast<int>(st.col_int(1))] += st.col_int(2);
+    }
+    if (rc != SQLITE_DONE) return db_error(db, "stats series");
+    StoreStatus s = count_series(db, f, from, a * g, level + 1, series, raw);
+    if (!s.ok) return s;
+    return count_series(db, f, b * g, to, level + 1, series, raw);
+  }
+  *raw = *raw || f.q.interval_s % 60 != 0;
+  Stmt st = db.prepare("SELECT " + sql_floor("ts", interval * 1'000'000) +
+                       ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE ts>=? AND ts<?" +
+                       f.sql("agent_id", "severity") + " GROUP BY 1, 2");
+  if (!st.valid()) return db_error(db, "stats raw series");
+  st.bind(1, from).bind(2, to);
+  f.bind(st, 3);
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW)
+    (*series)[st.col_int(0) * interval][static_cast<int>(st.col_int(1))] += st.col_int(2);
+  if (rc != SQLITE_DONE) return db_error(db, "stats raw series");
+  return {};
+}
+
+std::vector<TopEntry> top_n(const std::unordered_map<std::string, int64_t>& counts, int n) {
+  std::vector<TopEntry> v;
+  v.reserve(counts.size());
+  for (const auto& [k, c] : counts) v.push_back({k, {}, c});
+  auto better = [](const TopEntry& a, const TopEntry& b) {
+    return a.count != b.count ? a.count > b.count : a.key < b.key;
+  };
+  size_t k = std::min<size_t>(v.size(), static_cast<size_t>(n));
+  std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end(), better);
+  v.resize(k);
+  return v;
+}
+
+// One top list: from the hourly rollup over whole hours, or (agent filter)
+// from raw rows over the exact range.
+StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to, bool use_rollup,
+                     std::vector<TopEntry>* out) {
+  std::unordered_map<std::string, int64_t> counts;
+  Stmt st;
+  if (use_rollup) {
+    // Whole days from the day rows (not for agents: few keys), the hours
+    // around them from the hour rows.
+    int64_t h0 = floor_div(from, kUsPerHour), h1 = ceil_div(to, kUsPerHour);
+    int64_t d0 = ceil_div(h0, 24), d1 = floor_div(h1, 24);
+    auto scan = [&](int64_t dimv, int64_t lo, int64_t hi) -> StoreStatus {
+      if (lo >= hi) return {};
+      Stmt q = db.prepare("SELECT key, n FROM alert_rollup_hour WHERE dim=? AND hour>=? AND hour<?" +
+                          f.sql("key", "severity"));
+      if (!q.valid()) return db_error(db, "stats top");
+      q.bind(1, dimv).bind(2, lo).bind(3, hi);
+      f.bind(q, 4);
+      int rc;
+      while ((rc = q.step()) == SQLITE_ROW) counts[q.col_text(0)] += q.col_int(1);
+      if (rc != SQLITE_DONE) return db_error(db, "stats top");
+      return {};
+    };
+    StoreStatus s;
+    if (dim != kAgent && d0 < d1) {
+      if (s = scan(dim + kDayDim, d0, d1); !s.ok) return s;
+      if (s = scan(dim, h0, d0 * 24); !s.ok) return s;
+      if (s = scan(dim, d1 * 24, h1); !s.ok) return s;
+    } else if (s = scan(dim, h0, h1); !s.ok) {
+      return s;
+    }
+  } else {
+    static constexpr const char* kCol[] = {"agent_id", "CAST(sid AS TEXT)", "src_ip", "dest_ip"};
+    std::string col = kCol[dim];
+    st = db.prepare("SELECT " + col + ", COUNT(*) FROM alerts WHERE ts>=? AND ts<? AND " + col +
+                    " IS NOT NULL" + f.sql("agent_id", "severity") + " GROUP BY 1");
+    if (!st.valid()) return db_error(db, "stats raw top");
+    st.bind(1, from).bind(2, to);
+    f.bind(st, 3);
+  }
+  int rc = SQLITE_DONE;
+  while (st.valid() && (rc = st.step()) == SQLITE_ROW) counts[st.col_text(0)] += st.col_int(1);
+  if (st.valid() && rc != SQLITE_DONE) return db_error(db, "stats top");
+  *out = top_n(counts, f.q.top);
+  if (dim == kSid) {
+    Stmt name = db.prepare("SELECT signature FROM alerts WHERE sid=? ORDER BY ts DESC LIMIT 1");
+    for (auto& e : *out) {
+      int64_t sid = 0;
+      std::from_chars(e.key.data(), e.key.data() + e.key.size(), sid);
+      name.reset();
+      name.bind(1, sid);
+      if (name.step() == SQLITE_ROW) e.signature = name.col_text(0);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+const char* const kRollupSchema = R"sql(
+CREATE TABLE IF NOT EXISTS alert_rollup_min(minute INT NOT NULL, agent_id TEXT NOT NULL, severity INT NOT NULL,
+  n INT NOT NULL, PRIMARY KEY(minute, agent_id, severity)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_rollup_hour(dim INT NOT NULL, hour INT NOT NULL, key TEXT NOT NULL,
+  severity INT NOT NULL, n INT NOT NULL, PRIMARY KEY(dim, hour, key, severity)) WITHOUT ROWID;
+)sql";
+
+void RollupDelta::add(int64_t ts_us, const std::optional<int64_t>& severity, const std::string& agent_id,
+                      const std::optional<int64_t>& sid, const std::optional<std::string>& src_ip,
+                      const std::optional<std::string>& dest_ip, int64_t n) {
+  int64_t sev = severity.value_or(0);
+  minutes_[{floor_div(ts_us, kUsPerMinute), agent_id, sev}] += n;
+  int64_t hour = floor_div(ts_us, kUsPerHour);
+  hours_[{kAgent, hour, agent_id, sev}] += n;
+  int64_t day = floor_div(ts_us, kUsPerDay);
+  if (sid) {
+    std::string k = std::to_string(*sid);
+    hours_[{kSid, hour, k, sev}] += n;
+    hours_[{kSid + kDayDim, day, std::move(k), sev}] += n;
+  }
+  if (src_ip) {
+    hours_[{kSrc, hour, *src_ip, sev}] += n;
+    hours_[{kSrc + kDayDim, day, *src_ip, sev}] += n;
+  }
+  if (dest_ip) {
+    hours_[{kDest, hour, *dest_ip, sev}] += n;
+    hours_[{kDest + kDayDim, day, *dest_ip, sev}] += n;
+  }
+}
+
+StoreStatus RollupDelta::apply(Db& db, int sign) const {
+  Stmt up_min = db.prepare(
+      "INSERT INTO alert_rollup_min(minute,agent_id,severity,n) VALUES(?,?,?,?) "
+      "ON CONFLICT(minute,agent_id,severity) DO UPDATE SET n=n+excluded.n");
+  Stmt up_hour = db.prepare(
+      "INSERT INTO alert_rollup_hour(dim,hour,key,severity,n) VALUES(?,?,?,?,?) "
+      "ON CONFLICT(dim,hour,key,severity) DO UPDATE SET n=n+excluded.n");
+  if (!up_min.valid() || !up_hour.valid()) return db_error(db, "rollup statements");
+  for (const auto& [k, n] : minutes_) {
+    up_min.reset();
+    up_min.bind(1, std::get<0>(k)).bind(2, std::get<1>(k)).bind(3, std::get<2>(k)).bind(4, sign * n);
+    if (up_min.step() != SQLITE_DONE) return db_error(db, "rollup minute");
+  }
+  for (const auto& [k, n] : hours_) {
+    up_hour.reset();
+    up_hour.bind(1, int64_t{std::get<0>(k)}).bind(2, std::get<1>(k)).bind(3, std::get<2>(k));
+    up_hour.bind(4, std::get<3>(k)).bind(5, sign * n);
+    if (up_hour.step() != SQLITE_DONE) return db_error(db, "rollup hour");
+  }
+  if (sign < 0) {
+    Stmt d1 =
+        db.prepare("DELETE FROM alert_rollup_min WHERE minute=? AND agent_id=? AND severity=? AND n<=0");
+    Stmt d2 =
+        db.prepare("DELETE FROM alert_rollup_hour WHERE dim=? AND hour=? AND key=? AND severity=? AND n<=0");
+    for (const auto& [k, n] : minutes_) {
+      d1.reset();
+      d1.bind(1, std::get<0>(k)).bind(2, std::get<1>(k)).bind(3, std::get<2>(k));
+      if (d1.step() != SQLITE_DONE) return db_error(db, "rollup minute drop");
+    }
+    for (const auto& [k, n] : hours_) {
+      d2.reset();
+      d2.bind(1, int64_t{std::get<0>(k)}).bind(2, std::get<1>(k)).bind(3, std::get<2>(k));
+      d2.bind(4, std::get<3>(k));
+      if (d2.step() != SQLITE_DONE) return db_error(db, "rollup hour drop");
+    }
+  }
+  return {};
+}
+
+StoreStatus rebuild_rollups_if_empty(Db& db) {
+  std::string err;
+  if (!db.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("rollup rebuild: " + err);
+  Stmt chk = db.prepare("SELECT NOT EXISTS(SELECT 1 FROM alert_rollup_min) AND EXISTS(SELECT 1 FROM alerts)");
+  bool need = chk.step() == SQLITE_ROW && chk.col_int(0) != 0;
+  chk = Stmt();
+  if (need) {
+    std::string minute = sql_floor("ts", kUsPerMinute), hour = sql_floor("ts", kUsPerHour);
+    std::string sql = "INSERT INTO alert_rollup_min SELECT " + minute +
+                      ", agent_id, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1,2,3;";
+    static constexpr const char* kCol[] = {"agent_id", "CAST(sid AS TEXT)", "src_ip", "dest_ip"};
+    std::string day = sql_floor("ts", kUsPerDay);
+    for (int d = 0; d < 4; ++d) {
+      sql += "INSERT INTO alert_rollup_hour SELECT " + std::to_string(d) + ", " + hour + ", " + kCol[d] +
+             ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + kCol[d] + " IS NOT NULL GROUP BY 2,3,4;";
+      if (d == kAgent) continue;
+      sql += "INSERT INTO alert_rollup_hour SELECT " + std::to_string(d + kDayDim) + ", " + day + ", " +
+             kCol[d] + ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + kCol[d] +
+             " IS NOT NULL GROUP BY 2,3,4;";
+    }
+    if (!db.exec(sql, &err)) {
+      db.exec("ROLLBACK");
+      return StoreStatus::error("rollup rebuild: " + err);
+    }
+  }
+  if (!db.exec("COMMIT", &err)) return StoreStatus::error("rollup rebuild: " + err);
+  return {};
+}
+
+StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out) {
+  *out = {};
+  Filters f{q};
+  Series series;
+  bool raw = false;
+  StoreStatus st = count_series(db, f, q.from_us, q.to_us, 0, &series, &raw);
+  if (!st.ok) return st;
+  SevCounts totals;
+  for (const auto& [start, sev] : series) {
+    StatsBucket b;
+    b.start_s = start;
+    for (const auto& [s, n] : sev) {
+      if (n == 0) continue;
+      b.by_severity.emplace_back(s, n);
+      b.total += n;
+      totals[s] += n;
+    }
+    if (b.total) out->series.push_back(std::move(b));
+  }
+  for (const auto& [s, n] : totals) {
+    out->by_severity.emplace_back(s, n);
+    out->total += n;
+  }
+  // The top lists come from the hourly rollup unless an agent is filtered
+  // (not a key of the sid/address rollups): then from raw rows.
+  bool rollup = !q.agent_id;
+  out->top_from_us = rollup ? floor_div(q.from_us, kUsPerHour) * kUsPerHour : q.from_us;
+  out->top_to_us = rollup ? ceil_div(q.to_us, kUsPerHour) * kUsPerHour : q.to_us;
+  raw = raw || !rollup;
+  std::pair<Dim, std::vector<TopEntry>*> lists[] = {{kSid, &out->top_signatures},
+                                                    {kSrc, &out->top_sources},
+                                                    {kDest, &out->top_destinations},
+                                                    {kAgent, &out->top_agents}};
+  for (auto [dim, list] : lists) {
+    st = top_list(db, f, dim, q.from_us, q.to_us, rollup, list);
+    if (!st.ok) return st;
+  }
+  out->raw = raw;
+  return {};
+}
+
+std::optional<int64_t> parse_stats_interval(std::string_view v) {
+  if (v.empty() || v.size() > 12) return std::nullopt;
+  int64_t unit = 1;
+  switch (v.back()) {
+    case 's':
+      v.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60, v.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3600, v.remove_suffix(1);
+      break;
+    case 'd':
+      unit = 86400, v.remove_suffix(1);
+      break;
+    default:
+      break;
+  }
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || n <= 0 || n > 366 * 86400) return std::nullopt;
+  n *= unit;
+  if (n > 366 * 86400) return std::nullopt;
+  return n;
+}
+
+nlohmann::json stats_to_json(const StatsQuery& q, const AlertStats& s) {
+  using nlohmann::json;
+  auto sev_obj = [](const std::vector<std::pair<int, int64_t>>& v) {
+    json o = json::object();
+    for (const auto& [sev, n] : v) o[std::to_string(sev)] = n;
+    return o;
+  };
+  json series = json::array();
+  for (const auto& b : s.series)
+    series.push_back(json{{"start", b.start_s}, {"total", b.total}, {"by_severity", sev_obj(b.by_severity)}});
+  auto top = [](const std::vector<TopEntry>& v, const char* key) {
+    json a = json::array();
+    for (const auto& e : v) {
+      json o{{key, e.key}, {"count", e.count}};
+      if (std::string_view(key) == "sid") {
+        int64_t sid = 0;
+        std::from_chars(e.key.data(), e.key.data() + e.key.size(), sid);
+        o["sid"] = sid;
+        o["signature"] = e.signature;
+      }
+      a.push_back(std::move(o));
+    }
+    return a;
+  };
+  return json{{"from", q.from_us / 1'000'000},
+              {"to", q.to_us / 1'000'000},
+              {"interval", q.interval_s},
+              {"total", s.total},
+              {"by_severity", sev_obj(s.by_severity)},
+              {"series", series},
+              {"top_range", {{"from", s.top_from_us / 1'000'000}, {"to", s.top_to_us / 1'000'000}}},
+              {"top",
+               {{"signatures", top(s.top_signatures, "sid")},
+                {"sources", top(s.top_sources, "ip")},
+                {"destinations", top(s.top_destinations, "ip")},
+                {"agents", top(s.top_agents, "agent_id")}}},
+              {"source", s.raw ? "raw" : "rollup"}};
+}
+
+}  // namespace vigil::collector

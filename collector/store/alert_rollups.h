@@ -1,0 +1,61 @@
+// Rollup tables of the alerts, kept in the same transaction as the alerts
+// they count, so that dashboard aggregations over millions of alerts read a
+// few thousand rollup rows instead of the alerts:
+//   alert_rollup_min(minute, agent_id, severity, n)      per minute
+//   alert_rollup_hour(dim, hour, key, severity, n)       per hour x agent | sid | src_ip | dest_ip,
+//                                                        and per day x sid | src_ip | dest_ip (dim + 10)
+// (minute/hour: event time in whole minutes/hours since the epoch, floored;
+// severity 0 when the alert has none; alerts without a sid or address are
+// not in that dimension).
+//
+// Called by SqliteStore with its write connection held (RollupDelta::apply,
+// inside the ingest or retention transaction) and with its read connection
+// held (alert_stats_sqlite). Promise: after every committed transaction the
+// rollups equal a count of the raw alert rows (retention subtracts what it
+// deletes).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+
+#include "collector/store/alert_stats.h"
+#include "collector/store/store.h"
+
+namespace vigil::collector {
+
+class Db;
+
+inline constexpr int64_t kUsPerMinute = 60'000'000, kUsPerHour = 3'600'000'000;
+
+// The rollup tables and their indexes (CREATE ... IF NOT EXISTS).
+extern const char* const kRollupSchema;
+
+// Counts added (ingest) or removed (retention) in one transaction.
+class RollupDelta {
+ public:
+  void add(int64_t ts_us, const std::optional<int64_t>& severity, const std::string& agent_id,
+           const std::optional<int64_t>& sid, const std::optional<std::string>& src_ip,
+           const std::optional<std::string>& dest_ip, int64_t n = 1);
+  bool empty() const { return minutes_.empty(); }
+  // Adds the counts to the tables (sign -1: subtracts them and drops rows
+  // that reach 0). REQUIRES: an open write transaction on db.
+  StoreStatus apply(Db& db, int sign) const;
+
+ private:
+  std::map<std::tuple<int64_t, std::string, int64_t>, int64_t> minutes_;
+  std::map<std::tuple<int, int64_t, std::string, int64_t>, int64_t> hours_;  // dim, hour, key, severity
+};
+
+// Fills the rollups from the alerts when they are empty and alerts are not
+// (a database from before the rollups). REQUIRES: no open transaction.
+StoreStatus rebuild_rollups_if_empty(Db& db);
+
+// Computes the aggregations for q on a read connection.
+StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out);
+
+}  // namespace vigil::collector

@@ -1,0 +1,286 @@
+// The aggregations from the rollups equal a plain count of the raw rows, for
+// random alerts (bucket edges included) and random queries; the rollups of a
+// database from before them are rebuilt on open.
+#include "collector/store/alert_rollups.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <unordered_map>
+
+#include "collector/store/store.h"
+
+using namespace vigil::collector;
+using nlohmann::json;
+
+namespace {
+
+std::string temp_dir(const char* name) {
+  auto d = std::filesystem::temp_directory_path() /
+           (std::string("vigil-rollup-") + name + "-" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+std::string eve_time(int64_t us) {
+  time_t s = static_cast<time_t>(us / 1'000'000);
+  struct tm tm;
+  gmtime_r(&s, &tm);
+  char b[64];
+  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+0000", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us % 1'000'000));
+  return b;
+}
+
+struct Row {
+  int64_t ts;
+  int severity;  // 0: none
+  std::string agent, src, dest;
+  int sid;  // 0: none
+};
+
+IngestEvent make(const Row& r, int n) {
+  json eve = {{"timestamp", eve_time(r.ts)}, {"event_type", "alert"}, {"src_ip", r.src}, {"dest_ip", r.dest}};
+  json a = {{"signature", "sig " + std::to_string(r.sid)}};
+  if (r.sid) a["signature_id"] = r.sid;
+  if (r.severity) a["severity"] = r.severity;
+  eve["alert"] = a;
+  return {"uid-" + std::to_string(n), eve};
+}
+
+// 2026-01-01T00:00:00Z
+constexpr int64_t kBase = 1767225600LL * 1'000'000;
+
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+// The expected answer, by a scan of the rows.
+AlertStats expect(const std::vector<Row>& rows, const StatsQuery& q) {
+  AlertStats s;
+  std::map<int64_t, std::map<int, int64_t>> series;
+  std::map<int, int64_t> sev;
+  bool rollup = !q.agent_id;
+  int64_t tf = rollup ? floor_div(q.from_us, kUsPerHour) * kUsPerHour : q.from_us;
+  int64_t tt = rollup ? -floor_div(-q.to_us, kUsPerHour) * kUsPerHour : q.to_us;
+  std::unordered_map<std::string, int64_t> tops[4];
+  for (const auto& r : rows) {
+    if (q.agent_id && r.agent != *q.agent_id) continue;
+    if (q.severity && r.severity != *q.severity) continue;
+    if (r.ts >= q.from_us && r.ts < q.to_us) {
+      series[floor_div(r.ts, q.interval_s * 1'000'000) * q.interval_s][r.severity]++;
+      sev[r.severity]++;
+      s.total++;
+    }
+    if (r.ts >= tf && r.ts < tt) {
+      if (r.sid) tops[0][std::to_string(r.sid)]++;
+      tops[1][r.src]++;
+      tops[2][r.dest]++;
+      tops[3][r.agent]++;
+    }
+  }
+  for (auto& [b, m] : series) {
+    StatsBucket sb;
+    sb.start_s = b;
+    for (auto& [k, n] : m) sb.by_severity.emplace_back(k, n), sb.total += n;
+    s.series.push_back(sb);
+  }
+  for (auto& [k, n] : sev) s.by_severity.emplace_back(k, n);
+  std::vector<TopEntry>* lists[] = {&s.top_signatures, &s.top_sources, &s.top_destinations, &s.top_agents};
+  for (int d = 0; d < 4; ++d) {
+    for (auto& [k, n] : tops[d]) lists[d]->push_back({k, {}, n});
+    std::sort(lists[d]->begin(), lists[d]->end(), [](const TopEntry& a, const TopEntry& b) {
+      return a.count != b.count ? a.count > b.count : a.key < b.key;
+    });
+    if (lists[d]->size() > static_cast<size_t>(q.top)) lists[d]->resize(q.top);
+  }
+  s.top_from_us = tf;
+  s.top_to_us = tt;
+  return s;
+}
+
+void check_same(const AlertStats& got, const AlertStats& want) {
+  REQUIRE(got.total == want.total);
+  REQUIRE(got.by_severity == want.by_severity);
+  REQUIRE(got.series.size() == want.series.size());
+  for (size_t i = 0; i < want.series.size(); ++i) {
+    CHECK(got.series[i].start_s == want.series[i].start_s);
+    CHECK(got.series[i].by_severity == want.series[i].by_severity);
+  }
+  CHECK(got.top_from_us == want.top_from_us);
+  CHECK(got.top_to_us == want.top_to_us);
+  const std::vector<TopEntry>* g[] = {&got.top_signatures, &got.top_sources, &got.top_destinations,
+                                      &got.top_agents};
+  const std::vector<TopEntry>* w[] = {&want.top_signatures, &want.top_sources, &want.top_destinations,
+                                      &want.top_agents};
+  for (int d = 0; d < 4; ++d) {
+    REQUIRE(g[d]->size() == w[d]->size());
+    for (size_t i = 0; i < w[d]->size(); ++i) {
+      CHECK((*g[d])[i].key == (*w[d])[i].key);
+      CHECK((*g[d])[i].count == (*w[d])[i].count);
+    }
+  }
+}
+
+std::vector<Row> random_rows(std::mt19937_64& rng, int n, int64_t hours = 5) {
+  std::vector<Row> rows;
+  const char* agents[] = {"ag-a", "ag-b", "ag-c"};
+  for (int i = 0; i < n; ++i) {
+    Row r;
+    // Within `hours`; a quarter of them exactly on a minute or hour edge
+    // (or a microsecond before one).
+    int64_t t = static_cast<int64_t>(rng() % static_cast<uint64_t>(hours * kUsPerHour));
+    switch (rng() % 8) {
+      case 0:
+        t = t / kUsPerMinute * kUsPerMinute;
+        break;
+      case 1:
+        t = t / kUsPerHour * kUsPerHour;
+        break;
+      case 2:
+        t = t / kUsPerMinute * kUsPerMinute - 1;
+        break;
+      default:
+        break;
+    }
+    r.ts = kBase + t;
+    r.severity = static_cast<int>(rng() % 4);
+    r.agent = agents[rng() % 3];
+    r.src = "10.0.0." + std::to_string(rng() % 20);
+    r.dest = "192.0.2." + std::to_string(rng() % 7);
+    r.sid = static_cast<int>(rng() % 12);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+void ingest(Store& s, const std::vector<Row>& rows) {
+  // Batches per agent, so agent_id in the store matches the row's.
+  std::map<std::string, std::vector<IngestEvent>> per;
+  for (size_t i = 0; i < rows.size(); ++i) per[rows[i].agent].push_back(make(rows[i], static_cast<int>(i)));
+  for (auto& [agent, evs] : per) {
+    uint64_t seq = 1;
+    for (size_t i = 0; i < evs.size(); i += 100) {
+      std::vector<IngestEvent> b(evs.begin() + static_cast<std::ptrdiff_t>(i),
+                                 evs.begin() + static_cast<std::ptrdiff_t>(std::min(i + 100, evs.size())));
+      IngestResult r;
+      REQUIRE(s.ingest_batch(agent, seq++, b, 1, &r).ok);
+      REQUIRE(r.stored == b.size());
+    }
+  }
+}
+
+StatsQuery random_query(std::mt19937_64& rng, int64_t hours = 6) {
+  StatsQuery q;
+  int64_t span = hours * kUsPerHour;
+  auto edge = [&](int64_t t) {
+    switch (rng() % 4) {
+      case 0:
+        return t / kUsPerHour * kUsPerHour;
+      case 1:
+        return t / kUsPerMinute * kUsPerMinute;
+      default:
+        return t / 1'000'000 * 1'000'000;  // the API takes whole seconds
+    }
+  };
+  int64_t a = kBase - kUsPerHour / 2 + edge(static_cast<int64_t>(rng() % span));
+  int64_t b = kBase - kUsPerHour / 2 + edge(static_cast<int64_t>(rng() % span));
+  q.from_us = std::min(a, b);
+  q.to_us = std::max(a, b) + 1'000'000;
+  const int64_t intervals[] = {30, 60, 300, 3600, 7200, 90};
+  q.interval_s = intervals[rng() % 6];
+  q.top = 1 + static_cast<int>(rng() % 8);
+  if (rng() % 4 == 0) q.severity = static_cast<int>(1 + rng() % 3);
+  if (rng() % 4 == 0) q.agent_id = "ag-b";
+  return q;
+}
+
+}  // namespace
+
+TEST_CASE("aggregations from the rollups equal a scan of the raw rows") {
+  std::mt19937_64 rng(GENERATE(1, 2, 3));
+  std::string err;
+  auto store = open_sqlite_store(temp_dir("eq") + "/c.db", &err);
+  REQUIRE(store);
+  auto rows = random_rows(rng, 3000);
+  ingest(*store, rows);
+  for (int i = 0; i < 60; ++i) {
+    StatsQuery q = random_query(rng);
+    INFO("query " << i << " from " << q.from_us << " to " << q.to_us << " interval " << q.interval_s);
+    AlertStats got;
+    REQUIRE(store->alert_stats(q, &got).ok);
+    check_same(got, expect(rows, q));
+    CHECK(got.raw == (q.agent_id.has_value() || q.interval_s % 60 != 0));
+  }
+  // The signature's name comes with its sid.
+  StatsQuery all;
+  all.from_us = kBase;
+  all.to_us = kBase + 5 * kUsPerHour;
+  AlertStats s;
+  REQUIRE(store->alert_stats(all, &s).ok);
+  REQUIRE_FALSE(s.top_signatures.empty());
+  CHECK(s.top_signatures[0].signature == "sig " + s.top_signatures[0].key);
+}
+
+TEST_CASE("top lists over several days (day rows) equal a scan of the raw rows") {
+  std::mt19937_64 rng(GENERATE(11, 12));
+  std::string err;
+  auto store = open_sqlite_store(temp_dir("days") + "/c.db", &err);
+  REQUIRE(store);
+  auto rows = random_rows(rng, 4000, 80);
+  ingest(*store, rows);
+  for (int i = 0; i < 40; ++i) {
+    StatsQuery q = random_query(rng, 90);
+    q.interval_s = 3600;
+    INFO("query " << i << " from " << q.from_us << " to " << q.to_us);
+    AlertStats got;
+    REQUIRE(store->alert_stats(q, &got).ok);
+    check_same(got, expect(rows, q));
+  }
+}
+
+TEST_CASE("the rollups of a database from before them are rebuilt on open") {
+  std::mt19937_64 rng(7);
+  std::string dir = temp_dir("rebuild"), err;
+  auto rows = random_rows(rng, 1500, 60);
+  {
+    auto store = open_sqlite_store(dir + "/c.db", &err);
+    REQUIRE(store);
+    ingest(*store, rows);
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir + "/c.db").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DELETE FROM alert_rollup_min; DELETE FROM alert_rollup_hour;", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto store = open_sqlite_store(dir + "/c.db", &err);
+  REQUIRE(store);
+  for (int i = 0; i < 20; ++i) {
+    StatsQuery q = random_query(rng, 70);
+    q.interval_s = 3600;
+    AlertStats got;
+    REQUIRE(store->alert_stats(q, &got).ok);
+    check_same(got, expect(rows, q));
+  }
+}
+
+TEST_CASE("stats intervals parse as seconds or with a unit") {
+  CHECK(parse_stats_interval("30") == 30);
+  CHECK(parse_stats_interval("45s") == 45);
+  CHECK(parse_stats_interval("5m") == 300);
+  CHECK(parse_stats_interval("1h") == 3600);
+  CHECK(parse_stats_interval("1d") == 86400);
+  CHECK_FALSE(parse_stats_interval(""));
+  CHECK_FALSE(parse_stats_interval("0"));
+  CHECK_FALSE(parse_stats_interval("m"));
+  CHECK_FALSE(parse_stats_interval("-5m"));
+  CHECK_FALSE(parse_stats_interval("1w"));
+  CHECK_FALSE(parse_stats_interval("367d"));
+  CHECK_FALSE(parse_stats_interval("99999999999h"));
+}

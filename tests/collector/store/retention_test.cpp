@@ -1,0 +1,193 @@
+// Retention by age, by count and by size: a store over its limits is brought
+// under them (also while ingest goes on), nothing newer than the horizon is
+// lost, and triage rows and rollups go with the alerts they belong to.
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <ctime>
+#include <filesystem>
+#include <thread>
+
+#include "collector/store/store.h"
+
+using namespace vigil::collector;
+using nlohmann::json;
+
+namespace {
+
+std::string temp_dir(const char* name) {
+  auto d = std::filesystem::temp_directory_path() /
+           (std::string("vigil-retention-") + name + "-" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+std::string eve_time(int64_t s) {
+  time_t t = static_cast<time_t>(s);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char b[64];
+  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.000000+0000", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return b;
+}
+
+IngestEvent event(int64_t n, int64_t ts_s, const char* type = "alert") {
+  json eve = {{"timestamp", eve_time(ts_s)},
+              {"event_type", type},
+              {"src_ip", "10.0.0." + std::to_string(n % 7)},
+              {"dest_ip", "192.0.2.1"},
+              {"payload_printable", std::string(200, 'x')}};
+  if (std::string(type) == "alert") eve["alert"] = {{"signature_id", n % 5}, {"severity", 1 + n % 3}};
+  return {"e" + std::to_string(n), eve};
+}
+
+struct Raw {
+  sqlite3* db = nullptr;
+  explicit Raw(const std::string& path) { sqlite3_open(path.c_str(), &db); }
+  ~Raw() { sqlite3_close(db); }
+  int64_t num(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+  }
+  // Rows of the minute and source rollups that differ from a count of the alerts.
+  int64_t rollup_mismatch() {
+    return num("SELECT COUNT(*) FROM (SELECT minute, agent_id, severity, n FROM alert_rollup_min EXCEPT "
+               "SELECT ts/60000000, agent_id, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1,2,3)") +
+           num("SELECT COUNT(*) FROM (SELECT ts/60000000, agent_id, COALESCE(severity,0), COUNT(*) FROM "
+               "alerts "
+               "GROUP BY 1,2,3 EXCEPT SELECT minute, agent_id, severity, n FROM alert_rollup_min)") +
+           num("SELECT COUNT(*) FROM (SELECT hour, key, severity, n FROM alert_rollup_hour WHERE dim=2 "
+               "EXCEPT "
+               "SELECT ts/3600000000, src_ip, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1,2,3)") +
+           num("SELECT COUNT(*) FROM (SELECT ts/3600000000, src_ip, COALESCE(severity,0), COUNT(*) FROM "
+               "alerts "
+               "GROUP BY 1,2,3 EXCEPT SELECT hour, key, severity, n FROM alert_rollup_hour WHERE dim=2)");
+  }
+};
+
+constexpr int64_t kNow = 1767225600;  // 2026-01-01T00:00:00Z
+constexpr int64_t kDay = 86400;
+
+void ingest(Store& s, const std::string& agent, uint64_t seq, std::vector<IngestEvent> b) {
+  IngestResult r;
+  REQUIRE(s.ingest_batch(agent, seq, b, kNow, &r).ok);
+  REQUIRE(r.stored == b.size());
+}
+
+}  // namespace
+
+TEST_CASE("retention by age deletes alerts, events, triage rows and rollups past the horizon only") {
+  std::string path = temp_dir("age") + "/c.db", err;
+  auto store = open_sqlite_store(path, &err);
+  REQUIRE(store);
+  // 10 days of alerts and dns events, one every 2 minutes, newest first.
+  std::vector<IngestEvent> b;
+  int64_t n = 0;
+  for (int64_t t = kNow - 10 * kDay; t < kNow; t += 120) {
+    b.push_back(event(n++, t));
+    b.push_back(event(n++, t + 1, "dns"));
+  }
+  ingest(*store, "ag-1", 1, b);
+  Raw raw(path);
+  REQUIRE(sqlite3_exec(raw.db,
+                       "INSERT INTO alert_triage(alert_id, status, updated_at, updated_by) SELECT id, "
+                       "'acknowledged', 1, 't' FROM alerts WHERE id % 10 = 0;"
+                       "INSERT INTO alert_triage_history(alert_id, ts, actor, field, old, new) SELECT id, 1, "
+                       "'t', 'status', 'new', 'acknowledged' FROM alerts WHERE id % 10 = 0;"
+                       "INSERT INTO alert_comments(alert_id, ts, actor, text) SELECT id, 1, 't', 'seen' "
+                       "FROM alerts WHERE id % 10 = 0",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  int64_t horizon_us = (kNow - 4 * kDay) * 1'000'000;
+  int64_t keep_alerts = raw.num("SELECT COUNT(*) FROM alerts WHERE ts >= " + std::to_string(horizon_us));
+  int64_t keep_events = raw.num("SELECT COUNT(*) FROM events WHERE ts >= " + std::to_string(horizon_us));
+  int64_t old_alerts = raw.num("SELECT COUNT(*) FROM alerts") - keep_alerts;
+  REQUIRE(old_alerts > 2000);  // more than one chunk
+  REQUIRE(raw.rollup_mismatch() == 0);
+
+  RetentionPolicy p;
+  p.max_age_s = 4 * kDay;
+  RetentionResult r;
+  REQUIRE(store->enforce_retention(p, kNow, &r).ok);
+  CHECK(static_cast<int64_t>(r.alerts) == old_alerts);
+  CHECK(raw.num("SELECT COUNT(*) FROM alerts WHERE ts < " + std::to_string(horizon_us)) == 0);
+  CHECK(raw.num("SELECT COUNT(*) FROM alerts") == keep_alerts);
+  CHECK(raw.num("SELECT COUNT(*) FROM events WHERE ts < " + std::to_string(horizon_us)) == 0);
+  CHECK(raw.num("SELECT COUNT(*) FROM events") == keep_events);
+  CHECK(raw.num("SELECT COUNT(*) FROM alert_triage WHERE alert_id NOT IN (SELECT id FROM alerts)") == 0);
+  CHECK(raw.num("SELECT COUNT(*) FROM alert_triage") > 0);
+  for (const char* t : {"alert_triage_history", "alert_comments"}) {
+    CHECK(raw.num(std::string("SELECT COUNT(*) FROM ") + t +
+                  " WHERE alert_id NOT IN (SELECT id FROM alerts)") == 0);
+    CHECK(raw.num(std::string("SELECT COUNT(*) FROM ") + t) ==
+          raw.num("SELECT COUNT(*) FROM alerts WHERE id % 10 = 0"));
+  }
+  CHECK(raw.rollup_mismatch() == 0);
+  // A second pass finds nothing more.
+  REQUIRE(store->enforce_retention(p, kNow, &r).ok);
+  CHECK(r.alerts == 0);
+  CHECK(r.events == 0);
+}
+
+TEST_CASE("retention by count and size brings the store under its limits while ingest goes on") {
+  std::string path = temp_dir("size") + "/c.db", err;
+  auto store = open_sqlite_store(path, &err);
+  REQUIRE(store);
+  int64_t n = 0;
+  uint64_t seq = 1;
+  // 20,000 alerts, event time increasing with n.
+  for (int i = 0; i < 20; ++i) {
+    std::vector<IngestEvent> b;
+    for (int k = 0; k < 1000; ++k, ++n) b.push_back(event(n, kNow - 100000 + n));
+    ingest(*store, "ag-1", seq++, b);
+  }
+  Raw raw(path);
+  // Ingest goes on in another thread (newer alerts) while retention runs.
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> next{n};
+  std::thread writer([&] {
+    uint64_t s = 1;
+    while (!stop) {
+      std::vector<IngestEvent> b;
+      for (int k = 0; k < 200; ++k) {
+        int64_t m = next++;
+        b.push_back(event(m, kNow - 100000 + m));
+      }
+      IngestResult r;
+      if (!store->ingest_batch("ag-2", s++, b, kNow, &r).ok) break;
+    }
+  });
+  RetentionPolicy p;
+  p.max_alerts = 5000;
+  RetentionResult r;
+  for (int i = 0; i < 3; ++i) REQUIRE(store->enforce_retention(p, kNow, &r).ok);
+  stop = true;
+  writer.join();
+  REQUIRE(store->enforce_retention(p, kNow, &r).ok);
+  CHECK(raw.num("SELECT COUNT(*) FROM alerts") == 5000);
+  // The ones kept are the newest: none older than the newest deleted.
+  int64_t written = next;
+  CHECK(raw.num("SELECT MIN(ts) FROM alerts") == (kNow - 100000 + written - 5000) * 1'000'000);
+  CHECK(raw.rollup_mismatch() == 0);
+
+  // By size: a limit under what is in use now.
+  RetentionPolicy bytes;
+  int64_t in_use = r.bytes_in_use;
+  REQUIRE(in_use > 0);
+  bytes.max_bytes = in_use / 2;
+  REQUIRE(store->enforce_retention(bytes, kNow, &r).ok);
+  CHECK(r.alerts > 0);
+  CHECK(r.bytes_in_use <= bytes.max_bytes);
+  int64_t left = raw.num("SELECT COUNT(*) FROM alerts");
+  CHECK(left > 0);
+  CHECK(raw.num("SELECT MIN(ts) FROM alerts") == (kNow - 100000 + written - left) * 1'000'000);
+  CHECK(raw.rollup_mismatch() == 0);
+  // The freed pages went back to the file system (incremental auto-vacuum).
+  CHECK(raw.num("PRAGMA freelist_count") == 0);
+}
