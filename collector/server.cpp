@@ -171,6 +171,7 @@ Admission CollectorServer::admit(const RequestHead& h) {
       {"GET", wire::kRulesetPath, Who::kAgentOrKey, Role::kViewer, Cap::kOther, false, &S::get_ruleset},
       {"PUT", wire::kRulesetPath, Who::kKey, Role::kAdmin, Cap::kRuleset, true, &S::put_ruleset},
       {"GET", "/api/v1/alerts", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alerts},
+      {"GET", "/api/v1/alerts/export", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alerts_export},
       {"GET", "/api/v1/alerts/*", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alert_detail},
       {"GET", "/api/v1/agents", Who::kKey, Role::kViewer, Cap::kOther, false, &S::agents},
       {"GET", "/api/v1/agents/*/heartbeats", Who::kKey, Role::kViewer, Cap::kOther, false, &S::heartbeats},

@@ -111,4 +111,35 @@ TEST_CASE("alert routes: filters, groups, detail and named 400s over HTTPS") {
     CHECK_FALSE(j["detail"].get<std::string>().empty());
   }
   CHECK(f.client().Get("/api/v1/alerts/1")->status == 401);
+
+  // Export: the same rows as the list, streamed (chunked), as JSON and as CSV.
+  auto ej = c.Get("/api/v1/alerts/export?format=json&src_ip=10.9.0.0/16");
+  REQUIRE(ej);
+  REQUIRE(ej->status == 200);
+  CHECK(ej->get_header_value("Transfer-Encoding") == "chunked");
+  CHECK(ej->get_header_value("Content-Disposition") == "attachment; filename=\"alerts.json\"");
+  json exported = json::parse(ej->body);
+  auto listed = get("/api/v1/alerts?src_ip=10.9.0.0/16&limit=1000").second["alerts"];
+  CHECK(exported == listed);
+  auto ec = c.Get("/api/v1/alerts/export?format=csv");
+  REQUIRE(ec);
+  REQUIRE(ec->status == 200);
+  std::vector<std::string> lines;
+  for (size_t pos = 0; pos < ec->body.size();) {
+    size_t e = ec->body.find("\r\n", pos);
+    REQUIRE(e != std::string::npos);
+    lines.push_back(ec->body.substr(pos, e - pos));
+    pos = e + 2;
+  }
+  REQUIRE(lines.size() == 31);
+  CHECK(lines[0].rfind("id,timestamp,agent_id,severity", 0) == 0);
+  for (size_t i = 0; i < 30; ++i) {
+    const json& a = all["alerts"][i];
+    CHECK(lines[i + 1].rfind(std::to_string(a["id"].get<int64_t>()) + "," +
+                                 a["timestamp"].get<std::string>() + ",ag-a," +
+                                 std::to_string(a["alert"]["severity"].get<int>()) + ",",
+                             0) == 0);
+  }
+  CHECK(get("/api/v1/alerts/export?format=xml").first == 400);
+  CHECK(get("/api/v1/alerts/export?format=csv&sid=x").first == 400);
 }
