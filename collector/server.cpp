@@ -173,6 +173,7 @@ const std::vector<CollectorServer::Route>& CollectorServer::route_table() {
       {"GET", wire::kRulesetPath, Who::kAgentOrKey, Role::kViewer, Cap::kOther, false, &S::get_ruleset},
       {"PUT", wire::kRulesetPath, Who::kKey, Role::kAdmin, Cap::kRuleset, true, &S::put_ruleset},
       {"GET", "/api/v1/alerts", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alerts},
+      {"GET", "/api/v1/alerts/export", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alerts_export},
       {"GET", "/api/v1/alerts/*", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alert_detail},
       {"GET", "/api/v1/stats/alerts", Who::kKey, Role::kViewer, Cap::kOther, false, &S::alert_stats},
       {"GET", "/api/v1/agents", Who::kKey, Role::kViewer, Cap::kOther, false, &S::agents},

@@ -134,9 +134,10 @@ class CollectorServer {
   Response heartbeat(const Caller&, const RequestHead&, std::string body);
   Response get_ruleset(const Caller&, const RequestHead&, std::string body);
   Response put_ruleset(const Caller&, const RequestHead&, std::string body);
-  Response alerts(const Caller&, const RequestHead&, std::string body);  // collector/api/alerts_routes.cpp
-  Response alert_detail(const Caller&, const RequestHead&,
-                        std::string body);  // collector/api/alerts_routes.cpp
+  // Defined in collector/api/alerts_routes.cpp and collector/api/alerts_export.cpp.
+  Response alerts(const Caller&, const RequestHead&, std::string body);
+  Response alert_detail(const Caller&, const RequestHead&, std::string body);
+  Response alerts_export(const Caller&, const RequestHead&, std::string body);
   Response agents(const Caller&, const RequestHead&, std::string body);
   Response heartbeats(const Caller&, const RequestHead&, std::string body);
   Response stats(const Caller&, const RequestHead&, std::string body);

@@ -336,6 +336,7 @@ class Session : public std::enable_shared_from_this<Session> {
     body_buf_.reset();
     decoder_.reset();
     count_response(sh_.counters, r.status);
+    if (r.stream) return send_stream(std::move(r), close);
     res_ = http::response<http::string_body>(static_cast<http::status>(r.status), version_ ? version_ : 11);
     res_.set(http::field::content_type, r.content_type);
     res_.set(http::field::cache_control, "no-store");
@@ -354,8 +355,73 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == beast::error::timeout) bump(sh_.counters.timeouts_write);
   }
 
-  void after_write() {
-    bool keep = res_.keep_alive();
+  // A streamed response: the head, then one chunk per piece the producer
+  // gives (asked on a handler thread, after the previous piece is written:
+  // a slow reader holds the producer, not memory), then the last chunk.
+  void send_stream(Response r, bool close) {
+    sres_ = http::response<http::empty_body>(static_cast<http::status>(r.status), version_ ? version_ : 11);
+    sres_.set(http::field::content_type, r.content_type);
+    sres_.set(http::field::cache_control, "no-store");
+    for (auto& [name, value] : r.headers) sres_.insert(name, value);
+    sres_.keep_alive(keep_alive_ && !close && !r.close);
+    sres_.chunked(true);
+    producer_ = std::move(r.stream);
+    sser_.emplace(sres_);
+    lowest().expires_after(secs(sh_.limits.write_timeout_s));
+    http::async_write_header(stream_, *sser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->on_write_error(ec);
+      self->next_piece();
+    });
+  }
+
+  void next_piece() {
+    net::post(*pool_, [self = shared_from_this()] {
+      auto piece = std::make_shared<std::string>();
+      bool more = false, failed = false;
+      try {
+        more = self->producer_(piece.get());
+      } catch (const std::exception& e) {
+        bump(self->sh_.counters.handler_exceptions);
+        spdlog::error("http: streamed {}: {}", self->head_ ? self->head_->path : "", e.what());
+        failed = true;
+      }
+      net::post(self->stream_.get_executor(),
+                [self, piece, more, failed] { self->write_piece(piece, more, failed); });
+    });
+  }
+
+  void write_piece(std::shared_ptr<std::string> piece, bool more, bool failed) {
+    if (failed) {
+      producer_ = nullptr;
+      beast::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+      return;
+    }
+    if (piece->empty()) return more ? next_piece() : finish_stream();
+    lowest().expires_after(secs(sh_.limits.write_timeout_s));
+    net::async_write(stream_, http::make_chunk(net::buffer(*piece)),
+                     [self = shared_from_this(), piece, more](beast::error_code ec, size_t) {
+                       if (ec) return self->on_write_error(ec);
+                       if (more) return self->next_piece();
+                       self->finish_stream();
+                     });
+  }
+
+  void finish_stream() {
+    lowest().expires_after(secs(sh_.limits.write_timeout_s));
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return self->on_write_error(ec);
+                       self->producer_ = nullptr;
+                       self->sser_.reset();
+                       bool keep = self->sres_.keep_alive();
+                       self->sres_ = {};
+                       self->after_write(keep);
+                     });
+  }
+
+  void after_write() { after_write(res_.keep_alive()); }
+  void after_write(bool keep) {
     res_ = {};
     head_.reset();
     if (!keep) return linger();
@@ -400,6 +466,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<char[]> body_buf_;
   http::response<http::empty_body> cont_;
   http::response<http::string_body> res_;
+  http::response<http::empty_body> sres_;  // a streamed response's head
+  std::optional<http::response_serializer<http::empty_body>> sser_;
+  std::function<bool(std::string*)> producer_;
   uint64_t lingered_ = 0;
   net::thread_pool* pool_ = nullptr;  // the pool of the request in progress (pool_for)
 };

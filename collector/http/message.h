@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -42,6 +43,12 @@ struct Response {
   bool close = false;  // close the connection after this response
   // Extra header fields (Set-Cookie, Content-Disposition, ...), sent as given.
   std::vector<std::pair<std::string, std::string>> headers;
+  // A streamed body (then `body` is not sent): the transport calls it on a
+  // handler thread for the next piece (appended to *piece), writes that piece
+  // with chunked encoding, and only then asks for the next; false: this was
+  // the last piece. A throw ends the connection without the final chunk, so
+  // the client sees a truncated body, not a short complete one.
+  std::function<bool(std::string* piece)> stream;
 
   static Response json(int status, const nlohmann::json& body);
   // {"error": reason, "detail": what to do}; reason is short and stable,

@@ -67,6 +67,7 @@ struct AlertListQuery {
   AlertFilter filter;
   int limit = 100;
   std::optional<AlertCursor> cursor;
+  bool want_total = true;  // false: skip the count (the export pages through everything)
   bool group = false;
   int64_t window_s = 3600;  // grouping window, aligned to the epoch
   std::optional<GroupCursor> group_cursor;

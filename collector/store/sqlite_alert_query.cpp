@@ -194,7 +194,7 @@ bool register_alert_query_functions(Db& db, std::string* error) {
 StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* out) {
   *out = {};
   Where w = build_where(q.filter);
-  {
+  if (q.want_total) {
     auto cnt = db.prepare(std::string("SELECT COUNT(*) FROM (SELECT 1") + kFrom + w.sql + " LIMIT ?)");
     if (!cnt.valid()) return fail(db, "count");
     int i = bind_all(cnt, w.binds);
