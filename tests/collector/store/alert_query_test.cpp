@@ -293,6 +293,7 @@ constexpr int kKinds = 17;
 // Pages through the list with `limit`, collecting ids; checks each page's shape.
 std::vector<int64_t> collect(Store& s, AlertListQuery q, int limit, int max_pages = 1000000) {
   q.limit = limit;
+  q.want_total = false;  // the total is checked once per filter, not per page
   std::vector<int64_t> ids;
   for (int page = 0; page < max_pages; ++page) {
     AlertListPage p;
@@ -527,9 +528,9 @@ TEST_CASE("alert queries over a million generated alerts equal a plain scan", "[
   Corpus c = make_corpus("1m", 1000000, 11);
   WARN("filled 1M alerts in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()
                               << " s");
-  check_random_filters(c, 12, 2, 1000);
+  check_random_filters(c, 6, 2, 10000);
   check_paging_under_ingest(c, {{"severity", "3"}, {"proto", "udp"}}, 1000);
-  check_groups(c, {{"sid", "2000001,2000002"}}, 3600, 1000);
+  check_groups(c, {{"sid", "2000001,2000002"}}, 3600, 10000);
   check_detail(c, 5, 4);
   // Latencies at 1M (first page of 50, as the UI asks).
   std::mt19937_64 r(5);
