@@ -23,16 +23,12 @@
 #include "collector/server.h"
 #include "collector/sources/rule_sources.h"
 #include "common/file_io.h"
+#include "common/time.h"
 
 namespace {
 
 using namespace vigil::collector;
 namespace fs = std::filesystem;
-
-int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string fmt_time(int64_t t) {
   if (t <= 0) return "-";
@@ -97,7 +93,7 @@ class HeartbeatPruner {
           while (!stop_) {
             lk.unlock();
             uint64_t n = 0;
-            auto st = store.prune_heartbeats(now_s() - retention, keep, &n);
+            auto st = store.prune_heartbeats(unix_now_s() - retention, keep, &n);
             total_ += n;
             if (!st.ok) spdlog::error("heartbeat pruning: {}", st.message);
             if (n) spdlog::info("heartbeat pruning: {} pruned ({} since start)", n, total_);
@@ -349,7 +345,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::string tok = "vt_" + random_hex(20), hash = sha256_hex(tok);
-    int64_t now = now_s();
+    int64_t now = unix_now_s();
     auto st = store->create_token(hash, now, now + secs, uses);
     if (!st.ok) {
       std::cerr << "vigil-collector: " << st.message << "\n";
@@ -361,7 +357,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (token_list->parsed()) {
-    int64_t now = now_s();
+    int64_t now = unix_now_s();
     for (const auto& t : store->list_tokens()) {
       std::cout << t.id << "  expires " << fmt_time(t.expires_at) << "  uses left " << t.uses_left
                 << (t.revoked             ? "  (revoked)"
@@ -380,7 +376,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (apikey_list->parsed()) {
-    int64_t now = now_s();
+    int64_t now = unix_now_s();
     std::cout << "id            role     created               expires               last used             "
                  "state\n";
     for (const auto& k : store->list_api_keys()) {
@@ -402,7 +398,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (agent_list->parsed()) {
-    int64_t now = now_s();
+    int64_t now = unix_now_s();
     for (const auto& a : store->list_agents()) {
       std::string status = a.revoked                                 ? "revoked"
                            : a.last_seen == 0                        ? "never_seen"
@@ -429,7 +425,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::string key = "vk_" + random_hex(24), hash = sha256_hex(key);
-    int64_t now = now_s();
+    int64_t now = unix_now_s();
     auto st = store->create_api_key(hash, *role_from_string(role), now, secs ? now + secs : 0);
     if (!st.ok) {
       std::cerr << "vigil-collector: " << st.message << "\n";

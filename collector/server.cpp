@@ -17,11 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Response refuse(int status, std::string_view why, std::string_view detail = {}) {
   return Response::error(status, why, detail);
 }
@@ -74,7 +69,7 @@ int upload_ruleset(Store& store, const RulesetValidator& validator, const std::s
     return 422;
   }
   std::string version;
-  StoreStatus st = store.put_ruleset(text, chk.to_json(), now_s(), &version);
+  StoreStatus st = store.put_ruleset(text, chk.to_json(), unix_now_s(), &version);
   if (!st.ok) {
     *result = json{{"error", st.message}};
     return 500;
@@ -276,13 +271,13 @@ Response CollectorServer::enroll(const Caller&, const RequestHead&, std::string 
   if (!wire::decode_enroll_request(text, &req, &why)) return refuse(400, "bad enrolment request", why);
   if (!req.hostname.empty() && !valid_hostname(req.hostname))
     return refuse(400, "bad hostname", "a string of 1 to 255 printable ASCII characters");
-  TokenUse u = store_.use_token(sha256_hex(req.token), now_s());
+  TokenUse u = store_.use_token(sha256_hex(req.token), unix_now_s());
   if (u == TokenUse::kUnknown)
     return refuse(401, "unknown token", "create one with vigil-collector token create");
   if (u == TokenUse::kExpired) return refuse(403, "token expired", "create a new token");
   if (u == TokenUse::kUsedUp) return refuse(403, "token used up", "create a new token");
   std::string id = "ag-" + random_hex(8), key = random_hex(32);
-  StoreStatus st = store_.add_agent(id, sha256_hex(key), req.hostname, now_s());
+  StoreStatus st = store_.add_agent(id, sha256_hex(key), req.hostname, unix_now_s());
   if (!st.ok) {
     spdlog::error("enrolment: {}", st.message);
     return refuse(500, "internal error");
@@ -305,12 +300,12 @@ Response from_api_reply(ApiReply a) {
 
 // The batch and heartbeat logic is collector/ingest.h (transport-free).
 Response CollectorServer::events(const Caller& c, const RequestHead&, std::string body) {
-  int64_t now = now_s();
+  int64_t now = unix_now_s();
   return from_api_reply(handle_ingest(store_, c.agent_id, body, now, suppressions_.current(now).get()));
 }
 
 Response CollectorServer::heartbeat(const Caller& c, const RequestHead&, std::string body) {
-  int64_t now = now_s();
+  int64_t now = unix_now_s();
   return from_api_reply(handle_heartbeat(store_, c.agent_id, body, now, opts_.heartbeat_interval_s,
                                          suppressions_.current(now)->version_suffix()));
 }
@@ -320,7 +315,7 @@ Response CollectorServer::get_ruleset(const Caller&, const RequestHead&, std::st
   if (!rs) return refuse(404, "no rule set uploaded", "upload one with PUT /api/v1/ruleset");
   // Active suppressions travel with the rule set as threshold.config lines;
   // the version names both, so agents fetch again when either changes.
-  auto sup = suppressions_.current(now_s());
+  auto sup = suppressions_.current(unix_now_s());
   return Response::json(200, json{{"version", rs->version + sup->version_suffix()},
                                   {"text", rs->text},
                                   {"threshold", sup->threshold()},
@@ -348,7 +343,7 @@ Response CollectorServer::put_ruleset(const Caller& c, const RequestHead& h, std
 
 Response CollectorServer::agents(const Caller&, const RequestHead&, std::string) {
   json arr = json::array();
-  int64_t now = now_s();
+  int64_t now = unix_now_s();
   for (const auto& a : store_.list_agents()) {
     std::string status = a.revoked                                   ? "revoked"
                          : a.last_seen == 0                          ? "never_seen"

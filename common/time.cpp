@@ -83,4 +83,8 @@ Timestamp wall_clock_now() {
   return Timestamp{tv.tv_sec, static_cast<int32_t>(tv.tv_usec)};
 }
 
+int64_t unix_now_s() {
+  return wall_clock_now().sec;
+}
+
 }  // namespace vigil

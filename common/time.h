@@ -32,5 +32,8 @@ std::optional<int64_t> parse_eve_time_us(std::string_view s);
 
 // Wall clock now, for events that are not tied to a packet (stats, heartbeats).
 Timestamp wall_clock_now();
+// The same in whole seconds since the epoch (what the collector stores and
+// compares expiries against).
+int64_t unix_now_s();
 
 }  // namespace vigil

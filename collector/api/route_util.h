@@ -13,11 +13,6 @@
 
 namespace vigil::collector::api_util {
 
-inline int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Monotonic milliseconds (the login throttle).
 inline int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -15,6 +15,7 @@
 #include "collector/server.h"
 #include "collector/tls_material.h"
 #include "common/digest.h"
+#include "common/time.h"
 
 namespace vigil::collector {
 namespace {
@@ -31,7 +32,7 @@ bool safe_method(const std::string& m) {
 void CollectorServer::audit(const Caller& c, const RequestHead& h, std::string action, std::string target,
                             json detail) {
   AuditEntry e;
-  e.ts = now_s();
+  e.ts = unix_now_s();
   e.actor = c.actor;
   e.action = std::move(action);
   e.target = std::move(target);
@@ -50,7 +51,7 @@ std::optional<Response> CollectorServer::auth_session(const RequestHead& h, cons
                                                       Role need, Caller* caller) {
   SessionInfo s;
   std::string hash = sha256_hex(cookie);
-  SessionCheck chk = opts_.accounts->check_session(hash, now_s(), opts_.session, &s);
+  SessionCheck chk = opts_.accounts->check_session(hash, unix_now_s(), opts_.session, &s);
   if (chk != SessionCheck::kOk) {
     bump(chk == SessionCheck::kExpired ? auth_counters_.session_expired : auth_counters_.session_unknown);
     Response r = Response::error(401, chk == SessionCheck::kExpired ? "session expired" : "not logged in",
@@ -78,7 +79,7 @@ std::optional<Response> CollectorServer::auth_session(const RequestHead& h, cons
 
 std::optional<Response> CollectorServer::auth_user_token(const std::string& token, Role need,
                                                          Caller* caller) {
-  auto owner = opts_.accounts->user_token_auth(sha256_hex(token), now_s());
+  auto owner = opts_.accounts->user_token_auth(sha256_hex(token), unix_now_s());
   if (!owner) {
     bump(auth_counters_.user_token_refused);
     return Response::error(401, "unknown, revoked or expired token, or its user is disabled",
@@ -145,7 +146,7 @@ Response CollectorServer::login(const Caller&, const RequestHead& h, std::string
     return Response::error(403, "account disabled", "ask an administrator");
   }
   throttle_.success(ukey);
-  int64_t now = now_s();
+  int64_t now = unix_now_s();
   std::string token = random_hex(32), csrf = random_hex(32);  // 256 bits each
   StoreStatus st = opts_.accounts->create_session(sha256_hex(token), name, csrf, now);
   if (!st.ok) {
@@ -167,7 +168,7 @@ Response CollectorServer::session_get(const Caller& c, const RequestHead& h, std
            {"user", c.user.empty() ? json(nullptr) : json(c.user)}};
   if (!c.session_hash.empty()) {
     SessionInfo s;
-    if (opts_.accounts->check_session(c.session_hash, now_s(), opts_.session, &s) == SessionCheck::kOk) {
+    if (opts_.accounts->check_session(c.session_hash, unix_now_s(), opts_.session, &s) == SessionCheck::kOk) {
       out["csrf_token"] = s.csrf_token;
       out["created_at"] = s.created_at;
       out["expires_at"] =

@@ -11,6 +11,7 @@
 #include <chrono>
 
 #include "collector/server.h"
+#include "common/time.h"
 
 namespace vigil::collector {
 namespace {
@@ -18,11 +19,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxReasonLen = 1000;
-
-int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -86,7 +82,7 @@ Response CollectorServer::list_suppressions(const Caller&, const RequestHead& h,
     if (*v != "0" && *v != "1") return Response::error(400, "bad all", "0 or 1");
     all = *v == "1";
   }
-  int64_t now = now_s();
+  int64_t now = unix_now_s();
   json arr = json::array();
   int64_t total = 0;
   for (const auto& s : store_.list_suppressions(true, now)) {
@@ -101,7 +97,7 @@ Response CollectorServer::list_suppressions(const Caller&, const RequestHead& h,
 }
 
 Response CollectorServer::add_suppression(const Caller& c, const RequestHead& h, std::string body) {
-  int64_t now = now_s();
+  int64_t now = unix_now_s();
   Suppression s;
   std::string why;
   if (!parse_suppression(json::parse(body, nullptr, false), now, &s, &why))
@@ -125,7 +121,7 @@ Response CollectorServer::remove_suppression(const Caller& c, const RequestHead&
   const std::string& seg = c.param;
   if (seg.empty() || seg.size() > 18 || seg.find_first_not_of("0123456789") != std::string::npos)
     return Response::error(404, "no such suppression");
-  int64_t id = std::stoll(seg), now = now_s();
+  int64_t id = std::stoll(seg), now = unix_now_s();
   bool found = false;
   AuditEntry audit{0, now, c.actor, "suppression.remove", "suppression:" + seg, h.peer, nullptr};
   StoreStatus st = store_.remove_suppression(id, now, audit, &found);

@@ -12,16 +12,12 @@
 #include "collector/api/alert_filter.h"
 #include "collector/api/triage_request.h"
 #include "collector/server.h"
+#include "common/time.h"
 
 namespace vigil::collector {
 namespace {
 
 using nlohmann::json;
-
-int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A path segment that is an alert id: 1..18 digits.
 std::optional<int64_t> alert_id(const std::string& seg) {
@@ -53,7 +49,7 @@ Response CollectorServer::patch_alert(const Caller& c, const RequestHead& h, std
   std::string why;
   if (!j.is_object() || !parse_triage_change(j, &change, &why, /*bulk=*/false))
     return Response::error(400, "bad triage request", why.empty() ? "a JSON object" : why);
-  int64_t now = now_s();
+  int64_t now = unix_now_s();
   AuditEntry audit{
       0, now, c.actor, "alert.triage", "alert:" + std::to_string(*id), h.peer, change_json(change)};
   uint64_t matched = 0;
@@ -101,7 +97,7 @@ Response CollectorServer::bulk_triage(const Caller& c, const RequestHead& h, std
       q.cursor = page.next_cursor;
     }
   }
-  int64_t now = now_s();
+  int64_t now = unix_now_s();
   uint64_t updated = 0;
   for (size_t i = 0; i < ids.size(); i += kBulkTriageChunk) {
     std::vector<int64_t> chunk(ids.begin() + i, ids.begin() + std::min(ids.size(), i + kBulkTriageChunk));

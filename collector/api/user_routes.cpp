@@ -11,6 +11,7 @@
 #include "collector/server.h"
 #include "collector/tls_material.h"
 #include "common/digest.h"
+#include "common/time.h"
 
 namespace vigil::collector {
 namespace {
@@ -60,7 +61,7 @@ Response CollectorServer::users_add(const Caller& c, const RequestHead& h, std::
   UserRecord u;
   u.name = name;
   u.role = *role;
-  u.created_at = u.updated_at = now_s();
+  u.created_at = u.updated_at = unix_now_s();
   u.password_hash = hash_password(password, opts_.password_cost);
   if (u.password_hash.empty()) return Response::error(500, "internal error");
   StoreStatus st = opts_.accounts->add_user(u);
@@ -126,7 +127,7 @@ Response CollectorServer::users_patch(const Caller& c, const RequestHead& h, std
     if (up.password_hash->empty()) return Response::error(500, "internal error");
   }
   bool found = false;
-  StoreStatus st = opts_.accounts->update_user(name, up, now_s(), &found);
+  StoreStatus st = opts_.accounts->update_user(name, up, unix_now_s(), &found);
   if (!st.ok) {
     spdlog::error("user update: {}", st.message);
     return Response::error(500, "internal error");
@@ -146,7 +147,7 @@ Response CollectorServer::tokens_create(const Caller& c, const RequestHead& h, s
       (*j)["name"].get<std::string>().size() > 100)
     return Response::error(400, "bad token name",
                            "send {\"name\": 1 to 100 characters, \"expires_in_s\": N}");
-  int64_t now = now_s(), expires_at = 0;
+  int64_t now = unix_now_s(), expires_at = 0;
   if (j->contains("expires_in_s")) {
     const json& e = (*j)["expires_in_s"];
     if (!e.is_number_integer() || e.get<int64_t>() <= 0 || e.get<int64_t>() > 3650LL * 86400)

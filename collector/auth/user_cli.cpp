@@ -6,14 +6,10 @@
 #include <iostream>
 
 #include "collector/auth/password.h"
+#include "common/time.h"
 
 namespace vigil::collector {
 namespace {
-
-int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string fmt_time(int64_t t) {
   char buf[32];
@@ -26,7 +22,7 @@ std::string fmt_time(int64_t t) {
 
 void audit_cli(Store& store, const std::string& action, const std::string& target, nlohmann::json detail,
                std::ostream& err) {
-  AuditEntry e{0, now_s(), "cli", action, target, "local", std::move(detail)};
+  AuditEntry e{0, unix_now_s(), "cli", action, target, "local", std::move(detail)};
   if (auto st = store.append_audit(e); !st.ok)
     err << "vigil-collector: warning: audit log: " << st.message << "\n";
 }
@@ -50,7 +46,7 @@ bool read_password(std::istream& in, std::string* pw, std::ostream& err) {
 
 int run_user_command(const UserCommand& cmd, Store& store, AccountStore& accounts, std::istream& in,
                      std::ostream& out, std::ostream& err) {
-  int64_t now = now_s();
+  int64_t now = unix_now_s();
   if (cmd.verb == "list") {
     out << "name                 role     state     created\n";
     for (const auto& u : accounts.list_users()) {
