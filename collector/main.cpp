@@ -28,6 +28,7 @@
 namespace {
 
 using namespace vigil::collector;
+using vigil::unix_now_s;
 namespace fs = std::filesystem;
 
 std::string fmt_time(int64_t t) {
