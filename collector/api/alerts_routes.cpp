@@ -88,7 +88,8 @@ Response CollectorServer::alert_detail(const Caller&, const RequestHead& h, std:
   return Response::json(200, json{{"alert", d->alert},
                                   {"triage", triage ? triage->to_json() : json(nullptr)},
                                   {"flow_alerts", d->flow_alerts},
-                                  {"flow_events", d->flow_events}});
+                                  {"flow_events", d->flow_events},
+                                  {"truncated", d->truncated}});
 }
 
 }  // namespace vigil::collector

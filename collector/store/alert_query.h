@@ -95,9 +95,12 @@ struct AlertGroupPage {
 
 struct AlertDetail {
   nlohmann::json alert;  // as in a list page
-  std::vector<nlohmann::json>
-      flow_alerts;  // the other alerts of its flow (same agent + flow_id), oldest first
-  std::vector<nlohmann::json> flow_events;  // the flow's app-layer and flow events, oldest first
+  // The other alerts of its flow (same agent and flow_id, within an hour of
+  // it), newest first, at most 200; an alert without flow_id has none.
+  std::vector<nlohmann::json> flow_alerts;
+  // The events of that flow (app-layer, flow, fileinfo, anomaly...), the same way.
+  std::vector<nlohmann::json> flow_events;
+  bool truncated = false;  // either list stopped at 200
 };
 
 // Encodes and decodes the opaque cursors clients pass back ("" / nullopt

@@ -10,8 +10,9 @@ using nlohmann::json;
 
 // Counting stops here; past it the total is a lower bound (total_exact false).
 constexpr int64_t kTotalCap = 10000;
-// The other alerts and events of a flow are looked for this far (µs) around
-// the alert (the (agent, ts) and (event_type, ts) indexes bound the search).
+// The other alerts and events of a flow (same agent, same flow_id) are looked
+// for this far (µs) around the alert: a flow id can come back after a long
+// time (the agent restarts, the hash repeats), a flow lasts less than this.
 constexpr int64_t kFlowWindowUs = 3600LL * 1000000;
 constexpr int kFlowRowsMax = 200;
 
@@ -320,26 +321,35 @@ StoreStatus sqlite_alert_detail(Db& db, int64_t id, std::optional<AlertDetail>* 
   bool has_flow = !st.col_null(6);
   int64_t flow_id = st.col_int(6);
   if (has_flow) {
+    // Both on the partial (agent_id, flow_id, ts) indexes: a range scan of
+    // this flow's rows only, newest first. One row past the cap says more exist.
     auto fa = db.prepare(std::string(kCols) + kFrom +
-                         " WHERE a.agent_id=? AND a.ts BETWEEN ? AND ? AND a.flow_id=? AND a.id<>? "
-                         "ORDER BY a.ts, a.id LIMIT ?");
-    fa.bind(1, agent).bind(2, ts - kFlowWindowUs).bind(3, ts + kFlowWindowUs).bind(4, flow_id).bind(5, id);
-    fa.bind(6, int64_t{kFlowRowsMax});
+                         " WHERE a.agent_id=? AND a.flow_id=? AND a.ts BETWEEN ? AND ? AND a.id<>? "
+                         "ORDER BY a.ts DESC, a.id DESC LIMIT ?");
+    if (!fa.valid()) return fail(db, "detail flow alerts");
+    fa.bind(1, agent).bind(2, flow_id).bind(3, ts - kFlowWindowUs).bind(4, ts + kFlowWindowUs).bind(5, id);
+    fa.bind(6, int64_t{kFlowRowsMax + 1});
     while ((rc = fa.step()) == SQLITE_ROW) d.flow_alerts.push_back(row_json(fa));
     if (rc != SQLITE_DONE) return fail(db, "detail flow alerts");
     auto ev = db.prepare(
-        "SELECT id, json FROM events WHERE event_type IN "
-        "('http','dns','tls','ssh','flow','fileinfo','smb','smtp','ftp','netflow','anomaly') "
-        "AND ts BETWEEN ? AND ? AND agent_id=? AND json_extract(json,'$.flow_id')=? ORDER BY ts, id LIMIT ?");
-    ev.bind(1, ts - kFlowWindowUs).bind(2, ts + kFlowWindowUs).bind(3, agent).bind(4, flow_id);
-    ev.bind(5, int64_t{kFlowRowsMax});
+        "SELECT id, json FROM events WHERE agent_id=? AND flow_id=? AND ts BETWEEN ? AND ? "
+        "ORDER BY ts DESC, id DESC LIMIT ?");
+    if (!ev.valid()) return fail(db, "detail flow events");
+    ev.bind(1, agent).bind(2, flow_id).bind(3, ts - kFlowWindowUs).bind(4, ts + kFlowWindowUs);
+    ev.bind(5, int64_t{kFlowRowsMax + 1});
     while ((rc = ev.step()) == SQLITE_ROW) {
       json j = json::parse(ev.col_text(1), nullptr, false);
-      if (!j.is_object()) continue;
+      if (!j.is_object()) j = json::object();
       j["id"] = ev.col_int(0);
       d.flow_events.push_back(std::move(j));
     }
     if (rc != SQLITE_DONE) return fail(db, "detail flow events");
+    for (auto* v : {&d.flow_alerts, &d.flow_events}) {
+      if (v->size() > static_cast<size_t>(kFlowRowsMax)) {
+        v->resize(kFlowRowsMax);
+        d.truncated = true;
+      }
+    }
   }
   *out = std::move(d);
   return {};

@@ -8,6 +8,8 @@
 // the collector acknowledged survives power loss, which the agent relies on
 // when it deletes the batch from its spool.
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -76,6 +78,7 @@ constexpr AddedColumn kAddedColumns[] = {
     {"api_keys", "revoked", "INT NOT NULL DEFAULT 0"},
     {"api_keys", "last_used", "INT NOT NULL DEFAULT 0"},
     {"batches", "digest", "TEXT"},  // NULL: stored before digests, acknowledged as a resend
+    {"events", "flow_id", "INT"},   // NULL: no flow (stats), or not yet backfilled (see index_flows)
 };
 
 // API keys record their last use at most this often (seconds): the check on
@@ -144,8 +147,8 @@ class SqliteStore final : public Store {
         "src_port,dest_ip,dest_port,proto,app_proto,flow_id,received_at,json) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     ins_event_ = w_.prepare(
-        "INSERT OR IGNORE INTO events(agent_id,event_uid,ts,event_type,received_at,json) "
-        "VALUES(?,?,?,?,?,?)");
+        "INSERT OR IGNORE INTO events(agent_id,event_uid,ts,event_type,received_at,json,flow_id) "
+        "VALUES(?,?,?,?,?,?,?)");
     ins_batch_ = w_.prepare(
         "INSERT OR IGNORE INTO batches(agent_id,batch_seq,received_at,events,digest) VALUES(?,?,?,?,?)");
     sel_batch_ = w_.prepare("SELECT digest FROM batches WHERE agent_id=? AND batch_seq=?");
@@ -163,7 +166,8 @@ class SqliteStore final : public Store {
   }
 
   // Adds the columns of kAddedColumns a database lacks, in one write
-  // transaction (a CLI and the server may open the same database at once).
+  // transaction (a CLI and the server may open the same database at once),
+  // then the steps that fill them (index_flows).
   bool migrate(std::string* err) {
     if (!w_.exec("BEGIN IMMEDIATE", err)) return false;
     for (const auto& c : kAddedColumns) {
@@ -174,6 +178,45 @@ class SqliteStore final : public Store {
         w_.exec("ROLLBACK");
         return false;
       }
+    }
+    return w_.exec("COMMIT", err) && index_flows(err);
+  }
+
+  // The alert detail finds a flow's alerts and events by (agent_id, flow_id,
+  // ts). events.flow_id came after the first release: a database without the
+  // events_flow index has events whose flow_id column was never filled, so
+  // the backfill (from the stored EVE object, as ingest fills it) and the
+  // index are made together in one transaction; the index's presence says
+  // it is done, so this runs once per database. Both indexes are partial:
+  // rows without a flow cost nothing and never match.
+  bool index_flows(std::string* err) {
+    if (!w_.exec("BEGIN IMMEDIATE", err)) return false;
+    auto done = w_.prepare("SELECT 1 FROM sqlite_master WHERE type='index' AND name='events_flow'");
+    bool have = done.step() == SQLITE_ROW;
+    done = Stmt();
+    if (!have) {
+      auto t0 = std::chrono::steady_clock::now();
+      if (!w_.exec("UPDATE events SET flow_id=json_extract(json,'$.flow_id') WHERE flow_id IS NULL AND "
+                   "json_valid(json) AND json_type(json,'$.flow_id')='integer'",
+                   err)) {
+        w_.exec("ROLLBACK");
+        return false;
+      }
+      int64_t filled = sqlite3_changes64(w_.get());
+      if (!w_.exec("CREATE INDEX events_flow ON events(agent_id, flow_id, ts) WHERE flow_id IS NOT NULL",
+                   err)) {
+        w_.exec("ROLLBACK");
+        return false;
+      }
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+      if (filled > 0)
+        spdlog::info("store: flow ids of {} stored events filled in and indexed ({} ms)", filled, ms.count());
+    }
+    if (!w_.exec("CREATE INDEX IF NOT EXISTS alerts_flow ON alerts(agent_id, flow_id, ts) WHERE flow_id IS "
+                 "NOT NULL",
+                 err)) {
+      w_.exec("ROLLBACK");
+      return false;
     }
     return w_.exec("COMMIT", err);
   }
@@ -913,7 +956,7 @@ class SqliteStore final : public Store {
     s.bind(1, agent_id);
     bind_uid(s, 2, e.event_uid);
     s.bind(3, f.ts_us.value_or(0));
-    s.bind(4, f.event_type).bind(5, now).bind(6, text);
+    s.bind(4, f.event_type).bind(5, now).bind(6, text).bind(7, f.flow_id);
     return s.step();
   }
 
