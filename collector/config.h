@@ -40,6 +40,7 @@ struct CollectorConfig {
   int64_t login_lockout_s = 900;              // login.lockout
   RetentionPolicy retention;                  // retention.*: alerts and events kept (0: no limit)
   int retention_interval_s = 60;              // retention.interval
+  int64_t bulk_triage_max = 100000;           // triage.bulk_max
   config::ValueSet values;                    // everything loaded, by key (rule_policy.*, `config dump`)
 };
 

@@ -125,6 +125,11 @@ std::vector<K> collector_keys() {
        [](CollectorConfig& c, const Value& v) { c.retention.max_alerts = v.i; }},
       {duration("retention.interval", "60s", 1, 86400, "How often retention runs (also once at start)."),
        [](CollectorConfig& c, const Value& v) { c.retention_interval_s = int(v.i); }},
+      {integer("triage.bulk_max", "100000", 1, 10000000,
+               "A bulk triage (POST /api/v1/alerts/triage) changes at most this many alerts, all in one "
+               "transaction (ingest waits for it); a larger selection is refused with 413 and changes "
+               "nothing."),
+       [](CollectorConfig& c, const Value& v) { c.bulk_triage_max = v.i; }},
       {integer("server_threads", "16", 1, 1024,
                "Handler threads: the route code and its store calls (an ingest waits for fsync). The "
                "connections themselves are held by server.io_threads."),

@@ -131,6 +131,7 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   o.login.max_delay_s = cfg.login_max_delay_s;
   o.login.lockout_after = cfg.login_lockout_after;
   o.login.lockout_s = cfg.login_lockout_s;
+  o.bulk_triage_max = static_cast<size_t>(cfg.bulk_triage_max);
   if (!split_host_port(cfg.listen, &o.host, &o.port)) {
     std::cerr << "vigil-collector: bad listen address '" << cfg.listen << "' (want ADDR:PORT)\n";
     return 2;

@@ -81,6 +81,8 @@ struct ServerOptions {
   SessionPolicy session;       // collector.yaml session.*
   ThrottlePolicy login;        // collector.yaml login.*
   PasswordCost password_cost;  // for passwords set through the API
+  // collector.yaml triage.bulk_max: alerts one bulk triage may change.
+  size_t bulk_triage_max = 100000;
 };
 
 class CollectorServer {

@@ -17,10 +17,9 @@
 namespace vigil::collector {
 
 // A bulk request changes at most this many alerts unless it says "all": true
-// (a filter that matches more is refused before anything changes).
+// (a filter that matches more is refused before anything changes); with it,
+// at most collector.yaml triage.bulk_max (one transaction).
 inline constexpr size_t kMaxBulkTriage = 10000;
-// Alerts per transaction in a bulk request: ingest waits for at most one chunk.
-inline constexpr size_t kBulkTriageChunk = 1000;
 
 struct BulkTriageRequest {
   std::vector<int64_t> ids;

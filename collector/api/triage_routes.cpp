@@ -4,7 +4,8 @@
 //   POST  /api/v1/alerts/triage      the same change for a list of ids or a filter
 // Run on the server's handler threads; the store does the work in
 // transactions (collector/store/sqlite_triage.cpp). Every change is audited
-// as "alert.triage".
+// as "alert.triage", in the transaction that makes it. A bulk request is one
+// transaction (all of it or none of it) of at most triage.bulk_max alerts.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -32,6 +33,13 @@ json change_json(const TriageChange& c) {
   if (c.assignee) j["assignee"] = *c.assignee;
   if (c.comment) j["comment"] = *c.comment;
   return j;
+}
+
+// A selection above collector.yaml triage.bulk_max: refused before anything changes.
+Response too_many(size_t max) {
+  return Response::error(413, "selection too large",
+                         "a bulk triage changes at most " + std::to_string(max) +
+                             " alerts in one request (collector.yaml triage.bulk_max); narrow the filter");
 }
 
 Response internal(const char* what, const StoreStatus& st) {
@@ -88,6 +96,7 @@ Response CollectorServer::bulk_triage(const Caller& c, const RequestHead& h, std
       StoreStatus st = store_.list_alerts(q, &page);
       if (!st.ok) return internal("triage filter", st);
       for (const auto& a : page.alerts) ids.push_back(a.value("id", int64_t{0}));
+      if (ids.size() > opts_.bulk_triage_max) return too_many(opts_.bulk_triage_max);
       if (!req.all && ids.size() > kMaxBulkTriage) {
         return Response::error(400, "selection too large",
                                "the filter matches more than " + std::to_string(kMaxBulkTriage) +
@@ -97,21 +106,25 @@ Response CollectorServer::bulk_triage(const Caller& c, const RequestHead& h, std
       q.cursor = page.next_cursor;
     }
   }
+  if (ids.size() > opts_.bulk_triage_max) return too_many(opts_.bulk_triage_max);
+  // One transaction for the whole selection, the audit entry inside it: a
+  // failure part-way changes nothing and audits nothing.
   int64_t now = unix_now_s();
-  uint64_t updated = 0;
-  for (size_t i = 0; i < ids.size(); i += kBulkTriageChunk) {
-    std::vector<int64_t> chunk(ids.begin() + i, ids.begin() + std::min(ids.size(), i + kBulkTriageChunk));
-    uint64_t n = 0;
-    StoreStatus st = store_.triage_alerts(chunk, req.change, c.actor, now, nullptr, &n);
-    if (!st.ok) return internal("bulk triage", st);
-    updated += n;
-  }
   json detail = change_json(req.change);
-  detail["count"] = updated;
-  if (req.filter) detail["filter"] = j["filter"];
-  if (!req.filter) detail["ids"] = req.ids.size();
-  StoreStatus st = store_.append_audit({0, now, c.actor, "alert.triage", "alerts", h.peer, detail});
-  if (!st.ok) return internal("audit", st);
+  if (req.filter)
+    detail["filter"] = j["filter"];
+  else
+    detail["ids"] = req.ids;
+  AuditEntry audit{0, now, c.actor, "alert.triage", "alerts", h.peer, detail};
+  uint64_t updated = 0;
+  StoreStatus st = store_.triage_alerts(ids, req.change, c.actor, now, &audit, &updated);
+  if (!st.ok) return internal("bulk triage", st);
+  if (updated == 0) {
+    // Nothing matched, nothing changed; the request is still audited once.
+    audit.detail["count"] = 0;
+    audit.detail["changed"] = 0;
+    if (StoreStatus a = store_.append_audit(audit); !a.ok) return internal("audit", a);
+  }
   return Response::json(200, json{{"updated", updated}});
 }
 

@@ -120,6 +120,10 @@ StoreStatus triage_alerts(Db& w, const std::vector<int64_t>& ids, const TriageCh
   cnt.bind(1, list);
   if (cnt.step() != SQLITE_ROW) return tx.fail("triage count");
   *matched = static_cast<uint64_t>(cnt.col_int(0));
+  // History rows of this call are those above the current last one.
+  auto last = w.prepare("SELECT COALESCE(MAX(id),0) FROM alert_triage_history");
+  if (last.step() != SQLITE_ROW) return tx.fail("triage history");
+  const int64_t history_before = last.col_int(0);
   // Per field: history rows for the alerts whose value changes, then the
   // upsert of those alerts (an alert without a row reads as the default).
   struct Field {
@@ -155,7 +159,23 @@ StoreStatus triage_alerts(Db& w, const std::vector<int64_t>& ids, const TriageCh
     c.bind(1, list).bind(2, now).bind(3, actor).bind(4, *change.comment);
     if (c.step() != SQLITE_DONE) return tx.fail("triage comment");
   }
-  if (audit && *matched > 0 && !insert_audit(w, *audit)) return tx.fail("audit");
+  if (audit && *matched > 0) {
+    AuditEntry a = *audit;
+    if (a.detail.is_object()) {
+      // What the change did: alerts it found, and those it changed (a
+      // field that took a new value, or a comment added).
+      uint64_t changed = *matched;
+      if (!change.comment) {
+        auto ch = w.prepare("SELECT COUNT(DISTINCT alert_id) FROM alert_triage_history WHERE id>?");
+        ch.bind(1, history_before);
+        if (ch.step() != SQLITE_ROW) return tx.fail("triage changed");
+        changed = static_cast<uint64_t>(ch.col_int(0));
+      }
+      a.detail["count"] = *matched;
+      a.detail["changed"] = changed;
+    }
+    if (!insert_audit(w, a)) return tx.fail("audit");
+  }
   return tx.commit();
 }
 

@@ -291,9 +291,12 @@ class Store {
   // Applies `change` to every alert of `ids` that exists, in one
   // transaction, set-based: upserts alert_triage, appends a history row per
   // alert and changed field (a field already at the new value is no change)
-  // and the comment per alert; `audit`, when given, is appended in the same
-  // transaction. *matched: how many of the ids are alerts. Callers split
-  // large selections into chunks (one transaction each).
+  // and the comment per alert; `audit`, when given and some alert matched,
+  // is appended in the same transaction with "count" (*matched) and
+  // "changed" (alerts with a new value or a comment) set in an object
+  // detail. *matched: how many of the ids are alerts. All or nothing: the
+  // write lock is held for the whole selection, so callers bound its size
+  // (collector.yaml triage.bulk_max).
   virtual StoreStatus triage_alerts(const std::vector<int64_t>& ids, const TriageChange& change,
                                     const std::string& actor, int64_t now, const AuditEntry* audit,
                                     uint64_t* matched) = 0;
