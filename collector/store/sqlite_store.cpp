@@ -195,6 +195,10 @@ class SqliteStore final : public Store {
     bool have = done.step() == SQLITE_ROW;
     done = Stmt();
     if (!have) {
+      auto any = w_.prepare("SELECT EXISTS(SELECT 1 FROM events)");
+      if (any.step() == SQLITE_ROW && any.col_int(0) != 0)
+        spdlog::info("store: filling in the flow ids of stored events (once; the store opens after it)");
+      any = Stmt();
       auto t0 = std::chrono::steady_clock::now();
       if (!w_.exec("UPDATE events SET flow_id=json_extract(json,'$.flow_id') WHERE flow_id IS NULL AND "
                    "json_valid(json) AND json_type(json,'$.flow_id')='integer'",
