@@ -56,6 +56,15 @@ std::string alert(int agent, int i) {
   return e.dump();
 }
 
+// The http event of alert(agent, i)'s flow: the same fields without "alert".
+std::string http_event(int agent, int i) {
+  json e = json::parse(alert(agent, i));
+  e["event_type"] = "http";
+  e.erase("alert");
+  e.erase("payload_printable");
+  return e.dump();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,6 +76,9 @@ int main(int argc, char** argv) {
   app.add_option("--agents", agents);
   app.add_option("--batches", batches);
   app.add_option("--batch-size", batch_size);
+  bool with_events = false;
+  app.add_flag("--with-events", with_events,
+               "every second event an http event of the alert before it (its flow)");
   CLI11_PARSE(app, argc, argv);
   std::string host = url.substr(8, url.rfind(':') - 8);
   int port = std::stoi(url.substr(url.rfind(':') + 1));
@@ -106,7 +118,8 @@ int main(int argc, char** argv) {
       for (int i = 0; i < batch_size; ++i) {
         int n = b * batch_size + i;
         if (i) body += ',';
-        body += R"({"uid":")" + sha256_hex(id + std::to_string(n)) + R"(","eve":)" + alert(a, n) + "}";
+        std::string eve = with_events && n % 2 ? http_event(a, n - 1) : alert(a, n);
+        body += R"({"uid":")" + sha256_hex(id + std::to_string(n)) + R"(","eve":)" + eve + "}";
       }
       body += "]}";
       raw_bytes += body.size();

@@ -5,6 +5,8 @@
 # from /proc) for the run. Deletes the data directory afterwards.
 #
 #   bench/ingest_run.sh [BUILD_DIR] [AGENTS] [BATCHES] [BATCH_SIZE] [-- extra serve args]
+#
+# BENCH_ARGS (environment): extra vigil-ingest-bench flags, e.g. --with-events.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -28,7 +30,7 @@ cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 tck=$(getconf CLK_TCK)
 c0=$(cpu)
 "$build/collector/vigil-ingest-bench" --url "https://127.0.0.1:$port" --data-dir "$dir" \
-  --agents "$agents" --batches "$batches" --batch-size "$size"
+  --agents "$agents" --batches "$batches" --batch-size "$size" ${BENCH_ARGS:-}
 c1=$(cpu)
 total=$((agents * batches * size))
 python3 -c "import sys; c=($c1-$c0)/$tck; print(f'collector_cpu_s={c:.2f} per_100k={c*1e5/$total:.2f} load={open(\"/proc/loadavg\").read().split()[0]}')"
