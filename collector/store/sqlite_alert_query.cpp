@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <variant>
 
+#include "collector/store/alert_fts.h"
+
 namespace vigil::collector {
 namespace {
 
@@ -143,10 +145,14 @@ Where build_where(const AlertFilter& f) {
     w.binds.emplace_back(*f.assignee);
   }
   if (f.q) {
-    // Free text over the stored EVE object (signature and app-layer fields
-    // included), ASCII case-insensitive substring.
-    w.add("a.json LIKE ? ESCAPE '\\'");
-    w.binds.emplace_back(like_pattern(*f.q));
+    // Free text over the signature and app-layer fields (collector/store/alert_fts.h).
+    // Nothing to search for matches nothing (the API refuses such a q).
+    if (auto m = fts_match_expression(*f.q)) {
+      w.add("a.id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)");
+      w.binds.emplace_back(std::move(*m));
+    } else {
+      w.add("0");
+    }
   }
   return w;
 }

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <vector>
 
+#include "collector/store/alert_fts.h"
 #include "collector/store/alert_rollups.h"
 #include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
@@ -139,6 +140,14 @@ class SqliteStore final : public Store {
       *error = "cannot initialise " + path + ": " + rb.message;
       return false;
     }
+    int64_t indexed = 0;
+    if (StoreStatus fts = ensure_alert_fts(w_, &indexed); !fts.ok) {
+      *error = "cannot initialise " + path + ": " + fts.message;
+      return false;
+    }
+    if (indexed > 0)
+      std::fprintf(stderr, "vigil store: %s: free-text index built for %lld existing alerts\n", path.c_str(),
+                   static_cast<long long>(indexed));
     ins_alert_ = w_.prepare(
         "INSERT OR IGNORE INTO alerts(agent_id,event_uid,ts,sid,gid,rev,signature,category,severity,src_ip,"
         "src_port,dest_ip,dest_port,proto,app_proto,flow_id,received_at,json) "

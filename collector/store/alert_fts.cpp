@@ -1,0 +1,121 @@
+#include "collector/store/alert_fts.h"
+
+#include <cctype>
+
+namespace vigil::collector {
+namespace {
+
+// unicode61 with remove_diacritics 2: case folded over all of Unicode and
+// accents dropped, so "dang nhap" finds "Đăng nhập" (Đ/đ, a letter of its own
+// rather than a D with a mark, is folded to d by fold_sql() and the query
+// side). Punctuation separates words (no tokenchars): "evil.example.com" is
+// three words, so a quoted term matches it as a phrase inside
+// "www.evil.example.com" and "example.com" alone finds it too, which one
+// token per host name would not. trigram (substring search) was not taken:
+// SQLite 3.40's trigram cannot drop accents and its index is several times
+// larger. detail=full (the default) keeps word positions for the phrases.
+constexpr const char* kTable =
+    "CREATE VIRTUAL TABLE alerts_fts USING fts5(signature, app, "
+    "tokenize = 'unicode61 remove_diacritics 2');";
+
+// The app-layer objects whose string values are indexed: those named here
+// and the one named by the alert's app_proto (smb, krb5, ...). Never the
+// alert, flow, metadata or packet objects nor top-level strings (payload).
+constexpr const char* kAppKeys = "'http','dns','tls','ssh','fileinfo','smtp','email','ftp'";
+
+// Indexed text per alert is cut at this many characters.
+constexpr int kAppTextMax = 8192;
+
+std::string fold_sql(const std::string& x) {
+  return "replace(replace(" + x + ",'Đ','D'),'đ','d')";
+}
+
+// The app-layer text of an alert row: `json` and `app_proto` are column
+// expressions (new.json in a trigger, al.json in the backfill).
+std::string app_text_sql(const std::string& json, const std::string& app_proto) {
+  return "CASE WHEN json_valid(" + json + ") THEN " +
+         fold_sql("substr((SELECT group_concat(t.value, ' ') FROM json_each(" + json +
+                  ") top, json_tree(top.value) t WHERE top.type='object' AND top.key NOT IN "
+                  "('alert','flow','metadata','packet_info') AND (top.key IN (" +
+                  kAppKeys + ") OR top.key=" + app_proto + ") AND t.type='text'), 1, " +
+                  std::to_string(kAppTextMax) + ")") +
+         " END";
+}
+
+std::string triggers_sql() {
+  return "CREATE TRIGGER alerts_fts_insert AFTER INSERT ON alerts BEGIN "
+         "INSERT INTO alerts_fts(rowid, signature, app) VALUES(new.id, " +
+         fold_sql("new.signature") + ", " + app_text_sql("new.json", "new.app_proto") +
+         "); END; "
+         "CREATE TRIGGER alerts_fts_delete AFTER DELETE ON alerts BEGIN "
+         "DELETE FROM alerts_fts WHERE rowid=old.id; END;";
+}
+
+bool has_term_char(std::string_view t) {
+  for (unsigned char c : t)
+    if (std::isalnum(c) || c >= 0x80) return true;
+  return false;
+}
+
+}  // namespace
+
+StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled) {
+  *backfilled = 0;
+  std::string err;
+  if (!db.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("alerts_fts: " + err);
+  auto fail = [&](const std::string& what) {
+    db.exec("ROLLBACK");
+    return StoreStatus::error("alerts_fts " + what + ": " + err);
+  };
+  Stmt chk = db.prepare("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name='alerts_fts')");
+  bool have = chk.step() == SQLITE_ROW && chk.col_int(0) != 0;
+  chk = Stmt();
+  if (!have) {
+    if (!db.exec(kTable, &err)) return fail("create");
+    std::string fill = "INSERT INTO alerts_fts(rowid, signature, app) SELECT al.id, " +
+                       fold_sql("al.signature") + ", " + app_text_sql("al.json", "al.app_proto") +
+                       " FROM alerts al";
+    if (!db.exec(fill, &err)) return fail("backfill");
+    *backfilled = sqlite3_changes(db.get());
+    if (!db.exec(triggers_sql(), &err)) return fail("triggers");
+  }
+  if (!db.exec("COMMIT", &err)) return fail("commit");
+  return {};
+}
+
+std::optional<std::string> fts_match_expression(std::string_view q) {
+  std::string out;
+  size_t i = 0;
+  while (i < q.size()) {
+    while (i < q.size() && q[i] == ' ') ++i;
+    size_t j = q.find(' ', i);
+    if (j == std::string_view::npos) j = q.size();
+    std::string_view term = q.substr(i, j - i);
+    i = j;
+    if (term.empty()) continue;
+    bool last = q.find_first_not_of(' ', j) == std::string_view::npos;
+    bool prefix = last && term.size() > 1 && term.back() == '*';
+    if (prefix) term.remove_suffix(1);
+    if (!has_term_char(term)) continue;
+    std::string quoted = "\"";
+    for (size_t k = 0; k < term.size(); ++k) {
+      // Đ (C4 90) and đ (C4 91) as d, as the indexed text has them.
+      if (static_cast<unsigned char>(term[k]) == 0xC4 && k + 1 < term.size() &&
+          (static_cast<unsigned char>(term[k + 1]) == 0x90 ||
+           static_cast<unsigned char>(term[k + 1]) == 0x91)) {
+        quoted.push_back('d');
+        ++k;
+        continue;
+      }
+      if (term[k] == '"') quoted.push_back('"');
+      quoted.push_back(term[k]);
+    }
+    quoted.push_back('"');
+    if (prefix) quoted.push_back('*');
+    out += out.empty() ? quoted : " AND " + quoted;
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace vigil::collector

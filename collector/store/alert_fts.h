@@ -1,0 +1,38 @@
+// Free text over alerts: the SQLite FTS5 table alerts_fts (rowid = alerts.id)
+// over each alert's signature and the string values of its app-layer objects,
+// and how the API's `q` becomes an FTS5 MATCH expression.
+//
+// SqliteStore calls ensure_alert_fts() once at open on its write connection:
+// it creates the table and the triggers that keep it in step with the alerts
+// table (a row indexed with each alert inserted, removed with each alert
+// deleted, in the same transaction), and indexes the alerts of a database
+// created before the table. fts_match_expression() is a pure function, called
+// by the filter parser (to refuse a q with nothing to search for) and by the
+// alert queries on any handler thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "collector/store/sqlite_db.h"
+#include "collector/store/store.h"
+
+namespace vigil::collector {
+
+// Creates alerts_fts and its triggers when the database lacks them and
+// indexes the alerts already stored, in one write transaction (nothing is
+// left half-built if it fails). *backfilled: how many alerts were indexed
+// now (0 when the table existed).
+StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled);
+
+// The MATCH expression for free text `q`: each space-separated term quoted as
+// an FTS5 string (so no text is ever read as FTS5 syntax: OR, NEAR, -, ^, "
+// and * are plain characters), terms ANDed; a `*` ending the last term makes
+// it a prefix. A term is a phrase of the words the tokenizer finds in it, so
+// "evil.example.com" matches those three words in that order. nullopt when no
+// term has a letter or digit (nothing to search for).
+std::optional<std::string> fts_match_expression(std::string_view q);
+
+}  // namespace vigil::collector
