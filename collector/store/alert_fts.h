@@ -3,10 +3,11 @@
 // and how the API's `q` becomes an FTS5 MATCH expression.
 //
 // SqliteStore calls ensure_alert_fts() once at open on its write connection:
-// it creates the table and the triggers that keep it in step with the alerts
-// table (a row indexed with each alert inserted, removed with each alert
-// deleted, in the same transaction), and indexes the alerts of a database
-// created before the table. fts_match_expression() is a pure function, called
+// it creates the table and the trigger that removes an alert's row when the
+// alert is deleted (in the same transaction), and indexes the alerts of a
+// database created before the table. The store indexes each alert it inserts
+// with alert_fts_insert_sql(), in the ingest transaction, only when the
+// alert was really inserted (not a duplicate). fts_match_expression() is a pure function, called
 // by the filter parser (to refuse a q with nothing to search for) and by the
 // alert queries on any handler thread.
 #pragma once
@@ -21,11 +22,16 @@
 
 namespace vigil::collector {
 
-// Creates alerts_fts and its triggers when the database lacks them and
+// Creates alerts_fts and its delete trigger when the database lacks them and
 // indexes the alerts already stored, in one write transaction (nothing is
 // left half-built if it fails). *backfilled: how many alerts were indexed
 // now (0 when the table existed).
 StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled);
+
+// The statement that indexes one alert: ?1 its id, ?2 its signature, ?3 its
+// EVE JSON text, ?4 its app_proto (NULL when none). A JSON text that is not
+// valid indexes the signature alone.
+std::string alert_fts_insert_sql();
 
 // The MATCH expression for free text `q`: each space-separated term quoted as
 // an FTS5 string (so no text is ever read as FTS5 syntax: OR, NEAR, -, ^, "

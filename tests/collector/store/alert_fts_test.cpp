@@ -248,7 +248,7 @@ TEST_CASE("a database without the index gets it, with its alerts, at open") {
   REQUIRE(f.ingest(1, sample()).stored == 3);
   f.store.reset();
   // What a database from before the index looks like.
-  f.exec("DROP TRIGGER alerts_fts_insert; DROP TRIGGER alerts_fts_delete; DROP TABLE alerts_fts;");
+  f.exec("DROP TRIGGER alerts_fts_delete; DROP TABLE alerts_fts;");
   REQUIRE(f.num("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'alerts_fts%'") == 0);
   f.reopen();
   CHECK(f.num("SELECT COUNT(*) FROM alerts_fts") == 3);
