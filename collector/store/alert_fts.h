@@ -28,6 +28,13 @@ namespace vigil::collector {
 // now (0 when the table existed).
 StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled);
 
+// The app-layer text indexed for an alert: every string value under the
+// top-level objects http, dns, tls, ssh, fileinfo, smtp, email, ftp and the one
+// named `app_proto`, in document order, space-separated, cut at 8 KiB, Đ/đ as
+// D/d. Empty when the JSON is not an object. Registered on the connection by
+// ensure_alert_fts() as SQL vigil_alert_app_text(json, app_proto).
+std::string alert_app_text(std::string_view eve_json, std::string_view app_proto);
+
 // The statement that indexes one alert: ?1 its id, ?2 its signature, ?3 its
 // EVE JSON text, ?4 its app_proto (NULL when none). A JSON text that is not
 // valid indexes the signature alone.

@@ -140,6 +140,21 @@ TEST_CASE("fts_match_expression quotes every term and ANDs them") {
   CHECK(fts_match_expression("-evil") == "\"-evil\"");
 }
 
+TEST_CASE("alert_app_text takes the string values of the app-layer objects only") {
+  json e = {{"app_proto", "smb"},
+            {"http", {{"hostname", "a.example"}, {"status", 200}, {"xs", {"u", {{"k", "v"}}}}}},
+            {"smb", {{"filename", "Đường.doc"}}},
+            {"alert", {{"signature", "not here"}}},
+            {"payload_printable", "nor here"},
+            {"krb5", {{"cname", "only when app_proto"}}}};
+  CHECK(alert_app_text(e.dump(), "smb") == "a.example u v Dường.doc");  // accents: the tokenizer
+  CHECK(alert_app_text(e.dump(), "") == "a.example u v");
+  CHECK(alert_app_text("not json", "http").empty());
+  CHECK(alert_app_text("[1,2]", "http").empty());
+  json big = {{"http", {{"url", std::string(20000, 'x')}}}};
+  CHECK(alert_app_text(big.dump(), "http").size() == 8192);
+}
+
 TEST_CASE("q finds alerts by signature and app-layer words, not by key names or other fields") {
   Fixture f("find");
   REQUIRE(f.ingest(1, sample()).stored == 3);
