@@ -9,13 +9,14 @@ namespace {
 
 // unicode61 with remove_diacritics 2: case folded over all of Unicode and
 // accents dropped, so "dang nhap" finds "Đăng nhập" (Đ/đ, a letter of its own
-// rather than a D with a mark, is folded to d by fold_sql() and the query
-// side). Punctuation separates words (no tokenchars): "evil.example.com" is
+// rather than a D with a mark, is folded to d by fold_sql(), alert_app_text()
+// and the query side). Punctuation separates words (no tokenchars): "evil.example.com" is
 // three words, so a quoted term matches it as a phrase inside
 // "www.evil.example.com" and "example.com" alone finds it too, which one
 // token per host name would not. trigram (substring search) was not taken:
-// SQLite 3.40's trigram cannot drop accents and its index is several times
-// larger. detail=full (the default) keeps word positions for the phrases.
+// SQLite 3.40's trigram cannot drop accents and its index was 2.4 times as
+// large on a 100k store (bench/RESULTS.md). detail=full (the default) keeps
+// word positions for the phrases.
 constexpr const char* kTable =
     "CREATE VIRTUAL TABLE alerts_fts USING fts5(signature, app, "
     "tokenize = 'unicode61 remove_diacritics 2');";
