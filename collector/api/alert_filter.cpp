@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "collector/store/alert_fts.h"
 #include "common/time.h"
 
 namespace vigil::collector {
@@ -140,7 +141,10 @@ std::optional<FilterError> apply(const std::string& name, const std::vector<std:
     std::string s(*v);
     if (name == "signature") f.signature = s;
     if (name == "category") f.category = s;
-    if (name == "q") f.q = s;
+    if (name == "q") {
+      if (!fts_match_expression(s)) return err("words to search for: at least one letter or digit");
+      f.q = s;
+    }
     if (name == "assignee") f.assignee = s;
     if (name == "agent") {
       if (s.size() > 64) return err("an agent id (at most 64 characters)");

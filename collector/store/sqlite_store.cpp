@@ -19,6 +19,7 @@
 #include <mutex>
 #include <vector>
 
+#include "collector/store/alert_fts.h"
 #include "collector/store/alert_rollups.h"
 #include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
@@ -142,6 +143,14 @@ class SqliteStore final : public Store {
       *error = "cannot initialise " + path + ": " + rb.message;
       return false;
     }
+    int64_t indexed = 0;
+    if (StoreStatus fts = ensure_alert_fts(w_, &indexed); !fts.ok) {
+      *error = "cannot initialise " + path + ": " + fts.message;
+      return false;
+    }
+    if (indexed > 0)
+      std::fprintf(stderr, "vigil store: %s: free-text index built for %lld existing alerts\n", path.c_str(),
+                   static_cast<long long>(indexed));
     ins_alert_ = w_.prepare(
         "INSERT OR IGNORE INTO alerts(agent_id,event_uid,ts,sid,gid,rev,signature,category,severity,src_ip,"
         "src_port,dest_ip,dest_port,proto,app_proto,flow_id,received_at,json) "
@@ -157,8 +166,9 @@ class SqliteStore final : public Store {
         "UPDATE agents SET last_seen=?, last_heartbeat=?, "
         "version=COALESCE(?, version), ruleset_version=COALESCE(?, ruleset_version) WHERE id=?");
     ins_hb_ = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
+    ins_fts_ = w_.prepare(alert_fts_insert_sql());
     if (!ins_alert_.valid() || !ins_event_.valid() || !ins_batch_.valid() || !sel_batch_.valid() ||
-        !sel_highest_.valid() || !up_agent_hb_.valid() || !ins_hb_.valid()) {
+        !sel_highest_.valid() || !up_agent_hb_.valid() || !ins_hb_.valid() || !ins_fts_.valid()) {
       *error = "cannot prepare statements: " + w_.errmsg();
       return false;
     }
@@ -574,8 +584,10 @@ class SqliteStore final : public Store {
         if (rc != SQLITE_DONE) return rollback("event insert");
         if (sqlite3_changes(w_.get()) > 0) {
           ++p->out->stored;
-          if (f.event_type == "alert")
+          if (f.event_type == "alert") {
             rollup.add(f.ts_us.value_or(0), f.severity, *p->agent_id, f.sid, f.src_ip, f.dest_ip);
+            if (!index_alert_text(f, text)) return rollback("alert text index");
+          }
         } else {
           ++p->out->duplicate_events;
         }
@@ -953,6 +965,15 @@ class SqliteStore final : public Store {
     return s.step();
   }
 
+  // The free-text row of the alert just inserted (collector/store/alert_fts.h).
+  bool index_alert_text(const EveFields& f, const std::string& text) {
+    auto& s = ins_fts_;
+    s.reset();
+    s.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(w_.get())));
+    s.bind(2, f.signature).bind(3, text).bind(4, f.app_proto);
+    return s.step() == SQLITE_DONE;
+  }
+
   int insert_event(const std::string& agent_id, const IngestEvent& e, const EveFields& f,
                    const std::string& text, int64_t now) {
     auto& s = ins_event_;
@@ -973,6 +994,7 @@ class SqliteStore final : public Store {
   std::mutex wmu_, rmu_;
   Db w_, r_;
   Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_, up_agent_hb_, ins_hb_;
+  Stmt ins_fts_;  // see index_alert_text
 };
 
 }  // namespace

@@ -34,6 +34,7 @@ struct Row {
   int severity = 0;
   std::optional<int> src_port, dest_port;
   std::string agent, signature, category, src_ip, dest_ip, proto, app_proto, text;
+  std::string indexed;  // what q searches: the signature and the app-layer values
   std::string status = "new";
   std::optional<std::string> assignee;
 };
@@ -48,6 +49,20 @@ struct Corpus {
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+// Lower-case ASCII words, each between spaces: " evil example ". A q of
+// words is found when its words appear in this order (an FTS5 phrase).
+std::string words(const std::string& s) {
+  std::string out = " ";
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    else if (out.back() != ' ')
+      out.push_back(' ');
+  }
+  if (out.back() != ' ') out.push_back(' ');
+  return out;
 }
 
 const char* kAgents[] = {"ag-0", "ag-1", "ag-2", "ag-3", "ag-4"};
@@ -103,10 +118,17 @@ Row make_row(std::mt19937_64& r, int64_t ts_us, const std::string& agent) {
   if (x.src_port) eve["src_port"] = *x.src_port;
   if (x.dest_port) eve["dest_port"] = *x.dest_port;
   if (!x.app_proto.empty()) eve["app_proto"] = x.app_proto;
-  if (x.app_proto == "http")
-    eve["http"] = {{"hostname", kHosts[r() % 5]}, {"url", "/p" + std::to_string(r() % 100)}};
-  if (x.app_proto == "tls") eve["tls"] = {{"sni", kHosts[r() % 5]}};
-  if (x.app_proto == "dns") eve["dns"] = {{"rrname", kHosts[r() % 5]}};
+  x.indexed = x.signature;
+  if (x.app_proto == "http") {
+    std::string host = kHosts[r() % 5], url = "/p" + std::to_string(r() % 100);
+    eve["http"] = {{"hostname", host}, {"url", url}};
+    x.indexed += " " + host + " " + url;
+  }
+  if (x.app_proto == "tls" || x.app_proto == "dns") {
+    std::string host = kHosts[r() % 5];
+    eve[x.app_proto] = {{x.app_proto == "tls" ? "sni" : "rrname", host}};
+    x.indexed += " " + host;
+  }
   x.text = eve.dump();
   return x;
 }
@@ -223,7 +245,7 @@ bool matches(const Row& x, const AlertFilter& f) {
   if (!f.statuses.empty() && std::find(f.statuses.begin(), f.statuses.end(), x.status) == f.statuses.end())
     return false;
   if (f.assignee && x.assignee != f.assignee) return false;
-  if (f.q && lower(x.text).find(lower(*f.q)) == std::string::npos) return false;
+  if (f.q && words(x.indexed).find(words(*f.q)) == std::string::npos) return false;
   return true;
 }
 

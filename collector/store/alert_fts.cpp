@@ -1,0 +1,194 @@
+#include "collector/store/alert_fts.h"
+
+#include <simdjson.h>
+
+#include <cctype>
+
+namespace vigil::collector {
+namespace {
+
+// unicode61 with remove_diacritics 2: case folded over all of Unicode and
+// accents dropped, so "dang nhap" finds "Đăng nhập" (Đ/đ, a letter of its own
+// rather than a D with a mark, is folded to d by fold_sql(), alert_app_text()
+// and the query side). Punctuation separates words (no tokenchars): "evil.example.com" is
+// three words, so a quoted term matches it as a phrase inside
+// "www.evil.example.com" and "example.com" alone finds it too, which one
+// token per host name would not. trigram (substring search) was not taken:
+// SQLite 3.40's trigram cannot drop accents and its index was 2.4 times as
+// large on a 100k store (bench/RESULTS.md). detail=full (the default) keeps
+// word positions for the phrases.
+constexpr const char* kTable =
+    "CREATE VIRTUAL TABLE alerts_fts USING fts5(signature, app, "
+    "tokenize = 'unicode61 remove_diacritics 2');";
+
+// The app-layer objects whose string values are indexed: those named here
+// and the one named by the alert's app_proto (smb, krb5, ...). Never the
+// alert, flow, metadata or packet objects nor top-level strings (payload).
+constexpr const char* kAppKeys[] = {"http", "dns", "tls", "ssh", "fileinfo", "smtp", "email", "ftp"};
+
+// Indexed app-layer text per alert is cut at about this many bytes.
+constexpr size_t kAppTextMax = 8192;
+
+std::string fold_sql(const std::string& x) {
+  return "replace(replace(" + x + ",'Đ','D'),'đ','d')";
+}
+
+bool is_app_key(std::string_view k, std::string_view app_proto) {
+  if (k == "alert" || k == "flow" || k == "metadata" || k == "packet_info") return false;
+  for (const char* a : kAppKeys)
+    if (k == a) return true;
+  return !app_proto.empty() && k == app_proto;
+}
+
+void collect_strings(simdjson::dom::element e, std::string& out) {
+  if (out.size() >= kAppTextMax) return;
+  switch (e.type()) {
+    case simdjson::dom::element_type::STRING: {
+      std::string_view v;
+      if (e.get_string().get(v) == simdjson::SUCCESS && !v.empty()) {
+        if (!out.empty()) out.push_back(' ');
+        out.append(v);
+      }
+      break;
+    }
+    case simdjson::dom::element_type::ARRAY:
+      for (auto x : simdjson::dom::array(e)) collect_strings(x, out);
+      break;
+    case simdjson::dom::element_type::OBJECT:
+      for (auto field : simdjson::dom::object(e)) collect_strings(field.value, out);
+      break;
+    default:
+      break;
+  }
+}
+
+// vigil_alert_app_text(json, app_proto): alert_app_text() for SQL (the
+// backfill and the ingest statement).
+void app_text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const char* j = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  if (!j) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  const char* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  std::string_view proto = p ? std::string_view(p, static_cast<size_t>(sqlite3_value_bytes(argv[1]))) : "";
+  std::string t =
+      alert_app_text(std::string_view(j, static_cast<size_t>(sqlite3_value_bytes(argv[0]))), proto);
+  sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+}
+
+// Deletes go through a trigger: every path that deletes alerts (retention
+// deletes a chunk in one statement) takes the index rows with them. Inserts
+// do not: a virtual table written from a trigger is written under a statement
+// savepoint, at which FTS5 flushes its pending terms, so every alert became a
+// segment of its own (about 10x the insert cost). SqliteStore inserts with
+// alert_fts_insert_sql() instead, one statement per new alert.
+constexpr const char* kDeleteTrigger =
+    "CREATE TRIGGER alerts_fts_delete AFTER DELETE ON alerts BEGIN "
+    "DELETE FROM alerts_fts WHERE rowid=old.id; END;";
+
+bool has_term_char(std::string_view t) {
+  for (unsigned char c : t)
+    if (std::isalnum(c) || c >= 0x80) return true;
+  return false;
+}
+
+}  // namespace
+
+StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled) {
+  *backfilled = 0;
+  std::string err;
+  if (sqlite3_create_function_v2(db.get(), "vigil_alert_app_text", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                 nullptr, app_text_fn, nullptr, nullptr, nullptr) != SQLITE_OK)
+    return StoreStatus::error("alerts_fts: cannot register vigil_alert_app_text: " + db.errmsg());
+  if (!db.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("alerts_fts: " + err);
+  auto fail = [&](const std::string& what) {
+    db.exec("ROLLBACK");
+    return StoreStatus::error("alerts_fts " + what + ": " + err);
+  };
+  Stmt chk = db.prepare("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name='alerts_fts')");
+  bool have = chk.step() == SQLITE_ROW && chk.col_int(0) != 0;
+  chk = Stmt();
+  if (!have) {
+    if (!db.exec(kTable, &err)) return fail("create");
+    std::string fill = "INSERT INTO alerts_fts(rowid, signature, app) SELECT al.id, " +
+                       fold_sql("al.signature") + ", vigil_alert_app_text(al.json, al.app_proto)" +
+                       " FROM alerts al";
+    if (!db.exec(fill, &err)) return fail("backfill");
+    *backfilled = sqlite3_changes(db.get());
+    if (!db.exec(kDeleteTrigger, &err)) return fail("trigger");
+  }
+  if (!db.exec("COMMIT", &err)) return fail("commit");
+  return {};
+}
+
+std::string alert_fts_insert_sql() {
+  return "INSERT INTO alerts_fts(rowid, signature, app) VALUES(?1, " + fold_sql("?2") +
+         ", vigil_alert_app_text(?3, ?4))";
+}
+
+std::string alert_app_text(std::string_view eve_json, std::string_view app_proto) {
+  // Alerts are parsed one at a time on the store's write connection; the
+  // parser keeps its buffers between calls.
+  thread_local simdjson::dom::parser parser;
+  std::string out;
+  simdjson::dom::object doc;
+  if (parser.parse(eve_json.data(), eve_json.size()).get(doc) != simdjson::SUCCESS) return out;
+  for (auto field : doc)
+    if (field.value.is_object() && is_app_key(field.key, app_proto)) collect_strings(field.value, out);
+  if (out.size() > kAppTextMax) {
+    size_t n = kAppTextMax;
+    while (n > 0 && (static_cast<unsigned char>(out[n]) & 0xC0) == 0x80) --n;  // whole UTF-8 characters
+    out.resize(n);
+  }
+  // Đ (C4 90) and đ (C4 91) as d: unicode61 keeps them apart from d.
+  std::string folded;
+  folded.reserve(out.size());
+  for (size_t k = 0; k < out.size(); ++k) {
+    if (static_cast<unsigned char>(out[k]) == 0xC4 && k + 1 < out.size() &&
+        (static_cast<unsigned char>(out[k + 1]) == 0x90 || static_cast<unsigned char>(out[k + 1]) == 0x91)) {
+      folded.push_back(static_cast<unsigned char>(out[k + 1]) == 0x90 ? 'D' : 'd');
+      ++k;
+    } else {
+      folded.push_back(out[k]);
+    }
+  }
+  return folded;
+}
+
+std::optional<std::string> fts_match_expression(std::string_view q) {
+  std::string out;
+  size_t i = 0;
+  while (i < q.size()) {
+    while (i < q.size() && q[i] == ' ') ++i;
+    size_t j = q.find(' ', i);
+    if (j == std::string_view::npos) j = q.size();
+    std::string_view term = q.substr(i, j - i);
+    i = j;
+    if (term.empty()) continue;
+    bool last = q.find_first_not_of(' ', j) == std::string_view::npos;
+    bool prefix = last && term.size() > 1 && term.back() == '*';
+    if (prefix) term.remove_suffix(1);
+    if (!has_term_char(term)) continue;
+    std::string quoted = "\"";
+    for (size_t k = 0; k < term.size(); ++k) {
+      // Đ (C4 90) and đ (C4 91) as d, as the indexed text has them.
+      if (static_cast<unsigned char>(term[k]) == 0xC4 && k + 1 < term.size() &&
+          (static_cast<unsigned char>(term[k + 1]) == 0x90 ||
+           static_cast<unsigned char>(term[k + 1]) == 0x91)) {
+        quoted.push_back('d');
+        ++k;
+        continue;
+      }
+      if (term[k] == '"') quoted.push_back('"');
+      quoted.push_back(term[k]);
+    }
+    quoted.push_back('"');
+    if (prefix) quoted.push_back('*');
+    out += out.empty() ? quoted : " AND " + quoted;
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace vigil::collector

@@ -1,0 +1,379 @@
+// Free text (q) over alerts through SQLite FTS5: what is found (signature and
+// app-layer words, accents dropped, prefixes) and what is not (JSON key
+// names, fields not indexed); the index kept in step with the alerts through
+// retention and duplicate resends; an older database indexed at open; q text
+// never read as FTS5 syntax.
+#include "collector/store/alert_fts.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <set>
+
+#include "collector/api/alert_filter.h"
+#include "collector/store/store.h"
+
+using namespace vigil::collector;
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kBaseS = 1764547200;  // 2025-12-01T00:00:00Z
+
+std::string temp_dir(const char* name) {
+  auto d = std::filesystem::temp_directory_path() /
+           (std::string("vigil-fts-") + name + "-" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+std::string eve_time(int64_t s) {
+  time_t t = static_cast<time_t>(s);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char b[64];
+  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.000000+0000", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return b;
+}
+
+json alert(int64_t ts_s, const char* signature, int severity) {
+  return {{"timestamp", eve_time(ts_s)},
+          {"event_type", "alert"},
+          {"src_ip", "10.0.0.1"},
+          {"dest_ip", "192.0.2.1"},
+          {"proto", "TCP"},
+          {"alert", {{"signature_id", 2000001}, {"signature", signature}, {"severity", severity}}}};
+}
+
+// Three alerts: an HTTP one, a DNS one with a Vietnamese signature, a TLS one.
+std::vector<IngestEvent> sample() {
+  json a = alert(kBaseS + 1, "ET WEB_SERVER Possible SQL Injection Attempt", 1);
+  a["app_proto"] = "http";
+  a["http"] = {{"hostname", "www.evil.example.com"},
+               {"url", "/site/admin.php?id=1"},
+               {"http_user_agent", "sqlmap/1.7"},
+               {"status", 200}};
+  a["payload_printable"] = "zebrapayload";  // not app-layer: not indexed
+  json b = alert(kBaseS + 2, "ET POLICY Đăng nhập trái phép", 2);
+  b["app_proto"] = "dns";
+  b["dns"] = {{"query", json::array({{{"rrname", "cdn.test"}, {"rrtype", "A"}}})}};
+  json c = alert(kBaseS + 3, "ET INFO TLS handshake", 3);
+  c["app_proto"] = "tls";
+  c["tls"] = {{"sni", "good.example.org"}, {"ja3", {{"hash", "e7d705a3286e19ea42f587b344ee6865"}}}};
+  c["metadata"] = {{"flowbits", json::array({"walrusbit"})}};  // not app-layer: not indexed
+  return {{"u1", a}, {"u2", b}, {"u3", c}};
+}
+
+struct Fixture {
+  std::string dir, path;
+  std::unique_ptr<Store> store;
+  explicit Fixture(const char* name) : dir(temp_dir(name)), path(dir + "/a.db") { reopen(); }
+  ~Fixture() {
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+  void reopen() {
+    store.reset();
+    std::string err;
+    store = open_sqlite_store(path, &err);
+    INFO(err);
+    REQUIRE(store);
+  }
+  IngestResult ingest(uint64_t seq, const std::vector<IngestEvent>& evs) {
+    IngestResult r;
+    REQUIRE(store->ingest_batch("ag", seq, evs, kBaseS + 10, &r).ok);
+    return r;
+  }
+  // Ids the list answers for these parameters (all pages of 2).
+  std::vector<int64_t> ids(std::vector<std::pair<std::string, std::string>> params) {
+    AlertListQuery q;
+    REQUIRE_FALSE(parse_alert_query(params, &q));
+    q.limit = 2;
+    std::vector<int64_t> out;
+    for (int page = 0; page < 100; ++page) {
+      AlertListPage p;
+      REQUIRE(store->list_alerts(q, &p).ok);
+      for (const auto& a : p.alerts) out.push_back(a["id"].get<int64_t>());
+      if (!p.next_cursor) break;
+      q.cursor = p.next_cursor;
+    }
+    return out;
+  }
+  std::vector<int64_t> q(const std::string& text) { return ids({{"q", text}}); }
+  int64_t num(const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+  }
+  void exec(const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+};
+
+using Ids = std::vector<int64_t>;
+
+}  // namespace
+
+TEST_CASE("fts_match_expression quotes every term and ANDs them") {
+  CHECK(fts_match_expression("evil.example.com") == "\"evil.example.com\"");
+  CHECK(fts_match_expression("  sql   injection ") == "\"sql\" AND \"injection\"");
+  CHECK(fts_match_expression("inj*") == "\"inj\"*");
+  CHECK(fts_match_expression("a* b") == "\"a*\" AND \"b\"");  // only the last term is a prefix
+  CHECK(fts_match_expression("say \"hi\"") == "\"say\" AND \"\"\"hi\"\"\"");
+  CHECK(fts_match_expression("x OR y") == "\"x\" AND \"OR\" AND \"y\"");
+  CHECK(fts_match_expression("NEAR(a b)") == "\"NEAR(a\" AND \"b)\"");
+  CHECK(fts_match_expression("Đăng") == "\"dăng\"");
+  CHECK(fts_match_expression("- ^ * \"") == std::nullopt);  // punctuation only: nothing to search
+  CHECK(fts_match_expression("") == std::nullopt);
+  CHECK(fts_match_expression("-evil") == "\"-evil\"");
+}
+
+TEST_CASE("alert_app_text takes the string values of the app-layer objects only") {
+  json e = {{"app_proto", "smb"},
+            {"http", {{"hostname", "a.example"}, {"status", 200}, {"xs", {"u", {{"k", "v"}}}}}},
+            {"smb", {{"filename", "Đường.doc"}}},
+            {"alert", {{"signature", "not here"}}},
+            {"payload_printable", "nor here"},
+            {"krb5", {{"cname", "only when app_proto"}}}};
+  CHECK(alert_app_text(e.dump(), "smb") == "a.example u v Dường.doc");  // accents: the tokenizer
+  CHECK(alert_app_text(e.dump(), "") == "a.example u v");
+  CHECK(alert_app_text("not json", "http").empty());
+  CHECK(alert_app_text("[1,2]", "http").empty());
+  json big = {{"http", {{"url", std::string(20000, 'x')}}}};
+  CHECK(alert_app_text(big.dump(), "http").size() == 8192);
+}
+
+TEST_CASE("q finds alerts by signature and app-layer words, not by key names or other fields") {
+  Fixture f("find");
+  REQUIRE(f.ingest(1, sample()).stored == 3);
+  CHECK(f.q("injection") == Ids{1});
+  CHECK(f.q("SQL injection") == Ids{1});
+  CHECK(f.q("evil.example.com") == Ids{1});                  // http hostname
+  CHECK(f.q("example.com") == Ids{1});                       // a phrase inside the host name
+  CHECK(f.q("/site/admin.php") == Ids{1});                   // url path
+  CHECK(f.q("sqlmap") == Ids{1});                            // user agent
+  CHECK(f.q("cdn.test") == Ids{2});                          // dns rrname inside an array
+  CHECK(f.q("dang nhap trai phep") == Ids{2});               // Vietnamese without its accents
+  CHECK(f.q("Đăng nhập") == Ids{2});                         // and with them
+  CHECK(f.q("inject*") == Ids{1});                           // prefix
+  CHECK(f.q("exam*") == Ids{3, 1});                          // prefix over host names, newest first
+  CHECK(f.q("e7d705a3286e19ea42f587b344ee6865") == Ids{3});  // tls ja3 hash, nested
+  CHECK(f.q("example") == Ids{3, 1});
+  CHECK(f.q("example injection") == Ids{1});  // terms ANDed
+  CHECK(f.q("inject").empty());               // a word, not a substring, unless a prefix
+  CHECK(f.q("hostname").empty());             // a JSON key name
+  CHECK(f.q("rrname").empty());
+  CHECK(f.q("zebrapayload").empty());  // payload: not indexed
+  CHECK(f.q("walrusbit").empty());     // metadata: not indexed
+  CHECK(f.q("192.0.2.1").empty());     // addresses: their own filters
+  // With the other filters.
+  CHECK(f.ids({{"q", "example"}, {"severity", "3"}}) == Ids{3});
+  CHECK(f.ids({{"q", "example"}, {"app_proto", "http"}}) == Ids{1});
+}
+
+TEST_CASE("q with severity and paging gives the ids a scan in C++ gives") {
+  Fixture f("paging");
+  // 300 alerts over five host names and four severities, several batches.
+  const char* hosts[] = {"alpha.example", "beta.example", "gamma.test", "delta.test", "alpha.test"};
+  struct Row {
+    int64_t id, ts;
+    int severity;
+    std::string host;
+  };
+  std::vector<Row> rows;
+  for (uint64_t batch = 1; batch <= 3; ++batch) {
+    std::vector<IngestEvent> evs;
+    for (int k = 0; k < 100; ++k) {
+      int64_t n = static_cast<int64_t>(rows.size());
+      Row r{n + 1, kBaseS + (n * 7919) % 500, static_cast<int>(1 + n % 4), hosts[(n * 31) % 5]};
+      json a = alert(r.ts, "ET TEST paging rule", r.severity);
+      a["app_proto"] = "http";
+      a["http"] = {{"hostname", r.host}, {"url", "/"}};
+      evs.push_back({"p" + std::to_string(n), a});
+      rows.push_back(r);
+    }
+    REQUIRE(f.ingest(batch, evs).stored == 100);
+  }
+  for (const char* text : {"alpha", "example", "alpha.test", "alp*"}) {
+    for (const char* sev : {"1", "2,4"}) {
+      std::string s = text;
+      std::string word = s.back() == '*' ? s.substr(0, s.size() - 1) : s;
+      std::vector<const Row*> m;
+      for (const auto& r : rows) {
+        bool sev_ok = std::string(sev).find(std::to_string(r.severity)) != std::string::npos;
+        // Host names here are two words; a term matches a word, a phrase of them, or a prefix.
+        bool text_ok =
+            s.back() == '*'
+                ? r.host.rfind(word, 0) == 0
+                : (r.host == word || r.host.rfind(word + ".", 0) == 0 ||
+                   r.host.size() > word.size() &&
+                       r.host.compare(r.host.size() - word.size() - 1, word.size() + 1, "." + word) == 0);
+        if (sev_ok && text_ok) m.push_back(&r);
+      }
+      std::sort(m.begin(), m.end(),
+                [](const Row* a, const Row* b) { return a->ts != b->ts ? a->ts > b->ts : a->id > b->id; });
+      Ids want;
+      for (auto* r : m) want.push_back(r->id);
+      INFO("q=" << text << " severity=" << sev);
+      REQUIRE_FALSE(want.empty());
+      CHECK(f.ids({{"q", text}, {"severity", sev}}) == want);
+    }
+  }
+}
+
+TEST_CASE("a q found in more alerts than the index drives pages the same") {
+  // Past 5000 matches the rows are walked in time order and probed against
+  // the match set (sqlite_alert_query.cpp); the answer must not change.
+  Fixture f("common");
+  struct Row {
+    int64_t id, ts;
+    int severity;
+    bool word;
+  };
+  std::vector<Row> rows;
+  for (uint64_t batch = 1; batch <= 7; ++batch) {
+    std::vector<IngestEvent> evs;
+    for (int k = 0; k < 1000; ++k) {
+      int64_t n = static_cast<int64_t>(rows.size());
+      Row r{n + 1, kBaseS + (n * 7919) % 3000, static_cast<int>(1 + n % 3), n % 10 != 0};
+      json a = alert(r.ts, "ET TEST common rule", r.severity);
+      a["app_proto"] = "http";
+      a["http"] = {{"hostname", r.word ? "common.example" : "rare.example"}};
+      evs.push_back({"c" + std::to_string(n), a});
+      rows.push_back(r);
+    }
+    REQUIRE(f.ingest(batch, evs).stored == 1000);
+  }
+  std::vector<const Row*> m;
+  for (const auto& r : rows)
+    if (r.word && r.severity == 2) m.push_back(&r);
+  std::sort(m.begin(), m.end(),
+            [](const Row* a, const Row* b) { return a->ts != b->ts ? a->ts > b->ts : a->id > b->id; });
+  Ids want;
+  for (auto* r : m) want.push_back(r->id);
+  REQUIRE(std::count_if(rows.begin(), rows.end(), [](const Row& r) { return r.word; }) > 5000);
+  AlertListQuery q;
+  REQUIRE_FALSE(parse_alert_query({{"q", "common.example"}, {"severity", "2"}}, &q));
+  q.limit = 500;
+  Ids got;
+  for (int page = 0; page < 100; ++page) {
+    AlertListPage p;
+    REQUIRE(f.store->list_alerts(q, &p).ok);
+    if (page == 0) CHECK(p.total == static_cast<int64_t>(want.size()));
+    for (const auto& a : p.alerts) got.push_back(a["id"].get<int64_t>());
+    if (!p.next_cursor) break;
+    q.cursor = p.next_cursor;
+  }
+  CHECK(got == want);
+  // The index-driven side: 700 alerts, all on one page.
+  AlertListQuery rare;
+  REQUIRE_FALSE(parse_alert_query({{"q", "rare.example"}, {"limit", "1000"}}, &rare));
+  AlertListPage p;
+  REQUIRE(f.store->list_alerts(rare, &p).ok);
+  CHECK(p.alerts.size() == 700);
+  CHECK(p.total == 700);
+}
+
+TEST_CASE("retention removes the index rows of the alerts it deletes") {
+  Fixture f("retention");
+  REQUIRE(f.ingest(1, sample()).stored == 3);
+  REQUIRE(f.num("SELECT COUNT(*) FROM alerts_fts") == 3);
+  RetentionPolicy p;
+  p.max_alerts = 1;  // keeps the newest (the TLS alert)
+  RetentionResult r;
+  REQUIRE(f.store->enforce_retention(p, kBaseS + 100, &r).ok);
+  REQUIRE(r.alerts == 2);
+  CHECK(f.q("injection").empty());
+  CHECK(f.q("dang").empty());
+  CHECK(f.q("example") == Ids{3});
+  CHECK(f.num("SELECT COUNT(*) FROM alerts_fts") == 1);
+  CHECK(f.num("SELECT COUNT(*) FROM alerts_fts WHERE rowid NOT IN (SELECT id FROM alerts)") == 0);
+}
+
+TEST_CASE("a resent batch or event adds no index rows") {
+  Fixture f("dup");
+  REQUIRE(f.ingest(1, sample()).stored == 3);
+  CHECK(f.ingest(1, sample()).duplicate_batch);        // the same batch again
+  CHECK(f.ingest(2, sample()).duplicate_events == 3);  // the same events in a new batch
+  CHECK(f.num("SELECT COUNT(*) FROM alerts_fts") == 3);
+  CHECK(f.q("injection") == Ids{1});
+}
+
+TEST_CASE("a database without the index gets it, with its alerts, at open") {
+  Fixture f("migrate");
+  REQUIRE(f.ingest(1, sample()).stored == 3);
+  f.store.reset();
+  // What a database from before the index looks like.
+  f.exec("DROP TRIGGER alerts_fts_delete; DROP TABLE alerts_fts;");
+  REQUIRE(f.num("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'alerts_fts%'") == 0);
+  f.reopen();
+  CHECK(f.num("SELECT COUNT(*) FROM alerts_fts") == 3);
+  CHECK(f.q("injection") == Ids{1});
+  CHECK(f.q("dang nhap") == Ids{2});
+  // Opening again indexes nothing twice; new alerts are indexed.
+  f.reopen();
+  json d = alert(kBaseS + 5, "ET SCAN late arrival", 2);
+  REQUIRE(f.ingest(2, {{"u9", d}}).stored == 1);
+  CHECK(f.num("SELECT COUNT(*) FROM alerts_fts") == 4);
+  CHECK(f.q("arrival") == Ids{4});
+}
+
+TEST_CASE("hostile q is refused or searched as text, never an error") {
+  Fixture f("hostile");
+  REQUIRE(f.ingest(1, sample()).stored == 3);
+  std::vector<std::string> texts = {"\"",
+                                    "*",
+                                    "NEAR(",
+                                    "NEAR(a b, 1)",
+                                    "OR",
+                                    "a OR b",
+                                    "-",
+                                    "-injection",
+                                    "^",
+                                    "^sql",
+                                    "sig:inject",
+                                    "signature:sql",
+                                    "(",
+                                    ")",
+                                    "\"\"\"",
+                                    "x\"y",
+                                    "**",
+                                    "inj**",
+                                    "{app} : sql",
+                                    "sql NOT",
+                                    "AND",
+                                    "\xC3",
+                                    "\xff\xfe",
+                                    "— –",
+                                    std::string(10240, 'a'),
+                                    std::string("a\0b", 3)};
+  for (const auto& t : texts) {
+    INFO("q=" << t.substr(0, 40));
+    AlertListQuery q;
+    auto e = parse_alert_query({{"q", t}}, &q);
+    if (e) continue;  // refused with a reason: a 400
+    AlertListPage p;
+    CHECK(f.store->list_alerts(q, &p).ok);
+  }
+  // Operators are words: "OR" alone finds nothing, never everything.
+  CHECK(f.q("OR").empty());
+  CHECK(f.q("-injection") == Ids{1});
+  CHECK(f.q("signature:sql").empty());
+  AlertListQuery q;
+  CHECK(parse_alert_query({{"q", "- ^ \" *"}}, &q));
+  CHECK(parse_alert_query({{"q", std::string(10240, 'a')}}, &q));
+  CHECK(parse_alert_query({{"q", std::string("a\0b", 3)}}, &q));
+}
