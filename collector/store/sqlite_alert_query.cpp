@@ -58,18 +58,28 @@ void add_net(Where& w, const char* col, const IpNet& n, bool scan) {
   }
 }
 
+// Through the address index, a block costs one row read per alert in it
+// (M), sorted; this many cost a few milliseconds, so a block that small
+// always takes the index.
+constexpr int64_t kIndexRowsCheap = 10000;
+
 // Whether a page of `limit` rows of block `n` is cheaper found by walking
 // all alerts newest first than through the address index. The index reads
 // every row of the block (M) and sorts them; the walk reads about
 // limit * N / M rows before it has a page (N alerts, matches spread evenly
-// in time). So the walk wins once M passes sqrt(limit * N); M is counted on
-// the covering index, and only that far.
+// in time). So the walk wins once M passes sqrt(limit * N), but only where
+// that spread holds; alerts of one network come in runs (one agent's
+// batches), and the walk then crosses the runs of the others. So the index
+// keeps every block up to kIndexRowsCheap. M is counted on the covering
+// index, and only that far.
 bool block_is_dense(Db& db, const char* col, const IpNet& n, int limit) {
   if (n.lo == n.hi) return false;
-  auto all = db.prepare("SELECT COALESCE(MAX(id)-MIN(id)+1, 0) FROM alerts");
+  // Two subqueries: each is one rowid lookup; MAX(id)-MIN(id) in one SELECT scans the table.
+  auto all = db.prepare("SELECT COALESCE((SELECT MAX(id) FROM alerts)-(SELECT MIN(id) FROM alerts)+1, 0)");
   if (all.step() != SQLITE_ROW) return false;
-  auto cap = static_cast<int64_t>(
-      std::sqrt(static_cast<double>(std::max(limit, 1)) * static_cast<double>(all.col_int(0))));
+  auto cap =
+      std::max(kIndexRowsCheap, static_cast<int64_t>(std::sqrt(static_cast<double>(std::max(limit, 1)) *
+                                                               static_cast<double>(all.col_int(0)))));
   auto st = db.prepare(std::string("SELECT COUNT(*) FROM (SELECT 1 FROM alerts WHERE ") + col +
                        " BETWEEN ? AND ? LIMIT ?)");
   if (!st.valid()) return false;
