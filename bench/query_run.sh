@@ -4,17 +4,19 @@
 # store filled by vigil-store-fill:
 #
 #   build/collector/vigil-store-fill --data-dir D --alerts 1000000 --end 1796256000
-#   bench/query_run.sh BUILD_DIR D [N]
+#   bench/query_run.sh BUILD_DIR D [N] [PATH...]
 #
 # Starts vigil-collector on D (127.0.0.1, a free port), creates a viewer API
 # key, runs bench/api_latency.py with N requests per path (default 100) and
 # stops the collector. Times are for --end 1796256000 (2026-12-03T00:00Z),
-# data over the 7 days before.
+# data over the 7 days before. PATHs given replace the default set (e.g.
+# "/api/v1/alerts?limit=100&src_ip=10.0.0.0/8").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$1
 dir=$2
 n=${3:-100}
+shift $(($# < 3 ? $# : 3))
 end=1796256000
 day=$((end - 86400))
 week=$((end - 7 * 86400))
@@ -40,6 +42,7 @@ paths=(
   "/api/v1/stats/alerts?from=$((day + 1234))&to=$((end - 77))&interval=1m"
   "/api/v1/stats/alerts?from=$day&to=$end&interval=1h&agent=fill-3"
 )
+[ $# -gt 0 ] && paths=("$@")
 # The detail route, where the collector has it (404 on a route it lacks).
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$dir/ca.pem" -H "Authorization: Bearer $key" \
   "https://127.0.0.1:$port/api/v1/alerts/1" || true)

@@ -24,9 +24,9 @@ using Ip16 = std::array<uint8_t, 16>;
 // text is neither. Byte order makes a CIDR block one contiguous range.
 std::optional<Ip16> ip16(std::string_view text);
 
-// An address or a CIDR block: [lo, hi] inclusive. `exact` holds the
-// canonical text when the block is one address (compared to the stored text,
-// which the agent writes canonically, so the column index serves it).
+// An address or a CIDR block: [lo, hi] inclusive (the SQLite store compares
+// them to its indexed 16-byte address columns). `exact` holds the canonical
+// text when the block is one address.
 struct IpNet {
   Ip16 lo{}, hi{};
   std::optional<std::string> exact;

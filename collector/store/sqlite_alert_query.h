@@ -11,7 +11,7 @@
 
 namespace vigil::collector {
 
-// Registers the SQL functions the queries use (vigil_ip16hex) on a connection.
+// Registers the SQL functions the queries use (vigil_ip16, for ad-hoc SQL) on a connection.
 bool register_alert_query_functions(Db& db, std::string* error);
 
 StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* out);

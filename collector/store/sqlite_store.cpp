@@ -21,6 +21,7 @@
 
 #include "collector/store/alert_fts.h"
 #include "collector/store/alert_rollups.h"
+#include "collector/store/sqlite_address_index.h"
 #include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
 #include "collector/store/sqlite_triage.h"
@@ -49,8 +50,6 @@ CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts, id);
 CREATE INDEX IF NOT EXISTS alerts_severity ON alerts(severity, ts);
 CREATE INDEX IF NOT EXISTS alerts_sid ON alerts(sid, ts);
-CREATE INDEX IF NOT EXISTS alerts_src ON alerts(src_ip, ts);
-CREATE INDEX IF NOT EXISTS alerts_dest ON alerts(dest_ip, ts);
 CREATE INDEX IF NOT EXISTS alerts_agent ON alerts(agent_id, ts);
 CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, event_uid TEXT NOT NULL,
   ts INT NOT NULL, event_type TEXT NOT NULL, received_at INT NOT NULL, json TEXT NOT NULL,
@@ -78,8 +77,10 @@ constexpr AddedColumn kAddedColumns[] = {
     {"api_keys", "expires_at", "INT NOT NULL DEFAULT 0"},
     {"api_keys", "revoked", "INT NOT NULL DEFAULT 0"},
     {"api_keys", "last_used", "INT NOT NULL DEFAULT 0"},
-    {"batches", "digest", "TEXT"},  // NULL: stored before digests, acknowledged as a resend
-    {"events", "flow_id", "INT"},   // NULL: no flow (stats), or not yet backfilled (see index_flows)
+    {"batches", "digest", "TEXT"},   // NULL: stored before digests, acknowledged as a resend
+    {"events", "flow_id", "INT"},    // NULL: no flow (stats), or not yet backfilled (see index_flows)
+    {"alerts", "src_ip16", "BLOB"},  // indexed addresses: collector/store/sqlite_address_index.h
+    {"alerts", "dest_ip16", "BLOB"},
 };
 
 // API keys record their last use at most this often (seconds): the check on
@@ -134,8 +135,8 @@ class SqliteStore final : public Store {
                  "PRAGMA wal_autocheckpoint=16384;",
                  &err) ||
         !w_.exec(kSchema, &err) || !w_.exec(sqlite_triage::kSchema, &err) || !w_.exec(kRollupSchema, &err) ||
-        !migrate(&err) || !choose_uid_format(&err) || !r_.exec("PRAGMA synchronous=FULL;", &err) ||
-        !register_alert_query_functions(r_, &err)) {
+        !migrate(&err) || !migrate_addresses(&err) || !choose_uid_format(&err) ||
+        !r_.exec("PRAGMA synchronous=FULL;", &err) || !register_alert_query_functions(r_, &err)) {
       *error = "cannot initialise " + path + ": " + err;
       return false;
     }
@@ -153,8 +154,8 @@ class SqliteStore final : public Store {
                    static_cast<long long>(indexed));
     ins_alert_ = w_.prepare(
         "INSERT OR IGNORE INTO alerts(agent_id,event_uid,ts,sid,gid,rev,signature,category,severity,src_ip,"
-        "src_port,dest_ip,dest_port,proto,app_proto,flow_id,received_at,json) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "src_port,dest_ip,dest_port,proto,app_proto,flow_id,received_at,json,src_ip16,dest_ip16) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     ins_event_ = w_.prepare(
         "INSERT OR IGNORE INTO events(agent_id,event_uid,ts,event_type,received_at,json,flow_id) "
         "VALUES(?,?,?,?,?,?,?)");
@@ -233,6 +234,15 @@ class SqliteStore final : public Store {
       return false;
     }
     return w_.exec("COMMIT", err);
+  }
+
+  // The BLOB address columns and their indexes (sqlite_address_index.h).
+  bool migrate_addresses(std::string* err) {
+    int64_t filled = 0;
+    if (!migrate_address_index(w_, &filled, err)) return false;
+    if (filled > 0)
+      spdlog::info("store: src_ip16/dest_ip16 filled in {} alerts, address indexes built", filled);
+    return true;
   }
 
   // The dedup key UNIQUE(agent_id, event_uid) is the index every insert
@@ -677,8 +687,11 @@ class SqliteStore final : public Store {
     *out = {};
     std::string where = " WHERE 1=1";
     if (q.agent_id) where += " AND agent_id=?";
-    if (q.src_ip) where += " AND src_ip=?";
-    if (q.dest_ip) where += " AND dest_ip=?";
+    // Addresses through their BLOB index; a text that is no address is compared as text.
+    std::optional<Ip16> src16 = q.src_ip ? ip16(*q.src_ip) : std::nullopt;
+    std::optional<Ip16> dest16 = q.dest_ip ? ip16(*q.dest_ip) : std::nullopt;
+    if (q.src_ip) where += src16 ? " AND src_ip16=?" : " AND src_ip=?";
+    if (q.dest_ip) where += dest16 ? " AND dest_ip16=?" : " AND dest_ip=?";
     if (q.from_us) where += " AND ts>=?";
     if (q.to_us) where += " AND ts<?";
     if (q.sid) where += " AND sid=?";
@@ -686,8 +699,14 @@ class SqliteStore final : public Store {
     auto bind_filters = [&](Stmt& st) {
       int i = 1;
       if (q.agent_id) st.bind(i++, *q.agent_id);
-      if (q.src_ip) st.bind(i++, *q.src_ip);
-      if (q.dest_ip) st.bind(i++, *q.dest_ip);
+      if (src16)
+        bind_ip16(st, i++, *src16);
+      else if (q.src_ip)
+        st.bind(i++, *q.src_ip);
+      if (dest16)
+        bind_ip16(st, i++, *dest16);
+      else if (q.dest_ip)
+        st.bind(i++, *q.dest_ip);
       if (q.from_us) st.bind(i++, *q.from_us);
       if (q.to_us) st.bind(i++, *q.to_us);
       if (q.sid) st.bind(i++, int64_t{*q.sid});
@@ -962,6 +981,8 @@ class SqliteStore final : public Store {
     s.bind(9, f.severity).bind(10, f.src_ip).bind(11, f.src_port).bind(12, f.dest_ip);
     s.bind(13, f.dest_port).bind(14, f.proto).bind(15, f.app_proto).bind(16, f.flow_id);
     s.bind(17, now).bind(18, text);
+    bind_ip16(s, 19, f.src_ip);
+    bind_ip16(s, 20, f.dest_ip);
     return s.step();
   }
 
