@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/time.h"
+#include "store_test_util.h"
 
 using namespace vigil::collector;
 using nlohmann::json;
@@ -19,11 +20,7 @@ using vigil::parse_eve_time_us;
 namespace {
 
 std::string temp_dir(const char* name) {
-  auto d = std::filesystem::temp_directory_path() /
-           (std::string("vigil-") + name + "-" + std::to_string(getpid()));
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
+  return test::fresh_temp_dir("vigil-", name);
 }
 
 IngestEvent alert(const std::string& uid, int sid, const std::string& ts,

@@ -16,6 +16,7 @@
 #include <random>
 #include <set>
 
+#include "../store_test_util.h"
 #include "collector/api/alert_filter.h"
 #include "collector/store/store.h"
 #include "common/time.h"
@@ -128,11 +129,7 @@ std::string random_ip(std::mt19937_64& r) {
 }
 
 std::string temp_dir(const char* name) {
-  auto d = std::filesystem::temp_directory_path() /
-           (std::string("vigil-addr-") + name + "-" + std::to_string(getpid()));
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
+  return test::fresh_temp_dir("vigil-addr-", name);
 }
 
 std::string eve_text(const Row& x) {

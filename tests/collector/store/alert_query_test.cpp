@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 
+#include "../store_test_util.h"
 #include "collector/api/alert_filter.h"
 #include "collector/store/store.h"
 #include "common/time.h"
@@ -134,11 +135,7 @@ Row make_row(std::mt19937_64& r, int64_t ts_us, const std::string& agent) {
 }
 
 std::string temp_dir(const char* name) {
-  auto d = std::filesystem::temp_directory_path() /
-           (std::string("vigil-aq-") + name + "-" + std::to_string(getpid()));
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
+  return test::fresh_temp_dir("vigil-aq-", name);
 }
 
 // Ingests rows in agent batches of up to `batch` events, in order; ids follow.

@@ -13,6 +13,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "../store_test_util.h"
 #include "collector/store/store.h"
 
 using namespace vigil::collector;
@@ -21,21 +22,11 @@ using nlohmann::json;
 namespace {
 
 std::string temp_dir(const char* name) {
-  auto d = std::filesystem::temp_directory_path() /
-           (std::string("vigil-rollup-") + name + "-" + std::to_string(getpid()));
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
+  return test::fresh_temp_dir("vigil-rollup-", name);
 }
 
 std::string eve_time(int64_t us) {
-  time_t s = static_cast<time_t>(us / 1'000'000);
-  struct tm tm;
-  gmtime_r(&s, &tm);
-  char b[64];
-  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+0000", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us % 1'000'000));
-  return b;
+  return test::eve_time_us(us);
 }
 
 struct Row {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "../store_test_util.h"
 #include "collector/store/store.h"
 
 using namespace vigil::collector;
@@ -18,21 +19,11 @@ using nlohmann::json;
 namespace {
 
 std::string temp_dir(const char* name) {
-  auto d = std::filesystem::temp_directory_path() /
-           (std::string("vigil-retention-") + name + "-" + std::to_string(getpid()));
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
+  return test::fresh_temp_dir("vigil-retention-", name);
 }
 
 std::string eve_time(int64_t s) {
-  time_t t = static_cast<time_t>(s);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char b[64];
-  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.000000+0000", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return b;
+  return test::eve_time_us(s * 1'000'000);
 }
 
 IngestEvent event(int64_t n, int64_t ts_s, const char* type = "alert") {
