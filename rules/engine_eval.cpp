@@ -86,7 +86,12 @@ bool flow_ok(const Rule& r, const Packet& p, const FlowView* f, bool to_server, 
   if (o.only_frag && !p.reassembled) return false;
   if (o.no_frag && p.reassembled) return false;
   if (r.app_mask) {
+    // A packet rule sees a TCP flow's protocol only once the session is
+    // established, as Suricata's packet path does (PKT_STREAM_EST): not on a
+    // fast-open SYN whose data was detected. Transactions are inspected as
+    // they progress, so a tx rule keeps the protocol its tx was parsed as.
     AppProto a = f ? f->app_proto : AppProto::kUnknown;
+    if (!r.tx_rule && f && p.l4 == L4::kTcp && f->state == FlowState::kNew) a = AppProto::kUnknown;
     if (!(r.app_mask & kAppBit(a))) return false;
   }
   return true;
