@@ -543,6 +543,9 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     fire(*impl_, r, p, f, fs, nullptr, {}, out);
     if (r.action == Action::kPass) break;
   }
+  // This packet was the one protocol-detection-only rules see for its
+  // direction (Suricata's PKT_PROTO_DETECT_TS_DONE / _TC_DONE).
+  if (f) f->proto_done_pending[v.to_server ? 0 : 1] = false;
 }
 
 void Engine::inspect_stream(WorkerState& w, const Packet& p, FlowView& f, Dir d, Bytes window,

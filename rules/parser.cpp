@@ -244,6 +244,7 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
   // see only the packets of flows whose protocol is known to be that one, as
   // Suricata matches a signature's alproto against each packet's flow.
   if (!r->tx_ints.empty()) r->tx_rule = true;
+  mark_proto_detect_only(*r);
   if (r->has_payload && r->proto != ProtoSel::kTcp && r->proto != ProtoSel::kUdp &&
       r->proto != ProtoSel::kIp && r->proto != ProtoSel::kIcmp && r->proto != ProtoSel::kIcmpv4 &&
       r->proto != ProtoSel::kIcmpv6) {

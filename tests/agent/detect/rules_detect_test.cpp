@@ -152,6 +152,26 @@ TEST_CASE(
   CHECK(c2.sids.empty());
 }
 
+TEST_CASE("rules detect: a protocol-detection-only rule alerts once per direction") {
+  EngineHolder h;
+  h.set(engine_of("pd.rules",
+                  "alert tcp any any -> any any (msg:\"not dns\"; app-layer-protocol:!dns; sid:22;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  tf.f.app_proto = AppProto::kFailed;
+  tf.f.proto_done_pending[0] = tf.f.proto_done_pending[1] = true;  // the app layer gave up both ways
+  std::vector<uint32_t> all;
+  for (bool to_server : {true, true, false, true, false}) {
+    Pkt p(tf, "x", to_server);
+    Collect c;
+    d->on_packet(p.p, c);
+    all.insert(all.end(), c.sids.begin(), c.sids.end());
+  }
+  CHECK(all == std::vector<uint32_t>{22, 22});
+  CHECK_FALSE(tf.f.proto_done_pending[0]);
+  CHECK_FALSE(tf.f.proto_done_pending[1]);
+}
+
 TEST_CASE("rules detect: an engine swap keeps the flow's flowbits") {
   EngineHolder h;
   h.set(engine_of("swap1.rules",
@@ -194,16 +214,19 @@ TEST_CASE("rules detect: app-layer-protocol uses the packet's direction and wait
   CHECK(c1.sids.empty());  // nothing detected yet: a negated protocol does not match either
   tf.f.app_proto_ts = AppProto::kHttp;
   tf.f.app_proto = AppProto::kHttp;
+  tf.f.proto_done_pending[0] = true;  // as the app layer flags the packet that ended detection
   Pkt p2(tf, "more");
   Collect c2;
   d->on_packet(p2.p, c2);
   CHECK(c2.sids == std::vector<uint32_t>{40, 41});
-  // To client, nothing detected that way yet: the flow's protocol stands in.
+  // To client, detection has not ended that way: these detection-only rules
+  // are not checked (the mode semantics are in app_layer_protocol_kw_test).
   Pkt p3(tf, "HTTP/1.1 200 OK\r\n", false);
   Collect c3;
   d->on_packet(p3.p, c3);
-  CHECK(c3.sids == std::vector<uint32_t>{40, 41});
+  CHECK(c3.sids.empty());
   tf.f.app_proto_tc = AppProto::kDns;
+  tf.f.proto_done_pending[1] = true;
   Pkt p4(tf, "x", false);
   Collect c4;
   d->on_packet(p4.p, c4);
