@@ -55,6 +55,11 @@ struct FlowView {
   bool no_payload_inspection = false;          // set by the app layer (TLS encrypted): no raw content rules
   AppProto app_proto_ts = AppProto::kUnknown;  // detected in to_server direction
   AppProto app_proto_tc = AppProto::kUnknown;  // detected in to_client direction
+  // Set by the app layer when protocol detection of a direction ended (found
+  // or given up); the rules engine clears it once it inspected the next
+  // packet of that direction, the one packet that protocol-detection-only
+  // rules are checked on. [0] to_server, [1] to_client.
+  bool proto_done_pending[2] = {false, false};
 
   // --- TCP (refreshed by the detection adapter) ---
   TcpStreamView tcp_view;

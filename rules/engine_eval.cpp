@@ -86,7 +86,12 @@ bool flow_ok(const Rule& r, const Packet& p, const FlowView* f, bool to_server, 
   if (o.only_frag && !p.reassembled) return false;
   if (o.no_frag && p.reassembled) return false;
   if (r.app_mask) {
+    // A packet rule sees a TCP flow's protocol only once the session is
+    // established, as Suricata's packet path does (PKT_STREAM_EST): not on a
+    // fast-open SYN whose data was detected. Transactions are inspected as
+    // they progress, so a tx rule keeps the protocol its tx was parsed as.
     AppProto a = f ? f->app_proto : AppProto::kUnknown;
+    if (!r.tx_rule && f && p.l4 == L4::kTcp && f->state == FlowState::kNew) a = AppProto::kUnknown;
     if (!(r.app_mask & kAppBit(a))) return false;
   }
   return true;
@@ -538,6 +543,9 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     fire(*impl_, r, p, f, fs, nullptr, {}, out);
     if (r.action == Action::kPass) break;
   }
+  // This packet was the one protocol-detection-only rules see for its
+  // direction (Suricata's PKT_PROTO_DETECT_TS_DONE / _TC_DONE).
+  if (f) f->proto_done_pending[v.to_server ? 0 : 1] = false;
 }
 
 void Engine::inspect_stream(WorkerState& w, const Packet& p, FlowView& f, Dir d, Bytes window,

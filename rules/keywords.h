@@ -91,6 +91,13 @@ void add_base64_keywords(std::vector<KeywordDef>& t);
 void add_dataset_keywords(std::vector<KeywordDef>& t);
 void add_iprep_keywords(std::vector<KeywordDef>& t);
 
+// After a rule's options are parsed (kw_packet.cpp): a rule whose only match
+// is app-layer-protocol (no header protocol, payload or buffer; flow only
+// to_server/to_client; flowbits only set) is Suricata's "protocol detection
+// only" signature, checked once per direction when detection of that
+// direction ended (FlowView::proto_done_pending), not on every packet.
+void mark_proto_detect_only(Rule& r);
+
 // ssh.protoversion:VALUE / ssh.softwareversion:VALUE on `slot` (kw_ssh.cpp).
 std::string ssh_value_keyword(ParseState& st, int slot, std::string_view value);
 

@@ -274,10 +274,13 @@ std::string kw_fragbits(ParseState& st, std::string_view v) {
 // `exact` asks for identity instead of Suricata's equivalences (dns ~ doh2,
 // http ~ http2); Vigil knows none of those protocols, so both are identity.
 // A protocol not known yet only matches "unknown"; negation never matches it.
+// In a protocol-detection-only rule (mark_proto_detect_only) it matches only
+// on the packet that ends detection in its direction.
 struct AppProtoOpt : PktOpt {
   enum Mode : uint8_t { kDirection, kToServer, kToClient, kEither, kFinal, kOriginal } mode = kDirection;
   uint32_t mask = 0;  // bit per AppProto named
   bool negated = false;
+  bool detect_only = false;
 
   bool test(AppProto a) const {
     bool in = (mask >> unsigned(a)) & 1u;
@@ -287,6 +290,7 @@ struct AppProtoOpt : PktOpt {
   bool match(const PktCtx& c) const override {
     if (!c.flow) return false;
     const FlowView& f = *c.flow;
+    if (detect_only && !f.proto_done_pending[c.to_server ? 0 : 1]) return false;
     switch (mode) {
       case kDirection: {
         AppProto a = c.to_server ? f.app_proto_ts : f.app_proto_tc;
@@ -341,6 +345,23 @@ std::string kw_app_layer_protocol(ParseState& st, std::string_view v) {
 }
 
 }  // namespace
+
+void mark_proto_detect_only(Rule& r) {
+  const FlowOpt& fo = r.flow;
+  if (r.app_mask != 0 || r.has_payload || !r.buffers.empty() || !r.flowints.empty() || !r.xbits.empty() ||
+      !r.tx_ints.empty() || fo.established || fo.not_established || fo.stateless || fo.only_stream ||
+      fo.no_stream || fo.only_frag || fo.no_frag)
+    return;
+  for (auto& b : r.flowbits)
+    if (b.cmd != BitOp::kSet) return;
+  std::vector<AppProtoOpt*> opts;
+  for (auto& o : r.pkt_opts) {
+    auto* a = dynamic_cast<AppProtoOpt*>(o.get());
+    if (!a) return;
+    opts.push_back(a);
+  }
+  for (auto* a : opts) a->detect_only = true;
+}
 
 void add_packet_keywords(std::vector<KeywordDef>& t) {
   t.push_back({"dsize", kw_dsize});

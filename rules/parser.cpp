@@ -202,7 +202,6 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
     return nullptr;
   }
   if (!parse_header(text.substr(0, open), dialect, ctx, *r, f)) return nullptr;
-  bool header_app = r->app_mask != 0;
 
   ParseState st(*r);
   st.dialect = dialect;
@@ -240,10 +239,12 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
     else if (!is_packet_buffer(BufferId(b.slot)))
       r->tx_rule = app_buffers = true;
   }
-  // "alert http ... (flow:to_server;)": an app-layer rule without buffers is
-  // evaluated once per transaction, as Suricata 7 does.
-  if (header_app && !app_buffers && !r->has_payload) r->tx_rule = true;
+  // "alert http ... (flow:to_server;)": an app-layer protocol in the header
+  // without app-layer buffers keeps the rule a packet rule; flow_ok lets it
+  // see only the packets of flows whose protocol is known to be that one, as
+  // Suricata matches a signature's alproto against each packet's flow.
   if (!r->tx_ints.empty()) r->tx_rule = true;
+  mark_proto_detect_only(*r);
   if (r->has_payload && r->proto != ProtoSel::kTcp && r->proto != ProtoSel::kUdp &&
       r->proto != ProtoSel::kIp && r->proto != ProtoSel::kIcmp && r->proto != ProtoSel::kIcmpv4 &&
       r->proto != ProtoSel::kIcmpv6) {

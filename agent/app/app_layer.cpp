@@ -55,7 +55,9 @@ struct AppLayer::Impl {
   ParseCtx ctx(Flow& f, const Packet* p) { return ParseCtx{cfg, events, ctr, f, p}; }
 
   void set_dir_proto(Flow& f, Dir d, AppProto p) {
-    (d == Dir::kToServer ? f.app_proto_ts : f.app_proto_tc) = p;
+    AppProto& cur = d == Dir::kToServer ? f.app_proto_ts : f.app_proto_tc;
+    if (cur == AppProto::kUnknown && p != AppProto::kUnknown) f.proto_done_pending[di(d)] = true;
+    cur = p;
   }
 
   void start(Flow& f, FlowApp& s, AppProto p, bool tcp) {
@@ -84,6 +86,7 @@ struct AppLayer::Impl {
 
   void fail(Flow& f, FlowApp& s) {
     f.app_proto = AppProto::kFailed;
+    f.proto_done_pending[0] = f.proto_done_pending[1] = true;  // detection ended both ways
     s.finished = true;
     s.pending[0] = std::string();
     s.pending[1] = std::string();

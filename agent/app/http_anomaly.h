@@ -27,6 +27,7 @@
   A(X, odd_chunk_size)             /* leading zeros or whitespace in a chunk size */ \
   A(X, chunk_lf_only)              /* chunk lines ended by LF alone */               \
   A(X, chunk_missing_final)        /* chunked body cut before its last chunk/CRLF */ \
+  A(X, invalid_chunk_size)         /* a response chunk size that is no hex number */ \
   A(X, body_until_close)           /* response body delimited by the close */        \
   A(X, unknown_content_encoding)   /* a coding not decoded (left as is) */           \
   A(X, nested_content_encoding)    /* more than one coding */                        \

@@ -782,6 +782,9 @@ class HttpParser : public AppParser {
     s.line.append(in.substr(0, take));
     if (nl == std::string_view::npos) {
       in = {};
+      // A response whose "chunk size" cannot become one is read as sent,
+      // without waiting for a line end that may never come.
+      if (d == Dir::kToClient && s.st == St::kChunkSize && !chunk_size_prefix(s.line)) not_chunked(c, d, "");
       return;
     }
     in.remove_prefix(nl + 1);
@@ -824,6 +827,10 @@ class HttpParser : public AppParser {
       }
       size = size * 16 + static_cast<uint64_t>(v);
     }
+    if (!ok && d == Dir::kToClient) {
+      not_chunked(c, d, "\n");
+      return;
+    }
     s.line.clear();
     if (!ok) {
       ++c.ctr.http_bad_chunk;
@@ -838,6 +845,37 @@ class HttpParser : public AppParser {
       s.st = St::kChunkData;
       s.remaining = size;
     }
+  }
+
+  // Whether `line` (a chunk-size line so far) can still be a chunk size:
+  // hex digits and blanks up to an optional ";extension".
+  static bool chunk_size_prefix(std::string_view line) {
+    line = line.substr(0, line.find(';'));
+    size_t digits = 0;
+    for (char ch : line) {
+      if (std::isxdigit(static_cast<unsigned char>(ch)))
+        ++digits;
+      else if (ch != ' ' && ch != '\t' && ch != '\r')
+        return false;
+    }
+    return digits <= 15;
+  }
+
+  // A response declared chunked whose chunk-size line is no size: the body
+  // is read as sent up to the end of the stream, starting with that line
+  // (`tail`: the line end consumed with it). Suricata's HTTP parser does the
+  // same (event http.invalid_response_chunk_len); whatever the client makes
+  // of such a body, its bytes are inspected rather than dropped.
+  void not_chunked(ParseCtx& c, Dir d, std::string_view tail) {
+    Side& s = side(d);
+    ++c.ctr.http_bad_chunk;
+    note(c, s.tx, HttpAnomaly::invalid_chunk_size);
+    std::string raw = std::move(s.line);
+    raw.append(tail);
+    s.line.clear();
+    s.chunk_crlf = false;
+    s.st = St::kBodyClose;
+    body(c, d, raw);
   }
 
   // Body bytes (dechunked) of the message direction d is reading.

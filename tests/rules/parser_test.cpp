@@ -35,7 +35,7 @@ TEST_CASE("header: app-layer protocol implies the app proto") {
   auto r = parse("alert http any any -> any any (sid:1;)");
   REQUIRE(r);
   CHECK(r->app_mask == (1u << unsigned(AppProto::kHttp)));
-  CHECK(r->tx_rule);
+  CHECK_FALSE(r->tx_rule);  // no app-layer buffer: a packet rule on HTTP flows, as in Suricata
   auto s = parse("alert tcp-pkt any any -> any any (content:\"x\"; sid:1;)");
   REQUIRE(s);
   CHECK(s->stream == StreamSel::kPacketOnly);

@@ -21,16 +21,19 @@ namespace {
 struct Check {
   std::unique_ptr<Rule> rule;
   std::string err;
-  explicit Check(const std::string& opt) {
+  explicit Check(const std::string& opt, const std::string& more = "") {
     ParseContext ctx;
     ctx.addr_vars = default_address_vars();
     ctx.port_vars = default_port_vars();
     ParseFailure f;
-    rule = parse_rule("alert tcp any any -> any any (app-layer-protocol:" + opt + "; sid:1;)",
+    rule = parse_rule("alert tcp any any -> any any (app-layer-protocol:" + opt + "; " + more + "sid:1;)",
                       Dialect::kSuricata, ctx, f);
     err = f.reason;
   }
-  bool on(const Flow& f, bool to_server) const {
+  // On the packet that ended detection in its direction (pending = true),
+  // or on a later one.
+  bool on(Flow& f, bool to_server, bool pending = true) const {
+    f.proto_done_pending[to_server ? 0 : 1] = pending;
     Packet p;
     PktCtx c{&p, &f, nullptr, to_server, false};
     for (auto& o : rule->pkt_opts)
@@ -95,6 +98,26 @@ TEST_CASE("app-layer-protocol: lists, failed, unknown, original, exact", "[rules
   CHECK(Check("failed").on(f, true));
   CHECK(Check("failed,final").on(f, true));
   CHECK(Check("!http,final").on(f, true));
+}
+
+TEST_CASE("app-layer-protocol: a detection-only rule is checked on the packet that ends detection",
+          "[rules][app]") {
+  // Suricata's SIG_TYPE_PDONLY: "inspected once per direction when protocol
+  // detection is done".
+  Flow f;
+  set(f, AppProto::kFailed, U, U);
+  CHECK(Check("!dns").on(f, true));
+  CHECK_FALSE(Check("!dns").on(f, true, false));  // every later packet: no
+  CHECK_FALSE(Check("!dns", "flow:to_server; ").on(f, true, false));
+  CHECK_FALSE(Check("!dns", "flowbits:set,x; ").on(f, true, false));
+  // Anything else in the rule makes it a packet rule, checked on every packet.
+  CHECK(Check("!dns", "flow:established; ").on(f, true, false));
+  CHECK(Check("!dns", "flowbits:isset,x; ").on(f, true, false));
+  CHECK(Check("!dns", "dsize:0; ").on(f, true, false));
+  CHECK(Check("!dns", "content:\"x\"; ").on(f, true, false));
+  set(f, H, H, U);
+  CHECK(Check("http", "dsize:0; ").on(f, true, false));
+  CHECK_FALSE(Check("http").on(f, true, false));
 }
 
 TEST_CASE("app-layer-protocol: parse errors", "[rules][app]") {

@@ -135,6 +135,35 @@ TEST_CASE("http evasion: lengths and chunked framing", "[app][http][evasion]") {
   CHECK(h.counter("app_layer.anomaly.http.multiple_content_length") == 0);
 }
 
+TEST_CASE("http evasion: a response declared chunked but sent as is is inspected as sent",
+          "[app][http][evasion]") {
+  // Suricata's HTTP parser reads the rest of such a response as an identity
+  // body (http.invalid_response_chunk_len); the bytes must not be dropped,
+  // whether the bad size line ends or the stream does first.
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 33\r\n\r\n";
+  check_all_steps(head + kText, kText, "invalid_chunk_size");
+  check_all_steps(head + kText + "\r\ntail", kText + "\r\ntail", "invalid_chunk_size");
+  // After a good chunk: the first bad size line and all after it, as sent.
+  const std::string later =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\nzz VGLMARK\r\nrest";
+  check_all_steps(later, "abcdzz VGLMARK\r\nrest", "invalid_chunk_size");
+  // Every split point of the response into two segments.
+  const std::string resp = head + kText;
+  for (size_t i = 1; i < resp.size(); ++i) {
+    INFO("split at " << i);
+    Harness h;
+    h.send(Dir::kToServer, kGet);
+    h.send(Dir::kToClient, std::string_view(resp).substr(0, i));
+    h.send(Dir::kToClient, std::string_view(resp).substr(i));
+    h.end();
+    REQUIRE(h.rec.done.size() == 1);
+    CHECK(h.rec.done.front().buf(BufferId::kHttpResponseBody, Dir::kToClient) == kText);
+  }
+  // Good sizes are still dechunked: hex digits split over segments wait for the line end.
+  check_all_steps("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n 21 ;x\r\n" + kText + "\r\n0\r\n\r\n",
+                  kText, "odd_chunk_size");
+}
+
 TEST_CASE("http evasion: request bodies", "[app][http][evasion]") {
   for (size_t step : {0, 1, 3}) {
     INFO("step " << step);

@@ -35,6 +35,27 @@ TEST_CASE("detect: HTTP on 8080 and TLS on 4443 set app_proto per direction", "[
   CHECK(h.flow.app_proto_tc == AppProto::kHttp);
 }
 
+TEST_CASE("detect: the end of detection is flagged per direction for the rules engine", "[app][detect]") {
+  Harness h(6, 40000, 8080);
+  h.send(Dir::kToServer, "G");
+  CHECK_FALSE(h.flow.proto_done_pending[0]);
+  h.send(Dir::kToServer, "ET / HTTP/1.0\r\n\r\n");
+  CHECK(h.flow.proto_done_pending[0]);
+  CHECK_FALSE(h.flow.proto_done_pending[1]);
+  h.flow.proto_done_pending[0] = false;  // the engine inspected that packet
+  h.send(Dir::kToServer, "more");
+  CHECK_FALSE(h.flow.proto_done_pending[0]);  // once per direction
+  h.send(Dir::kToClient, "HTTP/1.0 200 OK\r\n\r\n");
+  CHECK(h.flow.proto_done_pending[1]);
+  // Given up both ways: both directions ended.
+  Harness g(6, 40000, 7000);
+  g.send(Dir::kToServer, "\x01\x02 binary");
+  g.send(Dir::kToClient, "\x05\x06 more binary");
+  CHECK(g.flow.app_proto == AppProto::kFailed);
+  CHECK(g.flow.proto_done_pending[0]);
+  CHECK(g.flow.proto_done_pending[1]);
+}
+
 TEST_CASE("detect: unknown both ways is failed; one-sided detection uses kept bytes", "[app][detect]") {
   Harness h(6, 40000, 7000);
   h.send(Dir::kToServer, "\x01\x02 binary");

@@ -111,6 +111,67 @@ TEST_CASE("rules detect: an app-layer rule fires at most once per transaction") 
   CHECK(c.sids == std::vector<uint32_t>{20, 20});
 }
 
+TEST_CASE(
+    "rules detect: an app-layer header rule without buffers is a packet rule on that protocol's flows") {
+  // Suricata matches a signature's app-layer protocol against each packet's
+  // flow (once the TCP session is established); it is not a per-tx rule.
+  EngineHolder h;
+  h.set(engine_of("hdr.rules", "alert http any any -> any any (msg:\"http\"; flow:to_server; sid:21;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  std::vector<uint32_t> all;
+  auto send = [&](const char* payload, bool to_server) {
+    Pkt p(tf, payload, to_server);
+    Collect c;
+    d->on_packet(p.p, c);
+    all.insert(all.end(), c.sids.begin(), c.sids.end());
+  };
+  send("GET / HTTP/1.0\r\n\r\n", true);  // protocol not known yet
+  CHECK(all.empty());
+  tf.f.app_proto = AppProto::kHttp;
+  send("", true);  // a bare ACK of an HTTP flow
+  send("HTTP/1.0 200 OK\r\n\r\n", false);
+  send("", true);  // the client's FIN, say
+  CHECK(all == std::vector<uint32_t>{21, 21});
+  // Data on a fast-open SYN: the protocol is known but the session is not
+  // established, so the packet rule does not see it yet.
+  TestFlow syn;
+  syn.f.state = FlowState::kNew;
+  syn.f.app_proto = AppProto::kHttp;
+  Pkt p(syn, "GET / HTTP/1.0\r\n\r\n");
+  p.p.tcp.flags = kTcpSyn;
+  Collect c;
+  d->on_packet(p.p, c);
+  CHECK(c.sids.empty());
+  // A DNS flow is not an HTTP flow.
+  TestFlow dns;
+  dns.f.app_proto = AppProto::kDns;
+  Pkt q(dns, "");
+  Collect c2;
+  d->on_packet(q.p, c2);
+  CHECK(c2.sids.empty());
+}
+
+TEST_CASE("rules detect: a protocol-detection-only rule alerts once per direction") {
+  EngineHolder h;
+  h.set(engine_of("pd.rules",
+                  "alert tcp any any -> any any (msg:\"not dns\"; app-layer-protocol:!dns; sid:22;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  tf.f.app_proto = AppProto::kFailed;
+  tf.f.proto_done_pending[0] = tf.f.proto_done_pending[1] = true;  // the app layer gave up both ways
+  std::vector<uint32_t> all;
+  for (bool to_server : {true, true, false, true, false}) {
+    Pkt p(tf, "x", to_server);
+    Collect c;
+    d->on_packet(p.p, c);
+    all.insert(all.end(), c.sids.begin(), c.sids.end());
+  }
+  CHECK(all == std::vector<uint32_t>{22, 22});
+  CHECK_FALSE(tf.f.proto_done_pending[0]);
+  CHECK_FALSE(tf.f.proto_done_pending[1]);
+}
+
 TEST_CASE("rules detect: an engine swap keeps the flow's flowbits") {
   EngineHolder h;
   h.set(engine_of("swap1.rules",
@@ -153,16 +214,19 @@ TEST_CASE("rules detect: app-layer-protocol uses the packet's direction and wait
   CHECK(c1.sids.empty());  // nothing detected yet: a negated protocol does not match either
   tf.f.app_proto_ts = AppProto::kHttp;
   tf.f.app_proto = AppProto::kHttp;
+  tf.f.proto_done_pending[0] = true;  // as the app layer flags the packet that ended detection
   Pkt p2(tf, "more");
   Collect c2;
   d->on_packet(p2.p, c2);
   CHECK(c2.sids == std::vector<uint32_t>{40, 41});
-  // To client, nothing detected that way yet: the flow's protocol stands in.
+  // To client, detection has not ended that way: these detection-only rules
+  // are not checked (the mode semantics are in app_layer_protocol_kw_test).
   Pkt p3(tf, "HTTP/1.1 200 OK\r\n", false);
   Collect c3;
   d->on_packet(p3.p, c3);
-  CHECK(c3.sids == std::vector<uint32_t>{40, 41});
+  CHECK(c3.sids.empty());
   tf.f.app_proto_tc = AppProto::kDns;
+  tf.f.proto_done_pending[1] = true;
   Pkt p4(tf, "x", false);
   Collect c4;
   d->on_packet(p4.p, c4);
