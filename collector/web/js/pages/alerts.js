@@ -33,7 +33,7 @@ const FIELDS = [
   { name: 'status', kind: 'select', options: STATUSES, optionName: statusName, label: () => t('filter.status') },
   { name: 'assignee', label: () => t('filter.assignee') },
 ];
-const VIEW = ['group', 'window'];
+const VIEW = ['group', 'window', 'limit'];
 
 // The filter part of the URL (what selects alerts, not how they are shown).
 function filterOf(params) {
@@ -83,6 +83,9 @@ function readForm(form, keepView) {
 
 export async function alertsPage(main, params) {
   const grouped = params.get('group') === '1';
+  // Rows per page: ?limit=N in the URL (1..1000), else PAGE_SIZE.
+  const asked = Number(params.get('limit'));
+  const pageSize = asked >= 1 && asked <= 1000 ? Math.floor(asked) : PAGE_SIZE;
   const filter = filterOf(params);
   const state = { cursors: [null], page: 0, maxId: 0, total: 0, selected: new Set(), timer: null };
 
@@ -170,7 +173,7 @@ export async function alertsPage(main, params) {
       q.set('group', '1');
       if (params.get('window')) q.set('window', params.get('window'));
     }
-    q.set('limit', String(limit || PAGE_SIZE));
+    q.set('limit', String(limit || pageSize));
     if (cursor) q.set('cursor', cursor);
     return '/api/v1/alerts?' + q;
   }
