@@ -87,7 +87,7 @@ export async function alertsPage(main, params) {
   const asked = Number(params.get('limit'));
   const pageSize = asked >= 1 && asked <= 1000 ? Math.floor(asked) : PAGE_SIZE;
   const filter = filterOf(params);
-  const state = { cursors: [null], page: 0, maxId: 0, total: 0, selected: new Set(), timer: null };
+  const state = { cursors: [null], page: 0, maxId: 0, total: 0, selected: new Set(), timer: null, loaded: false };
 
   const form = h(
     'form',
@@ -206,6 +206,7 @@ export async function alertsPage(main, params) {
       return;
     }
     for (const a of data.alerts) state.maxId = Math.max(state.maxId, a.id);
+    state.loaded = true;
     state.total = data.total;
     summary.textContent = (data.total_exact ? t('alerts.total', { n: fmtNumber(data.total) }) : t('alerts.total_about', { n: fmtNumber(data.total) })) + ' · ' + t('page.number', { n: page + 1 });
     tableBox.replaceChildren(alertTable(data.alerts));
@@ -214,7 +215,7 @@ export async function alertsPage(main, params) {
   // Live updates: ask for the first page of the same filter and count what is
   // newer than anything shown; the table itself is left alone.
   async function poll() {
-    if (document.hidden || grouped || !state.maxId) return;
+    if (document.hidden || grouped || !state.loaded) return;
     try {
       const data = await api('GET', query(null, 100));
       const n = data.alerts.filter((a) => a.id > state.maxId).length;
