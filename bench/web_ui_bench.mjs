@@ -17,7 +17,8 @@ const VIEWS = [
   ['list, severity=1', '/ui/alerts?severity=1', '#alerts tbody tr'],
   ['list, src_ip=10.3.0.0/16', '/ui/alerts?src_ip=10.3.0.0%2F16', '#alerts tbody tr'],
   ['list, sid + last 24 h', '/ui/alerts?sid=2000007&from=' + Math.floor(Date.now() / 1000 - 86400), '#alerts tbody tr'],
-  ['list, q=search', '/ui/alerts?q=search', '#alerts tbody tr'],
+  ['list, q=search (every alert)', '/ui/alerts?q=search', '#alerts tbody tr'],
+  ['list, q=2000007 (1 in 500)', '/ui/alerts?q=2000007', '#alerts tbody tr'],
   ['list, grouped', '/ui/alerts?group=1', '#groups tbody tr'],
   ['dashboard, 7 days', '/ui/dashboard?range=7d', '#chart rect'],
 ];
