@@ -39,6 +39,6 @@ api POST /api/v1/events "$AGENT_CRED" "$WORK/batch.json"
 SHOTS="$BUILD/web-screenshots"
 mkdir -p "$SHOTS"
 timeout 240 node "$SRC/tests/web/web_ui_test.mjs" \
-  --url "$URL" --chromium "$CHROMIUM" --modules "$MODS/node_modules" --shots "$SHOTS" --total $((N + 1)) \
+  --url "$URL" --src "$SRC" --chromium "$CHROMIUM" --modules "$MODS/node_modules" --shots "$SHOTS" --total $((N + 1)) \
   --agent-cred "$AGENT_CRED" --live-batch "$WORK/live.json" || fail "browser test"
 echo "PASS"

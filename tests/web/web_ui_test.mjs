@@ -27,6 +27,12 @@ const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const HOSTILE_SIG = '<img src=x onerror=window.__xss=1>';
+const en = (await import(pathToFileURL(join(args.src, 'collector/web/i18n/en.js')).href)).default;
+const vi = (await import(pathToFileURL(join(args.src, 'collector/web/i18n/vi.js')).href)).default;
+// English strings that Vietnamese says differently, without their {placeholders}' parts.
+const ENGLISH_ONLY = Object.keys(en)
+  .filter((k) => en[k] !== vi[k] && !en[k].includes('{'))
+  .map((k) => en[k]);
 
 const problems = [];
 let uiResponses = 0;
@@ -78,6 +84,23 @@ try {
     check(r.csp.length === 0, where + ': CSP violations ' + r.csp.join('; '));
     check(r.imgs === 0, where + ': an <img> element appeared (a hostile string became markup)');
     check(r.scripts === 1, where + ': ' + r.scripts + ' script elements');
+  }
+
+  // In Vietnamese, no text node, placeholder, label or option of the page is
+  // an English catalogue string: every visible string was translated.
+  async function allVietnamese(page, where) {
+    const left = await page.evaluate((english) => {
+      const found = [];
+      const words = new Set(english);
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (words.has(n.nodeValue.trim())) found.push(n.nodeValue.trim());
+      }
+      for (const el of document.querySelectorAll('[placeholder], [aria-label], [title]'))
+        for (const a of ['placeholder', 'aria-label', 'title']) if (words.has(el.getAttribute(a))) found.push(a + '=' + el.getAttribute(a));
+      return found;
+    }, ENGLISH_ONLY);
+    check(left.length === 0, where + ': English left in Vietnamese: ' + left.join(' | '));
   }
 
   async function login(page, user, password) {
@@ -227,18 +250,22 @@ try {
   check((await page.textContent('#alerts thead')).includes('Thời gian'), 'the table header is not Vietnamese after a reload');
   check((await page.textContent('#apply-filter')) === 'Áp dụng bộ lọc', 'the filter button is not Vietnamese');
   check((await page.getAttribute('html', 'lang')) === 'vi', 'html lang is not vi');
+  await allVietnamese(page, 'alert list');
   await page.screenshot({ path: join(args.shots, 'alerts-vi.png'), fullPage: true });
   await page.goto(BASE + '/ui/alerts/' + hostileId);
   await page.waitForSelector('#detail-fields');
   check((await page.textContent('#triage')).includes('Lịch sử'), 'the detail is not Vietnamese');
   await safe(page, 'alert detail (vi)');
+  await allVietnamese(page, 'alert detail');
   await page.screenshot({ path: join(args.shots, 'detail-vi.png'), fullPage: true });
   await page.goto(BASE + '/ui/dashboard');
   await page.waitForSelector('#dash-total');
+  await allVietnamese(page, 'dashboard');
   await page.screenshot({ path: join(args.shots, 'dashboard-vi.png'), fullPage: true });
   await page.click('#logout');
   await page.waitForSelector('#login-user');
   check((await page.textContent('#login-submit')) === 'Đăng nhập', 'the login is not Vietnamese');
+  await allVietnamese(page, 'login');
   await page.screenshot({ path: join(args.shots, 'login-vi.png') });
   await ctx.close();
 
@@ -276,6 +303,12 @@ try {
   const shown = Number((await a.page.textContent('#dash-total')).replace(/\D/g, ''));
   check(shown === TOTAL + 1, 'the dashboard total is ' + shown + ', expected ' + (TOTAL + 1));
   check((await a.page.locator('#chart rect').count()) > 0, 'the chart has no bars');
+  const now = Math.floor(Date.now() / 1000);
+  const st = await apiJson(a.page, `/api/v1/stats/alerts?from=${now - 86400}&to=${now + 60}`);
+  for (const [sev, n] of Object.entries(st.by_severity)) {
+    const cell = Number((await a.page.textContent('#dash-sev-' + sev)).replace(/\D/g, ''));
+    check(cell === n, `dashboard severity ${sev}: ${cell}, the API says ${n}`);
+  }
   check((await a.page.locator('#top-signatures tr').count()) === 4, 'top signatures: not 4 rows');
   await safe(a.page, 'dashboard');
   await a.page.screenshot({ path: join(args.shots, 'dashboard-en.png'), fullPage: true });

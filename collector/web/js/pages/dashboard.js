@@ -37,8 +37,10 @@ function chart(stats) {
   const H = 200;
   const pad = 30;
   const buckets = new Map(stats.series.map((b) => [b.start, b]));
-  const n = Math.max(1, Math.ceil((stats.to - stats.from) / stats.interval));
+  // Buckets start at multiples of the interval: the first one may begin
+  // before `from`, and the one holding `to` must be drawn too.
   const first = Math.floor(stats.from / stats.interval) * stats.interval;
+  const n = Math.max(1, Math.ceil((stats.to - first) / stats.interval));
   let max = 1;
   for (const b of stats.series) max = Math.max(max, b.total);
   const bw = (W - pad) / n;
