@@ -9,6 +9,7 @@
 //  - a new alert is announced ("1 new") without the table moving;
 //  - the Vietnamese switch changes the strings and is remembered;
 //  - the viewer sees no triage control and the API refuses its triage;
+//  - a 401 from any call (the session ended elsewhere) brings back the login;
 //  - the admin adds a suppression; the dashboard's total equals the API's;
 //  - the hostile alert's strings show as text everywhere: window.__xss stays
 //    undefined, no dialog, no page error, no CSP violation;
@@ -285,6 +286,11 @@ try {
   });
   check(refused.status() === 403, 'the API let a viewer triage: ' + refused.status());
   await safe(v.page, 'viewer detail');
+  // The session ends elsewhere (here: logged out through the API); the next call shows the login.
+  const gone = await v.page.request.delete(BASE + '/api/v1/session', { headers: { 'X-CSRF-Token': who.csrf_token } });
+  check(gone.ok(), 'logout through the API answered ' + gone.status());
+  await v.page.click('#nav-alerts');
+  await v.page.waitForSelector('#login-user');
   await v.ctx.close();
 
   // ---- admin: suppression, dashboard ----
