@@ -193,6 +193,13 @@ const std::vector<CollectorServer::Route>& CollectorServer::route_table() {
       {"POST", "/api/v1/suppressions", Who::kKey, Role::kAdmin, Cap::kOther, true, &S::add_suppression},
       {"DELETE", "/api/v1/suppressions/*", Who::kKey, Role::kAdmin, Cap::kOther, false,
        &S::remove_suppression},
+      {"POST", "/api/v1/enrollment-tokens", Who::kKey, Role::kAdmin, Cap::kOther, false,
+       &S::enrollment_token_create},
+      {"GET", "/api/v1/enrollment-tokens", Who::kKey, Role::kAdmin, Cap::kOther, false,
+       &S::enrollment_token_list},
+      {"DELETE", "/api/v1/enrollment-tokens/*", Who::kKey, Role::kAdmin, Cap::kOther, false,
+       &S::enrollment_token_revoke},
+      {"DELETE", "/api/v1/agents/*", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::agent_revoke},
   };
   return kRoutes;
 }

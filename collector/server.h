@@ -28,6 +28,7 @@
 //   GET  /api/v1/agents           -> {agents:[...]}                          (viewer)
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                  (viewer)
 //   GET  /api/v1/server/stats     -> the transport's counters                (admin)
+//   POST|GET /api/v1/enrollment-tokens, DELETE .../ID; DELETE /api/v1/agents/ID (admin)
 //   /api/v1/session, /api/v1/users..., /api/v1/audit: people (collector/api/)
 //   GET  /api/v1/openapi.json     -> the whole API as OpenAPI 3.0            (no credentials)
 //   GET  / and /ui/...            -> the web UI's files (collector/web_ui.h)  (no credentials)
@@ -168,6 +169,11 @@ class CollectorServer {
   Response add_suppression(const Caller&, const RequestHead&, std::string body);
   Response remove_suppression(const Caller&, const RequestHead&, std::string body);
   Response alert_stats(const Caller&, const RequestHead&, std::string body);
+  // collector/api/agent_admin_routes.cpp: enrolment tokens, agent revocation (admin).
+  Response enrollment_token_create(const Caller&, const RequestHead&, std::string body);
+  Response enrollment_token_list(const Caller&, const RequestHead&, std::string body);
+  Response enrollment_token_revoke(const Caller&, const RequestHead&, std::string body);
+  Response agent_revoke(const Caller&, const RequestHead&, std::string body);
 
   Store& store_;
   ServerOptions opts_;

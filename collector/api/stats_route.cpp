@@ -1,32 +1,20 @@
-// GET /api/v1/stats/alerts?from=&to=&interval=&top=&agent=&severity=
+// GET /api/v1/stats/alerts?from=&to=&interval=&top= plus every filter of GET
+// /api/v1/alerts (read by the same parser, collector/api/alert_filter.h)
 // (viewer and up): the dashboard aggregations of collector/store/alert_stats.h
 // as JSON. Runs on a handler thread; the store computes them from its
-// rollups. Bad parameters are 400 with what to send instead.
+// rollups when the filter is only time, one agent and one severity, and
+// from the matching rows otherwise ("source": "raw"), in the same shape.
+// Bad parameters are 400 with what to send instead; the list's paging names
+// (cursor, limit, group, window) are refused.
 #include <charconv>
 #include <chrono>
 
+#include "collector/api/alert_filter.h"
 #include "collector/server.h"
 #include "collector/store/alert_stats.h"
 #include "common/time.h"
 
 namespace vigil::collector {
-namespace {
-
-// Unix seconds (at most 12 digits) or an ISO/EVE time, as microseconds.
-std::optional<int64_t> parse_time(std::string_view v) {
-  if (!v.empty() && v.size() <= 12 && v.find_first_not_of("0123456789") == std::string_view::npos) {
-    int64_t s = 0;
-    std::from_chars(v.data(), v.data() + v.size(), s);
-    return s * 1'000'000;
-  }
-  if (v.size() < 10 || v.size() > 40) return std::nullopt;
-  std::string s(v);
-  if (s.size() == 10) s += "T00:00:00";
-  if (s.back() == 'Z') s.pop_back();
-  return parse_eve_time_us(s);
-}
-
-}  // namespace
 
 Response CollectorServer::alert_stats(const Caller&, const RequestHead& h, std::string) {
   auto p = [&](const char* k) -> std::string_view {
@@ -39,15 +27,28 @@ Response CollectorServer::alert_stats(const Caller&, const RequestHead& h, std::
                        .count();
   q.to_us = now_us / 1'000'000 * 1'000'000 + 1'000'000;
   q.from_us = q.to_us - int64_t{86400} * 1'000'000;
-  for (auto [name, dst] : {std::pair{"from", &q.from_us}, std::pair{"to", &q.to_us}}) {
-    if (p(name).empty()) continue;
-    auto t = parse_time(p(name));
-    if (!t)
-      return Response::error(400, std::string("bad time in ") + name,
-                             "unix seconds or an ISO time like 2026-01-02T03:04:05Z");
-    *dst = *t;
+  for (const char* paging : {"cursor", "limit", "group", "window"}) {
+    if (h.param(paging))
+      return Response::error(400, std::string("bad ") + paging,
+                             "not a statistics parameter (the list's paging)");
   }
+  AlertListQuery lq;
+  if (auto e = parse_alert_query(h.query, &lq, {"interval", "top"}))
+    return Response::error(400, (e->param == "from" || e->param == "to" ? "bad time in " : "bad ") + e->param,
+                           e->detail);
+  AlertFilter& f = lq.filter;
+  if (f.from_us) q.from_us = *f.from_us;
+  if (f.to_us) q.to_us = *f.to_us;
+  f.from_us.reset();
+  f.to_us.reset();
   if (q.from_us >= q.to_us) return Response::error(400, "empty time range", "from must be before to");
+  // What the rollups answer (one agent, one severity) goes in the query's own fields.
+  q.agent_id.swap(f.agent_id);
+  if (f.severities.size() == 1) {
+    q.severity = f.severities[0];
+    f.severities.clear();
+  }
+  q.filter = std::move(f);
   if (!p("interval").empty()) {
     auto v = parse_stats_interval(p("interval"));
     if (!v)
@@ -65,15 +66,6 @@ Response CollectorServer::alert_stats(const Caller&, const RequestHead& h, std::
     if (ec != std::errc() || end != t.data() + t.size() || v < 1 || v > kMaxStatsTop)
       return Response::error(400, "bad top", "1 to " + std::to_string(kMaxStatsTop));
     q.top = v;
-  }
-  if (!p("agent").empty()) q.agent_id = std::string(p("agent"));
-  if (!p("severity").empty()) {
-    std::string_view s = p("severity");
-    int v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || v < 1 || v > 255)
-      return Response::error(400, "bad severity", "a number, 1 (highest) to 255");
-    q.severity = v;
   }
   AlertStats stats;
   StoreStatus st = store_.alert_stats(q, &stats);

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
 
 namespace vigil::collector {
@@ -119,6 +120,18 @@ std::vector<TopEntry> top_n(const std::unordered_map<std::string, int64_t>& coun
   return v;
 }
 
+// Each entry of a signature top list gets the rule's message as last stored.
+void name_signatures(Db& db, std::vector<TopEntry>* list) {
+  Stmt name = db.prepare("SELECT signature FROM alerts WHERE sid=? ORDER BY ts DESC LIMIT 1");
+  for (auto& e : *list) {
+    int64_t sid = 0;
+    std::from_chars(e.key.data(), e.key.data() + e.key.size(), sid);
+    name.reset();
+    name.bind(1, sid);
+    if (name.step() == SQLITE_ROW) e.signature = name.col_text(0);
+  }
+}
+
 // One top list: from the hourly rollup over whole hours, or (agent filter)
 // from raw rows over the exact range.
 StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to, bool use_rollup,
@@ -163,16 +176,71 @@ StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to
   while (st.valid() && (rc = st.step()) == SQLITE_ROW) counts[st.col_text(0)] += st.col_int(1);
   if (st.valid() && rc != SQLITE_DONE) return db_error(db, "stats top");
   *out = top_n(counts, f.q.top);
-  if (dim == kSid) {
-    Stmt name = db.prepare("SELECT signature FROM alerts WHERE sid=? ORDER BY ts DESC LIMIT 1");
-    for (auto& e : *out) {
-      int64_t sid = 0;
-      std::from_chars(e.key.data(), e.key.data() + e.key.size(), sid);
-      name.reset();
-      name.bind(1, sid);
-      if (name.step() == SQLITE_ROW) e.signature = name.col_text(0);
+  if (dim == kSid) name_signatures(db, out);
+  return {};
+}
+
+// The series and the totals by severity of `series`, into *out.
+void fill_series(const Series& series, AlertStats* out) {
+  SevCounts totals;
+  for (const auto& [start, sev] : series) {
+    StatsBucket b;
+    b.start_s = start;
+    for (const auto& [s, n] : sev) {
+      if (n == 0) continue;
+      b.by_severity.emplace_back(s, n);
+      b.total += n;
+      totals[s] += n;
     }
+    if (b.total) out->series.push_back(std::move(b));
   }
+  for (const auto& [s, n] : totals) {
+    out->by_severity.emplace_back(s, n);
+    out->total += n;
+  }
+}
+
+// A filter the rollups cannot answer: one scan of the rows matching it (the
+// list's WHERE clause, sqlite_alert_query.h) over exactly [from, to) counts
+// the series and the four top lists; alerts without a sid or an address are
+// left out of that list, as in the rollups.
+StoreStatus filtered_stats(Db& db, const StatsQuery& q, AlertStats* out) {
+  out->raw = true;
+  out->top_from_us = q.from_us;
+  out->top_to_us = q.to_us;
+  AlertFilter f = q.filter;
+  f.from_us = q.from_us;
+  f.to_us = q.to_us;
+  // The query's own agent and severity narrow the filter's (AND).
+  if (q.agent_id) {
+    if (f.agent_id && *f.agent_id != *q.agent_id) return {};
+    f.agent_id = q.agent_id;
+  }
+  if (q.severity) {
+    if (!f.severities.empty() &&
+        std::find(f.severities.begin(), f.severities.end(), *q.severity) == f.severities.end())
+      return {};
+    f.severities = {*q.severity};
+  }
+  Series series;
+  std::unordered_map<std::string, int64_t> counts[4];
+  const int64_t interval_us = q.interval_s * 1'000'000;
+  StoreStatus st = sqlite_scan_alerts(
+      db, f, "a.ts, COALESCE(a.severity,0), CAST(a.sid AS TEXT), a.src_ip, a.dest_ip, a.agent_id",
+      [&](const Stmt& r) {
+        series[floor_div(r.col_int(0), interval_us) * q.interval_s][static_cast<int>(r.col_int(1))] += 1;
+        for (int d : {kSid, kSrc, kDest, kAgent}) {
+          int col = d == kAgent ? 5 : d + 1;
+          if (!r.col_null(col)) counts[d][r.col_text(col)] += 1;
+        }
+      });
+  if (!st.ok) return st;
+  fill_series(series, out);
+  out->top_signatures = top_n(counts[kSid], q.top);
+  name_signatures(db, &out->top_signatures);
+  out->top_sources = top_n(counts[kSrc], q.top);
+  out->top_destinations = top_n(counts[kDest], q.top);
+  out->top_agents = top_n(counts[kAgent], q.top);
   return {};
 }
 
@@ -278,27 +346,13 @@ StoreStatus rebuild_rollups_if_empty(Db& db) {
 
 StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out) {
   *out = {};
+  if (!q.filter.empty()) return filtered_stats(db, q, out);
   Filters f{q};
   Series series;
   bool raw = false;
   StoreStatus st = count_series(db, f, q.from_us, q.to_us, 0, &series, &raw);
   if (!st.ok) return st;
-  SevCounts totals;
-  for (const auto& [start, sev] : series) {
-    StatsBucket b;
-    b.start_s = start;
-    for (const auto& [s, n] : sev) {
-      if (n == 0) continue;
-      b.by_severity.emplace_back(s, n);
-      b.total += n;
-      totals[s] += n;
-    }
-    if (b.total) out->series.push_back(std::move(b));
-  }
-  for (const auto& [s, n] : totals) {
-    out->by_severity.emplace_back(s, n);
-    out->total += n;
-  }
+  fill_series(series, out);
   // The top lists come from the hourly rollup unless an agent is filtered
   // (not a key of the sid/address rollups): then from raw rows.
   bool rollup = !q.agent_id;

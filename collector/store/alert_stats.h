@@ -6,7 +6,9 @@
 // The SQLite store answers from rollup tables kept in the ingest transaction
 // (collector/store/alert_rollups.h) and reads raw rows only for the edges of
 // the range that do not fill a whole rollup bucket, or for filters the
-// rollups cannot answer. Plain values; no threads here.
+// rollups cannot answer (any condition of `filter`: the rows matching the
+// whole filter of GET /api/v1/alerts are counted in one scan, with the same
+// answer shape). Plain values; no threads here.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "collector/store/alert_query.h"
+
 namespace vigil::collector {
 
 struct StatsQuery {
@@ -24,6 +28,9 @@ struct StatsQuery {
   int top = 10;                    // entries per top list, 1..kMaxStatsTop
   std::optional<std::string> agent_id;
   std::optional<int> severity;
+  // Every other condition of the alert list's filter (its from/to are
+  // ignored: the range is from_us/to_us). Empty: the rollups answer.
+  AlertFilter filter;
 };
 
 inline constexpr int kMaxStatsTop = 100;

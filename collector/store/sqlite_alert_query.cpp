@@ -269,6 +269,18 @@ StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* o
   return {};
 }
 
+StoreStatus sqlite_scan_alerts(Db& db, const AlertFilter& f, const std::string& cols,
+                               const std::function<void(const Stmt&)>& row) {
+  Where w = build_where(f, db);
+  auto st = db.prepare("SELECT " + cols + kFrom + w.sql);
+  if (!st.valid()) return fail(db, "scan");
+  bind_all(st, w.binds);
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) row(st);
+  if (rc != SQLITE_DONE) return fail(db, "scan");
+  return {};
+}
+
 StoreStatus sqlite_group_alerts(Db& db, const AlertListQuery& q, AlertGroupPage* out) {
   *out = {};
   const int64_t w_us = std::max<int64_t>(q.window_s, 1) * 1000000;

@@ -5,6 +5,9 @@
 // at a time per Db). Reads only; WAL readers never block ingest.
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "collector/store/alert_query.h"
 #include "collector/store/sqlite_db.h"
 #include "collector/store/store.h"
@@ -18,5 +21,10 @@ StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* o
 StoreStatus sqlite_group_alerts(Db& db, const AlertListQuery& q, AlertGroupPage* out);
 // *out stays nullopt when no alert has that id.
 StoreStatus sqlite_alert_detail(Db& db, int64_t id, std::optional<AlertDetail>* out);
+// Every alert matching `f` (the same WHERE clause as the list, so the same
+// rows), unordered: runs "SELECT <cols> FROM alerts a LEFT JOIN alert_triage
+// t ..." (cols name a.* and t.* columns) and calls `row` once per row.
+StoreStatus sqlite_scan_alerts(Db& db, const AlertFilter& f, const std::string& cols,
+                               const std::function<void(const Stmt&)>& row);
 
 }  // namespace vigil::collector
