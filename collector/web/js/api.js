@@ -22,14 +22,15 @@ export function onUnauthorized(fn) {
 }
 
 // api('GET', '/api/v1/alerts?limit=50') -> parsed JSON; throws ApiError.
-export async function api(method, path, body, { quiet401 = false } = {}) {
+// A body is sent as JSON, or as it is with {text: true} (a rule set).
+export async function api(method, path, body, { quiet401 = false, text = false } = {}) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = text ? 'text/plain; charset=utf-8' : 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   const r = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : text ? body : JSON.stringify(body),
     credentials: 'same-origin',
     cache: 'no-store',
   });

@@ -1,7 +1,7 @@
 // Small renderings shared by the pages: triage statuses, severities,
 // addresses. Each returns DOM nodes or plain strings, never markup.
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { fmtTime, t } from './i18n.js';
 
 export const STATUSES = ['new', 'acknowledged', 'escalated', 'false_positive', 'closed'];
 
@@ -41,4 +41,21 @@ export function toLocalInput(d) {
 
 export function isoSeconds(d) {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export const ROLES = ['viewer', 'analyst', 'admin'];
+const ROLE_NAMES = { admin: () => t('role.admin'), analyst: () => t('role.analyst'), viewer: () => t('role.viewer') };
+export function roleName(r) {
+  return ROLE_NAMES[r] ? ROLE_NAMES[r]() : r || '';
+}
+
+// What to show when the API refused: its error and detail, as text.
+export function refusal(x) {
+  const b = (x && x.body) || {};
+  return [t('error.refused'), b.error || (x && x.message) || '', b.detail || ''].filter(Boolean).join(' ');
+}
+
+// A unix time (seconds) in the officer's zone, or "-" when 0 or null.
+export function when(s) {
+  return s ? fmtTime(Number(s)) : '-';
 }

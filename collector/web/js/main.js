@@ -1,14 +1,19 @@
 // The app shell: the login, the header (pages, user, language, logout) and
-// the router over /ui/dashboard, /ui/alerts and /ui/alerts/ID. A page is a
+// the router over /ui/dashboard, /ui/alerts, /ui/alerts/ID, /ui/agents,
+// /ui/rules, /ui/users, /ui/audit and /ui/tokens. A page is a
 // function (container, params) that renders into the container and may
 // return a cleanup function (stop polling) called when the page is left.
 import { api, ApiError, onUnauthorized, setCsrf } from './api.js';
-import { link, navigate, session, setRenderer } from './app.js';
+import { can, link, navigate, session, setRenderer } from './app.js';
 import { clear, h } from './dom.js';
+import { roleName } from './format.js';
 import { getLang, LANGS, setLang, t } from './i18n.js';
 import { alertDetailPage } from './pages/alert_detail.js';
 import { alertsPage } from './pages/alerts.js';
+import { agentsPage } from './pages/agents.js';
 import { dashboardPage } from './pages/dashboard.js';
+import { rulesPage } from './pages/rules.js';
+import { auditPage, tokensPage, usersPage } from './pages/users.js';
 
 const root = document.getElementById('app');
 let cleanup = null;
@@ -90,6 +95,11 @@ function header(active) {
     h('span', { class: 'brand' }, t('app.title')),
     nav('/ui/dashboard', 'dashboard', t('nav.dashboard')),
     nav('/ui/alerts', 'alerts', t('nav.alerts')),
+    nav('/ui/agents', 'agents', t('nav.agents')),
+    nav('/ui/rules', 'rules', t('nav.rules')),
+    can('admin') ? nav('/ui/users', 'users', t('nav.users')) : null,
+    can('admin') ? nav('/ui/audit', 'audit', t('nav.audit')) : null,
+    nav('/ui/tokens', 'tokens', t('nav.tokens')),
     h('span', { class: 'spacer' }),
     h('span', { id: 'whoami' }, t('header.user', { user: session.user || '', role: roleName(session.role) })),
     langSwitch(),
@@ -111,11 +121,6 @@ function header(active) {
       t('header.logout'),
     ),
   );
-}
-
-const ROLE_NAMES = { admin: () => t('role.admin'), analyst: () => t('role.analyst'), viewer: () => t('role.viewer') };
-export function roleName(r) {
-  return ROLE_NAMES[r] ? ROLE_NAMES[r]() : r || '';
 }
 
 async function render() {
@@ -151,6 +156,8 @@ async function render() {
   } else if (path === '/ui/alerts') {
     page = alertsPage;
     active = 'alerts';
+  } else if (PAGES[path]) {
+    [page, active] = PAGES[path];
   } else if (path !== '/ui/dashboard' && path !== '' && path !== '/ui') {
     page = notFound;
     active = '';
@@ -167,6 +174,15 @@ async function render() {
     main.append(h('p', { class: 'error' }, t('error.load'), ' ', String(x.message || x)));
   }
 }
+
+// The pages without a variable part: path -> [page, its header item].
+const PAGES = {
+  '/ui/agents': [agentsPage, 'agents'],
+  '/ui/rules': [rulesPage, 'rules'],
+  '/ui/users': [usersPage, 'users'],
+  '/ui/audit': [auditPage, 'audit'],
+  '/ui/tokens': [tokensPage, 'tokens'],
+};
 
 function notFound(main) {
   main.append(h('p', null, t('error.not_found')));
