@@ -462,7 +462,7 @@ int main(int argc, char** argv) {
     }
     nlohmann::json result;
     int status = upload_ruleset(*store, ruleset_validator(cfg.data_dir), text,
-                                allow_errors || cfg.ruleset_allow_errors, &result);
+                                allow_errors || cfg.ruleset_allow_errors, &result, "cli");
     for (const auto& e : result.value("errors", nlohmann::json::array()))
       std::cerr << e.get<std::string>() << "\n";
     if (status != 200) {

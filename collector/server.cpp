@@ -60,7 +60,7 @@ bool match_path(std::string_view pattern, std::string_view path, std::string* pa
 }  // namespace
 
 int upload_ruleset(Store& store, const RulesetValidator& validator, const std::string& text,
-                   bool allow_errors, json* result) {
+                   bool allow_errors, json* result, const std::string& author) {
   RulesetCheck chk = validator(text);
   *result = chk.to_json();
   if (!chk.usable || (!chk.errors.empty() && !allow_errors)) {
@@ -69,7 +69,7 @@ int upload_ruleset(Store& store, const RulesetValidator& validator, const std::s
     return 422;
   }
   std::string version;
-  StoreStatus st = store.put_ruleset(text, chk.to_json(), unix_now_s(), &version);
+  StoreStatus st = store.put_ruleset(text, chk.to_json(), unix_now_s(), author, &version);
   if (!st.ok) {
     *result = json{{"error", st.message}};
     return 500;
@@ -116,8 +116,9 @@ void CollectorServer::stop() {
   if (http_) http_->stop();
 }
 
-int CollectorServer::upload_ruleset(const std::string& text, bool allow_errors, json* result) {
-  return vigil::collector::upload_ruleset(store_, validator_, text, allow_errors, result);
+int CollectorServer::upload_ruleset(const std::string& text, bool allow_errors, json* result,
+                                    const std::string& author) {
+  return vigil::collector::upload_ruleset(store_, validator_, text, allow_errors, result, author);
 }
 
 // Agent credentials: "Bearer AGENT_ID.KEY". 401 unknown/missing, 403 revoked.
@@ -200,6 +201,11 @@ const std::vector<CollectorServer::Route>& CollectorServer::route_table() {
       {"DELETE", "/api/v1/enrollment-tokens/*", Who::kKey, Role::kAdmin, Cap::kOther, false,
        &S::enrollment_token_revoke},
       {"DELETE", "/api/v1/agents/*", Who::kKey, Role::kAdmin, Cap::kOther, false, &S::agent_revoke},
+      {"GET", "/api/v1/rulesets", Who::kKey, Role::kViewer, Cap::kOther, false, &S::rulesets_list},
+      {"POST", "/api/v1/rulesets", Who::kKey, Role::kAdmin, Cap::kRuleset, true, &S::rulesets_upload},
+      {"GET", "/api/v1/rulesets/*", Who::kKey, Role::kViewer, Cap::kOther, false, &S::ruleset_get},
+      {"GET", "/api/v1/rules/disabled", Who::kKey, Role::kViewer, Cap::kOther, false, &S::rules_disabled},
+      {"PATCH", "/api/v1/rules/*", Who::kKey, Role::kAdmin, Cap::kOther, true, &S::rule_patch},
   };
   return kRoutes;
 }
@@ -340,7 +346,7 @@ Response CollectorServer::put_ruleset(const Caller& c, const RequestHead& h, std
     allow = *v == "1";
   }
   json result;
-  int status = upload_ruleset(body, allow, &result);
+  int status = upload_ruleset(body, allow, &result, c.actor);
   if (status == 500) {
     spdlog::error("rule set upload: {}", result.value("error", ""));
     return refuse(500, "internal error");

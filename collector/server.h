@@ -29,6 +29,8 @@
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                  (viewer)
 //   GET  /api/v1/server/stats     -> the transport's counters                (admin)
 //   POST|GET /api/v1/enrollment-tokens, DELETE .../ID; DELETE /api/v1/agents/ID (admin)
+//   GET /api/v1/rulesets[/VERSION] (viewer), POST /api/v1/rulesets, PATCH /api/v1/rules/SID (admin),
+//   GET /api/v1/rules/disabled (viewer)
 //   /api/v1/session, /api/v1/users..., /api/v1/audit: people (collector/api/)
 //   GET  /api/v1/openapi.json     -> the whole API as OpenAPI 3.0            (no credentials)
 //   GET  / and /ui/...            -> the web UI's files (collector/web_ui.h)  (no credentials)
@@ -102,7 +104,8 @@ class CollectorServer {
 
   // Validates and stores a rule set (also used by the CLI); fills *result
   // with {version} or {errors}; returns the HTTP status it maps to (200/422/500).
-  int upload_ruleset(const std::string& text, bool allow_errors, nlohmann::json* result);
+  int upload_ruleset(const std::string& text, bool allow_errors, nlohmann::json* result,
+                     const std::string& author = "");
 
   // Every route as (method, path) with "*" for its one variable segment:
   // the OpenAPI test checks each is documented.
@@ -174,6 +177,12 @@ class CollectorServer {
   Response enrollment_token_list(const Caller&, const RequestHead&, std::string body);
   Response enrollment_token_revoke(const Caller&, const RequestHead&, std::string body);
   Response agent_revoke(const Caller&, const RequestHead&, std::string body);
+  // collector/api/ruleset_routes.cpp: rule-set history, upload, per-signature enable/disable.
+  Response rulesets_list(const Caller&, const RequestHead&, std::string body);
+  Response rulesets_upload(const Caller&, const RequestHead&, std::string body);
+  Response ruleset_get(const Caller&, const RequestHead&, std::string body);
+  Response rules_disabled(const Caller&, const RequestHead&, std::string body);
+  Response rule_patch(const Caller&, const RequestHead&, std::string body);
 
   Store& store_;
   ServerOptions opts_;
@@ -193,7 +202,8 @@ class CollectorServer {
 };
 
 // Shared by the server and the CLI: validates, then stores on success.
+// `author` names who published it in the rule-set history.
 int upload_ruleset(Store& store, const RulesetValidator& validator, const std::string& text,
-                   bool allow_errors, nlohmann::json* result);
+                   bool allow_errors, nlohmann::json* result, const std::string& author = "");
 
 }  // namespace vigil::collector

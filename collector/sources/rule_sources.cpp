@@ -178,7 +178,7 @@ UpdateResult update_from_sources(Store& store, const RulesetValidator& validator
     text += "# --- local: " + path + "\n" + body + "\n";
     ++r.files;
   }
-  int status = upload_ruleset(store, validator, text, true, &r.report);
+  int status = upload_ruleset(store, validator, text, true, &r.report, "rule_sources");
   if (status != 200) {
     r.error = r.report.value("error", "rule set refused");
     return r;

@@ -24,6 +24,7 @@
 #include "collector/store/sqlite_address_index.h"
 #include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
+#include "collector/store/sqlite_rulesets.h"
 #include "collector/store/sqlite_triage.h"
 #include "collector/store/store.h"
 #include "common/digest.h"
@@ -81,6 +82,8 @@ constexpr AddedColumn kAddedColumns[] = {
     {"events", "flow_id", "INT"},    // NULL: no flow (stats), or not yet backfilled (see index_flows)
     {"alerts", "src_ip16", "BLOB"},  // indexed addresses: collector/store/sqlite_address_index.h
     {"alerts", "dest_ip16", "BLOB"},
+    {"rulesets", "author", "TEXT NOT NULL DEFAULT ''"},  // collector/store/sqlite_rulesets.h
+    {"rulesets", "base", "TEXT"},                        // NULL: the same as text
 };
 
 // API keys record their last use at most this often (seconds): the check on
@@ -134,9 +137,10 @@ class SqliteStore final : public Store {
                  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; "
                  "PRAGMA wal_autocheckpoint=16384;",
                  &err) ||
-        !w_.exec(kSchema, &err) || !w_.exec(sqlite_triage::kSchema, &err) || !w_.exec(kRollupSchema, &err) ||
-        !migrate(&err) || !migrate_addresses(&err) || !choose_uid_format(&err) ||
-        !r_.exec("PRAGMA synchronous=FULL;", &err) || !register_alert_query_functions(r_, &err)) {
+        !w_.exec(kSchema, &err) || !w_.exec(sqlite_triage::kSchema, &err) ||
+        !w_.exec(sqlite_rulesets::kSchema, &err) || !w_.exec(kRollupSchema, &err) || !migrate(&err) ||
+        !migrate_addresses(&err) || !choose_uid_format(&err) || !r_.exec("PRAGMA synchronous=FULL;", &err) ||
+        !register_alert_query_functions(r_, &err)) {
       *error = "cannot initialise " + path + ": " + err;
       return false;
     }
@@ -836,18 +840,29 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  StoreStatus put_ruleset(const std::string& text, const json& report, int64_t now,
+  StoreStatus put_ruleset(const std::string& text, const json& report, int64_t now, const std::string& author,
                           std::string* version) override {
     std::lock_guard lk(wmu_);
-    w_.exec("BEGIN IMMEDIATE");
-    auto mx = w_.prepare("SELECT COALESCE(MAX(seq),0)+1 FROM rulesets");
-    int64_t seq = mx.step() == SQLITE_ROW ? mx.col_int(0) : 1;
-    *version = std::to_string(seq) + "-" + sha256_hex(text).substr(0, 12);
-    auto st = w_.prepare("INSERT INTO rulesets(seq,version,text,report,created_at) VALUES(?,?,?,?,?)");
-    st.bind(1, seq).bind(2, *version).bind(3, text).bind(4, report.dump()).bind(5, now);
-    if (st.step() != SQLITE_DONE) return rollback("ruleset insert");
-    w_.exec("COMMIT");
-    return {};
+    return sqlite_rulesets::put_ruleset(w_, text, report, now, author, version);
+  }
+  std::vector<RulesetRecord> list_rulesets(int limit) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_rulesets::list_rulesets(r_, limit);
+  }
+  std::optional<RulesetRecord> get_ruleset(const std::string& version) override {
+    std::lock_guard lk(rmu_);
+    return sqlite_rulesets::get_ruleset(r_, version);
+  }
+  StoreStatus set_rule_enabled(int64_t sid, bool enabled, const std::string& reason,
+                               const std::string& author, int64_t now, AuditEntry audit, RuleToggle* result,
+                               std::string* version) override {
+    std::lock_guard lk(wmu_);
+    return sqlite_rulesets::set_rule_enabled(w_, sid, enabled, reason, author, now, std::move(audit), result,
+                                             version);
+  }
+  std::vector<DisabledRule> list_disabled_rules() override {
+    std::lock_guard lk(rmu_);
+    return sqlite_rulesets::list_disabled_rules(r_);
   }
 
   std::string current_ruleset_version() override {
@@ -858,10 +873,7 @@ class SqliteStore final : public Store {
 
   std::optional<RulesetRecord> current_ruleset() override {
     std::lock_guard lk(rmu_);
-    auto st = r_.prepare("SELECT version, text, report, created_at FROM rulesets ORDER BY seq DESC LIMIT 1");
-    if (st.step() != SQLITE_ROW) return std::nullopt;
-    return RulesetRecord{st.col_text(0), st.col_text(1), json::parse(st.col_text(2), nullptr, false),
-                         st.col_int(3)};
+    return sqlite_rulesets::current_ruleset(r_);
   }
 
  private:

@@ -200,11 +200,23 @@ struct RetentionResult {
 };
 
 struct RulesetRecord {
-  std::string version;  // "N-<first 12 hex of sha256>"
-  std::string text;
-  nlohmann::json report;  // {rules_loaded, rules_failed, errors[]}
+  std::string version;    // "N-<first 12 hex of sha256>"
+  std::string text;       // what agents get: `base` with the disabled sids commented out
+  nlohmann::json report;  // {rules_loaded, rules_failed, errors[]} of `base`, plus "change" (below)
   int64_t created_at = 0;
+  std::string author;  // who published it ("" before authors were kept)
+  std::string base;    // the text as uploaded or fetched (list_rulesets: empty)
 };
+
+// A signature taken out of the published rule set by an admin
+// (PATCH /api/v1/rules/{sid}); it stays out of every later version too.
+struct DisabledRule {
+  int64_t sid = 0;
+  std::string reason, author;
+  int64_t disabled_at = 0;
+};
+
+enum class RuleToggle { kChanged, kUnchanged, kNoRuleset, kUnknownSid };
 
 class Store {
  public:
@@ -314,8 +326,27 @@ class Store {
   // Adds alerts dropped at ingest to each suppression's count.
   virtual StoreStatus add_suppression_hits(const std::vector<std::pair<int64_t, uint64_t>>& hits) = 0;
 
+  // Publishes `text` as a new version by `author`, with the disabled sids
+  // commented out (collector/rule_disable.h); report gets "change":
+  // {"kind": "upload"}.
   virtual StoreStatus put_ruleset(const std::string& text, const nlohmann::json& report, int64_t now,
-                                  std::string* version) = 0;
+                                  const std::string& author, std::string* version) = 0;
+  StoreStatus put_ruleset(const std::string& text, const nlohmann::json& report, int64_t now,
+                          std::string* version) {
+    return put_ruleset(text, report, now, "", version);
+  }
+  // Versions newest first, at most `limit`, without their texts.
+  virtual std::vector<RulesetRecord> list_rulesets(int limit) = 0;
+  virtual std::optional<RulesetRecord> get_ruleset(const std::string& version) = 0;
+  // Disables (enabled false) or enables a sid of the current rule set and,
+  // when that changes anything, publishes a new version (the current base,
+  // the new disabled set applied, the report copied with "change": {"kind":
+  // "disable"|"enable", "sid", "reason"}) and appends `audit` (target and
+  // detail filled here), all in one transaction. *version: the new version.
+  virtual StoreStatus set_rule_enabled(int64_t sid, bool enabled, const std::string& reason,
+                                       const std::string& author, int64_t now, AuditEntry audit,
+                                       RuleToggle* result, std::string* version) = 0;
+  virtual std::vector<DisabledRule> list_disabled_rules() = 0;
   virtual std::optional<RulesetRecord> current_ruleset() = 0;
   // The current rule set's version only ("" when none): what every heartbeat
   // reply names, without reading the rule text.
