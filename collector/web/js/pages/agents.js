@@ -95,6 +95,9 @@ export async function agentsPage(main) {
     list.replaceChildren(
       agents.length
         ? h(
+            'div',
+            { class: 'scroll' },
+            h(
             'table',
             { class: 'grid', id: 'agents' },
             h('thead', null, h('tr', null, cols.map((c) => h('th', null, c)))),
@@ -124,6 +127,7 @@ export async function agentsPage(main) {
                   can('admin') ? h('td', null, a.status === 'revoked' ? null : revokeButton(a)) : null,
                 );
               }),
+            ),
             ),
           )
         : h('p', { class: 'muted' }, t('agents.none')),

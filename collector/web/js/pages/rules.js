@@ -102,6 +102,9 @@ async function rulesetSection(main, params, history) {
                 current && can('admin')
                   ? h(
                       'td',
+                      null,
+                      h(
+                      'div',
                       { class: 'toolbar' },
                       d ? null : reason,
                       h(
@@ -124,6 +127,7 @@ async function rulesetSection(main, params, history) {
                           },
                         },
                         d ? t('rules.enable') : t('rules.disable'),
+                      ),
                       ),
                     )
                   : null,

@@ -92,7 +92,10 @@ export async function usersPage(main) {
             h('td', null, when(u.updated_at)),
             h(
               'td',
-              { class: 'toolbar' },
+              null,
+              h(
+                'div',
+                { class: 'toolbar' },
               self
                 ? null
                 : h(
@@ -113,6 +116,7 @@ export async function usersPage(main) {
                     },
                     t('users.reset_password'),
                   ),
+              ),
             ),
           );
         }),
