@@ -28,6 +28,8 @@
 //  - rules: the suppression with its expiry; where the collector has the
 //    rule-set routes, an upload's errors per line, the rule text as text, a
 //    signature disabled and enabled again through the page;
+//  - the viewer sees no rule, suppression or user control, and the API
+//    refuses their rule change;
 //  - every new page in Vietnamese has no English string left;
 //  - every UI response carries the CSP and the other headers.
 // Screenshots of each page in both languages go to --shots.
@@ -543,6 +545,23 @@ try {
     await safe(a.page, name + ' (vi)');
     await a.page.screenshot({ path: join(args.shots, name + '-vi.png'), fullPage: true });
   }
+  // The viewer: the rules and suppressions without a control; no admin page.
+  const vw = await session('en');
+  await vw.page.goto(BASE + '/ui/rules');
+  await login(vw.page, 'vic', 'viewer-password-1');
+  await vw.page.waitForSelector(haveRules ? '#rules tbody tr' : '#suppressions tbody tr');
+  check((await vw.page.locator('#rs-upload-form, .rule-toggle, .rule-reason, .sup-remove').count()) === 0, 'a viewer sees rule or suppression controls');
+  check((await vw.page.locator('#nav-users, #nav-audit').count()) === 0, 'a viewer sees the admin pages in the header');
+  await vw.page.goto(BASE + '/ui/users');
+  await vw.page.waitForSelector('main h1');
+  check((await vw.page.locator('#users, #user-add').count()) === 0, 'a viewer sees the users page');
+  if (haveRules) {
+    const vwho = await apiJson(vw.page, '/api/v1/session');
+    const vr = await vw.page.request.patch(BASE + '/api/v1/rules/3000002', { headers: { 'X-CSRF-Token': vwho.csrf_token, 'Content-Type': 'application/json' }, data: JSON.stringify({ enabled: false, reason: 'x' }) });
+    check(vr.status() === 403, 'the API let a viewer disable a rule: ' + vr.status());
+  }
+  await safe(vw.page, 'rules (viewer)');
+  await vw.ctx.close();
   await bare.close();
   await a.ctx.close();
 
