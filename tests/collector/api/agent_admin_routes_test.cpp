@@ -2,7 +2,8 @@
 // list and revoke (viewer and analyst 403); a created token enrols an agent
 // and its secret is never listed; a revoked token or agent is refused from the
 // next request on; each change is in the audit log with its author and
-// address; a browser session must send X-CSRF-Token on these writes.
+// address; a browser session must send X-CSRF-Token on these writes (and on
+// the rule-set writes of collector/api/ruleset_routes.cpp).
 #include <catch2/catch.hpp>
 
 #include "../collector_fixture.h"
@@ -198,6 +199,21 @@ TEST_CASE("enrolment tokens and agent revoke: a session must send its CSRF token
     REQUIRE(d);
     CHECK(d->status == 403);
   }
+  // The other state-changing routes of the admin pages: refused before they look at the body.
+  for (const auto& h : {no_csrf, bad_csrf}) {
+    auto up = f.client().Post("/api/v1/rulesets", h, "alert ip any any -> any any (sid:1;)", "text/plain");
+    REQUIRE(up);
+    CHECK(up->status == 403);
+    auto p =
+        f.client().Patch("/api/v1/rules/1", h, R"({"enabled": false, "reason": "x"})", "application/json");
+    REQUIRE(p);
+    CHECK(p->status == 403);
+    auto d = f.client().Delete("/api/v1/enrollment-tokens/" + f.store->list_tokens()[0].id, h);
+    REQUIRE(d);
+    CHECK(d->status == 403);
+  }
+  CHECK(f.store->list_rulesets(10).empty());
+  CHECK(!f.store->list_tokens()[0].revoked);
   CHECK(f.store->list_tokens().size() == 1);  // the fixture's enrolment token only
   CHECK(!f.store->agent_auth(agent).revoked);
   auto g = f.client().Get("/api/v1/enrollment-tokens", no_csrf);  // a read needs no CSRF token
