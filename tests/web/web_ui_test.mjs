@@ -345,6 +345,12 @@ try {
   const HOSTILE_NAME = '"><svg onload=window.__xss=1>';
   await a.page.goto(BASE + '/ui/users');
   await a.page.waitForSelector('#users tbody tr');
+  // A hostile user name: the API refuses it and the page says why, as text.
+  await a.page.fill('#nu-name', HOSTILE_SIG);
+  await a.page.fill('#nu-pass', 'whatever-password-1');
+  await a.page.click('#nu-submit');
+  await a.page.waitForFunction(() => /bad user name/.test(document.querySelector('#users-result')?.textContent || ''));
+  await safe(a.page, 'users, refused name');
   await a.page.fill('#nu-name', 'newbie');
   await a.page.selectOption('#nu-role', 'analyst');
   await a.page.fill('#nu-pass', 'newbie-password-1');
