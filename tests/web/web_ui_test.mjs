@@ -27,7 +27,8 @@
 //    the analyst sees no revoke and the API refuses theirs; the admin revokes;
 //  - rules: the suppression with its expiry; where the collector has the
 //    rule-set routes, an upload's errors per line, the rule text as text, a
-//    signature disabled and enabled again through the page;
+//    signature disabled and enabled again through the page, and the alert
+//    detail showing its rule, classification and references as links;
 //  - the viewer sees no rule, suppression or user control, and the API
 //    refuses their rule change;
 //  - every new page in Vietnamese has no English string left;
@@ -521,7 +522,9 @@ try {
     await a.page.click('#rs-upload');
     await a.page.waitForSelector('#rs-errors tbody tr');
     check((await a.page.textContent('#rs-errors tr[data-line="2"] .rs-line')).includes(HOSTILE_MSG), 'the failing line is not shown per line, as text');
-    const good = `alert tcp any any -> any 80 (msg:"${HOSTILE_MSG}"; sid:3000001; rev:1;)\nalert tcp any any -> any 81 (msg:"two"; sid:3000002; rev:1;)\n`;
+    const good =
+      `alert tcp any any -> any 80 (msg:"${HOSTILE_MSG}"; sid:3000001; rev:1;)\nalert tcp any any -> any 81 (msg:"two"; sid:3000002; rev:1;)\n` +
+      `alert tcp any any -> any 82 (msg:"hostile web"; classtype:web-application-attack; reference:url,example.com/<script>x</script>; reference:cve,2021-44228; sid:2100666; rev:1;)\n`;
     await a.page.fill('#rs-text', good);
     await a.page.click('#rs-upload');
     await a.page.waitForSelector('#rs-show-new');
@@ -537,6 +540,14 @@ try {
     check((await a.page.locator('#ruleset-history tbody tr').count()) >= 2, 'the history does not show both versions');
     await a.page.locator('#rules tr[data-sid="3000002"] .rule-toggle').click();
     await a.page.waitForFunction(() => document.querySelector('#rules tr[data-sid="3000002"] .rule-state')?.textContent === 'enabled');
+    // The alert detail shows its rule, classification and references as links.
+    await a.page.goto(BASE + '/ui/alerts/' + hostileId);
+    await a.page.waitForSelector('#rule-text');
+    check((await a.page.textContent('#rule-text')).includes('sid:2100666'), 'the detail does not show the rule text');
+    check((await a.page.textContent('#detail-rule')).includes('web-application-attack'), 'the detail does not show the classification');
+    const refs = await a.page.locator('#rule-refs a').evaluateAll((as) => as.map((x) => [x.getAttribute('href'), x.textContent]));
+    check(refs.length === 2 && refs[0][1] === 'example.com/<script>x</script>' && refs[0][0].startsWith('http://example.com/') && refs[1][0] === 'https://www.cve.org/CVERecord?id=CVE-2021-44228', 'the references are ' + JSON.stringify(refs));
+    await safe(a.page, 'detail with rule');
   }
   await safe(a.page, 'rules');
   await a.page.screenshot({ path: join(args.shots, 'rules-en.png'), fullPage: true });

@@ -299,4 +299,8 @@ export default {
   'sups.hits': 'Alerts dropped',
   'sups.remove': 'Remove',
   'sups.none': 'No suppressions.',
+  'detail.rule': 'Rule',
+  'detail.rule_loading': 'Reading the rule set…',
+  'detail.no_rule': 'The current rule set has no rule with this signature id.',
+  'detail.classtype': 'Classification',
 };

@@ -299,4 +299,8 @@ export default {
   'sups.hits': 'Cảnh báo đã ẩn',
   'sups.remove': 'Gỡ bỏ',
   'sups.none': 'Chưa có quy tắc tạm ẩn nào.',
+  'detail.rule': 'Luật',
+  'detail.rule_loading': 'Đang đọc bộ luật…',
+  'detail.no_rule': 'Bộ luật hiện hành không có luật nào mang mã chữ ký này.',
+  'detail.classtype': 'Phân loại',
 };

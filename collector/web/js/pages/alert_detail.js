@@ -2,8 +2,10 @@
 // (HTTP request line and headers, DNS query, TLS SNI and certificate), the
 // payload as hex and printable text, every field as stored, the other alerts
 // of its flow, its triage (status, assignee, comment, history; analyst and
-// admin may change it) and "suppress this" (admin).
+// admin may change it), "suppress this" (admin) and the rule behind it
+// (text, classtype, references as links; js/rule_text.js).
 import { api } from '../api.js';
+import { ruleForSid } from '../rule_text.js';
 import { can, link, refresh } from '../app.js';
 import { h } from '../dom.js';
 import { fmtNumber, fmtTime, t } from '../i18n.js';
@@ -245,6 +247,37 @@ export async function alertDetailPage(main, id) {
         : h('p', { class: 'muted' }, t('detail.no_flow_alerts')),
       h('p', null, link('/ui/alerts?src_ip=' + encodeURIComponent(a.src_ip || ''), { id: 'same-source' }, t('detail.same_source'))),
     ),
+    ruleCard(al.signature_id),
     h('div', { class: 'card' }, h('h2', null, t('detail.all_fields')), h('pre', { class: 'json', id: 'detail-json' }, JSON.stringify(a, null, 2))),
   );
+}
+
+// Filled when the rule set has been read (it may be large); the rest of the
+// page does not wait for it.
+function ruleCard(sid) {
+  const card = h('div', { class: 'card', id: 'detail-rule' }, h('h2', null, t('detail.rule')), h('p', { class: 'muted' }, t('detail.rule_loading')));
+  if (sid === undefined) {
+    card.lastChild.textContent = t('detail.no_rule');
+    return card;
+  }
+  ruleForSid(sid).then(
+    (r) => {
+      if (!r) {
+        card.lastChild.replaceWith(h('p', { class: 'muted', id: 'rule-none' }, t('detail.no_rule')));
+        return;
+      }
+      card.lastChild.replaceWith(
+        h('pre', { class: 'json', id: 'rule-text' }, r.text),
+        kv([
+          [t('detail.classtype'), r.classtype],
+          [t('rules.version'), r.version],
+        ]),
+        r.refs.length
+          ? h('ul', { id: 'rule-refs' }, r.refs.map((x) => h('li', null, x.href ? h('a', { href: x.href, rel: 'noopener noreferrer', target: '_blank' }, x.label) : x.label)))
+          : null,
+      );
+    },
+    () => card.lastChild.replaceWith(h('p', { class: 'muted' }, t('detail.no_rule'))),
+  );
+  return card;
 }
