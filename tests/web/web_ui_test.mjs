@@ -22,7 +22,8 @@
 //    and pages by before_id (held in the URL);
 //  - agents: the enrolled agent online with its interfaces, packets/s (equal
 //    to what its heartbeats give), drops, spool depth, alerts/s and chart; an
-//    enrolment token created in the page shows the enrol command and enrols an
+//    enrolment token created in the page shows the enrol command (the copy
+//    button puts it on the clipboard) and enrols an
 //    agent (hostile host name, shown as text); a revoked token enrols none;
 //    the analyst sees no revoke and the API refuses theirs; the admin revokes;
 //  - rules: the suppression with its expiry; where the collector has the
@@ -464,6 +465,12 @@ try {
   await a.page.waitForSelector('#et-command');
   const cmd = await a.page.textContent('#et-command');
   check(cmd.startsWith('vigil-agent enroll --collector ' + BASE + ' --token vt_'), 'the enrol command is ' + cmd);
+  // The copy button puts the command on the clipboard.
+  await a.ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  await a.page.click('#et-copy');
+  await a.page.waitForSelector('#et-result .copy-result');
+  check((await a.page.textContent('#et-result .copy-result')) === 'Copied to the clipboard.', 'copy says ' + (await a.page.textContent('#et-result .copy-result')));
+  check((await a.page.evaluate(() => navigator.clipboard.readText())) === cmd, 'the clipboard does not hold the command');
   const tok = cmd.match(/--token (\S+)/)[1];
   const en1 = await bare.request.post(BASE + '/api/v1/enroll', { data: JSON.stringify({ token: tok, hostname: HOSTILE_SIG }), headers: { 'Content-Type': 'application/json' } });
   check(en1.ok(), 'enrolment with the new token answered ' + en1.status());
