@@ -98,36 +98,36 @@ export async function agentsPage(main) {
             'div',
             { class: 'scroll' },
             h(
-            'table',
-            { class: 'grid', id: 'agents' },
-            h('thead', null, h('tr', null, cols.map((c) => h('th', null, c)))),
-            h(
-              'tbody',
-              null,
-              agents.map((a, i) => {
-                const series = rates(histories[i]);
-                const last = series[series.length - 1] || {};
-                const hb = a.heartbeat || {};
-                const spool = hb.counters && hb.counters['spool.depth'];
-                return h(
-                  'tr',
-                  { 'data-id': a.id },
-                  h('td', { class: 'ag-host' }, a.hostname || ''),
-                  h('td', null, h('code', null, a.id)),
-                  h('td', { class: 'ag-ifaces' }, Array.isArray(hb.interfaces) ? hb.interfaces.join(', ') : ''),
-                  h('td', null, a.version || ''),
-                  h('td', null, a.ruleset_version || ''),
-                  h('td', { class: 'ag-status ' + (a.status === 'online' ? 'online' : 'offline') }, STATUS[a.status] ? STATUS[a.status]() : a.status),
-                  h('td', null, when(a.last_seen)),
-                  h('td', { class: 'ag-pps num' }, fmtRate(last.pps)),
-                  h('td', { class: 'ag-drops num', title: t('agents.drops_total') }, hb.capture_drops === undefined ? '-' : fmtNumber(hb.capture_drops)),
-                  h('td', { class: 'ag-spool num' }, spool === undefined ? '-' : fmtNumber(spool)),
-                  h('td', { class: 'ag-aps num' }, fmtRate(last.aps)),
-                  h('td', null, series.length ? spark(series, a.hostname || a.id) : h('span', { class: 'muted' }, t('agents.no_history'))),
-                  can('admin') ? h('td', null, a.status === 'revoked' ? null : revokeButton(a)) : null,
-                );
-              }),
-            ),
+              'table',
+              { class: 'grid', id: 'agents' },
+              h('thead', null, h('tr', null, cols.map((c) => h('th', null, c)))),
+              h(
+                'tbody',
+                null,
+                agents.map((a, i) => {
+                  const series = rates(histories[i]);
+                  const last = series[series.length - 1] || {};
+                  const hb = a.heartbeat || {};
+                  const spool = hb.counters && hb.counters['spool.depth'];
+                  return h(
+                    'tr',
+                    { 'data-id': a.id },
+                    h('td', { class: 'ag-host' }, a.hostname || ''),
+                    h('td', null, h('code', null, a.id)),
+                    h('td', { class: 'ag-ifaces' }, Array.isArray(hb.interfaces) ? hb.interfaces.join(', ') : ''),
+                    h('td', null, a.version || ''),
+                    h('td', null, a.ruleset_version || ''),
+                    h('td', { class: 'ag-status ' + (a.status === 'online' ? 'online' : 'offline') }, STATUS[a.status] ? STATUS[a.status]() : a.status),
+                    h('td', null, when(a.last_seen)),
+                    h('td', { class: 'ag-pps num' }, fmtRate(last.pps)),
+                    h('td', { class: 'ag-drops num', title: t('agents.drops_total') }, hb.capture_drops === undefined ? '-' : fmtNumber(hb.capture_drops)),
+                    h('td', { class: 'ag-spool num' }, spool === undefined ? '-' : fmtNumber(spool)),
+                    h('td', { class: 'ag-aps num' }, fmtRate(last.aps)),
+                    h('td', null, series.length ? spark(series, a.hostname || a.id) : h('span', { class: 'muted' }, t('agents.no_history'))),
+                    can('admin') ? h('td', null, a.status === 'revoked' ? null : revokeButton(a)) : null,
+                  );
+                }),
+              ),
             ),
           )
         : h('p', { class: 'muted' }, t('agents.none')),

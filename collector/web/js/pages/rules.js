@@ -104,30 +104,30 @@ async function rulesetSection(main, params, history) {
                       'td',
                       null,
                       h(
-                      'div',
-                      { class: 'toolbar' },
-                      d ? null : reason,
-                      h(
-                        'button',
-                        {
-                          class: 'rule-toggle',
-                          onclick: async () => {
-                            const body = d ? { enabled: true } : { enabled: false, reason: reason.value.trim() };
-                            if (!d && !body.reason) {
-                              show(t('rules.reason_needed'), true);
-                              return;
-                            }
-                            try {
-                              // The new version is the current one now: the page shows it.
-                              await api('PATCH', '/api/v1/rules/' + r.sid, body);
-                              navigate('/ui/rules' + (params.get('q') ? '?q=' + encodeURIComponent(params.get('q')) : ''), { replace: true });
-                            } catch (x) {
-                              show(refusal(x), true);
-                            }
+                        'div',
+                        { class: 'toolbar' },
+                        d ? null : reason,
+                        h(
+                          'button',
+                          {
+                            class: 'rule-toggle',
+                            onclick: async () => {
+                              const body = d ? { enabled: true } : { enabled: false, reason: reason.value.trim() };
+                              if (!d && !body.reason) {
+                                show(t('rules.reason_needed'), true);
+                                return;
+                              }
+                              try {
+                                // The new version is the current one now: the page shows it.
+                                await api('PATCH', '/api/v1/rules/' + r.sid, body);
+                                navigate('/ui/rules' + (params.get('q') ? '?q=' + encodeURIComponent(params.get('q')) : ''), { replace: true });
+                              } catch (x) {
+                                show(refusal(x), true);
+                              }
+                            },
                           },
-                        },
-                        d ? t('rules.enable') : t('rules.disable'),
-                      ),
+                          d ? t('rules.enable') : t('rules.disable'),
+                        ),
                       ),
                     )
                   : null,

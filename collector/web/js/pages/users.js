@@ -72,56 +72,56 @@ export async function usersPage(main) {
   async function load() {
     const { users } = await api('GET', '/api/v1/users');
     list.replaceChildren(
-    h(
-      'table',
-      { class: 'grid', id: 'users' },
-      h('thead', null, h('tr', null, [t('users.name'), t('users.role'), t('users.state'), t('users.created'), t('users.updated'), t('users.actions')].map((c) => h('th', null, c)))),
       h(
-        'tbody',
-        null,
-        users.map((u) => {
-          const self = u.name === session.user;
-          const newPass = h('input', { type: 'password', class: 'u-pass', autocomplete: 'new-password', 'aria-label': t('users.new_password'), placeholder: t('users.new_password') });
-          return h(
-            'tr',
-            { 'data-name': u.name },
-            h('td', { class: 'u-name' }, u.name, self ? ' ' + t('users.you') : ''),
-            h('td', null, self ? roleName(u.role) : roleSelect(null, u.role, (e) => patch(u.name, { role: e.target.value }, t('users.role_changed', { user: u.name })))),
-            h('td', { class: u.disabled ? 'u-state offline' : 'u-state online' }, u.disabled ? t('users.disabled') : t('users.enabled')),
-            h('td', null, when(u.created_at)),
-            h('td', null, when(u.updated_at)),
-            h(
-              'td',
-              null,
+        'table',
+        { class: 'grid', id: 'users' },
+        h('thead', null, h('tr', null, [t('users.name'), t('users.role'), t('users.state'), t('users.created'), t('users.updated'), t('users.actions')].map((c) => h('th', null, c)))),
+        h(
+          'tbody',
+          null,
+          users.map((u) => {
+            const self = u.name === session.user;
+            const newPass = h('input', { type: 'password', class: 'u-pass', autocomplete: 'new-password', 'aria-label': t('users.new_password'), placeholder: t('users.new_password') });
+            return h(
+              'tr',
+              { 'data-name': u.name },
+              h('td', { class: 'u-name' }, u.name, self ? ' ' + t('users.you') : ''),
+              h('td', null, self ? roleName(u.role) : roleSelect(null, u.role, (e) => patch(u.name, { role: e.target.value }, t('users.role_changed', { user: u.name })))),
+              h('td', { class: u.disabled ? 'u-state offline' : 'u-state online' }, u.disabled ? t('users.disabled') : t('users.enabled')),
+              h('td', null, when(u.created_at)),
+              h('td', null, when(u.updated_at)),
               h(
-                'div',
-                { class: 'toolbar' },
-              self
-                ? null
-                : h(
-                    'button',
-                    { class: 'u-toggle', onclick: () => patch(u.name, { disabled: !u.disabled }, u.disabled ? t('users.enabled_done', { user: u.name }) : t('users.disabled_done', { user: u.name })) },
-                    u.disabled ? t('users.enable') : t('users.disable'),
-                  ),
-              self ? null : newPass,
-              self
-                ? null
-                : h(
-                    'button',
-                    {
-                      class: 'u-pass-set',
-                      onclick: () => {
-                        if (newPass.value) patch(u.name, { password: newPass.value }, t('users.password_reset', { user: u.name }));
-                      },
-                    },
-                    t('users.reset_password'),
-                  ),
+                'td',
+                null,
+                h(
+                  'div',
+                  { class: 'toolbar' },
+                  self
+                    ? null
+                    : h(
+                        'button',
+                        { class: 'u-toggle', onclick: () => patch(u.name, { disabled: !u.disabled }, u.disabled ? t('users.enabled_done', { user: u.name }) : t('users.disabled_done', { user: u.name })) },
+                        u.disabled ? t('users.enable') : t('users.disable'),
+                      ),
+                  self ? null : newPass,
+                  self
+                    ? null
+                    : h(
+                        'button',
+                        {
+                          class: 'u-pass-set',
+                          onclick: () => {
+                            if (newPass.value) patch(u.name, { password: newPass.value }, t('users.password_reset', { user: u.name }));
+                          },
+                        },
+                        t('users.reset_password'),
+                      ),
+                ),
               ),
-            ),
-          );
-        }),
+            );
+          }),
+        ),
       ),
-    ),
     );
   }
   await load();
