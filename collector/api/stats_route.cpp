@@ -2,7 +2,7 @@
 // /api/v1/alerts (read by the same parser, collector/api/alert_filter.h)
 // (viewer and up): the dashboard aggregations of collector/store/alert_stats.h
 // as JSON. Runs on a handler thread; the store computes them from its
-// rollups when the filter is only time, one agent and one severity, and
+// rollups when the filter is only time, one agent and severities, and
 // from the matching rows otherwise ("source": "raw"), in the same shape.
 // Bad parameters are 400 with what to send instead; the list's paging names
 // (cursor, limit, group, window) are refused.
@@ -42,12 +42,11 @@ Response CollectorServer::alert_stats(const Caller&, const RequestHead& h, std::
   f.from_us.reset();
   f.to_us.reset();
   if (q.from_us >= q.to_us) return Response::error(400, "empty time range", "from must be before to");
-  // What the rollups answer (one agent, one severity) goes in the query's own fields.
+  // What the rollups answer (one agent, severities) goes in the query's own fields.
   q.agent_id.swap(f.agent_id);
-  if (f.severities.size() == 1) {
-    q.severity = f.severities[0];
-    f.severities.clear();
-  }
+  if (f.severities.size() == 1) q.severity = f.severities[0];
+  if (f.severities.size() > 1) q.severities = f.severities;
+  f.severities.clear();
   q.filter = std::move(f);
   if (!p("interval").empty()) {
     auto v = parse_stats_interval(p("interval"));

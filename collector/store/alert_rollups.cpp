@@ -48,11 +48,17 @@ struct Filters {
     std::string s;
     if (q.agent_id) s += std::string(" AND ") + agent_col + "=?";
     if (q.severity) s += std::string(" AND ") + sev_col + "=?";
+    if (!q.severities.empty()) {
+      s += std::string(" AND ") + sev_col + " IN (?";
+      for (size_t k = 1; k < q.severities.size(); ++k) s += ",?";
+      s += ")";
+    }
     return s;
   }
   int bind(Stmt& st, int i) const {
     if (q.agent_id) st.bind(i++, *q.agent_id);
     if (q.severity) st.bind(i++, int64_t{*q.severity});
+    for (int v : q.severities) st.bind(i++, int64_t{v});
     return i;
   }
 };
@@ -221,6 +227,15 @@ StoreStatus filtered_stats(Db& db, const StatsQuery& q, AlertStats* out) {
         std::find(f.severities.begin(), f.severities.end(), *q.severity) == f.severities.end())
       return {};
     f.severities = {*q.severity};
+  }
+  if (!q.severities.empty()) {
+    std::vector<int> both;
+    for (int v : q.severities)
+      if (f.severities.empty() ||
+          std::find(f.severities.begin(), f.severities.end(), v) != f.severities.end())
+        both.push_back(v);
+    if (both.empty()) return {};
+    f.severities = std::move(both);
   }
   Series series;
   std::unordered_map<std::string, int64_t> counts[4];

@@ -28,6 +28,7 @@ struct StatsQuery {
   int top = 10;                    // entries per top list, 1..kMaxStatsTop
   std::optional<std::string> agent_id;
   std::optional<int> severity;
+  std::vector<int> severities;  // any of these (AND with severity); the rollups answer it too
   // Every other condition of the alert list's filter (its from/to are
   // ignored: the range is from_us/to_us). Empty: the rollups answer.
   AlertFilter filter;

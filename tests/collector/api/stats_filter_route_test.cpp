@@ -55,6 +55,11 @@ TEST_CASE("stats route: every alert filter, the same totals as the list", "[stat
   REQUIRE(sev->status == 200);
   CHECK(json::parse(sev->body)["source"] == "rollup");
   CHECK(json::parse(sev->body)["total"] == 13);  // i % 3 == 1 among 0..39
+  auto sevs = c.Get("/api/v1/stats/alerts?" + range + "&severity=1,3&interval=1m");
+  REQUIRE(sevs);
+  REQUIRE(sevs->status == 200);
+  CHECK(json::parse(sevs->body)["source"] == "rollup");
+  CHECK(json::parse(sevs->body)["total"] == 27);  // i % 3 != 1 among 0..39
 
   for (const char* bad : {"src_ip=10.0.0.0/33", "status=open", "proto=T%20CP", "colour=red", "cursor=abc",
                           "limit=10", "group=1", "window=3600", "port=70000", "q=%2A%2A"}) {
