@@ -1,5 +1,6 @@
-// Small renderings shared by the pages: triage statuses, severities,
-// addresses. Each returns DOM nodes or plain strings, never markup.
+// Small renderings shared by the pages: triage statuses, severities, roles,
+// addresses, API refusals, copying to the clipboard. Each returns DOM nodes
+// or plain strings, never markup.
 import { h } from './dom.js';
 import { fmtTime, t } from './i18n.js';
 
@@ -58,4 +59,17 @@ export function refusal(x) {
 // A unix time (seconds) in the officer's zone, or "-" when 0 or null.
 export function when(s) {
   return s ? fmtTime(Number(s)) : '-';
+}
+
+// Copies to the clipboard where the browser allows it (https, a user's
+// click); says so either way.
+export async function copyText(text, where) {
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    ok = true;
+  } catch (_) {
+    /* not allowed: the text stays on screen to select */
+  }
+  where.append(h('p', { class: ok ? 'ok copy-result' : 'muted copy-result' }, ok ? t('common.copied') : t('common.copy_failed')));
 }

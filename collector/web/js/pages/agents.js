@@ -11,8 +11,7 @@ import { api } from '../api.js';
 import { can } from '../app.js';
 import { h, svg } from '../dom.js';
 import { fmtNumber, t } from '../i18n.js';
-import { refusal, when } from '../format.js';
-import { copyText } from './users.js';
+import { copyText, refusal, when } from '../format.js';
 
 const STATUS = {
   online: () => t('agent.online'),

@@ -8,7 +8,7 @@ import { api } from '../api.js';
 import { can, link, navigate, session } from '../app.js';
 import { h } from '../dom.js';
 import { fmtNumber, t } from '../i18n.js';
-import { refusal, roleName, ROLES, when } from '../format.js';
+import { copyText, refusal, roleName, ROLES, when } from '../format.js';
 
 function roleSelect(id, value, onchange) {
   return h(
@@ -227,19 +227,6 @@ export async function tokensPage(main) {
     list,
   );
   await load();
-}
-
-// Copies to the clipboard where the browser allows it (https, a user's
-// click); says so either way.
-export async function copyText(text, where) {
-  let ok = false;
-  try {
-    await navigator.clipboard.writeText(text);
-    ok = true;
-  } catch (_) {
-    /* not allowed: the text stays on screen to select */
-  }
-  where.append(h('p', { class: ok ? 'ok copy-result' : 'muted copy-result' }, ok ? t('common.copied') : t('common.copy_failed')));
 }
 
 const AUDIT_PAGE = 50;
