@@ -203,7 +203,7 @@ async function enrolmentTokens(main) {
                   h(
                     'td',
                     null,
-                    k.status === 'revoked'
+                    k.status !== 'active'
                       ? null
                       : h(
                           'button',
