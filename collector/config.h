@@ -41,6 +41,7 @@ struct CollectorConfig {
   RetentionPolicy retention;                  // retention.*: alerts and events kept (0: no limit)
   int retention_interval_s = 60;              // retention.interval
   int64_t bulk_triage_max = 100000;           // triage.bulk_max
+  std::string web_dir;                        // web.dir: serve the UI from disk; empty: embedded
   config::ValueSet values;                    // everything loaded, by key (rule_policy.*, `config dump`)
 };
 

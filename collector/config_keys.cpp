@@ -134,6 +134,10 @@ std::vector<K> collector_keys() {
                "Handler threads: the route code and its store calls (an ingest waits for fsync). The "
                "connections themselves are held by server.io_threads."),
        [](CollectorConfig& c, const Value& v) { c.server_threads = int(v.i); }},
+      {string("web.dir", "\"\"",
+              "Serve the web UI from this folder (a checkout's collector/web, for development: edit and "
+              "reload) instead of the files built into the binary."),
+       [](CollectorConfig& c, const Value& v) { c.web_dir = v.s; }},
       // session.*, login.*: people (collector/api/session_routes.cpp, user_routes.cpp).
       {duration("session.idle_timeout", "30m", 60, 30 * kDay,
                 "A login session unused for this long is ended (the next request answers 401)."),
@@ -245,6 +249,7 @@ const config::TypedSchema<CollectorConfig>& collector_config_schema() {
        {"store", "The event store."},
        {"server", "The HTTPS front door (collector/http/README.md): connections, timeouts, body caps."},
        {"ruleset", "Rule sets uploaded by admins."},
+       {"web", "The web UI (collector/web/, served at / and /ui/)."},
        {"session", "Login sessions of people (the API's cookie)."},
        {"login", "Failed logins: delays and lock-out, per user name and per client address."},
        {"rule_policy",

@@ -132,6 +132,7 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   o.login.lockout_after = cfg.login_lockout_after;
   o.login.lockout_s = cfg.login_lockout_s;
   o.bulk_triage_max = static_cast<size_t>(cfg.bulk_triage_max);
+  o.web_dir = cfg.web_dir;
   if (!split_host_port(cfg.listen, &o.host, &o.port)) {
     std::cerr << "vigil-collector: bad listen address '" << cfg.listen << "' (want ADDR:PORT)\n";
     return 2;

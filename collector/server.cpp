@@ -218,6 +218,10 @@ std::vector<std::pair<std::string, std::string>> CollectorServer::route_list() {
 
 Admission CollectorServer::admit(const RequestHead& h) {
   Admission a;
+  if (WebUi::handles(h.path)) {  // static files: no credentials; the page logs in through the API
+    a.answer = web_.serve(h);
+    return a;
+  }
   const Route* route = nullptr;
   bool path_known = false;
   Caller caller;

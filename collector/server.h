@@ -33,6 +33,7 @@
 //   GET /api/v1/rules/disabled (viewer)
 //   /api/v1/session, /api/v1/users..., /api/v1/audit: people (collector/api/)
 //   GET  /api/v1/openapi.json     -> the whole API as OpenAPI 3.0            (no credentials)
+//   GET  / and /ui/...            -> the web UI's files (collector/web_ui.h)  (no credentials)
 // Route code: collector/api/*_routes.cpp (alerts, triage, suppressions,
 // sessions, users, stats) and here.
 // The bodies and answers of the agent endpoints are common/wire.h; their
@@ -63,6 +64,7 @@
 #include "collector/store/store.h"
 #include "collector/suppression.h"
 #include "collector/tls_material.h"
+#include "collector/web_ui.h"
 
 namespace vigil::collector {
 
@@ -86,6 +88,8 @@ struct ServerOptions {
   PasswordCost password_cost;  // for passwords set through the API
   // collector.yaml triage.bulk_max: alerts one bulk triage may change.
   size_t bulk_triage_max = 100000;
+  // collector.yaml web.dir: serve the UI from this folder; empty: the embedded files.
+  std::string web_dir;
 };
 
 class CollectorServer {
@@ -192,6 +196,7 @@ class CollectorServer {
   // so past the number of cores a login is answered 503 at once.
   std::atomic<int> hashing_{0};
   SuppressionCache suppressions_{store_};
+  WebUi web_{opts_.web_dir};  // GET / and /ui/...: the web UI (collector/web/)
   std::unique_ptr<HttpServer> http_;
   int port_ = 0;
 };

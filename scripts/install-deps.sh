@@ -17,6 +17,8 @@ PKGS=(
   catch2 tshark python3 sqlite3 openssl curl
   # tests/integration/eve_schema_test.sh: Suricata's EVE schema, when ../shared has it
   python3-jsonschema
+  # tests/e2e/web_ui_test.sh: the web UI in headless chromium, driven from node
+  chromium nodejs
   # fuzzing (VIGIL_FUZZ=ON): clang and its libFuzzer runtime
   clang libclang-rt-14-dev
 )
@@ -24,4 +26,7 @@ if [ "${VIGIL_SKIP_APT_UPDATE:-}" != 1 ]; then $SUDO apt-get update -qq; fi
 # tshark asks whether non-root users may capture; answer no, non-interactively.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
+# playwright-core comes from npm (tests/web/package-lock.json); Debian's npm
+# only where the nodejs installed does not bring its own.
+if ! command -v npm >/dev/null; then $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null; fi
 echo "install-deps: ${#PKGS[@]} packages present"

@@ -61,6 +61,7 @@ cat <<TXT
 
 Vigil is running.
   collector:  https://$listen   (CA certificate: $data/ca.pem; log: $out/collector.log)
+  web UI:     https://$listen/   (in a browser on this machine; trust $data/ca.pem or accept the certificate)
   login:      user admin, password $password   (POST https://$listen/api/v1/session)
   API key:    (admin, for scripts) $key
               e.g. curl --cacert $data/ca.pem -H "Authorization: Bearer $key" https://$listen/api/v1/alerts

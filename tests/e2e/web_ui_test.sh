@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The web UI in a real browser: Debian's chromium (headless), driven by
+# playwright-core from npm (tests/web/package-lock.json, installed into the
+# build folder), against a real collector on 127.0.0.1 with real users
+# (admin, analyst, viewer) and alerts ingested through the agent API by an
+# enrolled agent, one of them full of HTML and script. What the browser
+# checks is listed in tests/web/web_ui_test.mjs. Screenshots of each page in
+# both languages go to BUILD/web-screenshots/.
+# Skipped (77) only when chromium or node is not installed.
+BUILD=$1 SRC=$2
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM not installed (apt-get install chromium; scripts/install-deps.sh does)"; exit 77; }
+command -v node >/dev/null || { echo "SKIP: node not installed (scripts/install-deps.sh installs nodejs)"; exit 77; }
+. "$2/tests/e2e/e2e_lib.sh"
+command -v npm >/dev/null || fail "npm missing (node is installed; scripts/install-deps.sh installs npm)"
+MODS="$BUILD/web-tests"
+mkdir -p "$MODS"
+if ! cmp -s "$SRC/tests/web/package-lock.json" "$MODS/package-lock.json" || [ ! -d "$MODS/node_modules/playwright-core" ]; then
+  cp "$SRC/tests/web/package.json" "$SRC/tests/web/package-lock.json" "$MODS/"
+  timeout 300 npm ci --prefix "$MODS" --no-audit --no-fund >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log"; fail "npm ci"; }
+fi
+
+add_user() { printf '%s\n' "$3" | "$COLLECTOR" user add "$1" --role "$2" --data-dir "$DATA" >/dev/null || fail "user add $1"; }
+add_user boss admin admin-password-1
+add_user ana analyst analyst-password-1
+add_user vic viewer viewer-password-1
+start_collector
+ADMIN_KEY=$("$COLLECTOR" apikey create --role admin --data-dir "$DATA" | tail -1)
+enroll "$WORK/agent" || fail "enrolment"
+AGENT_ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["agent_id"])' "$WORK/agent/agent.json")
+AGENT_CRED=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["agent_id"]+"."+j["key"])' "$WORK/agent/agent.json")
+N=24
+python3 "$E2E/web_alerts.py" "$AGENT_ID" "$WORK/batch.json" $N || fail "web_alerts.py"
+python3 "$E2E/web_alerts.py" "$AGENT_ID" "$WORK/live.json" $N live || fail "web_alerts.py live"
+api POST /api/v1/events "$AGENT_CRED" "$WORK/batch.json"
+[ "$STATUS" = 200 ] || fail "ingest answered $STATUS: $BODY"
+[ "$(alert_total)" = $((N + 1)) ] || fail "stored $(alert_total) alerts, expected $((N + 1))"
+
+SHOTS="$BUILD/web-screenshots"
+mkdir -p "$SHOTS"
+timeout 240 node "$SRC/tests/web/web_ui_test.mjs" \
+  --url "$URL" --src "$SRC" --chromium "$CHROMIUM" --modules "$MODS/node_modules" --shots "$SHOTS" --total $((N + 1)) \
+  --agent-cred "$AGENT_CRED" --live-batch "$WORK/live.json" || fail "browser test"
+echo "PASS"
