@@ -35,8 +35,12 @@ using Bind = std::variant<int64_t, std::string, Ip16>;
 struct Where {
   std::string sql;
   std::vector<Bind> binds;
-  // Matches of the free text (fts_matches_capped), -1 without one.
-  int64_t fts_matches = -1;
+  // The free text's matches (fts_matches_capped); n -1 without free text or
+  // when the index could not be read.
+  struct FtsMatches {
+    int64_t n = -1;
+    std::string ids;  // "1,5,9": every match, when 0 <= n < kFtsDriveMax
+  } fts;
   void add(const std::string& cond) { sql += " AND " + cond; }
 };
 
@@ -67,13 +71,23 @@ void add_net(Where& w, const char* col, const IpNet& n, bool scan) {
 constexpr int64_t kFtsDriveMax = 5000;
 
 // How many alerts match `match`, counted on the text index only as far as
-// the plan choice and the capped total need (kTotalCap + 1). One pass over
-// the index per query: the count serves both.
-int64_t fts_matches_capped(Db& db, const std::string& match) {
-  auto st = db.prepare("SELECT COUNT(*) FROM (SELECT 1 FROM alerts_fts WHERE alerts_fts MATCH ? LIMIT ?)");
-  if (!st.valid()) return 0;
+// the plan choice and the capped total need (kTotalCap + 1), and the ids
+// themselves when fewer than kFtsDriveMax: one pass over the index per
+// request serves the plan, the total and the rows.
+Where::FtsMatches fts_matches_capped(Db& db, const std::string& match) {
+  Where::FtsMatches m;
+  auto st = db.prepare("SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ? LIMIT ?");
+  if (!st.valid()) return m;  // n -1: the query itself then reports the error
   st.bind(1, std::string_view(match)).bind(2, std::max(kFtsDriveMax, kTotalCap + 1));
-  return st.step() == SQLITE_ROW ? st.col_int(0) : 0;
+  int64_t n = 0;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    if (++n < kFtsDriveMax) m.ids += (n > 1 ? "," : "") + std::to_string(st.col_int(0));
+  }
+  if (rc != SQLITE_DONE) return {};
+  m.n = n;
+  if (n >= kFtsDriveMax) m.ids.clear();
+  return m;
 }
 
 // Through the address index, a block costs one row read per alert in it
@@ -110,9 +124,10 @@ bool block_is_dense(Db& db, const char* col, const IpNet& n, int limit) {
 // The WHERE clause of a filter. With `probe`, each address block is checked
 // for the plan that finds a page of `limit` rows sooner (block_is_dense);
 // without, every block goes through its index (right for a capped COUNT,
-// which the covering index answers without reading rows). `fts_matches`:
-// the free text's match count when already counted (-1: count it here).
-Where build_where(const AlertFilter& f, Db& db, bool probe = false, int limit = 0, int64_t fts_matches = -1) {
+// which the covering index answers without reading rows). `fts`: the free
+// text's matches when already read (nullptr: read them here).
+Where build_where(const AlertFilter& f, Db& db, bool probe = false, int limit = 0,
+                  const Where::FtsMatches* fts = nullptr) {
   Where w;
   w.sql = " WHERE 1=1";
   if (f.from_us) {
@@ -179,16 +194,19 @@ Where build_where(const AlertFilter& f, Db& db, bool probe = false, int limit = 
     // Free text over the signature and app-layer fields (collector/store/alert_fts.h).
     // Nothing to search for matches nothing (the API refuses such a q).
     if (auto m = fts_match_expression(*f.q)) {
-      // Few matches: the index gives the ids and the rows are read by id
-      // (the match set is small). Many (a word in most alerts): the rows are
-      // walked in the order the rest of the plan gives (newest first for a
-      // page) and each id is looked up by vigil_fts_has, which reads only
-      // the matches near the ids asked, so a page stops after `limit` hits
-      // without building the whole match set.
-      w.fts_matches = fts_matches >= 0 ? fts_matches : fts_matches_capped(db, *m);
-      w.add(w.fts_matches < kFtsDriveMax ? "a.id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)"
-                                         : "vigil_fts_has(?, a.id)");
-      w.binds.emplace_back(std::move(*m));
+      // Few matches: the ids read from the index once are the set, the rows
+      // are read by id. Many (a word in most alerts): the rows are walked in
+      // the order the rest of the plan gives (newest first for a page) and
+      // each id is looked up by vigil_fts_has, which reads only the matches
+      // near the ids asked, so a page stops after `limit` hits without
+      // building the whole match set.
+      w.fts = fts ? *fts : fts_matches_capped(db, *m);
+      if (w.fts.n >= 0 && w.fts.n < kFtsDriveMax) {
+        w.add("a.id IN (" + w.fts.ids + ")");
+      } else {
+        w.add("vigil_fts_has(?, a.id)");
+        w.binds.emplace_back(std::move(*m));
+      }
     } else {
       w.add("0");
     }
@@ -238,10 +256,10 @@ StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* o
   Where w = build_where(q.filter, db);
   AlertFilter rest = q.filter;
   rest.q.reset();
-  if (q.want_total && w.fts_matches >= 0 && rest.empty()) {
+  if (q.want_total && w.fts.n >= 0 && rest.empty()) {
     // Free text alone: the count already made on the text index is the total.
-    out->total = std::min(w.fts_matches, kTotalCap);
-    out->total_exact = w.fts_matches <= kTotalCap;
+    out->total = std::min(w.fts.n, kTotalCap);
+    out->total_exact = w.fts.n <= kTotalCap;
   } else if (q.want_total) {
     auto cnt = db.prepare(std::string("SELECT COUNT(*) FROM (SELECT 1") + kFrom + w.sql + " LIMIT ?)");
     if (!cnt.valid()) return fail(db, "count");
@@ -261,7 +279,10 @@ StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* o
       }
     }
   }
-  if (q.filter.src_ip || q.filter.dest_ip) w = build_where(q.filter, db, true, limit, w.fts_matches);
+  if (q.filter.src_ip || q.filter.dest_ip) {
+    Where::FtsMatches fts = std::move(w.fts);
+    w = build_where(q.filter, db, true, limit, &fts);
+  }
   std::string sql = std::string(kCols) + kFrom + w.sql;
   if (q.cursor) sql += " AND (a.ts<? OR (a.ts=? AND a.id<?))";
   sql += " ORDER BY a.ts DESC, a.id DESC LIMIT ?";
