@@ -3,6 +3,8 @@
 #include <simdjson.h>
 
 #include <cctype>
+#include <limits>
+#include <vector>
 
 namespace vigil::collector {
 namespace {
@@ -93,7 +95,126 @@ bool has_term_char(std::string_view t) {
   return false;
 }
 
+// The match set of one expression, read on demand from both ends (see
+// register_fts_has_function). Every match >= hi and <= lo is marked in
+// `bits` (bit i is rowid min + i); hi and lo are the values each cursor
+// points at, already marked.
+class MatchSet {
+ public:
+  ~MatchSet() {
+    sqlite3_finalize(desc_);
+    sqlite3_finalize(asc_);
+  }
+
+  // false (with *err) when the index cannot be read.
+  bool open(sqlite3* db, sqlite3_value* match, std::string* err) {
+    const char* sql[] = {"SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?1 ORDER BY rowid DESC",
+                         "SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?1 ORDER BY rowid ASC"};
+    sqlite3_stmt** st[] = {&desc_, &asc_};
+    for (int k = 0; k < 2; ++k) {
+      if (sqlite3_prepare_v2(db, sql[k], -1, st[k], nullptr) != SQLITE_OK ||
+          sqlite3_bind_value(*st[k], 1, match) != SQLITE_OK) {
+        *err = sqlite3_errmsg(db);
+        return false;
+      }
+    }
+    int rc = sqlite3_step(desc_);
+    if (rc == SQLITE_DONE) {
+      empty_ = true;
+      return true;
+    }
+    if (rc != SQLITE_ROW || sqlite3_step(asc_) != SQLITE_ROW) {
+      *err = sqlite3_errmsg(db);
+      return false;
+    }
+    max_ = hi_ = sqlite3_column_int64(desc_, 0);
+    min_ = lo_ = sqlite3_column_int64(asc_, 0);
+    bits_.assign(static_cast<size_t>((max_ - min_) / 64 + 1), 0);
+    mark(hi_);
+    mark(lo_);
+    return true;
+  }
+
+  // 1 or 0; -1 (with *err) when the index cannot be read.
+  int has(sqlite3* db, int64_t id, std::string* err) {
+    if (empty_ || id > max_ || id < min_) return 0;
+    if (id < hi_ && id > lo_) {
+      // Read from the nearer end until that cursor passes id.
+      bool down = hi_ - id <= id - lo_;
+      sqlite3_stmt* st = down ? desc_ : asc_;
+      int64_t& at = down ? hi_ : lo_;
+      while (down ? at > id : at < id) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) {
+          at = down ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+          break;
+        }
+        if (rc != SQLITE_ROW) {
+          *err = sqlite3_errmsg(db);
+          return -1;
+        }
+        at = sqlite3_column_int64(st, 0);
+        mark(at);
+      }
+    }
+    uint64_t i = static_cast<uint64_t>(id - min_);
+    return static_cast<int>((bits_[i / 64] >> (i % 64)) & 1);
+  }
+
+ private:
+  void mark(int64_t id) {
+    uint64_t i = static_cast<uint64_t>(id - min_);
+    bits_[i / 64] |= uint64_t{1} << (i % 64);
+  }
+
+  sqlite3_stmt* desc_ = nullptr;
+  sqlite3_stmt* asc_ = nullptr;
+  bool empty_ = false;
+  int64_t min_ = 0, max_ = 0, hi_ = 0, lo_ = 0;
+  std::vector<uint64_t> bits_;
+};
+
+void fts_has_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    sqlite3_result_int(ctx, 0);
+    return;
+  }
+  sqlite3* db = sqlite3_context_db_handle(ctx);
+  std::string err;
+  auto* set = static_cast<MatchSet*>(sqlite3_get_auxdata(ctx, 0));
+  if (!set) {
+    auto* fresh = new MatchSet();
+    if (!fresh->open(db, argv[0], &err)) {
+      delete fresh;
+      sqlite3_result_error(ctx, ("vigil_fts_has: " + err).c_str(), -1);
+      return;
+    }
+    // SQLite owns it from here (deleted at once when it cannot keep it).
+    sqlite3_set_auxdata(ctx, 0, fresh, [](void* p) { delete static_cast<MatchSet*>(p); });
+    set = static_cast<MatchSet*>(sqlite3_get_auxdata(ctx, 0));
+    if (!set) {
+      sqlite3_result_error(ctx, "vigil_fts_has: match set not kept", -1);
+      return;
+    }
+  }
+  int r = set->has(db, sqlite3_value_int64(argv[1]), &err);
+  if (r < 0) {
+    sqlite3_result_error(ctx, ("vigil_fts_has: " + err).c_str(), -1);
+    return;
+  }
+  sqlite3_result_int(ctx, r);
+}
+
 }  // namespace
+
+bool register_fts_has_function(Db& db, std::string* error) {
+  if (sqlite3_create_function_v2(db.get(), "vigil_fts_has", 2, SQLITE_UTF8, nullptr, fts_has_fn, nullptr,
+                                 nullptr, nullptr) != SQLITE_OK) {
+    *error = "cannot register vigil_fts_has: " + db.errmsg();
+    return false;
+  }
+  return true;
+}
 
 StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled) {
   *backfilled = 0;

@@ -40,6 +40,17 @@ std::string alert_app_text(std::string_view eve_json, std::string_view app_proto
 // valid indexes the signature alone.
 std::string alert_fts_insert_sql();
 
+// Registers vigil_fts_has(match, id) on a read connection: 1 when alert `id`
+// is in the match set of FTS5 expression `match` (a bound parameter, the same
+// for every row of the statement), else 0. For a term found in many alerts:
+// the list walks alerts newest first and asks per row, so only the matches
+// near the rows walked are read. The set is read lazily from both ends of the
+// index (rowid descending and ascending, whichever end is nearer the id
+// asked), marked in a bitmap and kept for the statement's run (freed at its
+// reset), so a run reads each match at most once whatever order rows come in.
+// Called from statements on that connection's thread only.
+bool register_fts_has_function(Db& db, std::string* error);
+
 // The MATCH expression for free text `q`: each space-separated term quoted as
 // an FTS5 string (so no text is ever read as FTS5 syntax: OR, NEAR, -, ^, "
 // and * are plain characters), terms ANDed; a `*` ending the last term makes

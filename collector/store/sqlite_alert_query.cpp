@@ -35,6 +35,12 @@ using Bind = std::variant<int64_t, std::string, Ip16>;
 struct Where {
   std::string sql;
   std::vector<Bind> binds;
+  // The free text's matches (fts_matches_capped); n -1 without free text or
+  // when the index could not be read.
+  struct FtsMatches {
+    int64_t n = -1;
+    std::string ids;  // "1,5,9": every match, when 0 <= n < kFtsDriveMax
+  } fts;
   void add(const std::string& cond) { sql += " AND " + cond; }
 };
 
@@ -64,11 +70,24 @@ void add_net(Where& w, const char* col, const IpNet& n, bool scan) {
 // text index (see build_where).
 constexpr int64_t kFtsDriveMax = 5000;
 
-bool fts_selective(Db& db, const std::string& match) {
-  auto st = db.prepare("SELECT COUNT(*) FROM (SELECT 1 FROM alerts_fts WHERE alerts_fts MATCH ? LIMIT ?)");
-  if (!st.valid()) return true;
-  st.bind(1, std::string_view(match)).bind(2, kFtsDriveMax);
-  return st.step() != SQLITE_ROW || st.col_int(0) < kFtsDriveMax;
+// How many alerts match `match`, counted on the text index only as far as
+// the plan choice and the capped total need (kTotalCap + 1), and the ids
+// themselves when fewer than kFtsDriveMax: one pass over the index per
+// request serves the plan, the total and the rows.
+Where::FtsMatches fts_matches_capped(Db& db, const std::string& match) {
+  Where::FtsMatches m;
+  auto st = db.prepare("SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ? LIMIT ?");
+  if (!st.valid()) return m;  // n -1: the query itself then reports the error
+  st.bind(1, std::string_view(match)).bind(2, std::max(kFtsDriveMax, kTotalCap + 1));
+  int64_t n = 0;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    if (++n < kFtsDriveMax) m.ids += (n > 1 ? "," : "") + std::to_string(st.col_int(0));
+  }
+  if (rc != SQLITE_DONE) return {};
+  m.n = n;
+  if (n >= kFtsDriveMax) m.ids.clear();
+  return m;
 }
 
 // Through the address index, a block costs one row read per alert in it
@@ -105,8 +124,10 @@ bool block_is_dense(Db& db, const char* col, const IpNet& n, int limit) {
 // The WHERE clause of a filter. With `probe`, each address block is checked
 // for the plan that finds a page of `limit` rows sooner (block_is_dense);
 // without, every block goes through its index (right for a capped COUNT,
-// which the covering index answers without reading rows).
-Where build_where(const AlertFilter& f, Db& db, bool probe = false, int limit = 0) {
+// which the covering index answers without reading rows). `fts`: the free
+// text's matches when already read (nullptr: read them here).
+Where build_where(const AlertFilter& f, Db& db, bool probe = false, int limit = 0,
+                  const Where::FtsMatches* fts = nullptr) {
   Where w;
   w.sql = " WHERE 1=1";
   if (f.from_us) {
@@ -173,13 +194,19 @@ Where build_where(const AlertFilter& f, Db& db, bool probe = false, int limit = 
     // Free text over the signature and app-layer fields (collector/store/alert_fts.h).
     // Nothing to search for matches nothing (the API refuses such a q).
     if (auto m = fts_match_expression(*f.q)) {
-      // Few matches: the index gives the ids and the rows are read by id. Many
-      // (a word in most alerts): the rows are walked in time order and each id
-      // is looked up in the match set (+ keeps the planner from driving by
-      // id), so a first page costs one index scan, not a sort of every match.
-      w.add(fts_selective(db, *m) ? "a.id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)"
-                                  : "+a.id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)");
-      w.binds.emplace_back(std::move(*m));
+      // Few matches: the ids read from the index once are the set, the rows
+      // are read by id. Many (a word in most alerts): the rows are walked in
+      // the order the rest of the plan gives (newest first for a page) and
+      // each id is looked up by vigil_fts_has, which reads only the matches
+      // near the ids asked, so a page stops after `limit` hits without
+      // building the whole match set.
+      w.fts = fts ? *fts : fts_matches_capped(db, *m);
+      if (w.fts.n >= 0 && w.fts.n < kFtsDriveMax) {
+        w.add("a.id IN (" + w.fts.ids + ")");
+      } else {
+        w.add("vigil_fts_has(?, a.id)");
+        w.binds.emplace_back(std::move(*m));
+      }
     } else {
       w.add("0");
     }
@@ -220,14 +247,20 @@ StoreStatus fail(Db& db, const char* what) {
 }  // namespace
 
 bool register_alert_query_functions(Db& db, std::string* error) {
-  return register_ip16_function(db, error);
+  return register_ip16_function(db, error) && register_fts_has_function(db, error);
 }
 
 StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* out) {
   *out = {};
   int limit = std::clamp(q.limit, 1, 10000);
   Where w = build_where(q.filter, db);
-  if (q.want_total) {
+  AlertFilter rest = q.filter;
+  rest.q.reset();
+  if (q.want_total && w.fts.n >= 0 && rest.empty()) {
+    // Free text alone: the count already made on the text index is the total.
+    out->total = std::min(w.fts.n, kTotalCap);
+    out->total_exact = w.fts.n <= kTotalCap;
+  } else if (q.want_total) {
     auto cnt = db.prepare(std::string("SELECT COUNT(*) FROM (SELECT 1") + kFrom + w.sql + " LIMIT ?)");
     if (!cnt.valid()) return fail(db, "count");
     int i = bind_all(cnt, w.binds);
@@ -246,7 +279,10 @@ StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* o
       }
     }
   }
-  if (q.filter.src_ip || q.filter.dest_ip) w = build_where(q.filter, db, true, limit);
+  if (q.filter.src_ip || q.filter.dest_ip) {
+    Where::FtsMatches fts = std::move(w.fts);
+    w = build_where(q.filter, db, true, limit, &fts);
+  }
   std::string sql = std::string(kCols) + kFrom + w.sql;
   if (q.cursor) sql += " AND (a.ts<? OR (a.ts=? AND a.id<?))";
   sql += " ORDER BY a.ts DESC, a.id DESC LIMIT ?";
