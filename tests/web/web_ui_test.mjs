@@ -10,7 +10,10 @@
 //    messages) are in the list and their details, all as text;
 //  - the analyst triages one alert and two in bulk; the API reports the new status;
 //  - a new alert is announced ("1 new") without the table moving;
-//  - the Vietnamese switch changes the strings and is remembered;
+//  - the Vietnamese switch changes the strings and is remembered: across a
+//    reload, and for the user on the server (a fresh browser is Vietnamese
+//    once they log in; the change is audited); before any choice a browser
+//    whose language is Vietnamese shows the login in Vietnamese;
 //  - the viewer sees no triage control and the API refuses its triage;
 //  - a 401 from any call (the session ended elsewhere) brings back the login;
 //  - the admin adds a suppression; the dashboard's total equals the API's;
@@ -323,6 +326,32 @@ try {
   await page.screenshot({ path: join(args.shots, 'login-vi.png') });
   await ctx.close();
 
+  // The language is kept per user on the server: a fresh browser (no
+  // localStorage, English locale) shows the login in English, and
+  // Vietnamese once ana, who chose it above, logs in.
+  const fresh = await session('en');
+  await fresh.page.goto(BASE + '/ui/alerts');
+  await fresh.page.waitForSelector('#login-user');
+  check((await fresh.page.textContent('#login-submit')) === en['login.submit'], 'a fresh English browser shows the login as ' + (await fresh.page.textContent('#login-submit')));
+  await login(fresh.page, 'ana', 'analyst-password-1');
+  await fresh.page.waitForSelector('#alerts thead');
+  await fresh.page.waitForFunction(() => document.querySelector('#nav-alerts')?.textContent === 'Cảnh báo');
+  check((await fresh.page.textContent('#alerts thead')).includes('Thời gian'), 'after login elsewhere the table is not Vietnamese');
+  check((await fresh.page.getAttribute('html', 'lang')) === 'vi', 'after login elsewhere html lang is not vi');
+  const freshWho = await apiJson(fresh.page, '/api/v1/session');
+  check(freshWho.language === 'vi', 'the session does not answer the language');
+  const fr = await fresh.page.request.patch(BASE + '/api/v1/users/me', { headers: { 'X-CSRF-Token': freshWho.csrf_token, 'Content-Type': 'application/json' }, data: JSON.stringify({ language: 'fr' }) });
+  check(fr.status() === 400, 'the API took language fr: ' + fr.status());
+  await allVietnamese(fresh.page, 'alert list (another browser)');
+  await fresh.ctx.close();
+  // Before any choice, a browser whose language is Vietnamese shows the login in Vietnamese.
+  const viBrowser = await session('vi');
+  await viBrowser.page.goto(BASE + '/');
+  await viBrowser.page.waitForSelector('#login-user');
+  check((await viBrowser.page.textContent('#login-submit')) === 'Đăng nhập', 'a Vietnamese browser shows the login in ' + (await viBrowser.page.textContent('#login-submit')));
+  await allVietnamese(viBrowser.page, 'login (browser in Vietnamese)');
+  await viBrowser.ctx.close();
+
   // ---- viewer ----
   const v = await session('en');
   await v.page.goto(BASE + '/ui/alerts');
@@ -455,6 +484,9 @@ try {
     check(audit.some((r) => r[1] === 'boss' && r[2] === action && r[3].includes(target)), 'the audit does not show boss: ' + action + ' ' + target);
   check(audit.some((r) => r[2] === 'token.create' && r[5].includes(HOSTILE_NAME)), 'the audit detail does not show the token name as text');
   check(audit.every((r) => r[1] === 'boss'), 'the actor filter let others through');
+  const anaAudit = (await apiJson(a.page, '/api/v1/audit?actor=ana')).entries;
+  const langEntry = anaAudit.find((e) => e.action === 'user.update' && e.target === 'ana');
+  check(langEntry && /"language":\s*"vi"/.test(typeof langEntry.detail === 'string' ? langEntry.detail : JSON.stringify(langEntry.detail)), 'the language change is not audited: ' + JSON.stringify(anaAudit));
   await safe(a.page, 'audit');
   await a.page.screenshot({ path: join(args.shots, 'audit-en.png'), fullPage: true });
   await a.page.goto(BASE + '/ui/audit?limit=3');
