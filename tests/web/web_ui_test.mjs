@@ -31,6 +31,7 @@
 //    enrolment token created in the page shows the enrol command (the copy
 //    button puts it on the clipboard) and enrols an
 //    agent (hostile host name, shown as text); a revoked token enrols none;
+//    the address of an agent's last heartbeat (else of its enrolment);
 //    the analyst sees no revoke and the API refuses theirs; the admin revokes;
 //  - rules: the suppression with its expiry; where the collector has the
 //    rule-set routes, an upload's errors per line, the rule text as text, a
@@ -522,6 +523,7 @@ try {
   check((await arow.locator('.ag-spool').textContent()) === '42', 'spool depth not shown');
   check((await arow.locator('.ag-drops').textContent()) === '14', 'capture drops not shown');
   check((await arow.locator('.ag-ifaces').textContent()) === 'eth9', 'interfaces not shown');
+  check((await arow.locator('.ag-addr').textContent()) === '127.0.0.1', 'the address of its heartbeats is not shown: ' + (await arow.locator('.ag-addr').textContent()));
   check(Number(await arow.locator('.ag-aps').textContent()) > 0, 'alerts/s not shown');
   check((await arow.locator('svg.spark polyline').count()) === 2, 'no history chart');
   // An enrolment token: created, its command shown, an agent enrols with it (a hostile host name).
@@ -574,6 +576,8 @@ try {
   const agentsNow = (await apiJson(a.page, '/api/v1/agents')).agents;
   check(agentsNow.find((x) => x.id === hostileAgent).status === 'revoked', 'the API does not report the revoke');
   check(agentsNow.find((x) => x.id === agentId).status === 'online', 'the wrong agent was revoked');
+  // Never sent a heartbeat: the address of its enrolment.
+  check(agentsNow.find((x) => x.id === hostileAgent).address === '127.0.0.1', 'the API gives the enrolled agent the address ' + agentsNow.find((x) => x.id === hostileAgent).address);
 
   // ---- rules and suppressions ----
   const haveRules = (await a.page.request.get(BASE + '/api/v1/rulesets')).status() !== 404;
