@@ -17,6 +17,7 @@
 //  - the viewer sees no triage control and the API refuses its triage;
 //  - a 401 from any call (the session ended elsewhere) brings back the login;
 //  - the admin adds a suppression; the dashboard's total equals the API's;
+//    its agents card links to the agents page;
 //  - the hostile alert's strings show as text everywhere: window.__xss stays
 //    undefined, no dialog, no page error, no CSP violation;
 //  - users (admin): a user added in the page logs in; a role change and a
@@ -404,6 +405,13 @@ try {
   await a.page.click('#dash-total');
   await a.page.waitForSelector('#alerts tbody tr');
   check((await a.page.locator('#alerts tbody tr').count()) === RECENT + 1, 'the dashboard total does not link to its alerts');
+  // The agents card leads to the agents page.
+  await a.page.goto(BASE + '/ui/dashboard?range=24h');
+  await a.page.waitForSelector('#dash-agents-link');
+  check((await a.page.textContent('#dash-agents-link')).startsWith('Agents: '), 'the agents card heading is ' + (await a.page.textContent('#dash-agents-link')));
+  await a.page.click('#dash-agents-link');
+  await a.page.waitForSelector('#agents tbody tr');
+  check(new URL(a.page.url()).pathname === '/ui/agents', 'the agents card leads to ' + a.page.url());
 
   // ---- admin: users, tokens, audit ----
   const HOSTILE_NAME = '"><svg onload=window.__xss=1>';
