@@ -75,11 +75,12 @@ ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_vi
 }
 
 ApiReply handle_heartbeat(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
-                          int heartbeat_interval_s, std::string_view version_suffix) {
+                          int heartbeat_interval_s, std::string_view version_suffix,
+                          const std::string& peer) {
   wire::Heartbeat hb;
   std::string why;
   if (!wire::decode_heartbeat(body, &hb, &why)) return {400, wire::encode_error("bad heartbeat", why)};
-  StoreStatus st = store.record_heartbeat(agent_id, hb.fields, now);
+  StoreStatus st = store.record_heartbeat(agent_id, hb.fields, now, peer);
   if (!st.ok) return {503, wire::encode_error("store unavailable", st.message)};
   wire::HeartbeatReply reply;
   reply.ruleset_version = store.current_ruleset_version();

@@ -41,7 +41,9 @@ ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_vi
 // heartbeat is not a JSON object within the caps of wire::decode_heartbeat.
 // `version_suffix` (SuppressionSet::version_suffix) is appended to the rule
 // set's version, so agents fetch the rule set again when suppressions change.
+// `peer`: the address the heartbeat came from, kept on the agent.
 ApiReply handle_heartbeat(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
-                          int heartbeat_interval_s, std::string_view version_suffix = {});
+                          int heartbeat_interval_s, std::string_view version_suffix = {},
+                          const std::string& peer = {});
 
 }  // namespace vigil::collector

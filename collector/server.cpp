@@ -282,7 +282,7 @@ Admission CollectorServer::admit(const RequestHead& h) {
 }
 
 // Enrolment: the body is checked in full (common/wire.h) before the token is used up.
-Response CollectorServer::enroll(const Caller&, const RequestHead&, std::string text) {
+Response CollectorServer::enroll(const Caller&, const RequestHead& h, std::string text) {
   wire::EnrollRequest req;
   std::string why;
   if (!wire::decode_enroll_request(text, &req, &why)) return refuse(400, "bad enrolment request", why);
@@ -294,7 +294,7 @@ Response CollectorServer::enroll(const Caller&, const RequestHead&, std::string 
   if (u == TokenUse::kExpired) return refuse(403, "token expired", "create a new token");
   if (u == TokenUse::kUsedUp) return refuse(403, "token used up", "create a new token");
   std::string id = "ag-" + random_hex(8), key = random_hex(32);
-  StoreStatus st = store_.add_agent(id, sha256_hex(key), req.hostname, unix_now_s());
+  StoreStatus st = store_.add_agent(id, sha256_hex(key), req.hostname, unix_now_s(), h.peer);
   if (!st.ok) {
     spdlog::error("enrolment: {}", st.message);
     return refuse(500, "internal error");
@@ -321,10 +321,10 @@ Response CollectorServer::events(const Caller& c, const RequestHead&, std::strin
   return from_api_reply(handle_ingest(store_, c.agent_id, body, now, suppressions_.current(now).get()));
 }
 
-Response CollectorServer::heartbeat(const Caller& c, const RequestHead&, std::string body) {
+Response CollectorServer::heartbeat(const Caller& c, const RequestHead& h, std::string body) {
   int64_t now = unix_now_s();
   return from_api_reply(handle_heartbeat(store_, c.agent_id, body, now, opts_.heartbeat_interval_s,
-                                         suppressions_.current(now)->version_suffix()));
+                                         suppressions_.current(now)->version_suffix(), h.peer));
 }
 
 Response CollectorServer::get_ruleset(const Caller&, const RequestHead&, std::string) {
@@ -368,6 +368,7 @@ Response CollectorServer::agents(const Caller&, const RequestHead&, std::string)
                                                                      : "online";
     arr.push_back(json{{"id", a.id},
                        {"hostname", a.hostname},
+                       {"address", a.address.empty() ? json(nullptr) : json(a.address)},
                        {"status", status},
                        {"last_seen", a.last_seen},
                        {"enrolled_at", a.enrolled_at},

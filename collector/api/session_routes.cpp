@@ -156,7 +156,10 @@ Response CollectorServer::login(const Caller&, const RequestHead& h, std::string
   bump(auth_counters_.login_ok);
   audit(who, h, "session.login", name);
   Response r =
-      Response::json(200, json{{"csrf_token", csrf}, {"user", name}, {"role", role_name(user->role)}});
+      Response::json(200, json{{"csrf_token", csrf},
+                               {"user", name},
+                               {"role", role_name(user->role)},
+                               {"language", user->language.empty() ? json(nullptr) : json(user->language)}});
   r.headers.emplace_back("Set-Cookie", session_set_cookie(token, opts_.session.absolute_s));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
@@ -165,7 +168,11 @@ Response CollectorServer::login(const Caller&, const RequestHead& h, std::string
 Response CollectorServer::session_get(const Caller& c, const RequestHead& h, std::string) {
   json out{{"actor", c.actor},
            {"role", role_name(c.role)},
-           {"user", c.user.empty() ? json(nullptr) : json(c.user)}};
+           {"user", c.user.empty() ? json(nullptr) : json(c.user)},
+           {"language", nullptr}};
+  if (opts_.accounts && !c.user.empty()) {
+    if (auto u = opts_.accounts->get_user(c.user); u && !u->language.empty()) out["language"] = u->language;
+  }
   if (!c.session_hash.empty()) {
     SessionInfo s;
     if (opts_.accounts->check_session(c.session_hash, unix_now_s(), opts_.session, &s) == SessionCheck::kOk) {

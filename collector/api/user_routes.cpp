@@ -23,6 +23,7 @@ json user_json(const UserRecord& u) {
   return json{{"name", u.name},
               {"role", role_name(u.role)},
               {"disabled", u.disabled},
+              {"language", u.language.empty() ? json(nullptr) : json(u.language)},
               {"created_at", u.created_at},
               {"updated_at", u.updated_at}};
 }
@@ -82,7 +83,10 @@ Response CollectorServer::users_patch(const Caller& c, const RequestHead& h, std
   Response bad;
   auto j = object_body(body, &bad);
   if (!j) return bad;
-  const std::string& name = c.param;
+  // "me": the caller's own user (a session or a user token; an API key has none).
+  if (c.param == "me" && c.user.empty())
+    return Response::error(400, "this credential has no user", "log in, or use a user token");
+  const std::string& name = c.param == "me" ? c.user : c.param;
   bool admin = c.role == Role::kAdmin, self = !c.user.empty() && c.user == name;
   UserUpdate up;
   json detail = json::object();
@@ -102,12 +106,17 @@ Response CollectorServer::users_patch(const Caller& c, const RequestHead& h, std
         return Response::error(400, "bad password", why);
       up.password_hash = v.get<std::string>();  // hashed below, once allowed
       detail["password_changed"] = true;
+    } else if (k == "language") {
+      if (!v.is_string() || (v != "en" && v != "vi"))
+        return Response::error(400, "bad language", "\"en\" or \"vi\"");
+      up.language = v.get<std::string>();
+      detail["language"] = *up.language;
     } else if (k != "old_password") {
-      return Response::error(400, "unknown field " + k, "role, disabled, password, old_password");
+      return Response::error(400, "unknown field " + k, "role, disabled, password, language, old_password");
     }
   }
-  if (!up.role && !up.disabled && !up.password_hash)
-    return Response::error(400, "nothing to change", "role, disabled or password");
+  if (!up.role && !up.disabled && !up.password_hash && !up.language)
+    return Response::error(400, "nothing to change", "role, disabled, password or language");
   if (!admin) {
     if (!self || up.role || up.disabled)
       return Response::error(403, "role admin required", "ask an administrator");

@@ -17,6 +17,28 @@ CREATE TABLE IF NOT EXISTS user_tokens(hash TEXT PRIMARY KEY, user TEXT NOT NULL
 CREATE INDEX IF NOT EXISTS user_tokens_user ON user_tokens(user);
 )sql";
 
+// Columns added after the first release: a database created before them gets
+// them on open (ALTER TABLE ... ADD COLUMN with the same default).
+struct AddedColumn {
+  const char *table, *column, *decl;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"users", "language", "TEXT NOT NULL DEFAULT ''"},  // the UI's language, per user
+};
+
+bool add_columns(Db& db, std::string* err) {
+  for (const auto& c : kAddedColumns) {
+    auto st = db.prepare(std::string("SELECT 1 FROM pragma_table_info('") + c.table + "') WHERE name=?");
+    st.bind(1, std::string(c.column));
+    if (st.step() == SQLITE_ROW) continue;
+    if (!db.exec(std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.column + " " + c.decl, err))
+      return false;
+  }
+  return true;
+}
+
+constexpr const char* kUserColumns = "name,role,password_hash,disabled,created_at,updated_at,language";
+
 StoreStatus done(const Db& db, int rc) {
   if (rc == SQLITE_DONE || rc == SQLITE_ROW) return {};
   return StoreStatus::error(db.errmsg());
@@ -30,6 +52,7 @@ UserRecord read_user(const Stmt& st) {
   u.disabled = st.col_int(3) != 0;
   u.created_at = st.col_int(4);
   u.updated_at = st.col_int(5);
+  u.language = st.col_text(6);
   return u;
 }
 
@@ -50,7 +73,7 @@ std::unique_ptr<AccountStore> AccountStore::open(const std::string& path, std::s
   if (!s->db_.open(path, error)) return nullptr;
   std::string err;
   if (!s->db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", &err) ||
-      !s->db_.exec(kSchema, &err)) {
+      !s->db_.exec(kSchema, &err) || !add_columns(s->db_, &err)) {
     *error = "cannot initialise the accounts in " + path + ": " + err;
     return nullptr;
   }
@@ -75,8 +98,7 @@ StoreStatus AccountStore::add_user(const UserRecord& u) {
 
 std::optional<UserRecord> AccountStore::get_user(const std::string& name) {
   std::lock_guard lk(mu_);
-  auto st =
-      db_.prepare("SELECT name,role,password_hash,disabled,created_at,updated_at FROM users WHERE name=?");
+  auto st = db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users WHERE name=?");
   st.bind(1, name);
   if (st.step() != SQLITE_ROW) return std::nullopt;
   return read_user(st);
@@ -84,8 +106,7 @@ std::optional<UserRecord> AccountStore::get_user(const std::string& name) {
 
 std::vector<UserRecord> AccountStore::list_users() {
   std::lock_guard lk(mu_);
-  auto st =
-      db_.prepare("SELECT name,role,password_hash,disabled,created_at,updated_at FROM users ORDER BY name");
+  auto st = db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users ORDER BY name");
   std::vector<UserRecord> out;
   while (st.step() == SQLITE_ROW) out.push_back(read_user(st));
   return out;
@@ -105,12 +126,13 @@ StoreStatus AccountStore::update_user(const std::string& name, const UserUpdate&
   if (!db_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error(err);
   auto st = db_.prepare(
       "UPDATE users SET role=COALESCE(?,role), disabled=COALESCE(?,disabled), "
-      "password_hash=COALESCE(?,password_hash), updated_at=? WHERE name=?");
+      "password_hash=COALESCE(?,password_hash), language=COALESCE(?,language), updated_at=? WHERE name=?");
   st.bind(1, up.role ? std::optional<int64_t>(static_cast<int>(*up.role)) : std::nullopt)
       .bind(2, up.disabled ? std::optional<int64_t>(*up.disabled ? 1 : 0) : std::nullopt)
       .bind(3, up.password_hash)
-      .bind(4, now)
-      .bind(5, name);
+      .bind(4, up.language)
+      .bind(5, now)
+      .bind(6, name);
   StoreStatus s = done(db_, st.step());
   *found = s.ok && sqlite3_changes(db_.get()) > 0;
   if (s.ok && *found && ((up.disabled && *up.disabled) || up.password_hash)) {

@@ -30,6 +30,7 @@ struct UserRecord {
   bool disabled = false;
   int64_t created_at = 0, updated_at = 0;
   std::string password_hash;  // encoded argon2id
+  std::string language;       // the UI's language ("en", "vi"); empty: not chosen yet
 };
 
 // The fields of a user an update changes; unset ones stay.
@@ -37,6 +38,7 @@ struct UserUpdate {
   std::optional<Role> role;
   std::optional<bool> disabled;
   std::optional<std::string> password_hash;
+  std::optional<std::string> language;
 };
 
 // Idle and absolute session lifetimes (collector.yaml session.*).

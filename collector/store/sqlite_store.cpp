@@ -84,6 +84,7 @@ constexpr AddedColumn kAddedColumns[] = {
     {"alerts", "dest_ip16", "BLOB"},
     {"rulesets", "author", "TEXT NOT NULL DEFAULT ''"},  // collector/store/sqlite_rulesets.h
     {"rulesets", "base", "TEXT"},                        // NULL: the same as text
+    {"agents", "address", "TEXT NOT NULL DEFAULT ''"},   // peer of the last heartbeat, else of the enrolment
 };
 
 // API keys record their last use at most this often (seconds): the check on
@@ -117,6 +118,7 @@ struct PendingBatch {
   struct Heartbeat {
     std::string text;
     std::optional<std::string> version, ruleset_version;
+    std::string address;  // empty: unchanged
   };
   const Heartbeat* heartbeat = nullptr;
 };
@@ -169,7 +171,8 @@ class SqliteStore final : public Store {
     sel_highest_ = w_.prepare("SELECT COALESCE(MAX(batch_seq),0) FROM batches WHERE agent_id=?");
     up_agent_hb_ = w_.prepare(
         "UPDATE agents SET last_seen=?, last_heartbeat=?, "
-        "version=COALESCE(?, version), ruleset_version=COALESCE(?, ruleset_version) WHERE id=?");
+        "version=COALESCE(?, version), ruleset_version=COALESCE(?, ruleset_version), "
+        "address=COALESCE(NULLIF(?, ''), address) WHERE id=?");
     ins_hb_ = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
     ins_fts_ = w_.prepare(alert_fts_insert_sql());
     if (!ins_alert_.valid() || !ins_event_.valid() || !ins_batch_.valid() || !sel_batch_.valid() ||
@@ -330,10 +333,10 @@ class SqliteStore final : public Store {
   bool revoke_token(const std::string& id) override { return revoke_by_id("tokens", id); }
 
   StoreStatus add_agent(const std::string& id, const std::string& key_hash, const std::string& hostname,
-                        int64_t now) override {
+                        int64_t now, const std::string& address = {}) override {
     std::lock_guard lk(wmu_);
-    auto st = w_.prepare("INSERT INTO agents(id,key_hash,hostname,enrolled_at) VALUES(?,?,?,?)");
-    st.bind(1, id).bind(2, key_hash).bind(3, hostname).bind(4, now);
+    auto st = w_.prepare("INSERT INTO agents(id,key_hash,hostname,enrolled_at,address) VALUES(?,?,?,?,?)");
+    st.bind(1, id).bind(2, key_hash).bind(3, hostname).bind(4, now).bind(5, address);
     return done(st.step());
   }
 
@@ -361,7 +364,8 @@ class SqliteStore final : public Store {
     std::lock_guard lk(rmu_);
     std::vector<AgentRecord> out;
     auto st = r_.prepare(
-        "SELECT id,hostname,version,ruleset_version,enrolled_at,last_seen,revoked,last_heartbeat FROM agents "
+        "SELECT id,hostname,version,ruleset_version,enrolled_at,last_seen,revoked,last_heartbeat,address "
+        "FROM agents "
         "ORDER BY enrolled_at, id");
     while (st.step() == SQLITE_ROW) {
       AgentRecord a;
@@ -373,6 +377,7 @@ class SqliteStore final : public Store {
       a.last_seen = st.col_int(5);
       a.revoked = st.col_int(6) != 0;
       if (!st.col_null(7)) a.last_heartbeat = json::parse(st.col_text(7), nullptr, false);
+      a.address = st.col_text(8);
       out.push_back(std::move(a));
     }
     return out;
@@ -619,8 +624,10 @@ class SqliteStore final : public Store {
     return st.step() == SQLITE_ROW ? static_cast<uint64_t>(st.col_int(0)) : 0;
   }
 
-  StoreStatus record_heartbeat(const std::string& agent_id, const json& hb, int64_t now) override {
-    PendingBatch::Heartbeat h{hb.dump(), get_str(hb, "agent_version"), get_str(hb, "ruleset_version")};
+  StoreStatus record_heartbeat(const std::string& agent_id, const json& hb, int64_t now,
+                               const std::string& address = {}) override {
+    PendingBatch::Heartbeat h{hb.dump(), get_str(hb, "agent_version"), get_str(hb, "ruleset_version"),
+                              address};
     PendingBatch me{&agent_id, 0, {}, nullptr, now, nullptr, {}, false};
     me.heartbeat = &h;
     return commit_in_group(me);
@@ -632,7 +639,7 @@ class SqliteStore final : public Store {
     // The hostname is the one given at enrolment: a heartbeat's "hostname" stays a field of the heartbeat.
     up_agent_hb_.reset();
     up_agent_hb_.bind(1, p.now).bind(2, h.text).bind(3, h.version).bind(4, h.ruleset_version);
-    up_agent_hb_.bind(5, *p.agent_id);
+    up_agent_hb_.bind(5, h.address).bind(6, *p.agent_id);
     ins_hb_.reset();
     ins_hb_.bind(1, *p.agent_id).bind(2, p.now).bind(3, h.text);
     return up_agent_hb_.step() == SQLITE_DONE && ins_hb_.step() == SQLITE_DONE;

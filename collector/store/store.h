@@ -45,6 +45,7 @@ struct AgentRecord {
   int64_t enrolled_at = 0, last_seen = 0;  // unix seconds; last_seen 0 = never
   bool revoked = false;
   nlohmann::json last_heartbeat;  // null when none
+  std::string address;            // the peer address of its last heartbeat, else of its enrolment
 };
 
 struct AgentAuth {
@@ -231,8 +232,10 @@ class Store {
   // when no token has that id.
   virtual bool revoke_token(const std::string& id) = 0;
 
+  // `address`: the peer address of the enrolment, kept until a heartbeat brings another.
   virtual StoreStatus add_agent(const std::string& id, const std::string& key_hash,
-                                const std::string& hostname, int64_t now) = 0;
+                                const std::string& hostname, int64_t now,
+                                const std::string& address = {}) = 0;
   virtual AgentAuth agent_auth(const std::string& id) = 0;
   // False when the agent does not exist.
   virtual bool revoke_agent(const std::string& id) = 0;
@@ -272,8 +275,9 @@ class Store {
   // Heartbeats are group-committed with concurrent ingest batches and
   // heartbeats (a fleet of 5,000 agents sends 1,000 a second): the call
   // returns once the transaction holding it is durable.
-  virtual StoreStatus record_heartbeat(const std::string& agent_id, const nlohmann::json& hb,
-                                       int64_t now) = 0;
+  // `address`: the peer address it came from, kept on the agent (empty: unchanged).
+  virtual StoreStatus record_heartbeat(const std::string& agent_id, const nlohmann::json& hb, int64_t now,
+                                       const std::string& address = {}) = 0;
   virtual std::vector<nlohmann::json> heartbeat_history(const std::string& agent_id, int limit) = 0;
   // Deletes heartbeat history received before `older_than` (unix seconds)
   // and, per agent, all but the newest `keep_per_agent` (0: no count limit);

@@ -228,8 +228,12 @@ TEST_CASE("agents, revocation, heartbeats, API keys and rule sets persist") {
   {
     auto store = open_sqlite_store(path, &err);
     REQUIRE(store);
-    REQUIRE(store->add_agent("ag-1", "kh", "host1", 5).ok);
+    REQUIRE(store->add_agent("ag-1", "kh", "host1", 5, "192.0.2.1").ok);
     CHECK_FALSE(store->add_agent("ag-1", "kh", "host1", 5).ok);
+    CHECK(store->list_agents()[0].address == "192.0.2.1");  // the enrolment's, before any heartbeat
+    REQUIRE(
+        store->record_heartbeat("ag-1", {{"ruleset_version", "3-abc"}, {"packets", 7}}, 8, "192.0.2.7").ok);
+    CHECK(store->list_agents()[0].address == "192.0.2.7");
     REQUIRE(store->record_heartbeat("ag-1", {{"ruleset_version", "3-abc"}, {"packets", 7}}, 9).ok);
     REQUIRE(store->create_api_key("kk", Role::kAnalyst, 1).ok);
     std::string v;
@@ -246,7 +250,8 @@ TEST_CASE("agents, revocation, heartbeats, API keys and rule sets persist") {
   CHECK(agents[0].last_seen == 9);
   CHECK(agents[0].ruleset_version == "3-abc");
   CHECK(agents[0].last_heartbeat["packets"] == 7);
-  CHECK(store->heartbeat_history("ag-1", 10).size() == 1);
+  CHECK(agents[0].address == "192.0.2.7");  // a heartbeat without an address keeps the last one
+  CHECK(store->heartbeat_history("ag-1", 10).size() == 2);
   CHECK(store->agent_auth("ag-1").exists);
   CHECK_FALSE(store->agent_auth("ag-1").revoked);
   CHECK(store->revoke_agent("ag-1"));

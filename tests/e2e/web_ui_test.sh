@@ -3,7 +3,10 @@
 # playwright-core from npm (tests/web/package-lock.json, installed into the
 # build folder), against a real collector on 127.0.0.1 with real users
 # (admin, analyst, viewer) and alerts ingested through the agent API by an
-# enrolled agent, one of them full of HTML and script. What the browser
+# enrolled agent, one of them full of HTML and script, plus the alerts of a
+# second, real agent (vigil-agent reading a capture offline, its alerts sent
+# by its uplink) whose HTTP URI, User-Agent, DNS name and payload are HTML
+# and script (tests/e2e/web_capture.py). What the browser
 # checks is listed in tests/web/web_ui_test.mjs. Screenshots of each page in
 # both languages go to BUILD/web-screenshots/.
 # Skipped (77) only when chromium or node is not installed.
@@ -35,10 +38,20 @@ python3 "$E2E/web_alerts.py" "$AGENT_ID" "$WORK/live.json" $N live || fail "web_
 api POST /api/v1/events "$AGENT_CRED" "$WORK/batch.json"
 [ "$STATUS" = 200 ] || fail "ingest answered $STATUS: $BODY"
 [ "$(alert_total)" = $((N + 1)) ] || fail "stored $(alert_total) alerts, expected $((N + 1))"
+# A real agent over a generated capture: 4 alerts with hostile strings.
+PCAP_ALERTS=4
+python3 "$E2E/web_capture.py" "$WORK/hostile.pcap" "$WORK/hostile.rules" || fail "web_capture.py"
+enroll "$WORK/pcap-agent" || fail "enrolment of the capture agent"
+timeout 60 "$AGENT" -k none -r "$WORK/hostile.pcap" -S "$WORK/hostile.rules" -l "$WORK/pcap-log" \
+  --state-dir "$WORK/pcap-agent" --drain-timeout 30 >"$WORK/pcap-agent.log" 2>&1 ||
+  fail "the capture agent exited with $?: $(tail -5 "$WORK/pcap-agent.log")"
+[ "$(grep -c '"event_type":"alert"' "$WORK/pcap-log/eve.json")" = $PCAP_ALERTS ] ||
+  fail "the agent wrote $(grep -c '"event_type":"alert"' "$WORK/pcap-log/eve.json") alerts, expected $PCAP_ALERTS"
+[ "$(alert_total)" = $((N + 1 + PCAP_ALERTS)) ] || fail "stored $(alert_total) alerts after the capture agent"
 
 SHOTS="$BUILD/web-screenshots"
 mkdir -p "$SHOTS"
 timeout 240 node "$SRC/tests/web/web_ui_test.mjs" \
-  --url "$URL" --src "$SRC" --chromium "$CHROMIUM" --modules "$MODS/node_modules" --shots "$SHOTS" --total $((N + 1)) \
+  --url "$URL" --src "$SRC" --chromium "$CHROMIUM" --modules "$MODS/node_modules" --shots "$SHOTS" --total $((N + 1 + PCAP_ALERTS)) --pcap $PCAP_ALERTS \
   --agent-cred "$AGENT_CRED" --live-batch "$WORK/live.json" || fail "browser test"
 echo "PASS"

@@ -5,12 +5,19 @@
 //  - the list shows every ingested alert (and how long the first rows took);
 //  - a filter narrows the list, lives in the URL and survives a reload;
 //  - the detail page shows the fields, the app-layer context and the payload;
+//  - the alerts a real agent sent from a capture (web_capture.py: HTML and
+//    script in the HTTP URI, User-Agent, DNS name, payload and the rule
+//    messages) are in the list and their details, all as text;
 //  - the analyst triages one alert and two in bulk; the API reports the new status;
 //  - a new alert is announced ("1 new") without the table moving;
-//  - the Vietnamese switch changes the strings and is remembered;
+//  - the Vietnamese switch changes the strings and is remembered: across a
+//    reload, and for the user on the server (a fresh browser is Vietnamese
+//    once they log in; the change is audited); before any choice a browser
+//    whose language is Vietnamese shows the login in Vietnamese;
 //  - the viewer sees no triage control and the API refuses its triage;
 //  - a 401 from any call (the session ended elsewhere) brings back the login;
 //  - the admin adds a suppression; the dashboard's total equals the API's;
+//    its agents card links to the agents page;
 //  - the hostile alert's strings show as text everywhere: window.__xss stays
 //    undefined, no dialog, no page error, no CSP violation;
 //  - users (admin): a user added in the page logs in; a role change and a
@@ -25,6 +32,7 @@
 //    enrolment token created in the page shows the enrol command (the copy
 //    button puts it on the clipboard) and enrols an
 //    agent (hostile host name, shown as text); a revoked token enrols none;
+//    the address of an agent's last heartbeat (else of its enrolment);
 //    the analyst sees no revoke and the API refuses theirs; the admin revokes;
 //  - rules: the suppression with its expiry; where the collector has the
 //    rule-set routes, an upload's errors per line, the rule text as text, a
@@ -45,6 +53,15 @@ for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^
 const { chromium } = await import(pathToFileURL(join(args.modules, 'playwright-core', 'index.mjs')).href);
 const BASE = args.url;
 const TOTAL = Number(args.total);
+// Of TOTAL, the real agent's alerts from the capture, two days old: outside the dashboard's last 24 hours.
+const PCAP = Number(args.pcap);
+const RECENT = TOTAL - PCAP;
+const PCAP_ALERTS = {
+  2100701: ['VIGIL PCAP <script>window.__xss=1</script> in URI', ['GET /"><script>window.__xss=1</script> HTTP/1.1', '<img src=x onerror=window.__xss=1>']],
+  2100702: ['VIGIL PCAP <svg onload=window.__xss=1> in user agent', ['GET /"><script>window.__xss=1</script> HTTP/1.1', '<img src=x onerror=window.__xss=1>']],
+  2100703: ['VIGIL PCAP <b onmouseover=window.__xss=1>DNS</b>', ['<svg onload=window.__xss=1>.evil.example']],
+  2100704: ['VIGIL PCAP <iframe src=javascript:window.__xss=1> payload', []],
+};
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -188,6 +205,26 @@ try {
   await safe(page, 'alert detail');
   await page.screenshot({ path: join(args.shots, 'detail-en.png'), fullPage: true });
 
+  // The real agent's alerts: the list and each detail show their hostile strings as text.
+  await page.goto(BASE + '/ui/alerts?src_ip=10.77.0.0%2F24');
+  await page.waitForFunction((n) => document.querySelectorAll('#alerts tbody tr').length === n, PCAP);
+  const pcapRows = await page.locator('#alerts tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.id, tr.querySelector('td.sig').textContent]));
+  check(pcapRows.map((r) => r[1]).sort().join('|') === Object.values(PCAP_ALERTS).map((v) => v[0]).sort().join('|'), 'the list shows the capture alerts as ' + JSON.stringify(pcapRows));
+  await safe(page, 'alert list (capture alerts)');
+  for (const [id, sig] of pcapRows) {
+    const [sid, [, wants]] = Object.entries(PCAP_ALERTS).find(([, v]) => v[0] === sig);
+    await page.goto(BASE + '/ui/alerts/' + id);
+    await page.waitForSelector('#detail-fields');
+    const f = await page.textContent('#detail-fields');
+    check(f.includes(sig) && f.includes('1:' + sid + ':1'), 'detail ' + id + ' does not show its signature ' + sig);
+    for (const want of wants) check(f.includes(want), 'detail of sid ' + sid + ' does not show ' + want);
+    if (sid === '2100704')
+      check((await page.textContent('#payload-printable')).includes('"><svg onload=window.__xss=1>'), 'the payload is not shown as text');
+    await safe(page, 'capture alert detail ' + sid);
+  }
+  await page.goto(BASE + '/ui/alerts/' + hostileId);
+  await page.waitForSelector('#detail-fields');
+
   // Triage one alert, then check through the API.
   await page.selectOption('#triage-status', 'escalated');
   await page.fill('#triage-assignee', 'ana');
@@ -231,13 +268,13 @@ try {
   await page.click('#new-alerts');
   await page.waitForFunction((n) => document.querySelectorAll('#alerts tbody tr').length === n, before + 1);
 
-  // Keyset paging, 10 rows a page: forward to the end and back again.
+  // Keyset paging, 12 rows a page: forward to the end and back again.
   const TOTAL_NOW = TOTAL + 1;
   const pageIds = async () => (await page.locator('#alerts tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.id))).join(',');
-  await page.goto(BASE + '/ui/alerts?limit=10');
+  await page.goto(BASE + '/ui/alerts?limit=12');
   await page.waitForSelector('#alerts tbody tr');
   const p1 = await pageIds();
-  check(p1.split(',').length === 10 && (await page.isDisabled('#page-prev')), 'page 1: not 10 rows, or "newer" enabled');
+  check(p1.split(',').length === 12 && (await page.isDisabled('#page-prev')), 'page 1: not 12 rows, or "newer" enabled');
   await page.click('#page-next');
   await page.waitForFunction((ids) => [...document.querySelectorAll('#alerts tbody tr')].map((tr) => tr.dataset.id).join(',') !== ids, p1);
   const p2 = await pageIds();
@@ -245,7 +282,7 @@ try {
   await page.waitForFunction((ids) => [...document.querySelectorAll('#alerts tbody tr')].map((tr) => tr.dataset.id).join(',') !== ids, p2);
   const p3 = await pageIds();
   const seen = new Set([...p1.split(','), ...p2.split(','), ...p3.split(',')]);
-  check(seen.size === TOTAL_NOW && p3.split(',').length === TOTAL_NOW - 20, 'paging: ' + seen.size + ' distinct alerts over 3 pages');
+  check(seen.size === TOTAL_NOW && p3.split(',').length === TOTAL_NOW - 24, 'paging: ' + seen.size + ' distinct alerts over 3 pages');
   check(await page.isDisabled('#page-next'), 'the last page offers "older"');
   await page.click('#page-prev');
   await page.waitForFunction((ids) => [...document.querySelectorAll('#alerts tbody tr')].map((tr) => tr.dataset.id).join(',') === ids, p2);
@@ -291,6 +328,32 @@ try {
   await page.screenshot({ path: join(args.shots, 'login-vi.png') });
   await ctx.close();
 
+  // The language is kept per user on the server: a fresh browser (no
+  // localStorage, English locale) shows the login in English, and
+  // Vietnamese once ana, who chose it above, logs in.
+  const fresh = await session('en');
+  await fresh.page.goto(BASE + '/ui/alerts');
+  await fresh.page.waitForSelector('#login-user');
+  check((await fresh.page.textContent('#login-submit')) === en['login.submit'], 'a fresh English browser shows the login as ' + (await fresh.page.textContent('#login-submit')));
+  await login(fresh.page, 'ana', 'analyst-password-1');
+  await fresh.page.waitForSelector('#alerts thead');
+  await fresh.page.waitForFunction(() => document.querySelector('#nav-alerts')?.textContent === 'Cảnh báo');
+  check((await fresh.page.textContent('#alerts thead')).includes('Thời gian'), 'after login elsewhere the table is not Vietnamese');
+  check((await fresh.page.getAttribute('html', 'lang')) === 'vi', 'after login elsewhere html lang is not vi');
+  const freshWho = await apiJson(fresh.page, '/api/v1/session');
+  check(freshWho.language === 'vi', 'the session does not answer the language');
+  const fr = await fresh.page.request.patch(BASE + '/api/v1/users/me', { headers: { 'X-CSRF-Token': freshWho.csrf_token, 'Content-Type': 'application/json' }, data: JSON.stringify({ language: 'fr' }) });
+  check(fr.status() === 400, 'the API took language fr: ' + fr.status());
+  await allVietnamese(fresh.page, 'alert list (another browser)');
+  await fresh.ctx.close();
+  // Before any choice, a browser whose language is Vietnamese shows the login in Vietnamese.
+  const viBrowser = await session('vi');
+  await viBrowser.page.goto(BASE + '/');
+  await viBrowser.page.waitForSelector('#login-user');
+  check((await viBrowser.page.textContent('#login-submit')) === 'Đăng nhập', 'a Vietnamese browser shows the login in ' + (await viBrowser.page.textContent('#login-submit')));
+  await allVietnamese(viBrowser.page, 'login (browser in Vietnamese)');
+  await viBrowser.ctx.close();
+
   // ---- viewer ----
   const v = await session('en');
   await v.page.goto(BASE + '/ui/alerts');
@@ -328,7 +391,7 @@ try {
   await a.page.goto(BASE + '/ui/dashboard?range=24h');
   await a.page.waitForSelector('#dash-total');
   const shown = Number((await a.page.textContent('#dash-total')).replace(/\D/g, ''));
-  check(shown === TOTAL + 1, 'the dashboard total is ' + shown + ', expected ' + (TOTAL + 1));
+  check(shown === RECENT + 1, 'the dashboard total is ' + shown + ', expected ' + (RECENT + 1));
   check((await a.page.locator('#chart rect').count()) > 0, 'the chart has no bars');
   const now = Math.floor(Date.now() / 1000);
   const st = await apiJson(a.page, `/api/v1/stats/alerts?from=${now - 86400}&to=${now + 60}`);
@@ -341,7 +404,14 @@ try {
   await a.page.screenshot({ path: join(args.shots, 'dashboard-en.png'), fullPage: true });
   await a.page.click('#dash-total');
   await a.page.waitForSelector('#alerts tbody tr');
-  check((await a.page.locator('#alerts tbody tr').count()) === TOTAL + 1, 'the dashboard total does not link to its alerts');
+  check((await a.page.locator('#alerts tbody tr').count()) === RECENT + 1, 'the dashboard total does not link to its alerts');
+  // The agents card leads to the agents page.
+  await a.page.goto(BASE + '/ui/dashboard?range=24h');
+  await a.page.waitForSelector('#dash-agents-link');
+  check((await a.page.textContent('#dash-agents-link')).startsWith('Agents: '), 'the agents card heading is ' + (await a.page.textContent('#dash-agents-link')));
+  await a.page.click('#dash-agents-link');
+  await a.page.waitForSelector('#agents tbody tr');
+  check(new URL(a.page.url()).pathname === '/ui/agents', 'the agents card leads to ' + a.page.url());
 
   // ---- admin: users, tokens, audit ----
   const HOSTILE_NAME = '"><svg onload=window.__xss=1>';
@@ -423,6 +493,9 @@ try {
     check(audit.some((r) => r[1] === 'boss' && r[2] === action && r[3].includes(target)), 'the audit does not show boss: ' + action + ' ' + target);
   check(audit.some((r) => r[2] === 'token.create' && r[5].includes(HOSTILE_NAME)), 'the audit detail does not show the token name as text');
   check(audit.every((r) => r[1] === 'boss'), 'the actor filter let others through');
+  const anaAudit = (await apiJson(a.page, '/api/v1/audit?actor=ana')).entries;
+  const langEntry = anaAudit.find((e) => e.action === 'user.update' && e.target === 'ana');
+  check(langEntry && /"language":\s*"vi"/.test(typeof langEntry.detail === 'string' ? langEntry.detail : JSON.stringify(langEntry.detail)), 'the language change is not audited: ' + JSON.stringify(anaAudit));
   await safe(a.page, 'audit');
   await a.page.screenshot({ path: join(args.shots, 'audit-en.png'), fullPage: true });
   await a.page.goto(BASE + '/ui/audit?limit=3');
@@ -458,6 +531,7 @@ try {
   check((await arow.locator('.ag-spool').textContent()) === '42', 'spool depth not shown');
   check((await arow.locator('.ag-drops').textContent()) === '14', 'capture drops not shown');
   check((await arow.locator('.ag-ifaces').textContent()) === 'eth9', 'interfaces not shown');
+  check((await arow.locator('.ag-addr').textContent()) === '127.0.0.1', 'the address of its heartbeats is not shown: ' + (await arow.locator('.ag-addr').textContent()));
   check(Number(await arow.locator('.ag-aps').textContent()) > 0, 'alerts/s not shown');
   check((await arow.locator('svg.spark polyline').count()) === 2, 'no history chart');
   // An enrolment token: created, its command shown, an agent enrols with it (a hostile host name).
@@ -510,6 +584,8 @@ try {
   const agentsNow = (await apiJson(a.page, '/api/v1/agents')).agents;
   check(agentsNow.find((x) => x.id === hostileAgent).status === 'revoked', 'the API does not report the revoke');
   check(agentsNow.find((x) => x.id === agentId).status === 'online', 'the wrong agent was revoked');
+  // Never sent a heartbeat: the address of its enrolment.
+  check(agentsNow.find((x) => x.id === hostileAgent).address === '127.0.0.1', 'the API gives the enrolled agent the address ' + agentsNow.find((x) => x.id === hostileAgent).address);
 
   // ---- rules and suppressions ----
   const haveRules = (await a.page.request.get(BASE + '/api/v1/rulesets')).status() !== 404;

@@ -155,6 +155,7 @@ export default {
   'dash.nothing': 'Nothing in this range.',
   'dash.agents': 'Agents: {online} of {total} online',
   'agent.hostname': 'Host name',
+  'agent.address': 'Address',
   'agent.id': 'Agent id',
   'agent.status': 'Status',
   'agent.last_seen': 'Last seen',

@@ -155,6 +155,7 @@ export default {
   'dash.nothing': 'Không có gì trong khoảng này.',
   'dash.agents': 'Tác tử: {online}/{total} đang trực tuyến',
   'agent.hostname': 'Tên máy',
+  'agent.address': 'Địa chỉ',
   'agent.id': 'Mã tác tử',
   'agent.status': 'Trạng thái',
   'agent.last_seen': 'Lần cuối thấy',

@@ -1,7 +1,10 @@
 // The language of the UI: English or Vietnamese, every visible string looked
 // up in collector/web/i18n/{en,vi}.js by key (tests/web/i18n_test.mjs checks
-// both have the same keys and that every t('key') in the code exists). The
-// choice is remembered in localStorage; the first visit follows the browser.
+// both have the same keys and that every t('key') in the code exists). A
+// logged-in user's choice is kept on the server (PATCH /api/v1/users/me,
+// answered by GET /api/v1/session) and used after login; the browser also
+// keeps the last choice in localStorage; before any choice the browser's
+// language decides (vi* Vietnamese, else English).
 import en from '../i18n/en.js';
 import vi from '../i18n/vi.js';
 

@@ -27,8 +27,10 @@ function langSwitch() {
     {
       id: 'lang',
       'aria-label': t('lang.label'),
-      onchange: (e) => {
+      onchange: async (e) => {
         setLang(e.target.value);
+        // Logged in: remembered for the user on the server, so any browser they log in from follows.
+        if (session.user) await api('PATCH', '/api/v1/users/me', { language: getLang() }).catch(() => {});
         render();
       },
     },
@@ -59,6 +61,7 @@ function loginPage() {
           });
           session.user = s.user;
           session.role = s.role;
+          if (s.language) setLang(s.language);
           setCsrf(s.csrf_token);
           render();
         } catch (x) {
@@ -136,6 +139,11 @@ async function render() {
       const s = await api('GET', '/api/v1/session', undefined, { quiet401: true });
       session.user = s.user || s.actor;
       session.role = s.role;
+      if (s.language && s.language !== getLang()) {
+        setLang(s.language);
+        document.documentElement.lang = getLang();
+        document.title = t('app.title');
+      }
       setCsrf(s.csrf_token);
     } catch (_) {
       if (mine === generation) loginPage();

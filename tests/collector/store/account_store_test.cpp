@@ -153,3 +153,44 @@ TEST_CASE("accounts: user tokens carry the user's current role and die with the 
   CHECK_FALSE(s->revoke_user_token("cccccccccccc", std::nullopt));
   CHECK_FALSE(s->revoke_user_token("short", std::nullopt));
 }
+
+TEST_CASE("accounts: the UI language is kept per user; a users table from before it gains the column") {
+  auto d = std::filesystem::temp_directory_path() / ("vigil-acct-lang-" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  auto path = (d / "c.db").string();
+  {
+    // The users table as the first release made it, with one user.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(
+                db,
+                "CREATE TABLE users(name TEXT PRIMARY KEY, role INT NOT NULL, password_hash TEXT NOT NULL,"
+                " disabled INT NOT NULL DEFAULT 0, created_at INT NOT NULL, updated_at INT NOT NULL);"
+                "INSERT INTO users VALUES('old',1,'$argon2id$y',0,5,5);",
+                nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  std::string err;
+  auto s = AccountStore::open(path, &err);
+  REQUIRE(s);
+  auto old = s->get_user("old");
+  REQUIRE(old);
+  CHECK(old->language.empty());
+  CHECK(old->password_hash == "$argon2id$y");
+  REQUIRE(s->create_session("h1", "old", "csrf", 10).ok);
+  bool found = false;
+  UserUpdate up;
+  up.language = "vi";
+  REQUIRE(s->update_user("old", up, 20, &found).ok);
+  CHECK(found);
+  CHECK(s->get_user("old")->language == "vi");
+  CHECK(s->list_users()[0].language == "vi");
+  SessionInfo si;
+  CHECK(s->check_session("h1", 30, SessionPolicy{}, &si) ==
+        SessionCheck::kOk);  // a language change ends no session
+  s.reset();
+  s = AccountStore::open(path, &err);  // opened again: the column is there, nothing added twice
+  REQUIRE(s);
+  CHECK(s->get_user("old")->language == "vi");
+}

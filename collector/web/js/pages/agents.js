@@ -1,5 +1,5 @@
 // Agents, for IT staff: every agent (GET /api/v1/agents) with its host name,
-// capture interfaces, version, rule-set version, status and last seen, and
+// address (of its last heartbeat, else of its enrolment), capture interfaces, version, rule-set version, status and last seen, and
 // from its heartbeat history (GET /api/v1/agents/ID/heartbeats, newest first,
 // cumulative counters) packets/s, capture drops, spool depth and alerts/s
 // between the two newest heartbeats, with a small SVG chart of packets/s and
@@ -78,6 +78,7 @@ export async function agentsPage(main) {
     );
     const cols = [
       t('agent.hostname'),
+      t('agent.address'),
       t('agent.id'),
       t('agents.interfaces'),
       t('agent.version'),
@@ -112,6 +113,7 @@ export async function agentsPage(main) {
                     'tr',
                     { 'data-id': a.id },
                     h('td', { class: 'ag-host' }, a.hostname || ''),
+                    h('td', { class: 'ag-addr' }, a.address || '-'),
                     h('td', null, h('code', null, a.id)),
                     h('td', { class: 'ag-ifaces' }, Array.isArray(hb.interfaces) ? hb.interfaces.join(', ') : ''),
                     h('td', null, a.version || ''),

@@ -68,7 +68,10 @@ function appLayer(a, events) {
   }
   const dns = a.dns || events.find((e) => e.dns)?.dns;
   if (dns) {
-    const queries = dns.queries || (dns.rrname ? [{ rrname: dns.rrname, rrtype: dns.rrtype }] : []);
+    // The agent's alerts carry dns.query (a list, as Suricata 7 writes them); older and
+    // dns events carry dns.queries or one rrname.
+    const list = Array.isArray(dns.query) ? dns.query : dns.queries;
+    const queries = list || (dns.rrname ? [{ rrname: dns.rrname, rrtype: dns.rrtype }] : []);
     parts.push(h('h3', null, t('detail.dns')), kv(queries.map((q) => [t('detail.dns_query'), [q.rrname, q.rrtype].filter(Boolean).join(' ')])));
   }
   const tls = a.tls || events.find((e) => e.tls)?.tls;

@@ -137,7 +137,7 @@ export async function dashboardPage(main, params) {
     h(
       'div',
       { class: 'card', id: 'dash-agents' },
-      h('h2', null, t('dash.agents', { online: fmtNumber(online), total: fmtNumber(agents.agents.length) })),
+      h('h2', null, link('/ui/agents', { id: 'dash-agents-link' }, t('dash.agents', { online: fmtNumber(online), total: fmtNumber(agents.agents.length) }))),
       h(
         'table',
         { class: 'grid' },
