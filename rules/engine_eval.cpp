@@ -3,6 +3,8 @@
 // when a thresholded rule matched), no exceptions, no allocation once the
 // worker's scratch vectors have grown.
 #include <algorithm>
+#include <functional>
+#include <string_view>
 
 #include "rules/engine_impl.h"
 #include "rules/match_buffer.h"
@@ -622,12 +624,16 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
       if (n == 0) continue;
       for (auto idx : db->always) add_candidate(w, idx);
       if (!db->db) continue;
+      // The buffers' contents, not their addresses: an address says nothing
+      // about the bytes once the parser reallocates (a new buffer can land
+      // where the old one was), and it made the candidates depend on the
+      // heap's layout, i.e. on the worker count and the configuration.
       uint64_t sig = 1469598103934665603ull ^ n;
       for (size_t i = 0; i < n; ++i) {
         auto b = tx.buffer(slot, sd, i);
-        uint64_t edge = b.empty() ? 0 : (uint64_t(b.front()) << 8 | b.back());
-        for (uint64_t part : {uint64_t(b.size()), uint64_t(reinterpret_cast<uintptr_t>(b.data())), edge})
-          sig = (sig ^ part) * 1099511628211ull;
+        uint64_t content = std::hash<std::string_view>{}(
+            std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+        for (uint64_t part : {uint64_t(b.size()), content}) sig = (sig ^ part) * 1099511628211ull;
       }
       auto seen = std::find_if(memo.scanned.begin(), memo.scanned.end(),
                                [db = db](const auto& e) { return e.first == db; });

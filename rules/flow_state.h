@@ -32,7 +32,7 @@ struct StreamCarry {
 };
 
 // The app-layer prefilter's memory of the transaction it last scanned: a
-// buffer that has not changed since (same count, sizes, storage and edge
+// buffer that has not changed since (same count, sizes and a hash of the
 // bytes) is not scanned again on the transaction's next update; the rules its
 // patterns hit stay candidates. One transaction at a time (pipelined ones
 // simply rescan).

@@ -160,6 +160,65 @@ TEST_CASE("prefilter: unchanged transaction buffers are not rescanned, their rul
   CHECK(c1.sids.empty());
 }
 
+TEST_CASE("prefilter: a one-byte fast pattern is found by the rule itself, at every offset and alignment") {
+  // One-byte literals are kept out of Hyperscan (prefilter_build.cpp): the
+  // rule is a candidate for every payload and its own content finds the byte.
+  EngineHolder h;
+  h.set(
+      engine_of("one-byte.rules",
+                "alert tcp any any -> any 80 (msg:\"one byte\"; flow:no_stream; content:\"=\"; sid:6;)\n"
+                "alert tcp any any -> any 80 (msg:\"longer\"; flow:no_stream; content:\"xyzzy\"; sid:7;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  int alerts = 0, quiet = 0;
+  for (size_t lead = 0; lead < 64; ++lead) {
+    for (size_t at : {size_t(0), size_t(15), size_t(16), size_t(31), size_t(100)}) {
+      std::string payload(lead + at + 40, 'a');
+      payload[lead + at] = '=';
+      Pkt p(tf, payload);
+      p.p.payload = Bytes(reinterpret_cast<const uint8_t*>(p.data.data()) + lead, p.data.size() - lead);
+      Collect c;
+      d->on_packet(p.p, c);
+      alerts += c.sids == std::vector<uint32_t>{6};
+    }
+    Pkt none(tf, std::string(lead + 50, 'a'));
+    Collect c;
+    d->on_packet(none.p, c);
+    quiet += c.sids.empty();
+  }
+  CHECK(alerts == 64 * 5);
+  CHECK(quiet == 64);
+  // "xyzzy" is still a Hyperscan pattern: the payloads were scanned.
+  CHECK(counters(*d)["detect.prefilter.packet_bytes"] > 0);
+}
+
+TEST_CASE("prefilter: a transaction buffer rewritten in place (same storage, size and edges) is rescanned") {
+  // The memo once keyed a buffer by its address, size and first/last bytes:
+  // a parser that rewrote the middle in place (or a new buffer allocated
+  // where the old one was) looked unchanged and its new bytes were never
+  // scanned. Here the bytes change inside the same std::string storage.
+  EngineHolder h;
+  h.set(engine_of("tx-memo-inplace.rules",
+                  "alert http any any -> any any (msg:\"evil uri\"; http.uri; content:\"/evil\"; sid:5;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  tf.f.app_proto = AppProto::kHttp;
+  Pkt p(tf, "");
+  FakeTx tx(AppProto::kHttp, 0);
+  std::string& uri = tx.bufs[{BufferId::kHttpUri, Dir::kToServer}];
+  uri = "/a/good/path/b";
+  const char* storage = uri.data();
+  Collect c;
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx, c);
+  CHECK(c.sids.empty());
+  uri.replace(2, 5, "/evil");  // "/a/evil/path/b": same size, same first and last byte
+  REQUIRE(uri.data() == storage);
+  REQUIRE(uri.size() == 14);
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx, c);
+  CHECK(c.sids == std::vector<uint32_t>{5});
+  CHECK(counters(*d)["detect.prefilter.tx_bytes"] == 2 * uri.size());  // scanned twice
+}
+
 TEST_CASE("prefilter: dotprefix and to_lowercase contents are fast patterns") {
   EngineHolder h;
   h.set(engine_of(
