@@ -119,6 +119,17 @@ FastPattern choose_fast_pattern(const Rule& r) {
 }
 
 void DbBuilder::add(const FastPattern& fp, uint32_t rule) {
+  // A one-byte literal is not given to Hyperscan: the libhs of Debian 12
+  // (Vectorscan 5.4.9) was seen to miss one ("=", in the TCP database of ET
+  // Open) or report it depending on the alignment of the scanned buffer,
+  // i.e. on the heap, the worker count and the configuration. A one-byte
+  // prefilter selects almost nothing anyway: the rule is a candidate for
+  // every buffer and its own list finds the byte (tests/agent/detect/
+  // prefilter_test.cpp).
+  if (fp.bytes.size() < 2) {
+    target->always.push_back(rule);
+    return;
+  }
   auto key = std::make_pair(fp.bytes, fp.nocase);
   auto it = ids.find(key);
   uint32_t id;
