@@ -56,6 +56,7 @@ check_package() {
   if readelf -S "$root/usr/bin/$pkg" | grep -q '\.symtab'; then fail "$pkg: binary not stripped"; fi
   "$root/usr/bin/$pkg" --help >/dev/null || fail "$pkg: packaged binary does not run"
   [ -f "$root/lib/systemd/system/$pkg.service" ] || fail "$pkg: no systemd unit"
+  grep -q "deb-systemd-helper enable $pkg.service" "$ctl/postinst" || fail "$pkg: postinst does not enable its unit"
   [ -f "$root/usr/share/doc/$pkg/README.md" ] || fail "$pkg: no README in /usr/share/doc/$pkg"
 }
 
@@ -68,6 +69,7 @@ diff <(dpkg-deb -c "$AGENT_DEB" | awk '$1 !~ /^d/ {print $NF}' | sort) - <<'LIST
 ./etc/default/vigil-agent
 ./etc/vigil/agent.yaml
 ./lib/systemd/system/vigil-agent.service
+./lib/systemd/system/vigil-agent@.service
 ./usr/bin/vigil-agent
 ./usr/share/doc/vigil-agent/CONFIG.md
 ./usr/share/doc/vigil-agent/README.agent.md

@@ -110,6 +110,10 @@ echo "# edited by the admin" >>"$R/etc/vigil/agent.yaml"
 echo "# edited by the admin" >>"$R/etc/default/vigil-agent"
 echo state >"$R/var/lib/vigil/agent/marker"
 echo eve >"$R/var/log/vigil/eve.json"
+# A second agent on eth1 (vigil-agent@eth1): its state, logs and enablement link.
+install -d -o "$uid" -g "$gid" -m 0750 "$R/var/lib/vigil/agent-eth1" "$R/var/log/vigil/eth1"
+echo eve >"$R/var/log/vigil/eth1/eve.json"
+ln -s /lib/systemd/system/vigil-agent@.service "$R/etc/systemd/system/multi-user.target.wants/vigil-agent@eth1.service"
 uid_before=$uid
 apt_install /tmp/v2/vigil-agent_${ver}.1_amd64.deb /tmp/v2/vigil-collector_${ver}.1_amd64.deb
 expect_eq "$(pkg_status vigil-agent)" "ii $ver.1" "vigil-agent after upgrade"
@@ -132,7 +136,8 @@ expect_eq "$(pkg_status vigil-agent)" "rc $ver.1" "vigil-agent after remove"
 in_root dpkg --purge vigil-agent >>"$WORK/apt.log" 2>&1 || fail "dpkg --purge vigil-agent"
 expect_eq "$(pkg_status vigil-agent)" "" "vigil-agent after purge"
 for p in /var/lib/vigil/agent /var/log/vigil/eve.json /etc/vigil/agent.yaml /etc/default/vigil-agent \
-  /etc/systemd/system/multi-user.target.wants/vigil-agent.service; do
+  /etc/systemd/system/multi-user.target.wants/vigil-agent.service /var/lib/vigil/agent-eth1 /var/log/vigil/eth1 \
+  /etc/systemd/system/multi-user.target.wants/vigil-agent@eth1.service; do
   [ ! -e "$R$p" ] && [ ! -L "$R$p" ] || fail "purging the agent left $p"
 done
 in_root getent passwd vigil >/dev/null || fail "purging the agent removed the collector's user"

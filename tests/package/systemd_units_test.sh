@@ -27,21 +27,22 @@ verify() {
   SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --root="$ROOT" --man=no "/lib/systemd/system/$1" \
     >"$WORK/verify.log" 2>&1
 }
-for unit in vigil-agent.service vigil-collector.service; do
+for unit in vigil-agent.service vigil-agent@lo.service vigil-collector.service; do
   verify "$unit" || { cat "$WORK/verify.log"; fail "systemd-analyze verify refuses $unit"; }
   [ ! -s "$WORK/verify.log" ] || { cat "$WORK/verify.log"; fail "systemd-analyze verify warns about $unit"; }
 done
 mv "$ROOT/usr/bin/vigil-agent" "$ROOT/usr/bin/vigil-agent.away"
 if verify vigil-agent.service; then fail "verify accepts the agent's unit without its binary"; fi
 grep -q 'vigil-agent.*not executable' "$WORK/verify.log" || { cat "$WORK/verify.log"; fail "unexpected verify error"; }
+if verify vigil-agent@lo.service; then fail "verify accepts vigil-agent@lo without its binary"; fi
 mv "$ROOT/usr/bin/vigil-agent.away" "$ROOT/usr/bin/vigil-agent"
 
 # prop UNIT KEY: the value systemd would run the unit with.
 prop() {
   sed -n "s/^$2=//p" "$ROOT/lib/systemd/system/$1"
 }
-A=vigil-agent.service C=vigil-collector.service
-for unit in $A $C; do
+A=vigil-agent.service I=vigil-agent@.service C=vigil-collector.service
+for unit in $A $I $C; do
   [ "$(prop $unit User)" = vigil ] || fail "$unit: not User=vigil"
   for kv in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes Restart=on-failure; do
     [ "$(prop $unit "${kv%%=*}")" = "${kv#*=}" ] || fail "$unit: not $kv"
@@ -49,13 +50,19 @@ for unit in $A $C; do
   [ -n "$(prop $unit MemoryMax)" ] || fail "$unit: no MemoryMax default"
   [ -n "$(prop $unit CPUQuota)" ] || fail "$unit: no CPUQuota default"
 done
-[ "$(prop $A AmbientCapabilities)" = "CAP_NET_RAW CAP_NET_ADMIN" ] || fail "agent: ambient capabilities"
-[ "$(prop $A CapabilityBoundingSet)" = "CAP_NET_RAW CAP_NET_ADMIN" ] || fail "agent: bounding set"
+for unit in $A $I; do
+  [ "$(prop $unit AmbientCapabilities)" = "CAP_NET_RAW CAP_NET_ADMIN" ] || fail "$unit: ambient capabilities"
+  [ "$(prop $unit CapabilityBoundingSet)" = "CAP_NET_RAW CAP_NET_ADMIN" ] || fail "$unit: bounding set"
+done
 [ "$(prop $C CapabilityBoundingSet)" = "" ] && grep -qx 'CapabilityBoundingSet=' "$ROOT/lib/systemd/system/$C" ||
   fail "collector: capabilities not emptied"
 [ "$(prop $A StateDirectory)" = vigil/agent ] || fail "agent: StateDirectory"
 [ "$(prop $A LogsDirectory)" = vigil ] || fail "agent: LogsDirectory"
 [ "$(prop $C StateDirectory)" = vigil/collector ] || fail "collector: StateDirectory"
+[ "$(prop $I StateDirectory)" = "vigil/agent-%i" ] || fail "agent@: StateDirectory"
+[ "$(prop $I LogsDirectory)" = "vigil/%i" ] || fail "agent@: LogsDirectory"
+[ "$(prop $I ExecStart)" = '/usr/bin/vigil-agent -i %i -c /etc/vigil/agent.yaml --state-dir /var/lib/vigil/agent-%i -l /var/log/vigil/%i $VIGIL_AGENT_OPTS' ] ||
+  fail "agent@: ExecStart"
 # ExecStart: the packaged binaries with the packaged configurations and
 # directories (the same paths the maintainer scripts create).
 prop $A ExecStart | grep -q -- '^/usr/bin/vigil-agent -i ${VIGIL_INTERFACE} -c /etc/vigil/agent.yaml --state-dir /var/lib/vigil/agent' ||
@@ -63,8 +70,8 @@ prop $A ExecStart | grep -q -- '^/usr/bin/vigil-agent -i ${VIGIL_INTERFACE} -c /
 [ "$(prop $C ExecStart)" = "/usr/bin/vigil-collector serve -c /etc/vigil/collector.yaml" ] || fail "collector: ExecStart"
 grep -qx 'data_dir: /var/lib/vigil/collector' "$ROOT/etc/vigil/collector.yaml" || fail "collector.yaml: data_dir"
 
-for unit in $A $C; do
-  systemd-analyze security --offline=yes --root="$ROOT" "/lib/systemd/system/$unit" >"$WORK/security.log" 2>&1 || true
+for unit in $A vigil-agent@lo.service $C; do
+  systemd-analyze security --offline=yes --root="$ROOT" "$unit" >"$WORK/security.log" 2>&1 || true
   score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' "$WORK/security.log")
   [ -n "$score" ] || { cat "$WORK/security.log"; fail "$unit: no exposure level from systemd-analyze security"; }
   echo "$unit: exposure $score (systemd-analyze security; 0 = locked down, 10 = none)"
