@@ -26,6 +26,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 useradd --system --user-group --home-dir "$WORK/home" --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
 
 build_debs "$WORK/debs"
@@ -43,25 +44,27 @@ RULES
 chmod 0644 "$WORK/caps.rules"
 
 CAPS=+net_raw,+net_admin
-# run_agent INH AMBIENT BOUNDING: the agent as the user, the unit's flags but
-# for the interface (lo), the rules and the log directory of this test.
-run_agent() {
-  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$WORK/home" ASAN_OPTIONS=detect_leaks=0 \
-    setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --init-groups --no-new-privs \
-    --inh-caps="$1" --ambient-caps="$2" --bounding-set="$3" -- \
-    "$AGENT" -i lo -c "$ROOT/etc/vigil/agent.yaml" -S "$WORK/caps.rules" -l "$WORK/log" \
-    --set capture.promisc=true
+# agent_cmd INH AMBIENT BOUNDING: sets CMD to the agent as the user, the unit's
+# flags but for the interface (lo), the rules and the log directory of this test.
+agent_cmd() {
+  CMD=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$WORK/home" ASAN_OPTIONS=detect_leaks=0
+    setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --init-groups --no-new-privs
+    --inh-caps="$1" --ambient-caps="$2" --bounding-set="$3" --
+    "$AGENT" -i lo -c "$ROOT/etc/vigil/agent.yaml" -S "$WORK/caps.rules" -l "$WORK/log"
+    --set capture.promisc=true)
 }
 
 # Without capabilities: refused.
-if run_agent -all -all -all >"$WORK/nocaps.log" 2>&1; then
+agent_cmd -all -all -all
+if "${CMD[@]}" >"$WORK/nocaps.log" 2>&1; then
   cat "$WORK/nocaps.log"
   fail "the agent captured without CAP_NET_RAW"
 fi
 grep -qi 'permi' "$WORK/nocaps.log" || { cat "$WORK/nocaps.log"; fail "no permission error without capabilities"; }
 echo "without capabilities: $(grep -i -m1 permi "$WORK/nocaps.log")"
 
-run_agent "-all,$CAPS" "-all,$CAPS" "-all,$CAPS" >"$WORK/agent.log" 2>&1 &
+agent_cmd "-all,$CAPS" "-all,$CAPS" "-all,$CAPS"
+"${CMD[@]}" >"$WORK/agent.log" 2>&1 &
 AGENT_PID=$!
 EVE="$WORK/log/eve.json"
 found=""

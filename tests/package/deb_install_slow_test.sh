@@ -29,6 +29,7 @@ cleanup() {
   rm -rf "$R"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 rm -rf "$R"
 mkdir -p "$WORK"
 
