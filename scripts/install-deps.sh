@@ -19,6 +19,9 @@ PKGS=(
   python3-jsonschema
   # tests/e2e/web_ui_test.sh: the web UI in headless chromium, driven from node
   chromium nodejs
+  # packages (cmake --build build --target package; tests/package/): dpkg-shlibdeps
+  # for Depends, systemd-analyze for the units, debootstrap for a Debian 12 root
+  dpkg-dev systemd debootstrap
   # fuzzing (VIGIL_FUZZ=ON): clang and its libFuzzer runtime
   clang libclang-rt-14-dev
 )
