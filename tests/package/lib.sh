@@ -26,6 +26,12 @@ need_packaging_tools() {
   for tool in cpack dpkg-deb dpkg-shlibdeps "$@"; do
     command -v "$tool" >/dev/null || { echo "skip: $tool not installed"; exit 77; }
   done
+  # Packages are made from the release build; a sanitizer build's binaries
+  # would pull in the sanitizer runtimes and are not what a host installs.
+  if grep -q '^VIGIL_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null; then
+    echo "skip: $BUILD is the sanitizer build; the packages are tested from the normal build"
+    exit 77
+  fi
   [ -x "$BUILD/agent/vigil-agent" ] || { echo "skip: vigil-agent not built"; exit 77; }
   [ -x "$BUILD/collector/vigil-collector" ] || { echo "skip: vigil-collector not built"; exit 77; }
   [ -f "$BUILD/CPackConfig.cmake" ] || { echo "FAIL: $BUILD/CPackConfig.cmake missing"; exit 1; }
