@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "agent/detect/rules_detect.h"
 #include "agent/output/eve.h"
 #include "agent/pipeline/pipeline.h"
+#include "agent/privileges.h"
 #include "agent/uplink/agent_glue.h"
 #include "agent/uplink/uplink.h"
 #include "rules/engine.h"
@@ -79,6 +81,11 @@ class Agent {
   CounterSnapshot counters() const;
 
  private:
+  // --user as root: looks the user up (before anything is opened) and creates a cache directory it will
+  // write.
+  int prepare_run_as();
+  // Hands what the agent writes after the drop to the user, then drops (agent/privileges.h).
+  int hand_over_and_drop();
   int open_uplink();
   int open_outputs();
   void stop_uplink();
@@ -88,6 +95,9 @@ class Agent {
 
   AgentConfig cfg_;
   AgentOptions opt_;
+  std::optional<RunAs> run_as_;   // --user, when started as root
+  bool log_dir_created_ = false;  // by this start: then it is the user's too
+  std::string created_cache_dir_;
   std::unique_ptr<Uplink> uplink_;
   std::string rules_confine_dir_;     // set when the rule set in use came from the collector
   std::string local_threshold_file_;  // detect.threshold-file as configured, before the collector's lines

@@ -12,6 +12,7 @@
 #include "agent/agent.h"
 #include "agent/agent_version.h"
 #include "agent/config.h"
+#include "common/private_files.h"
 
 using namespace vigil;
 
@@ -30,6 +31,8 @@ struct Args {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Nothing the agent creates is readable by others (explicit 0600 for secrets, spool and eve.json).
+  set_program_umask();
   Args a;
   CLI::App app{
       "vigil-agent: network intrusion detection sensor.\n\n"

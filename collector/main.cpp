@@ -23,6 +23,7 @@
 #include "collector/server.h"
 #include "collector/sources/rule_sources.h"
 #include "common/file_io.h"
+#include "common/private_files.h"
 #include "common/time.h"
 
 namespace {
@@ -49,7 +50,12 @@ std::unique_ptr<Store> open_store(const CollectorConfig& cfg) {
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);
   chmod(cfg.data_dir.c_str(), 0700);
-  std::string err;
+  // Credentials' hashes, users and every stored event: 0600 from the first byte.
+  std::string err = vigil::private_sqlite_files(store_path(cfg));
+  if (!err.empty()) {
+    std::cerr << "vigil-collector: " << err << "\n";
+    return nullptr;
+  }
   auto store = open_sqlite_store(store_path(cfg), &err);
   if (!store) std::cerr << "vigil-collector: " << err << "\n";
   return store;
@@ -203,6 +209,8 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Nothing the collector creates is readable by others (explicit 0600 for the database and keys).
+  vigil::set_program_umask();
   CLI::App app{"Vigil collector: receives agents' events, stores them, serves the API"};
   app.require_subcommand(1);
   CollectorConfig cfg;
