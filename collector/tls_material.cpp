@@ -226,4 +226,18 @@ std::string cert_fingerprint_sha256(const std::string& pem_path) {
   return to_hex(md, n);
 }
 
+std::string check_tls_pair(const std::string& cert_path, const std::string& key_path) {
+  if (access(cert_path.c_str(), R_OK) != 0) return cert_path + ": cannot read it: " + std::strerror(errno);
+  if (access(key_path.c_str(), R_OK) != 0) return key_path + ": cannot read it: " + std::strerror(errno);
+  X509Ptr c = read_cert(cert_path);
+  if (!c) return cert_path + ": not a PEM certificate";
+  PkeyPtr k = read_key(key_path);
+  if (!k)
+    return key_path + ": not a PEM private key (or it is encrypted: the collector needs it unencrypted)";
+  if (X509_check_private_key(c.get(), k.get()) != 1) {
+    return key_path + ": is not the key of the certificate in " + cert_path;
+  }
+  return "";
+}
+
 }  // namespace vigil::collector
