@@ -1,6 +1,7 @@
 #include "agent/agent.h"
 
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -126,7 +127,43 @@ int Agent::open() {
         });
     uplink_->start();
   }
+  if (!opt_.state_dir.empty()) {
+    // Opened after the drop: the socket is the agent's user's, like the rest of the state directory.
+    std::string err, path = status_socket_path(opt_.state_dir);
+    status_ = StatusServer::start(
+        path, [this] { return status(); }, &err);
+    if (!status_) spdlog::warn("status socket: {}; `vigil-agent status` will not answer", err);
+  }
   return 0;
+}
+
+nlohmann::json Agent::status() const {
+  CounterSnapshot c = counters();
+  auto get = [&](const char* n) -> uint64_t {
+    auto it = c.find(n);
+    return it == c.end() ? 0 : it->second;
+  };
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  struct passwd* pw = getpwuid(geteuid());
+  nlohmann::json s{{"version", kAgentVersion},
+                   {"pid", getpid()},
+                   {"user", pw ? std::string(pw->pw_name) : std::to_string(geteuid())},
+                   {"uptime_s", uptime.count()},
+                   {"alerts", get("detect.alert")}};
+  s["capture"] = {{"source", opt_.iface.empty() ? opt_.pcap : opt_.iface},
+                  {"packets", get("capture.packets")},
+                  {"bytes", get("capture.bytes")},
+                  {"kernel_drops", get("capture.kernel_drops") + get("capture.kernel_ifdrops")}};
+  auto report = rules_report();
+  s["rules"] = {{"loaded", report ? report->rules_loaded : 0},
+                {"failed", report ? report->rules_failed : 0},
+                {"version", uplink_ ? uplink_->ruleset_version() : std::string("local")}};
+  if (uplink_) {
+    nlohmann::json up{{"agent_id", uplink_->agent_id()}};
+    uplink_->visit_counters([&](std::string_view n, uint64_t v) { up[std::string(n)] = v; });
+    s["uplink"] = up;
+  }
+  return s;
 }
 
 int Agent::prepare_run_as() {

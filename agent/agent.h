@@ -25,6 +25,7 @@
 #include "agent/output/eve.h"
 #include "agent/pipeline/pipeline.h"
 #include "agent/privileges.h"
+#include "agent/status_socket.h"
 #include "agent/uplink/agent_glue.h"
 #include "agent/uplink/uplink.h"
 #include "rules/engine.h"
@@ -77,6 +78,9 @@ class Agent {
   // Heartbeat fields (uplink/agent_glue.h) plus interfaces and the rule set's counts. Any thread after
   // open().
   nlohmann::json heartbeat() const;
+  // What `vigil-agent status` prints (agent/status_socket.h): capture, detection, rules, uplink and
+  // spool counters. Any thread after open().
+  nlohmann::json status() const;
   // Counters of the pipeline (capture, decode, flow, app, detect). Any thread after open().
   CounterSnapshot counters() const;
 
@@ -111,6 +115,7 @@ class Agent {
   std::unique_ptr<UplinkEventOutput> uplink_out_;
   std::unique_ptr<Pipeline> pipeline_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::unique_ptr<StatusServer> status_;  // last: stopped first, while what it reads still exists
 };
 
 // Builds an engine from rule files with the agent's rule settings (variables,

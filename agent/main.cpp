@@ -196,8 +196,24 @@ int main(int argc, char** argv) {
   enroll->add_option("--pin", a.enroll.pin, "Or: SHA-256 fingerprint of the collector's server certificate");
   enroll->add_option("--state-dir", a.enroll.state_dir, "Where the credentials are kept")->required();
   enroll->add_option("--hostname", a.enroll.hostname, "Name shown on the collector (default: host name)");
+  std::string status_state_dir;
+  bool status_json = false;
+  auto* status_cmd =
+      app.add_subcommand("status", "Ask the running agent for its counters (over STATE_DIR/status.sock)");
+  status_cmd->add_option("--state-dir", status_state_dir, "The running agent's --state-dir")->required();
+  status_cmd->add_flag("--json", status_json, "Print the agent's answer as JSON");
   CLI11_PARSE(app, argc, argv);
   if (enroll->parsed()) return run_enroll(a.enroll);
+  if (status_cmd->parsed()) {
+    nlohmann::json st;
+    std::string err;
+    if (!query_status(status_socket_path(status_state_dir), &st, &err)) {
+      fprintf(stderr, "vigil-agent status: %s\n", err.c_str());
+      return 1;
+    }
+    fputs(status_json ? (st.dump(2) + "\n").c_str() : format_status(st).c_str(), stdout);
+    return 0;
+  }
 
   auto logger = spdlog::stderr_color_mt("vigil");
   spdlog::set_default_logger(logger);

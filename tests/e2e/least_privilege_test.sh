@@ -6,7 +6,8 @@
 # collector on 127.0.0.1, write the rule set the collector pushes into its
 # state directory, and every file it wrote must belong to that user with no
 # group or other access to credentials, spool or eve.json. The collector's
-# own files (database, keys) must not be readable by others either.
+# own files (database, keys) must not be readable by others either. And
+# `vigil-agent status` reads the running agent's counters over its socket.
 # Needs root (useradd, capture on lo, the drop itself): skipped otherwise.
 BUILD=$1 SRC=$2
 . "$2/tests/e2e/e2e_lib.sh"
@@ -105,8 +106,29 @@ group_write=$(find "$HOST/state" "$HOST/log/eve.json" -perm /g=w)
 [ -z "$group_write" ] || fail "group-writable: $group_write"
 nfiles=$(find "$HOST/state" -type f | wc -l)
 
+# `vigil-agent status`: the running agent answers on its state directory's
+# socket, which is the user's and 0600.
+[ -S "$HOST/state/status.sock" ] || fail "no status socket"
+[ "$(stat -c '%U %a' "$HOST/state/status.sock")" = "$U 600" ] ||
+  fail "status socket is $(stat -c '%U %a' "$HOST/state/status.sock"), expected $U 600"
+"$AGENT" status --state-dir "$HOST/state" >"$WORK/status.txt" 2>&1 || fail "status: $(cat "$WORK/status.txt")"
+grep -qE "^agent: .* user $U$" "$WORK/status.txt" || fail "status lacks the user: $(cat "$WORK/status.txt")"
+grep -qE "^capture: lo, [1-9][0-9]* packets, .*, 0 kernel drops$" "$WORK/status.txt" ||
+  fail "status capture line: $(cat "$WORK/status.txt")"
+grep -qxF "rules: 1 loaded, 0 failed, rule set $VERSION" "$WORK/status.txt" ||
+  fail "status rules line: $(cat "$WORK/status.txt")"
+grep -qE "^uplink: agent ag-[0-9a-f]+, [1-9][0-9]* events acked" "$WORK/status.txt" ||
+  fail "status uplink line: $(cat "$WORK/status.txt")"
+grep -qE "^spool: [0-9]+ events \([0-9]+ bytes\) waiting, 0 dropped$" "$WORK/status.txt" ||
+  fail "status spool line: $(cat "$WORK/status.txt")"
+alerts=$("$AGENT" status --state-dir "$HOST/state" --json | json_get '["alerts"]')
+[ "$alerts" -gt 0 ] || fail "status --json reports $alerts alerts"
+
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID" || fail "agent exit status $?"
+[ ! -e "$HOST/state/status.sock" ] || fail "status socket left behind"
+"$AGENT" status --state-dir "$HOST/state" >"$WORK/status.txt" 2>&1 && fail "status answered with no agent"
+grep -qF "no agent answers on $HOST/state/status.sock" "$WORK/status.txt" || fail "status: $(cat "$WORK/status.txt")"
 
 # The collector's files: the data directory private, secrets 0600, nothing readable by others.
 [ "$(mode "$DATA")" = 700 ] || fail "collector data dir has mode $(mode "$DATA")"
@@ -117,4 +139,5 @@ done
 open_to_others=$(find "$DATA" -perm /o=rwx)
 [ -z "$open_to_others" ] || fail "collector files open to others: $open_to_others"
 echo "PASS: agent ran as $U (uid $UID_U) from root-owned 0700 dirs, delivered $got alerts of pushed rule set" \
-  "$VERSION, $nfiles state files all the user's; credentials, spool, eve.json 0600; collector files private"
+  "$VERSION, $nfiles state files all the user's; credentials, spool, eve.json 0600; status answered over a 0600" \
+  "socket; collector files private"
