@@ -121,8 +121,14 @@ grep -qE "^uplink: agent ag-[0-9a-f]+, [1-9][0-9]* events acked" "$WORK/status.t
   fail "status uplink line: $(cat "$WORK/status.txt")"
 grep -qE "^spool: [0-9]+ events \([0-9]+ bytes\) waiting, 0 dropped$" "$WORK/status.txt" ||
   fail "status spool line: $(cat "$WORK/status.txt")"
-alerts=$("$AGENT" status --state-dir "$HOST/state" --json | json_get '["alerts"]')
-[ "$alerts" -gt 0 ] || fail "status --json reports $alerts alerts"
+# The worker's counters reach the agent's totals every 1024 packets (about 5 s here).
+alerts=0
+for _ in $(seq 1 40); do
+  alerts=$("$AGENT" status --state-dir "$HOST/state" --json | json_get '["alerts"]')
+  [ "$alerts" -gt 0 ] && break
+  sleep 0.5
+done
+[ "$alerts" -gt 0 ] || fail "status --json reports $alerts alerts after 20 s"
 
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID" || fail "agent exit status $?"
