@@ -1,6 +1,5 @@
 #include "agent/agent.h"
 
-#include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -16,23 +15,14 @@
 
 #include "agent/agent_version.h"
 #include "agent/output/stats_event.h"
+#include "agent/privileges.h"
 
 namespace vigil {
 namespace {
 
-bool drop_privileges(const std::string& user) {
-  if (user.empty() || geteuid() != 0) return true;
-  struct passwd* pw = getpwnam(user.c_str());
-  if (!pw) {
-    spdlog::error("--user {}: no such user", user);
-    return false;
-  }
-  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-    spdlog::error("--user {}: cannot drop privileges", user);
-    return false;
-  }
-  spdlog::info("capture open; running as {}", user);
-  return true;
+// A path inside dir (lexically).
+bool is_under(const std::string& path, const std::string& dir) {
+  return !dir.empty() && path.compare(0, dir.size() + 1, dir + "/") == 0;
 }
 
 }  // namespace
@@ -94,6 +84,7 @@ void Agent::stop_uplink() {
 }
 
 int Agent::open() {
+  if (int rc = prepare_run_as()) return rc;
   // Enrolled: the uplink is opened before anything is read, so that no event is produced unspooled.
   if (int rc = open_uplink()) return rc;
   // Rules first: a broken rule file is reported before any packet is read.
@@ -114,7 +105,7 @@ int Agent::open() {
   }
   if (int rc = open_outputs()) return rc;
   // Capture and the log file are open: nothing below needs root.
-  if (!drop_privileges(opt_.user)) return 1;
+  if (int rc = hand_over_and_drop()) return rc;
   if (uplink_) {
     uplink_out_ = std::make_unique<UplinkEventOutput>(*uplink_);
     router_->add_output(uplink_out_.get(), uplink_config_from(cfg_.root, opt_.state_dir, "").event_types);
@@ -136,6 +127,105 @@ int Agent::open() {
         });
     uplink_->start();
   }
+  if (!opt_.state_dir.empty()) {
+    // Opened after the drop: the socket is the agent's user's, like the rest of the state directory.
+    std::string err, path = status_socket_path(opt_.state_dir);
+    status_ = StatusServer::start(
+        path, [this] { return status(); }, &err);
+    if (!status_) spdlog::warn("status socket: {}; `vigil-agent status` will not answer", err);
+  }
+  return 0;
+}
+
+nlohmann::json Agent::status() const {
+  CounterSnapshot c = counters();
+  auto get = [&](const char* n) -> uint64_t {
+    auto it = c.find(n);
+    return it == c.end() ? 0 : it->second;
+  };
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  struct passwd* pw = getpwuid(geteuid());
+  nlohmann::json s{{"version", kAgentVersion},
+                   {"pid", getpid()},
+                   {"user", pw ? std::string(pw->pw_name) : std::to_string(geteuid())},
+                   {"uptime_s", uptime.count()},
+                   {"alerts", get("detect.alert")}};
+  s["capture"] = {{"source", opt_.iface.empty() ? opt_.pcap : opt_.iface},
+                  {"packets", get("capture.packets")},
+                  {"bytes", get("capture.bytes")},
+                  {"kernel_drops", get("capture.kernel_drops") + get("capture.kernel_ifdrops")}};
+  auto report = rules_report();
+  s["rules"] = {{"loaded", report ? report->rules_loaded : 0},
+                {"failed", report ? report->rules_failed : 0},
+                {"version", uplink_ ? uplink_->ruleset_version() : std::string("local")}};
+  if (uplink_) {
+    nlohmann::json up{{"agent_id", uplink_->agent_id()}};
+    uplink_->visit_counters([&](std::string_view n, uint64_t v) { up[std::string(n)] = v; });
+    s["uplink"] = up;
+  }
+  return s;
+}
+
+int Agent::prepare_run_as() {
+  if (opt_.user.empty()) return 0;
+  if (geteuid() != 0) {
+    spdlog::warn("--user {}: not started as root, so there is nothing to drop; running as uid {}", opt_.user,
+                 geteuid());
+    return 0;
+  }
+  RunAs u;
+  std::string err;
+  if (!lookup_run_as(opt_.user, &u, &err)) {
+    spdlog::error("{}", err);
+    return 2;
+  }
+  run_as_ = u;
+  // A cache directory outside the state directory is written after the drop
+  // (rule sets from the collector): one the agent creates is the user's.
+  const std::string& cache = cfg_.rule_cache_dir;
+  std::error_code ec;
+  if (!opt_.state_dir.empty() && !cache.empty() && !is_under(cache, opt_.state_dir) &&
+      !std::filesystem::exists(cache, ec)) {
+    std::filesystem::create_directories(cache, ec);
+    if (!ec) created_cache_dir_ = cache;
+  }
+  return 0;
+}
+
+int Agent::hand_over_and_drop() {
+  if (!run_as_) return 0;
+  const RunAs& u = *run_as_;
+  std::vector<std::string> mine;  // written by the agent after the drop
+  if (!opt_.state_dir.empty()) mine.push_back(opt_.state_dir);
+  mine.push_back(log_dir_created_ ? cfg_.log_dir : eve_path_);
+  if (!created_cache_dir_.empty()) mine.push_back(created_cache_dir_);
+  std::string err;
+  for (const auto& p : mine) {
+    if (!hand_over_tree(p, u, &err)) {
+      spdlog::error("{}", err);
+      return 1;
+    }
+  }
+  if (!drop_to(u, &err)) {
+    spdlog::error("{}", err);
+    return 1;
+  }
+  if (!opt_.state_dir.empty() && access(opt_.state_dir.c_str(), R_OK | W_OK | X_OK) != 0) {
+    spdlog::error(
+        "--user {}: cannot reach the state directory {} after the drop: a directory above it is closed to "
+        "that user; keep the state directory where it can reach it (e.g. /var/lib/vigil-agent)",
+        u.name, opt_.state_dir);
+    return 1;
+  }
+  const std::string& cache = cfg_.rule_cache_dir;
+  if (!opt_.state_dir.empty() && !cache.empty() && !is_under(cache, opt_.state_dir) &&
+      access(cache.c_str(), W_OK | X_OK) != 0) {
+    spdlog::warn(
+        "--user {}: cannot write detect.cache-dir {}: rule sets from the collector will be compiled without "
+        "the cache; give the directory to {} (chown) or leave detect.cache-dir at auto",
+        u.name, cache, u.name);
+  }
+  spdlog::info("capture open; running as {} (uid {}, gid {})", u.name, u.uid, u.gid);
   return 0;
 }
 
@@ -170,6 +260,7 @@ int Agent::open_uplink() {
 
 int Agent::open_outputs() {
   std::error_code ec;
+  log_dir_created_ = !std::filesystem::exists(cfg_.log_dir, ec);
   std::filesystem::create_directories(cfg_.log_dir, ec);
   eve_path_ = (std::filesystem::path(cfg_.log_dir) / cfg_.eve_filename).string();
   std::string err = eve_file_.open(eve_path_);
@@ -200,7 +291,11 @@ bool Agent::use_rules(const std::vector<std::string>& files, const std::string& 
 bool Agent::load_collector_ruleset(const std::string& version, const std::string& text,
                                    const std::string& threshold) {
   std::string fresh = opt_.state_dir + "/collector.rules.new", path;
-  std::ofstream(fresh, std::ios::trunc) << text;
+  if (!(std::ofstream(fresh, std::ios::trunc) << text)) {
+    spdlog::error("rule set {} from the collector: cannot write {}; keeping the rule set in use", version,
+                  fresh);
+    return false;
+  }
   // The collector's suppressions go through the threshold-file support, after
   // the local detect.threshold-file's lines.
   std::string thr_text;
@@ -212,7 +307,11 @@ bool Agent::load_collector_ruleset(const std::string& version, const std::string
   thr_text += threshold;
   AgentConfig cfg = cfg_;
   cfg.threshold_file = collector_threshold_path(opt_.state_dir) + ".new";
-  std::ofstream(cfg.threshold_file, std::ios::trunc) << thr_text;
+  if (!(std::ofstream(cfg.threshold_file, std::ios::trunc) << thr_text)) {
+    spdlog::error("rule set {} from the collector: cannot write {}; keeping the rule set in use", version,
+                  cfg.threshold_file);
+    return false;
+  }
   // Saved only once it has built, so a restart never starts from a rule set that does not load.
   auto report = std::make_shared<rules::LoadReport>();
   auto engine = load_rules(cfg, {fresh}, *report, collector_rule_files_dir(opt_.state_dir));

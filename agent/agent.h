@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@
 #include "agent/detect/rules_detect.h"
 #include "agent/output/eve.h"
 #include "agent/pipeline/pipeline.h"
+#include "agent/privileges.h"
+#include "agent/status_socket.h"
 #include "agent/uplink/agent_glue.h"
 #include "agent/uplink/uplink.h"
 #include "rules/engine.h"
@@ -75,10 +78,18 @@ class Agent {
   // Heartbeat fields (uplink/agent_glue.h) plus interfaces and the rule set's counts. Any thread after
   // open().
   nlohmann::json heartbeat() const;
+  // What `vigil-agent status` prints (agent/status_socket.h): capture, detection, rules, uplink and
+  // spool counters. Any thread after open().
+  nlohmann::json status() const;
   // Counters of the pipeline (capture, decode, flow, app, detect). Any thread after open().
   CounterSnapshot counters() const;
 
  private:
+  // --user as root: looks the user up (before anything is opened) and creates a cache directory it will
+  // write.
+  int prepare_run_as();
+  // Hands what the agent writes after the drop to the user, then drops (agent/privileges.h).
+  int hand_over_and_drop();
   int open_uplink();
   int open_outputs();
   void stop_uplink();
@@ -88,6 +99,9 @@ class Agent {
 
   AgentConfig cfg_;
   AgentOptions opt_;
+  std::optional<RunAs> run_as_;   // --user, when started as root
+  bool log_dir_created_ = false;  // by this start: then it is the user's too
+  std::string created_cache_dir_;
   std::unique_ptr<Uplink> uplink_;
   std::string rules_confine_dir_;     // set when the rule set in use came from the collector
   std::string local_threshold_file_;  // detect.threshold-file as configured, before the collector's lines
@@ -101,6 +115,7 @@ class Agent {
   std::unique_ptr<UplinkEventOutput> uplink_out_;
   std::unique_ptr<Pipeline> pipeline_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::unique_ptr<StatusServer> status_;  // last: stopped first, while what it reads still exists
 };
 
 // Builds an engine from rule files with the agent's rule settings (variables,

@@ -3,15 +3,22 @@
 // runs until SIGINT/SIGTERM. Flags follow Suricata's where one exists.
 // This file reads the command line and the configuration; the running
 // sensor is an Agent (agent.h).
+#include <net/if.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "agent/agent.h"
 #include "agent/agent_version.h"
 #include "agent/config.h"
+#include "agent/privileges.h"
+#include "agent/uplink/agent_state.h"
+#include "common/private_files.h"
 
 using namespace vigil;
 
@@ -25,11 +32,125 @@ struct Args {
   int drain_timeout_s = 60;
   EnrollOptions enroll;
   bool test_rules = false, verbose = false, quiet = false, dump_config = false, config_docs = false;
+  bool check_config = false;
 };
+
+void print_lines(const std::string& text, const char* prefix = "") {
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) nl = text.size();
+    if (nl > at) fprintf(stderr, "%s%.*s\n", prefix, static_cast<int>(nl - at), text.data() + at);
+    at = nl + 1;
+  }
+}
+
+// --check-config: loads what a start would load (configuration, -S/-s rules
+// or the enrolled state's saved rule set with the files they name, the
+// enrolment, --user) without opening the capture or writing eve.json. What
+// was checked goes to standard output, every problem to standard error as
+// FILE:LINE: reason. 0 when a start would find nothing wrong, else 2.
+int check_config(const Args& a, ConfigResult& cr) {
+  int problems = 0;
+  auto problem = [&](const std::string& line) {
+    fprintf(stderr, "%s\n", line.c_str());
+    ++problems;
+  };
+  printf("configuration: %s\n", a.config.empty() ? "built-in defaults (no -c)" : a.config.c_str());
+  print_lines(fmt::format("{}", fmt::join(cr.warnings, "\n")), "warning: ");
+  if (!cr.ok) {
+    print_lines(cr.error);
+    fprintf(stderr,
+            "vigil-agent: the configuration has errors (above, as FILE:LINE: key: reason); rules not "
+            "checked until they are fixed\n");
+    return 2;
+  }
+  printf("configuration: ok\n");
+  cr.cfg.rule_cache_dir = resolve_rule_cache_dir(cr.cfg.rule_cache_dir, a.state_dir);
+
+  if (!a.state_dir.empty()) {
+    AgentState st;
+    std::string err;
+    if (load_agent_state(a.state_dir, &st, &err)) {
+      printf("enrolment: %s/agent.json: agent %s, collector %s\n", a.state_dir.c_str(), st.agent_id.c_str(),
+             st.collector_url.c_str());
+    } else {
+      problem("--state-dir: " + err);
+    }
+  }
+
+  std::vector<std::string> files = expand_rule_paths(a.rules_exclusive);
+  for (auto& f : expand_rule_paths(a.rules_extra)) files.push_back(std::move(f));
+  std::string confine;
+  if (files.empty() && !a.state_dir.empty()) {
+    std::string saved, version;
+    if (saved_collector_ruleset(a.state_dir, &saved, &version)) {
+      files.push_back(saved);
+      confine = collector_rule_files_dir(a.state_dir);
+      printf("rules: the collector's rule set %s saved in %s\n", version.c_str(), saved.c_str());
+    }
+  }
+  if (files.empty()) {
+    printf("rules: none given (-S FILE or -s FILE); a start would run without detection\n");
+  } else {
+    rules::LoadReport report;
+    auto engine = load_rules(cr.cfg, files, report, confine);
+    for (const auto& e : report.errors) fprintf(stderr, "%s\n", e.c_str());
+    uint64_t broken = report.rules_failed - report.rules_skipped;
+    printf(
+        "rules: %zu file(s), %llu loaded, %llu failed (%llu of them use keywords or protocols this agent "
+        "does "
+        "not support: skipped, not errors)\n",
+        files.size(), static_cast<unsigned long long>(report.rules_loaded),
+        static_cast<unsigned long long>(report.rules_failed),
+        static_cast<unsigned long long>(report.rules_skipped));
+    if (!engine || report.fatal) {
+      problem("rules: nothing usable could be built from " + fmt::format("{}", fmt::join(files, ", ")));
+    } else if (broken > 0) {
+      problem(
+          fmt::format("rules: {} rule(s) do not parse (listed above as FILE:LINE: sid N: reason); fix or "
+                      "comment them out",
+                      broken));
+    }
+  }
+
+  if (!a.pcap.empty()) {
+    if (access(a.pcap.c_str(), R_OK) != 0) {
+      problem("-r " + a.pcap + ": cannot read it: " + strerror(errno));
+    } else {
+      printf("capture: file %s readable (not opened)\n", a.pcap.c_str());
+    }
+  } else if (!a.iface.empty()) {
+    if (if_nametoindex(a.iface.c_str()) == 0) {
+      problem("-i " + a.iface + ": no such interface (list them with: ip link)");
+    } else {
+      printf("capture: interface %s exists (not opened)\n", a.iface.c_str());
+    }
+  }
+  if (!a.user.empty()) {
+    RunAs u;
+    std::string err;
+    if (!lookup_run_as(a.user, &u, &err)) {
+      problem(err);
+    } else {
+      printf("--user %s: uid %u, gid %u%s\n", u.name.c_str(), u.uid, u.gid,
+             geteuid() == 0 ? "" : " (not root now: a start would not switch)");
+    }
+  }
+  if (problems) {
+    fprintf(stderr, "vigil-agent: %d problem(s) (above); a start would fail or run without what they name\n",
+            problems);
+    return 2;
+  }
+  printf("vigil-agent: configuration OK\n");
+  return 0;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Nothing the agent creates is readable by others (explicit 0600 for secrets, spool and eve.json).
+  set_program_umask();
   Args a;
   CLI::App app{
       "vigil-agent: network intrusion detection sensor.\n\n"
@@ -56,6 +177,9 @@ int main(int argc, char** argv) {
                "Check the rule files given with -S/-s and exit (non-zero on errors)");
   app.add_flag("--dump-config", a.dump_config,
                "Print the configuration (defaults merged with -c and --set) and exit");
+  app.add_flag("--check-config", a.check_config,
+               "Load the configuration and the rules as a start would, report every problem as "
+               "FILE:LINE: reason and exit (0: all good, 2: problems); opens no capture");
   app.add_flag("--config-docs", a.config_docs, "Print the configuration reference (Markdown) and exit");
   app.add_flag("-v,--verbose", a.verbose, "More log output");
   app.add_flag("-q,--quiet", a.quiet, "Only warnings and errors");
@@ -72,8 +196,24 @@ int main(int argc, char** argv) {
   enroll->add_option("--pin", a.enroll.pin, "Or: SHA-256 fingerprint of the collector's server certificate");
   enroll->add_option("--state-dir", a.enroll.state_dir, "Where the credentials are kept")->required();
   enroll->add_option("--hostname", a.enroll.hostname, "Name shown on the collector (default: host name)");
+  std::string status_state_dir;
+  bool status_json = false;
+  auto* status_cmd =
+      app.add_subcommand("status", "Ask the running agent for its counters (over STATE_DIR/status.sock)");
+  status_cmd->add_option("--state-dir", status_state_dir, "The running agent's --state-dir")->required();
+  status_cmd->add_flag("--json", status_json, "Print the agent's answer as JSON");
   CLI11_PARSE(app, argc, argv);
   if (enroll->parsed()) return run_enroll(a.enroll);
+  if (status_cmd->parsed()) {
+    nlohmann::json st;
+    std::string err;
+    if (!query_status(status_socket_path(status_state_dir), &st, &err)) {
+      fprintf(stderr, "vigil-agent status: %s\n", err.c_str());
+      return 1;
+    }
+    fputs(status_json ? (st.dump(2) + "\n").c_str() : format_status(st).c_str(), stdout);
+    return 0;
+  }
 
   auto logger = spdlog::stderr_color_mt("vigil");
   spdlog::set_default_logger(logger);
@@ -91,6 +231,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   ConfigResult cr = load_config(a.config, a.sets);
+  if (a.check_config) {
+    spdlog::set_level(spdlog::level::off);  // its findings are printed plainly, once
+    return check_config(a, cr);
+  }
   for (const auto& w : cr.warnings) spdlog::warn("configuration: {}", w);
   if (!cr.ok) {
     fprintf(stderr, "%s\nvigil-agent: not started: the configuration has errors\n", cr.error.c_str());

@@ -23,6 +23,7 @@
 #include "collector/server.h"
 #include "collector/sources/rule_sources.h"
 #include "common/file_io.h"
+#include "common/private_files.h"
 #include "common/time.h"
 
 namespace {
@@ -49,7 +50,12 @@ std::unique_ptr<Store> open_store(const CollectorConfig& cfg) {
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);
   chmod(cfg.data_dir.c_str(), 0700);
-  std::string err;
+  // Credentials' hashes, users and every stored event: 0600 from the first byte.
+  std::string err = vigil::private_sqlite_files(store_path(cfg));
+  if (!err.empty()) {
+    std::cerr << "vigil-collector: " << err << "\n";
+    return nullptr;
+  }
   auto store = open_sqlite_store(store_path(cfg), &err);
   if (!store) std::cerr << "vigil-collector: " << err << "\n";
   return store;
@@ -200,13 +206,78 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   return 0;
 }
 
+// --check-config: the configuration (already loaded by main), the rule
+// policy, the TLS files and the data directory, checked as `serve` would use
+// them, without listening or creating anything. What was checked goes to
+// standard output, every problem to standard error. 0 or 2.
+int check_config(const std::string& config_file, const CollectorConfig& cfg) {
+  int problems = 0;
+  auto problem = [&](const std::string& line) {
+    std::cerr << line << "\n";
+    ++problems;
+  };
+  std::cout << "configuration: " << (config_file.empty() ? "built-in defaults (no -c)" : config_file)
+            << ": ok\n";
+  if (!config_file.empty()) {
+    RulePolicy policy;
+    std::string err;
+    if (!load_rule_policy(config_file, &policy, &err)) problem(err);
+  }
+  std::cout << "listen: " << cfg.listen << " (not opened)\n";
+  if (!cfg.tls_cert.empty()) {
+    std::string err = check_tls_pair(cfg.tls_cert, cfg.tls_key);
+    if (!err.empty()) {
+      problem("tls: " + err);
+    } else {
+      std::cout << "tls: " << cfg.tls_cert << " with its key " << cfg.tls_key << "\n";
+    }
+  }
+  std::error_code ec;
+  if (fs::is_directory(cfg.data_dir, ec)) {
+    if (access(cfg.data_dir.c_str(), R_OK | W_OK | X_OK) != 0) {
+      problem("data_dir " + cfg.data_dir + ": not writable by uid " + std::to_string(geteuid()) +
+              ": run the collector as the directory's owner or chown it to that user");
+    } else {
+      std::cout << "data_dir: " << cfg.data_dir << "\n";
+    }
+    if (cfg.tls_cert.empty() && fs::exists(fs::path(cfg.data_dir) / "server.pem", ec)) {
+      std::string err = check_tls_pair(cfg.data_dir + "/server.pem", cfg.data_dir + "/server.key");
+      if (!err.empty())
+        problem("tls (generated): " + err + " (remove server.pem and server.key to regenerate)");
+    }
+  } else if (fs::exists(cfg.data_dir, ec)) {
+    problem("data_dir " + cfg.data_dir + ": exists and is not a directory");
+  } else {
+    std::cout << "data_dir: " << cfg.data_dir << " (created 0700 on first start)\n";
+  }
+  if (!cfg.web_dir.empty() && !fs::is_regular_file(fs::path(cfg.web_dir) / "index.html", ec)) {
+    problem("web.dir " + cfg.web_dir +
+            ": no index.html in it (leave web.dir empty to serve the built-in UI)");
+  }
+  for (const auto& src : cfg.rule_sources) std::cout << "rule source: " << src.name << " " << src.url << "\n";
+  if (problems) {
+    std::cerr << "vigil-collector: " << problems << " problem(s) (above); serve would fail\n";
+    return 2;
+  }
+  std::cout << "vigil-collector: configuration OK\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Nothing the collector creates is readable by others (explicit 0600 for the database and keys).
+  vigil::set_program_umask();
   CLI::App app{"Vigil collector: receives agents' events, stores them, serves the API"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
   CollectorConfig cfg;
   std::string config_file, data_dir, listen;
+  bool check = false;
+  app.add_flag("--check-config", check,
+               "Check the configuration (-c), the TLS files and the data directory as serve would, report "
+               "every problem as FILE:LINE: reason and exit (0: all good, 2: problems); listens on nothing");
+  app.add_option("-c,--config", config_file, "collector.yaml (with --check-config)");
+  app.add_option("--data-dir", data_dir, "data directory (with --check-config)");
   auto add_common = [&](CLI::App* c) {
     c->add_option("-c,--config", config_file, "collector.yaml");
     c->add_option("--data-dir", data_dir, "data directory (database, certificates)");
@@ -301,6 +372,11 @@ int main(int argc, char** argv) {
   auto* config_docs = config_cmd->add_subcommand("docs", "print the configuration reference (Markdown)");
 
   CLI11_PARSE(app, argc, argv);
+  if (!check && app.get_subcommands().empty()) {
+    std::cerr << "vigil-collector: give a command (serve, token, agent, apikey, user, ruleset, config) or "
+                 "--check-config; see --help\n";
+    return 2;
+  }
 
   if (config_docs->parsed()) {
     std::cout << collector_config_docs();
@@ -311,6 +387,11 @@ int main(int argc, char** argv) {
     std::vector<std::string> warnings;
     bool ok = load_collector_config(config_file, &cfg, &err, &warnings);
     for (const auto& w : warnings) std::cerr << "vigil-collector: warning: " << w << "\n";
+    if (!ok && check) {
+      std::cerr << err
+                << "\nvigil-collector: the configuration has errors (above, as FILE:LINE: key: reason)\n";
+      return 2;
+    }
     if (!ok) {
       std::cerr << err << "\nvigil-collector: not started: the configuration has errors\n";
       return 2;
@@ -322,6 +403,7 @@ int main(int argc, char** argv) {
   }
   if (!data_dir.empty()) cfg.data_dir = data_dir;
   if (!listen.empty()) cfg.listen = listen;
+  if (check) return check_config(config_file, cfg);
   RulePolicy policy;
   if (!config_file.empty()) {
     std::string err;

@@ -1,14 +1,18 @@
 #include "collector/tls_material.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -73,15 +77,15 @@ X509Ptr make_cert(EVP_PKEY* key, const std::string& cn, X509* issuer, int days) 
 bool write_file(const fs::path& p, const std::string& data, mode_t mode, std::string* error) {
   fs::path tmp = p;
   tmp += ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    *error = "cannot write " + tmp.string();
+  // Created with its final mode: a key is never readable by others, not even for a moment.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0 || fchmod(fd, mode) != 0) {
+    *error = "cannot write " + tmp.string() + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
     return false;
   }
-  chmod(tmp.c_str(), mode);
-  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  ok = (std::fflush(f) == 0) && ok;
-  std::fclose(f);
+  bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
   std::error_code ec;
   if (ok) fs::rename(tmp, p, ec);
   if (!ok || ec) {
@@ -184,7 +188,7 @@ bool ensure_tls_material(const std::string& data_dir, const std::vector<std::str
       return false;
     }
     if (!write_file(ca_key, pem_of(ca_k.get()), 0600, error)) return false;
-    if (!write_file(ca_pem, pem_of(ca.get()), 0644, error)) return false;
+    if (!write_file(ca_pem, pem_of(ca.get()), 0640, error)) return false;
   }
 
   PkeyPtr k(EVP_EC_gen("P-256"));
@@ -208,7 +212,7 @@ bool ensure_tls_material(const std::string& data_dir, const std::vector<std::str
     return false;
   }
   if (!write_file(srv_key, pem_of(k.get()), 0600, error)) return false;
-  if (!write_file(srv_pem, pem_of(cert.get()) + pem_of(ca.get()), 0644, error)) return false;
+  if (!write_file(srv_pem, pem_of(cert.get()) + pem_of(ca.get()), 0640, error)) return false;
   out->created = true;
   return true;
 }
@@ -220,6 +224,20 @@ std::string cert_fingerprint_sha256(const std::string& pem_path) {
   unsigned int n = 0;
   if (X509_digest(c.get(), EVP_sha256(), md, &n) != 1) return {};
   return to_hex(md, n);
+}
+
+std::string check_tls_pair(const std::string& cert_path, const std::string& key_path) {
+  if (access(cert_path.c_str(), R_OK) != 0) return cert_path + ": cannot read it: " + std::strerror(errno);
+  if (access(key_path.c_str(), R_OK) != 0) return key_path + ": cannot read it: " + std::strerror(errno);
+  X509Ptr c = read_cert(cert_path);
+  if (!c) return cert_path + ": not a PEM certificate";
+  PkeyPtr k = read_key(key_path);
+  if (!k)
+    return key_path + ": not a PEM private key (or it is encrypted: the collector needs it unencrypted)";
+  if (X509_check_private_key(c.get(), k.get()) != 1) {
+    return key_path + ": is not the key of the certificate in " + cert_path;
+  }
+  return "";
 }
 
 }  // namespace vigil::collector

@@ -38,4 +38,8 @@ bool ensure_tls_material(const std::string& data_dir, const std::vector<std::str
 // what `vigil-agent enroll --pin` expects. Empty on error.
 std::string cert_fingerprint_sha256(const std::string& pem_path);
 
+// --check-config: both files readable, a PEM certificate and an unencrypted
+// PEM key that belongs to it. "" or what is wrong (naming the file).
+std::string check_tls_pair(const std::string& cert_path, const std::string& key_path);
+
 }  // namespace vigil::collector

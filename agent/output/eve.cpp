@@ -6,6 +6,7 @@
 
 #include "agent/flow/tcp_session.h"
 #include "common/encoding.h"
+#include "common/private_files.h"
 
 namespace vigil {
 
@@ -14,8 +15,10 @@ EveFileOutput::~EveFileOutput() {
 }
 
 std::string EveFileOutput::open(const std::string& path) {
-  f_ = fopen(path.c_str(), "a");
-  if (!f_) return "cannot open " + path + ": " + strerror(errno);
+  // Created 0600: alerts carry payloads and packets (an existing file keeps its mode).
+  std::string err;
+  f_ = open_append(path, 0600, &err);
+  if (!f_) return err;
   setvbuf(f_, nullptr, _IOFBF, 1 << 20);
   return "";
 }

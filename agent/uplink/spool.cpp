@@ -7,6 +7,8 @@
 #include <chrono>
 #include <csignal>
 
+#include "common/private_files.h"
+
 namespace vigil {
 namespace {
 
@@ -56,6 +58,11 @@ uint64_t row_size(std::string_view uid, std::string_view type, std::string_view 
 std::unique_ptr<Spool> Spool::open(const SpoolOptions& opt, std::string* error) {
   std::unique_ptr<Spool> sp(new Spool());
   sp->opt_ = opt;
+  // Spooled events are the agent's alerts and payloads: 0600 from the first byte.
+  if (std::string err = private_sqlite_files(opt.path); !err.empty()) {
+    *error = "cannot open spool " + opt.path + ": " + err;
+    return nullptr;
+  }
   if (sqlite3_open_v2(opt.path.c_str(), &sp->db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
