@@ -54,6 +54,24 @@ json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"
 new_token() { "$COLLECTOR" token create --data-dir "$DATA" "$@" | tail -1; }
 
 # enroll STATE_DIR: enrols a fresh agent
+# udp_markers PORT SECONDS GAP MARKER...: sends MARKER-NNNNNN for each marker
+# to 127.0.0.1:PORT every GAP seconds for SECONDS, in the background (killed
+# on exit with the other processes).
+udp_markers() {
+  python3 - "$@" <<'PY' &
+import socket, sys, time
+port, secs, gap, markers = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.time() + secs
+i = 0
+while time.time() < end:
+    for m in markers:
+        s.sendto(b"%s-%06d" % (m.encode(), i), ("127.0.0.1", port))
+    i += 1
+    time.sleep(gap)
+PY
+  PIDS+=($!)
+}
 enroll() { "$AGENT" enroll --collector "$URL" --token "$(new_token)" --ca-file "$DATA/ca.pem" --state-dir "$1" >/dev/null; }
 
 alert_total() {

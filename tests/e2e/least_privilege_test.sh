@@ -36,17 +36,7 @@ ADMIN_KEY=$("$COLLECTOR" apikey create --role admin --data-dir "$DATA" | tail -1
 [ "$(stat -c '%U %a' "$HOST/state")" = "root 700" ] || fail "state dir not root 0700 before the start"
 
 TPORT=$(free_port)
-python3 - "$TPORT" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-i = 0
-end = time.time() + 120
-while time.time() < end:
-    s.sendto(b"LEASTPRIV-%06d" % i, ("127.0.0.1", int(sys.argv[1])))
-    i += 1
-    time.sleep(0.005)
-PY
-PIDS+=($!)
+udp_markers "$TPORT" 120 0.005 LEASTPRIV
 
 "$AGENT" -i lo --bpf "udp port $TPORT" -l "$HOST/log" --state-dir "$HOST/state" --user "$U" \
   --set uplink.heartbeat-interval=1 --set stats.interval=1 >"$WORK/agent.log" 2>&1 &

@@ -21,18 +21,7 @@ PIN=$(printf '%s' "$BODY" | json_get '["pin"]')
   fail "enrolment with the API's token and pin"
 TPORT=$(free_port)
 
-python3 - "$TPORT" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-i = 0
-end = time.time() + 120
-while time.time() < end:
-    s.sendto(b"RULEA-%06d" % i, ("127.0.0.1", int(sys.argv[1])))
-    s.sendto(b"RULEB-%06d" % i, ("127.0.0.1", int(sys.argv[1])))
-    i += 1
-    time.sleep(0.01)
-PY
-PIDS+=($!)
+udp_markers "$TPORT" 120 0.01 RULEA RULEB
 
 "$AGENT" -i lo --bpf "udp port $TPORT" -l "$WORK/log" --state-dir "$WORK/agent" \
   --set uplink.heartbeat-interval=1 >"$WORK/agent.log" 2>&1 &

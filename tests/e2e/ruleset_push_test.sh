@@ -14,17 +14,7 @@ enroll "$WORK/agent" || fail "enrolment"
 TPORT=$(free_port)
 
 # Steady UDP traffic on lo carrying the marker the new rule looks for.
-python3 - "$TPORT" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-i = 0
-end = time.time() + 120
-while time.time() < end:
-    s.sendto(b"NEWRULE-%06d" % i, ("127.0.0.1", int(sys.argv[1])))
-    i += 1
-    time.sleep(0.005)
-PY
-PIDS+=($!)
+udp_markers "$TPORT" 120 0.005 NEWRULE
 
 "$AGENT" -i lo --bpf "udp port $TPORT" -l "$WORK/log" --state-dir "$WORK/agent" \
   --set uplink.heartbeat-interval=1 --set stats.interval=1 >"$WORK/agent.log" 2>&1 &

@@ -24,18 +24,7 @@ api PUT /api/v1/ruleset "$ADMIN_KEY" "$WORK/sup.rules"
 BASE=$(printf '%s' "$BODY" | json_get '["version"]')
 
 # Both markers, 50 packets a second each, from 127.0.0.1.
-python3 - "$TPORT" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-end = time.time() + 90
-i = 0
-while time.time() < end:
-    s.sendto(b"SUPX-%06d" % i, ("127.0.0.1", int(sys.argv[1])))
-    s.sendto(b"KEEPY-%06d" % i, ("127.0.0.1", int(sys.argv[1])))
-    i += 1
-    time.sleep(0.02)
-PY
-PIDS+=($!)
+udp_markers "$TPORT" 90 0.02 SUPX KEEPY
 
 "$AGENT" -i lo --bpf "udp port $TPORT" -l "$WORK/log" --state-dir "$WORK/agent" \
   --set uplink.heartbeat-interval=1 --set stats.interval=1 >"$WORK/agent.log" 2>&1 &
