@@ -4,16 +4,13 @@
 #   bench/web_ui_bench.sh build D [RUNS]
 # Starts vigil-collector on D (127.0.0.1, a free port), adds the user "bench"
 # (admin) if missing, and runs bench/web_ui_bench.mjs in headless chromium
-# (playwright-core from tests/web/package-lock.json, installed into BUILD/web-tests).
+# (playwright-core from tests/web/package-lock.json, installed into .cache/web-tests by scripts/web-test-tools.sh).
 set -euo pipefail
 BUILD=$(cd "$1" && pwd) DATA=$(cd "$2" && pwd) RUNS=${3:-20}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 COL="$BUILD/collector/vigil-collector"
-MODS="$BUILD/web-tests"
-if [ ! -d "$MODS/node_modules/playwright-core" ]; then
-  mkdir -p "$MODS" && cp "$SRC/tests/web/package.json" "$SRC/tests/web/package-lock.json" "$MODS/"
-  npm ci --prefix "$MODS" --no-audit --no-fund >/dev/null
-fi
+MODS=${VIGIL_WEB_TOOLS:-$SRC/.cache/web-tests}
+bash "$SRC/scripts/web-test-tools.sh" "$MODS"
 PW=bench-password-1
 printf '%s\n' "$PW" | "$COL" user add bench --role admin --data-dir "$DATA" >/dev/null 2>&1 || true
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -33,3 +33,6 @@ $SUDO apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
 # only where the nodejs installed does not bring its own.
 if ! command -v npm >/dev/null; then $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null; fi
 echo "install-deps: ${#PKGS[@]} packages present"
+# The browser tests' playwright-core, fetched here so that no test downloads.
+# Not fatal: without it tests/e2e/web_ui_test.sh tries once more, then skips.
+bash "$(dirname "$0")/web-test-tools.sh" || echo "install-deps: WARNING: browser-test tooling not installed (see above)" >&2

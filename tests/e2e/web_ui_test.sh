@@ -9,18 +9,19 @@
 # and script (tests/e2e/web_capture.py). What the browser
 # checks is listed in tests/web/web_ui_test.mjs. Screenshots of each page in
 # both languages go to BUILD/web-screenshots/.
-# Skipped (77) only when chromium or node is not installed.
+# Skipped (77) only when chromium or node is not installed, or when the npm
+# registry could not give playwright-core (scripts/web-test-tools.sh says why).
 BUILD=$1 SRC=$2
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM not installed (apt-get install chromium; scripts/install-deps.sh does)"; exit 77; }
 command -v node >/dev/null || { echo "SKIP: node not installed (scripts/install-deps.sh installs nodejs)"; exit 77; }
 . "$2/tests/e2e/e2e_lib.sh"
 command -v npm >/dev/null || fail "npm missing (node is installed; scripts/install-deps.sh installs npm)"
-MODS="$BUILD/web-tests"
-mkdir -p "$MODS"
-if ! cmp -s "$SRC/tests/web/package-lock.json" "$MODS/package-lock.json" || [ ! -d "$MODS/node_modules/playwright-core" ]; then
-  cp "$SRC/tests/web/package.json" "$SRC/tests/web/package-lock.json" "$MODS/"
-  timeout 300 npm ci --prefix "$MODS" --no-audit --no-fund >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log"; fail "npm ci"; }
+# playwright-core, installed by scripts/install-deps.sh (scripts/web-test-tools.sh).
+MODS=${VIGIL_WEB_TOOLS:-$SRC/.cache/web-tests}
+if ! bash "$SRC/scripts/web-test-tools.sh" "$MODS"; then
+  echo "SKIP: playwright-core could not be installed from the npm registry (scripts/web-test-tools.sh)"
+  exit 77
 fi
 
 add_user() { printf '%s\n' "$3" | "$COLLECTOR" user add "$1" --role "$2" --data-dir "$DATA" >/dev/null || fail "user add $1"; }
