@@ -19,7 +19,7 @@ command -v node >/dev/null || { echo "SKIP: node not installed (scripts/install-
 command -v npm >/dev/null || fail "npm missing (node is installed; scripts/install-deps.sh installs npm)"
 # playwright-core, installed by scripts/install-deps.sh (scripts/web-test-tools.sh).
 MODS=${VIGIL_WEB_TOOLS:-$SRC/.cache/web-tests}
-if ! bash "$SRC/scripts/web-test-tools.sh" "$MODS"; then
+if ! bash "$SRC/scripts/web-test-tools.sh" --once "$MODS"; then
   echo "SKIP: playwright-core could not be installed from the npm registry (scripts/web-test-tools.sh)"
   exit 77
 fi
