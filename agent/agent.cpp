@@ -333,7 +333,10 @@ std::shared_ptr<const rules::LoadReport> Agent::rules_report() const {
 }
 
 CounterSnapshot Agent::counters() const {
-  return pipeline_ ? pipeline_->counters() : CounterSnapshot{};
+  CounterSnapshot c = pipeline_ ? pipeline_->counters() : CounterSnapshot{};
+  // Lines eve.json could not take (disk full, a failed reopen after rotation).
+  c["eve.write_errors"] = eve_file_.write_errors();
+  return c;
 }
 
 Json Agent::stats_event() const {
@@ -360,13 +363,27 @@ int Agent::run() {
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGUSR2);  // sent by run() itself to end the signal thread
+  sigaddset(&sigs, SIGHUP);   // log rotation: reopen eve.json (packaging/logrotate)
   // Left blocked after run(): a signal during the final drain waits instead of cutting it short.
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   std::thread sig_thread([&] {
     int sig = 0;
-    if (sigwait(&sigs, &sig) == 0 && sig != SIGUSR2) {
-      spdlog::info("signal {}: stopping", sig);
-      pipeline.request_stop();
+    while (sigwait(&sigs, &sig) == 0) {
+      if (sig == SIGHUP) {
+        std::string err = eve_file_.reopen();
+        if (err.empty()) {
+          spdlog::info("SIGHUP: reopened {}", eve_path_);
+        } else {
+          spdlog::error("SIGHUP: {}; events for the file are counted as write errors until the next SIGHUP",
+                        err);
+        }
+        continue;
+      }
+      if (sig != SIGUSR2) {
+        spdlog::info("signal {}: stopping", sig);
+        pipeline.request_stop();
+      }
+      break;
     }
   });
 

@@ -22,6 +22,8 @@ PKGS=(
   # packages (cmake --build build --target package; tests/package/): dpkg-shlibdeps
   # for Depends, systemd-analyze for the units, debootstrap for a Debian 12 root
   dpkg-dev systemd debootstrap
+  # tests/package/deb_contents_test.sh runs the agent's logrotate file
+  logrotate
   # fuzzing (VIGIL_FUZZ=ON): clang and its libFuzzer runtime
   clang libclang-rt-14-dev
 )

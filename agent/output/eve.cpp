@@ -17,7 +17,18 @@ EveFileOutput::~EveFileOutput() {
 std::string EveFileOutput::open(const std::string& path) {
   // Created 0600: alerts carry payloads and packets (an existing file keeps its mode).
   std::string err;
+  path_ = path;
   f_ = open_append(path, 0600, &err);
+  if (!f_) return err;
+  setvbuf(f_, nullptr, _IOFBF, 1 << 20);
+  return "";
+}
+
+std::string EveFileOutput::reopen() {
+  std::lock_guard<std::mutex> g(mu_);
+  if (f_ && fclose(f_) != 0) ++write_errors_;  // fclose flushes what is buffered
+  std::string err;
+  f_ = open_append(path_, 0600, &err);
   if (!f_) return err;
   setvbuf(f_, nullptr, _IOFBF, 1 << 20);
   return "";
@@ -25,12 +36,13 @@ std::string EveFileOutput::open(const std::string& path) {
 
 void EveFileOutput::write(std::string_view, const std::string& line) {
   std::lock_guard<std::mutex> g(mu_);
-  if (fwrite(line.data(), 1, line.size(), f_) != line.size() || fputc('\n', f_) == EOF) ++write_errors_;
+  if (!f_ || fwrite(line.data(), 1, line.size(), f_) != line.size() || fputc('\n', f_) == EOF)
+    ++write_errors_;
 }
 
 void EveFileOutput::flush() {
   std::lock_guard<std::mutex> g(mu_);
-  if (fflush(f_) != 0) ++write_errors_;
+  if (f_ && fflush(f_) != 0) ++write_errors_;
 }
 
 EventRouter::EventRouter(EveOptions opt)

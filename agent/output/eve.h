@@ -6,6 +6,7 @@
 // must be thread-safe. Event building happens on the calling worker.
 #pragma once
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -39,14 +40,20 @@ class EveFileOutput : public EventOutput {
   ~EveFileOutput() override;
   // Returns "" or an error message.
   std::string open(const std::string& path);
+  // Flushes and closes the file, then opens the same path again (created if
+  // log rotation moved it away): the agent does this on SIGHUP. Returns "" or
+  // an error message; until a later reopen succeeds, events meant for the file
+  // are counted in write_errors().
+  std::string reopen();
   void write(std::string_view event_type, const std::string& line) override;
   void flush() override;
-  uint64_t write_errors() const { return write_errors_; }
+  uint64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
 
  private:
   std::mutex mu_;
+  std::string path_;
   FILE* f_ = nullptr;
-  uint64_t write_errors_ = 0;
+  std::atomic<uint64_t> write_errors_{0};
 };
 
 struct EveOptions {

@@ -60,13 +60,14 @@ check_package() {
   [ -f "$root/usr/share/doc/$pkg/README.md" ] || fail "$pkg: no README in /usr/share/doc/$pkg"
 }
 
-check_package "$AGENT_DEB" vigil-agent "/etc/vigil/agent.yaml /etc/default/vigil-agent" \
+check_package "$AGENT_DEB" vigil-agent "/etc/vigil/agent.yaml /etc/default/vigil-agent /etc/logrotate.d/vigil-agent" \
   libpcap0.8 libvectorscan5 libsqlite3-0 libssl3
 check_package "$COLL_DEB" vigil-collector "/etc/vigil/collector.yaml" libsqlite3-0 libssl3 libargon2-1
 
 # Files each package holds, no more (a stray file would be caught here).
 diff <(dpkg-deb -c "$AGENT_DEB" | awk '$1 !~ /^d/ {print $NF}' | sort) - <<'LIST' || fail "vigil-agent: file list"
 ./etc/default/vigil-agent
+./etc/logrotate.d/vigil-agent
 ./etc/vigil/agent.yaml
 ./lib/systemd/system/vigil-agent.service
 ./lib/systemd/system/vigil-agent@.service
@@ -109,4 +110,21 @@ ASAN_OPTIONS=detect_leaks=0 "$BUILD/collector/vigil-collector" config dump -c "$
 [ ! -s "$WORK/collector.err" ] || { cat "$WORK/collector.err"; fail "collector warns about collector.yaml"; }
 diff <(grep -v '^#' "$C/etc/vigil/collector.yaml") <(grep -v '^#' "$WORK/collector.dump") ||
   fail "collector.yaml read back differs"
+# The logrotate file, run for real by logrotate on a copy whose paths point
+# into the test's folder (and whose `su` names root: the vigil user need not
+# exist here): both eve.json files are rotated, and the postrotate script runs.
+if command -v logrotate >/dev/null; then
+  LR="$WORK/logrotate"
+  mkdir -p "$LR/log/eth1"
+  echo '{"event_type":"alert"}' >"$LR/log/eve.json"
+  echo '{"event_type":"alert"}' >"$LR/log/eth1/eve.json"
+  sed -e "s|/var/log/vigil|$LR/log|g" -e 's/su vigil vigil/su root root/' \
+    -e 's|systemctl kill .*|touch '"$LR"'/postrotate-ran|' "$A/etc/logrotate.d/vigil-agent" >"$LR/conf"
+  logrotate -v -f -s "$LR/state" "$LR/conf" >"$LR/out" 2>&1 || { cat "$LR/out"; fail "logrotate refuses the agent's logrotate file"; }
+  [ -f "$LR/log/eve.json.1" ] && [ -f "$LR/log/eth1/eve.json.1" ] && [ ! -e "$LR/log/eve.json" ] ||
+    { cat "$LR/out"; ls -R "$LR/log"; fail "logrotate did not rotate both eve.json files"; }
+  [ -f "$LR/postrotate-ran" ] || fail "logrotate did not run the postrotate script"
+else
+  echo "logrotate not installed: the logrotate file was not run (scripts/install-deps.sh installs it)"
+fi
 echo "PASS: vigil-agent_${ver} and vigil-collector_${ver}: fields, Depends, conffiles, scripts, files, configurations"
