@@ -100,9 +100,10 @@ Response CollectorServer::enrollment_token_create(const Caller& c, const Request
     host = name + ":" + std::to_string(port_);
   }
   std::string pin = cert_fingerprint_sha256(opts_.cert_path);
-  std::string cmd = "vigil-agent enroll --collector https://" + host + " --token " + tok +
+  // For a host installed from the package: its state directory, as its user.
+  std::string cmd = "runuser -u vigil -- vigil-agent enroll --collector https://" + host + " --token " + tok +
                     (pin.empty() ? " --ca-file ca.pem" : " --pin " + pin) +
-                    " --state-dir /var/lib/vigil-agent";
+                    " --state-dir /var/lib/vigil/agent";
   return Response::json(201, json{{"id", id},
                                   {"token", tok},
                                   {"created_at", now},

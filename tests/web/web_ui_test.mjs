@@ -538,7 +538,7 @@ try {
   await a.page.click('#et-create');
   await a.page.waitForSelector('#et-command');
   const cmd = await a.page.textContent('#et-command');
-  check(cmd.startsWith('vigil-agent enroll --collector ' + BASE + ' --token vt_'), 'the enrol command is ' + cmd);
+  check(cmd.startsWith('runuser -u vigil -- vigil-agent enroll --collector ' + BASE + ' --token vt_'), 'the enrol command is ' + cmd);
   // The copy button puts the command on the clipboard.
   await a.ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
   await a.page.click('#et-copy');

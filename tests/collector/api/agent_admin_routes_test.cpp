@@ -63,8 +63,8 @@ TEST_CASE("enrolment tokens: admin creates, lists without the secret, revokes; o
   REQUIRE(!pin.empty());
   CHECK(t["pin"] == pin);
   std::string addr = "127.0.0.1:" + std::to_string(f.port());
-  CHECK(t["command"] == "vigil-agent enroll --collector https://" + addr + " --token " + token + " --pin " +
-                            pin + " --state-dir /var/lib/vigil-agent");
+  CHECK(t["command"] == "runuser -u vigil -- vigil-agent enroll --collector https://" + addr + " --token " +
+                            token + " --pin " + pin + " --state-dir /var/lib/vigil/agent");
 
   auto l = f.client(f.admin_key).Get("/api/v1/enrollment-tokens");
   REQUIRE(l);
