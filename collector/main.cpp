@@ -436,6 +436,8 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: " << st.message << "\n";
       return 1;
     }
+    audit_cli(*store, "enrollment_token.create", "token:" + hash.substr(0, kCredentialIdLen),
+              {{"ttl_s", secs}, {"uses", uses}, {"expires_at", now + secs}}, std::cerr);
     std::cout << "token " << hash.substr(0, kCredentialIdLen) << " expires " << fmt_time(now + secs) << ", "
               << uses << " use(s); shown only once:\n"
               << tok << "\n";
@@ -457,6 +459,7 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: no token " << credential_id << " (see token list)\n";
       return 1;
     }
+    audit_cli(*store, "enrollment_token.revoke", "token:" + credential_id, nullptr, std::cerr);
     std::cout << "token " << credential_id << " revoked\n";
     return 0;
   }
@@ -479,6 +482,7 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: no API key " << credential_id << " (see apikey list)\n";
       return 1;
     }
+    audit_cli(*store, "apikey.revoke", "apikey:" + credential_id, nullptr, std::cerr);
     std::cout << "API key " << credential_id << " revoked\n";
     return 0;
   }
@@ -500,6 +504,7 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: no agent " << agent_id << "\n";
       return 1;
     }
+    audit_cli(*store, "agent.revoke", "agent:" + agent_id, nullptr, std::cerr);
     std::cout << "agent " << agent_id << " revoked\n";
     return 0;
   }
@@ -516,6 +521,8 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: " << st.message << "\n";
       return 1;
     }
+    audit_cli(*store, "apikey.create", "apikey:" + hash.substr(0, kCredentialIdLen),
+              {{"role", role}, {"expires_at", secs ? now + secs : 0}}, std::cerr);
     std::cout << role << " API key " << hash.substr(0, kCredentialIdLen) << ", expires "
               << (secs ? fmt_time(now + secs) : "never")
               << " (use as 'Authorization: Bearer KEY'), shown only once:\n"
@@ -532,6 +539,11 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: rule update failed: " << r.error << "\n";
       return 1;
     }
+    audit_cli(*store, "ruleset.update", r.version,
+              {{"files", r.files},
+               {"rules_loaded", r.report["rules_loaded"]},
+               {"rules_failed", r.report["rules_failed"]}},
+              std::cerr);
     std::cout << "rule set " << r.version << " published from " << r.files << " files ("
               << r.report["rules_loaded"] << " rules loaded, " << r.report["rules_failed"] << " failed)\n";
     return 0;
@@ -551,6 +563,9 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-collector: rule set refused: " << result.value("error", "") << "\n";
       return 1;
     }
+    audit_cli(*store, "ruleset.upload", result["version"].get<std::string>(),
+              {{"rules_loaded", result["rules_loaded"]}, {"rules_failed", result["rules_failed"]}},
+              std::cerr);
     std::cout << "rule set " << result["version"].get<std::string>() << " published ("
               << result["rules_loaded"] << " rules loaded, " << result["rules_failed"] << " failed)\n";
     return 0;

@@ -1,5 +1,8 @@
 #include "collector/auth/user_cli.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -20,13 +23,6 @@ std::string fmt_time(int64_t t) {
   return buf;
 }
 
-void audit_cli(Store& store, const std::string& action, const std::string& target, nlohmann::json detail,
-               std::ostream& err) {
-  AuditEntry e{0, unix_now_s(), "cli", action, target, "local", std::move(detail)};
-  if (auto st = store.append_audit(e); !st.ok)
-    err << "vigil-collector: warning: audit log: " << st.message << "\n";
-}
-
 // The first line of standard input, without its line end; the password is
 // checked against the documented minimum.
 bool read_password(std::istream& in, std::string* pw, std::ostream& err) {
@@ -43,6 +39,16 @@ bool read_password(std::istream& in, std::string* pw, std::ostream& err) {
 }
 
 }  // namespace
+
+void audit_cli(Store& store, const std::string& action, const std::string& target, nlohmann::json detail,
+               std::ostream& err) {
+  if (!detail.is_object()) detail = nlohmann::json::object();
+  struct passwd* pw = getpwuid(getuid());
+  detail["os_user"] = pw ? std::string(pw->pw_name) : std::to_string(getuid());
+  AuditEntry e{0, unix_now_s(), "cli", action, target, "local", std::move(detail)};
+  if (auto st = store.append_audit(e); !st.ok)
+    err << "vigil-collector: warning: audit log: " << st.message << "\n";
+}
 
 int run_user_command(const UserCommand& cmd, Store& store, AccountStore& accounts, std::istream& in,
                      std::ostream& out, std::ostream& err) {

@@ -21,6 +21,13 @@ struct UserCommand {
   std::string role;  // add, set-role
 };
 
+// Appends one entry for a command-line change to the audit log: actor "cli",
+// peer "local", and the operating-system user who ran it in the detail
+// ("os_user"). A failure to write it is a warning on `err`, not a failed
+// command: the change itself is done.
+void audit_cli(Store& store, const std::string& action, const std::string& target, nlohmann::json detail,
+               std::ostream& err);
+
 // Returns the process exit status (0 ok, 1 refused or failed, 2 bad usage).
 int run_user_command(const UserCommand& cmd, Store& store, AccountStore& accounts, std::istream& in,
                      std::ostream& out, std::ostream& err);
