@@ -75,7 +75,9 @@ diff <(dpkg-deb -c "$AGENT_DEB" | awk '$1 !~ /^d/ {print $NF}' | sort) - <<'LIST
 ./usr/share/doc/vigil-agent/CONFIG.md
 ./usr/share/doc/vigil-agent/README.agent.md
 ./usr/share/doc/vigil-agent/README.md
+./usr/share/doc/vigil-agent/en/it-staff.md
 ./usr/share/doc/vigil-agent/examples/demo.rules
+./usr/share/doc/vigil-agent/vi/it-staff.md
 LIST
 diff <(dpkg-deb -c "$COLL_DEB" | awk '$1 !~ /^d/ {print $NF}' | sort) - <<'LIST' || fail "vigil-collector: file list"
 ./etc/vigil/collector.yaml
@@ -84,6 +86,10 @@ diff <(dpkg-deb -c "$COLL_DEB" | awk '$1 !~ /^d/ {print $NF}' | sort) - <<'LIST'
 ./usr/share/doc/vigil-collector/CONFIG.md
 ./usr/share/doc/vigil-collector/README.collector.md
 ./usr/share/doc/vigil-collector/README.md
+./usr/share/doc/vigil-collector/en/it-staff.md
+./usr/share/doc/vigil-collector/en/officers.md
+./usr/share/doc/vigil-collector/vi/it-staff.md
+./usr/share/doc/vigil-collector/vi/officers.md
 LIST
 # Everything root-owned; binaries 0755, the rest 0644.
 for deb in "$AGENT_DEB" "$COLL_DEB"; do
