@@ -1,5 +1,7 @@
 #include "agent/capture/pcap_source.h"
 
+#include <poll.h>
+
 namespace vigil {
 
 PcapSource::~PcapSource() {
@@ -47,6 +49,11 @@ std::string PcapSource::open_live(const LiveOptions& o) {
   }
   linktype_ = pcap_datalink(p_);
   live_ = true;
+  // Non-blocking with our own poll: on Linux (TPACKET_V3) a blocking read
+  // waits for the first packet however long that takes, so a silent link
+  // never returned 0 and the counters of its last packets were not published.
+  int fd = pcap_get_selectable_fd(p_);
+  if (fd >= 0 && pcap_setnonblock(p_, 1, err) == 0) live_fd_ = fd;
   return apply_filter(p_, o.bpf, true);
 }
 
@@ -54,6 +61,12 @@ int PcapSource::next(CaptureInfo* cap) {
   struct pcap_pkthdr* h = nullptr;
   const u_char* data = nullptr;
   int rc = pcap_next_ex(p_, &h, &data);
+  if (rc == 0 && live_fd_ >= 0) {
+    struct pollfd pfd {
+      live_fd_, POLLIN, 0
+    };
+    if (poll(&pfd, 1, 100) > 0) rc = pcap_next_ex(p_, &h, &data);
+  }
   if (rc == 1) {
     cap->ts.sec = h->ts.tv_sec;
     cap->ts.usec = static_cast<int32_t>(nano_ ? h->ts.tv_usec / 1000 : h->ts.tv_usec);

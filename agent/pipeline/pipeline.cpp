@@ -181,7 +181,11 @@ int Pipeline::run(PcapSource& src) {
         }
         break;
       }
-      if ((cap.pcap_cnt & 1023) == 0) {
+      // Counters are published at most once a second: the clock is read every
+      // 64 packets, and on every read timeout (100 ms on a live capture), so
+      // that a quiet link's counters (status, stats, heartbeats) do not wait
+      // for the next busy second.
+      if (r == 0 || (cap.pcap_cnt & 63) == 0) {
         auto now = std::chrono::steady_clock::now();
         if (now - last_pub > std::chrono::seconds(1)) {
           w.publish_counters();
@@ -251,10 +255,12 @@ int Pipeline::run(PcapSource& src) {
         }
       }
     } else if (r == 0) {
+      // A read timeout (live): hand every worker what it has, with the time.
       for (size_t i = 0; i < n; ++i) {
         current_[i]->now = cap.ts;
         push(i);
       }
+      src.refresh_stats();
     } else {
       if (r == -2) {
         spdlog::warn("capture read error after packet {}: {} (counted in capture.read_errors)", cap.pcap_cnt,
