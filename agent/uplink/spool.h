@@ -29,6 +29,15 @@
 // Size cap: when the stored events exceed max_bytes the oldest are deleted in
 // the same transaction and counted in spool.dropped (kept in the database, so
 // the count survives restarts).
+//
+// Corruption: open() checks the file (PRAGMA quick_check); a file that is not
+// a database or fails the check, and one that answers SQLITE_CORRUPT or
+// SQLITE_NOTADB later, is moved aside with its -wal/-shm to
+// spool.db.corrupt-<UTC time> (never deleted: its events may be salvaged with
+// `sqlite3 FILE .recover`), logged, counted in spool.quarantined, and an empty
+// spool takes its place. The batch sequence is read back from the moved file
+// if it still can be; otherwise the next heartbeat (raise_next_seq) or the
+// collector's 409 (renumber_above) lifts it above what the collector holds.
 #pragma once
 
 #include <sqlite3.h>
@@ -110,11 +119,21 @@ class Spool {
   // Milliseconds since the oldest event not yet in a batch was written; 0 when none.
   int64_t oldest_unbatched_age_ms() const;
   uint64_t dropped() const { return dropped_.load(); }
+  uint64_t quarantined() const { return quarantined_.load(); }
   void visit_counters(const CounterVisitor& v) const;
 
  private:
   Spool() = default;
+  // Opens (creating) opt_.path and loads the counters from it. On failure
+  // db_ is null; *corrupt tells whether the file itself is at fault.
+  bool open_db(std::string* error, bool* corrupt);
+  // Moves the damaged database aside and opens an empty one in its place
+  // (db_mu_ held, or before the writer starts). False when either fails.
+  bool quarantine(const std::string& why, std::string* error);
+  // After a statement failed with `rc`: quarantines the file if it is damaged.
+  bool quarantine_if_damaged(int rc, const char* where);
   void writer_loop();
+  bool commit_once(std::vector<SpoolRow>& rows, bool* damaged);
   bool commit(std::vector<SpoolRow>& rows);
   bool exec(const char* sql);
   int64_t meta_get(const char* key);
@@ -133,7 +152,7 @@ class Spool {
   std::thread writer_;
 
   std::atomic<uint64_t> depth_{0}, bytes_{0}, unbatched_{0}, dropped_{0}, written_{0}, write_errors_{0},
-      queue_full_waits_{0};
+      queue_full_waits_{0}, quarantined_{0};
   std::atomic<int64_t> oldest_unbatched_ms_{0};
 };
 
