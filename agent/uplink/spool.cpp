@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <chrono>
@@ -100,7 +101,8 @@ bool Spool::open_db(std::string* error, bool* corrupt) {
     return fail("cannot open spool");
   }
   sqlite3_busy_timeout(db_, 10000);
-  if (!exec(kSchema) || !exec(opt_.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"))
+  if (!exec(kSchema) || !exec(opt_.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL") ||
+      !exec("PRAGMA wal_autocheckpoint=256"))
     return fail("cannot initialise spool");
   {
     // Reads every page of the file: damage found now is handled before any
@@ -280,6 +282,12 @@ bool Spool::commit(std::vector<SpoolRow>& rows) {
     write_errors_ += rows.size();
     return false;
   }
+  uint64_t want = 0;
+  for (const auto& r : rows) want += row_size(r.uid, r.type, r.json);
+  if (!room_for(want, rows.size())) {
+    write_errors_ += rows.size();
+    return false;
+  }
   bool damaged = false;
   if (commit_once(rows, &damaged)) return true;
   if (!damaged) return false;
@@ -298,7 +306,7 @@ bool Spool::commit_once(std::vector<SpoolRow>& rows, bool* damaged) {
   if (!exec("BEGIN IMMEDIATE")) {
     *damaged = is_damaged(sqlite3_errcode(db_));
     write_errors_ += rows.size();
-    spdlog::error("spool: begin failed: {}", sqlite3_errmsg(db_));
+    log_write_failure(std::string("cannot begin a transaction: ") + sqlite3_errmsg(db_), rows.size());
     return false;
   }
   int64_t now = wall_ms();
@@ -336,7 +344,7 @@ bool Spool::commit_once(std::vector<SpoolRow>& rows, bool* damaged) {
   }
   if (ok && dropped_now) meta_set("dropped", static_cast<int64_t>(dropped_ + dropped_now));
   if (!ok || !exec("COMMIT")) {
-    spdlog::error("spool: write failed: {}", sqlite3_errmsg(db_));
+    log_write_failure(std::string("write failed: ") + sqlite3_errmsg(db_), rows.size());
     *damaged = is_damaged(sqlite3_errcode(db_));
     exec("ROLLBACK");
     write_errors_ += rows.size();
@@ -355,6 +363,38 @@ bool Spool::commit_once(std::vector<SpoolRow>& rows, bool* damaged) {
     oldest_unbatched_ms_ = now;
   }
   return true;
+}
+
+bool Spool::room_for(uint64_t bytes, uint64_t events) {
+  struct statvfs fs {};
+  std::string dir = std::filesystem::path(opt_.path).parent_path().string();
+  if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) != 0) return true;  // unknown: SQLite will say
+  uint64_t total = static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize;
+  uint64_t avail = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  // Pages freed inside the file by delivered events are reused before it grows.
+  {
+    Stmt fl(db_, "SELECT freelist_count * page_size FROM pragma_freelist_count, pragma_page_size");
+    if (fl.step() == SQLITE_ROW) avail += static_cast<uint64_t>(fl.col(0));
+  }
+  uint64_t keep = std::min<uint64_t>(opt_.min_free_bytes, total / 4);
+  // Rows, index and WAL frames: about twice the events' own size.
+  uint64_t need = 2 * bytes + keep;
+  if (avail >= need) return true;
+  log_write_failure("only " + std::to_string(avail) + " bytes free on the file system of " + opt_.path +
+                        ", " + std::to_string(keep) +
+                        " kept free (uplink.spool-min-free-bytes) so that delivered events can be deleted",
+                    events);
+  return false;
+}
+
+void Spool::log_write_failure(const std::string& what, uint64_t n) {
+  unlogged_failures_ += n;
+  int64_t now = wall_ms();
+  if (last_fail_log_ms_ != 0 && now - last_fail_log_ms_ < 10000) return;
+  spdlog::error("spool: {}; {} events not stored since the last report (counted in spool.write_errors)", what,
+                unlogged_failures_);
+  last_fail_log_ms_ = now;
+  unlogged_failures_ = 0;
 }
 
 std::optional<SpoolBatch> Spool::next_batch(size_t max_events, uint64_t max_bytes, bool form_new) {

@@ -30,6 +30,11 @@
 // the same transaction and counted in spool.dropped (kept in the database, so
 // the count survives restarts).
 //
+// Disk space: the WAL is checkpointed every 256 pages (1 MiB), and a commit
+// that would leave less than min_free_bytes free on the file system is refused
+// (its events counted in spool.write_errors, logged at most every 10 s), so
+// that acknowledged events can always be deleted and their space reused.
+//
 // Corruption: open() checks the file (PRAGMA quick_check); a file that is not
 // a database or fails the check, and one that answers SQLITE_CORRUPT or
 // SQLITE_NOTADB later, is moved aside with its -wal/-shm to
@@ -60,6 +65,12 @@ namespace vigil {
 struct SpoolOptions {
   std::string path;                   // STATE_DIR/spool.db
   uint64_t max_bytes = 512ull << 20;  // cap on stored event bytes
+  // Free space kept on the file system (at most a quarter of its size): a
+  // commit that would leave less is refused and its events counted in
+  // spool.write_errors. A disk filled to the last byte leaves SQLite no room
+  // to checkpoint its WAL or to delete acknowledged events, and the spool
+  // would stay full even with the collector back.
+  uint64_t min_free_bytes = 64ull << 20;
   // true: synchronous=FULL, every commit fsyncs the WAL (survives power loss).
   // false: synchronous=NORMAL, survives a killed agent but not a power cut;
   // much cheaper per commit when alerts arrive one at a time.
@@ -134,6 +145,13 @@ class Spool {
   bool quarantine_if_damaged(int rc, const char* where);
   void writer_loop();
   bool commit_once(std::vector<SpoolRow>& rows, bool* damaged);
+  // False (and logged, rate-limited) when storing `events` of `bytes` more would eat into
+  // the free space kept on the spool's file system.
+  bool room_for(uint64_t bytes, uint64_t events);
+  // Logs a failed commit of `n` events at most every 10 s, with the count since.
+  void log_write_failure(const std::string& what, uint64_t n);
+  int64_t last_fail_log_ms_ = 0;  // writer thread (db_mu_ held)
+  uint64_t unlogged_failures_ = 0;
   bool commit(std::vector<SpoolRow>& rows);
   bool exec(const char* sql);
   int64_t meta_get(const char* key);

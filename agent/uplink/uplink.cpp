@@ -62,6 +62,7 @@ std::unique_ptr<Uplink> Uplink::open(const UplinkConfig& cfg, std::string* error
   SpoolOptions so;
   so.path = cfg.state_dir + "/spool.db";
   so.max_bytes = cfg.spool_max_bytes;
+  so.min_free_bytes = cfg.spool_min_free_bytes;
   so.sync_full = cfg.spool_sync_full;
   impl->spool = Spool::open(so, error);
   if (!impl->spool) return nullptr;
