@@ -34,6 +34,11 @@ struct Stmt {
   sqlite3_stmt* s = nullptr;
   Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
   ~Stmt() { sqlite3_finalize(s); }
+  // Before the connection may be closed (the error stays on the connection).
+  void finalize() {
+    sqlite3_finalize(s);
+    s = nullptr;
+  }
   Stmt& i64(int i, int64_t v) {
     sqlite3_bind_int64(s, i, v);
     return *this;
@@ -114,6 +119,7 @@ bool Spool::open_db(std::string* error, bool* corrupt) {
       std::string r = qc.str(0);
       if (r != "ok") problems += (problems.empty() ? "" : "; ") + r;
     }
+    qc.finalize();
     if (rc != SQLITE_DONE) return fail("cannot check spool");
     if (!problems.empty()) {
       *corrupt = true;
@@ -125,7 +131,10 @@ bool Spool::open_db(std::string* error, bool* corrupt) {
   }
   {
     Stmt st(db_, "SELECT COUNT(*), COALESCE(SUM(size),0), COALESCE(SUM(batch_seq IS NULL),0) FROM events");
-    if (st.step() != SQLITE_ROW) return fail("cannot read spool");
+    if (st.step() != SQLITE_ROW) {
+      st.finalize();
+      return fail("cannot read spool");
+    }
     depth_ = static_cast<uint64_t>(st.col(0));
     bytes_ = static_cast<uint64_t>(st.col(1));
     unbatched_ = static_cast<uint64_t>(st.col(2));
@@ -451,12 +460,18 @@ std::optional<SpoolBatch> Spool::next_batch(size_t max_events, uint64_t max_byte
 void Spool::ack(uint64_t seq) {
   std::lock_guard db(db_mu_);
   if (!db_) return;
-  Stmt sum(db_, "SELECT COUNT(*), COALESCE(SUM(size),0) FROM events WHERE batch_seq=?");
-  sum.i64(1, static_cast<int64_t>(seq));
-  if (sum.step() != SQLITE_ROW) return;
-  uint64_t n = static_cast<uint64_t>(sum.col(0)), sz = static_cast<uint64_t>(sum.col(1));
+  // Statements are finalized before a quarantine closes the connection.
+  uint64_t n = 0, sz = 0;
   int rc;
   {
+    Stmt sum(db_, "SELECT COUNT(*), COALESCE(SUM(size),0) FROM events WHERE batch_seq=?");
+    rc = sum.i64(1, static_cast<int64_t>(seq)).step();
+    if (rc == SQLITE_ROW) {
+      n = static_cast<uint64_t>(sum.col(0));
+      sz = static_cast<uint64_t>(sum.col(1));
+    }
+  }
+  if (rc == SQLITE_ROW) {
     Stmt del(db_, "DELETE FROM events WHERE batch_seq=?");
     rc = del.i64(1, static_cast<int64_t>(seq)).step();
   }
