@@ -313,6 +313,13 @@ std::vector<K> agent_keys() {
       {size("uplink.spool-max-bytes", "512mb", 64 * 1024, INT64_MAX,
             "Size of the event spool on disk; when full the oldest events are dropped and counted."),
        nullptr},
+      {size("uplink.spool-min-free-bytes", "64mb", 0, INT64_MAX,
+            "Free space kept on the spool's file system (at most a quarter of its size): new events that "
+            "would "
+            "eat into it are not stored and counted (spool.write_errors), so that delivered events can still "
+            "be "
+            "deleted and the spool recovers when the collector is back."),
+       nullptr},
       {choice("uplink.spool-sync", "full", {"full", "normal"},
               "full: an event counts as produced once it is on disk (SQLite synchronous=FULL); normal: "
               "faster, a power cut may lose the last events."),

@@ -158,7 +158,15 @@ std::string format_status(const nlohmann::json& s) {
          " heartbeats");
     line("spool: " + std::to_string(u(up, "spool.depth")) + " events (" +
          std::to_string(u(up, "spool.bytes")) + " bytes) waiting, " + std::to_string(u(up, "spool.dropped")) +
-         " dropped");
+         " dropped" +
+         (u(up, "spool.write_errors") ? ", " + std::to_string(u(up, "spool.write_errors")) + " not stored"
+                                      : std::string()) +
+         (u(up, "spool.quarantined")
+              ? ", " + std::to_string(u(up, "spool.quarantined")) + " damaged spool files moved aside"
+              : std::string()));
+    if (u(up, "uplink.cert_mismatch"))
+      line("uplink: the collector's certificate did not match the enrolment " +
+           std::to_string(u(up, "uplink.cert_mismatch")) + " times; nothing sent to it (see the log)");
   } else {
     line("uplink: not enrolled");
   }

@@ -16,6 +16,7 @@ UplinkConfig uplink_config_from(const YAML::Node& root, const std::string& state
   YAML::Node u = root["uplink"];
   if (!u || !u.IsMap()) return c;
   c.spool_max_bytes = u["spool-max-bytes"].as<uint64_t>(c.spool_max_bytes);
+  c.spool_min_free_bytes = u["spool-min-free-bytes"].as<uint64_t>(c.spool_min_free_bytes);
   c.spool_sync_full = u["spool-sync"].as<std::string>("full") != "normal";
   c.batch_max_events = u["batch-max-events"].as<size_t>(c.batch_max_events);
   c.batch_max_bytes = u["batch-max-bytes"].as<uint64_t>(c.batch_max_bytes);

@@ -16,9 +16,9 @@
 
 namespace vigil {
 
-// uplink.spool-max-bytes, uplink.spool-sync (full|normal), uplink.batch-max-events, uplink.batch-max-bytes,
-// uplink.batch-max-age-ms,
-// uplink.heartbeat-interval, uplink.event-types (list or comma string).
+// uplink.spool-max-bytes, uplink.spool-min-free-bytes, uplink.spool-sync (full|normal),
+// uplink.batch-max-events, uplink.batch-max-bytes, uplink.batch-max-age-ms, uplink.heartbeat-interval,
+// uplink.event-types (list or comma string).
 UplinkConfig uplink_config_from(const YAML::Node& root, const std::string& state_dir,
                                 const std::string& hostname);
 

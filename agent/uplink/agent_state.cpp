@@ -16,8 +16,15 @@
 namespace vigil {
 namespace {
 
+// The pin and what the last handshake saw, kept in the client's SSL_CTX.
+struct PinState {
+  std::string pin;
+  std::string seen;     // SHA-256 of the last leaf certificate presented
+  bool failed = false;  // the last handshake stopped on the pin
+};
+
 void free_pin(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
-  delete static_cast<std::string*>(ptr);
+  delete static_cast<PinState*>(ptr);
 }
 
 int pin_index() {
@@ -30,18 +37,23 @@ int pin_index() {
 int pin_verify(int /*preverify_ok*/, X509_STORE_CTX* x) {
   if (X509_STORE_CTX_get_error_depth(x) != 0) return 1;
   auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx()));
-  auto* pin = static_cast<std::string*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), pin_index()));
+  auto* pin = static_cast<PinState*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), pin_index()));
   X509* cert = X509_STORE_CTX_get_current_cert(x);
   unsigned char md[32];
   unsigned int n = 0;
-  if (!pin || !cert || X509_digest(cert, EVP_sha256(), md, &n) != 1) return 0;
+  if (!pin) return 0;
+  pin->seen.clear();
+  pin->failed = true;
+  if (!cert || X509_digest(cert, EVP_sha256(), md, &n) != 1) return 0;
   static const char* kHex = "0123456789abcdef";
   std::string hex;
   for (unsigned i = 0; i < n; ++i) {
     hex += kHex[md[i] >> 4];
     hex += kHex[md[i] & 15];
   }
-  return hex == *pin ? 1 : 0;
+  pin->seen = hex;
+  pin->failed = hex != pin->pin;
+  return pin->failed ? 0 : 1;
 }
 
 std::string normalize_pin(const std::string& pin) {
@@ -126,7 +138,7 @@ std::unique_ptr<httplib::SSLClient> make_collector_client(const std::string& url
   auto cli = std::make_unique<httplib::SSLClient>(host, port);
   if (!pin.empty()) {
     SSL_CTX* ctx = cli->ssl_context();
-    SSL_CTX_set_ex_data(ctx, pin_index(), new std::string(normalize_pin(pin)));
+    SSL_CTX_set_ex_data(ctx, pin_index(), new PinState{normalize_pin(pin), "", false});
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, pin_verify);
     cli->enable_server_certificate_verification(false);  // done by pin_verify instead
   } else {
@@ -138,6 +150,18 @@ std::unique_ptr<httplib::SSLClient> make_collector_client(const std::string& url
   cli->set_read_timeout(30, 0);
   cli->set_write_timeout(30, 0);
   return cli;
+}
+
+std::string certificate_mismatch(const httplib::SSLClient& cli, int error) {
+  if (auto* pin = static_cast<PinState*>(SSL_CTX_get_ex_data(cli.ssl_context(), pin_index()))) {
+    if (!pin->failed) return "";
+    return "its certificate's SHA-256 fingerprint is " + (pin->seen.empty() ? "unreadable" : pin->seen) +
+           ", not the one pinned at enrolment (" + pin->pin + ")";
+  }
+  if (error != static_cast<int>(httplib::Error::SSLServerVerification)) return "";
+  long v = cli.get_openssl_verify_result();
+  return std::string("its certificate does not verify against the CA copied at enrolment (") +
+         X509_verify_cert_error_string(v) + ")";
 }
 
 }  // namespace vigil

@@ -32,4 +32,10 @@ bool save_agent_state(const std::string& state_dir, const AgentState& st, std::s
 std::unique_ptr<httplib::SSLClient> make_collector_client(const std::string& url, const std::string& ca_file,
                                                           const std::string& pin, std::string* error);
 
+// After a request on `cli` failed with httplib error `error` (httplib::Error
+// as int): why the collector's certificate was refused, or "" when the
+// failure was not about the certificate (the pin did not match, or the
+// certificate does not verify against the enrolment CA).
+std::string certificate_mismatch(const httplib::SSLClient& cli, int error);
+
 }  // namespace vigil

@@ -2,10 +2,13 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <ctime>
+#include <filesystem>
 
 #include "common/private_files.h"
 
@@ -31,6 +34,11 @@ struct Stmt {
   sqlite3_stmt* s = nullptr;
   Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
   ~Stmt() { sqlite3_finalize(s); }
+  // Before the connection may be closed (the error stays on the connection).
+  void finalize() {
+    sqlite3_finalize(s);
+    s = nullptr;
+  }
   Stmt& i64(int i, int64_t v) {
     sqlite3_bind_int64(s, i, v);
     return *this;
@@ -49,6 +57,12 @@ struct Stmt {
   }
 };
 
+// The file is not a database or is damaged (as opposed to full, locked, read-only).
+bool is_damaged(int rc) {
+  rc &= 0xff;
+  return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+}
+
 uint64_t row_size(std::string_view uid, std::string_view type, std::string_view json) {
   return uid.size() + type.size() + json.size() + 16;
 }
@@ -58,35 +72,10 @@ uint64_t row_size(std::string_view uid, std::string_view type, std::string_view 
 std::unique_ptr<Spool> Spool::open(const SpoolOptions& opt, std::string* error) {
   std::unique_ptr<Spool> sp(new Spool());
   sp->opt_ = opt;
-  // Spooled events are the agent's alerts and payloads: 0600 from the first byte.
-  if (std::string err = private_sqlite_files(opt.path); !err.empty()) {
-    *error = "cannot open spool " + opt.path + ": " + err;
-    return nullptr;
+  bool corrupt = false;
+  if (!sp->open_db(error, &corrupt)) {
+    if (!corrupt || !sp->quarantine(*error, error)) return nullptr;
   }
-  if (sqlite3_open_v2(opt.path.c_str(), &sp->db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    *error = "cannot open spool " + opt.path + ": " + (sp->db_ ? sqlite3_errmsg(sp->db_) : "out of memory");
-    return nullptr;
-  }
-  sqlite3_busy_timeout(sp->db_, 10000);
-  if (!sp->exec(kSchema) ||
-      !sp->exec(opt.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")) {
-    *error = "cannot initialise spool " + opt.path + ": " + sqlite3_errmsg(sp->db_);
-    return nullptr;
-  }
-  {
-    Stmt st(sp->db_,
-            "SELECT COUNT(*), COALESCE(SUM(size),0), COALESCE(SUM(batch_seq IS NULL),0) FROM events");
-    if (st.step() == SQLITE_ROW) {
-      sp->depth_ = static_cast<uint64_t>(st.col(0));
-      sp->bytes_ = static_cast<uint64_t>(st.col(1));
-      sp->unbatched_ = static_cast<uint64_t>(st.col(2));
-    }
-    Stmt old(sp->db_, "SELECT created_ms FROM events WHERE batch_seq IS NULL ORDER BY id LIMIT 1");
-    if (old.step() == SQLITE_ROW) sp->oldest_unbatched_ms_ = old.col(0);
-  }
-  sp->dropped_ = static_cast<uint64_t>(sp->meta_get("dropped"));
   // The writer takes no signals: the agent's signal thread handles them.
   sigset_t all, old;
   sigfillset(&all);
@@ -94,6 +83,137 @@ std::unique_ptr<Spool> Spool::open(const SpoolOptions& opt, std::string* error) 
   sp->writer_ = std::thread([p = sp.get()] { p->writer_loop(); });
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return sp;
+}
+
+bool Spool::open_db(std::string* error, bool* corrupt) {
+  *corrupt = false;
+  const std::string& path = opt_.path;
+  auto fail = [&](const std::string& what) {
+    int rc = db_ ? sqlite3_errcode(db_) : SQLITE_NOMEM;
+    *corrupt = is_damaged(rc);
+    *error = what + " " + path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    return false;
+  };
+  // Spooled events are the agent's alerts and payloads: 0600 from the first byte.
+  if (std::string err = private_sqlite_files(path); !err.empty()) {
+    *error = "cannot open spool " + path + ": " + err;
+    return false;
+  }
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    return fail("cannot open spool");
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  if (!exec(kSchema) || !exec(opt_.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL") ||
+      !exec("PRAGMA wal_autocheckpoint=256"))
+    return fail("cannot initialise spool");
+  {
+    // Reads every page of the file: damage found now is handled before any
+    // event is written into it.
+    Stmt qc(db_, "PRAGMA quick_check(5)");
+    std::string problems;
+    int rc;
+    while ((rc = qc.step()) == SQLITE_ROW) {
+      std::string r = qc.str(0);
+      if (r != "ok") problems += (problems.empty() ? "" : "; ") + r;
+    }
+    qc.finalize();
+    if (rc != SQLITE_DONE) return fail("cannot check spool");
+    if (!problems.empty()) {
+      *corrupt = true;
+      *error = "spool " + path + " fails its integrity check: " + problems;
+      sqlite3_close_v2(db_);
+      db_ = nullptr;
+      return false;
+    }
+  }
+  {
+    Stmt st(db_, "SELECT COUNT(*), COALESCE(SUM(size),0), COALESCE(SUM(batch_seq IS NULL),0) FROM events");
+    if (st.step() != SQLITE_ROW) {
+      st.finalize();
+      return fail("cannot read spool");
+    }
+    depth_ = static_cast<uint64_t>(st.col(0));
+    bytes_ = static_cast<uint64_t>(st.col(1));
+    unbatched_ = static_cast<uint64_t>(st.col(2));
+    Stmt old(db_, "SELECT created_ms FROM events WHERE batch_seq IS NULL ORDER BY id LIMIT 1");
+    oldest_unbatched_ms_ = old.step() == SQLITE_ROW ? old.col(0) : 0;
+  }
+  dropped_ = static_cast<uint64_t>(meta_get("dropped"));
+  quarantined_ = static_cast<uint64_t>(meta_get("quarantined"));
+  return true;
+}
+
+bool Spool::quarantine(const std::string& why, std::string* error) {
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+  char stamp[32];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  std::string dest = opt_.path + ".corrupt-" + stamp;
+  for (int i = 1; std::filesystem::exists(dest); ++i)
+    dest = opt_.path + ".corrupt-" + stamp + "." + std::to_string(i);
+  // The -wal and -shm travel with it, renamed so that SQLite finds them next
+  // to the moved file (and a fresh spool does not replay a stale log).
+  for (const char* sfx : {"", "-wal", "-shm"}) {
+    std::error_code ec;
+    std::string from = opt_.path + sfx;
+    if (!std::filesystem::exists(from, ec)) continue;
+    std::filesystem::rename(from, dest + sfx, ec);
+    if (ec) {
+      *error = why + "; and it cannot be moved aside to " + dest + sfx + ": " + ec.message();
+      return false;
+    }
+  }
+  // What the damaged file still says about numbering and losses, if anything.
+  int64_t next_seq = 0, dropped = static_cast<int64_t>(dropped_.load());
+  int64_t quarantined = static_cast<int64_t>(quarantined_.load());
+  sqlite3* old = nullptr;
+  if (sqlite3_open_v2(dest.c_str(), &old, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    Stmt st(old, "SELECT k, v FROM meta WHERE k IN ('next_seq','dropped','quarantined')");
+    while (st.step() == SQLITE_ROW) {
+      std::string k = st.str(0);
+      int64_t v = st.col(1);
+      if (k == "next_seq") next_seq = v;
+      if (k == "dropped") dropped = std::max(dropped, v);
+      if (k == "quarantined") quarantined = std::max(quarantined, v);
+    }
+  }
+  sqlite3_close_v2(old);
+  spdlog::error(
+      "spool: {}; moved it aside to {} and started an empty spool. Events still in it are not sent: "
+      "salvage them with `sqlite3 {} .recover` if they matter",
+      why, dest, dest);
+  bool corrupt = false;
+  if (!open_db(error, &corrupt)) {
+    *error = "after moving a damaged spool to " + dest + ": " + *error;
+    return false;
+  }
+  quarantined_ = static_cast<uint64_t>(quarantined + 1);
+  dropped_ = static_cast<uint64_t>(dropped);
+  meta_set("quarantined", quarantined + 1);
+  meta_set("dropped", dropped);
+  if (next_seq > 1) {
+    meta_set("next_seq", next_seq);
+    spdlog::info("spool: batch numbers continue at {}, as recorded in the damaged file", next_seq);
+  }
+  return true;
+}
+
+bool Spool::quarantine_if_damaged(int rc, const char* where) {
+  if (!db_ || !is_damaged(rc)) return false;
+  std::string why =
+      std::string("spool ") + opt_.path + " is damaged (" + where + ": " + sqlite3_errmsg(db_) + ")";
+  std::string err;
+  if (!quarantine(why, &err)) {
+    spdlog::critical("spool: {}; events cannot be spooled until the agent is restarted", err);
+    return false;
+  }
+  return true;
 }
 
 Spool::~Spool() {
@@ -167,9 +287,35 @@ void Spool::writer_loop() {
 
 bool Spool::commit(std::vector<SpoolRow>& rows) {
   std::lock_guard db(db_mu_);
-  if (!exec("BEGIN IMMEDIATE")) {
+  if (!db_) {
     write_errors_ += rows.size();
-    spdlog::error("spool: begin failed: {}", sqlite3_errmsg(db_));
+    return false;
+  }
+  uint64_t want = 0;
+  for (const auto& r : rows) want += row_size(r.uid, r.type, r.json);
+  if (!room_for(want, rows.size())) {
+    write_errors_ += rows.size();
+    return false;
+  }
+  bool damaged = false;
+  if (commit_once(rows, &damaged)) return true;
+  if (!damaged) return false;
+  // A damaged file is moved aside and these events go into the fresh one.
+  std::string why = "spool " + opt_.path + " is damaged (found writing events)", err;
+  if (!quarantine(why, &err)) {
+    spdlog::critical("spool: {}; events cannot be spooled until the agent is restarted", err);
+    return false;
+  }
+  write_errors_ -= rows.size();  // counted by the failed try; these are kept now
+  return commit_once(rows, &damaged);
+}
+
+bool Spool::commit_once(std::vector<SpoolRow>& rows, bool* damaged) {
+  *damaged = false;
+  if (!exec("BEGIN IMMEDIATE")) {
+    *damaged = is_damaged(sqlite3_errcode(db_));
+    write_errors_ += rows.size();
+    log_write_failure(std::string("cannot begin a transaction: ") + sqlite3_errmsg(db_), rows.size());
     return false;
   }
   int64_t now = wall_ms();
@@ -207,7 +353,8 @@ bool Spool::commit(std::vector<SpoolRow>& rows) {
   }
   if (ok && dropped_now) meta_set("dropped", static_cast<int64_t>(dropped_ + dropped_now));
   if (!ok || !exec("COMMIT")) {
-    spdlog::error("spool: write failed: {}", sqlite3_errmsg(db_));
+    log_write_failure(std::string("write failed: ") + sqlite3_errmsg(db_), rows.size());
+    *damaged = is_damaged(sqlite3_errcode(db_));
     exec("ROLLBACK");
     write_errors_ += rows.size();
     return false;
@@ -227,12 +374,51 @@ bool Spool::commit(std::vector<SpoolRow>& rows) {
   return true;
 }
 
+bool Spool::room_for(uint64_t bytes, uint64_t events) {
+  struct statvfs fs {};
+  std::string dir = std::filesystem::path(opt_.path).parent_path().string();
+  if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) != 0) return true;  // unknown: SQLite will say
+  uint64_t total = static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize;
+  uint64_t avail = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  // Pages freed inside the file by delivered events are reused before it grows.
+  {
+    Stmt fl(db_, "SELECT freelist_count * page_size FROM pragma_freelist_count, pragma_page_size");
+    if (fl.step() == SQLITE_ROW) avail += static_cast<uint64_t>(fl.col(0));
+  }
+  uint64_t keep = std::min<uint64_t>(opt_.min_free_bytes, total / 4);
+  // Rows, index and WAL frames: about twice the events' own size.
+  uint64_t need = 2 * bytes + keep;
+  if (avail >= need) return true;
+  log_write_failure("only " + std::to_string(avail) + " bytes free on the file system of " + opt_.path +
+                        ", " + std::to_string(keep) +
+                        " kept free (uplink.spool-min-free-bytes) so that delivered events can be deleted",
+                    events);
+  return false;
+}
+
+void Spool::log_write_failure(const std::string& what, uint64_t n) {
+  unlogged_failures_ += n;
+  int64_t now = wall_ms();
+  if (last_fail_log_ms_ != 0 && now - last_fail_log_ms_ < 10000) return;
+  spdlog::error("spool: {}; {} events not stored since the last report (counted in spool.write_errors)", what,
+                unlogged_failures_);
+  last_fail_log_ms_ = now;
+  unlogged_failures_ = 0;
+}
+
 std::optional<SpoolBatch> Spool::next_batch(size_t max_events, uint64_t max_bytes, bool form_new) {
   std::lock_guard db(db_mu_);
+  if (!db_) return std::nullopt;
   SpoolBatch b;
+  int rc;
   {
     Stmt st(db_, "SELECT MIN(batch_seq) FROM events WHERE batch_seq IS NOT NULL");
-    if (st.step() == SQLITE_ROW && !st.null(0)) b.seq = static_cast<uint64_t>(st.col(0));
+    rc = st.step();
+    if (rc == SQLITE_ROW && !st.null(0)) b.seq = static_cast<uint64_t>(st.col(0));
+  }
+  if (rc != SQLITE_ROW) {
+    quarantine_if_damaged(rc, "reading batches");
+    return std::nullopt;
   }
   if (b.seq == 0) {
     if (!form_new || unbatched_.load() == 0) return std::nullopt;
@@ -273,13 +459,25 @@ std::optional<SpoolBatch> Spool::next_batch(size_t max_events, uint64_t max_byte
 
 void Spool::ack(uint64_t seq) {
   std::lock_guard db(db_mu_);
-  Stmt sum(db_, "SELECT COUNT(*), COALESCE(SUM(size),0) FROM events WHERE batch_seq=?");
-  sum.i64(1, static_cast<int64_t>(seq));
-  if (sum.step() != SQLITE_ROW) return;
-  uint64_t n = static_cast<uint64_t>(sum.col(0)), sz = static_cast<uint64_t>(sum.col(1));
-  Stmt del(db_, "DELETE FROM events WHERE batch_seq=?");
-  if (del.i64(1, static_cast<int64_t>(seq)).step() != SQLITE_DONE) {
+  if (!db_) return;
+  // Statements are finalized before a quarantine closes the connection.
+  uint64_t n = 0, sz = 0;
+  int rc;
+  {
+    Stmt sum(db_, "SELECT COUNT(*), COALESCE(SUM(size),0) FROM events WHERE batch_seq=?");
+    rc = sum.i64(1, static_cast<int64_t>(seq)).step();
+    if (rc == SQLITE_ROW) {
+      n = static_cast<uint64_t>(sum.col(0));
+      sz = static_cast<uint64_t>(sum.col(1));
+    }
+  }
+  if (rc == SQLITE_ROW) {
+    Stmt del(db_, "DELETE FROM events WHERE batch_seq=?");
+    rc = del.i64(1, static_cast<int64_t>(seq)).step();
+  }
+  if (rc != SQLITE_DONE) {
     spdlog::error("spool: cannot delete acknowledged batch {}: {}", seq, sqlite3_errmsg(db_));
+    quarantine_if_damaged(rc, "deleting an acknowledged batch");
     return;
   }
   depth_ -= n;
@@ -288,6 +486,7 @@ void Spool::ack(uint64_t seq) {
 
 bool Spool::split_batch(uint64_t seq) {
   std::lock_guard db(db_mu_);
+  if (!db_) return false;
   std::vector<int64_t> ids;
   {
     Stmt st(db_, "SELECT id FROM events WHERE batch_seq=? ORDER BY id");
@@ -310,6 +509,7 @@ bool Spool::split_batch(uint64_t seq) {
 
 uint64_t Spool::renumber_above(uint64_t highest) {
   std::lock_guard db(db_mu_);
+  if (!db_) return 0;
   std::vector<int64_t> seqs;
   {
     Stmt st(db_, "SELECT DISTINCT batch_seq FROM events WHERE batch_seq IS NOT NULL ORDER BY batch_seq");
@@ -336,12 +536,14 @@ uint64_t Spool::renumber_above(uint64_t highest) {
 
 void Spool::raise_next_seq(uint64_t min_next) {
   std::lock_guard db(db_mu_);
+  if (!db_) return;
   if (meta_get("next_seq") < static_cast<int64_t>(min_next))
     meta_set("next_seq", static_cast<int64_t>(min_next));
 }
 
 uint64_t Spool::next_seq() {
   std::lock_guard db(db_mu_);
+  if (!db_) return 1;
   return static_cast<uint64_t>(std::max<int64_t>(meta_get("next_seq"), 1));
 }
 
@@ -358,6 +560,7 @@ void Spool::visit_counters(const CounterVisitor& v) const {
   v("spool.written", written_.load());
   v("spool.write_errors", write_errors_.load());
   v("spool.queue_full_waits", queue_full_waits_.load());
+  v("spool.quarantined", quarantined_.load());
 }
 
 }  // namespace vigil

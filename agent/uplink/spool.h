@@ -29,6 +29,20 @@
 // Size cap: when the stored events exceed max_bytes the oldest are deleted in
 // the same transaction and counted in spool.dropped (kept in the database, so
 // the count survives restarts).
+//
+// Disk space: the WAL is checkpointed every 256 pages (1 MiB), and a commit
+// that would leave less than min_free_bytes free on the file system is refused
+// (its events counted in spool.write_errors, logged at most every 10 s), so
+// that acknowledged events can always be deleted and their space reused.
+//
+// Corruption: open() checks the file (PRAGMA quick_check); a file that is not
+// a database or fails the check, and one that answers SQLITE_CORRUPT or
+// SQLITE_NOTADB later, is moved aside with its -wal/-shm to
+// spool.db.corrupt-<UTC time> (never deleted: its events may be salvaged with
+// `sqlite3 FILE .recover`), logged, counted in spool.quarantined, and an empty
+// spool takes its place. The batch sequence is read back from the moved file
+// if it still can be; otherwise the next heartbeat (raise_next_seq) or the
+// collector's 409 (renumber_above) lifts it above what the collector holds.
 #pragma once
 
 #include <sqlite3.h>
@@ -51,6 +65,12 @@ namespace vigil {
 struct SpoolOptions {
   std::string path;                   // STATE_DIR/spool.db
   uint64_t max_bytes = 512ull << 20;  // cap on stored event bytes
+  // Free space kept on the file system (at most a quarter of its size): a
+  // commit that would leave less is refused and its events counted in
+  // spool.write_errors. A disk filled to the last byte leaves SQLite no room
+  // to checkpoint its WAL or to delete acknowledged events, and the spool
+  // would stay full even with the collector back.
+  uint64_t min_free_bytes = 64ull << 20;
   // true: synchronous=FULL, every commit fsyncs the WAL (survives power loss).
   // false: synchronous=NORMAL, survives a killed agent but not a power cut;
   // much cheaper per commit when alerts arrive one at a time.
@@ -110,11 +130,28 @@ class Spool {
   // Milliseconds since the oldest event not yet in a batch was written; 0 when none.
   int64_t oldest_unbatched_age_ms() const;
   uint64_t dropped() const { return dropped_.load(); }
+  uint64_t quarantined() const { return quarantined_.load(); }
   void visit_counters(const CounterVisitor& v) const;
 
  private:
   Spool() = default;
+  // Opens (creating) opt_.path and loads the counters from it. On failure
+  // db_ is null; *corrupt tells whether the file itself is at fault.
+  bool open_db(std::string* error, bool* corrupt);
+  // Moves the damaged database aside and opens an empty one in its place
+  // (db_mu_ held, or before the writer starts). False when either fails.
+  bool quarantine(const std::string& why, std::string* error);
+  // After a statement failed with `rc`: quarantines the file if it is damaged.
+  bool quarantine_if_damaged(int rc, const char* where);
   void writer_loop();
+  bool commit_once(std::vector<SpoolRow>& rows, bool* damaged);
+  // False (and logged, rate-limited) when storing `events` of `bytes` more would eat into
+  // the free space kept on the spool's file system.
+  bool room_for(uint64_t bytes, uint64_t events);
+  // Logs a failed commit of `n` events at most every 10 s, with the count since.
+  void log_write_failure(const std::string& what, uint64_t n);
+  int64_t last_fail_log_ms_ = 0;  // writer thread (db_mu_ held)
+  uint64_t unlogged_failures_ = 0;
   bool commit(std::vector<SpoolRow>& rows);
   bool exec(const char* sql);
   int64_t meta_get(const char* key);
@@ -133,7 +170,7 @@ class Spool {
   std::thread writer_;
 
   std::atomic<uint64_t> depth_{0}, bytes_{0}, unbatched_{0}, dropped_{0}, written_{0}, write_errors_{0},
-      queue_full_waits_{0};
+      queue_full_waits_{0}, quarantined_{0};
   std::atomic<int64_t> oldest_unbatched_ms_{0};
 };
 

@@ -62,6 +62,7 @@ std::unique_ptr<Uplink> Uplink::open(const UplinkConfig& cfg, std::string* error
   SpoolOptions so;
   so.path = cfg.state_dir + "/spool.db";
   so.max_bytes = cfg.spool_max_bytes;
+  so.min_free_bytes = cfg.spool_min_free_bytes;
   so.sync_full = cfg.spool_sync_full;
   impl->spool = Spool::open(so, error);
   if (!impl->spool) return nullptr;
@@ -248,6 +249,17 @@ Uplink::Impl::Outcome Uplink::Impl::send_batch(httplib::SSLClient& cli, const Sp
   bytes_sent += body.size();
   auto res = cli.Post(wire::kEventsPath, body, "application/json");
   if (!res) {
+    if (std::string why = certificate_mismatch(cli, static_cast<int>(res.error())); !why.empty()) {
+      // Possibly an impostor: nothing was sent to it (the handshake stopped
+      // before the request), and the events stay spooled for the real one.
+      ++cert_mismatch;
+      spdlog::error(
+          "uplink: refusing the collector at {}: {}. Nothing is sent to it; {} events stay spooled, "
+          "batch {} is retried in ~{} ms. If the collector's certificate was replaced on purpose, re-enrol "
+          "this agent (remove {}/agent.json and run vigil-agent enroll with the new CA file or pin)",
+          state.collector_url, why, spool->depth(), batch.seq, backoff_ms, cfg.state_dir);
+      return Outcome::kRetryLater;
+    }
     spdlog::warn("uplink: batch {} not sent ({}); retrying in ~{} ms", batch.seq,
                  httplib::to_string(res.error()), backoff_ms);
     return Outcome::kRetryLater;

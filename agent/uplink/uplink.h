@@ -55,7 +55,8 @@ namespace vigil {
 struct UplinkConfig {
   std::string state_dir;
   uint64_t spool_max_bytes = 512ull << 20;
-  bool spool_sync_full = true;  // see SpoolOptions::sync_full
+  uint64_t spool_min_free_bytes = 64ull << 20;  // see SpoolOptions::min_free_bytes
+  bool spool_sync_full = true;                  // see SpoolOptions::sync_full
   size_t batch_max_events = 500;
   // Cap on one batch's body before compression; bigger batches are split by
   // count. An event that alone exceeds it is dropped (uplink.event_too_large).

@@ -24,6 +24,7 @@ namespace vigil {
   X(errors, "uplink.errors")                           \
   X(retries, "uplink.retries")                         \
   X(refused, "uplink.refused")                         \
+  X(cert_mismatch, "uplink.cert_mismatch")             \
   X(rejected, "uplink.rejected")                       \
   X(conflicts, "uplink.conflicts")                     \
   X(renumbered, "uplink.batches_renumbered")           \
