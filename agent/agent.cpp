@@ -149,7 +149,8 @@ nlohmann::json Agent::status() const {
                    {"pid", getpid()},
                    {"user", pw ? std::string(pw->pw_name) : std::to_string(geteuid())},
                    {"uptime_s", uptime.count()},
-                   {"alerts", get("detect.alert")}};
+                   {"alerts", get("detect.alert")},
+                   {"alerts_rate_limited", get("detect.alerts_rate_limited")}};
   s["capture"] = {{"source", opt_.iface.empty() ? opt_.pcap : opt_.iface},
                   {"packets", get("capture.packets")},
                   {"bytes", get("capture.bytes")},
@@ -339,10 +340,10 @@ CounterSnapshot Agent::counters() const {
   return c;
 }
 
-Json Agent::stats_event() const {
+Json Agent::stats_event(const std::vector<LimitedSignature>& limited) const {
   auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
   auto report = rules_report();
-  return vigil::stats_event(counters(), uptime, report.get(), wall_clock_now());
+  return vigil::stats_event(counters(), uptime, report.get(), wall_clock_now(), limited);
 }
 
 nlohmann::json Agent::heartbeat() const {
@@ -387,6 +388,19 @@ int Agent::run() {
     }
   });
 
+  // Every stats interval and at exit: the signatures the alert rate limit
+  // cut since the last time, logged and in the stats event, so that what was
+  // not written is seen.
+  auto emit_stats = [&] {
+    std::vector<LimitedSignature> limited = pipeline.take_alert_limit_summary();
+    for (const LimitedSignature& l : limited) {
+      spdlog::warn(
+          "alert rate limit: {} alerts of signature {}:{} not written since the last stats event "
+          "({} in all; outputs.eve.alert.rate-limit {}/s)",
+          l.dropped, l.gid, l.sid, l.total, cfg_.alert_limit.rate);
+    }
+    if (router.wants(EventType::kStats)) router.emit(EventType::kStats, stats_event(limited));
+  };
   std::mutex stats_mu;
   std::condition_variable stats_cv;
   bool done = false;
@@ -394,7 +408,7 @@ int Agent::run() {
     std::unique_lock<std::mutex> l(stats_mu);
     while (!stats_cv.wait_for(l, std::chrono::seconds(std::max(1, cfg_.stats_interval_s)),
                               [&] { return done; })) {
-      if (router.wants(EventType::kStats)) router.emit(EventType::kStats, stats_event());
+      emit_stats();
       router.flush();
     }
   });
@@ -416,7 +430,7 @@ int Agent::run() {
   sig_thread.join();
 
   CounterSnapshot final_counters = pipeline.counters();
-  if (router.wants(EventType::kStats)) router.emit(EventType::kStats, stats_event());
+  emit_stats();
   router.flush();
   if (uplink_) {
     if (!opt_.pcap.empty() && !uplink_->drain(std::chrono::seconds(opt_.drain_timeout_s))) {
@@ -430,8 +444,9 @@ int Agent::run() {
     auto it = final_counters.find(n);
     return it == final_counters.end() ? 0 : it->second;
   };
-  spdlog::info("done: {} packets, {} alerts, {} flows in {:.3f} s; {}", get("capture.packets"),
-               get("detect.alert"), get("flow.total"), run_s, eve_path_);
+  spdlog::info("done: {} packets, {} alerts ({} over the rate limit, not written), {} flows in {:.3f} s; {}",
+               get("capture.packets"), get("detect.alert"), get("detect.alerts_rate_limited"),
+               get("flow.total"), run_s, eve_path_);
   // The engine is not freed at exit: releasing tens of thousands of parsed
   // rules piece by piece takes longer than the kernel takes to drop the pages.
   // (Reachable from a static, so leak checkers do not report it.)

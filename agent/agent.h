@@ -73,8 +73,9 @@ class Agent {
 
   // The load report of the rule set in use; null when the agent runs without rules. Any thread.
   std::shared_ptr<const rules::LoadReport> rules_report() const;
-  // The EVE stats event for this moment (output/stats_event.h). Any thread after open().
-  Json stats_event() const;
+  // The EVE stats event for this moment (output/stats_event.h), with the
+  // alert rate limit's summary `limited`. Any thread after open().
+  Json stats_event(const std::vector<LimitedSignature>& limited = {}) const;
   // Heartbeat fields (uplink/agent_glue.h) plus interfaces and the rule set's counts. Any thread after
   // open().
   nlohmann::json heartbeat() const;

@@ -15,6 +15,7 @@
 #include "agent/app/app_layer.h"
 #include "agent/decode/decoder.h"
 #include "agent/flow/flow_table.h"
+#include "agent/output/alert_limiter.h"
 #include "agent/output/dns_eve.h"
 #include "common/config_schema.h"
 
@@ -32,7 +33,8 @@ struct AgentConfig {
   std::string eve_filename = "eve.json";
   std::vector<std::string> eve_types;  // alert, flow, stats, http, dns, tls, ssh
   bool eve_payload = true, eve_payload_printable = true, eve_packet = false;
-  DnsEveOptions eve_dns;  // outputs.eve.dns.*
+  DnsEveOptions eve_dns;          // outputs.eve.dns.*
+  AlertLimitOptions alert_limit;  // outputs.eve.alert.rate-limit, rate-burst
   int stats_interval_s = 8;
 
   // capture (live)

@@ -146,7 +146,10 @@ std::string format_status(const nlohmann::json& s) {
   const auto& c = s.value("capture", nlohmann::json::object());
   line("capture: " + str(c, "source") + ", " + std::to_string(u(c, "packets")) + " packets, " +
        std::to_string(u(c, "bytes")) + " bytes, " + std::to_string(u(c, "kernel_drops")) + " kernel drops");
-  line("detect: " + std::to_string(u(s, "alerts")) + " alerts");
+  std::string limited;
+  if (uint64_t n = u(s, "alerts_rate_limited"))
+    limited = " (" + std::to_string(n) + " over outputs.eve.alert.rate-limit, not written)";
+  line("detect: " + std::to_string(u(s, "alerts")) + " alerts" + limited);
   const auto& rl = s.value("rules", nlohmann::json::object());
   line("rules: " + std::to_string(u(rl, "loaded")) + " loaded, " + std::to_string(u(rl, "failed")) +
        " failed, rule set " + str(rl, "version"));

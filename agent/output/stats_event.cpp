@@ -15,7 +15,8 @@ bool suricata_engine_field(std::string_view k) {
 }  // namespace
 
 Json stats_event(const CounterSnapshot& counters, std::chrono::seconds uptime,
-                 const rules::LoadReport* report, Timestamp now) {
+                 const rules::LoadReport* report, Timestamp now,
+                 const std::vector<LimitedSignature>& limited) {
   CounterSnapshot suricata, own;
   for (const auto& [name, v] : counters) (is_suricata_counter(name) ? suricata : own)[name] = v;
   Json st = nest_counters(suricata);
@@ -32,6 +33,12 @@ Json stats_event(const CounterSnapshot& counters, std::chrono::seconds uptime,
     }
     st["detect"]["engines"] = std::move(engines);
     vigil["detect"]["engines"] = std::move(own_engines);
+  }
+  if (!limited.empty()) {
+    Json by_sig = Json::array();
+    for (const LimitedSignature& l : limited)
+      by_sig.push_back({{"gid", l.gid}, {"sid", l.sid}, {"dropped", l.dropped}, {"total", l.total}});
+    vigil["detect"]["alerts_rate_limited_by_signature"] = std::move(by_sig);
   }
   // Uptime first, then the sections in name order, as Suricata writes them;
   // Vigil's own counters last.

@@ -14,6 +14,7 @@
 
 #include <chrono>
 
+#include "agent/output/alert_limiter.h"
 #include "agent/output/eve.h"
 #include "common/counters.h"
 #include "common/time.h"
@@ -22,8 +23,12 @@
 namespace vigil {
 
 // `report` may be null (no rules loaded): then stats.detect holds only the
-// detection counters. `now` is the event's timestamp.
+// detection counters. `now` is the event's timestamp. `limited`: the
+// signatures the alert rate limit dropped alerts of since the previous stats
+// event, written as stats.vigil.detect.alerts_rate_limited_by_signature
+// [{gid, sid, dropped, total}] when not empty.
 Json stats_event(const CounterSnapshot& counters, std::chrono::seconds uptime,
-                 const rules::LoadReport* report, Timestamp now);
+                 const rules::LoadReport* report, Timestamp now,
+                 const std::vector<LimitedSignature>& limited = {});
 
 }  // namespace vigil

@@ -91,10 +91,11 @@ struct Pipeline::FreeList {
 };
 
 Pipeline::Pipeline(const AgentConfig& cfg, EventRouter& events, DetectFactory detect)
-    : cfg_(cfg), events_(events), free_(std::make_unique<FreeList>()) {
+    : cfg_(cfg), events_(events), limiter_(cfg.alert_limit), free_(std::make_unique<FreeList>()) {
   size_t n = static_cast<size_t>(std::max(1, cfg.workers));
   for (size_t i = 0; i < n; ++i) {
-    workers_.push_back(std::make_unique<Worker>(cfg, events, detect ? detect() : nullptr));
+    workers_.push_back(std::make_unique<Worker>(cfg, events, detect ? detect() : nullptr,
+                                                limiter_.enabled() ? &limiter_ : nullptr));
   }
 }
 

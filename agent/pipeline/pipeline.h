@@ -43,6 +43,9 @@ class Pipeline {
 
   // Counters of all workers plus the reader, summed. Any thread.
   CounterSnapshot counters() const;
+  // The signatures whose alerts the rate limit dropped since the previous
+  // call (outputs.eve.alert.rate-limit). Any thread.
+  std::vector<LimitedSignature> take_alert_limit_summary() { return limiter_.take_summary(); }
   // Reader-side counters only (capture.*). Any thread.
   void set_capture(PcapSource* src) { src_ = src; }
 
@@ -55,6 +58,7 @@ class Pipeline {
 
   const AgentConfig& cfg_;
   EventRouter& events_;
+  AlertRateLimiter limiter_;  // shared by the workers (alert_limiter.h)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Queue>> queues_;
   std::vector<Batch*> current_;

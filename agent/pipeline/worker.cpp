@@ -4,13 +4,15 @@
 
 namespace vigil {
 
-Worker::Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<DetectStage> detect)
+Worker::Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<DetectStage> detect,
+               AlertRateLimiter* limiter)
     : cfg_(cfg),
       events_(events),
       decoder_(cfg.decode),
       flows_(cfg.flow, *this, *this),
       app_(cfg.app, *this),
-      detect_(std::move(detect)) {
+      detect_(std::move(detect)),
+      limiter_(limiter) {
   csum_checks_ =
       cfg.checksum_mode == ChecksumMode::kYes || (cfg.checksum_mode == ChecksumMode::kAuto && !cfg.live);
   csum_sampling_ = cfg.checksum_mode == ChecksumMode::kAuto && !cfg.live;
@@ -142,7 +144,13 @@ void Worker::on_tx_log(const Packet* p, Flow& f, Dir d, const Transaction& tx) {
 void Worker::alert(const AlertEvent& a) {
   ++counters_.alerts;
   if (a.packet && a.packet->flow) flow_of(*a.packet->flow).alerted = true;
-  if (want_.has(EventType::kAlert)) events_.emit(EventType::kAlert, eve_alert(a, events_.options()));
+  if (!want_.has(EventType::kAlert)) return;
+  // Before the event is built: a dropped alert costs one bucket update.
+  if (limiter_ && !limiter_->allow(a.gid, a.sid, a.packet ? a.packet->ts : now_)) {
+    ++counters_.rate_limited;
+    return;
+  }
+  events_.emit(EventType::kAlert, eve_alert(a, events_.options()));
 }
 
 void Worker::collect(CounterSnapshot& s) const {

@@ -16,23 +16,27 @@
 #include "agent/decode/decoder.h"
 #include "agent/detect/detect_stage.h"
 #include "agent/flow/flow_table.h"
+#include "agent/output/alert_limiter.h"
 #include "agent/output/eve.h"
 #include "agent/pipeline/checksum_sampler.h"
 
 namespace vigil {
 
-#define VIGIL_WORKER_COUNTERS(X)             \
-  X(alerts, "detect.alert")                  \
-  X(flow_events, "output.eve.flow")          \
-  X(tx_events, "output.eve.tx")              \
-  X(decode_dropped, "decoder.not_processed") \
+#define VIGIL_WORKER_COUNTERS(X)                \
+  X(alerts, "detect.alert")                     \
+  X(rate_limited, "detect.alerts_rate_limited") \
+  X(flow_events, "output.eve.flow")             \
+  X(tx_events, "output.eve.tx")                 \
+  X(decode_dropped, "decoder.not_processed")    \
   X(csum_auto_off, "checksum.auto_disabled")
 
 VIGIL_DECLARE_COUNTERS(WorkerCounters, VIGIL_WORKER_COUNTERS)
 
 class Worker final : public StreamSink, public FlowEndSink, public AppEvents, public AlertSink {
  public:
-  Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<DetectStage> detect);
+  // `limiter`: shared by all workers, outlives them; null = no alert rate limit.
+  Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<DetectStage> detect,
+         AlertRateLimiter* limiter = nullptr);
   ~Worker() override;
 
   // p.ts, p.frame, p.wire_len, p.linktype and p.pcap_cnt must be set.
@@ -82,6 +86,7 @@ class Worker final : public StreamSink, public FlowEndSink, public AppEvents, pu
   FlowTable flows_;
   AppLayer app_;
   std::unique_ptr<DetectStage> detect_;
+  AlertRateLimiter* limiter_;
   WorkerCounters counters_;
   Timestamp now_;
   int64_t last_defrag_expire_ = 0;

@@ -57,3 +57,19 @@ TEST_CASE("stats event: Suricata's counters stay in place, Vigil's own go under 
   CHECK(st.back().is_object());
   CHECK((--st.end()).key() == "vigil");
 }
+
+TEST_CASE("stats event: the alert rate limit's summary under vigil.detect, only when something was dropped") {
+  CounterSnapshot c{{"detect.alert", 5000}, {"detect.alerts_rate_limited", 4200}};
+  Json none = stats_event(c, std::chrono::seconds(1), nullptr, Timestamp{1715693400, 0});
+  CHECK(none["stats"]["vigil"]["detect"]["alerts_rate_limited"] == 4200);
+  CHECK_FALSE(none["stats"]["vigil"]["detect"].contains("alerts_rate_limited_by_signature"));
+  Json j = stats_event(c, std::chrono::seconds(1), nullptr, Timestamp{1715693400, 0},
+                       {{1, 9000001, 4000, 4000}, {3, 7, 200, 250}});
+  const Json& by = j["stats"]["vigil"]["detect"]["alerts_rate_limited_by_signature"];
+  REQUIRE(by.size() == 2);
+  CHECK(by[0] == Json{{"gid", 1}, {"sid", 9000001}, {"dropped", 4000}, {"total", 4000}});
+  CHECK(by[1]["gid"] == 3);
+  CHECK(by[1]["dropped"] == 200);
+  CHECK(by[1]["total"] == 250);
+  CHECK(j["stats"]["detect"]["alert"] == 5000);
+}
