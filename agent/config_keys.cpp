@@ -155,10 +155,11 @@ std::vector<K> agent_keys() {
       {boolean("outputs.eve.packet", "false", "Alerts carry the whole packet (base64) as `packet`."),
        [](AgentConfig& c, const Value& v) { c.eve_packet = v.b; }},
 
-      {integer("outputs.eve.alert.rate-limit", "1000", 0, int64_t(AlertLimitOptions::kMax),
+      {integer("outputs.eve.alert.rate-limit", "0", 0, int64_t(AlertLimitOptions::kMax),
                "Alerts per second written per signature (gid:sid), by packet time; the rest are counted in "
                "detect.alerts_rate_limited and summed per signature in the stats event, not written. 0: no "
-               "limit."),
+               "limit (the default, as Suricata: every alert of a capture is written); the packaged "
+               "/etc/vigil/agent.yaml sets 1000 for live sensors."),
        [](AgentConfig& c, const Value& v) { c.alert_limit.rate = uint64_t(v.i); }},
       {integer("outputs.eve.alert.rate-burst", "2000", 1, int64_t(AlertLimitOptions::kMax),
                "Alerts a signature may write at once after a quiet spell, before rate-limit applies."),

@@ -3,7 +3,10 @@
 # with the paths of the packaged layout (/var/lib/vigil, /var/log/vigil).
 set(ENV{ASAN_OPTIONS} detect_leaks=0)
 if(KIND STREQUAL agent)
+  # A live sensor's safety net: one noisy rule may write at most 1000 alerts/s
+  # (agent/README.md, "Alert rate limit"); the binary's own default is off.
   execute_process(COMMAND ${BIN} --dump-config --set default-log-dir=/var/log/vigil
+    --set outputs.eve.alert.rate-limit=1000
     OUTPUT_VARIABLE body ERROR_VARIABLE err RESULT_VARIABLE rc)
   set(head "# /etc/vigil/agent.yaml: vigil-agent's configuration (-c), read by vigil-agent.service.
 # Every key with its help and default, as `vigil-agent --dump-config` prints

@@ -31,7 +31,7 @@ namespace vigil {
 
 struct AlertLimitOptions {
   // Alerts per second per signature; 0 = no limit.
-  uint64_t rate = 1000;
+  uint64_t rate = 0;
   // Alerts a signature may send at once after a quiet spell (the bucket's
   // size); at least 1.
   uint64_t burst = 2000;

@@ -104,6 +104,8 @@ done
 A="$WORK/vigil-agent.root" C="$WORK/vigil-collector.root"
 grep -qx 'default-log-dir: /var/log/vigil' "$A/etc/vigil/agent.yaml" ||
   fail "agent.yaml does not put eve.json in /var/log/vigil"
+grep -A3 '^  eve:' "$A/etc/vigil/agent.yaml" >/dev/null && grep -qE '^ +rate-limit: 1000$' "$A/etc/vigil/agent.yaml" ||
+  fail "agent.yaml does not limit alerts to 1000/s per signature for live sensors"
 grep -qx 'data_dir: /var/lib/vigil/collector' "$C/etc/vigil/collector.yaml" ||
   fail "collector.yaml does not keep its data in /var/lib/vigil/collector"
 ASAN_OPTIONS=detect_leaks=0 "$BUILD/agent/vigil-agent" --dump-config -c "$A/etc/vigil/agent.yaml" \
