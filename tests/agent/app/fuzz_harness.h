@@ -1,4 +1,4 @@
-// Shared by the app-layer libFuzzer targets (tests/fuzz/app_*_fuzz.cpp):
+// Shared by the app-layer fuzz targets (tests/fuzz/app_*_fuzz.cpp, fuzz_app_*):
 // turns one fuzz input into a sequence of stream chunks in both directions,
 // feeds them to one parser and touches everything a transaction exposes
 // (every buffer byte, integers, the EVE object serialized), so overreads,
