@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/config_text.h"
 #include "rules/engine.h"
 
 namespace vigil::collector {
@@ -47,6 +48,14 @@ RulesetCheck check_ruleset(const std::string& rules_text, const std::string& rul
     if (e.compare(0, path.size(), path) == 0) e = "rules" + e.substr(path.size());
     for (size_t at = 0; !confine.empty() && (at = e.find(confine, at)) != std::string::npos; at += 9)
       e.replace(at, confine.size(), "rulefiles");
+    // A message quotes the rule, whose bytes may not be UTF-8: they reach a
+    // JSON answer and the stored report, so invalid bytes become U+FFFD
+    // (found by fuzz_ruleset: the report's dump threw).
+    if (!valid_utf8(e)) {
+      e = nlohmann::json::parse(
+              nlohmann::json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+              .get<std::string>();
+    }
     out.errors.push_back(std::move(e));
   }
   engine.reset();
