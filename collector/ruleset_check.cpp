@@ -51,7 +51,7 @@ RulesetCheck check_ruleset(const std::string& rules_text, const std::string& rul
     // A message quotes the rule, whose bytes may not be UTF-8: they reach a
     // JSON answer and the stored report, so invalid bytes become U+FFFD
     // (found by fuzz_ruleset: the report's dump threw).
-    if (!valid_utf8(e)) {
+    if (!config::valid_utf8(e)) {
       e = nlohmann::json::parse(
               nlohmann::json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
               .get<std::string>();
