@@ -14,25 +14,13 @@ Usage:
 import random
 import struct
 import sys
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
-
-
-def ip4(a):
-    return bytes(int(x) for x in a.split("."))
+from pcaplib import csum, ip4, pcap_header, pcap_record
 
 
 class Writer:
     def __init__(self, path, t0=1715693400.0):
         self.f = open(path, "wb")
-        self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+        self.f.write(pcap_header(262144))
         self.t = t0
 
     def frame(self, payload, dt=0.0005):
@@ -45,7 +33,7 @@ class Writer:
         data = eth + payload
         if len(data) < 60:
             data += b"\0" * (60 - len(data))
-        self.f.write(struct.pack("<IIII", sec, usec, len(data), len(data)) + data)
+        self.f.write(pcap_record(sec, usec, data))
 
     def close(self):
         self.f.close()

@@ -4,15 +4,9 @@ under the rule `content:"MARKER"`; timestamps advance 1 ms per packet so every
 alert is distinct. Usage: make_pcap.py OUT.pcap N [MARKER] [START_SECONDS]"""
 import struct
 import sys
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from pcaplib import csum, pcap_header, pcap_record  # noqa: E402
 
 
 def packet(i, marker):
@@ -22,9 +16,9 @@ def packet(i, marker):
     udp_len = 8 + len(payload)
     pseudo = src + dst + struct.pack("!BBH", 0, 17, udp_len)
     udp = struct.pack("!HHHH", sport, dport, udp_len, 0) + payload
-    udp = struct.pack("!HHHH", sport, dport, udp_len, checksum(pseudo + udp) or 0xFFFF) + payload
+    udp = struct.pack("!HHHH", sport, dport, udp_len, csum(pseudo + udp) or 0xFFFF) + payload
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, i & 0xFFFF, 0, 64, 17, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     eth = b"\x00\x11\x22\x33\x44\x55" + b"\x66\x77\x88\x99\xaa\xbb" + b"\x08\x00"
     return eth + ip + udp
 
@@ -34,12 +28,11 @@ def main():
     marker = sys.argv[3] if len(sys.argv) > 3 else "VIGILTEST"
     start = int(sys.argv[4]) if len(sys.argv) > 4 else 1767225600
     with open(out, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        f.write(pcap_header())
         for i in range(n):
             p = packet(i, marker)
             t = start * 1000 + i
-            f.write(struct.pack("<IIII", t // 1000, (t % 1000) * 1000, len(p), len(p)))
-            f.write(p)
+            f.write(pcap_record(t // 1000, (t % 1000) * 1000, p))
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ tools/demo.rules and the rules tests, wire bodies, query strings."""
 import json
 import os
 import re
-import shutil
 import struct
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from pcaplib import csum  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "fuzz", "corpus")
@@ -21,15 +22,6 @@ def put(target, name, data):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
         f.write(data.encode() if isinstance(data, str) else data)
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def ipv4(proto, payload, src="10.0.0.1", dst="10.0.0.2", ident=1, frag=0):
@@ -234,8 +226,13 @@ def query_seeds():
 
 
 def main():
+    # Regenerates its own seeds; the regression inputs saved from findings
+    # (regress_*) are kept.
     for t in GENERATED:
-        shutil.rmtree(os.path.join(OUT, t), ignore_errors=True)
+        d = os.path.join(OUT, t)
+        for name in os.listdir(d) if os.path.isdir(d) else []:
+            if not name.startswith("regress_"):
+                os.remove(os.path.join(d, name))
     decode_seeds()
     app_seeds()
     wire_seeds()

@@ -18,21 +18,11 @@ Python 3 standard library only.
 """
 import struct
 import sys
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from pcaplib import csum, ip4, pcap_header, pcap_record_us  # noqa: E402
 
 T0 = 1767225600
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def ip4(a):
-    return bytes(int(x) for x in a.split("."))
 
 
 def ip6(a):
@@ -126,10 +116,9 @@ class Capture:
 
     def write(self, path):
         with open(path, "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            f.write(pcap_header())
             for t, p in self.frames:
-                f.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(p), len(p)))
-                f.write(p)
+                f.write(pcap_record_us(t, p))
 
 
 # DNS messages

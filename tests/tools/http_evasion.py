@@ -28,6 +28,8 @@ import os
 import struct
 import sys
 import zlib
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from pcaplib import csum, pcap_header, pcap_record_us  # noqa: E402
 
 # --------------------------------------------------------------------------
 # Bodies and content codings
@@ -433,15 +435,6 @@ def all_cases():
 # Pcap
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def tcp_packet(src, dst, sport, dport, seq, ack, flags, payload):
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
     pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
@@ -477,11 +470,10 @@ def write_pcap(path, cases):
 
     def put(f, pkt):
         t[0] += 1000
-        f.write(struct.pack("<IIII", t[0] // 1000000, t[0] % 1000000, len(pkt), len(pkt)))
-        f.write(pkt)
+        f.write(pcap_record_us(t[0], pkt))
 
     with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        f.write(pcap_header())
         for i, (case, _m) in enumerate(cases):
             cli = bytes([10, 1, (i >> 8) & 0xFF, i & 0xFF])
             srv = bytes([10, 2, 0, 1])

@@ -27,6 +27,9 @@ import ipaddress
 import os
 import random
 import struct
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from pcaplib import csum, pcap_header, pcap_record_us  # noqa: E402
 
 RULES = r"""
 alert icmp any any -> any any (msg:"inv icmp unreachable"; itype:3; sid:9100001; rev:1;)
@@ -48,15 +51,6 @@ alert ip 10.200.0.0/16 any -> any any (msg:"inv inner tunnel net"; sid:9100016; 
 alert tcp any any -> any any (msg:"inv flow to_client"; flow:to_client; content:"200 OK"; sid:9100017; rev:1;)
 alert udp [2001:0::/32] any -> any any (msg:"inv teredo inner"; sid:9100018; rev:1;)
 """.lstrip()
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def addr(a):
@@ -159,9 +153,9 @@ class Cap:
     def write(self, path):
         self.pkts.sort()
         with open(path, "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            f.write(pcap_header())
             for t, _, fr in self.pkts:
-                f.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(fr), len(fr)) + fr)
+                f.write(pcap_record_us(t, fr))
 
 
 class Gen:

@@ -24,6 +24,9 @@ Python 3 standard library only.
 import json
 import struct
 import sys
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from pcaplib import csum, pcap_header, pcap_record  # noqa: E402
 
 # ---------------------------------------------------------------- reference model
 #
@@ -435,20 +438,11 @@ def cases():
 # ---------------------------------------------------------------- pcap
 
 
-def _csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def _udp_frame(sport, dport, payload):
     udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, bytes([10, 0, 0, 1]),
                      bytes([10, 0, 0, 2]))
-    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     eth = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00"
     return eth + ip + udp
 
@@ -457,7 +451,7 @@ def _tcp_frame(sport, dport, seq, ack, flags, payload=b""):
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, bytes([10, 0, 0, 1]),
                      bytes([10, 0, 0, 2]))
-    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip + tcp
 
 
@@ -499,12 +493,12 @@ def gen(d):
     cs = cases()
     rules, exp = [], []
     with open(d + "/cases.pcap", "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        f.write(pcap_header())
         for i, c in enumerate(cs):
             sid = i + 1
             port = BASE_PORT + i
             fr = _udp_frame(40000, port, c["payload"])
-            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(fr), len(fr)) + fr)
+            f.write(pcap_record(1700000000 + i, 0, fr))
             opts = " ".join(op_text(o) for o in c["ops"])
             if c["dsize"] is not None:
                 opts = "dsize:%s; %s" % (c["dsize"], opts)
@@ -513,7 +507,7 @@ def gen(d):
                         "rule": rules[-1]})
         t = 1700000000 + len(cs)
         for fr in tcp_session():
-            f.write(struct.pack("<IIII", t, 0, len(fr), len(fr)) + fr)
+            f.write(pcap_record(t, 0, fr))
             t += 1
         for spec in TCP_DSIZE:
             sid = len(exp) + 1
