@@ -5,20 +5,12 @@
 # exactly those before it. A second SIGHUP while the log folder cannot take a
 # new file is reported, counted in eve.write_errors (stats.vigil), and survived: a third
 # SIGHUP after the folder is back resumes writing. Skips (77) when not root.
-set -euo pipefail
-build=$1
-[ "$(id -u)" = 0 ] || { echo "needs root for live capture: skipped"; exit 77; }
-agent=$build/agent/vigil-agent
-work=$(mktemp -d "$build/eve_reopen.XXXXXX")
-trap 'kill $agent_pid 2>/dev/null || true; chattr -i "$work/log" 2>/dev/null || true; rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; cat "$work/agent.err" || true; exit 1; }
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/live_lib.sh"
+live_on_exit() { chattr -i "$work/log" 2>/dev/null; }
+port=$(free_port udp)
 echo "alert udp any any -> any $port (msg:\"rotation marker\"; content:\"vigil-rot-\"; sid:7101; rev:1;)" >"$work/t.rules"
 mkdir "$work/log"
-"$agent" -i lo --bpf "udp port $port" -S "$work/t.rules" -l "$work/log" --set stats.interval=1 2>"$work/agent.err" &
-agent_pid=$!
-for _ in $(seq 100); do grep -q "reading interface" "$work/agent.err" 2>/dev/null && break; sleep 0.1; done
-sleep 0.5
+start_agent -i lo --bpf "udp port $port" -S "$work/t.rules" -l "$work/log" --set stats.interval=1
 send() { python3 -c "import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(sys.argv[1].encode(), ('127.0.0.1', $port))" "$1"; }
 alerts() { if [ -f "$1" ]; then grep -c '"signature_id":7101' "$1" || true; else echo 0; fi; }
 # wait_alerts FILE N: until FILE holds N alerts (eve.json is flushed every second).

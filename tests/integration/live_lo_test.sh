@@ -3,29 +3,18 @@
 # between two local processes (BPF-filtered to the test's port), drops root
 # privileges after opening the capture, alerts, and on SIGTERM writes its
 # final stats with the kernel's packet counters. Skips (77) when not root.
-set -euo pipefail
-build=$1
-[ "$(id -u)" = 0 ] || { echo "needs root for live capture: skipped"; exit 77; }
-command -v python3 >/dev/null || exit 77
-agent=$build/agent/vigil-agent
-work=$(mktemp -d "$build/live_test.XXXXXX")
+source "$(dirname "$0")/live_lib.sh"
 chmod 755 "$work"
-trap 'kill $srv_pid $agent_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; cat "$work/agent.err" || true; exit 1; }
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port tcp)
 cat > "$work/t.rules" <<R
 alert http any any -> any $port (msg:"live marker in URI"; flow:established,to_server; http.uri; content:"/vigil-live-marker"; sid:7001; rev:1;)
 R
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work" >/dev/null 2>&1 &
-srv_pid=$!
+LIVE_PIDS+=($!)
 user_opt=()
 id nobody >/dev/null 2>&1 && user_opt=(--user nobody)
-"$agent" -i lo --bpf "tcp port $port" -S "$work/t.rules" -l "$work" "${user_opt[@]}" \
-  --set stats.interval=1 2>"$work/agent.err" &
-agent_pid=$!
-# wait until the agent has opened the capture
-for _ in $(seq 50); do grep -q "reading interface" "$work/agent.err" 2>/dev/null && break; sleep 0.1; done
-sleep 0.5
+start_agent -i lo --bpf "tcp port $port" -S "$work/t.rules" -l "$work" "${user_opt[@]}" \
+  --set stats.interval=1
 for i in 1 2 3; do
   python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/vigil-live-marker?$i').read()" 2>/dev/null || true
 done

@@ -4,20 +4,11 @@
 # more; within a few seconds its stats event counts all five in the worker's
 # counters (decoder.pkts, detect.alert), not only after a busy second. Skips
 # (77) when not root.
-set -euo pipefail
-build=$1
-[ "$(id -u)" = 0 ] || { echo "needs root for live capture: skipped"; exit 77; }
-agent=$build/agent/vigil-agent
-work=$(mktemp -d "$build/quiet_link.XXXXXX")
-trap 'kill $agent_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; cat "$work/agent.err" || true; exit 1; }
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/live_lib.sh"
+port=$(free_port udp)
 echo "alert udp any any -> any $port (msg:\"quiet marker\"; content:\"vigil-quiet-\"; sid:7201; rev:1;)" >"$work/t.rules"
-"$agent" -i lo --bpf "udp port $port" -S "$work/t.rules" -l "$work" --set threading.workers=1 \
-  --set stats.interval=1 2>"$work/agent.err" &
-agent_pid=$!
-for _ in $(seq 100); do grep -q "reading interface" "$work/agent.err" 2>/dev/null && break; sleep 0.1; done
-sleep 0.5
+start_agent -i lo --bpf "udp port $port" -S "$work/t.rules" -l "$work" --set threading.workers=1 \
+  --set stats.interval=1
 python3 -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
