@@ -54,6 +54,12 @@ std::optional<std::string> Uplink::Impl::send_heartbeat(httplib::SSLClient& cli)
   hb["spool"] = {{"depth", spool->depth()}, {"bytes", spool->bytes()}, {"dropped", spool->dropped()}};
   hb["uplink"] = {{"batches_acked", batches_acked.load()}, {"errors", errors.load()}};
   hb["process"] = process_stats();
+  // The uplink's and spool's own counters beside the packet path's, so that
+  // the collector sees what `vigil-agent status` shows: spool depth, write
+  // errors and quarantines, a changed collector certificate, refusals.
+  nlohmann::json& counters = hb["counters"];
+  if (!counters.is_object()) counters = nlohmann::json::object();
+  visit_counters([&counters](std::string_view n, uint64_t v) { counters[std::string(n)] = v; });
   auto res = cli.Post(wire::kHeartbeatPath, wire::encode_heartbeat(hb), "application/json");
   if (!res || res->status != 200) {
     ++heartbeat_errors;

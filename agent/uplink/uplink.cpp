@@ -152,11 +152,15 @@ void Uplink::stop() {
   if (impl_->heartbeat.joinable()) impl_->heartbeat.join();
 }
 
-void Uplink::visit_counters(const CounterVisitor& v) const {
-  impl_->spool->visit_counters(v);
-#define VIGIL_UPLINK_VISIT_(field, name) v(name, impl_->field.load());
+void Uplink::Impl::visit_counters(const CounterVisitor& v) const {
+  spool->visit_counters(v);
+#define VIGIL_UPLINK_VISIT_(field, name) v(name, field.load());
   VIGIL_UPLINK_COUNTERS(VIGIL_UPLINK_VISIT_)
 #undef VIGIL_UPLINK_VISIT_
+}
+
+void Uplink::visit_counters(const CounterVisitor& v) const {
+  impl_->visit_counters(v);
 }
 
 const std::string& Uplink::agent_id() const {

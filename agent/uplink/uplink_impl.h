@@ -63,6 +63,8 @@ struct Uplink::Impl {
   std::mt19937_64 rng{std::random_device{}()};
   int conflicts_in_a_row = 0;  // sender thread only
 
+  // The spool's counters, then the list above: for stats and the heartbeat.
+  void visit_counters(const CounterVisitor& v) const;
   void sender_loop();
   // What the sender does with the collector's answer to one batch.
   enum class Outcome { kAcked, kResend, kRetryLater };

@@ -185,6 +185,11 @@ TEST_CASE("heartbeats reach the collector and a new rule set is handed to the ag
   REQUIRE(agents.size() == 1);
   CHECK(agents[0].last_heartbeat["packets"] == 42);
   CHECK(agents[0].last_heartbeat["spool"].contains("dropped"));
+  // The uplink's and spool's counters ride in "counters" (the agents page's spool column).
+  const auto& hc = agents[0].last_heartbeat["counters"];
+  REQUIRE(hc.is_object());
+  for (const char* name : {"spool.depth", "spool.write_errors", "spool.quarantined", "uplink.cert_mismatch"})
+    CHECK(hc.contains(name));
   CHECK(agents[0].last_heartbeat["process"]["rss_bytes"].get<uint64_t>() > 0);
   CHECK(agents[0].hostname == "h");
 
