@@ -61,7 +61,11 @@ X509Ptr make_cert(EVP_PKEY* key, const std::string& cn, X509* issuer, int days) 
   BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
   BN_free(bn);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+  // Valid from two days back: an agent whose clock is behind the collector's
+  // (a VM restored from a snapshot, a clock stepped back, a wrong time zone
+  // on a host clock kept in local time) still accepts a certificate the
+  // collector has just generated.
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -2L * 24 * 3600);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60L * 60 * 24 * days);
   X509_set_pubkey(cert.get(), key);
   X509_NAME* name = X509_get_subject_name(cert.get());

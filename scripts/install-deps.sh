@@ -15,6 +15,8 @@ PKGS=(
   zlib1g-dev libsqlite3-dev libpq-dev librdkafka-dev libargon2-dev libarchive-dev
   # tests
   catch2 tshark python3 sqlite3 openssl curl
+  # tests/e2e/clock_jump_test.sh steps the agent's wall clock
+  libfaketime
   # tests/integration/eve_schema_test.sh: Suricata's EVE schema, when ../shared has it
   python3-jsonschema
   # tests/e2e/web_ui_test.sh: the web UI in headless chromium, driven from node

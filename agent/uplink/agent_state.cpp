@@ -160,8 +160,11 @@ std::string certificate_mismatch(const httplib::SSLClient& cli, int error) {
   }
   if (error != static_cast<int>(httplib::Error::SSLServerVerification)) return "";
   long v = cli.get_openssl_verify_result();
-  return std::string("its certificate does not verify against the CA copied at enrolment (") +
-         X509_verify_cert_error_string(v) + ")";
+  std::string why = std::string("its certificate does not verify against the CA copied at enrolment (") +
+                    X509_verify_cert_error_string(v) + ")";
+  if (v == X509_V_ERR_CERT_NOT_YET_VALID || v == X509_V_ERR_CERT_HAS_EXPIRED)
+    why += "; check this host's clock (date -u) against the collector's";
+  return why;
 }
 
 }  // namespace vigil

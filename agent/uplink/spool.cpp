@@ -550,7 +550,12 @@ uint64_t Spool::next_seq() {
 int64_t Spool::oldest_unbatched_age_ms() const {
   int64_t t = oldest_unbatched_ms_.load();
   if (t == 0 || unbatched_.load() == 0) return 0;
-  return std::max<int64_t>(0, wall_ms() - t);
+  int64_t age = wall_ms() - t;
+  // The wall clock was stepped back (NTP, an admin) since the event was
+  // written: its age is unknown, so it counts as due now rather than waiting
+  // for the clock to catch up (a day's step would hold a quiet agent's alerts
+  // for a day). A step forward makes events due early: a smaller batch, no harm.
+  return age < 0 ? kAgeUnknownMs : age;
 }
 
 void Spool::visit_counters(const CounterVisitor& v) const {

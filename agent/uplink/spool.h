@@ -127,7 +127,10 @@ class Spool {
   uint64_t depth() const { return depth_.load(); }  // events stored
   uint64_t bytes() const { return bytes_.load(); }  // their size
   uint64_t unbatched() const { return unbatched_.load(); }
-  // Milliseconds since the oldest event not yet in a batch was written; 0 when none.
+  // Milliseconds since the oldest event not yet in a batch was written; 0 when
+  // none; kAgeUnknownMs (due at once) when the wall clock has been stepped back
+  // past that event's time.
+  static constexpr int64_t kAgeUnknownMs = int64_t{1} << 40;
   int64_t oldest_unbatched_age_ms() const;
   uint64_t dropped() const { return dropped_.load(); }
   uint64_t quarantined() const { return quarantined_.load(); }
