@@ -9,6 +9,7 @@
 #include "collector/auth/credentials.h"
 #include "collector/http/http_server.h"
 #include "collector/ingest.h"
+#include "collector/store/sqlite_db.h"
 #include "common/time.h"
 #include "common/wire.h"
 
@@ -386,6 +387,7 @@ Response CollectorServer::heartbeats(const Caller& c, const RequestHead&, std::s
 Response CollectorServer::stats(const Caller&, const RequestHead&, std::string) {
   json out = counters_.to_json();
   auth_counters_.add_to(out);
+  out["store.corrupt_errors"] = store_corrupt_errors();
   return Response::json(200, out);
 }
 

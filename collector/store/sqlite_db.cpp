@@ -1,6 +1,47 @@
 #include "collector/store/sqlite_db.h"
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+
 namespace vigil::collector {
+namespace {
+
+std::atomic<uint64_t> g_corrupt{0};
+std::atomic<int64_t> g_corrupt_logged_s{INT64_MIN / 2};
+
+// After every step and exec: a damaged file is counted and, once a minute,
+// logged with what to do. The request that met it fails as any store error does.
+void note_result(sqlite3* db, int rc) {
+  int primary = rc & 0xff;
+  if (primary != SQLITE_CORRUPT && primary != SQLITE_NOTADB) return;
+  g_corrupt.fetch_add(1, std::memory_order_relaxed);
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  int64_t last = g_corrupt_logged_s.load();
+  if (now - last < 60 || !g_corrupt_logged_s.compare_exchange_strong(last, now)) return;
+  const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+  std::string path = file && *file ? file : "the database";
+  spdlog::error("store: {} ({}). {}", sqlite3_errstr(rc), path, damaged_store_advice(path));
+}
+
+}  // namespace
+
+uint64_t store_corrupt_errors() {
+  return g_corrupt.load(std::memory_order_relaxed);
+}
+
+std::string damaged_store_advice(const std::string& path) {
+  return "The database file is damaged; the collector does not change or replace it (it holds the agents' "
+         "credentials and the accounts as well as the alerts). To recover what SQLite can still read: stop "
+         "the collector, then `mv " +
+         path + " " + path + ".corrupt` (with its -wal and -shm files), `sqlite3 " + path + ".corrupt .recover | " +
+         "sqlite3 " + path +
+         "`, and start the collector again. Without a file the collector starts an empty store: agents must "
+         "enrol again and users be created again";
+}
 
 Stmt::Stmt(sqlite3* db, std::string_view sql) {
   if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &st_, nullptr) != SQLITE_OK) {
@@ -42,7 +83,10 @@ Stmt& Stmt::bind_null(int i) {
   return *this;
 }
 int Stmt::step() {
-  return st_ ? sqlite3_step(st_) : SQLITE_MISUSE;
+  if (!st_) return SQLITE_MISUSE;
+  int rc = sqlite3_step(st_);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) note_result(sqlite3_db_handle(st_), rc);
+  return rc;
 }
 void Stmt::reset() {
   if (!st_) return;
@@ -78,7 +122,8 @@ bool Db::open(const std::string& path, std::string* error) {
 bool Db::exec(std::string_view sql, std::string* error) {
   char* msg = nullptr;
   std::string s(sql);
-  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg); rc != SQLITE_OK) {
+    note_result(db_, rc);
     if (error) *error = msg ? msg : "sqlite error";
     sqlite3_free(msg);
     return false;

@@ -41,6 +41,13 @@ class Stmt {
   sqlite3_stmt* st_ = nullptr;
 };
 
+// Statements that found the database file damaged (SQLITE_CORRUPT,
+// SQLITE_NOTADB), counted process-wide (store.corrupt_errors in the server's
+// stats); the first of each minute is logged with damaged_store_advice().
+uint64_t store_corrupt_errors();
+// What an operator does about a damaged database file at PATH.
+std::string damaged_store_advice(const std::string& path);
+
 class Db {
  public:
   Db() = default;

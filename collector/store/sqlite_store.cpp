@@ -123,6 +123,12 @@ struct PendingBatch {
   const Heartbeat* heartbeat = nullptr;
 };
 
+// A refusal to start that met a damaged file says what to do about it.
+std::string damaged_advice(const std::string& path, const std::string& err) {
+  if (err.find("malformed") == std::string::npos && err.find("not a database") == std::string::npos) return err;
+  return err + ". " + damaged_store_advice(path);
+}
+
 class SqliteStore final : public Store {
  public:
   bool open(const std::string& path, std::string* error) {
@@ -143,16 +149,16 @@ class SqliteStore final : public Store {
         !w_.exec(sqlite_rulesets::kSchema, &err) || !w_.exec(kRollupSchema, &err) || !migrate(&err) ||
         !migrate_addresses(&err) || !choose_uid_format(&err) || !r_.exec("PRAGMA synchronous=FULL;", &err) ||
         !register_alert_query_functions(r_, &err)) {
-      *error = "cannot initialise " + path + ": " + err;
+      *error = "cannot initialise " + path + ": " + damaged_advice(path, err);
       return false;
     }
     if (StoreStatus rb = rebuild_rollups_if_empty(w_); !rb.ok) {
-      *error = "cannot initialise " + path + ": " + rb.message;
+      *error = "cannot initialise " + path + ": " + damaged_advice(path, rb.message);
       return false;
     }
     int64_t indexed = 0;
     if (StoreStatus fts = ensure_alert_fts(w_, &indexed); !fts.ok) {
-      *error = "cannot initialise " + path + ": " + fts.message;
+      *error = "cannot initialise " + path + ": " + damaged_advice(path, fts.message);
       return false;
     }
     if (indexed > 0)
