@@ -11,11 +11,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "agent/agent_version.h"
 #include "agent/output/stats_event.h"
 #include "agent/privileges.h"
+#include "common/prometheus.h"
 
 namespace vigil {
 namespace {
@@ -104,7 +106,15 @@ int Agent::open() {
     return 1;
   }
   if (int rc = open_outputs()) return rc;
-  // Capture and the log file are open: nothing below needs root.
+  if (!cfg_.metrics_listen.empty()) {
+    // Bound before the drop (a port below 1024 needs root); answers once the pipeline exists.
+    metrics_ = MetricsListener::bind(cfg_.metrics_listen, &err);
+    if (!metrics_) {
+      spdlog::error("metrics.listen: {}", err);
+      return 1;
+    }
+  }
+  // Capture, the log file and the metrics port are open: nothing below needs root.
   if (int rc = hand_over_and_drop()) return rc;
   if (uplink_) {
     uplink_out_ = std::make_unique<UplinkEventOutput>(*uplink_);
@@ -133,6 +143,10 @@ int Agent::open() {
     status_ = StatusServer::start(
         path, [this] { return status(); }, &err);
     if (!status_) spdlog::warn("status socket: {}; `vigil-agent status` will not answer", err);
+  }
+  if (metrics_) {
+    metrics_->start([this] { return metrics_text(); });
+    spdlog::info("metrics: GET http://{}/metrics", cfg_.metrics_listen);
   }
   return 0;
 }
@@ -165,6 +179,36 @@ nlohmann::json Agent::status() const {
     s["uplink"] = up;
   }
   return s;
+}
+
+// GET /metrics (metrics.listen): every counter of the stats event and of
+// `vigil-agent status` (the same snapshot, plus the uplink's), named
+// vigil_agent_<dotted name>_total, and the rules gauges.
+std::string Agent::metrics_text() const {
+  namespace pm = prometheus;
+  // Counters that go down as well as up.
+  static constexpr std::string_view kGauges[] = {"flow.active", "tcp.reassembly_memuse", "spool.depth",
+                                                 "spool.bytes"};
+  pm::Writer w;
+  std::set<std::string, std::less<>> seen;  // a name twice would make the whole scrape invalid
+  auto one = [&](std::string_view dotted, uint64_t v) {
+    if (!seen.emplace(dotted).second) return;
+    bool gauge = std::find(std::begin(kGauges), std::end(kGauges), dotted) != std::end(kGauges);
+    pm::Type t = gauge ? pm::Type::kGauge : pm::Type::kCounter;
+    std::string name = pm::metric_name("vigil_agent", dotted, t);
+    w.family(name, dotted, t);
+    w.sample(name, static_cast<double>(v));
+  };
+  for (const auto& [name, v] : counters()) one(name, v);
+  if (uplink_) uplink_->visit_counters(one);
+  auto report = rules_report();
+  w.gauge("vigil_agent_rules_loaded", "Rules in the rule set in use.",
+          static_cast<double>(report ? report->rules_loaded : 0));
+  w.gauge("vigil_agent_rules_failed", "Rules of the rule set in use that could not be loaded.",
+          static_cast<double>(report ? report->rules_failed : 0));
+  w.gauge("vigil_agent_uptime_seconds", "Seconds since the agent started.",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  return w.text();
 }
 
 int Agent::prepare_run_as() {

@@ -22,6 +22,7 @@
 #include "agent/capture/pcap_source.h"
 #include "agent/config.h"
 #include "agent/detect/rules_detect.h"
+#include "agent/metrics_listener.h"
 #include "agent/output/eve.h"
 #include "agent/pipeline/pipeline.h"
 #include "agent/privileges.h"
@@ -82,6 +83,8 @@ class Agent {
   // What `vigil-agent status` prints (agent/status_socket.h): capture, detection, rules, uplink and
   // spool counters. Any thread after open().
   nlohmann::json status() const;
+  // GET /metrics of metrics.listen (agent/metrics_listener.h): the Prometheus text.
+  std::string metrics_text() const;
   // Counters of the pipeline (capture, decode, flow, app, detect). Any thread after open().
   CounterSnapshot counters() const;
 
@@ -116,7 +119,8 @@ class Agent {
   std::unique_ptr<UplinkEventOutput> uplink_out_;
   std::unique_ptr<Pipeline> pipeline_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-  std::unique_ptr<StatusServer> status_;  // last: stopped first, while what it reads still exists
+  std::unique_ptr<StatusServer> status_;      // stopped before what it reads goes
+  std::unique_ptr<MetricsListener> metrics_;  // metrics.listen; last: stopped first, like status_
 };
 
 // Builds an engine from rule files with the agent's rule settings (variables,

@@ -36,6 +36,7 @@ struct AgentConfig {
   DnsEveOptions eve_dns;          // outputs.eve.dns.*
   AlertLimitOptions alert_limit;  // outputs.eve.alert.rate-limit, rate-burst
   int stats_interval_s = 8;
+  std::string metrics_listen;  // metrics.listen: ADDR:PORT of GET /metrics; empty: off
 
   // capture (live)
   int snaplen = 262144;

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "agent/config.h"
+#include "agent/metrics_listener.h"
 #include "agent/output/dns_eve.h"
 #include "rules/addr.h"
 
@@ -189,6 +190,14 @@ std::vector<K> agent_keys() {
 
       {duration("stats.interval", "8", 1, kDay, "How often a `stats` event is written (and once at exit)."),
        [](AgentConfig& c, const Value& v) { c.stats_interval_s = int(v.i); }},
+      {string("metrics.listen", "\"\"",
+              "ADDR:PORT (IPv4, or [IPv6]:PORT) where GET /metrics answers with the agent's counters in the "
+              "Prometheus text format, over plain HTTP without credentials: use loopback or a management "
+              "address. Empty: off.",
+              [](const Value& v, const ValueSet&) {
+                return v.s.empty() ? std::string() : MetricsListener::check_listen(v.s);
+              }),
+       [](AgentConfig& c, const Value& v) { c.metrics_listen = v.s; }},
       {integer("threading.workers", "1", 1, 1024,
                "Packet worker threads; packets are spread over them by flow (--workers overrides)."),
        [](AgentConfig& c, const Value& v) { c.workers = int(v.i); }},
@@ -368,6 +377,7 @@ const config::TypedSchema<AgentConfig>& agent_config_schema() {
        {"stream", "TCP session tracking and reassembly."},
        {"app-layer", "Application-layer parsers (HTTP, DNS, TLS, SSH)."},
        {"detect", "Rule loading."},
+       {"metrics", "The Prometheus endpoint (agent/README.md, Metrics)."},
        {"uplink", "Shipping events to the collector (enrolled agents, --state-dir)."}},
       {{"outputs", "Suricata's list of outputs is not read; Vigil's EVE log is set with outputs.eve.*"}});
   return schema;

@@ -28,6 +28,7 @@ struct CollectorConfig {
   int offline_after_s = 15;             // no heartbeat for this long: agent offline
   bool ruleset_allow_errors = false;    // accept rule sets with bad rules (reported)
   int server_threads = 16;
+  bool metrics_api_key_required = false;  // GET /metrics wants an API key
   HttpLimits server;  // `server:` map: connections, timeouts, body caps (keys as the fields)
   std::vector<RuleSource> rule_sources;
   int64_t heartbeat_retention_s = 7 * 86400;  // heartbeat_retention: older history is pruned

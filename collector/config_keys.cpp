@@ -138,6 +138,10 @@ std::vector<K> collector_keys() {
               "Serve the web UI from this folder (a checkout's collector/web, for development: edit and "
               "reload) instead of the files built into the binary."),
        [](CollectorConfig& c, const Value& v) { c.web_dir = v.s; }},
+      {boolean("metrics.api_key_required", "false",
+               "GET /metrics (Prometheus text format) answers only with an API key or user token of any "
+               "role (Authorization: Bearer); false: anyone who reaches the port may read it."),
+       [](CollectorConfig& c, const Value& v) { c.metrics_api_key_required = v.b; }},
       // session.*, login.*: people (collector/api/session_routes.cpp, user_routes.cpp).
       {duration("session.idle_timeout", "30m", 60, 30 * kDay,
                 "A login session unused for this long is ended (the next request answers 401)."),
@@ -250,6 +254,7 @@ const config::TypedSchema<CollectorConfig>& collector_config_schema() {
        {"server", "The HTTPS front door (collector/http/README.md): connections, timeouts, body caps."},
        {"ruleset", "Rule sets uploaded by admins."},
        {"web", "The web UI (collector/web/, served at / and /ui/)."},
+       {"metrics", "GET /metrics for Prometheus (collector/README.md, Metrics)."},
        {"session", "Login sessions of people (the API's cookie)."},
        {"login", "Failed logins: delays and lock-out, per user name and per client address."},
        {"rule_policy",

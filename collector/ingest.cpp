@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/wire.h"
 
@@ -34,11 +35,27 @@ std::vector<std::pair<int64_t, uint64_t>> mark_suppressed(const SuppressionSet* 
 }  // namespace
 
 ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
-                       const SuppressionSet* suppressions) {
+                       const SuppressionSet* suppressions, IngestCounters* counters,
+                       prometheus::Histogram* store_seconds) {
+  IngestCounters unused;
+  IngestCounters& c = counters ? *counters : unused;
+  auto bump = [](std::atomic<uint64_t>& n, uint64_t by = 1) { n.fetch_add(by, std::memory_order_relaxed); };
   wire::Batch batch;
   std::string why;
-  if (!wire::decode_batch(body, &batch, &why)) return {400, wire::encode_error("bad batch", why)};
+  if (!wire::decode_batch(body, &batch, &why)) {
+    bump(c.batches_refused);
+    return {400, wire::encode_error("bad batch", why)};
+  }
+  uint64_t alerts = 0;
+  for (const auto& d : batch.events)
+    if (d.fields.event_type == "alert") ++alerts;
+  auto refused = [&] {
+    bump(c.batches_refused);
+    bump(c.events_refused, batch.events.size());
+    bump(c.alerts_refused, alerts);
+  };
   if (batch.agent_id != agent_id) {
+    refused();
     return {403, wire::encode_error("agent_id does not match credentials",
                                     "batch for " + batch.agent_id + " sent with the key of " + agent_id)};
   }
@@ -53,18 +70,37 @@ ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_vi
   }
   std::vector<std::pair<int64_t, uint64_t>> hits = mark_suppressed(suppressions, events);
   IngestResult r;
+  auto started = std::chrono::steady_clock::now();
   StoreStatus st = store.ingest_batch(agent_id, batch.batch_seq, events, now, &r);
+  if (store_seconds)
+    store_seconds->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!st.ok) {
+    refused();
     spdlog::error("ingest from {} failed: {}", agent_id, st.message);
     return {503, wire::encode_error("store unavailable")};
   }
   if (r.conflict) {
+    refused();
     spdlog::warn("ingest from {}: batch_seq {} reused with other events (highest stored {})", agent_id,
                  batch.batch_seq, r.highest_seq);
     return {409,
             wire::encode_conflict({"batch " + std::to_string(batch.batch_seq) +
                                        " was stored before with other events; renumber above highest_seq",
                                    r.highest_seq})};
+  }
+  bump(c.batches);
+  if (r.duplicate_batch) {
+    bump(c.batches_duplicate);
+    bump(c.events_duplicate, events.size());
+    bump(c.alerts_duplicate, alerts);
+  } else {
+    uint64_t suppressed = 0;
+    for (const auto& h : hits) suppressed += h.second;
+    bump(c.events_accepted, r.stored);
+    bump(c.events_duplicate, r.duplicate_events);
+    bump(c.alerts_accepted, r.stored_alerts);
+    bump(c.alerts_duplicate, r.duplicate_alerts);
+    bump(c.alerts_suppressed, suppressed);
   }
   if (!r.duplicate_batch && !hits.empty()) {
     // Counted after the batch is durable; a lost count is not worth failing the batch for.

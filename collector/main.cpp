@@ -167,6 +167,7 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   o.ruleset_allow_errors = cfg.ruleset_allow_errors;
   o.threads = cfg.server_threads;
   o.limits = cfg.server;
+  o.metrics_api_key_required = cfg.metrics_api_key_required;
 
   // Signals are taken by a dedicated thread so stop() runs outside a handler.
   sigset_t set;
@@ -202,7 +203,9 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   start_source_scheduler(*store, cfg, policy);
   HeartbeatPruner pruner(*store, cfg);
   RetentionRunner retention(*store, cfg.retention, cfg.retention_interval_s);
+  server.set_retention(&retention);
   server.run();
+  server.set_retention(nullptr);
   return 0;
 }
 
@@ -489,10 +492,7 @@ int main(int argc, char** argv) {
   if (agent_list->parsed()) {
     int64_t now = unix_now_s();
     for (const auto& a : store->list_agents()) {
-      std::string status = a.revoked                                 ? "revoked"
-                           : a.last_seen == 0                        ? "never_seen"
-                           : now - a.last_seen > cfg.offline_after_s ? "offline"
-                                                                     : "online";
+      std::string status = agent_status(a, now, cfg.offline_after_s);
       std::cout << a.id << "  " << (a.hostname.empty() ? "-" : a.hostname) << "  " << status << "  last seen "
                 << fmt_time(a.last_seen) << "  rules "
                 << (a.ruleset_version.empty() ? "-" : a.ruleset_version) << "\n";

@@ -81,7 +81,8 @@ int upload_ruleset(Store& store, const RulesetValidator& validator, const std::s
 
 namespace {
 // Who may call a route, and which body cap applies.
-enum class Who { kAnyone, kAgent, kKey, kAgentOrKey };
+// kMetrics: anyone, or any API key when metrics.api_key_required is set.
+enum class Who { kAnyone, kAgent, kKey, kAgentOrKey, kMetrics };
 enum class Cap { kOther, kEvents, kRuleset, kHeartbeat };
 }  // namespace
 
@@ -207,6 +208,7 @@ const std::vector<CollectorServer::Route>& CollectorServer::route_table() {
       {"GET", "/api/v1/rulesets/*", Who::kKey, Role::kViewer, Cap::kOther, false, &S::ruleset_get},
       {"GET", "/api/v1/rules/disabled", Who::kKey, Role::kViewer, Cap::kOther, false, &S::rules_disabled},
       {"PATCH", "/api/v1/rules/*", Who::kKey, Role::kAdmin, Cap::kOther, true, &S::rule_patch},
+      {"GET", "/metrics", Who::kMetrics, Role::kViewer, Cap::kOther, false, &S::metrics},
   };
   return kRoutes;
 }
@@ -249,6 +251,9 @@ Admission CollectorServer::admit(const RequestHead& h) {
       break;
     case Who::kKey:
       refused = auth_key(h, route->role, &caller);
+      break;
+    case Who::kMetrics:
+      if (opts_.metrics_api_key_required) refused = auth_key(h, Role::kViewer, &caller);
       break;
     case Who::kAgentOrKey:
       refused = bearer(h).find('.') != std::string::npos ? auth_agent(h, &caller.agent_id)
@@ -319,7 +324,8 @@ Response from_api_reply(ApiReply a) {
 // The batch and heartbeat logic is collector/ingest.h (transport-free).
 Response CollectorServer::events(const Caller& c, const RequestHead&, std::string body) {
   int64_t now = unix_now_s();
-  return from_api_reply(handle_ingest(store_, c.agent_id, body, now, suppressions_.current(now).get()));
+  return from_api_reply(handle_ingest(store_, c.agent_id, body, now, suppressions_.current(now).get(),
+                                      &ingest_counters_, &store_ingest_seconds_));
 }
 
 Response CollectorServer::heartbeat(const Caller& c, const RequestHead& h, std::string body) {
@@ -359,14 +365,18 @@ Response CollectorServer::put_ruleset(const Caller& c, const RequestHead& h, std
   return Response::json(status, result);
 }
 
+const char* agent_status(const AgentRecord& a, int64_t now, int offline_after_s) {
+  return a.revoked                             ? "revoked"
+         : a.last_seen == 0                    ? "never_seen"
+         : now - a.last_seen > offline_after_s ? "offline"
+                                               : "online";
+}
+
 Response CollectorServer::agents(const Caller&, const RequestHead&, std::string) {
   json arr = json::array();
   int64_t now = unix_now_s();
   for (const auto& a : store_.list_agents()) {
-    std::string status = a.revoked                                   ? "revoked"
-                         : a.last_seen == 0                          ? "never_seen"
-                         : now - a.last_seen > opts_.offline_after_s ? "offline"
-                                                                     : "online";
+    std::string status = agent_status(a, now, opts_.offline_after_s);
     arr.push_back(json{{"id", a.id},
                        {"hostname", a.hostname},
                        {"address", a.address.empty() ? json(nullptr) : json(a.address)},
@@ -388,6 +398,7 @@ Response CollectorServer::stats(const Caller&, const RequestHead&, std::string) 
   json out = counters_.to_json();
   auth_counters_.add_to(out);
   out["store.corrupt_errors"] = store_corrupt_errors();
+  ingest_counters_.visit([&](const char* name, uint64_t v) { out[name] = v; });
   return Response::json(200, out);
 }
 

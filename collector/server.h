@@ -28,6 +28,9 @@
 //   GET  /api/v1/agents           -> {agents:[...]}                          (viewer)
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                  (viewer)
 //   GET  /api/v1/server/stats     -> the transport's counters                (admin)
+//   GET  /metrics                 -> the counters, gauges and store latencies in the
+//                                 Prometheus text format (collector/api/metrics_route.cpp)
+//                                 (no credentials; any API key with metrics.api_key_required)
 //   POST|GET /api/v1/enrollment-tokens, DELETE .../ID; DELETE /api/v1/agents/ID (admin)
 //   GET /api/v1/rulesets[/VERSION] (viewer), POST /api/v1/rulesets, PATCH /api/v1/rules/SID (admin),
 //   GET /api/v1/rules/disabled (viewer)
@@ -59,17 +62,20 @@
 #include "collector/http/http_counters.h"
 #include "collector/http/limits.h"
 #include "collector/http/message.h"
+#include "collector/ingest.h"
 #include "collector/ruleset_check.h"
 #include "collector/store/account_store.h"
 #include "collector/store/store.h"
 #include "collector/suppression.h"
 #include "collector/tls_material.h"
 #include "collector/web_ui.h"
+#include "common/prometheus.h"
 
 namespace vigil::collector {
 
 class HttpServer;
 struct Admission;
+class RetentionRunner;
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
@@ -90,6 +96,8 @@ struct ServerOptions {
   size_t bulk_triage_max = 100000;
   // collector.yaml web.dir: serve the UI from this folder; empty: the embedded files.
   std::string web_dir;
+  // collector.yaml metrics.api_key_required: GET /metrics wants an API key (any role).
+  bool metrics_api_key_required = false;
 };
 
 class CollectorServer {
@@ -110,6 +118,10 @@ class CollectorServer {
   // Every route as (method, path) with "*" for its one variable segment:
   // the OpenAPI test checks each is documented.
   static std::vector<std::pair<std::string, std::string>> route_list();
+
+  // What the retention thread deleted, shown by GET /metrics; set before run()
+  // (it is made after the server), cleared before it goes.
+  void set_retention(const RetentionRunner* r) { retention_.store(r); }
 
  private:
   struct Route;
@@ -151,6 +163,8 @@ class CollectorServer {
   Response agents(const Caller&, const RequestHead&, std::string body);
   Response heartbeats(const Caller&, const RequestHead&, std::string body);
   Response stats(const Caller&, const RequestHead&, std::string body);
+  // collector/api/metrics_route.cpp
+  Response metrics(const Caller&, const RequestHead&, std::string body);
   // collector/api/session_routes.cpp, user_routes.cpp
   Response login(const Caller&, const RequestHead&, std::string body);
   Response session_get(const Caller&, const RequestHead&, std::string body);
@@ -189,6 +203,11 @@ class CollectorServer {
   RulesetValidator validator_;
   HttpCounters counters_;
   AuthCounters auth_counters_;
+  IngestCounters ingest_counters_;
+  // Seconds spent in store calls, by op (GET /metrics): the ingest commit, the
+  // alert list (and groups) and the dashboard statistics.
+  prometheus::Histogram store_ingest_seconds_, store_alert_query_seconds_, store_stats_query_seconds_;
+  std::atomic<const RetentionRunner*> retention_{nullptr};
   LoginThrottle throttle_{opts_.login};
   std::once_flag dummy_once_;
   std::string dummy_hash_;
@@ -200,6 +219,10 @@ class CollectorServer {
   std::unique_ptr<HttpServer> http_;
   int port_ = 0;
 };
+
+// "online", "offline" (no heartbeat for offline_after_s), "never_seen" or
+// "revoked": the agents page and GET /metrics say the same.
+const char* agent_status(const AgentRecord& a, int64_t now, int offline_after_s);
 
 // Shared by the server and the CLI: validates, then stores on success.
 // `author` names who published it in the rule-set history.

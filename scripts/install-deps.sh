@@ -19,6 +19,8 @@ PKGS=(
   libfaketime
   # tests/integration/eve_schema_test.sh: Suricata's EVE schema, when ../shared has it
   python3-jsonschema
+  # tests/e2e/metrics_test.sh parses /metrics with prometheus_client
+  python3-prometheus-client
   # tests/e2e/web_ui_test.sh: the web UI in headless chromium, driven from node
   chromium nodejs
   # packages (cmake --build build --target package; tests/package/): dpkg-shlibdeps

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <chrono>
 
 #include "collector/api/alert_filter.h"
 #include "collector/server.h"
@@ -32,7 +33,10 @@ Response CollectorServer::alerts(const Caller&, const RequestHead& h, std::strin
   if (auto e = parse_alert_query(h.query, &q)) return bad_filter(*e);
   if (q.group) {
     AlertGroupPage page;
+    auto started = std::chrono::steady_clock::now();
     StoreStatus st = store_.group_alerts(q, &page);
+    store_alert_query_seconds_.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (!st.ok) {
       spdlog::error("alert groups query: {}", st.message);
       return Response::error(500, "internal error");
@@ -55,7 +59,10 @@ Response CollectorServer::alerts(const Caller&, const RequestHead& h, std::strin
     return Response::json(200, out);
   }
   AlertListPage page;
+  auto started = std::chrono::steady_clock::now();
   StoreStatus st = store_.list_alerts(q, &page);
+  store_alert_query_seconds_.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!st.ok) {
     spdlog::error("alerts query: {}", st.message);
     return Response::error(500, "internal error");

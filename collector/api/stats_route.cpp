@@ -67,7 +67,10 @@ Response CollectorServer::alert_stats(const Caller&, const RequestHead& h, std::
     q.top = v;
   }
   AlertStats stats;
+  auto started = std::chrono::steady_clock::now();
   StoreStatus st = store_.alert_stats(q, &stats);
+  store_stats_query_seconds_.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!st.ok) return Response::error(500, "internal error");
   return Response::json(200, stats_to_json(q, stats));
 }

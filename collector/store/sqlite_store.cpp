@@ -610,11 +610,13 @@ class SqliteStore final : public Store {
         if (sqlite3_changes(w_.get()) > 0) {
           ++p->out->stored;
           if (f.event_type == "alert") {
+            ++p->out->stored_alerts;
             rollup.add(f.ts_us.value_or(0), f.severity, *p->agent_id, f.sid, f.src_ip, f.dest_ip);
             if (!index_alert_text(f, text)) return rollback("alert text index");
           }
         } else {
           ++p->out->duplicate_events;
+          if (f.event_type == "alert") ++p->out->duplicate_alerts;
         }
       }
     }

@@ -95,6 +95,8 @@ struct IngestResult {
   uint64_t highest_seq = 0;       // set with conflict: the agent's highest stored batch_seq
   uint64_t stored = 0;            // events written now
   uint64_t duplicate_events = 0;  // events whose uid was already stored
+  uint64_t stored_alerts = 0;     // of `stored`, the alerts
+  uint64_t duplicate_alerts = 0;  // of `duplicate_events`, the alerts
 };
 
 struct AlertQuery {

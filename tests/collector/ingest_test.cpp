@@ -119,3 +119,36 @@ TEST_CASE("heartbeat: the reply carries the rule set, the interval and the agent
   CHECK(store->list_agents()[0].last_heartbeat["packets"] == 3);
   CHECK(store->heartbeat_history("ag-1", 10).size() == 1);
 }
+
+TEST_CASE("ingest counters: accepted, resent, partly known and refused batches; the store commit timed") {
+  auto store = temp_store("counters");
+  IngestCounters c;
+  prometheus::Histogram h;
+  auto get = [&](std::string_view name) {
+    uint64_t v = ~0ull;
+    c.visit([&](std::string_view n, uint64_t x) {
+      if (n == name) v = x;
+    });
+    return v;
+  };
+  REQUIRE(handle_ingest(*store, "ag-1", batch("ag-1", 1, 0, 3), 10, nullptr, &c, &h).status == 200);
+  REQUIRE(handle_ingest(*store, "ag-1", batch("ag-1", 1, 0, 3), 11, nullptr, &c, &h).status ==
+          200);  // resend
+  // A new number with events 2..4: 2 was stored before.
+  REQUIRE(handle_ingest(*store, "ag-1", batch("ag-1", 2, 2, 3), 12, nullptr, &c, &h).status == 200);
+  REQUIRE(handle_ingest(*store, "ag-1", batch("ag-1", 1, 10, 2), 13, nullptr, &c, &h).status == 409);
+  REQUIRE(handle_ingest(*store, "ag-2", batch("ag-1", 9, 30, 4), 14, nullptr, &c, &h).status == 403);
+  REQUIRE(handle_ingest(*store, "ag-1", "{", 15, nullptr, &c, &h).status == 400);
+  CHECK(get("ingest.batches") == 3);
+  CHECK(get("ingest.batches_duplicate") == 1);
+  CHECK(get("ingest.batches_refused") == 3);
+  CHECK(get("ingest.alerts_accepted") == 5);
+  CHECK(get("ingest.events_accepted") == 5);
+  CHECK(get("ingest.alerts_duplicate") == 4);  // 3 resent, 1 known uid
+  CHECK(get("ingest.events_duplicate") == 4);
+  CHECK(get("ingest.alerts_refused") == 6);  // 2 in the 409, 4 in the 403; the 400's could not be read
+  CHECK(get("ingest.events_refused") == 6);
+  CHECK(get("ingest.alerts_suppressed") == 0);
+  CHECK(store->count_events("alert") == 5);
+  CHECK(h.count() == 4);  // the store was asked 4 times (the 403 and 400 never reach it)
+}
