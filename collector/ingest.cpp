@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "collector/forward/forwarder.h"
 #include "common/wire.h"
 
 namespace vigil::collector {
@@ -34,7 +35,7 @@ std::vector<std::pair<int64_t, uint64_t>> mark_suppressed(const SuppressionSet* 
 }  // namespace
 
 ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
-                       const SuppressionSet* suppressions) {
+                       const SuppressionSet* suppressions, forward::Forwarder* forward) {
   wire::Batch batch;
   std::string why;
   if (!wire::decode_batch(body, &batch, &why)) return {400, wire::encode_error("bad batch", why)};
@@ -71,6 +72,8 @@ ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_vi
     StoreStatus hs = store.add_suppression_hits(hits);
     if (!hs.ok) spdlog::warn("suppression hit counts from {} not recorded: {}", agent_id, hs.message);
   }
+  // Durable now; a resend (duplicate_batch) has an empty stored_index.
+  if (forward) forward->submit(store, agent_id, events, r.stored_index);
   return {200, wire::encode_ingest_ack({batch.batch_seq, r.stored, r.duplicate_events, r.duplicate_batch})};
 }
 

@@ -18,6 +18,10 @@
 
 namespace vigil::collector {
 
+namespace forward {
+class Forwarder;
+}
+
 struct ApiReply {
   int status = 200;
   std::string body;  // JSON
@@ -34,8 +38,10 @@ struct ApiReply {
 // digest still covers them (it is over the batch as sent, so a resend after
 // the set changed is still a resend), and once the batch is stored (not a
 // resend) each suppression's hit count grows by the alerts it dropped.
+// `forward` (when given) gets the alerts written now, after the commit: not
+// the duplicates of a resend, so each alert is forwarded once.
 ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
-                       const SuppressionSet* suppressions = nullptr);
+                       const SuppressionSet* suppressions = nullptr, forward::Forwarder* forward = nullptr);
 
 // 200 {ruleset_version, heartbeat_interval_s, highest_seq}; 400 when the
 // heartbeat is not a JSON object within the caps of wire::decode_heartbeat.

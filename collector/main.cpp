@@ -19,6 +19,7 @@
 
 #include "collector/auth/user_cli.h"
 #include "collector/config.h"
+#include "collector/forward/forwarder.h"
 #include "collector/retention.h"
 #include "collector/server.h"
 #include "collector/sources/rule_sources.h"
@@ -167,6 +168,13 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   o.ruleset_allow_errors = cfg.ruleset_allow_errors;
   o.threads = cfg.server_threads;
   o.limits = cfg.server;
+  // Forwarding (collector/forward/): its threads run while the server does.
+  auto forwarder = forward::Forwarder::create(cfg.forward, cfg.data_dir, &err);
+  if (!forwarder) {
+    std::cerr << "vigil-collector: " << err << "\n";
+    return 1;
+  }
+  if (!forwarder->empty()) o.forward = forwarder.get();
 
   // Signals are taken by a dedicated thread so stop() runs outside a handler.
   sigset_t set;
@@ -202,7 +210,9 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   start_source_scheduler(*store, cfg, policy);
   HeartbeatPruner pruner(*store, cfg);
   RetentionRunner retention(*store, cfg.retention, cfg.retention_interval_s);
+  forwarder->start();
   server.run();
+  forwarder->stop();  // after the last ingest: what is left goes to the dead-letter files
   return 0;
 }
 

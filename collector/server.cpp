@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "collector/auth/credentials.h"
+#include "collector/forward/forwarder.h"
 #include "collector/http/http_server.h"
 #include "collector/ingest.h"
 #include "common/time.h"
@@ -318,7 +319,7 @@ Response from_api_reply(ApiReply a) {
 // The batch and heartbeat logic is collector/ingest.h (transport-free).
 Response CollectorServer::events(const Caller& c, const RequestHead&, std::string body) {
   int64_t now = unix_now_s();
-  return from_api_reply(handle_ingest(store_, c.agent_id, body, now, suppressions_.current(now).get()));
+  return from_api_reply(handle_ingest(store_, c.agent_id, body, now, suppressions_.current(now).get(), opts_.forward));
 }
 
 Response CollectorServer::heartbeat(const Caller& c, const RequestHead& h, std::string body) {
@@ -386,6 +387,7 @@ Response CollectorServer::heartbeats(const Caller& c, const RequestHead&, std::s
 Response CollectorServer::stats(const Caller&, const RequestHead&, std::string) {
   json out = counters_.to_json();
   auth_counters_.add_to(out);
+  if (opts_.forward) opts_.forward->add_to(out);  // forward.<name>.*
   return Response::json(200, out);
 }
 

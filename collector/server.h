@@ -27,7 +27,7 @@
 //   GET  /api/v1/stats/alerts     from to interval top ... -> aggregations   (viewer)
 //   GET  /api/v1/agents           -> {agents:[...]}                          (viewer)
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                  (viewer)
-//   GET  /api/v1/server/stats     -> the transport's counters                (admin)
+//   GET  /api/v1/server/stats     -> the transport's and forwarding counters (admin)
 //   POST|GET /api/v1/enrollment-tokens, DELETE .../ID; DELETE /api/v1/agents/ID (admin)
 //   GET /api/v1/rulesets[/VERSION] (viewer), POST /api/v1/rulesets, PATCH /api/v1/rules/SID (admin),
 //   GET /api/v1/rules/disabled (viewer)
@@ -70,6 +70,9 @@ namespace vigil::collector {
 
 class HttpServer;
 struct Admission;
+namespace forward {
+class Forwarder;
+}
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
@@ -90,6 +93,9 @@ struct ServerOptions {
   size_t bulk_triage_max = 100000;
   // collector.yaml web.dir: serve the UI from this folder; empty: the embedded files.
   std::string web_dir;
+  // collector.yaml forward: alerts newly stored are handed to it; null: none.
+  // Not owned; outlives the server.
+  forward::Forwarder* forward = nullptr;
 };
 
 class CollectorServer {

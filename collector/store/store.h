@@ -95,6 +95,9 @@ struct IngestResult {
   uint64_t highest_seq = 0;       // set with conflict: the agent's highest stored batch_seq
   uint64_t stored = 0;            // events written now
   uint64_t duplicate_events = 0;  // events whose uid was already stored
+  // Indexes (into the batch's events) of the events written now, in order:
+  // what the forwarding outputs get (collector/forward/), never a resend.
+  std::vector<uint32_t> stored_index;
 };
 
 struct AlertQuery {
