@@ -79,10 +79,23 @@ void Forwarder::submit(Store& store, const std::string& agent_id, const std::vec
     auto a = std::make_shared<Alert>();
     a->doc = e.text.empty() ? e.eve : nlohmann::json::parse(e.text, nullptr, false);
     if (!a->doc.is_object()) continue;  // the wire contract validated it; never here
+    // The text as the agent sent it (its key order) with the two names put
+    // first; re-serialised only when the record has keys of those names.
+    bool splice = !e.text.empty() && !a->doc.contains("agent_id") && !a->doc.contains("agent_hostname");
     a->doc["agent_id"] = agent_id;
     a->doc["agent_hostname"] = host;
     a->severity = static_cast<int>(e.fields->severity.value_or(3));
-    a->text = a->doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    size_t brace = e.text.find('{');
+    if (splice && brace != std::string::npos) {
+      a->text = "{\"agent_id\":" + nlohmann::json(agent_id).dump() + ",\"agent_hostname\":" +
+                nlohmann::json(host).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      std::string_view rest = std::string_view(e.text).substr(brace + 1);
+      size_t first = rest.find_first_not_of(" \t\r\n");
+      if (first != std::string_view::npos && rest[first] != '}') a->text += ',';
+      a->text += rest;
+    } else {
+      a->text = a->doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
     std::shared_ptr<const Alert> shared = std::move(a);
     for (auto& o : outputs_) o->offer(shared, now);
   }

@@ -15,7 +15,7 @@ json sample() {
 }
 }  // namespace
 
-TEST_CASE("rfc5424: PRI from facility and severity, UTC time, host made printable") {
+TEST_CASE("forward format: rfc5424: PRI from facility and severity, UTC time, host made printable") {
   json a = sample();
   std::string m = rfc5424(a, 16, "MSG", 0);
   // local0 (16) * 8 + crit (2) for Suricata severity 1
@@ -28,17 +28,17 @@ TEST_CASE("rfc5424: PRI from facility and severity, UTC time, host made printabl
   CHECK(rfc5424(a, 0, "x", 1'000'000) == "<5>1 1970-01-01T00:00:01.000000Z - vigil - alert - x");
 }
 
-TEST_CASE("octet counting frames by the byte length") {
+TEST_CASE("forward format: octet counting frames by the byte length") {
   CHECK(octet_counted("abc") == "3 abc");
   CHECK(octet_counted("\xc3\xa9") == "2 \xc3\xa9");
 }
 
-TEST_CASE("CEF escaping: header and extension rules differ") {
+TEST_CASE("forward format: CEF escaping: header and extension rules differ") {
   CHECK(cef_escape_header("a|b\\c=d\ne") == "a\\|b\\\\c=d e");
   CHECK(cef_escape_extension("a|b\\c=d\ne\rf") == "a|b\\\\c\\=d\\ne\\rf");
 }
 
-TEST_CASE("CEF line: header fields and extensions") {
+TEST_CASE("forward format: CEF line: header fields and extensions") {
   std::string c = cef(sample());
   CHECK(c.rfind("CEF:0|Vigil|vigil-collector|" + std::string(kCollectorVersion) +
                     "|2001|ET\\|odd\\\\sig line|10|",

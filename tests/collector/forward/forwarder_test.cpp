@@ -20,8 +20,10 @@ namespace {
 struct Recorder : forward::Sender {
   std::mutex mu;
   std::vector<nlohmann::json> got;
+  std::vector<std::string> texts;
   bool send(const forward::Alert& a, std::string*) override {
     std::lock_guard lk(mu);
+    texts.push_back(a.text);
     got.push_back(nlohmann::json::parse(a.text));
     return true;
   }
@@ -48,7 +50,7 @@ std::string batch(uint64_t seq, std::vector<int> ids) {
 
 }  // namespace
 
-TEST_CASE("forwarder: each newly stored alert once, with the agent id; resends and flows not forwarded") {
+TEST_CASE("forwarder: each newly stored alert once, with the agent id, not resends nor flows") {
   auto d = std::filesystem::temp_directory_path() / ("vigil-forwarder-" + std::to_string(getpid()));
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
@@ -73,6 +75,10 @@ TEST_CASE("forwarder: each newly stored alert once, with the agent id; resends a
   CHECK(r->got[1]["alert"]["signature_id"] == 1002);
   CHECK(r->got[2]["alert"]["signature_id"] == 1003);
   CHECK(r->got[0]["agent_id"] == "ag-1");
+  // The record's own text, in the agent's key order, after the two names.
+  CHECK(r->texts[0].rfind(
+            R"({"agent_id":"ag-1","agent_hostname":"","timestamp":"2026-01-01T00:00:00.000000+0000",)", 0) ==
+        0);
   nlohmann::json stats;
   f.add_to(stats);
   CHECK(stats["forward.rec.queued"] == 3);
