@@ -204,7 +204,7 @@ std::vector<K> collector_keys() {
            {required(string("name", "",
                             "Names the output in counters (forward.NAME.*) and the dead-letter file "
                             "(DATA_DIR/forward/NAME.deadletter.jsonl); letters, digits, _ and -.")),
-            required(choice("type", "syslog", {"syslog", "webhook"}, "syslog or webhook.")),
+            required(choice("type", "syslog", {"syslog", "webhook", "kafka"}, "syslog, webhook or kafka.")),
             string("address", "\"\"", "syslog: the receiver, HOST:PORT ([v6]:PORT)."),
             choice("transport", "udp", {"udp", "tcp", "tls"},
                    "syslog: udp (one datagram per alert), tcp (RFC 6587 octet counting) or tls (RFC 5425)."),
@@ -220,6 +220,11 @@ std::vector<K> collector_keys() {
             string("url", "\"\"", "webhook: http:// or https:// URL each alert is POSTed to as JSON."),
             string("bearer_token", "\"\"", "webhook: sent as Authorization: Bearer TOKEN."),
             string("headers", "\"\"", "webhook: extra headers, \"Name: value; Other: value\"."),
+            string("brokers", "\"\"", "kafka: bootstrap servers, HOST:PORT[,HOST:PORT...]."),
+            string("topic", "\"\"", "kafka: the topic; the message key is the agent id."),
+            string("kafka_properties", "\"\"",
+                   "kafka: more librdkafka producer settings, \"name=value; name=value\" (security.protocol, "
+                   "sasl.*, ssl.*); enable.idempotence is always true."),
             integer("min_severity", "255", 1, 255,
                     "Only alerts with a Suricata severity at or below this are sent (1 is the most severe)."),
             integer("rate_limit_per_min", "0", 0, 100000000,

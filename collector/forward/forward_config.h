@@ -12,7 +12,7 @@ namespace vigil::collector::forward {
 
 struct OutputConfig {
   std::string name;  // [A-Za-z0-9_-]+: counter names and the dead-letter file
-  std::string type;  // syslog | webhook
+  std::string type;  // syslog | webhook | kafka
   // syslog
   std::string address;            // HOST:PORT ([v6]:PORT)
   std::string transport = "udp";  // udp | tcp (RFC 6587 octet counting) | tls (RFC 5425)
@@ -24,6 +24,10 @@ struct OutputConfig {
   std::string url;
   std::string bearer_token;
   std::vector<std::pair<std::string, std::string>> headers;
+  // kafka
+  std::string brokers;  // bootstrap.servers: HOST:PORT[,HOST:PORT...]
+  std::string topic;
+  std::vector<std::pair<std::string, std::string>> kafka_properties;  // more librdkafka producer settings
   // every type
   int min_severity = 255;      // Suricata severity: 1 is highest; alerts with severity <= this go
   int rate_limit_per_min = 0;  // 0: no limit

@@ -48,8 +48,9 @@ void Forwarder::start() {
   for (auto& o : outputs_) {
     o->start();
     spdlog::info("forward {}: {} {}", o->name(), o->config().type,
-                 o->config().type == "webhook"
-                     ? o->config().url
+                 o->config().type == "webhook" ? o->config().url
+                 : o->config().type == "kafka"
+                     ? o->config().brokers + " topic " + o->config().topic
                      : o->config().transport + " " + o->config().address + " " + o->config().format);
   }
 }
@@ -135,6 +136,25 @@ bool output_from_record(const std::map<std::string, std::string>& r, OutputConfi
   o->server_name = get("server_name");
   o->url = get("url");
   o->bearer_token = get("bearer_token");
+  o->brokers = get("brokers");
+  o->topic = get("topic");
+  o->kafka_properties.clear();
+  std::string kp = get("kafka_properties");
+  for (size_t at = 0; at < kp.size();) {
+    size_t end = kp.find(';', at);
+    if (end == std::string::npos) end = kp.size();
+    std::string p = kp.substr(at, end - at);
+    at = end + 1;
+    p.erase(0, p.find_first_not_of(" \t"));
+    p.erase(p.find_last_not_of(" \t") + 1);
+    if (p.empty()) continue;
+    size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      *error = "kafka_properties: '" + p + "' is not 'name=value'";
+      return false;
+    }
+    o->kafka_properties.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
   o->headers.clear();
   std::string hs = get("headers");
   for (size_t at = 0; at < hs.size();) {
@@ -199,6 +219,9 @@ std::string check_forward_records(const std::vector<std::map<std::string, std::s
       if (o.url.rfind("http://", 0) != 0 && o.url.rfind("https://", 0) != 0)
         return at + ": url: a webhook needs http://HOST[:PORT]/PATH or https://...";
       if (!o.address.empty()) return at + ": address: only for type syslog (a webhook has url)";
+    } else if (o.type == "kafka") {
+      if (o.brokers.empty()) return at + ": brokers: a kafka output needs HOST:PORT[,HOST:PORT...]";
+      if (o.topic.empty()) return at + ": topic: a kafka output needs one";
     }
     if (!o.ca_file.empty() && ::access(o.ca_file.c_str(), R_OK) != 0)
       return at + ": ca_file: cannot read " + o.ca_file;

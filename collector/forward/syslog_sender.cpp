@@ -183,9 +183,11 @@ class SyslogSender : public Sender {
 }  // namespace
 
 std::unique_ptr<Sender> make_webhook_sender(const OutputConfig& cfg, std::string* error);
+std::unique_ptr<Sender> make_kafka_sender(const OutputConfig& cfg, std::string* error);
 
 std::unique_ptr<Sender> make_sender(const OutputConfig& cfg, std::string* error) {
   if (cfg.type == "webhook") return make_webhook_sender(cfg, error);
+  if (cfg.type == "kafka") return make_kafka_sender(cfg, error);
   if (cfg.type != "syslog") return *error = "unknown type " + cfg.type, nullptr;
   std::string host;
   int port = 0;

@@ -251,5 +251,9 @@ TEST_CASE("collector config: forward outputs load typed, and a bad one names fil
             .find("collector.yaml:3: forward[0].queue_max:") == 0);
   CHECK(errors_of("forward:\n  - {name: a b, type: webhook, url: 'http://h/'}\n").find("name: letters") !=
         std::string::npos);
-  CHECK(errors_of("forward:\n  - {name: a, type: kafka}\n").find("forward[0].type:") != std::string::npos);
+  CHECK(errors_of("forward:\n  - {name: a, type: kafka, brokers: 'h:9092'}\n") ==
+        "collector.yaml:1: forward: forward[0] (a): topic: a kafka output needs one");
+  CHECK(errors_of("forward:\n  - {name: a, type: kafka, brokers: h, topic: t, kafka_properties: x}\n")
+            .find("kafka_properties: 'x' is not 'name=value'") != std::string::npos);
+  CHECK(errors_of("forward:\n  - {name: a, type: elastic}\n").find("forward[0].type:") != std::string::npos);
 }
