@@ -16,6 +16,8 @@ class WebhookSender : public Sender {
     cli_.set_read_timeout(cfg.timeout_ms / 1000, (cfg.timeout_ms % 1000) * 1000);
     cli_.set_write_timeout(cfg.timeout_ms / 1000, (cfg.timeout_ms % 1000) * 1000);
     cli_.set_keep_alive(true);
+    cli_.set_tcp_nodelay(
+        true);  // headers and body go in two writes: without it each POST waits for a delayed ACK
     if (!cfg.ca_file.empty()) cli_.set_ca_cert_path(cfg.ca_file.c_str());
     cli_.enable_server_certificate_verification(true);
     for (const auto& [k, v] : cfg.headers) headers_.emplace(k, v);
