@@ -39,7 +39,7 @@ struct ApiReply {
 // the set changed is still a resend), and once the batch is stored (not a
 // resend) each suppression's hit count grows by the alerts it dropped.
 // `forward` (when given) gets the alerts written now, after the commit: not
-// the duplicates of a resend, so each alert is forwarded once.
+// a resend again, so each alert is forwarded once.
 ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
                        const SuppressionSet* suppressions = nullptr, forward::Forwarder* forward = nullptr);
 

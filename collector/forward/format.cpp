@@ -162,7 +162,8 @@ std::string cef(const json& a) {
   put("cs2Label", "gid:sid:rev");
   put("cs2", alert_str(a, "gid") + ":" + alert_str(a, "signature_id") + ":" + alert_str(a, "rev"));
   put("app", str(a, "app_proto"));
-  put("deviceExternalId", str(a, "agent_id"));
+  put("cs3Label", "agent");
+  put("cs3", str(a, "agent_id"));
   put("dvchost", str(a, "agent_hostname"));
   put("externalId", str(a, "flow_id"));
   out += ext;

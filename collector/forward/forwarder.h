@@ -1,6 +1,6 @@
 // The collector's forwarding (collector/forward/README.md): every alert that
-// ingest newly stored (after the store's commit, never the duplicates of a
-// resent batch) goes to each configured output's own bounded queue.
+// ingest newly stored (after the store's commit, never again for a resent
+// batch) goes to each configured output's own bounded queue.
 #pragma once
 
 #include <memory>

@@ -114,7 +114,7 @@ for pri, msg in syslog("tcp", 4):
     else:
         assert parts[5] == "vigil e2e low" and parts[6] == "5" and pri == 4 * 8 + 4, (parts, pri)
     assert ext["src"] == "10.0.0.1" and ext["dst"].startswith("10.0.1.") and ext["dpt"] == "5353", ext
-    assert ext["proto"] == "UDP" and ext["deviceExternalId"] == agent, ext
+    assert ext["proto"] == "UDP" and ext["cs3"] == agent and ext["cs3Label"] == "agent", ext
     seen.add((sid, ext["rt"], ext["spt"]))
 assert len(seen) == hi + lo, f"tcp: {len(seen)} distinct CEF alerts"
 # Webhook: only severity <= 2, with the token and the header.

@@ -47,7 +47,7 @@ TEST_CASE("forward format: CEF line: header fields and extensions") {
   CHECK(ext.find("src=10.0.0.1 spt=1234 dst=10.0.0.2 dpt=80 proto=TCP rt=1767254400123") == 0);
   CHECK(ext.find("cs1Label=category cs1=a\\=b\\\\c") != std::string::npos);
   CHECK(ext.find("cs2=1:2001:3") != std::string::npos);
-  CHECK(ext.find("deviceExternalId=ag-1 dvchost=sensor 1") != std::string::npos);
+  CHECK(ext.find("cs3Label=agent cs3=ag-1 dvchost=sensor 1") != std::string::npos);
   CHECK(cef_severity(2) == 7);
   CHECK(syslog_severity(2) == 3);
 }
