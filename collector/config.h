@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/forward/forward_config.h"
 #include "collector/http/limits.h"
 #include "collector/store/store.h"
 #include "common/config_schema.h"
@@ -31,19 +32,20 @@ struct CollectorConfig {
   bool metrics_api_key_required = false;  // GET /metrics wants an API key
   HttpLimits server;  // `server:` map: connections, timeouts, body caps (keys as the fields)
   std::vector<RuleSource> rule_sources;
-  int64_t heartbeat_retention_s = 7 * 86400;  // heartbeat_retention: older history is pruned
-  int heartbeat_keep_per_agent = 10000;       // and at most this many per agent (0: no limit)
-  int64_t session_idle_s = 1800;              // session.idle_timeout
-  int64_t session_absolute_s = 43200;         // session.absolute_timeout
-  int login_delay_after = 3;                  // login.delay_after: failures before the delays start
-  int64_t login_max_delay_s = 300;            // login.max_delay
-  int login_lockout_after = 10;               // login.lockout_after
-  int64_t login_lockout_s = 900;              // login.lockout
-  RetentionPolicy retention;                  // retention.*: alerts and events kept (0: no limit)
-  int retention_interval_s = 60;              // retention.interval
-  int64_t bulk_triage_max = 100000;           // triage.bulk_max
-  std::string web_dir;                        // web.dir: serve the UI from disk; empty: embedded
-  config::ValueSet values;                    // everything loaded, by key (rule_policy.*, `config dump`)
+  int64_t heartbeat_retention_s = 7 * 86400;   // heartbeat_retention: older history is pruned
+  int heartbeat_keep_per_agent = 10000;        // and at most this many per agent (0: no limit)
+  int64_t session_idle_s = 1800;               // session.idle_timeout
+  int64_t session_absolute_s = 43200;          // session.absolute_timeout
+  int login_delay_after = 3;                   // login.delay_after: failures before the delays start
+  int64_t login_max_delay_s = 300;             // login.max_delay
+  int login_lockout_after = 10;                // login.lockout_after
+  int64_t login_lockout_s = 900;               // login.lockout
+  RetentionPolicy retention;                   // retention.*: alerts and events kept (0: no limit)
+  int retention_interval_s = 60;               // retention.interval
+  int64_t bulk_triage_max = 100000;            // triage.bulk_max
+  std::string web_dir;                         // web.dir: serve the UI from disk; empty: embedded
+  std::vector<forward::OutputConfig> forward;  // forward: where alerts are sent (collector/forward/)
+  config::ValueSet values;                     // everything loaded, by key (rule_policy.*, `config dump`)
 };
 
 // Reads a collector.yaml over the defaults (an empty path: the defaults).

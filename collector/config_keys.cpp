@@ -66,6 +66,10 @@ std::string not_empty(const Value& v, const ValueSet&) {
   return v.s.empty() ? "must not be empty" : "";
 }
 
+std::string check_forward(const Value& v, const ValueSet&) {
+  return forward::check_forward_records(v.records);
+}
+
 std::vector<K> collector_keys() {
   using namespace config;
   return {
@@ -198,6 +202,64 @@ std::vector<K> collector_keys() {
        [](CollectorConfig& c, const Value& v) { c.server.max_body_heartbeat = v.i; }},
       {size("server.max_body_other", "64kb", 1024, 1ll << 30, "Any other request's body at most."),
        [](CollectorConfig& c, const Value& v) { c.server.max_body_other = v.i; }},
+      // forward: alerts sent on to other tools (collector/forward/README.md).
+      {records(
+           "forward",
+           {required(string("name", "",
+                            "Names the output in counters (forward.NAME.*) and the dead-letter file "
+                            "(DATA_DIR/forward/NAME.deadletter.jsonl); letters, digits, _ and -.")),
+            required(choice("type", "syslog", {"syslog", "webhook", "kafka"}, "syslog, webhook or kafka.")),
+            string("address", "\"\"", "syslog: the receiver, HOST:PORT ([v6]:PORT)."),
+            choice("transport", "udp", {"udp", "tcp", "tls"},
+                   "syslog: udp (one datagram per alert), tcp (RFC 6587 octet counting) or tls (RFC 5425)."),
+            choice("format", "json", {"json", "cef"},
+                   "syslog: the message is the alert JSON, or an ArcSight CEF line."),
+            integer("facility", "16", 0, 23, "syslog: the facility in PRI (16: local0)."),
+            string("ca_file", "\"\"",
+                   "tls and https: CA certificate (PEM) that must have signed the receiver's; empty: the "
+                   "system's CAs."),
+            string("server_name", "\"\"",
+                   "tls: the name (or IP address) the receiver's certificate must carry, sent as SNI; empty: "
+                   "the host of address."),
+            string("url", "\"\"", "webhook: http:// or https:// URL each alert is POSTed to as JSON."),
+            string("bearer_token", "\"\"", "webhook: sent as Authorization: Bearer TOKEN."),
+            string("headers", "\"\"", "webhook: extra headers, \"Name: value; Other: value\"."),
+            string("brokers", "\"\"", "kafka: bootstrap servers, HOST:PORT[,HOST:PORT...]."),
+            string("topic", "\"\"", "kafka: the topic; the message key is the agent id."),
+            string("kafka_properties", "\"\"",
+                   "kafka: more librdkafka producer settings, \"name=value; name=value\" (security.protocol, "
+                   "sasl.*, ssl.*); enable.idempotence is always true."),
+            integer("min_severity", "255", 1, 255,
+                    "Only alerts with a Suricata severity at or below this are sent (1 is the most severe)."),
+            integer("rate_limit_per_min", "0", 0, 100000000,
+                    "At most this many alerts a minute; the rest are counted rate_limited, not sent (0: no "
+                    "limit)."),
+            duration("timeout_ms", "5s", 1, 600000, "Connecting and sending one alert, each.",
+                     DurationUnit::kMilliseconds),
+            integer("queue_max", "10000", 1, 100000000,
+                    "Alerts waiting for this output at most; past it the oldest goes to the dead-letter file "
+                    "(counted dropped_overflow)."),
+            integer("max_retries", "10", 0, 100000000,
+                    "Failed sends of one alert tried again this many times, then it goes to the dead-letter "
+                    "file."),
+            duration("backoff_min_ms", "500ms", 1, 3600000,
+                     "First wait after a failed send; doubled after each further failure.",
+                     DurationUnit::kMilliseconds),
+            duration("backoff_max_ms", "30s", 1, 3600000, "Longest wait between tries.",
+                     DurationUnit::kMilliseconds),
+            size("dead_letter_max_bytes", "64mb", 0, 1ll << 40,
+                 "The dead-letter file at most; undeliverable alerts past it are counted dead_letter_lost.")},
+           "Outputs every newly stored alert is sent to (once per collector), each with its own queue, "
+           "retries and dead-letter file.",
+           check_forward),
+       [](CollectorConfig& c, const Value& v) {
+         c.forward.clear();
+         for (const auto& r : v.records) {
+           forward::OutputConfig o;
+           std::string why;
+           if (forward::output_from_record(r, &o, &why)) c.forward.push_back(o);  // checked by check_forward
+         }
+       }},
       {records(
            "rule_sources",
            {string("name", "\"\"", "Shown in logs."),

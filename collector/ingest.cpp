@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "collector/forward/forwarder.h"
 #include "common/wire.h"
 
 namespace vigil::collector {
@@ -36,7 +37,7 @@ std::vector<std::pair<int64_t, uint64_t>> mark_suppressed(const SuppressionSet* 
 
 ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
                        const SuppressionSet* suppressions, IngestCounters* counters,
-                       prometheus::Histogram* store_seconds) {
+                       prometheus::Histogram* store_seconds, forward::Forwarder* forward) {
   IngestCounters unused;
   IngestCounters& c = counters ? *counters : unused;
   auto bump = [](std::atomic<uint64_t>& n, uint64_t by = 1) { n.fetch_add(by, std::memory_order_relaxed); };
@@ -107,6 +108,8 @@ ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_vi
     StoreStatus hs = store.add_suppression_hits(hits);
     if (!hs.ok) spdlog::warn("suppression hit counts from {} not recorded: {}", agent_id, hs.message);
   }
+  // Durable now; a resend (duplicate_batch) has an empty stored_index.
+  if (forward) forward->submit(store, agent_id, events, r.stored_index);
   return {200, wire::encode_ingest_ack({batch.batch_seq, r.stored, r.duplicate_events, r.duplicate_batch})};
 }
 

@@ -48,6 +48,9 @@ struct IngestCounters {
     VIGIL_INGEST_COUNTERS(VIGIL_INGEST_COUNTER_VISIT_)
   }
 };
+namespace forward {
+class Forwarder;
+}
 
 struct ApiReply {
   int status = 200;
@@ -66,10 +69,12 @@ struct ApiReply {
 // the set changed is still a resend), and once the batch is stored (not a
 // resend) each suppression's hit count grows by the alerts it dropped.
 // `counters` (when given) count the outcome; `store_seconds` (when given)
-// observes how long the store's ingest_batch (the commit) took.
+// observes how long the store's ingest_batch (the commit) took. `forward`
+// (when given) gets the alerts written now, after the commit: not a resend
+// again, so each alert is forwarded once.
 ApiReply handle_ingest(Store& store, const std::string& agent_id, std::string_view body, int64_t now,
                        const SuppressionSet* suppressions = nullptr, IngestCounters* counters = nullptr,
-                       prometheus::Histogram* store_seconds = nullptr);
+                       prometheus::Histogram* store_seconds = nullptr, forward::Forwarder* forward = nullptr);
 
 // 200 {ruleset_version, heartbeat_interval_s, highest_seq}; 400 when the
 // heartbeat is not a JSON object within the caps of wire::decode_heartbeat.

@@ -19,6 +19,7 @@
 
 #include "collector/auth/user_cli.h"
 #include "collector/config.h"
+#include "collector/forward/forwarder.h"
 #include "collector/retention.h"
 #include "collector/server.h"
 #include "collector/sources/rule_sources.h"
@@ -168,6 +169,13 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   o.threads = cfg.server_threads;
   o.limits = cfg.server;
   o.metrics_api_key_required = cfg.metrics_api_key_required;
+  // Forwarding (collector/forward/): its threads run while the server does.
+  auto forwarder = forward::Forwarder::create(cfg.forward, cfg.data_dir, &err);
+  if (!forwarder) {
+    std::cerr << "vigil-collector: " << err << "\n";
+    return 1;
+  }
+  if (!forwarder->empty()) o.forward = forwarder.get();
 
   // Signals are taken by a dedicated thread so stop() runs outside a handler.
   sigset_t set;
@@ -204,8 +212,10 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   HeartbeatPruner pruner(*store, cfg);
   RetentionRunner retention(*store, cfg.retention, cfg.retention_interval_s);
   server.set_retention(&retention);
+  forwarder->start();
   server.run();
-  server.set_retention(nullptr);
+  forwarder->stop();              // after the last ingest: what is left goes to the dead-letter files
+  server.set_retention(nullptr);  // after the last ingest: what is left goes to the dead-letter files
   return 0;
 }
 

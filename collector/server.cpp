@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "collector/auth/credentials.h"
+#include "collector/forward/forwarder.h"
 #include "collector/http/http_server.h"
 #include "collector/ingest.h"
 #include "collector/store/sqlite_db.h"
@@ -325,7 +326,7 @@ Response from_api_reply(ApiReply a) {
 Response CollectorServer::events(const Caller& c, const RequestHead&, std::string body) {
   int64_t now = unix_now_s();
   return from_api_reply(handle_ingest(store_, c.agent_id, body, now, suppressions_.current(now).get(),
-                                      &ingest_counters_, &store_ingest_seconds_));
+                                      &ingest_counters_, &store_ingest_seconds_, opts_.forward));
 }
 
 Response CollectorServer::heartbeat(const Caller& c, const RequestHead& h, std::string body) {
@@ -399,6 +400,7 @@ Response CollectorServer::stats(const Caller&, const RequestHead&, std::string) 
   auth_counters_.add_to(out);
   out["store.corrupt_errors"] = store_corrupt_errors();
   ingest_counters_.visit([&](const char* name, uint64_t v) { out[name] = v; });
+  if (opts_.forward) opts_.forward->add_to(out);  // forward.<name>.*
   return Response::json(200, out);
 }
 

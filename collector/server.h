@@ -27,10 +27,10 @@
 //   GET  /api/v1/stats/alerts     from to interval top ... -> aggregations   (viewer)
 //   GET  /api/v1/agents           -> {agents:[...]}                          (viewer)
 //   GET  /api/v1/agents/ID/heartbeats -> {heartbeats:[...]}                  (viewer)
-//   GET  /api/v1/server/stats     -> the transport's counters                (admin)
 //   GET  /metrics                 -> the counters, gauges and store latencies in the
 //                                 Prometheus text format (collector/api/metrics_route.cpp)
 //                                 (no credentials; any API key with metrics.api_key_required)
+//   GET  /api/v1/server/stats     -> the transport's and forwarding counters (admin)
 //   POST|GET /api/v1/enrollment-tokens, DELETE .../ID; DELETE /api/v1/agents/ID (admin)
 //   GET /api/v1/rulesets[/VERSION] (viewer), POST /api/v1/rulesets, PATCH /api/v1/rules/SID (admin),
 //   GET /api/v1/rules/disabled (viewer)
@@ -76,6 +76,9 @@ namespace vigil::collector {
 class HttpServer;
 struct Admission;
 class RetentionRunner;
+namespace forward {
+class Forwarder;
+}
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
@@ -98,6 +101,9 @@ struct ServerOptions {
   std::string web_dir;
   // collector.yaml metrics.api_key_required: GET /metrics wants an API key (any role).
   bool metrics_api_key_required = false;
+  // collector.yaml forward: alerts newly stored are handed to it; null: none.
+  // Not owned; outlives the server.
+  forward::Forwarder* forward = nullptr;
 };
 
 class CollectorServer {

@@ -6,6 +6,7 @@
 // visit() list, named vigil_collector_<dotted name>_total; a new family is
 // one more counter_families() line below. The agents gauges are computed
 // from the store as the agents page does (agent_status()).
+#include "collector/forward/forwarder.h"
 #include "collector/retention.h"
 #include "collector/server.h"
 #include "common/prometheus.h"
@@ -47,6 +48,20 @@ Response CollectorServer::metrics(const Caller&, const RequestHead&, std::string
   pm::counter_families(w, kPrefix, AuthVisit{auth_counters_}, {}, "(collector/auth/auth_counters.h)");
   pm::counter_families(w, kPrefix, ingest_counters_, {}, "(collector/ingest.h)");
   pm::counter_families(w, kPrefix, RetentionVisit{retention_.load()}, {}, "(collector/retention.h)");
+  // Forwarding (collector/forward/): one family per counter, the output as a label.
+  if (opts_.forward && !opts_.forward->outputs().empty()) {
+    forward::ForwardCounters{}.visit([&](const char* counter, uint64_t) {
+      bool gauge = std::string_view(counter) == "queue_depth";
+      pm::Type t = gauge ? pm::Type::kGauge : pm::Type::kCounter;
+      std::string name = pm::metric_name(kPrefix, std::string("forward.") + counter, t);
+      w.family(name, std::string("forward.<output>.") + counter + " (collector/forward/forward_counters.h)",
+               t);
+      for (const auto& o : opts_.forward->outputs())
+        o->counters().visit([&](const char* n, uint64_t v) {
+          if (std::string_view(n) == counter) w.sample(name, {{"output", o->name()}}, static_cast<double>(v));
+        });
+    });
+  }
 
   uint64_t known = 0, online = 0, revoked = 0;
   int64_t now = unix_now_s();

@@ -594,7 +594,8 @@ class SqliteStore final : public Store {
         sel_highest_.reset();
         continue;
       }
-      for (const auto& e : *p->events) {
+      for (size_t idx = 0; idx < p->events->size(); ++idx) {
+        const IngestEvent& e = (*p->events)[idx];
         if (e.suppressed) continue;  // in the digest above, never stored
         // The HTTP path parsed the fields and kept the received text; other
         // callers give a DOM, read here.
@@ -609,6 +610,7 @@ class SqliteStore final : public Store {
         if (rc != SQLITE_DONE) return rollback("event insert");
         if (sqlite3_changes(w_.get()) > 0) {
           ++p->out->stored;
+          p->out->stored_index.push_back(static_cast<uint32_t>(idx));
           if (f.event_type == "alert") {
             ++p->out->stored_alerts;
             rollup.add(f.ts_us.value_or(0), f.severity, *p->agent_id, f.sid, f.src_ip, f.dest_ip);

@@ -97,6 +97,9 @@ struct IngestResult {
   uint64_t duplicate_events = 0;  // events whose uid was already stored
   uint64_t stored_alerts = 0;     // of `stored`, the alerts
   uint64_t duplicate_alerts = 0;  // of `duplicate_events`, the alerts
+  // Indexes (into the batch's events) of the events written now, in order:
+  // what the forwarding outputs get (collector/forward/), never a resend.
+  std::vector<uint32_t> stored_index;
 };
 
 struct AlertQuery {

@@ -224,3 +224,36 @@ TEST_CASE("collector/CONFIG.md is the generated reference") {
   // Regenerate with: build/collector/vigil-collector config docs > collector/CONFIG.md
   CHECK(ss.str() == collector_config_docs());
 }
+
+TEST_CASE("collector config: forward outputs load typed, and a bad one names file, line and entry") {
+  CollectorConfig cfg;
+  std::string err;
+  REQUIRE(load_collector_config_text("collector.yaml", R"(forward:
+  - {name: siem, type: syslog, address: "127.0.0.1:6514", transport: tls, format: cef, backoff_max_ms: 2s}
+  - {name: hook, type: webhook, url: "http://127.0.0.1:9/x", headers: "A: 1; B: two", min_severity: 2}
+)",
+                                     &cfg, &err));
+  REQUIRE(cfg.forward.size() == 2);
+  CHECK(cfg.forward[0].transport == "tls");
+  CHECK(cfg.forward[0].format == "cef");
+  CHECK(cfg.forward[0].backoff_max_ms == 2000);
+  CHECK(cfg.forward[0].queue_max == 10000);
+  CHECK(cfg.forward[1].min_severity == 2);
+  REQUIRE(cfg.forward[1].headers.size() == 2);
+  CHECK(cfg.forward[1].headers[1] == std::pair<std::string, std::string>{"B", "two"});
+
+  CHECK(errors_of("forward:\n  - {name: a, type: syslog}\n") ==
+        "collector.yaml:1: forward: forward[0] (a): address: a syslog output needs HOST:PORT");
+  CHECK(errors_of("forward:\n  - {name: a, type: webhook, url: ftp://x}\n") ==
+        "collector.yaml:1: forward: forward[0] (a): url: a webhook needs http://HOST[:PORT]/PATH or "
+        "https://...");
+  CHECK(errors_of("x: 1\nforward:\n  - {name: a, type: webhook, url: 'http://h/', queue_max: 0}\n")
+            .find("collector.yaml:3: forward[0].queue_max:") == 0);
+  CHECK(errors_of("forward:\n  - {name: a b, type: webhook, url: 'http://h/'}\n").find("name: letters") !=
+        std::string::npos);
+  CHECK(errors_of("forward:\n  - {name: a, type: kafka, brokers: 'h:9092'}\n") ==
+        "collector.yaml:1: forward: forward[0] (a): topic: a kafka output needs one");
+  CHECK(errors_of("forward:\n  - {name: a, type: kafka, brokers: h, topic: t, kafka_properties: x}\n")
+            .find("kafka_properties: 'x' is not 'name=value'") != std::string::npos);
+  CHECK(errors_of("forward:\n  - {name: a, type: elastic}\n").find("forward[0].type:") != std::string::npos);
+}
