@@ -40,7 +40,7 @@ struct AgentConfig {
   // capture (live)
   int snaplen = 262144;
   bool promisc = true;
-  int buffer_size_mb = 64;
+  int buffer_size_mb = 8;
   bool immediate = true;
   std::string bpf;
 

@@ -39,7 +39,7 @@ std::string PcapSource::open_live(const LiveOptions& o) {
   pcap_set_promisc(p_, o.promisc ? 1 : 0);
   pcap_set_buffer_size(p_, o.buffer_size_mb * 1024 * 1024);
   pcap_set_immediate_mode(p_, o.immediate ? 1 : 0);
-  pcap_set_timeout(p_, 100);
+  pcap_set_timeout(p_, kLiveTimeoutMs);
   int rc = pcap_activate(p_);
   if (rc < 0) {
     std::string why = pcap_geterr(p_);
@@ -65,7 +65,7 @@ int PcapSource::next(CaptureInfo* cap) {
     struct pollfd pfd {
       live_fd_, POLLIN, 0
     };
-    if (poll(&pfd, 1, 100) > 0) rc = pcap_next_ex(p_, &h, &data);
+    if (poll(&pfd, 1, kLiveTimeoutMs) > 0) rc = pcap_next_ex(p_, &h, &data);
   }
   if (rc == 1) {
     cap->ts.sec = h->ts.tv_sec;
