@@ -21,10 +21,17 @@ struct LiveOptions {
   std::string iface;
   int snaplen = 262144;
   bool promisc = true;
-  int buffer_size_mb = 8;
+  int buffer_size_mb = 0;  // 0: auto_buffer_size_mb(iface)
   bool immediate = true;
   std::string bpf;
 };
+
+// The capture ring when capture.buffer-size-mb is 0: 8 MiB, or 8 MiB per Gb/s
+// of the link's speed (/sys/class/net/IFACE/speed) above 1 Gb/s, at most
+// 64 MiB. The whole ring stays resident while the capture is open.
+int auto_buffer_size_mb(const std::string& iface);
+// The same from a speed in Mb/s (0 or less: unknown).
+int buffer_size_mb_for_speed(long mbps);
 
 class PcapSource {
  public:
@@ -39,6 +46,8 @@ class PcapSource {
 
   int linktype() const { return linktype_; }
   bool is_live() const { return live_; }
+  // The kernel capture buffer asked for, in MiB (live).
+  int buffer_size_mb() const { return buffer_size_mb_; }
 
   // Reads the next packet. Return values: 1 a packet (*cap filled: time,
   // its 1-based number, link type, frame view valid until the next call,
@@ -66,6 +75,7 @@ class PcapSource {
   pcap_t* p_ = nullptr;
   int linktype_ = 0;
   bool live_ = false;
+  int buffer_size_mb_ = 0;
   int live_fd_ = -1;  // live, non-blocking: next() polls it for kLiveTimeoutMs
   bool nano_ = false;
   uint64_t packets_read_ = 0;  // numbers the packets (pcap_cnt)
