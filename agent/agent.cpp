@@ -461,6 +461,10 @@ int Agent::run() {
   spdlog::info("vigil-agent {} reading {} with {} worker(s), {} rules; events to {}", kAgentVersion,
                opt_.pcap.empty() ? "interface " + opt_.iface : opt_.pcap, cfg_.workers,
                report ? report->rules_loaded : 0, eve_path_);
+  if (src_.is_live()) {
+    spdlog::info("capture buffer {} MiB (capture.buffer-size-mb{})", src_.buffer_size_mb(),
+                 cfg_.buffer_size_mb > 0 ? "" : ": 0, sized from the link speed");
+  }
   auto run_started = std::chrono::steady_clock::now();
   int rc = pipeline.run(src_);
   double run_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();

@@ -41,7 +41,7 @@ struct AgentConfig {
   // capture (live)
   int snaplen = 262144;
   bool promisc = true;
-  int buffer_size_mb = 64;
+  int buffer_size_mb = 0;  // 0: sized from the link speed (auto_buffer_size_mb)
   bool immediate = true;
   std::string bpf;
 

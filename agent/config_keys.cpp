@@ -207,7 +207,9 @@ std::vector<K> agent_keys() {
        [](AgentConfig& c, const Value& v) { c.snaplen = int(v.i); }},
       {boolean("capture.promisc", "true", "Put the interface in promiscuous mode."),
        [](AgentConfig& c, const Value& v) { c.promisc = v.b; }},
-      {integer("capture.buffer-size-mb", "64", 1, 65536, "Kernel capture buffer, in MiB."),
+      {integer("capture.buffer-size-mb", "0", 0, 65536,
+               "Kernel capture buffer, in MiB, resident for the agent's whole life; larger absorbs longer "
+               "bursts. 0: 8 MiB, or 8 MiB per Gb/s of the link's speed above 1 Gb/s, at most 64."),
        [](AgentConfig& c, const Value& v) { c.buffer_size_mb = int(v.i); }},
       {boolean("capture.immediate", "true", "Deliver packets as they arrive instead of in kernel batches."),
        [](AgentConfig& c, const Value& v) { c.immediate = v.b; }},

@@ -2,6 +2,9 @@
 
 #include <poll.h>
 
+#include <algorithm>
+#include <fstream>
+
 namespace vigil {
 
 PcapSource::~PcapSource() {
@@ -31,15 +34,30 @@ std::string PcapSource::open_file(const std::string& path, const std::string& bp
   return apply_filter(p_, bpf, false);
 }
 
+int auto_buffer_size_mb(const std::string& iface) {
+  long mbps = 0;
+  if (iface.find('/') == std::string::npos && iface != "." && iface != "..") {
+    std::ifstream f("/sys/class/net/" + iface + "/speed");
+    if (!(f >> mbps)) mbps = 0;  // no such file, or "Invalid argument" (lo, a link down)
+  }
+  return buffer_size_mb_for_speed(mbps);
+}
+
+int buffer_size_mb_for_speed(long mbps) {
+  if (mbps <= 1000) return 8;
+  return int(std::min<long>(64, mbps * 8 / 1000));
+}
+
 std::string PcapSource::open_live(const LiveOptions& o) {
   char err[PCAP_ERRBUF_SIZE] = {0};
   p_ = pcap_create(o.iface.c_str(), err);
   if (!p_) return "cannot open interface '" + o.iface + "': " + err;
   pcap_set_snaplen(p_, o.snaplen);
   pcap_set_promisc(p_, o.promisc ? 1 : 0);
-  pcap_set_buffer_size(p_, o.buffer_size_mb * 1024 * 1024);
+  buffer_size_mb_ = o.buffer_size_mb > 0 ? o.buffer_size_mb : auto_buffer_size_mb(o.iface);
+  pcap_set_buffer_size(p_, buffer_size_mb_ * 1024 * 1024);
   pcap_set_immediate_mode(p_, o.immediate ? 1 : 0);
-  pcap_set_timeout(p_, 100);
+  pcap_set_timeout(p_, kLiveTimeoutMs);
   int rc = pcap_activate(p_);
   if (rc < 0) {
     std::string why = pcap_geterr(p_);
@@ -65,7 +83,7 @@ int PcapSource::next(CaptureInfo* cap) {
     struct pollfd pfd {
       live_fd_, POLLIN, 0
     };
-    if (poll(&pfd, 1, 100) > 0) rc = pcap_next_ex(p_, &h, &data);
+    if (poll(&pfd, 1, kLiveTimeoutMs) > 0) rc = pcap_next_ex(p_, &h, &data);
   }
   if (rc == 1) {
     cap->ts.sec = h->ts.tv_sec;

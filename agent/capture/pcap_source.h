@@ -21,10 +21,17 @@ struct LiveOptions {
   std::string iface;
   int snaplen = 262144;
   bool promisc = true;
-  int buffer_size_mb = 64;
+  int buffer_size_mb = 0;  // 0: auto_buffer_size_mb(iface)
   bool immediate = true;
   std::string bpf;
 };
+
+// The capture ring when capture.buffer-size-mb is 0: 8 MiB, or 8 MiB per Gb/s
+// of the link's speed (/sys/class/net/IFACE/speed) above 1 Gb/s, at most
+// 64 MiB. The whole ring stays resident while the capture is open.
+int auto_buffer_size_mb(const std::string& iface);
+// The same from a speed in Mb/s (0 or less: unknown).
+int buffer_size_mb_for_speed(long mbps);
 
 class PcapSource {
  public:
@@ -39,15 +46,20 @@ class PcapSource {
 
   int linktype() const { return linktype_; }
   bool is_live() const { return live_; }
+  // The kernel capture buffer asked for, in MiB (live).
+  int buffer_size_mb() const { return buffer_size_mb_; }
 
   // Reads the next packet. Return values: 1 a packet (*cap filled: time,
   // its 1-based number, link type, frame view valid until the next call,
   // wire length), 0 timeout with no packet (live only, after at most
-  // 100 ms without one, so the caller's timers run on a silent link; *cap
-  // untouched),
+  // kLiveTimeoutMs without one, so the caller's timers run on a silent link;
+  // *cap untouched),
   // -1 end of file, -2 error (message in error()). A file cut in the middle
   // of a packet ends with -2 and the error is counted, not fatal.
   int next(CaptureInfo* cap);
+  // An idle live capture wakes the reader this often (4 times a second):
+  // timers, counter publication and stop requests wait at most this long.
+  static constexpr int kLiveTimeoutMs = 250;
   const std::string& error() const { return error_; }
 
   // Ask a blocking live read to return (from another thread / signal handler).
@@ -63,7 +75,8 @@ class PcapSource {
   pcap_t* p_ = nullptr;
   int linktype_ = 0;
   bool live_ = false;
-  int live_fd_ = -1;  // live, non-blocking: next() polls it for 100 ms
+  int buffer_size_mb_ = 0;
+  int live_fd_ = -1;  // live, non-blocking: next() polls it for kLiveTimeoutMs
   bool nano_ = false;
   uint64_t packets_read_ = 0;  // numbers the packets (pcap_cnt)
   std::string error_;

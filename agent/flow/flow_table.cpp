@@ -1,5 +1,6 @@
 #include "agent/flow/flow_table.h"
 
+#include <algorithm>
 #include <new>
 #include <vector>
 
@@ -43,8 +44,14 @@ struct List {
 
 constexpr size_t kBlock = 256;  // flows allocated together while the table grows
 
+// The hash table starts small and doubles (rehashing every flow) whenever
+// there are more flows than buckets, up to the size flow.max-flows calls for:
+// an idle agent holds a few KiB instead of 8 bytes per configured flow, and
+// the rehash costs O(flows) once per doubling (amortised O(1) per flow).
+constexpr size_t kInitialBuckets = 1024;
+
 size_t bucket_count(uint32_t max_flows) {
-  size_t n = 1024;
+  size_t n = kInitialBuckets;
   while (n < max_flows && n < (size_t(1) << 22)) n <<= 1;
   return n;
 }
@@ -53,7 +60,12 @@ size_t bucket_count(uint32_t max_flows) {
 
 struct FlowTable::Impl {
   Impl(const FlowConfig& c, StreamSink& s, FlowEndSink& e)
-      : cfg(c), sink(s), end(e), pool(c.reassembly_memcap), buckets(bucket_count(c.max_flows), nullptr) {
+      : cfg(c),
+        sink(s),
+        end(e),
+        pool(c.reassembly_memcap),
+        max_buckets(bucket_count(c.max_flows)),
+        buckets(std::min(kInitialBuckets, max_buckets), nullptr) {
     timeout_s[kTcpNew] = cfg.tcp_new_timeout;
     timeout_s[kTcpEst] = cfg.tcp_est_timeout;
     timeout_s[kTcpClosed] = cfg.tcp_closed_timeout;
@@ -70,6 +82,8 @@ struct FlowTable::Impl {
   void end_flow(Node* n, FlowEndReason reason, Timestamp now);
   bool account(Node* n, Packet& p);
   void recycle(Node* n);
+  void grow_buckets();
+  uint64_t memuse() const;
   void unlink_hash(Node* n);
   void list_remove(Node* n);
   void list_append(Node* n, uint8_t cls);
@@ -80,10 +94,12 @@ struct FlowTable::Impl {
   FlowEndSink& end;
   FlowCounters ctr;
   SegmentPool pool;
-  std::vector<Node*> buckets;
+  size_t max_buckets;
+  std::vector<Node*> buckets;  // size a power of two, at most max_buckets
   std::vector<std::unique_ptr<Node[]>> blocks;
   Node* free_nodes = nullptr;
   std::vector<TcpSession*> free_sessions;
+  size_t sessions_allocated = 0;
   List lists[kClasses];
   uint32_t timeout_s[kClasses] = {};
   size_t active = 0;
@@ -174,6 +190,7 @@ Node* FlowTable::Impl::create(const Packet& p, const FlowKey& k, uint64_t h) {
         ctr.flow_memcap_refused++;
         return nullptr;
       }
+      sessions_allocated++;
     }
   }
   Node* n = free_nodes;
@@ -225,7 +242,32 @@ Node* FlowTable::Impl::create(const Packet& p, const FlowKey& k, uint64_t h) {
   }
   active++;
   list_append(n, class_of(f));
+  if (active > buckets.size() && buckets.size() < max_buckets) grow_buckets();
   return n;
+}
+
+void FlowTable::Impl::grow_buckets() {
+  std::vector<Node*> next;
+  try {
+    next.assign(buckets.size() * 2, nullptr);
+  } catch (const std::bad_alloc&) {
+    return;  // longer chains, still correct; tried again at the next new flow
+  }
+  const size_t mask = next.size() - 1;
+  for (Node* head : buckets) {
+    while (head != nullptr) {
+      Node* n = head;
+      head = n->chain;
+      n->chain = next[n->hash & mask];
+      next[n->hash & mask] = n;
+    }
+  }
+  buckets.swap(next);
+}
+
+uint64_t FlowTable::Impl::memuse() const {
+  return buckets.capacity() * sizeof(Node*) + blocks.size() * kBlock * sizeof(Node) +
+         sessions_allocated * sizeof(TcpSession);
 }
 
 void FlowTable::Impl::end_flow(Node* n, FlowEndReason reason, Timestamp now) {
@@ -398,6 +440,8 @@ size_t FlowTable::active() const {
 void FlowTable::visit_counters(const CounterVisitor& f) const {
   impl_->ctr.visit(f);
   f("flow.active", impl_->active);
+  f("flow.memuse", impl_->memuse());
+  f("flow.hash_buckets", impl_->buckets.size());
   f("tcp.reassembly_memuse", impl_->pool.in_use());
 }
 

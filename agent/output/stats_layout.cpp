@@ -116,6 +116,7 @@ constexpr std::string_view kSuricataCounters[] = {
     "flow.active",
     "flow.icmpv4",
     "flow.icmpv6",
+    "flow.memuse",
     "flow.tcp",
     "flow.total",
     "flow.udp",

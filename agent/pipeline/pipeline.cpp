@@ -51,7 +51,18 @@ struct ReaderChecksumSampler {
 struct Pipeline::Batch {
   // Each packet's capture fields; its frame points into `arena`, which is
   // only resized while the batch is empty.
-  std::vector<uint8_t> arena = std::vector<uint8_t>(kArenaBytes);
+  // Left uninitialised: the kernel maps its pages in only as packets are
+  // copied there, so the batches of a quiet link stay a few KiB each.
+  struct Arena {
+    std::unique_ptr<uint8_t[]> bytes{new uint8_t[kArenaBytes]};
+    size_t cap = kArenaBytes;
+    size_t size() const { return cap; }
+    uint8_t* data() { return bytes.get(); }
+    void resize(size_t n) {
+      bytes.reset(new uint8_t[n]);
+      cap = n;
+    }
+  } arena;
   size_t used = 0;
   std::vector<CaptureInfo> pkts;
   Timestamp now;      // packet time at send
@@ -171,8 +182,9 @@ int Pipeline::run(PcapSource& src) {
         bytes_.fetch_add(cap.frame.size(), std::memory_order_relaxed);
         w.process(p);
       } else if (r == 0) {
+        // Kernel counters are read with the publication below, once a second:
+        // pcap_stats costs a getsockopt and, on Linux, two /sys file reads.
         w.advance_time(cap.ts);
-        src.refresh_stats();
       } else {
         if (r == -2) {
           // A capture cut mid-packet or with a corrupt record header: what was
@@ -183,7 +195,7 @@ int Pipeline::run(PcapSource& src) {
         break;
       }
       // Counters are published at most once a second: the clock is read every
-      // 64 packets, and on every read timeout (100 ms on a live capture), so
+      // 64 packets, and on every read timeout (250 ms on a live capture), so
       // that a quiet link's counters (status, stats, heartbeats) do not wait
       // for the next busy second.
       if (r == 0 || (cap.pcap_cnt & 63) == 0) {
@@ -261,7 +273,11 @@ int Pipeline::run(PcapSource& src) {
         current_[i]->now = cap.ts;
         push(i);
       }
-      src.refresh_stats();
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_pub > std::chrono::seconds(1)) {
+        src.refresh_stats();
+        last_pub = now;
+      }
     } else {
       if (r == -2) {
         spdlog::warn("capture read error after packet {}: {} (counted in capture.read_errors)", cap.pcap_cnt,
@@ -269,7 +285,7 @@ int Pipeline::run(PcapSource& src) {
       }
       break;
     }
-    if ((cap.pcap_cnt & 1023) == 0) src.refresh_stats();
+    if (r == 1 && (cap.pcap_cnt & 1023) == 0) src.refresh_stats();
   }
   for (size_t i = 0; i < n; ++i) {
     current_[i]->now = cap.ts;

@@ -5,8 +5,10 @@ sampled by wall clock and summed over workers at different moments), as a
 multiset of canonical JSON lines. Nothing else is normalised: flow ids,
 timestamps, counts and ordering-free contents must be identical.
 Then the last `stats` event (written after every worker finished): every
-counter must be equal but `uptime` and what sits in lists (the rule engines'
-load records: wall-clock load times). Packets, drops, decoder, defrag, flow,
+counter must be equal but `uptime`, what sits in lists (the rule engines'
+load records: wall-clock load times) and the flow tables' allocation gauges
+(`flow.memuse`, `vigil.flow.hash_buckets`: each worker's table grows with
+its own share of the flows, so the sum depends on the number of tables). Packets, drops, decoder, defrag, flow,
 TCP, app-layer, detection and output counts are all compared.
 
 Usage: eve_same.py REFERENCE.json OTHER.json [OTHER.json ...]
@@ -31,6 +33,9 @@ def events(path):
     return out
 
 
+PER_TABLE_GAUGES = {"flow.memuse", "vigil.flow.hash_buckets"}
+
+
 def final_stats(path):
     """Counters of the last stats event, flattened to dotted names."""
     last = None
@@ -46,7 +51,7 @@ def final_stats(path):
         for k, v in d.items():
             if isinstance(v, dict):
                 walk(v, prefix + k + ".")
-            elif not isinstance(v, list) and k != "uptime":
+            elif not isinstance(v, list) and k != "uptime" and prefix + k not in PER_TABLE_GAUGES:
                 out[prefix + k] = v
 
     walk((last or {}).get("stats", {}), "")

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <set>
+#include <vector>
 
 #include "tests/agent/flow/flow_test_util.h"
 
@@ -203,6 +204,60 @@ TEST_CASE("a full table refuses new flows and counts them", "[flow][table]") {
   CHECK(h.send(h.udp(true)) != nullptr);
 }
 
+TEST_CASE("the table's memory grows with its flows, up to flow.max-flows", "[flow][table][growth]") {
+  FlowConfig cfg;
+  cfg.max_flows = 3000;  // the bucket array may grow to 4096
+  Harness h(cfg);
+  // Nothing sized for max_flows up front: a small bucket array, no flow slots.
+  CHECK(h.counter("flow.hash_buckets") == 1024);
+  CHECK(h.counter("flow.memuse") == 1024 * sizeof(void*));
+  std::vector<Flow*> flows;
+  for (uint32_t i = 0; i < cfg.max_flows; ++i) {
+    h.cport = uint16_t(10000 + i);
+    Flow* f = h.send(h.udp(true));
+    REQUIRE(f != nullptr);
+    flows.push_back(f);
+    if (i + 1 == 1024) CHECK(h.counter("flow.hash_buckets") == 1024);
+    if (i + 1 == 1025) CHECK(h.counter("flow.hash_buckets") == 2048);
+  }
+  CHECK(h.counter("flow.hash_buckets") == 4096);
+  CHECK(h.counter("flow.active") == cfg.max_flows);
+  const uint64_t full = h.counter("flow.memuse");
+  CHECK(full >= 4096 * sizeof(void*) + cfg.max_flows * sizeof(Flow));
+  // Every flow is still found after the rehashes: the answers join them.
+  for (uint32_t i = 0; i < cfg.max_flows; ++i) {
+    h.cport = uint16_t(10000 + i);
+    REQUIRE(h.send(h.udp(false)) == flows[i]);
+    CHECK(flows[i]->state == FlowState::kEstablished);
+  }
+  CHECK(h.counter("flow.total") == cfg.max_flows);
+  // The cap holds and refusals are counted.
+  h.cport = 9999;
+  CHECK(h.send(h.udp(true)) == nullptr);
+  CHECK(h.counter("flow.memcap_refused") == 1);
+  CHECK(h.counter("flow.hash_buckets") == 4096);
+  // Ended flows are recycled: the same number again allocates nothing more.
+  h.now_sec += 1000;
+  h.table->expire(Timestamp{h.now_sec, 0});
+  CHECK(h.counter("flow.active") == 0);
+  for (uint32_t i = 0; i < cfg.max_flows; ++i) {
+    h.cport = uint16_t(20000 + i);
+    REQUIRE(h.send(h.udp(true)) != nullptr);
+  }
+  CHECK(h.counter("flow.memuse") == full);
+}
+
+TEST_CASE("a small flow.max-flows keeps the bucket array small", "[flow][table][growth]") {
+  FlowConfig cfg;
+  cfg.max_flows = 1500;  // bucket array capped at 2048
+  Harness h(cfg);
+  for (uint32_t i = 0; i < cfg.max_flows; ++i) {
+    h.cport = uint16_t(10000 + i);
+    REQUIRE(h.send(h.udp(true)) != nullptr);
+  }
+  CHECK(h.counter("flow.hash_buckets") == 2048);
+}
+
 TEST_CASE("flow ids are stable, distinct and below 2^53", "[flow][table]") {
   auto run = [](int64_t start) {
     Harness h;
@@ -314,6 +369,8 @@ TEST_CASE("every documented counter is exposed", "[flow][table]") {
                         "flow.icmpv6",
                         "flow.other",
                         "flow.active",
+                        "flow.memuse",
+                        "flow.hash_buckets",
                         "flow.memcap_refused",
                         "flow.end.timeout",
                         "flow.end.shutdown",
