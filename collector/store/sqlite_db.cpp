@@ -17,9 +17,9 @@ void note_result(sqlite3* db, int rc) {
   int primary = rc & 0xff;
   if (primary != SQLITE_CORRUPT && primary != SQLITE_NOTADB) return;
   g_corrupt.fetch_add(1, std::memory_order_relaxed);
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::steady_clock::now().time_since_epoch())
-                    .count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
   int64_t last = g_corrupt_logged_s.load();
   if (now - last < 60 || !g_corrupt_logged_s.compare_exchange_strong(last, now)) return;
   const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
@@ -37,8 +37,8 @@ std::string damaged_store_advice(const std::string& path) {
   return "The database file is damaged; the collector does not change or replace it (it holds the agents' "
          "credentials and the accounts as well as the alerts). To recover what SQLite can still read: stop "
          "the collector, then `mv " +
-         path + " " + path + ".corrupt` (with its -wal and -shm files), `sqlite3 " + path + ".corrupt .recover | " +
-         "sqlite3 " + path +
+         path + " " + path + ".corrupt` (with its -wal and -shm files), `sqlite3 " + path +
+         ".corrupt .recover | " + "sqlite3 " + path +
          "`, and start the collector again. Without a file the collector starts an empty store: agents must "
          "enrol again and users be created again";
 }

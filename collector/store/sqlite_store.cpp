@@ -125,7 +125,8 @@ struct PendingBatch {
 
 // A refusal to start that met a damaged file says what to do about it.
 std::string damaged_advice(const std::string& path, const std::string& err) {
-  if (err.find("malformed") == std::string::npos && err.find("not a database") == std::string::npos) return err;
+  if (err.find("malformed") == std::string::npos && err.find("not a database") == std::string::npos)
+    return err;
   return err + ". " + damaged_store_advice(path);
 }
 

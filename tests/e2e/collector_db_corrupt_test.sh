@@ -68,10 +68,8 @@ wait "$COLLECTOR_PID" 2>/dev/null || true
 sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 printf 'this is not sqlite' | dd of="$DB" bs=1 conv=notrunc status=none
 before=$(sha256sum "$DB" | cut -d' ' -f1)
-set +e
 timeout 30 "$COLLECTOR" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" >"$WORK/refused.log" 2>&1
 rc=$?
-set -e
 [ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "collector started on a file that is not a database (rc $rc)"
 grep -q "damaged" "$WORK/refused.log" && grep -q ".recover" "$WORK/refused.log" ||
   fail "the refusal does not say what to do: $(cat "$WORK/refused.log")"
