@@ -16,6 +16,10 @@ for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/*/faketime
   [ -f "$f" ] && { FT=$f; break; }
 done
 [ -n "$FT" ] || { echo "libfaketime not installed (Debian package libfaketime): skipped"; exit 77; }
+# A sanitizer build wants its runtime first in the preload list.
+PRELOAD=$FT
+ASANLIB=$(ldd "$AGENT" 2>/dev/null | awk '/libasan/ {print $3; exit}')
+[ -n "$ASANLIB" ] && PRELOAD="$ASANLIB:$FT"
 start_collector
 ADMIN_KEY=$("$COLLECTOR" apikey create --role admin --data-dir "$DATA" | tail -1)
 enroll "$WORK/agent" || fail "enrolment"
@@ -23,7 +27,7 @@ TPORT=$(free_port)
 echo "+0" >"$WORK/offset"
 # FAKETIME_NO_CACHE: the offset file is read at every call, so writing it
 # steps the clock at once. FAKETIME_DONT_FAKE_MONOTONIC: only the wall clock moves.
-LD_PRELOAD=$FT FAKETIME_TIMESTAMP_FILE="$WORK/offset" FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
+LD_PRELOAD=$PRELOAD FAKETIME_TIMESTAMP_FILE="$WORK/offset" FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
   "$AGENT" -i lo --bpf "udp port $TPORT" -S "$RULES" -l "$WORK/log" --state-dir "$WORK/agent" \
   --set uplink.heartbeat-interval=1 --set uplink.batch-max-age-ms=4000 --set stats.interval=1 \
   >"$WORK/agent.log" 2>&1 &
