@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "agent/agent_version.h"
+#include "agent/app/app_layer.h"
 #include "agent/output/stats_event.h"
 #include "agent/privileges.h"
 #include "common/prometheus.h"
@@ -42,6 +43,7 @@ std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const st
   lo.reputation_categories_file = cfg.reputation_categories_file;
   lo.default_reputation_path = cfg.default_reputation_path;
   lo.reputation_files = cfg.reputation_files;
+  lo.parsed_app_protos = parsed_app_protos();
   auto engine = rules::build_engine(lo, report);
   rules::log_report(report);
   return engine;
@@ -172,6 +174,7 @@ nlohmann::json Agent::status() const {
   auto report = rules_report();
   s["rules"] = {{"loaded", report ? report->rules_loaded : 0},
                 {"failed", report ? report->rules_failed : 0},
+                {"inert", report ? report->rules_inert : 0},
                 {"version", uplink_ ? uplink_->ruleset_version() : std::string("local")}};
   if (uplink_) {
     nlohmann::json up{{"agent_id", uplink_->agent_id()}};
@@ -206,6 +209,9 @@ std::string Agent::metrics_text() const {
           static_cast<double>(report ? report->rules_loaded : 0));
   w.gauge("vigil_agent_rules_failed", "Rules of the rule set in use that could not be loaded.",
           static_cast<double>(report ? report->rules_failed : 0));
+  w.gauge("vigil_agent_rules_inert",
+          "Rules of the rule set in use that nothing can match here: their protocol has no parser.",
+          static_cast<double>(report ? report->rules_inert : 0));
   w.gauge("vigil_agent_uptime_seconds", "Seconds since the agent started.",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
   return w.text();

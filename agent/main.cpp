@@ -99,11 +99,11 @@ int check_config(const Args& a, ConfigResult& cr) {
     uint64_t broken = report.rules_failed - report.rules_skipped;
     printf(
         "rules: %zu file(s), %llu loaded, %llu failed (%llu of them use keywords or protocols this agent "
-        "does "
-        "not support: skipped, not errors)\n",
+        "does not support: skipped, not errors), %llu inert (valid, but no parser here feeds them)\n",
         files.size(), static_cast<unsigned long long>(report.rules_loaded),
         static_cast<unsigned long long>(report.rules_failed),
-        static_cast<unsigned long long>(report.rules_skipped));
+        static_cast<unsigned long long>(report.rules_skipped),
+        static_cast<unsigned long long>(report.rules_inert));
     if (!engine || report.fatal) {
       problem("rules: nothing usable could be built from " + fmt::format("{}", fmt::join(files, ", ")));
     } else if (broken > 0) {
@@ -258,9 +258,13 @@ int main(int argc, char** argv) {
     rules::LoadReport report;
     auto engine = load_rules(cfg, rule_files, report);
     for (const auto& e : report.errors) fprintf(stderr, "%s\n", e.c_str());
+    // Inert rules are valid: listed with the reason, not a failure.
+    for (const auto& e : report.inert) fprintf(stderr, "%s\n", e.c_str());
+    for (const auto& [why, n] : report.inert_by_reason)
+      fprintf(stderr, "inert: %llu rules: %s\n", static_cast<unsigned long long>(n), why.c_str());
     bool ok = engine && report.rules_failed == 0;
-    fprintf(stderr, "%s: %zu rules loaded, %zu failed\n", ok ? "OK" : "FAILED", report.rules_loaded,
-            report.rules_failed);
+    fprintf(stderr, "%s: %zu rules loaded, %zu failed, %zu inert\n", ok ? "OK" : "FAILED",
+            report.rules_loaded, report.rules_failed, report.rules_inert);
     return ok ? 0 : 1;
   }
 

@@ -42,19 +42,27 @@ struct LoadOptions {
   // Files named by rules (dataset load/state/save). Rule sets from the
   // collector set confine_dir; local rule files keep Suricata's behaviour.
   RuleFileScope rule_file_scope;
+  // Application protocols the program parses (bit per AppProto). A rule that
+  // needs another one is inert: reported, not loaded (rules/inert.h). All
+  // bits set (the default) when the caller does not know, as the collector's
+  // rule set check does not.
+  uint32_t parsed_app_protos = ~0u;
 };
 
 struct LoadReport {
   struct FileInfo {
     std::string path;
     std::string dialect;  // "suricata" or "snort3"
-    uint64_t rules_loaded = 0, rules_failed = 0, rules_disabled = 0;
+    uint64_t rules_loaded = 0, rules_failed = 0, rules_disabled = 0, rules_inert = 0;
   };
   uint64_t rules_loaded = 0;
-  uint64_t rules_failed = 0;                             // parse errors and unsupported keywords together
-  uint64_t rules_skipped = 0;                            // of rules_failed: unsupported keyword/protocol
-  uint64_t rules_disabled = 0;                           // commented-out rules (not counted as failed)
-  std::vector<std::string> errors;                       // "FILE:LINE: sid N: reason"
+  uint64_t rules_failed = 0;        // parse errors and unsupported keywords together
+  uint64_t rules_skipped = 0;       // of rules_failed: unsupported keyword/protocol
+  uint64_t rules_disabled = 0;      // commented-out rules (not counted as failed)
+  uint64_t rules_inert = 0;         // valid but unmatchable here (no parser feeds them); not in loaded
+  std::vector<std::string> errors;  // "FILE:LINE: sid N: reason"
+  std::vector<std::string> inert;   // "FILE:LINE: sid N: no parser for smb (...)"
+  std::map<std::string, uint64_t> inert_by_reason;       // reason -> rules
   std::map<std::string, uint64_t> failures_by_reason;    // reason class -> count
   std::map<std::string, uint64_t> unsupported_keywords;  // keyword -> rules skipped
   std::vector<FileInfo> files;

@@ -11,6 +11,7 @@
 #include "common/time.h"
 #include "rules/classification.h"
 #include "rules/engine_impl.h"
+#include "rules/inert.h"
 #include "rules/iprep.h"
 #include "rules/prefilter_build.h"
 #include "rules/rule_files.h"
@@ -23,6 +24,30 @@ namespace {
 
 double ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Moves the rules nothing can feed from loaded to inert (rules/inert.h).
+void drop_inert_rules(uint32_t parsed, LoadReport& report, std::vector<std::unique_ptr<Rule>>& rules) {
+  size_t kept = 0;
+  for (auto& r : rules) {
+    std::string why = inert_reason(*r, parsed);
+    if (why.empty()) {
+      rules[kept++] = std::move(r);
+      continue;
+    }
+    report.inert.push_back(r->file + ":" + std::to_string(r->line) + ": sid " + std::to_string(r->sid) +
+                           ": " + why);
+    ++report.inert_by_reason[why];
+    ++report.rules_inert;
+    --report.rules_loaded;
+    for (auto& f : report.files) {
+      if (f.path != r->file) continue;
+      --f.rules_loaded;
+      ++f.rules_inert;
+      break;
+    }
+  }
+  rules.resize(kept);
 }
 
 }  // namespace
@@ -46,6 +71,8 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
   CacheKey key;
   std::vector<std::unique_ptr<Rule>> rules;
   if (!parse_rule_files(opts, ctx, key, report, rules)) return nullptr;
+  drop_inert_rules(opts.parsed_app_protos, report, rules);
+  key.add(std::to_string(opts.parsed_app_protos));
   auto impl = std::make_unique<Engine::Impl>();
   impl->threshold_cfg = load_threshold_config(opts.threshold_file, ctx.addr_vars, report.errors);
   auto t1 = std::chrono::steady_clock::now();
@@ -67,16 +94,18 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
 
 void log_report(const LoadReport& r) {
   for (auto& f : r.files) {
-    spdlog::info("rules: {} ({} dialect): {} loaded, {} failed, {} disabled", f.path, f.dialect,
-                 f.rules_loaded, f.rules_failed, f.rules_disabled);
+    spdlog::info("rules: {} ({} dialect): {} loaded, {} failed, {} disabled, {} inert", f.path, f.dialect,
+                 f.rules_loaded, f.rules_failed, f.rules_disabled, f.rules_inert);
   }
+  for (auto& [why, n] : r.inert_by_reason) spdlog::info("rules: {} rules inert: {}", n, why);
   for (auto& e : r.errors) spdlog::warn("rules: {}", e);
   for (auto& [k, n] : r.unsupported_keywords) spdlog::info("rules: skipped {} rules using {}", n, k);
   spdlog::info(
-      "rules: {} signatures processed. {} loaded, {} failed ({} unsupported); prefilter {} patterns in {} "
-      "databases, {} port groups; parse {:.0f} ms, compile {:.0f} ms{}",
-      r.rules_loaded + r.rules_failed, r.rules_loaded, r.rules_failed, r.rules_skipped, r.prefilter_patterns,
-      r.prefilter_databases, r.port_groups, r.parse_ms, r.compile_ms,
+      "rules: {} signatures processed. {} loaded, {} failed ({} unsupported), {} inert; prefilter {} "
+      "patterns in "
+      "{} databases, {} port groups; parse {:.0f} ms, compile {:.0f} ms{}",
+      r.rules_loaded + r.rules_failed + r.rules_inert, r.rules_loaded, r.rules_failed, r.rules_skipped,
+      r.rules_inert, r.prefilter_patterns, r.prefilter_databases, r.port_groups, r.parse_ms, r.compile_ms,
       r.cache_hit ? " (cached databases)" : "");
 }
 
@@ -87,12 +116,14 @@ nlohmann::ordered_json report_stats_json(const LoadReport& r) {
   e["rules_loaded"] = r.rules_loaded;
   e["rules_failed"] = r.rules_failed;
   e["rules_skipped"] = r.rules_skipped;
+  e["rules_inert"] = r.rules_inert;
   nlohmann::ordered_json files = nlohmann::ordered_json::array();
   for (auto& f : r.files) {
     files.push_back({{"path", f.path},
                      {"dialect", f.dialect},
                      {"rules_loaded", f.rules_loaded},
-                     {"rules_failed", f.rules_failed}});
+                     {"rules_failed", f.rules_failed},
+                     {"rules_inert", f.rules_inert}});
   }
   e["files"] = files;
   e["failures_by_reason"] = r.failures_by_reason;

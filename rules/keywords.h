@@ -98,6 +98,11 @@ void add_iprep_keywords(std::vector<KeywordDef>& t);
 // direction ended (FlowView::proto_done_pending), not on every packet.
 void mark_proto_detect_only(Rule& r);
 
+// The protocol masks of r's positive app-layer-protocol options (kw_packet.cpp):
+// the rule needs, for each, one of the protocols in it. Negated options and
+// those that accept "unknown" are left out (they can match without a parser).
+std::vector<uint32_t> app_layer_protocol_needs(const Rule& r);
+
 // ssh.protoversion:VALUE / ssh.softwareversion:VALUE on `slot` (kw_ssh.cpp).
 std::string ssh_value_keyword(ParseState& st, int slot, std::string_view value);
 

@@ -363,6 +363,17 @@ void mark_proto_detect_only(Rule& r) {
   for (auto* a : opts) a->detect_only = true;
 }
 
+std::vector<uint32_t> app_layer_protocol_needs(const Rule& r) {
+  std::vector<uint32_t> out;
+  for (auto& o : r.pkt_opts) {
+    auto* a = dynamic_cast<const AppProtoOpt*>(o.get());
+    if (a == nullptr || a->negated || a->mode == AppProtoOpt::kOriginal) continue;
+    if ((a->mask >> unsigned(AppProto::kUnknown)) & 1u) continue;
+    out.push_back(a->mask);
+  }
+  return out;
+}
+
 void add_packet_keywords(std::vector<KeywordDef>& t) {
   t.push_back({"dsize", kw_dsize});
   t.push_back({"ttl", kw_ttl});

@@ -13,6 +13,12 @@
 #include "agent/app/proto_detect.h"
 
 namespace vigil {
+
+uint32_t parsed_app_protos() {
+  uint32_t m = 0;
+  for (AppProto a : {AppProto::kHttp, AppProto::kDns, AppProto::kTls, AppProto::kSsh}) m |= 1u << unsigned(a);
+  return m;
+}
 namespace {
 
 constexpr size_t kPendingCap = 2048;

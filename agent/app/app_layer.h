@@ -47,6 +47,10 @@ class AppEvents {
   }
 };
 
+// The application protocols there is a parser for (bit per AppProto): a
+// rule that needs another one is inert (rules/inert.h).
+uint32_t parsed_app_protos();
+
 class AppLayer {
  public:
   AppLayer(const AppConfig& cfg, AppEvents& events);
