@@ -380,7 +380,7 @@ const config::TypedSchema<AgentConfig>& agent_config_schema() {
        {"defrag", "IP fragment reassembly."},
        {"flow", "Flow table and idle timeouts (packet time)."},
        {"stream", "TCP session tracking and reassembly."},
-       {"app-layer", "Application-layer parsers (HTTP, DNS, TLS, SSH)."},
+       {"app-layer", "Application-layer parsers (HTTP, DNS, TLS, SSH, SMTP)."},
        {"detect", "Rule loading."},
        {"metrics", "The Prometheus endpoint (agent/README.md, Metrics)."},
        {"uplink", "Shipping events to the collector (enrolled agents, --state-dir)."}},
