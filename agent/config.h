@@ -31,7 +31,7 @@ struct AgentConfig {
   int workers = 1;
   std::string log_dir = ".";
   std::string eve_filename = "eve.json";
-  std::vector<std::string> eve_types;  // alert, flow, stats, http, dns, tls, ssh
+  std::vector<std::string> eve_types;  // alert, flow, stats, http, dns, tls, ssh, smtp
   bool eve_payload = true, eve_payload_printable = true, eve_packet = false;
   DnsEveOptions eve_dns;          // outputs.eve.dns.*
   AlertLimitOptions alert_limit;  // outputs.eve.alert.rate-limit, rate-burst

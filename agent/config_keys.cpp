@@ -75,10 +75,10 @@ std::function<void(AgentConfig&, const Value&)> tunnel_enabled(std::vector<uint1
 }
 
 std::string check_eve_types(const Value& v, const ValueSet&) {
-  static const char* const kTypes[] = {"alert", "flow", "stats", "http", "dns", "tls", "ssh"};
+  static const char* const kTypes[] = {"alert", "flow", "stats", "http", "dns", "tls", "ssh", "smtp"};
   for (const auto& t : v.list) {
     if (std::find(std::begin(kTypes), std::end(kTypes), t) == std::end(kTypes)) {
-      return "'" + t + "' is not an event type (alert, flow, stats, http, dns, tls, ssh)";
+      return "'" + t + "' is not an event type (alert, flow, stats, http, dns, tls, ssh, smtp)";
     }
   }
   return "";
@@ -146,7 +146,7 @@ std::vector<K> agent_keys() {
               not_empty),
        [](AgentConfig& c, const Value& v) { c.eve_filename = v.s; }},
       {list("outputs.eve.types", "[alert, flow, stats]",
-            "Event types written: alert, flow, stats, and the transaction logs http, dns, tls, ssh.",
+            "Event types written: alert, flow, stats, and the transaction logs http, dns, tls, ssh, smtp.",
             check_eve_types),
        [](AgentConfig& c, const Value& v) { c.eve_types = v.list; }},
       {boolean("outputs.eve.payload", "true", "Alerts carry the packet payload (base64) as `payload`."),
@@ -309,6 +309,9 @@ std::vector<K> agent_keys() {
        [](AgentConfig& c, const Value& v) { c.app.tls_inspect_encrypted = v.s == "full"; }},
       {integer("app-layer.max-tx-per-flow", "512", 1, kU32, "Open transactions kept per flow."),
        [](AgentConfig& c, const Value& v) { c.app.max_tx_per_flow = uint32_t(v.i); }},
+      {size("app-layer.smtp.file-data-limit", "100kb", 0, INT64_MAX,
+            "Decoded bytes of each mail part (text body, attachment) inspected as file.data."),
+       [](AgentConfig& c, const Value& v) { c.app.smtp_file_data_limit = uint64_t(v.i); }},
 
       // detect
       {string("detect.classification-file", "\"\"",
@@ -377,7 +380,7 @@ const config::TypedSchema<AgentConfig>& agent_config_schema() {
        {"defrag", "IP fragment reassembly."},
        {"flow", "Flow table and idle timeouts (packet time)."},
        {"stream", "TCP session tracking and reassembly."},
-       {"app-layer", "Application-layer parsers (HTTP, DNS, TLS, SSH)."},
+       {"app-layer", "Application-layer parsers (HTTP, DNS, TLS, SSH, SMTP)."},
        {"detect", "Rule loading."},
        {"metrics", "The Prometheus endpoint (agent/README.md, Metrics)."},
        {"uplink", "Shipping events to the collector (enrolled agents, --state-dir)."}},

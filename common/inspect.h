@@ -63,7 +63,17 @@ namespace vigil {
   X(kSshProto, "ssh.proto")                      \
   X(kSshSoftware, "ssh.software")                \
   X(kIpSrc, "ip.src")                            \
-  X(kIpDst, "ip.dst")
+  X(kIpDst, "ip.dst")                            \
+  X(kSmtpHelo, "smtp.helo")                      \
+  X(kSmtpMailFrom, "smtp.mail_from")             \
+  X(kSmtpRcptTo, "smtp.rcpt_to")                 \
+  X(kEmailFrom, "email.from")                    \
+  X(kEmailTo, "email.to")                        \
+  X(kEmailCc, "email.cc")                        \
+  X(kEmailSubject, "email.subject")              \
+  X(kEmailDate, "email.date")                    \
+  X(kEmailMessageId, "email.message_id")         \
+  X(kEmailXMailer, "email.x_mailer")
 
 enum class BufferId : uint16_t {
 #define VIGIL_BUFFER_ENUM_(e, name) e,

@@ -58,7 +58,27 @@
   X(ssh_bad_banner, "app_layer.anomaly.ssh.invalid_banner")                   \
   X(ssh_bad_packet, "app_layer.anomaly.ssh.invalid_packet")                   \
   X(ssh_encrypted_bytes, "app_layer.ssh.encrypted_bytes")                     \
-  X(detect_pending_cut, "app_layer.limit.detect.pending")
+  X(detect_pending_cut, "app_layer.limit.detect.pending")                     \
+  X(flow_smtp, "app_layer.flow.smtp")                                         \
+  X(tx_smtp, "app_layer.tx.smtp")                                             \
+  X(err_smtp, "app_layer.error.smtp.parser")                                  \
+  X(gap_smtp, "app_layer.error.smtp.gap")                                     \
+  X(smtp_starttls, "app_layer.smtp.starttls")                                 \
+  X(smtp_bad_reply, "app_layer.anomaly.smtp.invalid_reply")                   \
+  X(smtp_unsolicited_reply, "app_layer.anomaly.smtp.unsolicited_reply")       \
+  X(smtp_bad_bdat, "app_layer.anomaly.smtp.invalid_bdat")                     \
+  X(mime_bad_header, "app_layer.anomaly.smtp.mime_invalid_header")            \
+  X(mime_bad_base64, "app_layer.anomaly.smtp.mime_invalid_base64")            \
+  X(mime_bad_qp, "app_layer.anomaly.smtp.mime_invalid_qp")                    \
+  X(smtp_line_cut, "app_layer.limit.smtp.line")                               \
+  X(smtp_commands_cut, "app_layer.limit.smtp.commands")                       \
+  X(smtp_starttls_cut, "app_layer.limit.smtp.starttls_hold")                  \
+  X(smtp_tx_cut, "app_layer.limit.smtp.tx")                                   \
+  X(smtp_rcpt_cut, "app_layer.limit.smtp.rcpt")                               \
+  X(smtp_file_data_cut, "app_layer.limit.smtp.file_data")                     \
+  X(mime_depth_cut, "app_layer.limit.smtp.mime_depth")                        \
+  X(mime_parts_cut, "app_layer.limit.smtp.mime_parts")                        \
+  X(mime_header_cut, "app_layer.limit.smtp.mime_header")
 
 namespace vigil {
 VIGIL_DECLARE_COUNTERS(AppCounters, VIGIL_APP_COUNTERS)

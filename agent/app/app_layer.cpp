@@ -81,12 +81,39 @@ struct AppLayer::Impl {
         s.parser = make_ssh_parser();
         ++ctr.flow_ssh;
         break;
+      case AppProto::kSmtp:
+        s.parser = make_smtp_parser();
+        ++ctr.flow_smtp;
+        break;
       case AppProto::kDns:
         s.parser = make_dns_parser(tcp);
         ++(tcp ? ctr.flow_dns_tcp : ctr.flow_dns_udp);
         break;
       default:
         break;
+    }
+  }
+
+  // Bytes to the flow's parser; when the parser hands the flow to another
+  // protocol (AppParser::upgrade), the old one is finished and the new one
+  // gets the bytes the old one left, from the start of the new protocol.
+  void feed(Flow& f, FlowApp& s, ParseCtx& c, Dir d, Bytes b) {
+    s.parser->data(c, d, b);
+    AppUpgrade* u = s.parser->upgrade();
+    if (u == nullptr || u->to == AppProto::kUnknown) return;
+    AppProto to = u->to;
+    std::string rest[2] = {std::move(u->rest[0]), std::move(u->rest[1])};
+    s.parser->finish(c);
+    s.parser.reset();
+    if (to == AppProto::kTls) s.parser = make_tls_parser();
+    if (!s.parser) {  // nothing parses that protocol: the flow costs nothing more
+      s.finished = true;
+      return;
+    }
+    f.app_proto = to;
+    f.app_proto_ts = f.app_proto_tc = to;
+    for (Dir x : {Dir::kToServer, Dir::kToClient}) {
+      if (!rest[di(x)].empty()) feed(f, s, c, x, as_bytes(rest[di(x)]));
     }
   }
 
@@ -109,7 +136,7 @@ struct AppLayer::Impl {
         auto r = detect_tcp(data, d, f.client_port, f.server_port);
         if (r.proto == f.app_proto) set_dir_proto(f, d, r.proto);
       }
-      s.parser->data(c, d, data);
+      feed(f, s, c, d, data);
       return;
     }
     if (s.dir_failed[di(d)]) {
@@ -130,12 +157,13 @@ struct AppLayer::Impl {
       start(f, s, r.proto, true);
       // The other direction's kept bytes arrived earlier: feed them first.
       std::string older = std::move(s.pending[di(other(d))]);
-      if (!older.empty()) s.parser->data(c, other(d), as_bytes(older));
+      if (!older.empty()) feed(f, s, c, other(d), as_bytes(older));
+      if (s.finished) return;
       if (pend.empty()) {
-        s.parser->data(c, d, data);
+        feed(f, s, c, d, data);
       } else {
         std::string mine = std::move(pend);
-        s.parser->data(c, d, as_bytes(mine));
+        feed(f, s, c, d, as_bytes(mine));
       }
       s.pending[0] = std::string();
       s.pending[1] = std::string();

@@ -23,6 +23,7 @@ struct AppConfig {
   uint64_t http_decompress_limit = 1024 * 1024;    // decompression output cap per body
   uint32_t max_tx_per_flow = 512;                  // open transactions kept per flow
   bool tls_inspect_encrypted = false;              // keep raw content inspection after TLS encrypts
+  uint64_t smtp_file_data_limit = 100 * 1024;      // decoded bytes of each mail part inspected
 };
 
 // Receives transaction progress from the parsers.

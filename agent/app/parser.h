@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "agent/app/app_counters.h"
 #include "agent/app/app_layer.h"
@@ -31,6 +32,14 @@ struct ParseCtx {
   void done(const Transaction& tx) const { events.on_tx_done(pkt, flow, tx); }
 };
 
+// A parser's request to hand its flow to another protocol's parser (SMTP
+// after a STARTTLS the server accepted → TLS): the protocol, and per
+// direction (index Dir) the bytes it received but did not parse.
+struct AppUpgrade {
+  AppProto to = AppProto::kUnknown;
+  std::string rest[2];
+};
+
 class AppParser {
  public:
   virtual ~AppParser() = default;
@@ -42,6 +51,10 @@ class AppParser {
   virtual void end(ParseCtx& c, Dir d) = 0;
   // The flow ends: report every open transaction as done.
   virtual void finish(ParseCtx& c) = 0;
+  // Asked after each data() call: non-null with `to` set when the flow
+  // changes protocol. AppLayer then finishes this parser (finish()) and
+  // feeds `rest` to the new one, which sees the stream from there on.
+  virtual AppUpgrade* upgrade() { return nullptr; }
 };
 
 }  // namespace vigil

@@ -78,6 +78,44 @@ Pre detect_ssh(std::string_view s) {
   return prefix(s, "SSH-");
 }
 
+bool ieq_prefix(std::string_view s, std::string_view upper) {
+  if (s.size() < upper.size()) return false;
+  for (size_t i = 0; i < upper.size(); ++i) {
+    char c = s[i];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    if (c != upper[i]) return false;
+  }
+  return true;
+}
+
+// SMTP: a client's EHLO/HELO, or a server's 220 greeting that names SMTP
+// (also ESMTP) in one of its lines; a 220 greeting without it (FTP's is one)
+// is left to the client's first command.
+Pre detect_smtp(std::string_view s) {
+  for (std::string_view verb : {"EHLO", "HELO"}) {
+    if (!ieq_prefix(s, verb.substr(0, std::min<size_t>(s.size(), 4)))) continue;
+    if (s.size() < 5) return Pre::kMore;
+    if (s[4] == ' ' || s[4] == '\r' || s[4] == '\n') return Pre::kYes;
+  }
+  size_t o = 0;
+  for (int lines = 0; lines < 16; ++lines) {
+    std::string_view rest = s.substr(o);
+    Pre p = prefix(rest, "220");
+    if (p != Pre::kYes) return p;
+    if (rest.size() < 4) return Pre::kMore;
+    if (rest[3] != ' ' && rest[3] != '-') return Pre::kNo;
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    for (size_t i = 4; i + 4 <= line.size(); ++i) {
+      if (ieq_prefix(line.substr(i), "SMTP")) return Pre::kYes;
+    }
+    if (nl == std::string_view::npos) return line.size() < 512 ? Pre::kMore : Pre::kNo;
+    if (rest[3] == ' ') return Pre::kNo;
+    o += nl + 1;
+  }
+  return Pre::kNo;
+}
+
 uint16_t be16(Bytes b, size_t o) {
   return static_cast<uint16_t>((b[o] << 8) | b[o + 1]);
 }
@@ -128,6 +166,7 @@ DetectResult detect_tcp(Bytes b, Dir d, uint16_t client_port, uint16_t server_po
   merge(r, detect_http(s, d), AppProto::kHttp);
   merge(r, detect_tls(b, d), AppProto::kTls);
   merge(r, detect_ssh(s), AppProto::kSsh);
+  merge(r, detect_smtp(s), AppProto::kSmtp);
   if (r.proto == AppProto::kUnknown && (client_port == 53 || server_port == 53)) {
     // DNS over TCP: 2-byte length, then a message; the port is the hint,
     // the header must still make sense.

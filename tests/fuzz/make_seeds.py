@@ -14,7 +14,7 @@ from pcaplib import csum  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "fuzz", "corpus")
 GENERATED = ["decode", "app_http", "app_dns", "app_tls", "app_ssh", "wire", "reassembly", "rules", "ingest",
-             "query", "ruleset"]
+             "query", "ruleset", "app_smtp"]
 
 
 def put(target, name, data):
@@ -105,6 +105,16 @@ def decode_seeds():
     put("decode", "ipip", b"\x03" + ipv4(4, ipv4(17, udp(1, 2, b"tun"))))
 
 
+SMTP_GREET = b"220 mx.example.org ESMTP\r\n"
+SMTP_CLIENT = (b"EHLO c.example.com\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+               b"From: a@example.com\r\nTo: b@example.org\r\nSubject: s\r\n"
+               b"Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n"
+               b"Content-Transfer-Encoding: quoted-printable\r\n\r\nsoft=\r\n=3D..\r\n..dot\r\n--B\r\n"
+               b"Content-Disposition: attachment; filename=\"x.bin\"\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\nSGVsbG8gd29ybGQ=\r\n--B--\r\n.\r\nQUIT\r\n")
+SMTP_REPLIES = b"250-mx\r\n250 PIPELINING\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n"
+
+
 def app_records(chunks):
     """fuzz_harness.h format: [ctl][payload], ctl bit 7 = to client, len = (ctl & 63) + 1."""
     out = b""
@@ -127,6 +137,12 @@ def app_seeds():
     put("app_tls", "hello", app_records([(0, client_hello()), (1, server_hello())]))
     put("app_tls", "hello_nosni", app_records([(0, client_hello(b"")), (1, server_hello())]))
     put("app_ssh", "banners", app_records([(0, SSH_C), (1, SSH_S)]))
+    put("app_smtp", "session", app_records([(1, SMTP_GREET), (0, SMTP_CLIENT), (1, SMTP_REPLIES)]))
+    put("app_smtp", "bdat", app_records([(1, SMTP_GREET), (0, b"EHLO a\r\nMAIL FROM:<a@b>\r\nBDAT 12\r\n"
+                                                             b"Subject: x\r\nBDAT 3 LAST\r\nabcQUIT\r\n"),
+                                         (1, b"250 a\r\n250 b\r\n250 c\r\n250 d\r\n")]))
+    put("app_smtp", "starttls", app_records([(1, SMTP_GREET), (0, b"EHLO a\r\nSTARTTLS\r\n"),
+                                             (1, b"250 a\r\n220 go\r\n"), (0, client_hello())]))
 
 
 def eve_alert(i):

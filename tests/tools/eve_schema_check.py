@@ -60,6 +60,9 @@ TLS = obj({
 })
 SSH_SIDE = obj({"proto_version": S, "software_version": S, "hassh": obj({"hash": S, "string": S})})
 SSH = obj({"client": SSH_SIDE, "server": SSH_SIDE})
+SMTP = obj({"helo": S, "mail_from": S, "rcpt_to": arr(S)})
+EMAIL = obj({"status": S, "from": S, "to": arr(S), "cc": arr(S), "attachment": arr(S), "url": arr(S),
+             "subject": S, "date": S, "message_id": S, "x_mailer": S})
 FLOW = obj({
     "pkts_toserver": I, "pkts_toclient": I, "bytes_toserver": I, "bytes_toclient": I, "start": S, "end": S,
     "age": I, "state": S, "reason": S, "alerted": B, "src_ip": S, "dest_ip": S, "src_port": I, "dest_port": I,
@@ -81,7 +84,7 @@ STRUCTURE = obj({
     "tx_id": I, "app_proto": S, "app_proto_ts": S, "app_proto_tc": S, "app_proto_orig": S,
     "app_proto_expected": S, "community_id": S, "payload": S, "payload_printable": S, "packet": S,
     "stream": I, "alert": ALERT, "flow": FLOW, "tcp": TCP, "dns": DNS, "http": HTTP, "tls": TLS, "ssh": SSH,
-    "stats": STATS, "packet_info": obj({"linktype": I}), "metadata": {"type": "object"},
+    "smtp": SMTP, "email": EMAIL, "stats": STATS, "packet_info": obj({"linktype": I}), "metadata": {"type": "object"},
     # Suricata's anomaly object; Vigil also puts it beside an http transaction's
     # object (alert and http events) to name the oddities seen.
     "anomaly": obj({"app_proto": S, "type": S, "layer": S, "event": S, "code": I}),
