@@ -16,7 +16,8 @@ namespace vigil {
 
 uint32_t parsed_app_protos() {
   uint32_t m = 0;
-  for (AppProto a : {AppProto::kHttp, AppProto::kDns, AppProto::kTls, AppProto::kSsh}) m |= 1u << unsigned(a);
+  for (AppProto a : {AppProto::kHttp, AppProto::kDns, AppProto::kTls, AppProto::kSsh, AppProto::kSmtp})
+    m |= 1u << unsigned(a);
   return m;
 }
 namespace {
