@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "agent/app/file_tracker.h"
 #include "agent/flow/flow.h"
 #include "common/counters.h"
 #include "common/inspect.h"
@@ -23,6 +24,7 @@ struct AppConfig {
   uint64_t http_decompress_limit = 1024 * 1024;    // decompression output cap per body
   uint32_t max_tx_per_flow = 512;                  // open transactions kept per flow
   bool tls_inspect_encrypted = false;              // keep raw content inspection after TLS encrypts
+  FileConfig files;                                // file tracking: fileinfo, file keywords, filestore
 };
 
 // Receives transaction progress from the parsers.
