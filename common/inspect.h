@@ -180,9 +180,12 @@ class Transaction {
     (void)i;
     (void)d;
   }
-  // A rule with filestore matched in direction d: the direction's file is
-  // written to the file store once it is closed.
-  virtual void request_filestore(Dir d) const { (void)d; }
+  // Rule `sid` with filestore matched in direction d: the direction's file
+  // is written to the file store once it is closed.
+  virtual void request_filestore(Dir d, uint32_t sid) const {
+    (void)d;
+    (void)sid;
+  }
 };
 
 }  // namespace vigil

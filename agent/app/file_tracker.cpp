@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -256,7 +257,9 @@ void TrackedFile::finish(FileState st) {
   if (store_wanted_) try_store();
 }
 
-void TrackedFile::request_store() {
+void TrackedFile::request_store(uint32_t sid) {
+  if (sid != 0 && sids_.size() < kMaxSids && std::find(sids_.begin(), sids_.end(), sid) == sids_.end())
+    sids_.push_back(sid);
   if (store_wanted_ || stored_) return;
   store_wanted_ = true;
   if (state_ != FileState::kOpen) try_store();
@@ -278,7 +281,7 @@ void TrackedFile::try_store() {
 void TrackedFile::to_eve(nlohmann::ordered_json& out) const {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["filename"] = eve_string(name_);
-  j["sid"] = nlohmann::ordered_json::array();
+  if (!sids_.empty()) j["sid"] = sids_;  // Suricata writes it only when a filestore rule matched
   if (!magic_.empty()) j["magic"] = magic_;
   j["gaps"] = gaps_;
   j["state"] = state_ == FileState::kClosed      ? "CLOSED"

@@ -70,6 +70,7 @@ enum class FileState : uint8_t { kOpen, kClosed, kTruncated };
 class TrackedFile {
  public:
   static constexpr size_t kMagicBytes = 4096;
+  static constexpr size_t kMaxSids = 16;
 
   TrackedFile(FileContext& ctx, std::string name, Dir d, uint64_t tx_id);
   ~TrackedFile();
@@ -83,9 +84,10 @@ class TrackedFile {
   void close();
   // The file was cut short (connection ended, framing lost, decoding stopped).
   void truncate();
-  // A filestore rule matched: the file is written when it is closed
-  // (now, if it already is). Only closed files are stored.
-  void request_store();
+  // Filestore rule `sid` matched: the file is written when it is closed
+  // (now, if it already is). Only closed files are stored. The sids (up to
+  // kMaxSids) are logged in fileinfo's "sid".
+  void request_store(uint32_t sid = 0);
 
   const std::string& name() const { return name_; }
   Dir dir() const { return dir_; }
@@ -123,6 +125,7 @@ class TrackedFile {
   std::string head_;  // first kMagicBytes (for libmagic)
   std::string content_;
   std::string md5_, sha1_, sha256_, magic_;
+  std::vector<uint32_t> sids_;
 };
 
 }  // namespace vigil

@@ -32,8 +32,8 @@ class HttpTx : public TxBase {
   void to_eve(nlohmann::ordered_json& out) const override;
   size_t file_count() const override { return (file[0] ? 1 : 0) + (file[1] ? 1 : 0); }
   void file_to_eve(nlohmann::ordered_json& out, size_t i, Dir* d) const override;
-  void request_filestore(Dir d) const override {
-    if (auto& f = file[static_cast<int>(d)]) f->request_store();
+  void request_filestore(Dir d, uint32_t sid) const override {
+    if (auto& f = file[static_cast<int>(d)]) f->request_store(sid);
   }
   // Publishes file.name (at open) and, once the file ended, file.magic and
   // the hash buffers of direction d's file.

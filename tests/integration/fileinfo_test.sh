@@ -10,6 +10,8 @@
 #     filesize rules fire where they should, the negated list does not
 #   - filestore wrote the listed file exactly once, under <sha256[0:2]>/<sha256>,
 #     and the fileinfo events say stored:true
+#   - fileinfo events are valid under Suricata 7's EVE schema (when
+#     ../shared/conformance has it; VIGIL_SHARED overrides where ../shared is)
 #   - when tshark is installed: the sha256 of every object
 #     `tshark --export-objects http` writes equals a closed fileinfo's
 # $1 = build dir, $2 = source dir; exit 77 (skip) without python3 or the agent.
@@ -38,7 +40,7 @@ else
   echo "note: tshark not installed; the comparison with --export-objects is skipped"
 fi
 
-python3 - "$WORK" "$TSHARK_DIR" <<'PY'
+SHARED="${VIGIL_SHARED:-$SRC/../shared}" SRC="$SRC" python3 - "$WORK" "$TSHARK_DIR" <<'PY'
 import collections, hashlib, json, os, sys
 work, tshark_dir = sys.argv[1], sys.argv[2]
 expect = json.load(open(f"{work}/expect.json"))
@@ -92,7 +94,9 @@ if stored:
     check("stored content has that sha256", hashlib.sha256(open(stored[0], "rb").read()).hexdigest() == sha)
 marked = [fi for fi in ours.get(("/malware/dropper.exe", "to_client"), []) +
           ours.get(("/mirror/dropper.exe", "to_client"), [])]
-check("both copies say stored:true", len(marked) == 2 and all(fi["stored"] for fi in marked), marked)
+check("both copies say stored:true, sid [1]", len(marked) == 2 and all(fi["stored"] and fi.get("sid") == [1] for fi in marked), marked)
+check("fileinfo without a filestore match has no sid", not any("sid" in e["fileinfo"] for e in files
+      if e["fileinfo"].get("sha256") != expect["malware_sha256"]))
 others = [fi for e in files for fi in [e["fileinfo"]] if fi.get("sha256") != sha]
 check("no other file says stored", not any(fi["stored"] for fi in others))
 
@@ -102,6 +106,15 @@ check("counters: opened 8, closed 7, truncated 1",
       (fst["opened"], fst["closed"], fst["truncated"]) == (8, 7, 1), fst)
 check("counters: one written, one already present",
       (fst["store"]["written"], fst["store"]["already_present"]) == (1, 1), fst)
+
+schema = os.path.join(os.environ.get("SHARED", ""), "conformance/eve-schema/suricata-7.0.17.schema.json")
+if os.path.isfile(schema):
+    import subprocess
+    r = subprocess.run([sys.executable, os.path.join(os.environ["SRC"], "tests/tools/eve_schema_check.py"),
+                        "--schema", schema, f"{work}/out/eve.json"], capture_output=True, text=True)
+    check("events valid under Suricata 7's EVE schema", r.returncode == 0, r.stdout[-2000:])
+else:
+    print("note: Suricata's EVE schema not found under $SHARED; not checked")
 
 if tshark_dir:
     theirs = collections.Counter(hashlib.sha256(open(os.path.join(tshark_dir, n), "rb").read()).hexdigest()
