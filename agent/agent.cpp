@@ -335,6 +335,16 @@ bool Agent::use_rules(const std::vector<std::string>& files, const std::string& 
   auto report = std::make_shared<rules::LoadReport>();
   auto engine = load_rules(cfg_, files, *report, confine_dir);
   if (!engine) return false;
+  // Rules on files need the files tracked (the workers are built after the
+  // first load; a later rule set cannot turn tracking on).
+  if (report->file_rules > 0 && !cfg_.app.files.enabled && !pipeline_) {
+    spdlog::info("{} rules inspect files: file tracking on", report->file_rules);
+    cfg_.app.files.enabled = true;
+  }
+  if (report->magic_rules > 0 && !cfg_.app.files.magic && !pipeline_) {
+    spdlog::info("{} rules inspect file.magic: libmagic on", report->magic_rules);
+    cfg_.app.files.magic = true;
+  }
   set_rules(std::move(engine), std::move(report));
   return true;
 }

@@ -75,11 +75,19 @@ std::function<void(AgentConfig&, const Value&)> tunnel_enabled(std::vector<uint1
 }
 
 std::string check_eve_types(const Value& v, const ValueSet&) {
-  static const char* const kTypes[] = {"alert", "flow", "stats", "http", "dns", "tls", "ssh", "smtp"};
+  static const char* const kTypes[] = {"alert", "flow", "stats", "http",    "dns",
+                                       "tls",   "ssh",  "smtp",  "fileinfo"};
   for (const auto& t : v.list) {
     if (std::find(std::begin(kTypes), std::end(kTypes), t) == std::end(kTypes)) {
-      return "'" + t + "' is not an event type (alert, flow, stats, http, dns, tls, ssh, smtp)";
+      return "'" + t + "' is not an event type (alert, flow, stats, http, dns, tls, ssh, smtp, fileinfo)";
     }
+  }
+  return "";
+}
+
+std::string check_hashes(const Value& v, const ValueSet&) {
+  for (const auto& t : v.list) {
+    if (t != "md5" && t != "sha1" && t != "sha256") return "'" + t + "' is not a hash (md5, sha1, sha256)";
   }
   return "";
 }
@@ -146,7 +154,8 @@ std::vector<K> agent_keys() {
               not_empty),
        [](AgentConfig& c, const Value& v) { c.eve_filename = v.s; }},
       {list("outputs.eve.types", "[alert, flow, stats]",
-            "Event types written: alert, flow, stats, and the transaction logs http, dns, tls, ssh, smtp.",
+            "Event types written: alert, flow, stats, the transaction logs http, dns, tls, ssh, smtp, and "
+            "fileinfo (one per file: HTTP request and response bodies).",
             check_eve_types),
        [](AgentConfig& c, const Value& v) { c.eve_types = v.list; }},
       {boolean("outputs.eve.payload", "true", "Alerts carry the packet payload (base64) as `payload`."),
@@ -312,6 +321,41 @@ std::vector<K> agent_keys() {
       {size("app-layer.smtp.file-data-limit", "100kb", 0, INT64_MAX,
             "Decoded bytes of each mail part (text body, attachment) inspected as file.data."),
        [](AgentConfig& c, const Value& v) { c.app.smtp_file_data_limit = uint64_t(v.i); }},
+
+      // files (agent/app/file_tracker.h)
+      {boolean("files.enabled", "false",
+               "Track files (HTTP request and response bodies): hashes, type, size for the file keywords "
+               "(filename, fileext, filemagic, filesize, filemd5, filesha1, filesha256, filestore). On by "
+               "itself when fileinfo events are logged or shipped, or when the rules given at start use file "
+               "keywords; set it for rule sets that arrive later (from the collector)."),
+       [](AgentConfig& c, const Value& v) { c.app.files.enabled = v.b; }},
+      {list("files.force-hash", "[md5, sha1, sha256]",
+            "Hashes computed over every tracked file (Suricata's force-hash): md5, sha1, sha256. The whole "
+            "decoded file is hashed, also past the body limits that bound file.data.",
+            check_hashes),
+       [](AgentConfig& c, const Value& v) {
+         auto has = [&](const char* h) { return std::find(v.list.begin(), v.list.end(), h) != v.list.end(); };
+         c.app.files.md5 = has("md5");
+         c.app.files.sha1 = has("sha1");
+         c.app.files.sha256 = has("sha256");
+       }},
+      {boolean("files.force-magic", "false",
+               "libmagic's type of every tracked file (from its first 4 KiB): fileinfo's magic and the "
+               "filemagic / file.magic keywords. On by itself when the rules given at start use those "
+               "keywords. Loading libmagic's database costs ~0.25 s and ~11 MB per worker."),
+       [](AgentConfig& c, const Value& v) { c.app.files.magic = v.b; }},
+      {string("files.store.dir", "\"\"",
+              "Directory filestore rules write files to, as <dir>/<sha256 first 2 hex>/<sha256>, once per "
+              "content; empty: filestore writes nothing."),
+       [](AgentConfig& c, const Value& v) { c.app.files.store_dir = v.s; }},
+      {size("files.store.cap", "1gb", 0, INT64_MAX,
+            "Bytes under files.store.dir at most (what is there at start counts); files past it are not "
+            "written and are counted in app_layer.limit.file.store_cap."),
+       [](AgentConfig& c, const Value& v) { c.app.files.store_cap = uint64_t(v.i); }},
+      {size("files.store.depth", "16mb", 0, INT64_MAX,
+            "Bytes of one file held in memory until a filestore rule can decide; a longer file is not "
+            "stored (app_layer.limit.file.store_depth). Held only when files.store.dir is set."),
+       [](AgentConfig& c, const Value& v) { c.app.files.store_depth = uint64_t(v.i); }},
 
       // detect
       {string("detect.classification-file", "\"\"",

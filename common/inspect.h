@@ -73,7 +73,12 @@ namespace vigil {
   X(kEmailSubject, "email.subject")              \
   X(kEmailDate, "email.date")                    \
   X(kEmailMessageId, "email.message_id")         \
-  X(kEmailXMailer, "email.x_mailer")
+  X(kEmailXMailer, "email.x_mailer")             \
+  X(kFileName, "file.name")                      \
+  X(kFileMagic, "file.magic")                    \
+  X(kFileMd5, "file.md5")                        \
+  X(kFileSha1, "file.sha1")                      \
+  X(kFileSha256, "file.sha256")
 
 enum class BufferId : uint16_t {
 #define VIGIL_BUFFER_ENUM_(e, name) e,
@@ -116,6 +121,8 @@ enum class TxInt : uint16_t {
   kTlsCertNotBefore,
   kTlsCertNotAfter,
   kTlsCertExpired,
+  // Size of the direction's file once it is closed or truncated (filesize).
+  kFileSize,
   kCount
 };
 
@@ -173,6 +180,21 @@ class Transaction {
     (void)d;
     (void)out;
     return false;
+  }
+  // Files the transaction carries (agent/app/file_tracker.h): their number,
+  // and file i's Suricata "fileinfo" object into out["fileinfo"] (its
+  // direction in *d).
+  virtual size_t file_count() const { return 0; }
+  virtual void file_to_eve(nlohmann::ordered_json& out, size_t i, Dir* d) const {
+    (void)out;
+    (void)i;
+    (void)d;
+  }
+  // Rule `sid` with filestore matched in direction d: the direction's file
+  // is written to the file store once it is closed.
+  virtual void request_filestore(Dir d, uint32_t sid) const {
+    (void)d;
+    (void)sid;
   }
 };
 

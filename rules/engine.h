@@ -72,6 +72,8 @@ struct LoadReport {
   uint64_t port_groups = 0;  // rule groups keyed by port (besides one "any" group per protocol)
   std::string last_reload;   // timestamp of the build
   bool fatal = false;        // nothing usable could be built
+  uint64_t file_rules = 0;   // rules that inspect files (file.name, filemd5, filesize, filestore, ...)
+  uint64_t magic_rules = 0;  // of those, rules on file.magic (filemagic)
 };
 
 struct WorkerState;  // per-worker scratch (opaque)

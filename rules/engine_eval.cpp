@@ -716,6 +716,7 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
     }
     if (!ok || !bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     if (!fs->mark_tx(tx.tx_id(), key)) ++w.counters.tx_marks_full;
+    if (r.filestore) tx.request_filestore(rd, r.sid);
     fire(*impl_, r, p, &f, fs, &tx, {}, out);
     if (r.action == Action::kPass) break;
   }

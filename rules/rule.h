@@ -221,6 +221,7 @@ struct Rule {
   std::vector<XBitOp> xbits;
   std::vector<TxIntCond> tx_ints;
   std::optional<ThresholdSpec> threshold, detection_filter;
+  bool filestore = false;  // on match, the transaction's file is stored (rules/kw_file.cpp)
 
   // set by the compiler
   uint32_t index = 0;        // evaluation order

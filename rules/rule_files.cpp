@@ -13,6 +13,26 @@ std::string reason_key(const ParseFailure& f) {
   return f.unsupported ? "unsupported: " + f.keyword : f.reason_class;
 }
 
+// The rule reads what only a tracked file provides.
+bool uses_files(const Rule& r) {
+  if (r.filestore) return true;
+  for (auto& t : r.tx_ints)
+    if (t.field == TxInt::kFileSize) return true;
+  for (auto& l : r.buffers) {
+    switch (l.slot) {
+      case int(BufferId::kFileName):
+      case int(BufferId::kFileMagic):
+      case int(BufferId::kFileMd5):
+      case int(BufferId::kFileSha1):
+      case int(BufferId::kFileSha256):
+        return true;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void set_rule_vars(const LoadOptions& opts, ParseContext& ctx) {
@@ -71,6 +91,8 @@ bool parse_rule_files(const LoadOptions& opts, ParseContext& ctx, CacheKey& key,
       seen.emplace(k, r.get());
       key.add(r->text);
       ++fi.rules_loaded;
+      if (uses_files(*r)) ++report.file_rules;
+      if (r->list_for(int(BufferId::kFileMagic)) != nullptr) ++report.magic_rules;
       rules.push_back(std::move(r));
     }
     report.rules_loaded += fi.rules_loaded;

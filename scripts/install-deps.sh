@@ -13,6 +13,8 @@ PKGS=(
   libpcap-dev libvectorscan-dev libpcre2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libcpp-httplib-dev libssl-dev
   zlib1g-dev libsqlite3-dev libpq-dev librdkafka-dev libargon2-dev libarchive-dev
+  # agent/app/file_tracker.cpp: file types (fileinfo magic, filemagic)
+  libmagic-dev
   # tests
   catch2 tshark python3 sqlite3 openssl curl
   # tests/e2e/clock_jump_test.sh steps the agent's wall clock

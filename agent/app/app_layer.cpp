@@ -51,15 +51,18 @@ struct AppLayer::Impl {
   AppConfig cfg;
   AppEvents& events;
   AppCounters ctr;
+  std::unique_ptr<FileContext> files;  // when cfg.files.enabled
 
-  Impl(const AppConfig& c, AppEvents& e) : cfg(c), events(e) {}
+  Impl(const AppConfig& c, AppEvents& e) : cfg(c), events(e) {
+    if (cfg.files.enabled) files = std::make_unique<FileContext>(cfg.files);
+  }
 
   FlowApp& state(Flow& f) {
     if (!f.app) f.app = std::make_unique<FlowApp>();
     return static_cast<FlowApp&>(*f.app);
   }
 
-  ParseCtx ctx(Flow& f, const Packet* p) { return ParseCtx{cfg, events, ctr, f, p}; }
+  ParseCtx ctx(Flow& f, const Packet* p) { return ParseCtx{cfg, events, ctr, f, p, files.get()}; }
 
   void set_dir_proto(Flow& f, Dir d, AppProto p) {
     AppProto& cur = d == Dir::kToServer ? f.app_proto_ts : f.app_proto_tc;
@@ -267,6 +270,7 @@ void AppLayer::on_flow_end(Flow& f) {
 
 void AppLayer::visit_counters(const CounterVisitor& f) const {
   impl_->ctr.visit([&](std::string_view n, uint64_t v) { f(n, v); });
+  if (impl_->files) impl_->files->ctr().visit([&](std::string_view n, uint64_t v) { f(n, v); });
 }
 
 }  // namespace vigil

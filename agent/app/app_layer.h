@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "agent/app/file_tracker.h"
 #include "agent/flow/flow.h"
 #include "common/counters.h"
 #include "common/inspect.h"
@@ -24,6 +25,7 @@ struct AppConfig {
   uint32_t max_tx_per_flow = 512;                  // open transactions kept per flow
   bool tls_inspect_encrypted = false;              // keep raw content inspection after TLS encrypts
   uint64_t smtp_file_data_limit = 100 * 1024;      // decoded bytes of each mail part inspected
+  FileConfig files;                                // file tracking: fileinfo, file keywords, filestore
 };
 
 // Receives transaction progress from the parsers.

@@ -65,7 +65,43 @@ struct Side {
   uint32_t head_anoms = 0;  // HttpAnomaly bits seen before the message's transaction exists
   uint64_t raw_in = 0;      // encoded body bytes fed to the codings
   bool ratio_cut = false;   // decoding stopped by kMaxRatio
+  std::string file_name;    // name of the message's body as a file
+  bool file_cut = false;    // decoding stopped early: the file is truncated
 };
+
+// The file name Suricata gives a body: Content-Disposition's filename when
+// the response has one, else the path of the (normalized) request URI.
+std::string disposition_filename(std::string_view v) {
+  size_t i = 0;
+  while (true) {
+    size_t at = std::string_view::npos;
+    for (size_t k = i; k + 9 <= v.size(); ++k) {
+      if (http::iequals(v.substr(k, 9), "filename=")) {
+        at = k;
+        break;
+      }
+    }
+    if (at == std::string_view::npos) return {};
+    if (at > 0 && v[at - 1] != ';' && v[at - 1] != ' ' && v[at - 1] != '\t') {
+      i = at + 9;
+      continue;
+    }
+    auto rest = v.substr(at + 9);
+    if (!rest.empty() && rest[0] == '"') {
+      std::string out;
+      for (size_t k = 1; k < rest.size() && rest[k] != '"'; ++k) {
+        if (rest[k] == '\\' && k + 1 < rest.size()) ++k;
+        out.push_back(rest[k]);
+      }
+      return out;
+    }
+    return std::string(http::trim(rest.substr(0, rest.find(';'))));
+  }
+}
+
+std::string uri_path(std::string_view uri) {
+  return std::string(uri.substr(0, uri.find('?')));
+}
 
 void note(ParseCtx& c, HttpTx* t, HttpAnomaly a) {
   if (t == nullptr || !t->add_anomaly(a)) return;
@@ -236,6 +272,9 @@ class HttpParser : public AppParser {
     ++c.ctr.gap_http;
     if ((s.st == St::kBodyLength || s.st == St::kChunkData) && len <= s.remaining) {
       s.remaining -= len;  // the body has a hole; framing survives
+      if (s.tx != nullptr) {
+        if (auto& f = s.tx->file[static_cast<int>(d)]) f->gap(len);
+      }
       if (s.remaining == 0) {
         if (s.st == St::kBodyLength) {
           body_done(c, d);
@@ -259,7 +298,7 @@ class HttpParser : public AppParser {
     if (s.st == St::kBodyClose || s.st == St::kBodyLength || s.st == St::kChunkSize ||
         s.st == St::kChunkData || s.st == St::kTrailers) {
       if (s.st != St::kBodyClose && s.st != St::kBodyLength) note(c, s.tx, HttpAnomaly::chunk_missing_final);
-      body_done(c, d);
+      body_done(c, d, s.st == St::kBodyClose);
     }
   }
 
@@ -268,6 +307,7 @@ class HttpParser : public AppParser {
     while (!txs_.empty()) {
       auto tx = std::move(txs_.front());
       txs_.pop_front();
+      end_files(*tx);
       c.done(*tx);
     }
     req_.tx = resp_.tx = nullptr;
@@ -546,6 +586,7 @@ class HttpParser : public AppParser {
 
     req_.tx = t;
     req_.body_cut = false;
+    req_.file_name = uri_path(t->bufs.get(BufferId::kHttpUri, Dir::kToServer));
     setup_codings(c, req_, headers);
     const std::string* te = find(headers, "Transfer-Encoding");
     const std::string* cl = find(headers, "Content-Length");
@@ -603,6 +644,7 @@ class HttpParser : public AppParser {
     t->has_response = true;
     resp_.tx = t;
     resp_.body_cut = false;
+    resp_.file_name = uri_path(t->bufs.get(BufferId::kHttpUri, Dir::kToServer));
     uint32_t an = resp_.head_anoms;
     resp_.head_anoms = 0;
     if (!status_line) {
@@ -674,6 +716,9 @@ class HttpParser : public AppParser {
     }
     connect_pending_ = false;
     setup_codings(c, resp_, headers);
+    if (const std::string* cd = find(headers, "Content-Disposition")) {
+      if (auto name = disposition_filename(*cd); !name.empty()) resp_.file_name = std::move(name);
+    }
     const std::string* te = find(headers, "Transfer-Encoding");
     const std::string* cl = find(headers, "Content-Length");
     // Chunked framing is HTTP/1.1's; a 1.0 server's TE header is ignored,
@@ -706,6 +751,7 @@ class HttpParser : public AppParser {
     s.decode_error = false;
     s.raw_in = 0;
     s.ratio_cut = false;
+    s.file_cut = false;
     if (const std::string* ce = find(headers, "Content-Encoding")) {
       // Codings are listed in the order applied; decoding runs backwards.
       std::string_view v = *ce;
@@ -776,7 +822,7 @@ class HttpParser : public AppParser {
       ++c.ctr.http_bad_chunk;
       ++c.ctr.err_http;
       s.st = St::kError;
-      body_done(c, d);
+      body_done(c, d, false);
       return;
     }
     s.line.append(in.substr(0, take));
@@ -836,7 +882,7 @@ class HttpParser : public AppParser {
       ++c.ctr.http_bad_chunk;
       ++c.ctr.err_http;
       s.st = St::kError;
-      body_done(c, d);
+      body_done(c, d, false);
       return;
     }
     if (size == 0) {
@@ -885,10 +931,16 @@ class HttpParser : public AppParser {
     if (t == nullptr || in.empty()) return;
     bool ts = d == Dir::kToServer;
     (ts ? t->request_len : t->response_len) += in.size();
+    auto& file = t->file[static_cast<int>(d)];
+    if (c.files != nullptr && !file) {
+      file = std::make_unique<TrackedFile>(*c.files, s.file_name, d, t->tx_id());
+      t->file_buffers(d);
+    }
     std::string& out = t->bufs.slot(ts ? BufferId::kHttpRequestBody : BufferId::kHttpResponseBody, d);
     uint64_t body_limit = ts ? c.cfg.http_request_body_limit : c.cfg.http_response_body_limit;
     if (s.layers.empty()) {
       keep(c, s, out, in, body_limit, ts ? c.ctr.http_req_body_cut : c.ctr.http_resp_body_cut);
+      if (file) file->append(in);
       return;
     }
     if (s.ratio_cut) return;
@@ -898,6 +950,7 @@ class HttpParser : public AppParser {
     if (made > kRatioFloor && made / std::max<uint64_t>(s.raw_in, 1) > kMaxRatio) {
       note(c, t, HttpAnomaly::decompression_ratio);
       s.ratio_cut = true;
+      s.file_cut = true;
     }
   }
 
@@ -910,6 +963,7 @@ class HttpParser : public AppParser {
     bool ts = d == Dir::kToServer;
     std::string& out = t->bufs.slot(ts ? BufferId::kHttpRequestBody : BufferId::kHttpResponseBody, d);
     uint64_t body_limit = ts ? c.cfg.http_request_body_limit : c.cfg.http_response_body_limit;
+    TrackedFile* file = t->file[static_cast<int>(d)].get();
     std::string cur(in), next;
     for (size_t i = from; i-- > 0;) {
       auto& inf = *s.layers[i];
@@ -918,8 +972,20 @@ class HttpParser : public AppParser {
           innermost ? (body_limit > out.size() ? body_limit - out.size() : 0) : c.cfg.http_decompress_limit;
       auto before = inf.produced();
       next.clear();
-      auto r = inf.feed(cur, innermost ? out : next, room);
-      if (finish) inf.finish(innermost ? out : next, room);
+      http::Inflater::Result r;
+      if (innermost && file != nullptr) {
+        // The whole decoded body goes to the file (hashes), the first
+        // body_limit bytes of it to file.data.
+        r = inf.feed(cur, next, UINT64_MAX);
+        if (finish) inf.finish(next, UINT64_MAX);
+        out.append(next, 0, static_cast<size_t>(std::min<uint64_t>(room, next.size())));
+        file->append(next);
+        next.clear();
+      } else {
+        r = inf.feed(cur, innermost ? out : next, room);
+        if (finish) inf.finish(innermost ? out : next, room);
+      }
+      if (r == http::Inflater::Result::kBomb) s.file_cut = true;
       if (r == http::Inflater::Result::kBomb && before <= c.cfg.http_decompress_limit)
         ++c.ctr.http_decompress_bomb;
       if ((r == http::Inflater::Result::kError || inf.passthrough()) && !s.decode_error) {
@@ -943,8 +1009,9 @@ class HttpParser : public AppParser {
     out.append(in.substr(0, static_cast<size_t>(std::min<uint64_t>(room, in.size()))));
   }
 
-  // The message direction d was reading is complete.
-  void body_done(ParseCtx& c, Dir d) {
+  // The message direction d was reading is complete (`whole`: as framed;
+  // false when it was cut short).
+  void body_done(ParseCtx& c, Dir d, bool whole = true) {
     Side& s = side(d);
     if (s.st != St::kError && s.st != St::kOpaque) s.st = St::kHead;
     if (s.tx != nullptr && !s.layers.empty() && !s.ratio_cut) decode(c, d, {}, s.layers.size(), true);
@@ -952,6 +1019,13 @@ class HttpParser : public AppParser {
     HttpTx* t = s.tx;
     s.tx = nullptr;
     if (t == nullptr) return;
+    if (auto& f = t->file[static_cast<int>(d)]) {
+      if (whole && !s.file_cut)
+        f->close();
+      else
+        f->truncate();
+      t->file_buffers(d);
+    }
     t->set_progress(d, TxProgress::kComplete);
     (d == Dir::kToServer ? t->request_done : t->response_done) = true;
     c.update(d, *t);
@@ -965,7 +1039,18 @@ class HttpParser : public AppParser {
       txs_.pop_front();
       if (req_.tx == tx.get()) req_.tx = nullptr;
       if (resp_.tx == tx.get()) resp_.tx = nullptr;
+      end_files(*tx);
       c.done(*tx);
+    }
+  }
+
+  // Files still open when their transaction is logged were cut short.
+  static void end_files(HttpTx& t) {
+    for (auto& f : t.file) {
+      if (f && f->state() == FileState::kOpen) {
+        f->truncate();
+        t.file_buffers(f->dir());
+      }
     }
   }
 

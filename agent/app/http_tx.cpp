@@ -70,9 +70,36 @@ bool HttpTx::integer(TxInt field, Dir d, int64_t* out) const {
       *out = static_cast<int64_t>(*cl);
       return true;
     }
+    case TxInt::kFileSize: {
+      const auto& f = file[static_cast<int>(d)];
+      if (!f || f->state() == FileState::kOpen) return false;
+      *out = static_cast<int64_t>(f->size());
+      return true;
+    }
     default:
       return false;
   }
+}
+
+void HttpTx::file_to_eve(nlohmann::ordered_json& out, size_t i, Dir* d) const {
+  for (int k = 0; k < 2; ++k) {
+    if (!file[k]) continue;
+    if (i-- != 0) continue;
+    file[k]->to_eve(out);
+    if (d != nullptr) *d = file[k]->dir();
+    return;
+  }
+}
+
+void HttpTx::file_buffers(Dir d) {
+  const auto& f = file[static_cast<int>(d)];
+  if (!f) return;
+  bufs.set(BufferId::kFileName, d, f->name());
+  if (f->state() == FileState::kOpen) return;
+  if (!f->magic().empty()) bufs.set(BufferId::kFileMagic, d, f->magic());
+  if (!f->md5().empty()) bufs.set(BufferId::kFileMd5, d, f->md5());
+  if (!f->sha1().empty()) bufs.set(BufferId::kFileSha1, d, f->sha1());
+  if (!f->sha256().empty()) bufs.set(BufferId::kFileSha256, d, f->sha256());
 }
 
 void HttpTx::to_eve(nlohmann::ordered_json& out) const {

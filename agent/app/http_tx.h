@@ -7,12 +7,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "agent/app/file_tracker.h"
 #include "agent/app/http_anomaly.h"
 #include "agent/app/tx_base.h"
 
@@ -28,6 +30,14 @@ class HttpTx : public TxBase {
   }
   bool integer(TxInt field, Dir d, int64_t* out) const override;
   void to_eve(nlohmann::ordered_json& out) const override;
+  size_t file_count() const override { return (file[0] ? 1 : 0) + (file[1] ? 1 : 0); }
+  void file_to_eve(nlohmann::ordered_json& out, size_t i, Dir* d) const override;
+  void request_filestore(Dir d, uint32_t sid) const override {
+    if (auto& f = file[static_cast<int>(d)]) f->request_store(sid);
+  }
+  // Publishes file.name (at open) and, once the file ended, file.magic and
+  // the hash buffers of direction d's file.
+  void file_buffers(Dir d);
 
   // Sets the per-direction header buffers (http.header, .raw, header_names,
   // http.request_header/response_header, http.start and the named values).
@@ -49,6 +59,9 @@ class HttpTx : public TxBase {
   // field inside "http"): {"app_proto":"http","type":"applayer",
   // "layer":"proto_parser","event":"kind1,kind2"}.
   uint32_t anomalies = 0;
+  // The request body (to_server) and response body (to_client) as files,
+  // when files are tracked (agent/app/file_tracker.h).
+  std::unique_ptr<TrackedFile> file[2];
   // Sets kind a; true when it was not set before (the caller counts it once).
   bool add_anomaly(HttpAnomaly a) {
     uint32_t m = 1u << static_cast<int>(a);

@@ -19,7 +19,8 @@ struct ParseCtx {
   AppEvents& events;
   AppCounters& ctr;
   Flow& flow;
-  const Packet* pkt;  // null when the flow ends without a packet
+  const Packet* pkt;             // null when the flow ends without a packet
+  FileContext* files = nullptr;  // null when files are not tracked
 
   // New buffers in direction d: rules run on them (needs a packet).
   void update(Dir d, const Transaction& tx) const {

@@ -235,6 +235,26 @@ Json eve_tx(const Flow& f, Timestamp ts, const Transaction& tx) {
   return j;
 }
 
+Json eve_fileinfo(const Flow& f, Timestamp ts, const Transaction& tx, size_t i) {
+  Json j = eve_flow_header(f, ts, "fileinfo");
+  Json proto;
+  tx.to_eve(proto);
+  Json info;
+  Dir d = Dir::kToClient;
+  tx.file_to_eve(info, i, &d);
+  if (d == Dir::kToClient) {
+    // A file sent by the server: its addresses are the source.
+    std::swap(j["src_ip"], j["dest_ip"]);
+    if (j.contains("src_port")) std::swap(j["src_port"], j["dest_port"]);
+  }
+  std::string_view name = app_proto_name(tx.proto());
+  if (auto it = proto.find(name); it != proto.end()) j[std::string(name)] = std::move(*it);
+  j["app_proto"] = name;
+  j["fileinfo"] = std::move(info["fileinfo"]);
+  j["community_id"] = f.community_id();
+  return j;
+}
+
 bool eve_tx_record(const Flow& f, Timestamp ts, const Transaction& tx, Dir d, size_t i, const EveOptions& opt,
                    Json& out) {
   std::string_view type = app_proto_name(tx.proto());

@@ -99,6 +99,10 @@ Json eve_flow_header(const Flow& f, Timestamp ts, std::string_view event_type);
 Json eve_alert(const AlertEvent& a, const EveOptions& opt);
 Json eve_flow(const Flow& f, FlowEndReason reason, Timestamp now);
 Json eve_tx(const Flow& f, Timestamp ts, const Transaction& tx);
+// The "fileinfo" event of file i of a transaction (Transaction::file_count),
+// as Suricata 7 writes it: addresses in the file's direction, the protocol's
+// object (http, ...), app_proto, fileinfo.
+Json eve_fileinfo(const Flow& f, Timestamp ts, const Transaction& tx, size_t i);
 // Event i of direction d of a transaction that logs per direction
 // (Transaction::logs_per_direction) into `out`; false when the protocol's
 // switches (EveOptions::dns) leave it out.

@@ -19,7 +19,7 @@
 
 namespace vigil {
 
-enum class EventType : uint8_t { kAlert, kFlow, kStats, kHttp, kDns, kTls, kSsh, kSmtp, kCount };
+enum class EventType : uint8_t { kAlert, kFlow, kStats, kHttp, kDns, kTls, kSsh, kSmtp, kFileinfo, kCount };
 
 // Who builds the event, and when.
 enum class EventLogger : uint8_t {
@@ -27,6 +27,7 @@ enum class EventLogger : uint8_t {
   kFlow,   // worker, when a flow ends: eve_flow
   kStats,  // the agent's stats thread, every stats.interval and at exit: stats_event (output/stats_event.h)
   kTransaction,  // worker, when an app-layer transaction completes: eve_tx
+  kFile,         // worker, per file of a completed transaction: eve_fileinfo
 };
 
 struct EventTypeInfo {
@@ -45,6 +46,7 @@ inline constexpr EventTypeInfo kEventTypes[] = {
     {EventType::kTls, "tls", EventLogger::kTransaction, AppProto::kTls},
     {EventType::kSsh, "ssh", EventLogger::kTransaction, AppProto::kSsh},
     {EventType::kSmtp, "smtp", EventLogger::kTransaction, AppProto::kSmtp},
+    {EventType::kFileinfo, "fileinfo", EventLogger::kFile, AppProto::kUnknown},
 };
 static_assert(std::size(kEventTypes) == static_cast<size_t>(EventType::kCount), "one row per EventType");
 
@@ -57,7 +59,7 @@ constexpr std::string_view event_type_name(EventType t) {
 std::optional<EventType> event_type_from_name(std::string_view name);
 // The transaction log of an application protocol; nullopt when it has none (smb, ftp, ...).
 std::optional<EventType> tx_event_type(AppProto p);
-// "alert, flow, stats, http, dns, tls, ssh, smtp": for messages and help text.
+// "alert, flow, stats, http, dns, tls, ssh, smtp, fileinfo": for messages and help text.
 std::string event_type_names();
 
 // The set of enabled event types: one bit per row.

@@ -4,13 +4,22 @@
 
 namespace vigil {
 
+namespace {
+// Files are tracked when an output takes fileinfo events or files.enabled asks.
+AppConfig app_config(const AgentConfig& cfg, const EventRouter& events) {
+  AppConfig a = cfg.app;
+  if (events.wants(EventType::kFileinfo)) a.files.enabled = true;
+  return a;
+}
+}  // namespace
+
 Worker::Worker(const AgentConfig& cfg, EventRouter& events, std::unique_ptr<DetectStage> detect,
                AlertRateLimiter* limiter)
     : cfg_(cfg),
       events_(events),
       decoder_(cfg.decode),
       flows_(cfg.flow, *this, *this),
-      app_(cfg.app, *this),
+      app_(app_config(cfg, events), *this),
       detect_(std::move(detect)),
       limiter_(limiter) {
   csum_checks_ =
@@ -124,6 +133,12 @@ void Worker::on_tx_update(const Packet& p, Flow& f, Dir d, const Transaction& tx
 }
 
 void Worker::on_tx_done(const Packet* p, Flow& f, const Transaction& tx) {
+  if (want_.has(EventType::kFileinfo)) {
+    for (size_t i = 0, n = tx.file_count(); i < n; ++i) {
+      events_.emit(EventType::kFileinfo, eve_fileinfo(f, p ? p->ts : f.last_seen, tx, i));
+      ++counters_.file_events;
+    }
+  }
   std::optional<EventType> type = tx_event_type(tx.proto());
   if (!type || !want_.has(*type) || tx.logs_per_direction()) return;
   events_.emit(*type, eve_tx(f, p ? p->ts : f.last_seen, tx));

@@ -27,6 +27,7 @@ namespace vigil {
   X(rate_limited, "detect.alerts_rate_limited") \
   X(flow_events, "output.eve.flow")             \
   X(tx_events, "output.eve.tx")                 \
+  X(file_events, "output.eve.fileinfo")         \
   X(decode_dropped, "decoder.not_processed")    \
   X(csum_auto_off, "checksum.auto_disabled")
 

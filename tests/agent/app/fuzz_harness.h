@@ -27,6 +27,12 @@ class Sink : public AppEvents {
     nlohmann::ordered_json j;
     tx.to_eve(j);
     sum += j.dump().size();
+    for (size_t i = 0; i < tx.file_count(); ++i) {
+      nlohmann::ordered_json f;
+      Dir d = Dir::kToServer;
+      tx.file_to_eve(f, i, &d);
+      sum += f.dump().size();
+    }
   }
   void touch(const Transaction& tx, Dir d) {
     for (size_t b = 0; b < kBufferCount; ++b) {
@@ -50,10 +56,14 @@ inline void run(std::unique_ptr<AppParser> parser, const uint8_t* data, size_t s
   cfg.max_tx_per_flow = 32;
   Sink sink;
   AppCounters ctr;
+  // Files tracked (hashes, no libmagic, no store): the file path is fuzzed too.
+  FileConfig fcfg;
+  fcfg.enabled = true;
+  FileContext files(fcfg);
   Flow flow;
   Packet pkt;
   pkt.flow = &flow;
-  ParseCtx c{cfg, sink, ctr, flow, &pkt};
+  ParseCtx c{cfg, sink, ctr, flow, &pkt, &files};
   size_t o = 0;
   while (o < size) {
     uint8_t ctl = data[o++];
@@ -68,7 +78,7 @@ inline void run(std::unique_ptr<AppParser> parser, const uint8_t* data, size_t s
   }
   parser->end(c, Dir::kToServer);
   parser->end(c, Dir::kToClient);
-  ParseCtx end{cfg, sink, ctr, flow, nullptr};
+  ParseCtx end{cfg, sink, ctr, flow, nullptr, &files};
   parser->finish(end);
 }
 
