@@ -63,7 +63,9 @@ namespace vigil {
   X(kSshProto, "ssh.proto")                      \
   X(kSshSoftware, "ssh.software")                \
   X(kIpSrc, "ip.src")                            \
-  X(kIpDst, "ip.dst")
+  X(kIpDst, "ip.dst")                            \
+  X(kFtpCommand, "ftp.command")                  \
+  X(kFtpCommandData, "ftp.command_data")
 
 enum class BufferId : uint16_t {
 #define VIGIL_BUFFER_ENUM_(e, name) e,
@@ -106,6 +108,9 @@ enum class TxInt : uint16_t {
   kTlsCertNotBefore,
   kTlsCertNotAfter,
   kTlsCertExpired,
+  // FTP: 1 when the PORT/EPRT command names an address other than the
+  // client's (ftpbounce), 0 otherwise; absent for other commands.
+  kFtpBounce,
   kCount
 };
 

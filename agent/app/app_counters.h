@@ -58,7 +58,17 @@
   X(ssh_bad_banner, "app_layer.anomaly.ssh.invalid_banner")                   \
   X(ssh_bad_packet, "app_layer.anomaly.ssh.invalid_packet")                   \
   X(ssh_encrypted_bytes, "app_layer.ssh.encrypted_bytes")                     \
-  X(detect_pending_cut, "app_layer.limit.detect.pending")
+  X(detect_pending_cut, "app_layer.limit.detect.pending")                     \
+  X(flow_ftp, "app_layer.flow.ftp")                                           \
+  X(tx_ftp, "app_layer.tx.ftp")                                               \
+  X(err_ftp, "app_layer.error.ftp.parser")                                    \
+  X(gap_ftp, "app_layer.error.ftp.gap")                                       \
+  X(ftp_line_too_long, "app_layer.anomaly.ftp.line_too_long")                 \
+  X(ftp_bad_reply, "app_layer.anomaly.ftp.invalid_reply")                     \
+  X(ftp_bad_port, "app_layer.anomaly.ftp.invalid_port")                       \
+  X(ftp_unsolicited_reply, "app_layer.anomaly.ftp.unsolicited_reply")         \
+  X(ftp_tx_cut, "app_layer.limit.ftp.tx")                                     \
+  X(ftp_encrypted_bytes, "app_layer.ftp.encrypted_bytes")
 
 namespace vigil {
 VIGIL_DECLARE_COUNTERS(AppCounters, VIGIL_APP_COUNTERS)

@@ -79,6 +79,10 @@ struct AppLayer::Impl {
         s.parser = make_dns_parser(tcp);
         ++(tcp ? ctr.flow_dns_tcp : ctr.flow_dns_udp);
         break;
+      case AppProto::kFtp:
+        s.parser = make_ftp_parser();
+        ++ctr.flow_ftp;
+        break;
       default:
         break;
     }

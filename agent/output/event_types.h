@@ -19,7 +19,7 @@
 
 namespace vigil {
 
-enum class EventType : uint8_t { kAlert, kFlow, kStats, kHttp, kDns, kTls, kSsh, kCount };
+enum class EventType : uint8_t { kAlert, kFlow, kStats, kHttp, kDns, kTls, kSsh, kFtp, kCount };
 
 // Who builds the event, and when.
 enum class EventLogger : uint8_t {
@@ -44,6 +44,7 @@ inline constexpr EventTypeInfo kEventTypes[] = {
     {EventType::kDns, "dns", EventLogger::kTransaction, AppProto::kDns},
     {EventType::kTls, "tls", EventLogger::kTransaction, AppProto::kTls},
     {EventType::kSsh, "ssh", EventLogger::kTransaction, AppProto::kSsh},
+    {EventType::kFtp, "ftp", EventLogger::kTransaction, AppProto::kFtp},
 };
 static_assert(std::size(kEventTypes) == static_cast<size_t>(EventType::kCount), "one row per EventType");
 
@@ -54,9 +55,9 @@ constexpr std::string_view event_type_name(EventType t) {
   return event_type_info(t).name;
 }
 std::optional<EventType> event_type_from_name(std::string_view name);
-// The transaction log of an application protocol; nullopt when it has none (smb, ftp, ...).
+// The transaction log of an application protocol; nullopt when it has none (smb, ...).
 std::optional<EventType> tx_event_type(AppProto p);
-// "alert, flow, stats, http, dns, tls, ssh": for messages and help text.
+// "alert, flow, stats, http, dns, tls, ssh, ftp": for messages and help text.
 std::string event_type_names();
 
 // The set of enabled event types: one bit per row.

@@ -15,9 +15,11 @@ namespace {
 constexpr std::string_view kSuricataCounters[] = {
     "app_layer.flow.dns_tcp",
     "app_layer.flow.dns_udp",
+    "app_layer.flow.ftp",
     "app_layer.flow.http",
     "app_layer.flow.ssh",
     "app_layer.flow.tls",
+    "app_layer.tx.ftp",
     "app_layer.tx.http",
     "app_layer.tx.ssh",
     "app_layer.tx.tls",
