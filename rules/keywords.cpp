@@ -25,6 +25,7 @@ const std::vector<KeywordDef>& table() {
     add_base64_keywords(v);
     add_dataset_keywords(v);
     add_iprep_keywords(v);
+    add_ftp_keywords(v);
     return v;
   }();
   return t;
