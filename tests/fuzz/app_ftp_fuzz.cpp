@@ -1,0 +1,8 @@
+// libFuzzer target: the FTP command-channel parser over arbitrary two-way
+// streams, gaps included (input format in tests/agent/app/fuzz_harness.h).
+#include "tests/agent/app/fuzz_harness.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  vigil::fuzz::run(vigil::make_ftp_parser(), data, size, false);
+  return 0;
+}
