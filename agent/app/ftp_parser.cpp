@@ -65,7 +65,7 @@ class FtpTx : public TxBase {
   // without its code; the codes of lines that have one in `completion_code`.
   void to_eve(nlohmann::ordered_json& out) const override {
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
-    if (has_command) j["command"] = command;
+    if (has_command) j["command"] = eve_string(command);
     if (has_data) {
       j["command_data"] = eve_string(data);
       j["command_truncated"] = command_truncated;
