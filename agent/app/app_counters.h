@@ -68,7 +68,11 @@
   X(ftp_bad_port, "app_layer.anomaly.ftp.invalid_port")                       \
   X(ftp_unsolicited_reply, "app_layer.anomaly.ftp.unsolicited_reply")         \
   X(ftp_tx_cut, "app_layer.limit.ftp.tx")                                     \
-  X(ftp_encrypted_bytes, "app_layer.ftp.encrypted_bytes")
+  X(ftp_encrypted_bytes, "app_layer.ftp.encrypted_bytes")                     \
+  X(ftp_expect_cut, "app_layer.limit.ftp.expectations")                       \
+  X(flow_ftp_data, "app_layer.flow.ftp-data")                                 \
+  X(tx_ftp_data, "app_layer.tx.ftp-data")                                     \
+  X(ftp_data_cut, "app_layer.limit.ftp_data.file_data")
 
 namespace vigil {
 VIGIL_DECLARE_COUNTERS(AppCounters, VIGIL_APP_COUNTERS)

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "agent/app/ftp_data.h"
 #include "agent/app/parsers.h"
 #include "agent/app/proto_detect.h"
 
@@ -25,6 +26,7 @@ struct FlowApp : AppLayerState {
   bool dir_failed[2] = {false, false};
   bool dir_checked[2] = {false, false};  // other direction confirmed after detection
   bool finished = false;                 // failed, or parser finished
+  bool expect_checked = false;           // looked up in the FTP data expectations
   uint32_t udp_tries = 0;
 };
 
@@ -44,6 +46,7 @@ struct AppLayer::Impl {
   AppConfig cfg;
   AppEvents& events;
   AppCounters ctr;
+  FtpExpectations ftp_expect;
 
   Impl(const AppConfig& c, AppEvents& e) : cfg(c), events(e) {}
 
@@ -52,7 +55,7 @@ struct AppLayer::Impl {
     return static_cast<FlowApp&>(*f.app);
   }
 
-  ParseCtx ctx(Flow& f, const Packet* p) { return ParseCtx{cfg, events, ctr, f, p}; }
+  ParseCtx ctx(Flow& f, const Packet* p) { return ParseCtx{cfg, events, ctr, f, p, &ftp_expect}; }
 
   void set_dir_proto(Flow& f, Dir d, AppProto p) {
     AppProto& cur = d == Dir::kToServer ? f.app_proto_ts : f.app_proto_tc;
@@ -101,6 +104,25 @@ struct AppLayer::Impl {
     FlowApp& s = state(f);
     if (s.finished || data.empty()) return;
     auto c = ctx(f, &p);
+    if (!s.expect_checked) {
+      s.expect_checked = true;
+      // A data connection an FTP control connection announced: no detection.
+      if (!s.parser && ftp_expect.size() > 0) {
+        if (auto e = ftp_expect.take(f)) {
+          f.app_proto = AppProto::kFtpData;
+          set_dir_proto(f, Dir::kToServer, AppProto::kFtpData);
+          set_dir_proto(f, Dir::kToClient, AppProto::kFtpData);
+          s.dir_checked[0] = s.dir_checked[1] = true;
+          s.parser = make_ftp_data_parser(std::move(*e));
+          ++ctr.flow_ftp_data;
+          for (Dir o : {Dir::kToServer, Dir::kToClient}) {
+            std::string older = std::move(s.pending[di(o)]);
+            s.pending[di(o)] = std::string();
+            if (!older.empty()) s.parser->data(c, o, as_bytes(older));
+          }
+        }
+      }
+    }
     if (s.parser) {
       if (!s.dir_checked[di(d)]) {
         s.dir_checked[di(d)] = true;

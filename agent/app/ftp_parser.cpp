@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/app/ftp_data.h"
 #include "agent/app/parsers.h"
 #include "agent/app/tx_base.h"
 
@@ -324,12 +325,23 @@ class FtpParser : public AppParser {
       } else {
         t.dyn_port = hp->port;
         t.mode = "active";
+        data_port_ = {true, true, hp->addr, hp->port};
         if (c.flow.client.family == hp->addr.family) t.bounce = hp->addr == c.flow.client ? 0 : 1;
+      }
+    } else if (is_transfer(t.command)) {
+      // Its data connection uses the port of the last PORT/PASV; a PASV
+      // pipelined just before it has no reply yet: wait for that reply.
+      if (pasv_waiting_) {
+        pending_xfer_ = {true, t.command, t.data};
+      } else {
+        expect(c, t.command, t.data);
       }
     } else if (t.command == "PASV") {
       t.kind = Kind::kPasv;
+      pasv_waiting_ = true;
     } else if (t.command == "EPSV") {
       t.kind = Kind::kEpsv;
+      pasv_waiting_ = true;
     } else if (t.command == "AUTH") {
       std::string arg = upper(t.data);
       if (arg == "TLS" || arg == "SSL" || arg == "TLS-C" || arg == "TLS-P") {
@@ -395,10 +407,12 @@ class FtpParser : public AppParser {
     if (n >= 100 && n < 200) return;  // preliminary: more replies follow
     t.reply_received = true;
     const std::string& last = t.reply.back();
+    if (t.kind == Kind::kPasv || t.kind == Kind::kEpsv) data_port_.set = false;  // refused: no port
     if (t.kind == Kind::kPasv && n == 227) {
       if (auto hp = parse_227(last)) {
         t.dyn_port = hp->port;
         t.mode = "passive";
+        data_port_ = {true, false, c.flow.server, hp->port};
       } else {
         ++c.ctr.ftp_bad_port;
       }
@@ -406,11 +420,19 @@ class FtpParser : public AppParser {
       if (auto p = parse_229(last)) {
         t.dyn_port = *p;
         t.mode = "passive";
+        data_port_ = {true, false, c.flow.server, *p};
       } else {
         ++c.ctr.ftp_bad_port;
       }
     }
     Kind kind = t.kind;
+    if (kind == Kind::kPasv || kind == Kind::kEpsv) {
+      pasv_waiting_ = false;
+      if (pending_xfer_.set) {
+        pending_xfer_.set = false;
+        expect(c, pending_xfer_.command, pending_xfer_.filename);
+      }
+    }
     pop_front(c);
     if (kind != Kind::kAuthTls) return;
     auth_pending_ = false;
@@ -426,6 +448,37 @@ class FtpParser : public AppParser {
     }
   }
 
+  struct DataPort {
+    bool set = false;
+    bool active = false;  // PORT/EPRT: the server connects to addr
+    IpAddr addr;
+    uint16_t port = 0;
+  };
+  static bool is_transfer(std::string_view v) {
+    return v == "RETR" || v == "STOR" || v == "APPE" || v == "STOU" || v == "LIST" || v == "NLST" ||
+           v == "MLSD";
+  }
+
+  // The transfer (command, file) whose data connection comes now.
+  void expect(ParseCtx& c, const std::string& command, const std::string& filename) {
+    if (!data_port_.set || c.ftp_expect == nullptr) return;
+    FtpExpectation e;
+    e.server = data_port_.active ? data_port_.addr : c.flow.server;
+    e.client = data_port_.active ? c.flow.server : c.flow.client;
+    e.port = data_port_.port;
+    e.command = command;
+    e.filename = filename;
+    c.ftp_expect->add(std::move(e), c.ctr);
+    data_port_.set = false;
+  }
+  struct PendingXfer {
+    bool set = false;
+    std::string command, filename;
+  };
+
+  DataPort data_port_;
+  bool pasv_waiting_ = false;  // a PASV/EPSV awaits its reply
+  PendingXfer pending_xfer_;
   Side side_[2];
   std::deque<std::unique_ptr<FtpTx>> txs_;  // open, oldest first
   uint64_t next_id_ = 0;

@@ -13,12 +13,15 @@
 
 namespace vigil {
 
+class FtpExpectations;
+
 struct ParseCtx {
   const AppConfig& cfg;
   AppEvents& events;
   AppCounters& ctr;
   Flow& flow;
-  const Packet* pkt;  // null when the flow ends without a packet
+  const Packet* pkt;            // null when the flow ends without a packet
+  FtpExpectations* ftp_expect;  // the worker's FTP data expectations (ftp_data.h); may be null
 
   // New buffers in direction d: rules run on them (needs a packet).
   void update(Dir d, const Transaction& tx) const {

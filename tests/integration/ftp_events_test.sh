@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# FTP command channels from a capture this project writes
+# FTP command channels and their data connections from a capture this project writes
 # (tests/tools/ftp_capture.py): rules on ftp.command, ftp.command_data, the
 # `alert ftp` header and ftpbounce fire exactly as expected; one `ftp` EVE
 # event per command (and one for each greeting) with Suricata 7's fields;
-# nothing after AUTH TLS + 234 is parsed as a command; the events are valid
+# nothing after AUTH TLS + 234 is parsed as a command; the data connections
+# announced by RETR/STOR (and only they) are ftp-data with file.data; the events are valid
 # Suricata 7 EVE (the published schema too when ../shared has it).
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -23,24 +24,30 @@ alert ftp any any -> any any (msg:"ftp bounce"; ftpbounce; sid:3;)
 alert ftp any any -> any any (msg:"password seen"; flow:to_server; ftp.command; content:"PASS"; sid:4;)
 alert ftp any any -> any any (msg:"never: encrypted bytes are no command"; ftp.command_data; content:"encrypted"; sid:5;)
 alert ftp any any -> any 21 (msg:"never: ftp.command is the verb only"; ftp.command; content:"anonymous"; sid:6;)
+alert ftp-data any any -> any any (msg:"retrieved file"; file.data; content:"vigil-file-marker"; sid:7;)
+alert ftp-data any any -> any any (msg:"uploaded file"; file.data; content:"vigil-upload-marker"; sid:8;)
 R
 mkdir "$work/out"
 timeout 60 "$agent" -r "$work/ftp.pcap" -S "$work/t.rules" -l "$work/out" -q -k none \
   --set outputs.eve.types=alert,ftp,stats >"$work/agent.log" 2>&1 || { cat "$work/agent.log"; fail "agent"; }
 python3 - "$work/out/eve.json" <<'PY' || fail "see above"
 import json, sys
-alerts, ftp, stats = {}, [], None
+alerts, ftp, stats, data = {}, [], None, []
 for line in open(sys.argv[1]):
     e = json.loads(line)
     if e["event_type"] == "alert":
         sid = e["alert"]["signature_id"]
         alerts[sid] = alerts.get(sid, 0) + 1
-        assert e.get("app_proto") == "ftp" and "ftp" in e, e
+        if sid in (7, 8):
+            assert e.get("app_proto") == "ftp-data" and "ftp_data" in e, e
+            data.append(e["ftp_data"])
+        else:
+            assert e.get("app_proto") == "ftp" and "ftp" in e, e
     elif e["event_type"] == "ftp":
         ftp.append((e["src_port"] if e["dest_port"] in (21, 2121) else e["dest_port"], e["ftp"]))
     elif e["event_type"] == "stats":
         stats = e
-want = {1: 1, 2: 1, 3: 1, 4: 2}
+want = {1: 1, 2: 1, 3: 1, 4: 2, 7: 1, 8: 1}
 print("alerts", alerts, "expected", want)
 ok = alerts == want
 by = {}
@@ -61,6 +68,8 @@ if ok:
     port, epsv = by[40022][3], by[40022][4]
     ok = ok and port["mode"] == "active" and port["dynamic_port"] == 2000 and epsv["dynamic_port"] == 50001
     ok = ok and by[40023][1]["completion_code"] == ["234"]
+    ok = ok and sorted(data, key=lambda x: x["command"]) == [
+        {"filename": "/pub/vigil-secret.tar.gz", "command": "RETR"}, {"filename": "upload.bin", "command": "STOR"}]
     print("ftp fields", "as expected" if ok else "differ: %s" % json.dumps(by))
 sys.exit(0 if ok else 1)
 PY

@@ -83,7 +83,7 @@ STRUCTURE = obj({
     "tx_id": I, "app_proto": S, "app_proto_ts": S, "app_proto_tc": S, "app_proto_orig": S,
     "app_proto_expected": S, "community_id": S, "payload": S, "payload_printable": S, "packet": S,
     "stream": I, "alert": ALERT, "flow": FLOW, "tcp": TCP, "dns": DNS, "http": HTTP, "tls": TLS, "ssh": SSH,
-    "ftp": FTP,
+    "ftp": FTP, "ftp_data": obj({"command": S, "filename": S}),
     "stats": STATS, "packet_info": obj({"linktype": I}), "metadata": {"type": "object"},
     # Suricata's anomaly object; Vigil also puts it beside an http transaction's
     # object (alert and http events) to name the oddities seen.

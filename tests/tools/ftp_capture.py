@@ -9,7 +9,8 @@ segmented data and FIN close (tools/mkpcap.py on tools/pcaplib.py):
      preliminary and a 226 final reply, QUIT;
   2. port 2121 (detected by content): pipelined commands sent in one segment,
      PORT naming another host (ftpbounce), EPSV (229), STOR of a file;
-  3. port 21: AUTH TLS answered by 234, then TLS-looking bytes both ways.
+  3. port 21: AUTH TLS answered by 234, then TLS-looking bytes both ways;
+then the data connections of 1 (RETR) and 2 (STOR), and one nobody announced.
 Standard library only; deterministic.
 """
 import os
@@ -39,6 +40,11 @@ def main():
          b"331 Password required for bob\r\n230 User bob logged in\r\n200 PORT command successful\r\n"
          b"229 Entering Extended Passive Mode (|||50001|)\r\n150 Opening\r\n226 Transfer complete\r\n"),
     ])
+    # The data connections the two sessions announced (PASV 50000 for RETR,
+    # EPSV 50001 for STOR), after them; one not announced (port 50002).
+    m.tcp_session(w, CLI, SRV, 40030, 50000, [(b"", b"retrieved: vigil-file-marker\n" * 100)])
+    m.tcp_session(w, CLI, SRV, 40031, 50001, [(b"uploaded: vigil-upload-marker\n", b"")])
+    m.tcp_session(w, CLI, SRV, 40032, 50002, [(b"", b"vigil-file-marker, but no transfer announced it\n")])
     m.tcp_session(w, CLI, SRV, 40023, 21, [
         (b"", b"220 FTP server ready\r\n"),
         (b"AUTH TLS\r\n", b"234 AUTH TLS successful\r\n"),

@@ -219,3 +219,49 @@ TEST_CASE("ftp: a gap drops the cut line, parsing goes on at the next line", "[a
   CHECK(d[2].buf(BufferId::kFtpCommand) == "QUIT");
   CHECK(h.counter("app_layer.error.ftp.gap") == 1);
 }
+
+TEST_CASE("ftp: RETR after PASV and STOR after PORT make their data connections ftp-data", "[app][ftp]") {
+  Harness h(6, 40000, 21);
+  addrs(h);
+  h.send(Dir::kToClient, "220 ftp\r\n");
+  h.send(Dir::kToServer, "PASV\r\n");
+  h.send(Dir::kToClient, "227 Entering Passive Mode (10,0,0,2,195,80).\r\n");
+  h.send(Dir::kToServer, "RETR /pub/a.txt\r\nPORT 10,0,0,1,4,1\r\n");
+  h.send(Dir::kToClient, "150 ok\r\n226 done\r\n200 ok\r\n");
+  h.send(Dir::kToServer, "STOR up.bin\r\n");
+
+  auto data_flow = [&](IpAddr cli, uint16_t cport, IpAddr srv, uint16_t sport, Dir d,
+                       std::string_view bytes) {
+    Flow f;
+    f.proto = 6;
+    f.client = cli;
+    f.server = srv;
+    f.client_port = cport;
+    f.server_port = sport;
+    Packet p;
+    p.flow = &f;
+    h.app.on_stream_data(f, d, B(bytes), h.pkt);
+    AppProto got = f.app_proto;
+    h.app.on_flow_end(f);
+    return got;
+  };
+  IpAddr c = h.flow.client, s = h.flow.server;
+  // Not announced (other port, other connecting host): detection as usual.
+  CHECK(data_flow(c, 41000, s, 50001, Dir::kToClient, "file bytes") != AppProto::kFtpData);
+  CHECK(data_flow(*IpAddr::parse("10.9.9.9"), 41000, s, 50000, Dir::kToClient, "x") != AppProto::kFtpData);
+  size_t before = h.rec.done.size();
+  CHECK(data_flow(c, 41001, s, 50000, Dir::kToClient, "retrieved file bytes") == AppProto::kFtpData);
+  // Active mode: the server connects to the PORT address.
+  CHECK(data_flow(s, 20, c, 1025, Dir::kToServer, "stored file bytes") == AppProto::kFtpData);
+  REQUIRE(h.rec.done.size() == before + 2);
+  const auto& r = h.rec.done[before];
+  CHECK(r.proto == AppProto::kFtpData);
+  CHECK(r.eve["ftp_data"]["filename"] == "/pub/a.txt");
+  CHECK(r.eve["ftp_data"]["command"] == "RETR");
+  CHECK(r.buf(BufferId::kFileData, Dir::kToClient) == "retrieved file bytes");
+  CHECK(h.rec.done[before + 1].eve["ftp_data"]["command"] == "STOR");
+  CHECK(h.rec.done[before + 1].buf(BufferId::kFileData, Dir::kToServer) == "stored file bytes");
+  // Each expectation is used once.
+  CHECK(data_flow(c, 41002, s, 50000, Dir::kToClient, "again") != AppProto::kFtpData);
+  CHECK(h.counter("app_layer.flow.ftp-data") == 2);
+}

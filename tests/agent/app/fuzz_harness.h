@@ -53,7 +53,7 @@ inline void run(std::unique_ptr<AppParser> parser, const uint8_t* data, size_t s
   Flow flow;
   Packet pkt;
   pkt.flow = &flow;
-  ParseCtx c{cfg, sink, ctr, flow, &pkt};
+  ParseCtx c{cfg, sink, ctr, flow, &pkt, nullptr};
   size_t o = 0;
   while (o < size) {
     uint8_t ctl = data[o++];
@@ -68,7 +68,7 @@ inline void run(std::unique_ptr<AppParser> parser, const uint8_t* data, size_t s
   }
   parser->end(c, Dir::kToServer);
   parser->end(c, Dir::kToClient);
-  ParseCtx end{cfg, sink, ctr, flow, nullptr};
+  ParseCtx end{cfg, sink, ctr, flow, nullptr, nullptr};
   parser->finish(end);
 }
 
