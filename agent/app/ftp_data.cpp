@@ -1,7 +1,8 @@
 // ftp-data flows: one transaction per flow holding the transfer's command and
 // file name (from the control connection) and its bytes as file.data in the
 // direction they travel, up to kMaxFileData bytes (the rest counted:
-// app_layer.limit.ftp_data.file_data). Logged when the flow ends; alerts
+// app_layer.limit.ftp_data.file_data). Logged (and freed) when that direction
+// closes, or when the flow ends; alerts
 // carry Suricata 7's `ftp_data` object {filename, command}.
 #include "agent/app/ftp_data.h"
 
@@ -32,7 +33,7 @@ std::optional<FtpExpectation> FtpExpectations::take(const Flow& f) {
 
 namespace {
 
-constexpr size_t kMaxFileData = 1024 * 1024;
+constexpr size_t kMaxFileData = 100 * 1024;  // as much as an HTTP body by default
 
 class FtpDataTx : public TxBase {
  public:
@@ -66,7 +67,11 @@ class FtpDataParser : public AppParser {
     c.update(d, *tx_);
   }
   void gap(ParseCtx& c, Dir, uint64_t) override { ++c.ctr.gap_ftp; }
-  void end(ParseCtx&, Dir) override {}
+  // The transfer ends with the close of the direction that carried it: log
+  // and free it now, not when the flow table lets the flow go.
+  void end(ParseCtx& c, Dir d) override {
+    if (tx_ && tx_->buffer_count(BufferId::kFileData, d) > 0) finish(c);
+  }
   void finish(ParseCtx& c) override {
     if (!tx_) return;
     tx_->set_progress(Dir::kToServer, TxProgress::kComplete);
