@@ -111,6 +111,9 @@ enum class TxInt : uint16_t {
   // FTP: 1 when the PORT/EPRT command names an address other than the
   // client's (ftpbounce), 0 otherwise; absent for other commands.
   kFtpBounce,
+  // ftp-data: the transfer command of the data connection, 1 RETR, 2 STOR
+  // (ftpdata_command); absent for other commands.
+  kFtpDataCommand,
   kCount
 };
 

@@ -39,6 +39,11 @@ class FtpDataTx : public TxBase {
  public:
   explicit FtpDataTx(FtpExpectation e) : TxBase(AppProto::kFtpData, 0), exp(std::move(e)) {}
   FtpExpectation exp;
+  bool integer(TxInt f, Dir, int64_t* out) const override {
+    if (f != TxInt::kFtpDataCommand || (exp.command != "RETR" && exp.command != "STOR")) return false;
+    *out = exp.command == "RETR" ? 1 : 2;
+    return true;
+  }
   void to_eve(nlohmann::ordered_json& out) const override {
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
     if (!exp.filename.empty()) j["filename"] = eve_string(exp.filename);

@@ -26,6 +26,7 @@ alert ftp any any -> any any (msg:"never: encrypted bytes are no command"; ftp.c
 alert ftp any any -> any 21 (msg:"never: ftp.command is the verb only"; ftp.command; content:"anonymous"; sid:6;)
 alert ftp-data any any -> any any (msg:"retrieved file"; file.data; content:"vigil-file-marker"; sid:7;)
 alert ftp-data any any -> any any (msg:"uploaded file"; file.data; content:"vigil-upload-marker"; sid:8;)
+alert ftp-data any any -> any any (msg:"a STOR transfer"; ftpdata_command:stor; sid:9;)
 R
 mkdir "$work/out"
 timeout 60 "$agent" -r "$work/ftp.pcap" -S "$work/t.rules" -l "$work/out" -q -k none \
@@ -38,7 +39,7 @@ for line in open(sys.argv[1]):
     if e["event_type"] == "alert":
         sid = e["alert"]["signature_id"]
         alerts[sid] = alerts.get(sid, 0) + 1
-        if sid in (7, 8):
+        if sid in (7, 8, 9):
             assert e.get("app_proto") == "ftp-data" and "ftp_data" in e, e
             data.append(e["ftp_data"])
         else:
@@ -47,7 +48,7 @@ for line in open(sys.argv[1]):
         ftp.append((e["src_port"] if e["dest_port"] in (21, 2121) else e["dest_port"], e["ftp"]))
     elif e["event_type"] == "stats":
         stats = e
-want = {1: 1, 2: 1, 3: 1, 4: 2, 7: 1, 8: 1}
+want = {1: 1, 2: 1, 3: 1, 4: 2, 7: 1, 8: 1, 9: 1}
 print("alerts", alerts, "expected", want)
 ok = alerts == want
 by = {}
@@ -69,7 +70,8 @@ if ok:
     ok = ok and port["mode"] == "active" and port["dynamic_port"] == 2000 and epsv["dynamic_port"] == 50001
     ok = ok and by[40023][1]["completion_code"] == ["234"]
     ok = ok and sorted(data, key=lambda x: x["command"]) == [
-        {"filename": "/pub/vigil-secret.tar.gz", "command": "RETR"}, {"filename": "upload.bin", "command": "STOR"}]
+        {"filename": "/pub/vigil-secret.tar.gz", "command": "RETR"}, {"filename": "upload.bin", "command": "STOR"},
+        {"filename": "upload.bin", "command": "STOR"}]
     print("ftp fields", "as expected" if ok else "differ: %s" % json.dumps(by))
 sys.exit(0 if ok else 1)
 PY

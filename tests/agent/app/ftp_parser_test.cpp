@@ -259,6 +259,8 @@ TEST_CASE("ftp: RETR after PASV and STOR after PORT make their data connections 
   CHECK(r.eve["ftp_data"]["filename"] == "/pub/a.txt");
   CHECK(r.eve["ftp_data"]["command"] == "RETR");
   CHECK(r.buf(BufferId::kFileData, Dir::kToClient) == "retrieved file bytes");
+  CHECK(r.integer(TxInt::kFtpDataCommand, Dir::kToClient) == 1);
+  CHECK(h.rec.done[before + 1].integer(TxInt::kFtpDataCommand, Dir::kToServer) == 2);
   CHECK(h.rec.done[before + 1].eve["ftp_data"]["command"] == "STOR");
   CHECK(h.rec.done[before + 1].buf(BufferId::kFileData, Dir::kToServer) == "stored file bytes");
   // Each expectation is used once.
