@@ -18,6 +18,8 @@ std::string_view app_proto_name(AppProto p) {
       return "ftp";
     case AppProto::kSmtp:
       return "smtp";
+    case AppProto::kFtpData:
+      return "ftp-data";
     case AppProto::kFailed:
       return "failed";
     default:
@@ -33,6 +35,7 @@ AppProto app_proto_from_name(std::string_view n) {
   if (n == "smb" || n == "netbios-ssn") return AppProto::kSmb;
   if (n == "ftp") return AppProto::kFtp;
   if (n == "smtp") return AppProto::kSmtp;
+  if (n == "ftp-data") return AppProto::kFtpData;
   if (n == "failed") return AppProto::kFailed;
   return AppProto::kUnknown;
 }

@@ -16,6 +16,7 @@ enum class AppProto : uint8_t {
   kSmb,
   kFtp,
   kSmtp,
+  kFtpData,  // an FTP data connection announced on its control connection
   kCount
 };
 

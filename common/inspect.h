@@ -78,7 +78,9 @@ namespace vigil {
   X(kFileMagic, "file.magic")                    \
   X(kFileMd5, "file.md5")                        \
   X(kFileSha1, "file.sha1")                      \
-  X(kFileSha256, "file.sha256")
+  X(kFileSha256, "file.sha256")                  \
+  X(kFtpCommand, "ftp.command")                  \
+  X(kFtpCommandData, "ftp.command_data")
 
 enum class BufferId : uint16_t {
 #define VIGIL_BUFFER_ENUM_(e, name) e,
@@ -123,6 +125,12 @@ enum class TxInt : uint16_t {
   kTlsCertExpired,
   // Size of the direction's file once it is closed or truncated (filesize).
   kFileSize,
+  // FTP: 1 when the PORT/EPRT command names an address other than the
+  // client's (ftpbounce), 0 otherwise; absent for other commands.
+  kFtpBounce,
+  // ftp-data: the transfer command of the data connection, 1 RETR, 2 STOR
+  // (ftpdata_command); absent for other commands.
+  kFtpDataCommand,
   kCount
 };
 

@@ -361,6 +361,8 @@ int buffer_dir(int slot) {
     case BufferId::kJa3Hash:
     case BufferId::kJa3String:
     case BufferId::kJa4Hash:
+    case BufferId::kFtpCommand:
+    case BufferId::kFtpCommandData:
       return 0;
     case BufferId::kHttpStatCode:
     case BufferId::kHttpStatMsg:

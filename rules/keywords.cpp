@@ -26,6 +26,7 @@ const std::vector<KeywordDef>& table() {
     add_dataset_keywords(v);
     add_iprep_keywords(v);
     add_file_keywords(v);
+    add_ftp_keywords(v);
     return v;
   }();
   return t;

@@ -78,7 +78,21 @@
   X(smtp_file_data_cut, "app_layer.limit.smtp.file_data")                     \
   X(mime_depth_cut, "app_layer.limit.smtp.mime_depth")                        \
   X(mime_parts_cut, "app_layer.limit.smtp.mime_parts")                        \
-  X(mime_header_cut, "app_layer.limit.smtp.mime_header")
+  X(mime_header_cut, "app_layer.limit.smtp.mime_header")                      \
+  X(flow_ftp, "app_layer.flow.ftp")                                           \
+  X(tx_ftp, "app_layer.tx.ftp")                                               \
+  X(err_ftp, "app_layer.error.ftp.parser")                                    \
+  X(gap_ftp, "app_layer.error.ftp.gap")                                       \
+  X(ftp_line_too_long, "app_layer.anomaly.ftp.line_too_long")                 \
+  X(ftp_bad_reply, "app_layer.anomaly.ftp.invalid_reply")                     \
+  X(ftp_bad_port, "app_layer.anomaly.ftp.invalid_port")                       \
+  X(ftp_unsolicited_reply, "app_layer.anomaly.ftp.unsolicited_reply")         \
+  X(ftp_tx_cut, "app_layer.limit.ftp.tx")                                     \
+  X(ftp_encrypted_bytes, "app_layer.ftp.encrypted_bytes")                     \
+  X(ftp_expect_cut, "app_layer.limit.ftp.expectations")                       \
+  X(flow_ftp_data, "app_layer.flow.ftp-data")                                 \
+  X(tx_ftp_data, "app_layer.tx.ftp-data")                                     \
+  X(ftp_data_cut, "app_layer.limit.ftp_data.file_data")
 
 namespace vigil {
 VIGIL_DECLARE_COUNTERS(AppCounters, VIGIL_APP_COUNTERS)

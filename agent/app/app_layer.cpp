@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "agent/app/ftp_data.h"
 #include "agent/app/parsers.h"
 #include "agent/app/proto_detect.h"
 
@@ -16,7 +17,8 @@ namespace vigil {
 
 uint32_t parsed_app_protos() {
   uint32_t m = 0;
-  for (AppProto a : {AppProto::kHttp, AppProto::kDns, AppProto::kTls, AppProto::kSsh, AppProto::kSmtp})
+  for (AppProto a : {AppProto::kHttp, AppProto::kDns, AppProto::kTls, AppProto::kSsh, AppProto::kSmtp,
+                     AppProto::kFtp, AppProto::kFtpData})
     m |= 1u << unsigned(a);
   return m;
 }
@@ -32,6 +34,7 @@ struct FlowApp : AppLayerState {
   bool dir_failed[2] = {false, false};
   bool dir_checked[2] = {false, false};  // other direction confirmed after detection
   bool finished = false;                 // failed, or parser finished
+  bool expect_checked = false;           // looked up in the FTP data expectations
   uint32_t udp_tries = 0;
 };
 
@@ -52,6 +55,7 @@ struct AppLayer::Impl {
   AppEvents& events;
   AppCounters ctr;
   std::unique_ptr<FileContext> files;  // when cfg.files.enabled
+  FtpExpectations ftp_expect;
 
   Impl(const AppConfig& c, AppEvents& e) : cfg(c), events(e) {
     if (cfg.files.enabled) files = std::make_unique<FileContext>(cfg.files);
@@ -62,7 +66,9 @@ struct AppLayer::Impl {
     return static_cast<FlowApp&>(*f.app);
   }
 
-  ParseCtx ctx(Flow& f, const Packet* p) { return ParseCtx{cfg, events, ctr, f, p, files.get()}; }
+  ParseCtx ctx(Flow& f, const Packet* p) {
+    return ParseCtx{cfg, events, ctr, f, p, files.get(), &ftp_expect};
+  }
 
   void set_dir_proto(Flow& f, Dir d, AppProto p) {
     AppProto& cur = d == Dir::kToServer ? f.app_proto_ts : f.app_proto_tc;
@@ -92,6 +98,10 @@ struct AppLayer::Impl {
       case AppProto::kDns:
         s.parser = make_dns_parser(tcp);
         ++(tcp ? ctr.flow_dns_tcp : ctr.flow_dns_udp);
+        break;
+      case AppProto::kFtp:
+        s.parser = make_ftp_parser();
+        ++ctr.flow_ftp;
         break;
       default:
         break;
@@ -134,6 +144,25 @@ struct AppLayer::Impl {
     FlowApp& s = state(f);
     if (s.finished || data.empty()) return;
     auto c = ctx(f, &p);
+    if (!s.expect_checked) {
+      s.expect_checked = true;
+      // A data connection an FTP control connection announced: no detection.
+      if (!s.parser && ftp_expect.size() > 0) {
+        if (auto e = ftp_expect.take(f)) {
+          f.app_proto = AppProto::kFtpData;
+          set_dir_proto(f, Dir::kToServer, AppProto::kFtpData);
+          set_dir_proto(f, Dir::kToClient, AppProto::kFtpData);
+          s.dir_checked[0] = s.dir_checked[1] = true;
+          s.parser = make_ftp_data_parser(std::move(*e));
+          ++ctr.flow_ftp_data;
+          for (Dir o : {Dir::kToServer, Dir::kToClient}) {
+            std::string older = std::move(s.pending[di(o)]);
+            s.pending[di(o)] = std::string();
+            if (!older.empty()) s.parser->data(c, o, as_bytes(older));
+          }
+        }
+      }
+    }
     if (s.parser) {
       if (!s.dir_checked[di(d)]) {
         s.dir_checked[di(d)] = true;

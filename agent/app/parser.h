@@ -14,13 +14,16 @@
 
 namespace vigil {
 
+class FtpExpectations;
+
 struct ParseCtx {
   const AppConfig& cfg;
   AppEvents& events;
   AppCounters& ctr;
   Flow& flow;
-  const Packet* pkt;             // null when the flow ends without a packet
-  FileContext* files = nullptr;  // null when files are not tracked
+  const Packet* pkt;                      // null when the flow ends without a packet
+  FileContext* files = nullptr;           // null when files are not tracked
+  FtpExpectations* ftp_expect = nullptr;  // the worker's FTP data expectations (ftp_data.h); may be null
 
   // New buffers in direction d: rules run on them (needs a packet).
   void update(Dir d, const Transaction& tx) const {

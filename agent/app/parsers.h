@@ -12,5 +12,6 @@ std::unique_ptr<AppParser> make_dns_parser(bool over_tcp);
 std::unique_ptr<AppParser> make_tls_parser();
 std::unique_ptr<AppParser> make_ssh_parser();
 std::unique_ptr<AppParser> make_smtp_parser();
+std::unique_ptr<AppParser> make_ftp_parser();
 
 }  // namespace vigil

@@ -1,6 +1,7 @@
 #include "agent/app/proto_detect.h"
 
 #include <algorithm>
+#include <cctype>
 #include <string_view>
 
 namespace vigil {
@@ -116,6 +117,56 @@ Pre detect_smtp(std::string_view s) {
   return Pre::kNo;
 }
 
+// Case-insensitive prefix (p upper case).
+Pre prefix_ci(std::string_view b, std::string_view p) {
+  size_t n = std::min(b.size(), p.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (std::toupper(static_cast<unsigned char>(b[i])) != p[i]) return Pre::kNo;
+  }
+  return b.size() >= p.size() ? Pre::kYes : Pre::kMore;
+}
+
+Pre best_of(Pre a, Pre b) {
+  return a == Pre::kYes || b == Pre::kYes ? Pre::kYes
+                                          : (a == Pre::kMore || b == Pre::kMore ? Pre::kMore : Pre::kNo);
+}
+
+// FTP. Server: a greeting line "220 " / "220-" (also 120, 421) that names FTP,
+// or any reply line on port 21. Client: a first command that only FTP sends
+// first (USER, PASS, AUTH TLS/SSL, FEAT, SYST, OPTS UTF8), or any command-like
+// word on port 21. SMTP also greets with 220: without the port hint the
+// greeting must say "ftp".
+Pre detect_ftp(std::string_view s, Dir d, uint16_t server_port) {
+  constexpr size_t kGreetingLook = 512;
+  if (d == Dir::kToClient) {
+    for (size_t i = 0; i < std::min<size_t>(3, s.size()); ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return Pre::kNo;
+    }
+    if (s.size() < 4) return Pre::kMore;
+    if (s[3] != ' ' && s[3] != '-') return Pre::kNo;
+    if (server_port == 21) return s[0] >= '1' && s[0] <= '5' ? Pre::kYes : Pre::kNo;
+    auto code = s.substr(0, 3);
+    if (code != "220" && code != "120" && code != "421") return Pre::kNo;
+    size_t nl = s.find('\n');
+    if (nl == std::string_view::npos && s.size() < kGreetingLook) return Pre::kMore;
+    auto line = s.substr(0, std::min(nl, kGreetingLook));
+    for (size_t i = 0; i + 3 <= line.size(); ++i) {
+      if (prefix_ci(line.substr(i, 3), "FTP") == Pre::kYes) return Pre::kYes;
+    }
+    return Pre::kNo;
+  }
+  Pre r = Pre::kNo;
+  for (auto c :
+       {"USER ", "PASS ", "AUTH TLS", "AUTH SSL", "FEAT\r", "FEAT\n", "SYST\r", "SYST\n", "OPTS UTF8"})
+    r = best_of(r, prefix_ci(s, c));
+  if (r != Pre::kNo || server_port != 21) return r;
+  // Port 21: a word of 3 or 4 letters, then a space or the line end.
+  size_t n = 0;
+  while (n < s.size() && n < 4 && std::isalpha(static_cast<unsigned char>(s[n]))) ++n;
+  if (n == s.size()) return Pre::kMore;
+  return n >= 3 && (s[n] == ' ' || s[n] == '\r' || s[n] == '\n') ? Pre::kYes : Pre::kNo;
+}
+
 uint16_t be16(Bytes b, size_t o) {
   return static_cast<uint16_t>((b[o] << 8) | b[o + 1]);
 }
@@ -167,6 +218,7 @@ DetectResult detect_tcp(Bytes b, Dir d, uint16_t client_port, uint16_t server_po
   merge(r, detect_tls(b, d), AppProto::kTls);
   merge(r, detect_ssh(s), AppProto::kSsh);
   merge(r, detect_smtp(s), AppProto::kSmtp);
+  merge(r, detect_ftp(s, d, server_port), AppProto::kFtp);
   if (r.proto == AppProto::kUnknown && (client_port == 53 || server_port == 53)) {
     // DNS over TCP: 2-byte length, then a message; the port is the hint,
     // the header must still make sense.

@@ -19,7 +19,19 @@
 
 namespace vigil {
 
-enum class EventType : uint8_t { kAlert, kFlow, kStats, kHttp, kDns, kTls, kSsh, kSmtp, kFileinfo, kCount };
+enum class EventType : uint8_t {
+  kAlert,
+  kFlow,
+  kStats,
+  kHttp,
+  kDns,
+  kTls,
+  kSsh,
+  kSmtp,
+  kFtp,
+  kFileinfo,
+  kCount
+};
 
 // Who builds the event, and when.
 enum class EventLogger : uint8_t {
@@ -46,6 +58,7 @@ inline constexpr EventTypeInfo kEventTypes[] = {
     {EventType::kTls, "tls", EventLogger::kTransaction, AppProto::kTls},
     {EventType::kSsh, "ssh", EventLogger::kTransaction, AppProto::kSsh},
     {EventType::kSmtp, "smtp", EventLogger::kTransaction, AppProto::kSmtp},
+    {EventType::kFtp, "ftp", EventLogger::kTransaction, AppProto::kFtp},
     {EventType::kFileinfo, "fileinfo", EventLogger::kFile, AppProto::kUnknown},
 };
 static_assert(std::size(kEventTypes) == static_cast<size_t>(EventType::kCount), "one row per EventType");
@@ -57,9 +70,9 @@ constexpr std::string_view event_type_name(EventType t) {
   return event_type_info(t).name;
 }
 std::optional<EventType> event_type_from_name(std::string_view name);
-// The transaction log of an application protocol; nullopt when it has none (smb, ftp, ...).
+// The transaction log of an application protocol; nullopt when it has none (smb, ...).
 std::optional<EventType> tx_event_type(AppProto p);
-// "alert, flow, stats, http, dns, tls, ssh, smtp, fileinfo": for messages and help text.
+// "alert, flow, stats, http, dns, tls, ssh, smtp, ftp, fileinfo": for messages and help text.
 std::string event_type_names();
 
 // The set of enabled event types: one bit per row.

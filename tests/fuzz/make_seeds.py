@@ -14,7 +14,7 @@ from pcaplib import csum  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "fuzz", "corpus")
 GENERATED = ["decode", "app_http", "app_dns", "app_tls", "app_ssh", "wire", "reassembly", "rules", "ingest",
-             "query", "ruleset", "app_smtp"]
+             "query", "ruleset", "app_smtp", "app_ftp"]
 
 
 def put(target, name, data):
@@ -61,6 +61,10 @@ HTTP_POST = (b"POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nCon
              b"5\r\nhello\r\n0\r\n\r\n")
 HTTP_RESP = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/html\r\nServer: x\r\n\r\nhello"
 SSH_C = b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n" + struct.pack("!IBB", 12, 6, 20) + b"\x00" * 10
+FTP_GREET = b"220-Welcome\r\n220 (vsFTPd 3.0.3)\r\n"
+FTP_C = b"USER anonymous\r\nPASS x@y\r\nPASV\r\nEPSV\r\nRETR /pub/a.txt\r\nQUIT\r\n"
+FTP_S = (b"331 Password\r\n230 ok\r\n227 Entering Passive Mode (10,0,0,2,195,80).\r\n"
+         b"229 Entering Extended Passive Mode (|||6446|)\r\n150 Opening\r\n226 done\r\n221 bye\r\n")
 SSH_S = b"SSH-2.0-OpenSSH_8.4\r\n" + struct.pack("!IBB", 12, 6, 20) + b"\x11" * 10
 
 
@@ -143,6 +147,12 @@ def app_seeds():
                                          (1, b"250 a\r\n250 b\r\n250 c\r\n250 d\r\n")]))
     put("app_smtp", "starttls", app_records([(1, SMTP_GREET), (0, b"EHLO a\r\nSTARTTLS\r\n"),
                                              (1, b"250 a\r\n220 go\r\n"), (0, client_hello())]))
+    put("app_ftp", "session", app_records([(1, FTP_GREET), (0, FTP_C), (1, FTP_S)]))
+    put("app_ftp", "active", app_records([(1, FTP_GREET), (0, b"PORT 10,0,0,1,4,1\r\nEPRT |2|::1|7000|\r\n"),
+                                          (1, b"200 ok\r\n200 ok\r\n")]))
+    put("app_ftp", "auth_tls", app_records([(1, FTP_GREET), (0, b"AUTH TLS\r\n\x16\x03\x01\x00\x05hello"),
+                                            (1, b"234 go\r\n\x17\x03\x03")]))
+    put("app_ftp", "gap", app_records([(1, FTP_GREET), (0, FTP_C[:12])]) + b"\x45" + app_records([(0, FTP_C)]))
 
 
 def eve_alert(i):

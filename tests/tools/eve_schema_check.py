@@ -63,6 +63,8 @@ SSH = obj({"client": SSH_SIDE, "server": SSH_SIDE})
 SMTP = obj({"helo": S, "mail_from": S, "rcpt_to": arr(S)})
 EMAIL = obj({"status": S, "from": S, "to": arr(S), "cc": arr(S), "attachment": arr(S), "url": arr(S),
              "subject": S, "date": S, "message_id": S, "x_mailer": S})
+FTP = obj({"command": S, "command_data": S, "command_truncated": B, "completion_code": arr(S), "reply": arr(S),
+           "dynamic_port": I, "mode": S, "reply_received": S, "reply_truncated": B})
 FLOW = obj({
     "pkts_toserver": I, "pkts_toclient": I, "bytes_toserver": I, "bytes_toclient": I, "start": S, "end": S,
     "age": I, "state": S, "reason": S, "alerted": B, "src_ip": S, "dest_ip": S, "src_port": I, "dest_port": I,
@@ -84,7 +86,8 @@ STRUCTURE = obj({
     "tx_id": I, "app_proto": S, "app_proto_ts": S, "app_proto_tc": S, "app_proto_orig": S,
     "app_proto_expected": S, "community_id": S, "payload": S, "payload_printable": S, "packet": S,
     "stream": I, "alert": ALERT, "flow": FLOW, "tcp": TCP, "dns": DNS, "http": HTTP, "tls": TLS, "ssh": SSH,
-    "smtp": SMTP, "email": EMAIL, "stats": STATS, "packet_info": obj({"linktype": I}), "metadata": {"type": "object"},
+    "smtp": SMTP, "email": EMAIL,
+    "ftp": FTP, "ftp_data": obj({"command": S, "filename": S}), "stats": STATS, "packet_info": obj({"linktype": I}), "metadata": {"type": "object"},
     # Suricata's anomaly object; Vigil also puts it beside an http transaction's
     # object (alert and http events) to name the oddities seen.
     "anomaly": obj({"app_proto": S, "type": S, "layer": S, "event": S, "code": I}),

@@ -63,7 +63,7 @@ inline void run(std::unique_ptr<AppParser> parser, const uint8_t* data, size_t s
   Flow flow;
   Packet pkt;
   pkt.flow = &flow;
-  ParseCtx c{cfg, sink, ctr, flow, &pkt, &files};
+  ParseCtx c{cfg, sink, ctr, flow, &pkt, &files, nullptr};
   size_t o = 0;
   while (o < size) {
     uint8_t ctl = data[o++];
@@ -78,7 +78,7 @@ inline void run(std::unique_ptr<AppParser> parser, const uint8_t* data, size_t s
   }
   parser->end(c, Dir::kToServer);
   parser->end(c, Dir::kToClient);
-  ParseCtx end{cfg, sink, ctr, flow, nullptr, &files};
+  ParseCtx end{cfg, sink, ctr, flow, nullptr, &files, nullptr};
   parser->finish(end);
 }
 
