@@ -117,4 +117,15 @@ bool decode_content(std::string_view s, std::string& out, std::string& err);
 // Removes surrounding quotes, if any.
 std::string_view unquote(std::string_view s);
 
+// The legacy value form of a buffer keyword (tls.subject:"x", filename:"x",
+// fileext:"x"; kw_buffer.cpp): one content on `slot` made of `prefix` and the
+// value (quotes removed, backslash escapes, a leading `!` negates).
+struct ValueContent {
+  std::string prefix = {};
+  bool lowercase = false;  // the value is lowercased (tls.fingerprint)
+  bool nocase = false;
+  bool endswith = false;
+};
+std::string add_value_content(ParseState& st, std::string_view v, BufferId slot, const ValueContent& how);
+
 }  // namespace vigil::rules

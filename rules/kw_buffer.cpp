@@ -88,6 +88,29 @@ std::string kw_transform(ParseState& st, std::string_view v) {
 
 }  // namespace
 
+std::string add_value_content(ParseState& st, std::string_view v, BufferId slot, const ValueContent& how) {
+  v = trim(v);
+  bool negated = false;
+  if (!v.empty() && v[0] == '!') {
+    negated = true;
+    v = trim(v.substr(1));
+  }
+  v = unquote(v);
+  auto op = std::make_unique<ContentOp>();
+  op->pattern = how.prefix;
+  for (size_t i = 0; i < v.size(); ++i) {
+    char ch = v[i];
+    if (ch == '\\' && i + 1 < v.size()) ch = v[++i];
+    op->pattern.push_back(how.lowercase ? char(std::tolower(uint8_t(ch))) : ch);
+  }
+  if (op->pattern.size() == how.prefix.size()) return "empty value";
+  op->nocase = how.nocase;
+  op->negated = negated;
+  op->endswith = how.endswith;
+  st.add_op(int(slot), std::move(op));
+  return "";
+}
+
 void add_buffer_keywords(std::vector<KeywordDef>& t) {
   for (size_t i = 0; i < kBufferCount; ++i) t.push_back({buffer_name(BufferId(i)), kw_buffer});
   for (auto& a : buffer_aliases()) t.push_back({a.name, kw_buffer});

@@ -27,30 +27,6 @@ namespace vigil::rules {
 
 namespace {
 
-std::string value_content(ParseState& st, std::string_view v, BufferId slot, std::string prefix,
-                          bool endswith) {
-  v = trim(v);
-  bool negated = false;
-  if (!v.empty() && v[0] == '!') {
-    negated = true;
-    v = trim(v.substr(1));
-  }
-  v = unquote(v);
-  auto op = std::make_unique<ContentOp>();
-  op->pattern = std::move(prefix);
-  for (size_t i = 0; i < v.size(); ++i) {
-    char ch = v[i];
-    if (ch == '\\' && i + 1 < v.size()) ch = v[++i];
-    op->pattern.push_back(ch);
-  }
-  if (v.empty()) return "empty value";
-  op->nocase = true;
-  op->negated = negated;
-  op->endswith = endswith;
-  st.add_op(int(slot), std::move(op));
-  return "";
-}
-
 // filename / filemagic: a value is the legacy content form; no value selects
 // the buffer (as file.name / file.magic).
 std::string legacy_or_sticky(ParseState& st, std::string_view v, BufferId slot) {
@@ -61,7 +37,7 @@ std::string legacy_or_sticky(ParseState& st, std::string_view v, BufferId slot) 
     st.last_content_op = nullptr;
     return "";
   }
-  return value_content(st, v, slot, "", false);
+  return add_value_content(st, v, slot, {.nocase = true});
 }
 
 std::string kw_filename(ParseState& st, std::string_view v) {
@@ -74,7 +50,7 @@ std::string kw_filemagic(ParseState& st, std::string_view v) {
 std::string kw_fileext(ParseState& st, std::string_view v) {
   auto u = unquote(trim(v));
   if (!u.empty() && u[0] == '.') return "fileext takes the extension without its dot";
-  return value_content(st, v, BufferId::kFileName, ".", true);
+  return add_value_content(st, v, BufferId::kFileName, {.prefix = ".", .nocase = true, .endswith = true});
 }
 
 // Sizes may carry Suricata's units (kb, mb, gb; powers of 1024).

@@ -15,36 +15,14 @@ namespace vigil::rules {
 
 namespace {
 
-// Adds content "value" (optionally negated) on `slot`: the legacy keywords are
-// equivalent to the sticky buffer with one content, as Suricata documents.
-std::string add_value_content(ParseState& st, std::string_view v, BufferId slot, bool lowercase) {
-  v = trim(v);
-  bool negated = false;
-  if (!v.empty() && v[0] == '!') {
-    negated = true;
-    v = trim(v.substr(1));
-  }
-  v = unquote(v);
-  auto op = std::make_unique<ContentOp>();
-  for (size_t i = 0; i < v.size(); ++i) {
-    char ch = v[i];
-    if (ch == '\\' && i + 1 < v.size()) ch = v[++i];
-    op->pattern.push_back(lowercase ? char(std::tolower(uint8_t(ch))) : ch);
-  }
-  if (op->pattern.empty()) return "empty value";
-  op->negated = negated;
-  st.add_op(int(slot), std::move(op));
-  return "";
-}
-
 std::string kw_tls_subject(ParseState& st, std::string_view v) {
-  return add_value_content(st, v, BufferId::kTlsCertSubject, false);
+  return add_value_content(st, v, BufferId::kTlsCertSubject, {});
 }
 std::string kw_tls_issuerdn(ParseState& st, std::string_view v) {
-  return add_value_content(st, v, BufferId::kTlsCertIssuer, false);
+  return add_value_content(st, v, BufferId::kTlsCertIssuer, {});
 }
 std::string kw_tls_fingerprint(ParseState& st, std::string_view v) {
-  return add_value_content(st, v, BufferId::kTlsCertFingerprint, true);
+  return add_value_content(st, v, BufferId::kTlsCertFingerprint, {.lowercase = true});
 }
 
 std::string kw_tls_cert_chain_len(ParseState& st, std::string_view v) {

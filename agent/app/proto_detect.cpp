@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "agent/app/ascii.h"
+
 namespace vigil {
 namespace {
 
@@ -77,16 +79,6 @@ Pre detect_tls(Bytes b, Dir d) {
 
 Pre detect_ssh(std::string_view s) {
   return prefix(s, "SSH-");
-}
-
-bool ieq_prefix(std::string_view s, std::string_view upper) {
-  if (s.size() < upper.size()) return false;
-  for (size_t i = 0; i < upper.size(); ++i) {
-    char c = s[i];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-    if (c != upper[i]) return false;
-  }
-  return true;
 }
 
 // SMTP: a client's EHLO/HELO, or a server's 220 greeting that names SMTP

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/app/ascii.h"
 #include "agent/app/mime.h"
 #include "agent/app/parsers.h"
 #include "agent/app/tx_base.h"
@@ -146,16 +147,6 @@ struct LineBuf {
   std::string line;  // the last complete line handed out
   bool cut = false;
 };
-
-bool ieq_prefix(std::string_view s, std::string_view upper) {
-  if (s.size() < upper.size()) return false;
-  for (size_t i = 0; i < upper.size(); ++i) {
-    char c = s[i];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-    if (c != upper[i]) return false;
-  }
-  return true;
-}
 
 // The argument after a command prefix, blanks skipped, up to the next blank
 // (ESMTP parameters such as SIZE= follow it), as Suricata stores it.
