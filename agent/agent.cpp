@@ -17,7 +17,7 @@
 #include "agent/agent_version.h"
 #include "agent/app/app_layer.h"
 #include "agent/output/stats_event.h"
-#include "agent/privileges.h"
+#include "common/privileges.h"
 #include "common/prometheus.h"
 
 namespace vigil {

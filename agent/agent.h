@@ -25,7 +25,7 @@
 #include "agent/metrics_listener.h"
 #include "agent/output/eve.h"
 #include "agent/pipeline/pipeline.h"
-#include "agent/privileges.h"
+#include "common/privileges.h"
 #include "agent/status_socket.h"
 #include "agent/uplink/agent_glue.h"
 #include "agent/uplink/uplink.h"
@@ -92,7 +92,7 @@ class Agent {
   // --user as root: looks the user up (before anything is opened) and creates a cache directory it will
   // write.
   int prepare_run_as();
-  // Hands what the agent writes after the drop to the user, then drops (agent/privileges.h).
+  // Hands what the agent writes after the drop to the user, then drops (common/privileges.h).
   int hand_over_and_drop();
   int open_uplink();
   int open_outputs();

@@ -16,7 +16,7 @@
 #include "agent/agent.h"
 #include "agent/agent_version.h"
 #include "agent/config.h"
-#include "agent/privileges.h"
+#include "common/privileges.h"
 #include "agent/uplink/agent_state.h"
 #include "common/private_files.h"
 

@@ -1,6 +1,10 @@
 // vigil-collector: the HTTPS server (serve) and its admin CLI (tokens, agents,
 // API keys, users, rule sets). The CLI works on the same data directory as a running
 // server (SQLite WAL lets both use the database at once).
+//
+// Started as root, nothing it writes becomes root's in a data directory that
+// is someone else's: `serve --user U` drops to U once it listens, and the
+// admin commands act as the data directory's owner (common/privileges.h).
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -14,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -25,6 +30,7 @@
 #include "collector/sources/rule_sources.h"
 #include "common/file_io.h"
 #include "common/private_files.h"
+#include "common/privileges.h"
 #include "common/time.h"
 
 namespace {
@@ -126,7 +132,72 @@ class HeartbeatPruner {
   std::thread th_;  // last: starts once the members above exist
 };
 
-int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
+// Who `serve` runs as once it listens, when started as root: --user, else
+// the owner of an existing data directory that is not root's (so a root
+// start of a service's directory leaves nothing root-owned in it). False
+// (with the reason printed) when --user names nobody.
+bool serve_run_as(const CollectorConfig& cfg, const std::string& user, std::optional<vigil::RunAs>* out) {
+  if (geteuid() != 0) {
+    if (!user.empty())
+      spdlog::warn("--user {}: not started as root, so there is nothing to drop; running as uid {}", user,
+                   geteuid());
+    return true;
+  }
+  vigil::RunAs u;
+  std::string err;
+  if (!user.empty()) {
+    if (!vigil::lookup_run_as(user, &u, &err)) {
+      std::cerr << "vigil-collector: " << err << "\n";
+      return false;
+    }
+    *out = u;
+  } else if (vigil::owner_run_as(cfg.data_dir, &u)) {
+    *out = u;
+  }
+  return true;
+}
+
+// Hands the data directory (and a store outside it) to u, then drops to u.
+// Runs after the listening socket is bound, before any request is served.
+bool drop_after_listen(const CollectorConfig& cfg, const vigil::RunAs& u) {
+  std::string err;
+  bool ok = vigil::hand_over_tree(cfg.data_dir, u, &err);
+  if (ok && !cfg.store_path.empty()) {
+    std::error_code ec;
+    for (const char* ext : {"", "-wal", "-shm"}) {
+      std::string p = cfg.store_path + ext;
+      if (ok && fs::exists(fs::symlink_status(p, ec))) ok = vigil::hand_over_tree(p, u, &err);
+    }
+  }
+  if (ok) ok = vigil::drop_to(u, &err);
+  if (!ok) {
+    std::cerr << "vigil-collector: " << err << "\n";
+    return false;
+  }
+  spdlog::info("running as {} (uid {}, gid {}); {} is theirs", u.name, u.uid, u.gid, cfg.data_dir);
+  return true;
+}
+
+// The admin commands, started as root on a data directory that belongs to
+// someone else (the service's user), act as that owner: the database files
+// they create (-wal, -shm, or the database itself) stay the service's.
+bool act_as_data_owner(const CollectorConfig& cfg) {
+  vigil::RunAs u;
+  if (geteuid() != 0 || !vigil::owner_run_as(cfg.data_dir, &u)) return true;
+  std::string err;
+  if (!vigil::drop_to(u, &err)) {
+    std::cerr << "vigil-collector: started as root on " << cfg.data_dir << ", which is " << u.name
+              << "'s, and could not act as them: " << err << "\n";
+    return false;
+  }
+  std::cerr << "vigil-collector: started as root: acting as " << u.name << ", the owner of " << cfg.data_dir
+            << "\n";
+  return true;
+}
+
+int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy, const std::string& user) {
+  std::optional<vigil::RunAs> run_as;
+  if (!serve_run_as(cfg, user, &run_as)) return 2;
   auto store = open_store(cfg);
   if (!store) return 1;
   auto accounts = open_accounts(cfg);
@@ -188,6 +259,10 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy) {
   CollectorServer server(*store, o, ruleset_validator(cfg.data_dir));
   if (!server.start(&err)) {
     std::cerr << "vigil-collector: " << err << "\n";
+    return 1;
+  }
+  if (run_as && !drop_after_listen(cfg, *run_as)) {
+    server.stop();
     return 1;
   }
   std::thread sig([&] {
@@ -299,6 +374,10 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "run the HTTPS server");
   add_common(serve);
   serve->add_option("--listen", listen, "ADDR:PORT for agents, API and UI");
+  std::string run_user;
+  serve->add_option("--user", run_user,
+                    "Started as root: once listening (a port below 1024 works), hand the data directory to "
+                    "this user and run as them (default: the data directory's owner, when not root)");
 
   auto* token = app.add_subcommand("token", "enrolment tokens");
   token->require_subcommand(1);
@@ -426,8 +505,9 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (serve->parsed()) return cmd_serve(cfg, policy);
+  if (serve->parsed()) return cmd_serve(cfg, policy, run_user);
 
+  if (!act_as_data_owner(cfg)) return 1;
   auto store = open_store(cfg);
   if (!store) return 1;
   if (user->parsed()) {

@@ -1,4 +1,4 @@
-#include "agent/privileges.h"
+#include "common/privileges.h"
 
 #include <grp.h>
 #include <pwd.h>
@@ -49,6 +49,18 @@ bool lookup_run_as(const std::string& name, RunAs* out, std::string* error) {
   out->name = pw->pw_name;
   out->uid = pw->pw_uid;
   out->gid = pw->pw_gid;
+  out->known = true;
+  return true;
+}
+
+bool owner_run_as(const std::string& path, RunAs* out) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0 || st.st_uid == 0) return false;
+  out->uid = st.st_uid;
+  out->gid = st.st_gid;
+  struct passwd* pw = getpwuid(st.st_uid);
+  out->name = pw ? pw->pw_name : "uid " + std::to_string(st.st_uid);
+  out->known = pw != nullptr;
   return true;
 }
 
@@ -74,7 +86,8 @@ bool drop_to(const RunAs& u, std::string* error) {
     *error = "--user " + u.name + ": " + step + " failed: " + std::strerror(errno);
     return false;
   };
-  if (initgroups(u.name.c_str(), u.gid) != 0) return fail("initgroups");
+  // A uid without a user database entry gets its group and nothing else.
+  if (u.known ? initgroups(u.name.c_str(), u.gid) != 0 : setgroups(1, &u.gid) != 0) return fail("initgroups");
   if (setgid(u.gid) != 0) return fail("setgid");
   if (setuid(u.uid) != 0) return fail("setuid");
   if (setuid(0) == 0 || geteuid() == 0) {
