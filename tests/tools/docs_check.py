@@ -197,6 +197,7 @@ def check_file(path, lang):
 
 docs = os.path.join(src, "docs")
 check_file(os.path.join(docs, "README.md"), None)
+check_file(os.path.join(docs, "deploy.md"), None)
 en = sorted(f for f in os.listdir(os.path.join(docs, "en")) if f.endswith(".md"))
 vi = sorted(f for f in os.listdir(os.path.join(docs, "vi")) if f.endswith(".md"))
 if en != vi:
