@@ -51,10 +51,11 @@ struct FlowView {
   uint64_t pkts_toserver = 0, pkts_toclient = 0;
 
   // --- app layer ---
-  AppProto app_proto = AppProto::kUnknown;     // what EVE shows
-  bool no_payload_inspection = false;          // set by the app layer (TLS encrypted): no raw content rules
-  AppProto app_proto_ts = AppProto::kUnknown;  // detected in to_server direction
-  AppProto app_proto_tc = AppProto::kUnknown;  // detected in to_client direction
+  AppProto app_proto = AppProto::kUnknown;       // what EVE shows
+  bool no_payload_inspection = false;            // set by the app layer (TLS encrypted): no raw content rules
+  AppProto app_proto_ts = AppProto::kUnknown;    // detected in to_server direction
+  AppProto app_proto_tc = AppProto::kUnknown;    // detected in to_client direction
+  AppProto app_proto_orig = AppProto::kUnknown;  // before the flow changed protocol (SMTP STARTTLS -> TLS)
   // Set by the app layer when protocol detection of a direction ended (found
   // or given up); the rules engine clears it once it inspected the next
   // packet of that direction, the one packet that protocol-detection-only

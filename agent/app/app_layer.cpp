@@ -124,6 +124,7 @@ struct AppLayer::Impl {
       s.finished = true;
       return;
     }
+    if (f.app_proto_orig == AppProto::kUnknown) f.app_proto_orig = f.app_proto;
     f.app_proto = to;
     f.app_proto_ts = f.app_proto_tc = to;
     for (Dir x : {Dir::kToServer, Dir::kToClient}) {

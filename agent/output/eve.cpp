@@ -200,6 +200,7 @@ Json eve_flow(const Flow& f, FlowEndReason reason, Timestamp now) {
     j["app_proto_ts"] = app_proto_name(f.app_proto_ts);
   if (f.app_proto_tc != AppProto::kUnknown && f.app_proto_tc != f.app_proto)
     j["app_proto_tc"] = app_proto_name(f.app_proto_tc);
+  if (f.app_proto_orig != AppProto::kUnknown) j["app_proto_orig"] = app_proto_name(f.app_proto_orig);
   Json fl = flow_counts(f);
   fl["end"] = format_eve_time(f.last_seen);
   fl["age"] = std::max<int64_t>(0, f.last_seen.sec - f.start.sec);

@@ -4,7 +4,7 @@
 # inside a base64 attachment fires, and a raw-content rule on it does not; an
 # smtp.mail_from rule and an email.subject rule fire; the smtp and email EVE
 # objects carry Suricata 7's default fields; a STARTTLS session continues as
-# TLS (its SNI rule fires, its flow's app_proto is tls). Events are checked
+# TLS (its SNI rule fires, its flow's app_proto is tls and app_proto_orig smtp). Events are checked
 # against the EVE structure (and Suricata 7's schema when present).
 set -euo pipefail
 build=$1
@@ -45,7 +45,7 @@ for line in open(sys.argv[1]):
     elif t == "tls":
         tls.append(e["tls"])
     elif t == "flow":
-        flows[e["dest_port"]] = e["app_proto"]
+        flows[e["dest_port"]] = (e["app_proto"], e.get("app_proto_orig"))
 ok = True
 want = {1: 1, 2: 1, 4: 1, 5: 1, 6: 1, 7: 1}
 print("alerts", alerts, "expected", want)
@@ -63,7 +63,7 @@ if ok:
     ok &= pre_tls[0]["smtp"] == {"helo": "laptop"} and "email" not in pre_tls[0]
 print("tls", tls, "flows", flows)
 ok &= [t.get("sni") for t in tls] == ["mail.example.org"]
-ok &= flows == {25: "smtp", 587: "tls"}
+ok &= flows == {25: ("smtp", None), 587: ("tls", "smtp")}
 sys.exit(0 if ok else 1)
 PY
 python3 "$src/tests/tools/eve_schema_check.py" "$work/out/eve.json" || fail "EVE structure"
