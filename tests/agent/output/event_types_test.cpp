@@ -22,7 +22,7 @@ TEST_CASE("every event type's name maps back to it; transaction logs are named l
   CHECK(tx_event_type(AppProto::kSsh) == EventType::kSsh);
   CHECK_FALSE(tx_event_type(AppProto::kSmb));
   CHECK_FALSE(event_type_from_name("anomaly"));
-  CHECK(event_type_names() == "alert, flow, stats, http, dns, tls, ssh, smtp, ftp, fileinfo");
+  CHECK(event_type_names() == "alert, flow, stats, http, dns, tls, ssh, smtp, ftp, fileinfo, ftp_data");
 }
 
 TEST_CASE("an event mask holds the named types and reports unknown names") {
