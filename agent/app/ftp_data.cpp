@@ -10,6 +10,7 @@
 
 #include "agent/app/file_tracker.h"
 #include "agent/app/tx_base.h"
+#include "agent/flow/tcp_session.h"
 #include "common/packet.h"
 
 namespace vigil {
@@ -120,12 +121,14 @@ class FtpDataParser : public AppParser {
   }
   // The transfer ends with the close of the direction that carried it: log
   // and free it now, not when the flow table lets the flow go. A FIN ends
-  // the file whole (unless a gap hit it), a RST cuts it.
+  // the file whole (unless a gap hit it); a RST cuts it, and so does the
+  // reassembly depth (stream.reassembly.depth: the bytes past it never came).
   void end(ParseCtx& c, Dir d) override {
     if (!tx_) return;
     if (tx_->file && tx_->file->dir() == d && tx_->file->state() == FileState::kOpen) {
       bool rst = c.pkt != nullptr && (c.pkt->tcp.flags & kTcpRst) != 0;
-      if (c.pkt == nullptr || rst) {
+      bool depth = c.flow.tcp && c.flow.tcp->stream(d).depth_reached();
+      if (c.pkt == nullptr || rst || depth) {
         tx_->file->truncate();
       } else {
         tx_->file->close();

@@ -15,8 +15,8 @@
 // Files (agent/app/file_tracker.h), when tracked: the data connection of a
 // RETR, STOR or APPE is one TrackedFile named by the command's argument, in
 // the direction the command moves it (RETR to_client, STOR/APPE to_server),
-// closed when that direction ends with a FIN, truncated on a RST, a gap, or
-// when the flow ends (timeout, shutdown) before its FIN.
+// closed when that direction ends with a FIN, truncated on a RST, a gap, the
+// reassembly depth, or when the flow ends (timeout, shutdown) before its FIN.
 #pragma once
 
 #include <cstdint>

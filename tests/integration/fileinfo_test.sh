@@ -18,7 +18,8 @@
 # attachments and the FTP RETR/STOR are fileinfo events (smtp+email or
 # ftp_data context, hashes equal hashlib's), the rules on file.data +
 # filename + filemd5 fire on the attachment and on the RETR, the store holds
-# that file once, and the ftp_data events name the command and file.
+# that file once, and the ftp_data events name the command and file. Last, a
+# reassembly depth below a transfer's size makes that file TRUNCATED.
 # $1 = build dir, $2 = source dir; exit 77 (skip) without python3 or the agent.
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
@@ -204,4 +205,16 @@ if os.path.isfile(schema):
     check("SMTP/FTP fileinfo and ftp_data events valid under Suricata 7's EVE schema", r.returncode == 0,
           r.stdout[-2000:])
 sys.exit(0 if ok else 1)
+PY
+
+# A transfer longer than the reassembly depth lost its tail: TRUNCATED, not CLOSED.
+mkdir -p "$WORK/out3"
+"$AGENT" -r "$WORK/mailftp.pcap" -l "$WORK/out3" -k none --set outputs.eve.types=fileinfo \
+  --set stream.reassembly.depth=2kb >"$WORK/agent3.log" 2>&1 || { cat "$WORK/agent3.log"; exit 1; }
+python3 - "$WORK" <<'PY'
+import json, sys
+fi = {e["fileinfo"]["filename"]: e["fileinfo"] for e in map(json.loads, open(f"{sys.argv[1]}/out3/eve.json"))}
+good = fi.get("report.txt", {}).get("state") == "TRUNCATED" and fi.get("/pub/dropper.exe", {}).get("state") == "CLOSED"
+print(("ok   " if good else "FAIL ") + "depth 2kb: the 4800-byte STOR is TRUNCATED, the 908-byte RETR CLOSED")
+sys.exit(0 if good else 1)
 PY
