@@ -92,7 +92,8 @@
   X(ftp_expect_cut, "app_layer.limit.ftp.expectations")                       \
   X(flow_ftp_data, "app_layer.flow.ftp-data")                                 \
   X(tx_ftp_data, "app_layer.tx.ftp-data")                                     \
-  X(ftp_data_cut, "app_layer.limit.ftp_data.file_data")
+  X(ftp_data_cut, "app_layer.limit.ftp_data.file_data")                       \
+  X(ftp_expect_expired, "app_layer.ftp.expectations_expired")
 
 namespace vigil {
 VIGIL_DECLARE_COUNTERS(AppCounters, VIGIL_APP_COUNTERS)

@@ -149,7 +149,7 @@ struct AppLayer::Impl {
       s.expect_checked = true;
       // A data connection an FTP control connection announced: no detection.
       if (!s.parser && ftp_expect.size() > 0) {
-        if (auto e = ftp_expect.take(f)) {
+        if (auto e = ftp_expect.take(f, p.ts.sec, ctr)) {
           f.app_proto = AppProto::kFtpData;
           set_dir_proto(f, Dir::kToServer, AppProto::kFtpData);
           set_dir_proto(f, Dir::kToClient, AppProto::kFtpData);

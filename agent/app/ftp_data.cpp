@@ -8,11 +8,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/app/file_tracker.h"
 #include "agent/app/tx_base.h"
+#include "agent/flow/tcp_session.h"
+#include "common/packet.h"
 
 namespace vigil {
 
+void FtpExpectations::expire(int64_t now_sec, AppCounters& ctr) {
+  // Announced in packet order: the oldest are at the front.
+  while (!q_.empty() && now_sec - q_.front().added_sec > kExpireSec) {
+    ++ctr.ftp_expect_expired;
+    q_.pop_front();
+  }
+}
+
 void FtpExpectations::add(FtpExpectation e, AppCounters& ctr) {
+  expire(e.added_sec, ctr);
   if (q_.size() >= kMaxExpectations) {
     ++ctr.ftp_expect_cut;
     q_.pop_front();
@@ -20,7 +32,8 @@ void FtpExpectations::add(FtpExpectation e, AppCounters& ctr) {
   q_.push_back(std::move(e));
 }
 
-std::optional<FtpExpectation> FtpExpectations::take(const Flow& f) {
+std::optional<FtpExpectation> FtpExpectations::take(const Flow& f, int64_t now_sec, AppCounters& ctr) {
+  expire(now_sec, ctr);
   for (auto it = q_.begin(); it != q_.end(); ++it) {
     if (it->server == f.server && it->port == f.server_port && it->client == f.client) {
       FtpExpectation e = std::move(*it);
@@ -39,7 +52,34 @@ class FtpDataTx : public TxBase {
  public:
   explicit FtpDataTx(FtpExpectation e) : TxBase(AppProto::kFtpData, 0), exp(std::move(e)) {}
   FtpExpectation exp;
-  bool integer(TxInt f, Dir, int64_t* out) const override {
+  std::unique_ptr<TrackedFile> file;  // RETR/STOR/APPE, when files are tracked
+
+  size_t file_count() const override { return file ? 1 : 0; }
+  void file_to_eve(nlohmann::ordered_json& out, size_t i, Dir* d) const override {
+    if (!file || i != 0) return;
+    file->to_eve(out);
+    if (d != nullptr) *d = file->dir();
+  }
+  void request_filestore(Dir d, uint32_t sid) const override {
+    if (file && file->dir() == d) file->request_store(sid);
+  }
+  // Publishes file.name and, once the file ended, file.magic and the hashes.
+  void file_buffers() {
+    if (!file) return;
+    Dir d = file->dir();
+    bufs.set(BufferId::kFileName, d, file->name());
+    if (file->state() == FileState::kOpen) return;
+    if (!file->magic().empty()) bufs.set(BufferId::kFileMagic, d, file->magic());
+    if (!file->md5().empty()) bufs.set(BufferId::kFileMd5, d, file->md5());
+    if (!file->sha1().empty()) bufs.set(BufferId::kFileSha1, d, file->sha1());
+    if (!file->sha256().empty()) bufs.set(BufferId::kFileSha256, d, file->sha256());
+  }
+  bool integer(TxInt f, Dir d, int64_t* out) const override {
+    if (f == TxInt::kFileSize) {
+      if (!file || file->dir() != d || file->state() == FileState::kOpen) return false;
+      *out = static_cast<int64_t>(file->size());
+      return true;
+    }
     if (f != TxInt::kFtpDataCommand || (exp.command != "RETR" && exp.command != "STOR")) return false;
     *out = exp.command == "RETR" ? 1 : 2;
     return true;
@@ -61,6 +101,10 @@ class FtpDataParser : public AppParser {
     if (!counted_) {
       counted_ = true;
       ++c.ctr.tx_ftp_data;
+      open_file(c);
+    }
+    if (tx_->file && tx_->file->dir() == d) {
+      tx_->file->append(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
     }
     std::string& buf = tx_->bufs.slot(BufferId::kFileData, d);
     size_t room = kMaxFileData - std::min(kMaxFileData, buf.size());
@@ -71,14 +115,34 @@ class FtpDataParser : public AppParser {
     tx_->set_progress(d, TxProgress::kBody);
     c.update(d, *tx_);
   }
-  void gap(ParseCtx& c, Dir, uint64_t) override { ++c.ctr.gap_ftp; }
+  void gap(ParseCtx& c, Dir d, uint64_t len) override {
+    ++c.ctr.gap_ftp;
+    if (tx_ && tx_->file && tx_->file->dir() == d) tx_->file->gap(len);
+  }
   // The transfer ends with the close of the direction that carried it: log
-  // and free it now, not when the flow table lets the flow go.
+  // and free it now, not when the flow table lets the flow go. A FIN ends
+  // the file whole (unless a gap hit it); a RST cuts it, and so does the
+  // reassembly depth (stream.reassembly.depth: the bytes past it never came).
   void end(ParseCtx& c, Dir d) override {
-    if (tx_ && tx_->buffer_count(BufferId::kFileData, d) > 0) finish(c);
+    if (!tx_) return;
+    if (tx_->file && tx_->file->dir() == d && tx_->file->state() == FileState::kOpen) {
+      bool rst = c.pkt != nullptr && (c.pkt->tcp.flags & kTcpRst) != 0;
+      bool depth = c.flow.tcp && c.flow.tcp->stream(d).depth_reached();
+      if (c.pkt == nullptr || rst || depth) {
+        tx_->file->truncate();
+      } else {
+        tx_->file->close();
+      }
+      end_file(c);
+    }
+    if (tx_->buffer_count(BufferId::kFileData, d) > 0) finish(c);
   }
   void finish(ParseCtx& c) override {
     if (!tx_) return;
+    if (tx_->file && tx_->file->state() == FileState::kOpen) {
+      tx_->file->truncate();  // the flow ended (timeout, shutdown) before the FIN
+      end_file(c);
+    }
     tx_->set_progress(Dir::kToServer, TxProgress::kComplete);
     tx_->set_progress(Dir::kToClient, TxProgress::kComplete);
     if (counted_) c.done(*tx_);
@@ -86,6 +150,20 @@ class FtpDataParser : public AppParser {
   }
 
  private:
+  void open_file(ParseCtx& c) {
+    const std::string& cmd = tx_->exp.command;
+    if (c.files == nullptr || (cmd != "RETR" && cmd != "STOR" && cmd != "APPE")) return;
+    Dir d = cmd == "RETR" ? Dir::kToClient : Dir::kToServer;
+    tx_->file = std::make_unique<TrackedFile>(*c.files, tx_->exp.filename, d, tx_->tx_id());
+    tx_->file_buffers();
+  }
+  // The file ended: rules see its hashes (before the transaction is logged).
+  void end_file(ParseCtx& c) {
+    tx_->file_buffers();
+    tx_->set_progress(tx_->file->dir(), TxProgress::kBody);
+    c.update(tx_->file->dir(), *tx_);
+  }
+
   std::unique_ptr<FtpDataTx> tx_;
   bool counted_ = false;
 };

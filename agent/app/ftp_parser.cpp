@@ -468,6 +468,7 @@ class FtpParser : public AppParser {
     e.port = data_port_.port;
     e.command = command;
     e.filename = filename;
+    e.added_sec = c.pkt != nullptr ? c.pkt->ts.sec : c.flow.last_seen.sec;
     c.ftp_expect->add(std::move(e), c.ctr);
     data_port_.set = false;
   }

@@ -291,6 +291,7 @@ void MimeParser::headers_end() {
   p.attachment = !p.filename.empty() || disp == "attachment";
   parts_.push_back(std::move(p));
   in_part_ = true;
+  if (sink_ != nullptr) sink_->part_start(parts_.size() - 1, parts_.back());
   std::string cte;
   if (const auto* v = find_header(e.headers, "content-transfer-encoding")) cte = lower(trim(*v));
   enc_ = cte == "base64" ? Enc::kBase64 : cte == "quoted-printable" ? Enc::kQp : Enc::kPlain;
@@ -388,7 +389,7 @@ void MimeParser::leaf_line(std::string_view l) {
   }
 }
 
-void MimeParser::close_leaf() {
+void MimeParser::close_leaf(bool whole) {
   if (!in_part_) return;
   if (enc_ == Enc::kBase64 && b64_n_ > 0) {  // unpadded end: what the digits hold
     if (b64_n_ == 2) emit_byte(char(b64_acc_ >> 4));
@@ -402,12 +403,14 @@ void MimeParser::close_leaf() {
   }
   parts_.back().complete = true;
   in_part_ = false;
+  if (sink_ != nullptr) sink_->part_end(parts_.size() - 1, whole);
 }
 
 void MimeParser::emit(std::string_view bytes) {
   if (!in_part_ || bytes.empty()) return;
   Part& p = parts_.back();
   p.size += bytes.size();
+  if (sink_ != nullptr) sink_->part_bytes(parts_.size() - 1, bytes);
   size_t room = limit_ > p.data.size() ? size_t(limit_ - p.data.size()) : 0;
   if (bytes.size() > room) {
     if (!p.cut && ctr_ != nullptr) ++ctr_->smtp_file_data_cut;
@@ -423,7 +426,7 @@ void MimeParser::end() {
     top_ = std::move(cur_.headers);
     top_done_ = true;
   }
-  close_leaf();
+  close_leaf(bounds_.empty());  // inside a multipart: its closing boundary is missing
   status_ = Status::kDone;
 }
 

@@ -45,7 +45,23 @@ class MimeParser {
     bool cut = false;  // part_limit reached
   };
 
+  // Optional listener for each part's whole decoded body (also past
+  // part_limit): the SMTP parser turns attachments into files through it.
+  class Sink {
+   public:
+    virtual ~Sink() = default;
+    // Part i starts (its headers are parsed: filename, attachment are set).
+    virtual void part_start(size_t i, const Part& p) = 0;
+    // Decoded bytes of part i, in order.
+    virtual void part_bytes(size_t i, std::string_view bytes) = 0;
+    // Part i ended: at its boundary or at the end of a message that is not
+    // multipart (whole = true), or at the end of a message whose closing
+    // boundary never came (whole = false).
+    virtual void part_end(size_t i, bool whole) = 0;
+  };
+
   explicit MimeParser(uint64_t part_limit) : limit_(part_limit) {}
+  void set_sink(Sink* s) { sink_ = s; }
 
   // One line of the message, without its line end.
   void line(std::string_view l, AppCounters& ctr);
@@ -73,11 +89,12 @@ class MimeParser {
   void headers_end();
   bool boundary(std::string_view l);
   void leaf_line(std::string_view l);
-  void close_leaf();
+  void close_leaf(bool whole = true);
   void emit(std::string_view bytes);
   void emit_byte(char c) { emit(std::string_view(&c, 1)); }
 
   AppCounters* ctr_ = nullptr;  // of the current line() call
+  Sink* sink_ = nullptr;
   uint64_t limit_;
   Status status_ = Status::kNone;
   St st_ = St::kHeaders;

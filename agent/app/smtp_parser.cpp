@@ -14,6 +14,17 @@
 // waiting for a reply, kMaxRcpt recipients per mail, kMaxHold bytes held
 // after STARTTLS, AppConfig::max_tx_per_flow open mails,
 // AppConfig::smtp_file_data_limit decoded bytes per MIME part.
+//
+// Files (agent/app/file_tracker.h), when tracked: every MIME part that names
+// a file (Content-Disposition filename, else Content-Type name; RFC 2231 and
+// RFC 2047 decoded) becomes a TrackedFile of its mail's transaction, to_server,
+// fed with the part's whole decoded body (past smtp_file_data_limit too),
+// closed at the part's boundary (or at the end of a message that is not
+// multipart) and truncated when the message ends without its closing
+// boundary, a gap hits it, or the mail ends before its data did (RSET, a new
+// MAIL FROM, the flow's end). A filestore match stores the mail's latest
+// file (the one rules just saw start, grow or end).
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -21,6 +32,7 @@
 #include <vector>
 
 #include "agent/app/ascii.h"
+#include "agent/app/file_tracker.h"
 #include "agent/app/mime.h"
 #include "agent/app/parsers.h"
 #include "agent/app/tx_base.h"
@@ -59,9 +71,82 @@ std::span<const uint8_t> span_of(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-class SmtpTx : public TxBase {
+// A file buffer of a TrackedFile: its name, or once it ended, its type and hashes.
+const std::string* file_field(const TrackedFile& f, BufferId id) {
+  switch (id) {
+    case BufferId::kFileName:
+      return &f.name();
+    case BufferId::kFileMagic:
+      return f.state() == FileState::kOpen || f.magic().empty() ? nullptr : &f.magic();
+    case BufferId::kFileMd5:
+      return f.md5().empty() ? nullptr : &f.md5();
+    case BufferId::kFileSha1:
+      return f.sha1().empty() ? nullptr : &f.sha1();
+    case BufferId::kFileSha256:
+      return f.sha256().empty() ? nullptr : &f.sha256();
+    default:
+      return nullptr;
+  }
+}
+
+bool is_file_buffer(BufferId id) {
+  return id == BufferId::kFileName || id == BufferId::kFileMagic || id == BufferId::kFileMd5 ||
+         id == BufferId::kFileSha1 || id == BufferId::kFileSha256;
+}
+
+class SmtpTx : public TxBase, public MimeParser::Sink {
  public:
-  explicit SmtpTx(uint64_t id) : TxBase(AppProto::kSmtp, id) {}
+  SmtpTx(uint64_t id, FileContext* fc) : TxBase(AppProto::kSmtp, id), fc_(fc) {}
+
+  // The attachments as files (empty when files are not tracked).
+  std::vector<std::unique_ptr<TrackedFile>> files;
+
+  // MimeParser::Sink: parts that name a file become files.
+  void part_start(size_t i, const MimeParser::Part& p) override {
+    latest_is_file_ = fc_ != nullptr && !p.filename.empty();
+    if (!latest_is_file_) return;
+    files.push_back(std::make_unique<TrackedFile>(*fc_, p.filename, Dir::kToServer, tx_id()));
+    open_part_ = i;
+  }
+  void part_bytes(size_t i, std::string_view bytes) override {
+    if (TrackedFile* f = open_file(i)) f->append(bytes);
+  }
+  void part_end(size_t i, bool whole) override {
+    if (TrackedFile* f = open_file(i)) whole ? f->close() : f->truncate();
+    open_part_ = SIZE_MAX;
+  }
+  // The message's bytes stopped (gap: len bytes lost; 0: cut short).
+  void cut_files(uint64_t gap_len) {
+    for (auto& f : files) {
+      if (f->state() != FileState::kOpen) continue;
+      if (gap_len > 0) f->gap(gap_len);
+      f->truncate();
+    }
+    open_part_ = SIZE_MAX;
+  }
+
+  size_t file_count() const override { return files.size(); }
+  void file_to_eve(nlohmann::ordered_json& out, size_t i, Dir* d) const override {
+    if (i >= files.size()) return;
+    files[i]->to_eve(out);
+    if (d != nullptr) *d = files[i]->dir();
+  }
+  // Rules run when a part starts or ends, so the file a rule matched on is
+  // the latest part's: the open file, else the one that just ended. That
+  // one is stored (a rule fires once per mail: later attachments are not);
+  // a match while the latest part is a text body stores nothing.
+  void request_filestore(Dir d, uint32_t sid) const override {
+    if (d == Dir::kToServer && latest_is_file_) files.back()->request_store(sid);
+  }
+  bool integer(TxInt field, Dir d, int64_t* out) const override {
+    if (field != TxInt::kFileSize || d != Dir::kToServer) return false;
+    for (size_t k = files.size(); k-- > 0;) {  // the latest file that ended
+      if (files[k]->state() == FileState::kOpen) continue;
+      *out = static_cast<int64_t>(files[k]->size());
+      return true;
+    }
+    return false;
+  }
 
   std::string helo, mail_from;
   bool has_helo = false, has_mail = false;
@@ -81,6 +166,11 @@ class SmtpTx : public TxBase {
       case BufferId::kFileData:
         return mime ? mime->parts().size() : 0;
       default: {
+        if (is_file_buffer(id)) {
+          size_t n = 0;
+          for (auto& f : files) n += file_field(*f, id) != nullptr ? 1 : 0;
+          return n;
+        }
         auto h = header_of(id);
         return !h.empty() && mime && mime->header(h) != nullptr ? 1 : 0;
       }
@@ -98,6 +188,13 @@ class SmtpTx : public TxBase {
       case BufferId::kFileData:
         return span_of(mime->parts()[i].data);
       default:
+        if (is_file_buffer(id)) {
+          for (auto& f : files) {
+            const std::string* v = file_field(*f, id);
+            if (v != nullptr && i-- == 0) return span_of(*v);
+          }
+          return {};
+        }
         return span_of(*mime->header(header_of(id)));
     }
   }
@@ -137,6 +234,16 @@ class SmtpTx : public TxBase {
     if (!att.empty()) e["attachment"] = std::move(att);
     out["email"] = std::move(e);
   }
+
+ private:
+  TrackedFile* open_file(size_t part) {
+    if (part != open_part_ || files.empty() || files.back()->state() != FileState::kOpen) return nullptr;
+    return files.back().get();
+  }
+
+  FileContext* fc_;
+  size_t open_part_ = SIZE_MAX;  // the MIME part files.back() is fed from
+  bool latest_is_file_ = false;  // the latest MIME part is files.back()
 };
 
 enum class Cmd : uint8_t { kHelo, kMail, kRcpt, kData, kDataEnd, kBdat, kBdatLast, kStartTls, kRset, kOther };
@@ -167,11 +274,12 @@ class SmtpParser : public AppParser {
     }
   }
 
-  void gap(ParseCtx& c, Dir d, uint64_t) override {
+  void gap(ParseCtx& c, Dir d, uint64_t len) override {
     ++c.ctr.gap_smtp;
     if (d == Dir::kToServer) {
       cs_ = Cs::kOpaque;  // commands and message framing are lost
       hold_.clear();
+      if (cur_ != nullptr) cur_->cut_files(len);
       return;
     }
     ss_ = Cs::kOpaque;  // replies are lost: mails end with their data
@@ -298,7 +406,7 @@ class SmtpParser : public AppParser {
       ++c.ctr.smtp_tx_cut;
       done_tx(c, txs_.front()->tx_id());
     }
-    txs_.push_back(std::make_unique<SmtpTx>(next_id_++));
+    txs_.push_back(std::make_unique<SmtpTx>(next_id_++, c.files));
     ++c.ctr.tx_smtp;
     cur_ = txs_.back().get();
     if (has_helo_) {
@@ -313,6 +421,7 @@ class SmtpParser : public AppParser {
     for (auto it = txs_.begin(); it != txs_.end(); ++it) {
       if ((*it)->tx_id() != id) continue;
       SmtpTx& t = **it;
+      t.cut_files(0);  // the mail ended before its message did
       t.set_progress(Dir::kToServer, TxProgress::kComplete);
       t.set_progress(Dir::kToClient, TxProgress::kComplete);
       c.done(t);
@@ -362,7 +471,10 @@ class SmtpParser : public AppParser {
       c.update(Dir::kToServer, x);
     } else if (ieq_prefix(l, "DATA") && (l.size() == 4 || l[4] == ' ')) {
       SmtpTx& x = cur(c);
-      if (!x.mime) x.mime = std::make_unique<MimeParser>(c.cfg.smtp_file_data_limit);
+      if (!x.mime) {
+        x.mime = std::make_unique<MimeParser>(c.cfg.smtp_file_data_limit);
+        x.mime->set_sink(&x);
+      }
       expect(c, Cmd::kData, x.tx_id());
       cs_ = Cs::kData;  // as the client does not wait for 354 here either
       seen_ = {};
@@ -386,6 +498,7 @@ class SmtpParser : public AppParser {
       SmtpTx& x = cur(c);
       if (!x.mime) {
         x.mime = std::make_unique<MimeParser>(c.cfg.smtp_file_data_limit);
+        x.mime->set_sink(&x);
         seen_ = {};
       }
       expect(c, bdat_last_ ? Cmd::kBdatLast : Cmd::kBdat, x.tx_id());

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "agent/flow/tcp_session.h"
+#include "agent/output/event_types.h"
 #include "common/encoding.h"
 #include "common/private_files.h"
 
@@ -229,7 +230,9 @@ Json eve_flow(const Flow& f, FlowEndReason reason, Timestamp now) {
 }
 
 Json eve_tx(const Flow& f, Timestamp ts, const Transaction& tx) {
-  std::string_view type = app_proto_name(tx.proto());
+  // The event type's name ("ftp_data" for ftp-data), else the protocol's.
+  auto et = tx_event_type(tx.proto());
+  std::string_view type = et ? event_type_name(*et) : app_proto_name(tx.proto());
   Json j = eve_flow_header(f, ts, type);
   tx.to_eve(j);
   j["community_id"] = f.community_id();
@@ -249,7 +252,13 @@ Json eve_fileinfo(const Flow& f, Timestamp ts, const Transaction& tx, size_t i) 
     if (j.contains("src_port")) std::swap(j["src_port"], j["dest_port"]);
   }
   std::string_view name = app_proto_name(tx.proto());
-  if (auto it = proto.find(name); it != proto.end()) j[std::string(name)] = std::move(*it);
+  // The transaction's protocol object, as Suricata 7 adds it: "http",
+  // "smtp" with "email", "ftp_data".
+  for (std::string_view key : {name, std::string_view(tx.proto() == AppProto::kSmtp ? "email" : ""),
+                               std::string_view(tx.proto() == AppProto::kFtpData ? "ftp_data" : "")}) {
+    if (key.empty()) continue;
+    if (auto it = proto.find(key); it != proto.end()) j[std::string(key)] = std::move(*it);
+  }
   j["app_proto"] = name;
   j["fileinfo"] = std::move(info["fileinfo"]);
   j["community_id"] = f.community_id();

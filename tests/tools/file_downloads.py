@@ -14,8 +14,17 @@ filestore rule fires on both, the store writes the file once), a body cut
 short by the close (TRUNCATED, no hashes), a Content-Disposition file name,
 and a POST body (a file to the server).
 
+Also OUTDIR/mailftp.pcap with OUTDIR/mailftp.rules and, in expect.json,
+"mail_ftp_files": an SMTP mail (port 25) with a text part, the "malware" as
+a base64 attachment and a quoted-printable attachment named by Content-Type
+name=; an FTP session (port 21) that RETRs the same "malware" after PASV and
+STORs another file after EPSV, then the two data connections (FIN closes).
+The filestore rules fire on the attachment and on the RETR: the store keeps
+the one file once.
+
 Usage: file_downloads.py OUTDIR.  Python 3 standard library only.
 """
+import base64
 import gzip
 import hashlib
 import json
@@ -26,6 +35,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from pcaplib import csum, pcap_header, pcap_record_us  # noqa: E402
+import mkpcap  # noqa: E402
 
 MALWARE = b"MZ\x90\x00" + b"EVIL-DROPPER-PAYLOAD " * 40 + b"\x00" * 64
 
@@ -129,6 +139,65 @@ def write_pcap(path, all_cases):
             put(f, tcp_packet(srv, cli, sp, cp, ss, cs, 0x10, b""))
 
 
+# As the mail reader decodes it: lines end in CRLF in a mail.
+NOTES = "Caf\u00e9 list = coffee, tea\r\nsecond line\r\n".encode()
+
+
+def qp(data):
+    out = b""
+    for b in data:
+        out += b"=%02X" % b if b >= 0x80 or b == ord("=") else bytes([b])
+    return out
+
+
+def b64_lines(data):
+    e = base64.b64encode(data)
+    return b"".join(e[i:i + 76] + b"\r\n" for i in range(0, len(e), 76))
+
+
+def write_mail_ftp(path):
+    """An SMTP mail with two attachments and an FTP RETR and STOR; returns the files."""
+    w = mkpcap.Writer(path)
+    msg = (b"From: eve@evil.example\r\nTo: bob@example.org\r\nSubject: invoice\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\n"
+           b"--=_b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+           b"--=_b\r\nContent-Type: application/octet-stream\r\n"
+           b"Content-Disposition: attachment; filename=\"dropper.exe\"\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + b64_lines(MALWARE) +
+           b"--=_b\r\nContent-Type: text/plain; charset=utf-8; name=\"notes.txt\"\r\n"
+           b"Content-Transfer-Encoding: quoted-printable\r\n\r\n" + qp(NOTES) + b"\r\n--=_b--\r\n")
+    cli, mx, ftp = "10.4.0.1", "10.4.0.25", "10.4.0.21"
+    mkpcap.tcp_session(w, cli, mx, 40025, 25, [
+        (b"", b"220 mx.example.org ESMTP\r\n"),
+        (b"EHLO client.example.com\r\n", b"250-mx.example.org\r\n250 PIPELINING\r\n"),
+        (b"MAIL FROM:<eve@evil.example>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n",
+         b"250 Ok\r\n250 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"),
+        (msg + b".\r\n", b"250 Ok: queued\r\n"),
+        (b"QUIT\r\n", b"221 Bye\r\n"),
+    ])
+    upload = b"uploaded report\n" * 300
+    mkpcap.tcp_session(w, cli, ftp, 40021, 21, [
+        (b"", b"220 (vsFTPd 3.0.3)\r\n"),
+        (b"USER anonymous\r\n", b"331 Password.\r\n"),
+        (b"PASS guest@\r\n", b"230 Login successful.\r\n"),
+        (b"PASV\r\n", b"227 Entering Passive Mode (10,4,0,21,195,80).\r\n"),
+        (b"RETR /pub/dropper.exe\r\n", b"150 Opening BINARY mode data connection.\r\n226 Transfer complete.\r\n"),
+        (b"EPSV\r\n", b"229 Entering Extended Passive Mode (|||50001|)\r\n"),
+        (b"STOR report.txt\r\n", b"150 Ok to send data.\r\n226 Transfer complete.\r\n"),
+        (b"QUIT\r\n", b"221 Goodbye.\r\n"),
+    ])
+    mkpcap.tcp_session(w, cli, ftp, 40030, 50000, [(b"", MALWARE)])
+    mkpcap.tcp_session(w, cli, ftp, 40031, 50001, [(upload, b"")])
+    w.close()
+
+    def f(name, d, data, proto):
+        return {"filename": name, "dir": d, "state": "CLOSED", "size": len(data), "app_proto": proto,
+                "md5": hashlib.md5(data).hexdigest(), "sha256": hashlib.sha256(data).hexdigest()}
+    return [f("dropper.exe", "to_server", MALWARE, "smtp"), f("notes.txt", "to_server", NOTES, "smtp"),
+            f("/pub/dropper.exe", "to_client", MALWARE, "ftp-data"),
+            f("report.txt", "to_server", upload, "ftp-data")]
+
+
 def main():
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
@@ -145,9 +214,18 @@ def main():
         f.write('alert http any any -> any any (msg:"big file"; filesize:>100kb; sid:3;)\n')
         f.write('alert http any any -> any any (msg:"not on the list"; fileext:"exe"; filemd5:!bad.md5; '
                 'sid:4;)\n')
+    mail_ftp = write_mail_ftp(os.path.join(outdir, "mailftp.pcap"))
+    with open(os.path.join(outdir, "mailftp.rules"), "w") as f:
+        f.write('alert smtp any any -> any any (msg:"known bad attachment"; file.data; content:"EVIL-DROPPER"; '
+                'filename:"dropper.exe"; filemd5:bad.md5; filestore; sid:11;)\n')
+        f.write('alert ftp-data any any -> any any (msg:"known bad ftp transfer"; file.data; '
+                'content:"EVIL-DROPPER"; filename:"dropper.exe"; filemd5:bad.md5; filestore; sid:12;)\n')
+        f.write('alert smtp any any -> any any (msg:"notes attached"; filename:"notes.txt"; '
+                'file.data; content:"coffee"; sid:13;)\n')
     files = [dict(fi) for c in all_cases for fi in c["files"]]
     with open(os.path.join(outdir, "expect.json"), "w") as f:
-        json.dump({"files": files, "malware_sha256": hashlib.sha256(MALWARE).hexdigest()}, f, indent=1)
+        json.dump({"files": files, "malware_sha256": hashlib.sha256(MALWARE).hexdigest(),
+                   "mail_ftp_files": mail_ftp}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -34,10 +34,12 @@ struct DoneTx {
     return it == ints.end() ? -1 : it->second;
   }
   std::map<std::pair<TxInt, Dir>, int64_t> ints;
+  // The transaction's files: each one's {"fileinfo": ...} object, "dir" added.
+  std::vector<nlohmann::ordered_json> files;
 };
 
 inline DoneTx snapshot(const Transaction& tx) {
-  DoneTx t{tx.proto(), tx.tx_id(), {}, {}, {}};
+  DoneTx t{tx.proto(), tx.tx_id(), {}, {}, {}, {}};
   tx.to_eve(t.eve);
   for (size_t b = 0; b < kBufferCount; ++b) {
     for (Dir d : {Dir::kToServer, Dir::kToClient}) {
@@ -53,6 +55,13 @@ inline DoneTx snapshot(const Transaction& tx) {
       int64_t v = 0;
       if (tx.integer(static_cast<TxInt>(f), d, &v)) t.ints[{static_cast<TxInt>(f), d}] = v;
     }
+  }
+  for (size_t i = 0; i < tx.file_count(); ++i) {
+    nlohmann::ordered_json j;
+    Dir d = Dir::kToClient;
+    tx.file_to_eve(j, i, &d);
+    j["dir"] = d == Dir::kToServer ? "to_server" : "to_client";
+    t.files.push_back(std::move(j));
   }
   return t;
 }

@@ -2,7 +2,10 @@
 // vectors and against one-shot digests whatever the split, gaps and cuts give
 // TRUNCATED files without hashes, libmagic's type, the file store (written
 // once, capped, counted) and the HTTP parser's bodies as files (decoded,
-// hashed past the inspection limit, named after the URI path).
+// hashed past the inspection limit, named after the URI path), SMTP
+// attachments (decoded, closed at their boundary, truncated when the message
+// or the flow ends first) and FTP data connections (closed on FIN, truncated
+// on RST, a gap or the flow's end).
 #include "agent/app/file_tracker.h"
 
 #include <unistd.h>
@@ -15,6 +18,7 @@
 #include <sstream>
 
 #include "common/digest.h"
+#include "common/encoding.h"
 #include "tests/agent/app/app_test_util.h"
 
 using namespace vigil;
@@ -277,4 +281,195 @@ TEST_CASE("files are not tracked unless enabled") {
   CHECK(h.rec.done[0].count(BufferId::kFileName, Dir::kToClient) == 0);
   CHECK(h.rec.done[0].buf(BufferId::kFileData, Dir::kToClient) == "abc");
   CHECK(h.counter("app_layer.file.opened") == 0);
+}
+
+namespace {
+
+std::string b64_lines(std::string_view bytes) {
+  std::string e = base64_encode({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  std::string out;
+  for (size_t i = 0; i < e.size(); i += 76) out += e.substr(i, 76) + "\r\n";
+  return out;
+}
+
+const nlohmann::ordered_json& info(const vigil::test::DoneTx& t, size_t i) {
+  return t.files.at(i).at("fileinfo");
+}
+
+}  // namespace
+
+TEST_CASE("SMTP attachments are files: decoded, hashed whole, closed at the boundary, truncated when cut") {
+  AppConfig cfg;
+  cfg.files.enabled = true;
+  cfg.smtp_file_data_limit = 16;  // file.data keeps 16 bytes; the hashes cover everything
+  const std::string bin = body_of(5000);
+  const std::string notes = "caf\xc3\xa9 = coffee\r\nline two";
+  auto mail = [&](std::string_view end_of_message) {
+    return "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+           "From: a@example.com\r\nSubject: files\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=\"BB\"\r\n\r\npreamble\r\n"
+           "--BB\r\nContent-Type: text/plain\r\n\r\nno file here\r\n"
+           "--BB\r\nContent-Type: application/octet-stream\r\n"
+           "Content-Disposition: attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.bin\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\n" +
+           b64_lines(bin) +
+           "--BB\r\nContent-Type: text/plain; name=\"notes.txt\"\r\n"
+           "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+           "caf=C3=A9 =3D coffee\r\nline two\r\n" +
+           std::string(end_of_message);
+  };
+  const std::string whole = mail("--BB--\r\n.\r\n");
+  const std::string replies = "250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n";
+  std::string bin_name = "r\xc3\xa9sum\xc3\xa9.bin";
+
+  // Byte by byte, then in one piece: the same files.
+  for (bool bytewise : {true, false}) {
+    Harness h(6, 40000, 25, cfg);
+    h.send(Dir::kToClient, "220 mx ESMTP\r\n");
+    h.send(Dir::kToServer, "EHLO c\r\n");
+    h.send(Dir::kToClient, "250 mx\r\n");
+    if (bytewise) {
+      for (char ch : whole) h.send(Dir::kToServer, std::string_view(&ch, 1));
+    } else {
+      h.send(Dir::kToServer, whole);
+    }
+    h.send(Dir::kToClient, replies);
+    // A second mail: the message ends ("." line) inside the attachment, no closing boundary.
+    h.send(Dir::kToServer, mail(".\r\n"));
+    h.send(Dir::kToClient, replies);
+    // A third: the flow ends in the middle of the base64 attachment.
+    std::string third = mail("");
+    h.send(Dir::kToServer, third.substr(0, third.find("--BB\r\nContent-Type: text/plain; name")));
+    h.end();
+    REQUIRE(h.rec.done.size() == 3);
+    const auto& t = h.rec.done[0];
+    REQUIRE(t.files.size() == 2);
+    CHECK(info(t, 0)["filename"] == bin_name);
+    CHECK(info(t, 0)["state"] == "CLOSED");
+    CHECK(info(t, 0)["size"] == 5000);
+    CHECK(info(t, 0)["md5"] == md5_hex(bin));
+    CHECK(info(t, 0)["sha256"] == sha256_hex(bin));
+    CHECK(t.files[0]["dir"] == "to_server");
+    CHECK(info(t, 1)["filename"] == "notes.txt");
+    CHECK(info(t, 1)["state"] == "CLOSED");
+    CHECK(info(t, 1)["sha256"] == sha256_hex(notes));
+    // Rules see the names and hashes of every file; file.data keeps its limit.
+    CHECK(t.count(BufferId::kFileName) == 2);
+    CHECK(t.buf(BufferId::kFileName, Dir::kToServer, 1) == "notes.txt");
+    CHECK(t.buf(BufferId::kFileMd5) == md5_hex(bin));
+    CHECK(t.buf(BufferId::kFileData, Dir::kToServer, 1) == bin.substr(0, 16));
+    CHECK(t.integer(TxInt::kFileSize, Dir::kToServer) == int64_t(notes.size()));
+    CHECK(t.eve["email"]["attachment"] == nlohmann::json::array({bin_name, "notes.txt"}));
+    // Mail 2: the attachment before the cut is whole, the last one lacks its boundary.
+    const auto& t2 = h.rec.done[1];
+    REQUIRE(t2.files.size() == 2);
+    CHECK(info(t2, 0)["state"] == "CLOSED");
+    CHECK(info(t2, 1)["state"] == "TRUNCATED");
+    CHECK_FALSE(info(t2, 1).contains("sha256"));
+    CHECK(t2.count(BufferId::kFileSha256) == 1);
+    // Mail 3: cut inside the base64 part by the end of the flow.
+    const auto& t3 = h.rec.done[2];
+    REQUIRE(t3.files.size() == 1);
+    CHECK(info(t3, 0)["state"] == "TRUNCATED");
+    CHECK(info(t3, 0)["size"] == 5000);
+    CHECK(h.counter("app_layer.file.opened") == 5);
+    CHECK(h.counter("app_layer.file.closed") == 3);
+    CHECK(h.counter("app_layer.file.truncated") == 2);
+  }
+}
+
+TEST_CASE("SMTP: a gap in the message truncates the open attachment") {
+  AppConfig cfg;
+  cfg.files.enabled = true;
+  Harness h(6, 40000, 25, cfg);
+  h.send(Dir::kToClient, "220 mx ESMTP\r\n");
+  h.send(Dir::kToServer,
+         "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nContent-Type: application/zip; name=\"z.zip\"\r\n"
+         "Content-Transfer-Encoding: base64\r\n\r\nUEsDBAoAAAAAAA==\r\n");
+  h.app.on_stream_gap(h.flow, Dir::kToServer, 100, h.pkt);
+  h.end();
+  REQUIRE(h.rec.done.size() == 1);
+  REQUIRE(h.rec.done[0].files.size() == 1);
+  CHECK(info(h.rec.done[0], 0)["state"] == "TRUNCATED");
+  CHECK(info(h.rec.done[0], 0)["gaps"] == true);
+}
+
+TEST_CASE("FTP data connections are files: closed on FIN, truncated on RST, a gap or the flow's end") {
+  AppConfig cfg;
+  cfg.files.enabled = true;
+  Harness h(6, 40000, 21, cfg);
+  h.flow.client = *IpAddr::parse("10.0.0.1");
+  h.flow.server = *IpAddr::parse("10.0.0.2");
+  h.send(Dir::kToClient, "220 ftp\r\n");
+  // One data connection per transfer, each on its own PASV port.
+  auto announce = [&](uint16_t port, const std::string& cmd) {
+    h.send(Dir::kToServer, "PASV\r\n");
+    h.send(Dir::kToClient, "227 Entering Passive Mode (10,0,0,2," + std::to_string(port >> 8) + "," +
+                               std::to_string(port & 255) + ").\r\n");
+    h.send(Dir::kToServer, cmd + "\r\n");
+    h.send(Dir::kToClient, "150 ok\r\n226 done\r\n");
+  };
+  using vigil::test::B;
+  const std::string big = body_of(300 * 1024);  // past ftp-data's file.data limit
+  enum class End { kFin, kRst, kGap, kFlowEnd };
+  auto transfer = [&](uint16_t port, Dir d, std::string_view bytes, End how) {
+    Flow f;
+    f.proto = 6;
+    f.client = h.flow.client;
+    f.server = h.flow.server;
+    f.client_port = port + 1000;
+    f.server_port = port;
+    Packet p;
+    p.flow = &f;
+    for (size_t i = 0; i < bytes.size(); i += 1400) {
+      if (how == End::kGap && i == 1400) {
+        h.app.on_stream_gap(f, d, 1400, p);
+        continue;
+      }
+      h.app.on_stream_data(f, d, B(bytes.substr(i, 1400)), p);
+    }
+    if (how == End::kFin || how == End::kRst) {
+      p.tcp.flags = how == End::kFin ? (kTcpFin | kTcpAck) : kTcpRst;
+      h.app.on_stream_end(f, d, &p);
+    }
+    h.app.on_flow_end(f);
+  };
+  announce(50000, "RETR /pub/big.bin");
+  transfer(50000, Dir::kToClient, big, End::kFin);
+  announce(50001, "STOR up.bin");
+  transfer(50001, Dir::kToServer, big.substr(0, 5000), End::kRst);
+  announce(50002, "APPE log.txt");
+  transfer(50002, Dir::kToServer, big.substr(0, 5000), End::kGap);
+  announce(50003, "RETR /pub/slow.bin");
+  transfer(50003, Dir::kToClient, big.substr(0, 3000), End::kFlowEnd);
+  announce(50004, "LIST /pub");
+  transfer(50004, Dir::kToClient, "a listing\r\n", End::kFin);
+  std::vector<const vigil::test::DoneTx*> data;
+  for (const auto& t : h.rec.done)
+    if (t.proto == AppProto::kFtpData) data.push_back(&t);
+  REQUIRE(data.size() == 5);
+  const auto& r = *data[0];
+  REQUIRE(r.files.size() == 1);
+  CHECK(info(r, 0)["filename"] == "/pub/big.bin");
+  CHECK(info(r, 0)["state"] == "CLOSED");
+  CHECK(info(r, 0)["size"] == big.size());
+  CHECK(info(r, 0)["sha256"] == sha256_hex(big));
+  CHECK(info(r, 0)["md5"] == md5_hex(big));
+  CHECK(r.files[0]["dir"] == "to_client");
+  CHECK(r.buf(BufferId::kFileName, Dir::kToClient) == "/pub/big.bin");
+  CHECK(r.buf(BufferId::kFileSha256, Dir::kToClient) == sha256_hex(big));
+  CHECK(r.integer(TxInt::kFileSize, Dir::kToClient) == int64_t(big.size()));
+  CHECK(r.eve["ftp_data"]["command"] == "RETR");
+  const auto& s = *data[1];
+  REQUIRE(s.files.size() == 1);
+  CHECK(s.files[0]["dir"] == "to_server");
+  CHECK(info(s, 0)["filename"] == "up.bin");
+  CHECK(info(s, 0)["state"] == "TRUNCATED");  // RST
+  CHECK(info(*data[2], 0)["state"] == "TRUNCATED");
+  CHECK(info(*data[2], 0)["gaps"] == true);
+  CHECK(info(*data[3], 0)["state"] == "TRUNCATED");  // no FIN before the flow ended
+  CHECK(data[4]->files.empty());                     // LIST moves no file
+  CHECK(h.counter("app_layer.file.opened") == 4);
+  CHECK(h.counter("app_layer.file.closed") == 1);
+  CHECK(h.counter("app_layer.file.truncated") == 3);
 }

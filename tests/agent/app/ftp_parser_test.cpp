@@ -267,3 +267,39 @@ TEST_CASE("ftp: RETR after PASV and STOR after PORT make their data connections 
   CHECK(data_flow(c, 41002, s, 50000, Dir::kToClient, "again") != AppProto::kFtpData);
   CHECK(h.counter("app_layer.flow.ftp-data") == 2);
 }
+
+TEST_CASE("ftp: an expectation no data connection takes within 60 s of packet time expires, counted",
+          "[app][ftp]") {
+  Harness h(6, 40000, 21);
+  addrs(h);
+  h.pkt.ts = {1000, 0};
+  h.send(Dir::kToClient, "220 ftp\r\n");
+  h.send(Dir::kToServer, "PASV\r\n");
+  h.send(Dir::kToClient, "227 Entering Passive Mode (10,0,0,2,195,80).\r\n");
+  h.send(Dir::kToServer, "RETR /pub/late.txt\r\n");
+  h.send(Dir::kToClient, "150 ok\r\n226 done\r\n");
+  h.send(Dir::kToServer, "PASV\r\n");
+  h.send(Dir::kToClient, "227 Entering Passive Mode (10,0,0,2,195,81).\r\n");
+  h.send(Dir::kToServer, "RETR /pub/soon.txt\r\n");
+  auto data_flow = [&](uint16_t sport, int64_t sec) {
+    Flow f;
+    f.proto = 6;
+    f.client = h.flow.client;
+    f.server = h.flow.server;
+    f.client_port = 41000;
+    f.server_port = sport;
+    Packet p;
+    p.flow = &f;
+    p.ts = {sec, 0};
+    h.app.on_stream_data(f, Dir::kToClient, B("bytes"), p);
+    AppProto got = f.app_proto;
+    h.app.on_flow_end(f);
+    return got;
+  };
+  // 60 s later: still expected.
+  CHECK(data_flow(50001, 1060) == AppProto::kFtpData);
+  CHECK(h.counter("app_layer.ftp.expectations_expired") == 0);
+  // 61 s after it was announced: gone, and counted.
+  CHECK(data_flow(50000, 1061) != AppProto::kFtpData);
+  CHECK(h.counter("app_layer.ftp.expectations_expired") == 1);
+}
