@@ -26,7 +26,8 @@ constexpr const char* kTable =
 // The app-layer objects whose string values are indexed: those named here
 // and the one named by the alert's app_proto (smb, krb5, ...). Never the
 // alert, flow, metadata or packet objects nor top-level strings (payload).
-constexpr const char* kAppKeys[] = {"http", "dns", "tls", "ssh", "fileinfo", "smtp", "email", "ftp"};
+constexpr const char* kAppKeys[] = {"http", "dns",   "tls", "ssh",     "fileinfo",
+                                    "smtp", "email", "ftp", "ftp_data"};
 
 // Indexed app-layer text per alert is cut at about this many bytes.
 constexpr size_t kAppTextMax = 8192;
