@@ -152,7 +152,7 @@ class SmbTx : public TxBase {
   void to_eve(nlohmann::ordered_json& out) const override {
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
     j["id"] = tx_id();
-    j["dialect"] = dialect.empty() ? "unknown" : dialect;
+    j["dialect"] = dialect.empty() ? std::string("unknown") : eve_string(dialect);
     j["command"] = ver == 1 ? smb::smb1_command_name(uint8_t(cmd)) : smb::smb2_command_name(cmd);
     if (has_status) {
       if (dos_error) {
@@ -587,6 +587,7 @@ class SmbParser : public AppParser {
     t->response = true;
     t->has_status = true;
     t->status = status;
+    resolve(*t);
     smb2_response(c, *t, cmd, status, session, tree_id, body);
     t->set_progress(Dir::kToClient, TxProgress::kComplete);
     c.update(Dir::kToClient, *t);
@@ -672,6 +673,20 @@ class SmbParser : public AppParser {
     }
     const Tree* tr = tree(t.session_id, t.tree_id);
     t.file_share = tr != nullptr ? tr->share : "";
+  }
+
+  // A READ/WRITE/CLOSE sent before the answers that name its file or share
+  // (pipelined requests) looks them up again when its own answer comes.
+  void resolve(SmbTx& t) const {
+    if (t.kind != Kind::kFile) return;
+    if (t.filename == "<unknown>") {
+      auto it = files_.find(t.fid);
+      if (it != files_.end()) t.filename = it->second;
+    }
+    if (t.file_share.empty()) {
+      const Tree* tr = tree(t.session_id, t.tree_id);
+      if (tr != nullptr) t.file_share = tr->share;
+    }
   }
 
   void smb2_response(ParseCtx& c, SmbTx& t, uint16_t cmd, uint32_t status, uint64_t session, uint32_t tree_id,
@@ -778,6 +793,7 @@ class SmbParser : public AppParser {
     }
     if (t->session_id == 0) t->session_id = uid;
     if (t->tree_id == 0) t->tree_id = tid;
+    resolve(*t);
     smb1_response(c, *t, words, bytes, uid, tid);
     t->set_progress(Dir::kToClient, TxProgress::kComplete);
     c.update(Dir::kToClient, *t);
