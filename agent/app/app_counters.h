@@ -92,7 +92,7 @@
   X(ftp_expect_cut, "app_layer.limit.ftp.expectations")                       \
   X(flow_ftp_data, "app_layer.flow.ftp-data")                                 \
   X(tx_ftp_data, "app_layer.tx.ftp-data")                                     \
-  X(ftp_data_cut, "app_layer.limit.ftp_data.file_data")                      \
+  X(ftp_data_cut, "app_layer.limit.ftp_data.file_data")                       \
   X(flow_smb, "app_layer.flow.smb")                                           \
   X(tx_smb, "app_layer.tx.smb")                                               \
   X(err_smb, "app_layer.error.smb.parser")                                    \
