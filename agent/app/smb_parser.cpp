@@ -52,6 +52,8 @@ constexpr size_t kMaxTrees = 1024;
 constexpr size_t kMaxFiles = 4096;
 constexpr size_t kMaxDialects = 64;
 constexpr size_t kMaxName = 4096;  // bytes of a wire name kept
+constexpr size_t kMaxIfaces = 64;  // DCERPC interfaces remembered per flow
+constexpr uint32_t kPipeTransceive = 0x0011C017;
 
 // SMB2 commands.
 enum : uint16_t {
@@ -148,6 +150,20 @@ class SmbTx : public TxBase {
   std::string file_share;
   // ioctl
   uint32_t function = 0;
+  // DCERPC carried by a WRITE/READ on a pipe or an FSCTL_PIPE_TRANSCEIVE
+  struct Iface {
+    std::string uuid;
+    uint16_t ver = 0, ver_min = 0, ctx_id = 0;
+    bool acked = false;
+    uint16_t result = 0, reason = 0;
+  };
+  bool pipe = false;  // READ/WRITE/CLOSE on a pipe
+  bool has_dce = false;
+  bool dce_req = false, dce_res = false;
+  uint8_t dce_req_type = 0, dce_res_type = 0;
+  uint16_t dce_opnum = 0, dce_ctx = 0;
+  uint32_t dce_call_id = 0, dce_req_stub = 0, dce_res_stub = 0;
+  std::vector<Iface> dce_ifaces;  // BIND: the flow's interfaces; REQUEST: those of its context
 
   void to_eve(nlohmann::ordered_json& out) const override {
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
@@ -229,10 +245,47 @@ class SmbTx : public TxBase {
       case Kind::kGeneric:
         break;
     }
+    if (has_dce) dce_to_eve(j);
     out["smb"] = std::move(j);
   }
 
  private:
+  static std::string dce_type(uint8_t t) {
+    static const char* const kNames[] = {"REQUEST",   "PING",     "RESPONSE",      "FAULT",
+                                         "WORKING",   "NOCALL",   "REJECT",        "ACK",
+                                         "CL_CANCEL", "FACK",     "CANCEL_ACK",    "BIND",
+                                         "BINDACK",   "BINDNAK",  "ALTER_CONTEXT", "ALTER_CONTEXT_RESP",
+                                         "AUTH3",     "SHUTDOWN", "CO_CANCEL",     "ORPHANED",
+                                         "RTS"};
+    return t < std::size(kNames) ? kNames[t] : std::to_string(t);
+  }
+  // Suricata 7's dcerpc object of an smb transaction.
+  void dce_to_eve(nlohmann::ordered_json& j) const {
+    nlohmann::ordered_json d = nlohmann::ordered_json::object();
+    d["request"] = dce_req ? dce_type(dce_req_type) : "REQUEST_LOST";
+    d["response"] = dce_res ? dce_type(dce_res_type) : "UNREPLIED";
+    if (dce_req && dce_req_type == 0) {
+      d["opnum"] = dce_opnum;
+      d["req"] = {{"frag_cnt", 1}, {"stub_data_size", dce_req_stub}};
+    }
+    if (dce_req && (dce_req_type == 0 || dce_req_type == 11) && !dce_ifaces.empty()) {
+      auto a = nlohmann::ordered_json::array();
+      for (auto& i : dce_ifaces) {
+        nlohmann::ordered_json o = {{"uuid", i.uuid},
+                                    {"version", std::to_string(i.ver) + "." + std::to_string(i.ver_min)}};
+        if (dce_req_type == 11 && i.acked) {
+          o["ack_result"] = i.result;
+          o["ack_reason"] = i.reason;
+        }
+        a.push_back(std::move(o));
+      }
+      d["interfaces"] = std::move(a);
+    }
+    if (dce_res && dce_res_type == 2) d["res"] = {{"frag_cnt", 1}, {"stub_data_size", dce_res_stub}};
+    d["call_id"] = dce_call_id;
+    j["dcerpc"] = std::move(d);
+  }
+
   const char* disposition_name() const {
     static const char* const kNames[] = {"FILE_SUPERSEDE", "FILE_OPEN",      "FILE_CREATE",
                                          "FILE_OPEN_IF",   "FILE_OVERWRITE", "FILE_OVERWRITE_IF"};
@@ -589,6 +642,10 @@ class SmbParser : public AppParser {
     t->status = status;
     resolve(*t);
     smb2_response(c, *t, cmd, status, session, tree_id, body);
+    if (cmd == kIoctl && t->function == kPipeTransceive && body.size() >= 40)
+      dce(*t, sub(h, le32(body, 32), le32(body, 36)), Dir::kToClient);
+    if (cmd == kRead && t->kind == Kind::kFile && body.size() >= 16 && t->pipe)
+      dce(*t, sub(h, uint8_t(body[2]), le32(body, 4)), Dir::kToClient);
     t->set_progress(Dir::kToClient, TxProgress::kComplete);
     c.update(Dir::kToClient, *t);
     complete(c, t);
@@ -651,15 +708,81 @@ class SmbParser : public AppParser {
         if (t.cmd == kIoctl) {
           t.kind = Kind::kIoctl;
           t.function = le32(body, 4);
+          if (t.function == kPipeTransceive && body.size() >= 32)
+            dce(t, sub(h, le32(body, 24), le32(body, 28)), Dir::kToServer);
           break;
         }
         t.kind = Kind::kFile;
         file_of(t, fid, rel);
+        t.pipe = on_pipe(t, rel);
+        if (t.cmd == kWrite && t.pipe) dce(t, sub(h, le16(body, 2), le32(body, 4)), Dir::kToServer);
         break;
       }
       default:
         break;
     }
+  }
+
+  bool on_pipe(const SmbTx& t, const Related& rel) const {
+    if (t.fid.empty()) return rel.create_pipe;
+    const Tree* tr = tree(t.session_id, t.tree_id);
+    return tr != nullptr && tr->is_pipe;
+  }
+
+  // One DCERPC PDU (connection-oriented, little-endian data representation)
+  // at the start of a pipe's bytes: its type, call id, opnum and stub size;
+  // BIND contexts become the flow's interfaces, BIND_ACK results ack them.
+  void dce(SmbTx& t, std::string_view p, Dir d) {
+    if (p.size() < 16 || p[0] != 5 || (uint8_t(p[4]) & 0x10) == 0) return;
+    uint8_t type = uint8_t(p[2]);
+    size_t frag = std::min<size_t>(le16(p, 8), p.size());
+    t.has_dce = true;
+    t.dce_call_id = le32(p, 12);
+    if (d == Dir::kToServer) {
+      t.dce_req = true;
+      t.dce_req_type = type;
+      if (type == 0 && p.size() >= 24) {
+        t.dce_ctx = le16(p, 20);
+        t.dce_opnum = le16(p, 22);
+        t.dce_req_stub = uint32_t(frag > 24 ? frag - 24 : 0);
+      } else if ((type == 11 || type == 14) && p.size() >= 28) {
+        bind_first_ = dce_ifaces_.size();
+        size_t n = uint8_t(p[24]), o = 28;
+        for (size_t i = 0; i < n && o + 24 <= p.size() && dce_ifaces_.size() < kMaxIfaces; ++i) {
+          SmbTx::Iface f;
+          f.ctx_id = le16(p, o);
+          size_t nts = uint8_t(p[o + 2]);
+          f.uuid = guid_string(p.substr(o + 4, 16));
+          f.ver = le16(p, o + 20);
+          f.ver_min = le16(p, o + 22);
+          dce_ifaces_.push_back(std::move(f));
+          o += 24 + 20 * nts;
+        }
+      }
+    } else {
+      t.dce_res = true;
+      t.dce_res_type = type;
+      if (type == 2) t.dce_res_stub = uint32_t(frag > 24 ? frag - 24 : 0);
+      if ((type == 12 || type == 15) && p.size() >= 26) {
+        size_t o = 26 + le16(p, 24);
+        o = (o + 3) & ~size_t{3};
+        if (o + 4 <= p.size()) {
+          size_t n = uint8_t(p[o]);
+          o += 4;
+          for (size_t i = 0; i < n && o + 24 <= p.size() && bind_first_ + i < dce_ifaces_.size();
+               ++i, o += 24) {
+            auto& f = dce_ifaces_[bind_first_ + i];
+            f.acked = true;
+            f.result = le16(p, o);
+            f.reason = le16(p, o + 2);
+          }
+        }
+      }
+    }
+    t.dce_ifaces.clear();
+    for (auto& f : dce_ifaces_)
+      if (type == 11 || type == 12 || (t.dce_req && t.dce_req_type == 0 && f.ctx_id == t.dce_ctx))
+        t.dce_ifaces.push_back(f);
   }
 
   void file_of(SmbTx& t, const std::string& fid, const Related& rel) {
@@ -685,7 +808,10 @@ class SmbParser : public AppParser {
     }
     if (t.file_share.empty()) {
       const Tree* tr = tree(t.session_id, t.tree_id);
-      if (tr != nullptr) t.file_share = tr->share;
+      if (tr != nullptr) {
+        t.file_share = tr->share;
+        t.pipe = t.pipe || tr->is_pipe;
+      }
     }
   }
 
@@ -948,6 +1074,8 @@ class SmbParser : public AppParser {
   std::map<std::pair<uint64_t, uint32_t>, Tree> trees_;
   std::map<std::string, std::string> files_;  // file id bytes → name
   std::string pending_;                       // bytes handed back by resync()
+  std::vector<SmbTx::Iface> dce_ifaces_;      // DCERPC interfaces bound on this flow
+  size_t bind_first_ = 0;                     // the first interface of the last BIND
 };
 
 }  // namespace

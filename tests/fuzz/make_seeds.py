@@ -173,6 +173,10 @@ def smb_seeds():
     smb1 = s.smb1(0x72, False, 1, data=b"\x02NT LM 0.12\0") + s.smb1(0x75, False, 2, b"\xff\0" + struct.pack("<HHH", 0, 0, 1),
                                                                     b"\0" + s.u16("\\\\srv\\IPC$") + b"\0\0?????\0")
     put("app_smb", "smb1", app_records([(0, smb1), (1, s.smb1(0x72, True, 1, struct.pack("<H", 0) + b"\0" * 32))]))
+    pipe = [s.tree(7, "\\\\srv\\IPC$", 9, 2), (s.create_req(8, 9, "srvsvc"), s.create_resp(8, 9, s.PIPE_FID, 0)),
+            s.write(20, 9, s.PIPE_FID, s.dce_bind()),
+            (s.read_req(21, 9, s.PIPE_FID), s.read_resp(21, 9, s.dce_bind_ack()))]
+    put("app_smb", "dcerpc", app_records([(d, s.nb(x)) for pair in pipe for d, x in ((0, pair[0]), (1, pair[1]))]))
     put("app_smb", "gap", app_records([(0, s.nb(neg[0])[:30])]) + b"\x45" + app_records([(0, s.nb(tree[0]))]))
 
 

@@ -91,7 +91,14 @@ checks = [
     one("SMB2_COMMAND_WRITE", filename="q3\\payroll.xlsx", share="\\\\10.3.0.2\\finance"),
     one("SMB2_COMMAND_READ", filename="q3\\summary.txt", share="\\\\10.3.0.2\\finance"),
     one("SMB2_COMMAND_CHANGE_NOTIFY", status="STATUS_NOTIFY_ENUM_DIR"),
-    one("SMB2_COMMAND_IOCTL", function="FSCTL_PIPE_TRANSCEIVE"),
+    one("SMB2_COMMAND_IOCTL", function="FSCTL_PIPE_TRANSCEIVE", dcerpc={
+        "request": "REQUEST", "response": "RESPONSE", "opnum": 15, "req": {"frag_cnt": 1, "stub_data_size": 40},
+        "interfaces": [{"uuid": "4b324fc8-1670-01d3-1278-5a47bf6ee188", "version": "3.0"}],
+        "res": {"frag_cnt": 1, "stub_data_size": 60}, "call_id": 3}),
+    one("SMB2_COMMAND_WRITE", filename="srvsvc", dcerpc={
+        "request": "BIND", "response": "UNREPLIED",
+        "interfaces": [{"uuid": "4b324fc8-1670-01d3-1278-5a47bf6ee188", "version": "3.0"}], "call_id": 2}),
+    one("SMB2_COMMAND_READ", filename="srvsvc", dcerpc={"request": "REQUEST_LOST", "response": "BINDACK", "call_id": 2}),
     one("SMB1_COMMAND_NEGOTIATE_PROTOCOL", dialect="NT LM 0.12"),
     one("SMB1_COMMAND_TREE_CONNECT_ANDX", named_pipe="\\\\10.3.0.2\\IPC$", service={"request": "?????", "response": "IPC"}),
     one("SMB1_COMMAND_NT_CREATE_ANDX", filename="\\lsarpc", fuid="4000"),

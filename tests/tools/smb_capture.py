@@ -136,6 +136,26 @@ def close_resp(mid, tid, flags=RESP):
     return hdr(6, mid, flags, tree=tid) + struct.pack("<HH", 60, 0) + b"\0" * 56
 
 
+SRVSVC = bytes.fromhex("c84f324b7016d30112785a47bf6ee188")  # 4b324fc8-1670-01d3-1278-5a47bf6ee188
+NDR = bytes.fromhex("045d888aeb1cc9119fe808002b104860") + struct.pack("<I", 2)
+
+
+def dce(ptype, call_id, body):
+    return struct.pack("<BBBB4sHHI", 5, 0, ptype, 3, b"\x10\0\0\0", 16 + len(body), 0, call_id) + body
+
+
+def dce_bind():
+    return dce(11, 2, struct.pack("<HHIB3x", 4280, 4280, 0, 1) + struct.pack("<HBx", 0, 1) + SRVSVC +
+               struct.pack("<HH", 3, 0) + NDR)
+
+
+def dce_bind_ack():
+    sec = b"\\PIPE\\srvsvc\0"
+    body = struct.pack("<HHIH", 4280, 4280, 0x12345, len(sec)) + sec
+    body += b"\0" * (-(16 + len(body)) % 4)
+    return dce(12, 2, body + struct.pack("<B3x", 1) + struct.pack("<HH", 0, 0) + NDR)
+
+
 def smb2_session(w):
     ex = [negotiate(), session_setup()]
     ex.append(tree(2, "\\\\10.3.0.2\\finance", 5, 1))
@@ -145,6 +165,9 @@ def smb2_session(w):
     ex.append((close_req(6, 5, FID), close_resp(6, 5)))
     ex.append(tree(7, "\\\\10.3.0.2\\IPC$", 9, 2))
     ex.append((create_req(8, 9, "srvsvc"), create_resp(8, 9, PIPE_FID, 0)))
+    # DCERPC over the pipe: BIND written, BIND_ACK read.
+    ex.append(write(20, 9, PIPE_FID, dce_bind()))
+    ex.append((read_req(21, 9, PIPE_FID), read_resp(21, 9, dce_bind_ack())))
     # Compound: CREATE + READ + CLOSE, the last two related to the first.
     ones = b"\xff" * 16
     req = compound(create_req(10, 5, "q3\\summary.txt"), read_req(11, 0xFFFFFFFF, ones, RELATED, 2**64 - 1),
@@ -157,10 +180,13 @@ def smb2_session(w):
     interim = hdr(15, 13, RESP | ASYNC, 0x103) + struct.pack("<HBBI", 9, 0, 0, 0) + b"\0"
     final = hdr(15, 13, RESP | ASYNC, 0x10C) + struct.pack("<HBBI", 9, 0, 0, 0) + b"\0"
     ex.append((nb(cn), nb(interim) + nb(final)))
+    # FSCTL_PIPE_TRANSCEIVE: a DCERPC REQUEST (NetShareEnumAll, opnum 15) and its RESPONSE.
+    rq = dce(0, 3, struct.pack("<IHH", 40, 0, 15) + b"\x11" * 40)
+    rs = dce(2, 3, struct.pack("<IHBB", 60, 0, 0, 0) + b"\x22" * 60)
     io = hdr(11, 14, tree=9) + struct.pack("<HHI", 57, 0, 0x0011C017) + PIPE_FID + struct.pack(
-        "<IIIIIIII", 120, 0, 0, 120, 0, 1024, 1, 0)
+        "<IIIIIIII", 120, len(rq), 0, 120, 0, 1024, 1, 0) + rq
     ioresp = hdr(11, 14, RESP, tree=9) + struct.pack("<HHI", 49, 0, 0x0011C017) + PIPE_FID + struct.pack(
-        "<IIIIII", 112, 0, 112, 0, 0, 0)
+        "<IIIIII", 112, 0, 112, len(rs), 0, 0) + rs
     ex.append((nb(io), nb(ioresp)))
     ex.append((hdr(4, 15, tree=5) + struct.pack("<HH", 4, 0), hdr(4, 15, RESP, tree=5) + struct.pack("<HH", 4, 0)))
     ex.append((hdr(2, 16) + struct.pack("<HH", 4, 0), hdr(2, 16, RESP) + struct.pack("<HH", 4, 0)))

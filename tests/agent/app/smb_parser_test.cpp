@@ -378,3 +378,62 @@ TEST_CASE("smb: names and decoders", "[app][smb]") {
   CHECK(smb::smb1_command_name(0xa2) == "SMB1_COMMAND_NT_CREATE_ANDX");
   CHECK(smb::filetime_to_unix(0) == 0);
 }
+
+TEST_CASE("smb: DCERPC over a pipe: BIND written, BIND_ACK read, a request by FSCTL_PIPE_TRANSCEIVE",
+          "[app][smb]") {
+  const std::string srvsvc("\xc8\x4f\x32\x4b\x70\x16\xd3\x01\x12\x78\x5a\x47\xbf\x6e\xe1\x88", 16);
+  const std::string ndr =
+      std::string("\x04\x5d\x88\x8a\xeb\x1c\xc9\x11\x9f\xe8\x08\x00\x2b\x10\x48\x60", 16) + le(2, 4);
+  auto dce = [](uint8_t type, uint32_t call, const std::string& body) {
+    return std::string("\x05\x00", 2) + char(type) + '\x03' + std::string("\x10\0\0\0", 4) +
+           le(16 + body.size(), 2) + le(0, 2) + le(call, 4) + body;
+  };
+  std::string bind = dce(11, 2,
+                         le(4280, 2) + le(4280, 2) + le(0, 4) + le(1, 4) + le(0, 2) + '\x01' + '\0' + srvsvc +
+                             le(3, 2) + le(0, 2) + ndr);
+  std::string sec("\\PIPE\\srvsvc\0", 13);
+  std::string ack_body =
+      le(4280, 2) + le(4280, 2) + le(0x12345, 4) + le(sec.size(), 2) + sec + '\0';  // pad to 4
+  std::string ack = dce(12, 2, ack_body + le(1, 4) + le(0, 2) + le(0, 2) + ndr);
+  std::string rq = dce(0, 3, le(8, 4) + le(0, 2) + le(15, 2) + std::string(8, 'a'));
+  std::string rs = dce(2, 3, le(12, 4) + le(0, 2) + '\0' + '\0' + std::string(12, 'b'));
+  Harness h(6, 40000, 445);
+  h.send(Dir::kToServer, nb(tree_req(7, "\\\\srv\\IPC$")));
+  h.send(Dir::kToClient, nb(tree_resp(7, 9, 2)));
+  h.send(Dir::kToServer, nb(create_req(8, 9, "srvsvc")));
+  h.send(Dir::kToClient, nb(create_resp(8, 9, 0)));
+  h.send(Dir::kToServer, nb(write_req(9, 9, bind)));
+  h.send(Dir::kToClient, nb(write_resp(9, 9, bind.size())));
+  h.send(Dir::kToServer, nb(read_req(10, 9)));
+  h.send(Dir::kToClient, nb(read_resp(10, 9, ack)));
+  std::string io = hdr(11, 11, 0, 0, 0x1234, 9) + le(57, 2) + le(0, 2) + le(0x0011C017, 4) + kFid +
+                   le(120, 4) + le(rq.size(), 4) + le(0, 4) + le(120, 4) + le(0, 4) + le(1024, 4) + le(1, 4) +
+                   le(0, 4) + rq;
+  std::string ior = hdr(11, 11, kResp, 0, 0x1234, 9) + le(49, 2) + le(0, 2) + le(0x0011C017, 4) + kFid +
+                    le(112, 4) + le(0, 4) + le(112, 4) + le(rs.size(), 4) + le(0, 4) + le(0, 4) + rs;
+  h.send(Dir::kToServer, nb(io));
+  h.send(Dir::kToClient, nb(ior));
+  h.end();
+  auto& d = h.rec.done;
+  REQUIRE(d.size() == 5);
+  auto w = d[2].eve["smb"]["dcerpc"];
+  CHECK(w["request"] == "BIND");
+  CHECK(w["response"] == "UNREPLIED");
+  CHECK(w["call_id"] == 2);
+  CHECK(w["interfaces"][0]["uuid"] == "4b324fc8-1670-01d3-1278-5a47bf6ee188");
+  CHECK(w["interfaces"][0]["version"] == "3.0");
+  CHECK(d[3].eve["smb"]["dcerpc"]["response"] == "BINDACK");
+  auto r = d[4].eve["smb"]["dcerpc"];
+  CHECK(r["request"] == "REQUEST");
+  CHECK(r["response"] == "RESPONSE");
+  CHECK(r["opnum"] == 15);
+  CHECK(r["req"]["stub_data_size"] == 8);
+  CHECK(r["res"]["stub_data_size"] == 12);
+  CHECK(r["interfaces"][0]["uuid"] == "4b324fc8-1670-01d3-1278-5a47bf6ee188");
+  // Every prefix of the request's record: nothing reads past what is there.
+  for (size_t n = 0; n < io.size(); ++n) {
+    Harness t(6, 40000, 445);
+    t.send(Dir::kToServer, nb(io.substr(0, n)));
+    t.end();
+  }
+}
