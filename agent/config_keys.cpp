@@ -75,13 +75,13 @@ std::function<void(AgentConfig&, const Value&)> tunnel_enabled(std::vector<uint1
 }
 
 std::string check_eve_types(const Value& v, const ValueSet&) {
-  static const char* const kTypes[] = {"alert", "flow", "stats", "http",     "dns",     "tls",
-                                       "ssh",   "smtp", "ftp",   "fileinfo", "ftp_data"};
+  static const char* const kTypes[] = {"alert", "flow", "stats", "http",     "dns",      "tls",
+                                       "ssh",   "smtp", "ftp",   "fileinfo", "ftp_data", "smb"};
   for (const auto& t : v.list) {
     if (std::find(std::begin(kTypes), std::end(kTypes), t) == std::end(kTypes)) {
       return "'" + t +
              "' is not an event type (alert, flow, stats, http, dns, tls, ssh, smtp, ftp, fileinfo, "
-             "ftp_data)";
+             "ftp_data, smb)";
     }
   }
   return "";
@@ -157,8 +157,8 @@ std::vector<K> agent_keys() {
        [](AgentConfig& c, const Value& v) { c.eve_filename = v.s; }},
       {list("outputs.eve.types", "[alert, flow, stats]",
             "Event types written: alert, flow, stats, the transaction logs http, dns, tls, ssh, smtp, ftp, "
-            "fileinfo (one per file: HTTP request and response bodies, SMTP attachments, FTP transfers) and "
-            "ftp_data (one per FTP data connection: its command and file name).",
+            "smb, fileinfo (one per file: HTTP request and response bodies, SMTP attachments, FTP transfers) "
+            "and ftp_data (one per FTP data connection: its command and file name).",
             check_eve_types),
        [](AgentConfig& c, const Value& v) { c.eve_types = v.list; }},
       {boolean("outputs.eve.payload", "true", "Alerts carry the packet payload (base64) as `payload`."),

@@ -80,7 +80,11 @@ namespace vigil {
   X(kFileSha1, "file.sha1")                      \
   X(kFileSha256, "file.sha256")                  \
   X(kFtpCommand, "ftp.command")                  \
-  X(kFtpCommandData, "ftp.command_data")
+  X(kFtpCommandData, "ftp.command_data")         \
+  X(kSmbShare, "smb.share")                      \
+  X(kSmbNamedPipe, "smb.named_pipe")             \
+  X(kSmbNtlmsspUser, "smb.ntlmssp_user")         \
+  X(kSmbNtlmsspDomain, "smb.ntlmssp_domain")
 
 enum class BufferId : uint16_t {
 #define VIGIL_BUFFER_ENUM_(e, name) e,

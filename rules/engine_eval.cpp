@@ -363,6 +363,10 @@ int buffer_dir(int slot) {
     case BufferId::kJa4Hash:
     case BufferId::kFtpCommand:
     case BufferId::kFtpCommandData:
+    case BufferId::kSmbShare:
+    case BufferId::kSmbNamedPipe:
+    case BufferId::kSmbNtlmsspUser:
+    case BufferId::kSmbNtlmsspDomain:
       return 0;
     case BufferId::kHttpStatCode:
     case BufferId::kHttpStatMsg:

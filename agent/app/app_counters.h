@@ -93,7 +93,20 @@
   X(flow_ftp_data, "app_layer.flow.ftp-data")                                 \
   X(tx_ftp_data, "app_layer.tx.ftp-data")                                     \
   X(ftp_data_cut, "app_layer.limit.ftp_data.file_data")                       \
-  X(ftp_expect_expired, "app_layer.ftp.expectations_expired")
+  X(ftp_expect_expired, "app_layer.ftp.expectations_expired")                 \
+  X(flow_smb, "app_layer.flow.smb")                                           \
+  X(tx_smb, "app_layer.tx.smb")                                               \
+  X(err_smb, "app_layer.error.smb.parser")                                    \
+  X(gap_smb, "app_layer.error.smb.gap")                                       \
+  X(smb_bad_record, "app_layer.anomaly.smb.invalid_record")                   \
+  X(smb_malformed, "app_layer.anomaly.smb.malformed_data")                    \
+  X(smb_unsolicited_response, "app_layer.anomaly.smb.unsolicited_response")   \
+  X(smb_encrypted_records, "app_layer.smb.encrypted_records")                 \
+  X(smb_resync, "app_layer.smb.resync")                                       \
+  X(smb_stopped, "app_layer.smb.stopped")                                     \
+  X(smb_record_cut, "app_layer.limit.smb.record")                             \
+  X(smb_tx_cut, "app_layer.limit.smb.tx")                                     \
+  X(smb_table_cut, "app_layer.limit.smb.table")
 
 namespace vigil {
 VIGIL_DECLARE_COUNTERS(AppCounters, VIGIL_APP_COUNTERS)

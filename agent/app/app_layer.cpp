@@ -18,7 +18,7 @@ namespace vigil {
 uint32_t parsed_app_protos() {
   uint32_t m = 0;
   for (AppProto a : {AppProto::kHttp, AppProto::kDns, AppProto::kTls, AppProto::kSsh, AppProto::kSmtp,
-                     AppProto::kFtp, AppProto::kFtpData})
+                     AppProto::kFtp, AppProto::kFtpData, AppProto::kSmb})
     m |= 1u << unsigned(a);
   return m;
 }
@@ -102,6 +102,10 @@ struct AppLayer::Impl {
       case AppProto::kFtp:
         s.parser = make_ftp_parser();
         ++ctr.flow_ftp;
+        break;
+      case AppProto::kSmb:
+        s.parser = make_smb_parser();
+        ++ctr.flow_smb;
         break;
       default:
         break;

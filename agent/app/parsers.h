@@ -13,5 +13,6 @@ std::unique_ptr<AppParser> make_tls_parser();
 std::unique_ptr<AppParser> make_ssh_parser();
 std::unique_ptr<AppParser> make_smtp_parser();
 std::unique_ptr<AppParser> make_ftp_parser();
+std::unique_ptr<AppParser> make_smb_parser();
 
 }  // namespace vigil

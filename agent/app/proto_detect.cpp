@@ -159,6 +159,36 @@ Pre detect_ftp(std::string_view s, Dir d, uint16_t server_port) {
   return n >= 3 && (s[n] == ' ' || s[n] == '\r' || s[n] == '\n') ? Pre::kYes : Pre::kNo;
 }
 
+// SMB over the NetBIOS session service (RFC 1002 framing): keep-alives
+// (0x85, empty) are skipped; a session message (0x00, 24-bit length) must
+// carry "\xffSMB" (SMB1), "\xfeSMB" (SMB2/3) or "\xfdSMB" (SMB3 transform).
+// A session request (0x81, two 34-byte encoded names) starts port 139
+// sessions; a positive session response (0x82) only counts on 139/445.
+Pre detect_smb(Bytes b, uint16_t server_port) {
+  size_t o = 0;
+  while (o + 4 <= b.size() && b[o] == 0x85 && b[o + 1] == 0 && b[o + 2] == 0 && b[o + 3] == 0) o += 4;
+  b = b.subspan(o);
+  if (b.empty()) return Pre::kMore;
+  bool port = server_port == 139 || server_port == 445;
+  switch (b[0]) {
+    case 0x00: {
+      if (b.size() < 8) return Pre::kMore;
+      size_t len = (size_t{b[1]} << 16) | (size_t{b[2]} << 8) | b[3];
+      bool magic =
+          (b[4] == 0xFF || b[4] == 0xFE || b[4] == 0xFD) && b[5] == 'S' && b[6] == 'M' && b[7] == 'B';
+      return magic && len >= 32 ? Pre::kYes : Pre::kNo;
+    }
+    case 0x81:
+      if (b.size() < 5) return Pre::kMore;
+      return b[1] == 0 && b[2] == 0 && b[3] == 68 && b[4] == 0x20 ? Pre::kYes : Pre::kNo;
+    case 0x82:
+      if (b.size() < 4) return Pre::kMore;
+      return port && b[1] == 0 && b[2] == 0 && b[3] == 0 ? Pre::kYes : Pre::kNo;
+    default:
+      return Pre::kNo;
+  }
+}
+
 uint16_t be16(Bytes b, size_t o) {
   return static_cast<uint16_t>((b[o] << 8) | b[o + 1]);
 }
@@ -211,6 +241,7 @@ DetectResult detect_tcp(Bytes b, Dir d, uint16_t client_port, uint16_t server_po
   merge(r, detect_ssh(s), AppProto::kSsh);
   merge(r, detect_smtp(s), AppProto::kSmtp);
   merge(r, detect_ftp(s, d, server_port), AppProto::kFtp);
+  merge(r, detect_smb(b, server_port), AppProto::kSmb);
   if (r.proto == AppProto::kUnknown && (client_port == 53 || server_port == 53)) {
     // DNS over TCP: 2-byte length, then a message; the port is the hint,
     // the header must still make sense.

@@ -31,6 +31,7 @@ enum class EventType : uint8_t {
   kFtp,
   kFileinfo,
   kFtpData,
+  kSmb,
   kCount
 };
 
@@ -62,6 +63,7 @@ inline constexpr EventTypeInfo kEventTypes[] = {
     {EventType::kFtp, "ftp", EventLogger::kTransaction, AppProto::kFtp},
     {EventType::kFileinfo, "fileinfo", EventLogger::kFile, AppProto::kUnknown},
     {EventType::kFtpData, "ftp_data", EventLogger::kTransaction, AppProto::kFtpData},
+    {EventType::kSmb, "smb", EventLogger::kTransaction, AppProto::kSmb},
 };
 static_assert(std::size(kEventTypes) == static_cast<size_t>(EventType::kCount), "one row per EventType");
 
@@ -72,9 +74,9 @@ constexpr std::string_view event_type_name(EventType t) {
   return event_type_info(t).name;
 }
 std::optional<EventType> event_type_from_name(std::string_view name);
-// The transaction log of an application protocol; nullopt when it has none (smb, ...).
+// The transaction log of an application protocol; nullopt when it has none.
 std::optional<EventType> tx_event_type(AppProto p);
-// "alert, flow, stats, http, dns, tls, ssh, smtp, ftp, fileinfo, ftp_data": for messages and help text.
+// "alert, flow, stats, http, dns, tls, ssh, smtp, ftp, fileinfo, ftp_data, smb": for messages and help text.
 std::string event_type_names();
 
 // The set of enabled event types: one bit per row.

@@ -114,7 +114,7 @@ TEST_CASE("every bad value names file, line, key and reason") {
        "agent.yaml:3: outputs.eve.types: expected a list of strings, got a map in it"},
       {"outputs:\n  eve:\n    types:\n      - alert\n      - anomaly\n",
        "agent.yaml:3: outputs.eve.types: 'anomaly' is not an event type (alert, flow, stats, http, dns, "
-       "tls, ssh, smtp, ftp, fileinfo, ftp_data)"},
+       "tls, ssh, smtp, ftp, fileinfo, ftp_data, smb)"},
       {"vars:\n  address-groups:\n    HOME_NET: [10.0.0.0/8]\n",
        "agent.yaml:3: vars.address-groups.HOME_NET: expected a string, got a list"},
       {"vars:\n  address-groups:\n    HOME_NET: \"[10.0.0.0/33]\"\n",

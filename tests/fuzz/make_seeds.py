@@ -14,7 +14,7 @@ from pcaplib import csum  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "fuzz", "corpus")
 GENERATED = ["decode", "app_http", "app_dns", "app_tls", "app_ssh", "wire", "reassembly", "rules", "ingest",
-             "query", "ruleset", "app_smtp", "app_ftp"]
+             "query", "ruleset", "app_smtp", "app_ftp", "app_smb"]
 
 
 def put(target, name, data):
@@ -153,6 +153,31 @@ def app_seeds():
     put("app_ftp", "auth_tls", app_records([(1, FTP_GREET), (0, b"AUTH TLS\r\n\x16\x03\x01\x00\x05hello"),
                                             (1, b"234 go\r\n\x17\x03\x03")]))
     put("app_ftp", "gap", app_records([(1, FTP_GREET), (0, FTP_C[:12])]) + b"\x45" + app_records([(0, FTP_C)]))
+    smb_seeds()
+
+
+def smb_seeds():
+    sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
+    import smb_capture as s  # noqa: E402  (the integration test's message builders)
+    neg, setup = s.negotiate(), s.session_setup()
+    tree = s.tree(2, "\\\\srv\\share", 5, 1)
+    create = (s.create_req(3, 5, "a.txt"), s.create_resp(3, 5, s.FID, 4))
+    rw = s.write(4, 5, s.FID, b"data")
+    msgs = [neg, setup, tree, create, rw]
+    put("app_smb", "session", app_records([(d, s.nb(x)) for pair in msgs for d, x in ((0, pair[0]), (1, pair[1]))]))
+    ones = b"\xff" * 16
+    comp = s.compound(s.create_req(10, 5, "b.txt"), s.read_req(11, 0xFFFFFFFF, ones, s.RELATED, 2**64 - 1),
+                      s.close_req(12, 0xFFFFFFFF, ones, s.RELATED, 2**64 - 1))
+    pending = s.hdr(8, 11, s.RESP | s.ASYNC, 0x103) + struct.pack("<HBBI", 9, 0, 0, 0) + b"\0"
+    put("app_smb", "compound", app_records([(0, s.nb(comp)), (1, s.nb(pending)), (1, s.nb(s.create_resp(10, 5, s.FID, 1)))]))
+    smb1 = s.smb1(0x72, False, 1, data=b"\x02NT LM 0.12\0") + s.smb1(0x75, False, 2, b"\xff\0" + struct.pack("<HHH", 0, 0, 1),
+                                                                    b"\0" + s.u16("\\\\srv\\IPC$") + b"\0\0?????\0")
+    put("app_smb", "smb1", app_records([(0, smb1), (1, s.smb1(0x72, True, 1, struct.pack("<H", 0) + b"\0" * 32))]))
+    pipe = [s.tree(7, "\\\\srv\\IPC$", 9, 2), (s.create_req(8, 9, "srvsvc"), s.create_resp(8, 9, s.PIPE_FID, 0)),
+            s.write(20, 9, s.PIPE_FID, s.dce_bind()),
+            (s.read_req(21, 9, s.PIPE_FID), s.read_resp(21, 9, s.dce_bind_ack()))]
+    put("app_smb", "dcerpc", app_records([(d, s.nb(x)) for pair in pipe for d, x in ((0, pair[0]), (1, pair[1]))]))
+    put("app_smb", "gap", app_records([(0, s.nb(neg[0])[:30])]) + b"\x45" + app_records([(0, s.nb(tree[0]))]))
 
 
 def eve_alert(i):

@@ -65,6 +65,15 @@ EMAIL = obj({"status": S, "from": S, "to": arr(S), "cc": arr(S), "attachment": a
              "subject": S, "date": S, "message_id": S, "x_mailer": S})
 FTP = obj({"command": S, "command_data": S, "command_truncated": B, "completion_code": arr(S), "reply": arr(S),
            "dynamic_port": I, "mode": S, "reply_received": S, "reply_truncated": B})
+SMB_HOST = obj({"native_os": S, "native_lm": S})
+SMB = obj({
+    "id": I, "dialect": S, "command": S, "status": S, "status_code": S, "session_id": I, "tree_id": I,
+    "filename": S, "directory": S, "disposition": S, "access": S, "created": I, "accessed": I, "modified": I,
+    "changed": I, "size": I, "fuid": S, "share": S, "named_pipe": S, "share_type": S, "function": S,
+    "client_dialects": arr(S), "client_guid": S, "server_guid": S, "max_read_size": I, "max_write_size": I,
+    "ntlmssp": obj({"domain": S, "user": S, "host": S, "version": S}), "request": SMB_HOST, "response": SMB_HOST,
+    "service": obj({"request": S, "response": S}), "dcerpc": {"type": "object"},
+})
 FLOW = obj({
     "pkts_toserver": I, "pkts_toclient": I, "bytes_toserver": I, "bytes_toclient": I, "start": S, "end": S,
     "age": I, "state": S, "reason": S, "alerted": B, "src_ip": S, "dest_ip": S, "src_port": I, "dest_port": I,
@@ -86,7 +95,7 @@ STRUCTURE = obj({
     "tx_id": I, "app_proto": S, "app_proto_ts": S, "app_proto_tc": S, "app_proto_orig": S,
     "app_proto_expected": S, "community_id": S, "payload": S, "payload_printable": S, "packet": S,
     "stream": I, "alert": ALERT, "flow": FLOW, "tcp": TCP, "dns": DNS, "http": HTTP, "tls": TLS, "ssh": SSH,
-    "smtp": SMTP, "email": EMAIL,
+    "smtp": SMTP, "email": EMAIL, "smb": SMB,
     "ftp": FTP, "ftp_data": obj({"command": S, "filename": S}), "stats": STATS, "packet_info": obj({"linktype": I}), "metadata": {"type": "object"},
     # Suricata's anomaly object; Vigil also puts it beside an http transaction's
     # object (alert and http events) to name the oddities seen.

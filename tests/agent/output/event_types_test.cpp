@@ -24,9 +24,10 @@ TEST_CASE("every event type's name maps back to it; transaction logs are named l
   }
   CHECK(tx_event_type(AppProto::kHttp) == EventType::kHttp);
   CHECK(tx_event_type(AppProto::kSsh) == EventType::kSsh);
-  CHECK_FALSE(tx_event_type(AppProto::kSmb));
+  CHECK(tx_event_type(AppProto::kSmb) == EventType::kSmb);
+  CHECK(tx_event_type(AppProto::kFtpData) == EventType::kFtpData);
   CHECK_FALSE(event_type_from_name("anomaly"));
-  CHECK(event_type_names() == "alert, flow, stats, http, dns, tls, ssh, smtp, ftp, fileinfo, ftp_data");
+  CHECK(event_type_names() == "alert, flow, stats, http, dns, tls, ssh, smtp, ftp, fileinfo, ftp_data, smb");
 }
 
 TEST_CASE("an event mask holds the named types and reports unknown names") {
