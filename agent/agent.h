@@ -25,10 +25,10 @@
 #include "agent/metrics_listener.h"
 #include "agent/output/eve.h"
 #include "agent/pipeline/pipeline.h"
-#include "common/privileges.h"
 #include "agent/status_socket.h"
 #include "agent/uplink/agent_glue.h"
 #include "agent/uplink/uplink.h"
+#include "common/privileges.h"
 #include "rules/engine.h"
 
 namespace vigil {

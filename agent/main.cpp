@@ -16,9 +16,9 @@
 #include "agent/agent.h"
 #include "agent/agent_version.h"
 #include "agent/config.h"
-#include "common/privileges.h"
 #include "agent/uplink/agent_state.h"
 #include "common/private_files.h"
+#include "common/privileges.h"
 
 using namespace vigil;
 
