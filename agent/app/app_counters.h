@@ -106,7 +106,10 @@
   X(smb_stopped, "app_layer.smb.stopped")                                     \
   X(smb_record_cut, "app_layer.limit.smb.record")                             \
   X(smb_tx_cut, "app_layer.limit.smb.tx")                                     \
-  X(smb_table_cut, "app_layer.limit.smb.table")
+  X(smb_table_cut, "app_layer.limit.smb.table")                               \
+  X(smb_file_cut, "app_layer.limit.smb.files")                                \
+  X(smb_file_data_cut, "app_layer.limit.smb.file_data")                       \
+  X(smb_file_overlap, "app_layer.smb.file_overlap_bytes")
 
 namespace vigil {
 VIGIL_DECLARE_COUNTERS(AppCounters, VIGIL_APP_COUNTERS)

@@ -23,6 +23,32 @@
 // State tables, each capped (app_layer.limit.smb.table when full): tree
 // (session, tree id) → share and whether it is a pipe; file id → name.
 //
+// Files (when files are tracked, agent/app/file_tracker.h): SMB2 WRITE
+// request data (to_server) and READ response data (to_client) on a disk tree
+// (known from its TREE_CONNECT, not a pipe) become one TrackedFile per
+// (direction, file id), named by the CREATE's file name (the path inside the
+// share, as Suricata names them). The data is streamed into the file from the
+// framing layer as it arrives, the part of a record past kMaxKeep included:
+// records are never buffered whole. Only a record holding one SMB2 message
+// (not a compound chain) streams. Each piece lands at its file offset (WRITE:
+// the request's Offset; READ: the Offset of the READ request with the same
+// MessageId): at the end of the file it is appended; a jump forward is a gap
+// of that many bytes; a jump backward or an overlap is counted
+// (app_layer.smb.file_overlap_bytes) and the repeated bytes are ignored (the
+// first copy wins; the file is hashed in one pass). A transport gap inside
+// the data is a gap of the file. CLOSE ends the file as closed: the CLOSE
+// request ends the to_server file of its file id, the CLOSE response the
+// to_client one (each in the same stream as the data before it). The end of
+// the flow, or framing lost in the file's direction, truncates it.
+// Ownership: each file has a transaction of its own (as Suricata's file
+// transaction), command WRITE or READ of the first data, logged as an smb
+// event when the file ends; it is not one of the request/response
+// transactions (those are logged as before) and holds file.name, file.data
+// (first kMaxFileData bytes, the rest counted: app_layer.limit.smb.file_data),
+// the hashes and file.size once the file ended. At most kMaxOpenFiles are open
+// per flow; data of a further file is not tracked (app_layer.limit.smb.files).
+// SMB1 READ_ANDX/WRITE_ANDX data is not tracked.
+//
 // Buffers (to_server): smb.share (tree connect path), smb.named_pipe (tree
 // connect path of an IPC$/pipe share, as Suricata; and the file name of a
 // CREATE on a pipe tree), smb.ntlmssp_user / smb.ntlmssp_domain (NTLMSSP
@@ -35,6 +61,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/app/file_tracker.h"
 #include "agent/app/parsers.h"
 #include "agent/app/smb_names.h"
 #include "agent/app/tx_base.h"
@@ -54,6 +81,9 @@ constexpr size_t kMaxDialects = 64;
 constexpr size_t kMaxName = 4096;  // bytes of a wire name kept
 constexpr size_t kMaxIfaces = 64;  // DCERPC interfaces remembered per flow
 constexpr uint32_t kPipeTransceive = 0x0011C017;
+constexpr size_t kMaxOpenFiles = 64;         // file transactions open per flow
+constexpr size_t kMaxFileData = 100 * 1024;  // bytes of a file kept as file.data (as ftp-data)
+constexpr size_t kStreamHead = 64 + 48;      // SMB2 header + WRITE fixed part: enough to stream
 
 // SMB2 commands.
 enum : uint16_t {
@@ -164,6 +194,38 @@ class SmbTx : public TxBase {
   uint16_t dce_opnum = 0, dce_ctx = 0;
   uint32_t dce_call_id = 0, dce_req_stub = 0, dce_res_stub = 0;
   std::vector<Iface> dce_ifaces;  // BIND: the flow's interfaces; REQUEST: those of its context
+  uint64_t read_offset = 0;       // READ request: the file offset asked for
+
+  // A file transaction (see the header comment): the file and where its
+  // bytes end (appended + gaps).
+  std::unique_ptr<TrackedFile> file;
+  uint64_t file_end = 0;
+
+  size_t file_count() const override { return file ? 1 : 0; }
+  void file_to_eve(nlohmann::ordered_json& out, size_t i, Dir* d) const override {
+    if (!file || i != 0) return;
+    file->to_eve(out);
+    if (d != nullptr) *d = file->dir();
+  }
+  void request_filestore(Dir d, uint32_t sid) const override {
+    if (file && file->dir() == d) file->request_store(sid);
+  }
+  bool integer(TxInt f, Dir d, int64_t* out) const override {
+    if (f != TxInt::kFileSize || !file || file->dir() != d || file->state() == FileState::kOpen) return false;
+    *out = static_cast<int64_t>(file->size());
+    return true;
+  }
+  // Publishes file.name and, once the file ended, file.magic and the hashes.
+  void file_buffers() {
+    if (!file) return;
+    Dir d = file->dir();
+    bufs.set(BufferId::kFileName, d, file->name());
+    if (file->state() == FileState::kOpen) return;
+    if (!file->magic().empty()) bufs.set(BufferId::kFileMagic, d, file->magic());
+    if (!file->md5().empty()) bufs.set(BufferId::kFileMd5, d, file->md5());
+    if (!file->sha1().empty()) bufs.set(BufferId::kFileSha1, d, file->sha1());
+    if (!file->sha256().empty()) bufs.set(BufferId::kFileSha256, d, file->sha256());
+  }
 
   void to_eve(nlohmann::ordered_json& out) const override {
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
@@ -344,17 +406,20 @@ class SmbParser : public AppParser {
         s.need = (uint32_t(s.hdr[1]) << 16) | (uint32_t(s.hdr[2]) << 8) | s.hdr[3];
         if (type != 0x00 && (type < 0x81 || type > 0x85)) {
           ++c.ctr.smb_bad_record;
-          start_resync(s);
+          lose_framing(c, d, s);
           continue;
         }
         s.session_msg = type == 0x00;
         s.got = 0;
         s.rec.clear();
         s.cut = s.damaged = false;
+        s.checked = false;
+        s.ftx = nullptr;
         s.in_record = s.need > 0;
         continue;
       }
       size_t take = std::min<size_t>(s.need - s.got, b.size());
+      uint32_t pos = s.got;
       if (s.session_msg && !s.damaged) {
         size_t room = kMaxKeep - s.rec.size();
         size_t keep = std::min(take, room);
@@ -366,11 +431,13 @@ class SmbParser : public AppParser {
         if (s.got < 4 && s.rec.size() >= 4 && !smb_magic(s.rec)) {
           ++c.ctr.smb_bad_record;
           s.in_record = false;
-          start_resync(s);
+          lose_framing(c, d, s);
           b = b.subspan(take);
           continue;
         }
+        if (!s.checked && (s.rec.size() >= kStreamHead || pos + take == s.need)) start_stream(c, d, s);
       }
+      if (s.ftx != nullptr) feed(c, s, pos, b.subspan(0, take));
       s.got += uint32_t(take);
       b = b.subspan(take);
       if (s.got == s.need) {
@@ -380,6 +447,7 @@ class SmbParser : public AppParser {
           s.rec = std::string();
           record(c, d, rec, s.cut);
         }
+        end_stream(c, d, s);
       }
     }
   }
@@ -395,6 +463,7 @@ class SmbParser : public AppParser {
     if (s.in_record && s.hdr_len == 0 && len <= s.need - s.got) {
       // The framing holds; the record is lost when the gap hit its kept part.
       if (s.session_msg && !s.cut) s.damaged = true;
+      if (s.ftx != nullptr) feed_gap(s, s.got, len);
       s.got += uint32_t(len);
       if (s.got == s.need) {  // the gap ended the record: what was kept is whole
         s.in_record = false;
@@ -403,15 +472,18 @@ class SmbParser : public AppParser {
           s.rec = std::string();
           record(c, d, rec, s.cut);
         }
+        end_stream(c, d, s);
       }
       return;
     }
-    start_resync(s);
+    lose_framing(c, d, s);
   }
 
   void end(ParseCtx&, Dir) override {}
 
   void finish(ParseCtx& c) override {
+    side_[0].ftx = side_[1].ftx = nullptr;
+    while (!ftxs_.empty()) end_file(c, ftxs_.begin(), false);
     while (!txs_.empty()) pop_front(c);
   }
 
@@ -427,7 +499,176 @@ class SmbParser : public AppParser {
     bool resync = false, stopped = false;
     std::string tail;  // last bytes searched, a record start may span chunks
     uint64_t scanned = 0;
+    // File data of the current record (see the header comment): checked
+    // whether it carries any, the file transaction it goes to, where the
+    // data lies in the record ([data_start, data_end)), how far it was fed,
+    // and the file offset of data_start.
+    bool checked = false;
+    SmbTx* ftx = nullptr;
+    uint32_t data_start = 0, data_end = 0, fed = 0;
+    uint64_t foff = 0;
   };
+
+  using FileKey = std::pair<int, std::string>;  // direction, file id bytes
+  using FileMap = std::map<FileKey, std::unique_ptr<SmbTx>>;
+
+  // The framing of direction d is lost: its open files are truncated.
+  void lose_framing(ParseCtx& c, Dir d, Side& s) {
+    start_resync(s);
+    s.ftx = nullptr;
+    for (auto it = ftxs_.begin(); it != ftxs_.end();) {
+      auto next = std::next(it);
+      if (it->first.first == int(d)) end_file(c, it, false);
+      it = next;
+    }
+  }
+
+  // The current record's first kStreamHead bytes (or all of it) are kept:
+  // when it is a single SMB2 WRITE request or successful READ response on a
+  // disk tree, its data goes to the file of (d, file id) from now on.
+  void start_stream(ParseCtx& c, Dir d, Side& s) {
+    s.checked = true;
+    if (c.files == nullptr) return;
+    std::string_view h = s.rec;
+    if (h.size() < 64 + 16 || h.substr(0, 4) != "\xfeSMB" || le16(h, 4) != 64 || le32(h, 20) != 0) return;
+    uint16_t cmd = le16(h, 12);
+    uint32_t flags = le32(h, 16);
+    bool resp = flags & 1u;
+    std::string_view body = h.substr(64);
+    uint64_t session = le64(h, 40);
+    uint32_t tree_id = (flags & 2u) ? 0 : le32(h, 36);
+    std::string fid;
+    uint64_t foff = 0;
+    uint32_t start = 0, len = 0;
+    if (d == Dir::kToServer && !resp && cmd == kWrite && body.size() >= 48) {
+      start = le16(body, 2);
+      len = le32(body, 4);
+      foff = le64(body, 8);
+      fid = std::string(body.substr(16, 16));
+    } else if (d == Dir::kToClient && resp && cmd == kRead && le32(h, 8) == smb::kStatusSuccess) {
+      const SmbTx* rq = find(2, le64(h, 24), kRead);
+      if (rq == nullptr || rq->fid.empty()) return;
+      start = uint8_t(body[2]);
+      len = le32(body, 4);
+      foff = rq->read_offset;
+      fid = rq->fid;
+      session = rq->session_id;
+      tree_id = rq->tree_id;
+    } else {
+      return;
+    }
+    if (len == 0 || start < 64 || start >= s.need || fid == std::string(16, '\xff')) return;
+    const Tree* tr = tree(session, tree_id);
+    if (tr == nullptr || tr->is_pipe) return;
+    SmbTx* ftx = file_tx(c, d, fid, session, tree_id, tr->share, cmd);
+    if (ftx == nullptr) return;
+    s.ftx = ftx;
+    s.data_start = start;
+    s.data_end = uint32_t(std::min<uint64_t>(uint64_t(start) + len, s.need));
+    s.fed = start;
+    s.foff = foff;
+    if (s.rec.size() > start) feed(c, s, 0, {reinterpret_cast<const uint8_t*>(s.rec.data()), s.rec.size()});
+  }
+
+  // Bytes b of the current record, at record position pos: their part inside
+  // the data and not fed yet goes to the file.
+  void feed(ParseCtx& c, Side& s, uint32_t pos, Bytes b) {
+    uint64_t from = std::max(pos, s.fed), to = std::min<uint64_t>(uint64_t(pos) + b.size(), s.data_end);
+    if (from >= to) return;
+    std::string_view v(reinterpret_cast<const char*>(b.data()) + (from - pos), to - from);
+    write_file(c, *s.ftx, s.foff + (from - s.data_start), v);
+    s.fed = uint32_t(to);
+  }
+  // len bytes of the current record at pos are missing.
+  void feed_gap(Side& s, uint32_t pos, uint64_t len) {
+    uint64_t from = std::max(pos, s.fed), to = std::min<uint64_t>(uint64_t(pos) + len, s.data_end);
+    if (from >= to) return;
+    SmbTx& t = *s.ftx;
+    uint64_t end = s.foff + (to - s.data_start);
+    if (end > t.file_end) {
+      t.file->gap(end - t.file_end);
+      t.file_end = end;
+    }
+    s.fed = uint32_t(to);
+  }
+  // Bytes at file offset off (see the header comment).
+  void write_file(ParseCtx& c, SmbTx& t, uint64_t off, std::string_view v) {
+    if (off > t.file_end) {
+      t.file->gap(off - t.file_end);
+      t.file_end = off;
+    }
+    if (off < t.file_end) {
+      size_t skip = size_t(std::min<uint64_t>(v.size(), t.file_end - off));
+      c.ctr.smb_file_overlap += skip;
+      v.remove_prefix(skip);
+    }
+    if (v.empty()) return;
+    t.file->append(v);
+    t.file_end += v.size();
+    Dir d = t.file->dir();
+    std::string& buf = t.bufs.slot(BufferId::kFileData, d);
+    size_t n = std::min(kMaxFileData - std::min(kMaxFileData, buf.size()), v.size());
+    c.ctr.smb_file_data_cut += v.size() - n;
+    buf.append(v.data(), n);
+  }
+  // The record ended: rules see the file's new bytes.
+  void end_stream(ParseCtx& c, Dir d, Side& s) {
+    if (s.ftx == nullptr) return;
+    s.ftx->set_progress(d, TxProgress::kBody);
+    c.update(d, *s.ftx);
+    s.ftx = nullptr;
+  }
+
+  SmbTx* file_tx(ParseCtx& c, Dir d, const std::string& fid, uint64_t session, uint32_t tree_id,
+                 const std::string& share, uint16_t cmd) {
+    FileKey key{int(d), fid};
+    if (auto it = ftxs_.find(key); it != ftxs_.end()) return it->second.get();
+    if (ftxs_.size() >= kMaxOpenFiles) {
+      ++c.ctr.smb_file_cut;
+      return nullptr;
+    }
+    auto t = std::make_unique<SmbTx>(next_id_++);
+    ++c.ctr.tx_smb;
+    t->dialect = dialect();
+    t->cmd = cmd;
+    t->kind = Kind::kFile;
+    t->session_id = session;
+    t->tree_id = tree_id;
+    t->fid = fid;
+    t->fuid = guid_string(fid);
+    auto name = files_.find(fid);
+    t->filename = name != files_.end() ? name->second : "<unknown>";
+    t->file_share = share;
+    t->file = std::make_unique<TrackedFile>(*c.files, t->filename, d, t->tx_id());
+    t->file_buffers();
+    SmbTx* p = t.get();
+    ftxs_.emplace(std::move(key), std::move(t));
+    return p;
+  }
+
+  // The file ends (closed: by its CLOSE; else truncated): rules see its
+  // hashes, then its transaction is logged and freed.
+  void end_file(ParseCtx& c, FileMap::iterator it, bool closed) {
+    SmbTx& t = *it->second;
+    if (closed) {
+      t.file->close();
+    } else {
+      t.file->truncate();
+    }
+    Dir d = t.file->dir();
+    t.file_buffers();
+    t.set_progress(d, TxProgress::kBody);
+    c.update(d, t);
+    finalize(t);
+    c.done(t);
+    ftxs_.erase(it);
+  }
+  void close_file(ParseCtx& c, Dir d, const std::string& fid) {
+    auto it = ftxs_.find({int(d), fid});
+    if (it == ftxs_.end()) return;
+    if (side_[int(d)].ftx == it->second.get()) side_[int(d)].ftx = nullptr;
+    end_file(c, it, true);
+  }
 
   static bool smb_magic(std::string_view r) {
     return r.size() >= 4 && (uint8_t(r[0]) == 0xFE || uint8_t(r[0]) == 0xFF || uint8_t(r[0]) == 0xFD) &&
@@ -651,7 +892,7 @@ class SmbParser : public AppParser {
     complete(c, t);
   }
 
-  void smb2_request(ParseCtx&, SmbTx& t, std::string_view h, std::string_view body, Related& rel) {
+  void smb2_request(ParseCtx& c, SmbTx& t, std::string_view h, std::string_view body, Related& rel) {
     switch (t.cmd) {
       case kNegotiate: {
         t.kind = Kind::kNegotiate;
@@ -715,6 +956,8 @@ class SmbParser : public AppParser {
         t.kind = Kind::kFile;
         file_of(t, fid, rel);
         t.pipe = on_pipe(t, rel);
+        if (t.cmd == kRead) t.read_offset = le64(body, 8);
+        if (t.cmd == kClose && !t.fid.empty()) close_file(c, Dir::kToServer, t.fid);
         if (t.cmd == kWrite && t.pipe) dce(t, sub(h, le16(body, 2), le32(body, 4)), Dir::kToServer);
         break;
       }
@@ -849,6 +1092,7 @@ class SmbParser : public AppParser {
         }
         break;
       case kClose:
+        if (!t.fid.empty()) close_file(c, Dir::kToClient, t.fid);
         if (ok && !t.fid.empty()) files_.erase(t.fid);
         break;
       case kTreeDisconnect:
@@ -1073,6 +1317,7 @@ class SmbParser : public AppParser {
   uint64_t smb1_negotiate_key_ = 0;
   std::map<std::pair<uint64_t, uint32_t>, Tree> trees_;
   std::map<std::string, std::string> files_;  // file id bytes → name
+  FileMap ftxs_;                              // open file transactions
   std::string pending_;                       // bytes handed back by resync()
   std::vector<SmbTx::Iface> dce_ifaces_;      // DCERPC interfaces bound on this flow
   size_t bind_first_ = 0;                     // the first interface of the last BIND
