@@ -6,7 +6,11 @@
 # Suricata 7's fields; with tshark installed, the SMB2 events equal tshark's
 # SMB2 requests (compound elements counted one by one) and the SMB1 events its
 # SMB1 requests. The events are valid Suricata 7 EVE (the published schema too
-# when ../shared has it).
+# when ../shared has it). Then files (a second run, fileinfo on): the ~100 KB
+# WRITE and the two-READ file are fileinfo events (smb object, CLOSED, md5 and
+# sha256 equal hashlib's of the bytes), a filename rule, a file.data rule and
+# a filemd5 rule (a list the test writes) with filestore fire once each, the
+# store holds the read file once, and the events are valid EVE.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
@@ -115,4 +119,54 @@ schema=${VIGIL_SHARED:-$src/../shared}/conformance/eve-schema/suricata-7.0.17.sc
 if [ -f "$schema" ] && python3 -c 'import jsonschema' 2>/dev/null; then
   python3 "$src/tests/tools/eve_schema_check.py" --schema "$schema" "$work/out/eve.json" || fail "Suricata 7 schema"
 fi
-echo "smb sessions: alerts, smb events, counts and schema as expected"
+
+# Files: the same capture with fileinfo on and file rules.
+PYTHONPATH="$src/tests/tools" python3 -c '
+import hashlib, smb_capture as s
+print(hashlib.md5(s.READ_FILE).hexdigest())' >"$work/annual.md5"
+cat > "$work/f.rules" <<'R'
+alert smb any any -> any any (msg:"budget by name"; filename:"budget-2026.bin"; sid:20;)
+alert smb any any -> any any (msg:"annual by md5, stored"; filemd5:annual.md5; filestore; sid:21;)
+alert smb any any -> any any (msg:"pdf by file.data"; file.data; content:"%PDF-1.4"; depth:8; sid:22;)
+R
+mkdir "$work/out2" "$work/store"
+timeout 60 "$agent" -r "$work/smb.pcap" -S "$work/f.rules" -l "$work/out2" -q -k none \
+  --set outputs.eve.types=alert,fileinfo,stats --set "files.store.dir=$work/store" >"$work/agent2.log" 2>&1 ||
+  { cat "$work/agent2.log"; fail "agent (files)"; }
+PYTHONPATH="$src/tests/tools" python3 - "$work" <<'PY' || fail "files: see above"
+import collections, hashlib, json, os, sys
+import smb_capture as s
+work = sys.argv[1]
+events = [json.loads(l) for l in open(f"{work}/out2/eve.json")]
+alerts = collections.Counter(e["alert"]["signature_id"] for e in events if e["event_type"] == "alert")
+files = {(e["fileinfo"]["filename"], e["smb"]["command"]): e for e in events if e["event_type"] == "fileinfo"}
+ok = True
+def check(what, good, detail=""):
+    global ok
+    ok &= bool(good)
+    print(("ok   " if good else "FAIL ") + what + ("" if good else "  " + str(detail)))
+for name, cmd, data in ((s.WRITE_NAME, "SMB2_COMMAND_WRITE", s.WRITE_FILE), (s.READ_NAME, "SMB2_COMMAND_READ", s.READ_FILE)):
+    e = files.get((name, cmd))
+    check(f"{name}: one fileinfo ({cmd})", e is not None, sorted(files))
+    if e is None:
+        continue
+    fi = e["fileinfo"]
+    check(f"{name}: app_proto smb, smb object with share and fuid",
+          e["app_proto"] == "smb" and e["smb"]["share"] == "\\\\10.3.0.2\\finance" and e["smb"]["fuid"], e["smb"])
+    check(f"{name}: CLOSED, no gaps, size {len(data)}",
+          (fi["state"], fi["gaps"], fi["size"]) == ("CLOSED", False, len(data)), fi)
+    check(f"{name}: md5 and sha256 equal hashlib's", fi.get("md5") == hashlib.md5(data).hexdigest() and
+          fi.get("sha256") == hashlib.sha256(data).hexdigest(), fi)
+check("sid 20 (filename), 21 (filemd5 + filestore), 22 (file.data) fire once each",
+      {k: alerts[k] for k in (20, 21, 22)} == {20: 1, 21: 1, 22: 1}, alerts)
+sha = hashlib.sha256(s.READ_FILE).hexdigest()
+stored = [os.path.join(r, n) for r, _, ns in os.walk(f"{work}/store") for n in ns]
+check("the store holds the read file once", stored == [os.path.join(work, "store", sha[:2], sha)], stored)
+check("its fileinfo says stored, sid [21]", files.get((s.READ_NAME, "SMB2_COMMAND_READ"), {}).get("fileinfo", {}).get("sid") == [21])
+sys.exit(0 if ok else 1)
+PY
+python3 "$src/tests/tools/eve_schema_check.py" "$work/out2/eve.json" || fail "structural EVE check (files)"
+if [ -f "$schema" ] && python3 -c 'import jsonschema' 2>/dev/null; then
+  python3 "$src/tests/tools/eve_schema_check.py" --schema "$schema" "$work/out2/eve.json" || fail "Suricata 7 schema (files)"
+fi
+echo "smb sessions: alerts, smb events, counts, files and schema as expected"

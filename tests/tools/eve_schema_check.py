@@ -96,6 +96,8 @@ STRUCTURE = obj({
     "app_proto_expected": S, "community_id": S, "payload": S, "payload_printable": S, "packet": S,
     "stream": I, "alert": ALERT, "flow": FLOW, "tcp": TCP, "dns": DNS, "http": HTTP, "tls": TLS, "ssh": SSH,
     "smtp": SMTP, "email": EMAIL, "smb": SMB,
+    "fileinfo": obj({"filename": S, "sid": arr(I), "magic": S, "gaps": B, "state": S, "md5": S, "sha1": S,
+                     "sha256": S, "stored": B, "file_id": I, "size": I, "tx_id": I, "start": I, "end": I}),
     "ftp": FTP, "ftp_data": obj({"command": S, "filename": S}), "stats": STATS, "packet_info": obj({"linktype": I}), "metadata": {"type": "object"},
     # Suricata's anomaly object; Vigil also puts it beside an http transaction's
     # object (alert and http events) to name the oddities seen.

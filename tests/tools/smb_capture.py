@@ -10,7 +10,9 @@ Client 10.3.0.1, server 10.3.0.2, real TCP handshakes, segments of at most
      SPNEGO, TREE_CONNECT to a disk share and to IPC$, CREATE / WRITE / READ /
      CLOSE of a file, a CREATE of the srvsvc pipe, a compound CREATE + READ +
      CLOSE (related), a CHANGE_NOTIFY answered STATUS_PENDING first, an IOCTL,
-     TREE_DISCONNECT and LOGOFF;
+     TREE_DISCONNECT and LOGOFF; files: WRITE_FILE (about 100 KB) written
+     by one WRITE record larger than what the parser keeps of a record, and
+     READ_FILE read back by two READs (64 KiB, then the rest), each CLOSEd;
   2. port 139, SMB1: NEGOTIATE (server picks "NT LM 0.12"), TREE_CONNECT_ANDX
      to IPC$, NT_CREATE_ANDX of a pipe.
 Standard library only; deterministic.
@@ -119,8 +121,8 @@ def write(mid, tid, fid, data):
     return req, resp
 
 
-def read_req(mid, tid, fid, flags=0, sess=SESS):
-    return hdr(8, mid, flags, sess=sess, tree=tid) + struct.pack("<HBBIQ", 49, 0, 0, 4096, 0) + fid + \
+def read_req(mid, tid, fid, flags=0, sess=SESS, offset=0, length=4096):
+    return hdr(8, mid, flags, sess=sess, tree=tid) + struct.pack("<HBBIQ", 49, 0, 0, length, offset) + fid + \
         struct.pack("<IIIHHB", 0, 0, 0, 0, 0, 0)
 
 
@@ -156,6 +158,33 @@ def dce_bind_ack():
     return dce(12, 2, body + struct.pack("<B3x", 1) + struct.pack("<HH", 0, 0) + NDR)
 
 
+def pseudo_random(n, seed):
+    """n deterministic bytes that do not repeat (a misplaced piece changes the hashes)."""
+    out, x = bytearray(n), seed
+    for i in range(n):
+        x = (x * 1103515245 + 12345) & 0xFFFFFFFF
+        out[i] = x >> 24
+    return bytes(out)
+
+
+# The files the session carries (smb_test.sh hashes them with hashlib).
+WRITE_NAME, WRITE_FID = "reports\\budget-2026.bin", bytes(range(0x50, 0x60))
+WRITE_FILE = pseudo_random(100_000, 7)
+READ_NAME, READ_FID = "reports\\annual.pdf", bytes(range(0x60, 0x70))
+READ_FILE = b"%PDF-1.4\n" + pseudo_random(90_000, 11)
+
+
+def file_transfers():
+    ex = [(create_req(30, 5, WRITE_NAME), create_resp(30, 5, WRITE_FID, 0))]
+    ex.append(write(31, 5, WRITE_FID, WRITE_FILE))
+    ex.append((close_req(32, 5, WRITE_FID), close_resp(32, 5)))
+    ex.append((create_req(33, 5, READ_NAME), create_resp(33, 5, READ_FID, len(READ_FILE))))
+    ex.append((read_req(34, 5, READ_FID, length=65536), read_resp(34, 5, READ_FILE[:65536])))
+    ex.append((read_req(35, 5, READ_FID, offset=65536, length=65536), read_resp(35, 5, READ_FILE[65536:])))
+    ex.append((close_req(36, 5, READ_FID), close_resp(36, 5)))
+    return ex
+
+
 def smb2_session(w):
     ex = [negotiate(), session_setup()]
     ex.append(tree(2, "\\\\10.3.0.2\\finance", 5, 1))
@@ -163,6 +192,7 @@ def smb2_session(w):
     ex.append(write(4, 5, FID, b"vigil-smb-payload " * 40))
     ex.append((read_req(5, 5, FID), read_resp(5, 5, b"vigil-smb-payload " * 40)))
     ex.append((close_req(6, 5, FID), close_resp(6, 5)))
+    ex += file_transfers()
     ex.append(tree(7, "\\\\10.3.0.2\\IPC$", 9, 2))
     ex.append((create_req(8, 9, "srvsvc"), create_resp(8, 9, PIPE_FID, 0)))
     # DCERPC over the pipe: BIND written, BIND_ACK read.
