@@ -1,10 +1,13 @@
 // SMB from bytes: a whole SMB2 session split at every byte, a compound
 // request, STATUS_PENDING interim responses, SMB1 negotiate and tree connect,
-// truncation, malformed and huge record lengths, gaps, detection.
+// truncation, malformed and huge record lengths, gaps, detection; READ/WRITE
+// data as files (records past the kept part, offsets, gaps, CLOSE or not,
+// pipes).
 #include <catch2/catch.hpp>
 
 #include "agent/app/proto_detect.h"
 #include "agent/app/smb_names.h"
+#include "common/digest.h"
 #include "tests/agent/app/app_test_util.h"
 
 using namespace vigil;
@@ -435,5 +438,181 @@ TEST_CASE("smb: DCERPC over a pipe: BIND written, BIND_ACK read, a request by FS
     Harness t(6, 40000, 445);
     t.send(Dir::kToServer, nb(io.substr(0, n)));
     t.end();
+  }
+}
+
+// ---- READ/WRITE data as files
+
+namespace {
+
+std::string write_at(uint64_t mid, uint64_t off, const std::string& data, uint32_t tree = 5) {
+  return hdr(9, mid, 0, 0, 0x1234, tree) + le(49, 2) + le(112, 2) + le(data.size(), 4) + le(off, 8) + kFid +
+         le(0, 4) + le(0, 4) + le(0, 2) + le(0, 2) + le(0, 4) + data;
+}
+std::string read_at(uint64_t mid, uint64_t off, uint32_t len) {
+  return hdr(8, mid, 0, 0, 0x1234, 5) + le(49, 2) + '\0' + '\0' + le(len, 4) + le(off, 8) + kFid + le(0, 4) +
+         le(0, 4) + le(0, 4) + le(0, 2) + le(0, 2) + '\0';
+}
+// Bytes that are not periodic, so a misplaced piece changes the hash.
+std::string content(size_t n, uint32_t seed) {
+  std::string s(n, '\0');
+  uint32_t x = seed;
+  for (auto& ch : s) {
+    x = x * 1103515245u + 12345u;
+    ch = char(x >> 23);
+  }
+  return s;
+}
+AppConfig files_on() {
+  AppConfig cfg;
+  cfg.files.enabled = true;
+  return cfg;
+}
+// The session up to the CREATE of reports\\q3.txt on a disk tree (5).
+const std::string kOpenC = nb(negotiate_req()) + nb(setup_req()) + nb(tree_req(2, "\\\\srv\\docs")) +
+                           nb(create_req(3, 5, "reports\\q3.txt"));
+const std::string kOpenS =
+    nb(negotiate_resp()) + nb(setup_resp()) + nb(tree_resp(2, 5, 1)) + nb(create_resp(3, 5, 0));
+
+std::vector<DoneTx> with_files(const std::vector<DoneTx>& d) {
+  std::vector<DoneTx> r;
+  for (auto& t : d)
+    if (!t.files.empty()) r.push_back(t);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("smb files: a WRITE of three records, the first past the kept part, split anywhere", "[app][smb]") {
+  std::string a = content(70000, 1), b = content(1000, 2), c = content(5, 3);
+  std::string whole = a + b + c;
+  std::string cli =
+      nb(write_at(4, 0, a)) + nb(write_at(5, 70000, b)) + nb(write_at(6, 71000, c)) + nb(close_req(7, 5));
+  std::string srv = nb(write_resp(4, 5, a.size())) + nb(write_resp(5, 5, b.size())) +
+                    nb(write_resp(6, 5, c.size())) + nb(close_resp(7, 5));
+  for (size_t step : {size_t(1), size_t(3), size_t(113), size_t(1460), size_t(65536), cli.size()}) {
+    INFO("step " << step);
+    Harness h(6, 40000, 4445, files_on());
+    h.send(Dir::kToServer, kOpenC);  // the tree is known (a disk) before the data comes
+    h.send(Dir::kToClient, kOpenS);
+    for (size_t o = 0; o < cli.size(); o += step)
+      h.send(Dir::kToServer, std::string_view(cli).substr(o, step));
+    h.send(Dir::kToClient, srv);
+    h.end();
+    auto f = with_files(h.rec.done);
+    REQUIRE(f.size() == 1);
+    auto fi = f[0].files[0]["fileinfo"];
+    CHECK(f[0].files[0]["dir"] == "to_server");
+    CHECK(fi["filename"] == "reports\\q3.txt");
+    CHECK(fi["state"] == "CLOSED");
+    CHECK(fi["gaps"] == false);
+    CHECK(fi["size"] == whole.size());
+    CHECK(fi["md5"] == md5_hex(whole));
+    CHECK(fi["sha256"] == sha256_hex(whole));
+    // The file's own transaction: an smb WRITE with name, share and fuid.
+    CHECK(f[0].eve["smb"]["command"] == "SMB2_COMMAND_WRITE");
+    CHECK(f[0].eve["smb"]["share"] == "\\\\srv\\docs");
+    CHECK(f[0].eve["smb"]["fuid"] == "44332211-6655-8877-99aa-bbccddeeff01");
+    CHECK(f[0].buf(BufferId::kFileName) == "reports\\q3.txt");
+    CHECK(f[0].buf(BufferId::kFileMd5) == md5_hex(whole));
+    CHECK(f[0].buf(BufferId::kFileData) == whole);  // 71005 bytes: under the file.data limit
+    CHECK(f[0].integer(TxInt::kFileSize, Dir::kToServer) == int64_t(whole.size()));
+    // The request/response transactions are logged as before: 4 + 3 WRITE + CLOSE.
+    CHECK(h.rec.done.size() == 9);
+  }
+}
+
+TEST_CASE("smb files: a READ larger than the kept part; offsets that overlap and jump", "[app][smb]") {
+  std::string big = content(100000, 4);
+  std::string cli = kOpenC + nb(read_at(4, 0, 100000)) + nb(read_at(5, 99990, 20)) +
+                    nb(read_at(6, 100050, 10)) + nb(close_req(7, 5));
+  std::string tail = content(30, 5);
+  std::string srv = kOpenS + nb(read_resp(4, 5, big)) +
+                    nb(read_resp(5, 5, big.substr(99990) + tail.substr(0, 10))) +
+                    nb(read_resp(6, 5, tail.substr(20, 10))) + nb(close_resp(7, 5));
+  Harness h(6, 40000, 4445, files_on());
+  h.send(Dir::kToServer, cli);
+  for (size_t o = 0; o < srv.size(); o += 1448) h.send(Dir::kToClient, std::string_view(srv).substr(o, 1448));
+  h.end();
+  auto f = with_files(h.rec.done);
+  REQUIRE(f.size() == 1);
+  auto fi = f[0].files[0]["fileinfo"];
+  CHECK(f[0].files[0]["dir"] == "to_client");
+  CHECK(f[0].eve["smb"]["command"] == "SMB2_COMMAND_READ");
+  CHECK(fi["filename"] == "reports\\q3.txt");
+  // 100000 + 10 new bytes of the overlapping READ, a 40-byte hole, 10 bytes.
+  CHECK(fi["size"] == 100060);
+  CHECK(fi["gaps"] == true);
+  CHECK(fi["state"] == "TRUNCATED");
+  CHECK(h.counter("app_layer.smb.file_overlap_bytes") == 10);
+
+  // The same READ without the later ones: closed, hashes of the bytes.
+  Harness h2(6, 40000, 4445, files_on());
+  h2.send(Dir::kToServer, kOpenC + nb(read_at(4, 0, 100000)) + nb(close_req(7, 5)));
+  h2.send(Dir::kToClient, kOpenS + nb(read_resp(4, 5, big)) + nb(close_resp(7, 5)));
+  h2.end();
+  f = with_files(h2.rec.done);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].files[0]["fileinfo"]["state"] == "CLOSED");
+  CHECK(f[0].files[0]["fileinfo"]["sha256"] == sha256_hex(big));
+  CHECK(h2.counter("app_layer.limit.smb.record") == 1);  // the READ response was past the kept part
+}
+
+TEST_CASE("smb files: CLOSE closes, the flow end or lost framing truncates, gaps, pipes make none",
+          "[app][smb]") {
+  std::string data = content(3000, 6);
+  SECTION("no CLOSE: truncated at the flow end, no hashes") {
+    Harness h(6, 40000, 4445, files_on());
+    h.send(Dir::kToServer, kOpenC);
+    h.send(Dir::kToClient, kOpenS);
+    h.send(Dir::kToServer, nb(write_at(4, 0, data)));
+    h.send(Dir::kToClient, nb(write_resp(4, 5, data.size())));
+    CHECK(with_files(h.rec.done).empty());  // open until CLOSE or the flow's end
+    h.end();
+    auto f = with_files(h.rec.done);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].files[0]["fileinfo"]["state"] == "TRUNCATED");
+    CHECK(f[0].files[0]["fileinfo"]["size"] == 3000);
+    CHECK_FALSE(f[0].files[0]["fileinfo"].contains("md5"));
+  }
+  SECTION("a transport gap inside the data: a gap of the file") {
+    Harness h(6, 40000, 4445, files_on());
+    std::string rec = nb(write_at(4, 0, data));
+    h.send(Dir::kToServer, kOpenC);
+    h.send(Dir::kToClient, kOpenS);
+    h.send(Dir::kToServer, rec.substr(0, 1000));
+    h.app.on_stream_gap(h.flow, Dir::kToServer, 500, h.pkt);
+    h.send(Dir::kToServer, rec.substr(1500) + nb(close_req(7, 5)));
+    h.end();
+    auto f = with_files(h.rec.done);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].files[0]["fileinfo"]["gaps"] == true);
+    CHECK(f[0].files[0]["fileinfo"]["state"] == "TRUNCATED");
+    CHECK(f[0].files[0]["fileinfo"]["size"] == 3000);
+  }
+  SECTION("framing lost: the direction's files are truncated at once") {
+    Harness h(6, 40000, 4445, files_on());
+    h.send(Dir::kToServer, kOpenC);
+    h.send(Dir::kToClient, kOpenS);
+    h.send(Dir::kToServer, nb(write_at(4, 0, data)) + std::string("\x42\x42\x42\x42", 4));
+    auto f = with_files(h.rec.done);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].files[0]["fileinfo"]["state"] == "TRUNCATED");
+  }
+  SECTION("a pipe tree carries no file; files off: none either") {
+    Harness h(6, 40000, 4445, files_on());
+    h.send(Dir::kToServer, kOpenC + nb(tree_req(8, "\\\\srv\\IPC$")));
+    h.send(Dir::kToClient, kOpenS + nb(tree_resp(8, 9, 2)));
+    h.send(Dir::kToServer, nb(write_at(9, 0, data, 9)) + nb(write_at(10, 0, data)));
+    Harness off(6, 40000, 4445);
+    off.send(Dir::kToServer, kOpenC);
+    off.send(Dir::kToClient, kOpenS);
+    off.send(Dir::kToServer, nb(write_at(4, 0, data)) + nb(close_req(7, 5)));
+    h.end();
+    off.end();
+    auto f = with_files(h.rec.done);
+    REQUIRE(f.size() == 1);  // the WRITE on tree 5 only
+    CHECK(f[0].eve["smb"]["tree_id"] == 5);
+    CHECK(with_files(off.rec.done).empty());
   }
 }
