@@ -81,7 +81,7 @@ constexpr size_t kMaxDialects = 64;
 constexpr size_t kMaxName = 4096;  // bytes of a wire name kept
 constexpr size_t kMaxIfaces = 64;  // DCERPC interfaces remembered per flow
 constexpr uint32_t kPipeTransceive = 0x0011C017;
-constexpr size_t kMaxOpenFiles = 64;         // file transactions open per flow
+constexpr size_t kMaxOpenFiles = 32;         // file transactions open per flow
 constexpr size_t kMaxFileData = 100 * 1024;  // bytes of a file kept as file.data (as ftp-data)
 constexpr size_t kStreamHead = 64 + 48;      // SMB2 header + WRITE fixed part: enough to stream
 
