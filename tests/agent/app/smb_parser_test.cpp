@@ -449,6 +449,10 @@ std::string write_at(uint64_t mid, uint64_t off, const std::string& data, uint32
   return hdr(9, mid, 0, 0, 0x1234, tree) + le(49, 2) + le(112, 2) + le(data.size(), 4) + le(off, 8) + kFid +
          le(0, 4) + le(0, 4) + le(0, 2) + le(0, 2) + le(0, 4) + data;
 }
+std::string write_fid(uint64_t mid, const std::string& fid, const std::string& data) {
+  return hdr(9, mid, 0, 0, 0x1234, 5) + le(49, 2) + le(112, 2) + le(data.size(), 4) + le(0, 8) + fid +
+         le(0, 4) + le(0, 4) + le(0, 2) + le(0, 2) + le(0, 4) + data;
+}
 std::string read_at(uint64_t mid, uint64_t off, uint32_t len) {
   return hdr(8, mid, 0, 0, 0x1234, 5) + le(49, 2) + '\0' + '\0' + le(len, 4) + le(off, 8) + kFid + le(0, 4) +
          le(0, 4) + le(0, 4) + le(0, 2) + le(0, 2) + '\0';
@@ -522,7 +526,7 @@ TEST_CASE("smb files: a WRITE of three records, the first past the kept part, sp
   }
 }
 
-TEST_CASE("smb files: a READ larger than the kept part; offsets that overlap and jump", "[app][smb]") {
+TEST_CASE("smb files: a READ larger than the kept part, offsets that overlap and jump", "[app][smb]") {
   std::string big = content(100000, 4);
   std::string cli = kOpenC + nb(read_at(4, 0, 100000)) + nb(read_at(5, 99990, 20)) +
                     nb(read_at(6, 100050, 10)) + nb(close_req(7, 5));
@@ -615,4 +619,17 @@ TEST_CASE("smb files: CLOSE closes, the flow end or lost framing truncates, gaps
     CHECK(f[0].eve["smb"]["tree_id"] == 5);
     CHECK(with_files(off.rec.done).empty());
   }
+}
+
+TEST_CASE("smb files: at most 32 open per flow, the next counted", "[app][smb]") {
+  Harness h(6, 40000, 4445, files_on());
+  h.send(Dir::kToServer, kOpenC);
+  h.send(Dir::kToClient, kOpenS);
+  for (int i = 0; i < 33; ++i)
+    h.send(Dir::kToServer, nb(write_fid(10 + i, std::string(15, 'f') + char(i), "abc")));
+  CHECK(h.counter("app_layer.limit.smb.files") == 1);
+  h.end();
+  auto f = with_files(h.rec.done);
+  CHECK(f.size() == 32);
+  CHECK(f[0].files[0]["fileinfo"]["filename"] == "<unknown>");  // no CREATE seen for these ids
 }
