@@ -178,6 +178,17 @@ def smb_seeds():
             (s.read_req(21, 9, s.PIPE_FID), s.read_resp(21, 9, s.dce_bind_ack()))]
     put("app_smb", "dcerpc", app_records([(d, s.nb(x)) for pair in pipe for d, x in ((0, pair[0]), (1, pair[1]))]))
     put("app_smb", "gap", app_records([(0, s.nb(neg[0])[:30])]) + b"\x45" + app_records([(0, s.nb(tree[0]))]))
+    # Files: WRITEs that overlap and jump, a gap inside WRITE data, READs at two offsets, CLOSE.
+    w1, w2 = s.write(4, 5, s.FID, bytes(range(200))), s.write(5, 5, s.FID, bytes(range(100, 250)))
+    w2 = (w2[0][:72] + struct.pack("<Q", 150) + w2[0][80:], w2[1])  # Offset 150: overlaps the first
+    w3 = s.nb(s.write(6, 5, s.FID, b"x" * 300)[0])
+    reads = [(s.read_req(7, 5, s.FID, length=100), s.read_resp(7, 5, b"r" * 100)),
+             (s.read_req(8, 5, s.FID, offset=400, length=50), s.read_resp(8, 5, b"s" * 50)),
+             (s.close_req(9, 5, s.FID), s.close_resp(9, 5))]
+    head = [neg, setup, tree, create, w1, w2]
+    put("app_smb", "files", app_records([(d, s.nb(x)) for pair in head for d, x in ((0, pair[0]), (1, pair[1]))] +
+                                        [(0, w3[:150])]) + b"\x50" +
+        app_records([(0, w3[166:])] + [(d, s.nb(x)) for pair in reads for d, x in ((0, pair[0]), (1, pair[1]))]))
 
 
 def eve_alert(i):
