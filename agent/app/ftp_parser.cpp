@@ -7,10 +7,13 @@
 // Buffers: ftp.command (the verb, upper case) and ftp.command_data (what follows
 // "VERB ", trailing whitespace cut), both to_server. PORT/EPRT give the
 // dynamic port and the ftpbounce value (TxInt::kFtpBounce) with the command,
-// PASV/EPSV with their 227/229 reply. AUTH TLS/SSL answered by 234: from there
-// both directions are opaque and only counted (app_layer.ftp.encrypted_bytes);
-// client bytes that follow AUTH are held (<= kMaxHeld) until its reply says
-// whether they are commands or TLS.
+// PASV/EPSV with their 227/229 reply. AUTH TLS/SSL answered by 234 hands the
+// flow to the TLS parser (AppParser::upgrade, as SMTP's STARTTLS does: SNI,
+// certificates and JA3 of explicit FTPS; EVE's app_proto becomes tls and
+// app_proto_orig ftp); client bytes that follow AUTH are held (<= kMaxHeld)
+// until its reply says whether they are commands or TLS. When no reply comes
+// within kMaxHeld bytes, the client went on in TLS unanswered: the rest is
+// opaque and only counted (app_layer.ftp.encrypted_bytes).
 //
 // Bounds, each counted when hit: a line keeps kMaxLine bytes (the rest up to
 // the LF is dropped, the tx says command_truncated / reply_truncated), a reply
@@ -230,8 +233,14 @@ class FtpParser : public AppParser {
       if (nl == std::string_view::npos) return;
       b = b.subspan(nl + 1);
       line_done(c, d);
+      if (up_.to != AppProto::kUnknown) {  // the 234 to AUTH: what follows it is TLS
+        up_.rest[int(d)].append(sv(b));
+        return;
+      }
     }
   }
+
+  AppUpgrade* upgrade() override { return up_.to != AppProto::kUnknown ? &up_ : nullptr; }
 
   void gap(ParseCtx& c, Dir d, uint64_t) override {
     ++c.ctr.gap_ftp;
@@ -440,8 +449,9 @@ class FtpParser : public AppParser {
     held_ = std::string();
     if (n == 234) {
       side_[0].opaque = side_[1].opaque = true;
+      up_.to = AppProto::kTls;
+      up_.rest[0] = std::move(held);  // the client's first TLS bytes, held since AUTH
       side_[0].line.clear();
-      c.ctr.ftp_encrypted_bytes += held.size();
       while (!txs_.empty()) pop_front(c);  // commands pipelined before the switch
     } else if (!held.empty()) {
       data(c, Dir::kToServer, as_bytes(held));  // refused: they were commands
@@ -488,6 +498,7 @@ class FtpParser : public AppParser {
   bool seen_reply_ = false;
   bool auth_pending_ = false;
   std::string held_;
+  AppUpgrade up_;  // set by the 234 to AUTH TLS/SSL
 };
 
 }  // namespace

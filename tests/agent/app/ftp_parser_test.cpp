@@ -1,10 +1,11 @@
 // FTP command channel from bytes: a whole session split at every byte,
 // multi-line and preliminary replies, pipelining, PORT/EPRT/PASV/EPSV, an
-// over-long line, truncation, AUTH TLS, detection both ways.
+// over-long line, truncation, AUTH TLS (the hand-off to TLS), detection both ways.
 #include <catch2/catch.hpp>
 
 #include "agent/app/proto_detect.h"
 #include "tests/agent/app/app_test_util.h"
+#include "tests/agent/app/tls_test_bytes.h"
 
 using namespace vigil;
 using vigil::test::B;
@@ -175,23 +176,29 @@ TEST_CASE("ftp: an over-long line is cut and counted, a truncated stream still l
   CHECK(g.counter("app_layer.anomaly.ftp.unsolicited_reply") == 1);
 }
 
-TEST_CASE("ftp: AUTH TLS accepted makes the rest opaque, refused it hands the held commands back",
-          "[app][ftp]") {
-  std::string hello = std::string("\x16\x03\x01\x00\x05", 5) + "hello-bytes\r\nUSER not-a-command\r\n";
+TEST_CASE("ftp: AUTH TLS accepted hands the flow to TLS, refused it hands the held commands back",
+          "[app][ftp][tls]") {
+  // The client's TLS bytes (a ClientHello with SNI) may arrive before the
+  // server's 234, in any split; what follows the 234 is TLS too.
+  std::string hello = test::sni_hello("files.example.org");
   for (size_t cut = 0; cut <= 12; ++cut) {
     Harness h(6, 40000, 21);
     addrs(h);
     h.send(Dir::kToClient, "220 ftp\r\n");
-    // The client's TLS bytes may arrive before the server's 234.
     h.send_split(Dir::kToServer, "AUTH TLS\r\n" + hello, 10 + cut);
-    h.send(Dir::kToClient, "234 Proceed with negotiation.\r\n" + std::string(100, '\x17'));
-    h.end();
+    h.send(Dir::kToClient, "234 Proceed with negotiation.\r\n" + std::string(5, '\x16'));
     INFO("cut " << cut);
-    REQUIRE(h.rec.done.size() == 2);
+    CHECK(h.flow.app_proto == AppProto::kTls);
+    CHECK(h.flow.app_proto_orig == AppProto::kFtp);
+    h.send(Dir::kToServer, "USER not-a-command\r\n");  // encrypted, never an FTP command
+    h.end();
+    REQUIRE(h.rec.done.size() == 3);
     CHECK(h.rec.done[1].eve["ftp"]["command"] == "AUTH");
     CHECK(h.rec.done[1].eve["ftp"]["completion_code"] == nlohmann::json::array({"234"}));
-    CHECK(h.counter("app_layer.ftp.encrypted_bytes") == hello.size() + 100);
+    CHECK(h.rec.done[2].proto == AppProto::kTls);
+    CHECK(h.rec.done[2].buf(BufferId::kTlsSni) == "files.example.org");
     CHECK(h.counter("app_layer.tx.ftp") == 2);
+    CHECK(h.counter("app_layer.ftp.encrypted_bytes") == 0);
   }
   Harness h(6, 40000, 21);
   addrs(h);

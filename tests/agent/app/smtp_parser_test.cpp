@@ -103,15 +103,6 @@ void check_mail(const DoneTx& t) {
   CHECK(t.eve == want);
 }
 
-std::string sni_hello(const std::string& host) {
-  std::string entry = u8(0) + u16(static_cast<unsigned>(host.size())) + host;
-  std::string sni = u16(0) + u16(static_cast<unsigned>(entry.size() + 2)) +
-                    u16(static_cast<unsigned>(entry.size())) + entry;
-  std::string b = u16(0x0303) + std::string(32, 'R') + u8(0) + u16(2) + u16(0x1301) + u8(1) + u8(0) +
-                  u16(static_cast<unsigned>(sni.size())) + sni;
-  return record(22, handshake(1, b));
-}
-
 }  // namespace
 
 TEST_CASE("smtp: a whole session split at every byte, both directions", "[app][smtp]") {

@@ -26,6 +26,15 @@ inline std::string handshake(unsigned type, const std::string& body) {
 inline std::string record(unsigned type, const std::string& payload, unsigned ver = 0x0301) {
   return u8(type) + u16(ver) + u16(static_cast<unsigned>(payload.size())) + payload;
 }
+// A TLS 1.3-style ClientHello record whose only extension is SNI = host.
+inline std::string sni_hello(const std::string& host) {
+  std::string entry = u8(0) + u16(static_cast<unsigned>(host.size())) + host;
+  std::string sni = u16(0) + u16(static_cast<unsigned>(entry.size() + 2)) +
+                    u16(static_cast<unsigned>(entry.size())) + entry;
+  std::string b = u16(0x0303) + std::string(32, 'R') + u8(0) + u16(2) + u16(0x1301) + u8(1) + u8(0) +
+                  u16(static_cast<unsigned>(sni.size())) + sni;
+  return record(22, handshake(1, b));
+}
 
 // DER of a self-signed P-256 certificate; dates as "YYYYMMDDHHMMSSZ", the
 // name as (field, value) pairs in order, used for subject and issuer.
