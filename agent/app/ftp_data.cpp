@@ -65,14 +65,7 @@ class FtpDataTx : public TxBase {
   }
   // Publishes file.name and, once the file ended, file.magic and the hashes.
   void file_buffers() {
-    if (!file) return;
-    Dir d = file->dir();
-    bufs.set(BufferId::kFileName, d, file->name());
-    if (file->state() == FileState::kOpen) return;
-    if (!file->magic().empty()) bufs.set(BufferId::kFileMagic, d, file->magic());
-    if (!file->md5().empty()) bufs.set(BufferId::kFileMd5, d, file->md5());
-    if (!file->sha1().empty()) bufs.set(BufferId::kFileSha1, d, file->sha1());
-    if (!file->sha256().empty()) bufs.set(BufferId::kFileSha256, d, file->sha256());
+    if (file) set_file_buffers(bufs, *file);
   }
   bool integer(TxInt f, Dir d, int64_t* out) const override {
     if (f == TxInt::kFileSize) {

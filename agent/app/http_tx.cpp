@@ -92,14 +92,7 @@ void HttpTx::file_to_eve(nlohmann::ordered_json& out, size_t i, Dir* d) const {
 }
 
 void HttpTx::file_buffers(Dir d) {
-  const auto& f = file[static_cast<int>(d)];
-  if (!f) return;
-  bufs.set(BufferId::kFileName, d, f->name());
-  if (f->state() == FileState::kOpen) return;
-  if (!f->magic().empty()) bufs.set(BufferId::kFileMagic, d, f->magic());
-  if (!f->md5().empty()) bufs.set(BufferId::kFileMd5, d, f->md5());
-  if (!f->sha1().empty()) bufs.set(BufferId::kFileSha1, d, f->sha1());
-  if (!f->sha256().empty()) bufs.set(BufferId::kFileSha256, d, f->sha256());
+  if (const auto& f = file[static_cast<int>(d)]) set_file_buffers(bufs, *f);
 }
 
 void HttpTx::to_eve(nlohmann::ordered_json& out) const {

@@ -217,14 +217,7 @@ class SmbTx : public TxBase {
   }
   // Publishes file.name and, once the file ended, file.magic and the hashes.
   void file_buffers() {
-    if (!file) return;
-    Dir d = file->dir();
-    bufs.set(BufferId::kFileName, d, file->name());
-    if (file->state() == FileState::kOpen) return;
-    if (!file->magic().empty()) bufs.set(BufferId::kFileMagic, d, file->magic());
-    if (!file->md5().empty()) bufs.set(BufferId::kFileMd5, d, file->md5());
-    if (!file->sha1().empty()) bufs.set(BufferId::kFileSha1, d, file->sha1());
-    if (!file->sha256().empty()) bufs.set(BufferId::kFileSha256, d, file->sha256());
+    if (file) set_file_buffers(bufs, *file);
   }
 
   void to_eve(nlohmann::ordered_json& out) const override {
@@ -379,6 +372,16 @@ Ntlm find_ntlmssp_auth(std::string_view blob) {
     return r;
   }
   return r;
+}
+
+// A SESSION_SETUP's NTLMSSP AUTHENTICATE: logged, and the user and domain buffers.
+void set_ntlmssp(SmbTx& t, const Ntlm& n) {
+  t.has_ntlmssp = true;
+  t.user = n.user;
+  t.domain = n.domain;
+  t.host = n.host;
+  t.bufs.set(BufferId::kSmbNtlmsspUser, Dir::kToServer, t.user);
+  t.bufs.set(BufferId::kSmbNtlmsspDomain, Dir::kToServer, t.domain);
 }
 
 struct Tree {
@@ -909,12 +912,7 @@ class SmbParser : public AppParser {
         auto blob = sub(h, le16(body, 12), le16(body, 14));
         auto n = find_ntlmssp_auth(blob);
         if (!n.ok) break;
-        t.has_ntlmssp = true;
-        t.user = n.user;
-        t.domain = n.domain;
-        t.host = n.host;
-        t.bufs.set(BufferId::kSmbNtlmsspUser, Dir::kToServer, t.user);
-        t.bufs.set(BufferId::kSmbNtlmsspDomain, Dir::kToServer, t.domain);
+        set_ntlmssp(t, n);
         break;
       }
       case kTreeConnect: {
@@ -1206,12 +1204,7 @@ class SmbParser : public AppParser {
         t.kind = Kind::kSessionSetup;
         auto n = find_ntlmssp_auth(bytes);
         if (!n.ok) break;
-        t.has_ntlmssp = true;
-        t.user = n.user;
-        t.domain = n.domain;
-        t.host = n.host;
-        t.bufs.set(BufferId::kSmbNtlmsspUser, Dir::kToServer, t.user);
-        t.bufs.set(BufferId::kSmbNtlmsspDomain, Dir::kToServer, t.domain);
+        set_ntlmssp(t, n);
         break;
       }
       case k1TreeConnectAndX: {

@@ -1,5 +1,7 @@
 #include "agent/app/tx_base.h"
 
+#include "agent/app/file_tracker.h"
+
 namespace vigil {
 
 void TxBuffers::set(BufferId id, Dir d, std::string_view v) {
@@ -104,6 +106,20 @@ std::string eve_string(std::string_view raw) {
     }
   }
   return out;
+}
+
+}  // namespace vigil
+
+namespace vigil {
+
+void set_file_buffers(TxBuffers& bufs, const TrackedFile& f) {
+  Dir d = f.dir();
+  bufs.set(BufferId::kFileName, d, f.name());
+  if (f.state() == FileState::kOpen) return;
+  if (!f.magic().empty()) bufs.set(BufferId::kFileMagic, d, f.magic());
+  if (!f.md5().empty()) bufs.set(BufferId::kFileMd5, d, f.md5());
+  if (!f.sha1().empty()) bufs.set(BufferId::kFileSha1, d, f.sha1());
+  if (!f.sha256().empty()) bufs.set(BufferId::kFileSha256, d, f.sha256());
 }
 
 }  // namespace vigil

@@ -37,6 +37,11 @@ class TxBuffers {
   std::vector<Entry> entries_;
 };
 
+class TrackedFile;
+// The file buffers of a tracked file in its direction: file.name, and once
+// the file ended, file.magic and the hashes (those it has).
+void set_file_buffers(TxBuffers& bufs, const TrackedFile& f);
+
 class TxBase : public Transaction {
  public:
   TxBase(AppProto p, uint64_t id) : proto_(p), id_(id) {}
