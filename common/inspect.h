@@ -84,7 +84,8 @@ namespace vigil {
   X(kSmbShare, "smb.share")                      \
   X(kSmbNamedPipe, "smb.named_pipe")             \
   X(kSmbNtlmsspUser, "smb.ntlmssp_user")         \
-  X(kSmbNtlmsspDomain, "smb.ntlmssp_domain")
+  X(kSmbNtlmsspDomain, "smb.ntlmssp_domain")     \
+  X(kDcerpcStubData, "dcerpc.stub_data")
 
 enum class BufferId : uint16_t {
 #define VIGIL_BUFFER_ENUM_(e, name) e,
@@ -207,6 +208,21 @@ class Transaction {
   virtual void request_filestore(Dir d, uint32_t sid) const {
     (void)d;
     (void)sid;
+  }
+  // DCERPC carried by the transaction (SMB named pipes; dcerpc.opnum and
+  // dcerpc.iface): the REQUEST's opnum (false without a REQUEST), and the
+  // interfaces that a BIND_ACK accepted for the context id the REQUEST uses
+  // (uuid as "4b324fc8-1670-01d3-1278-5a47bf6ee188", major version).
+  virtual bool dcerpc_opnum(uint16_t* out) const {
+    (void)out;
+    return false;
+  }
+  virtual size_t dcerpc_iface_count() const { return 0; }
+  virtual bool dcerpc_iface(size_t i, std::string_view* uuid, uint16_t* version) const {
+    (void)i;
+    (void)uuid;
+    (void)version;
+    return false;
   }
 };
 

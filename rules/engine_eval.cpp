@@ -720,6 +720,7 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
       int64_t v = 0;
       ok = tx.integer(ti.field, ti.dir < 0 ? rd : Dir(ti.dir), &v) && ti.cmp.eval(v);
     }
+    for (size_t i = 0; ok && i < r.dcerpc.size(); ++i) ok = dcerpc_match(r.dcerpc[i], tx);
     if (!ok || !bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     if (!fs->mark_tx(tx.tx_id(), key)) ++w.counters.tx_marks_full;
     if (r.filestore) tx.request_filestore(rd, r.sid);

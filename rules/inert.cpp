@@ -33,10 +33,12 @@ uint32_t buffer_app_protos(int slot) {
   std::string_view n = buffer_name(id);
   // The protocol is the buffer's namespace, as in Suricata's keyword names.
   static const std::pair<std::string_view, AppProto> kPrefixes[] = {
-      {"http.", AppProto::kHttp}, {"dns.", AppProto::kDns},   {"tls.", AppProto::kTls},
-      {"ja3", AppProto::kTls},    {"ja4", AppProto::kTls},    {"ssh.", AppProto::kSsh},
-      {"hassh", AppProto::kSsh},  {"smb.", AppProto::kSmb},   {"ftp.", AppProto::kFtp},
-      {"smtp.", AppProto::kSmtp}, {"email.", AppProto::kSmtp}};
+      {"http.", AppProto::kHttp},  {"dns.", AppProto::kDns},
+      {"tls.", AppProto::kTls},    {"ja3", AppProto::kTls},
+      {"ja4", AppProto::kTls},     {"ssh.", AppProto::kSsh},
+      {"hassh", AppProto::kSsh},   {"smb.", AppProto::kSmb},
+      {"ftp.", AppProto::kFtp},    {"smtp.", AppProto::kSmtp},
+      {"email.", AppProto::kSmtp}, {"dcerpc.", AppProto::kSmb}};  // DCERPC is parsed where SMB carries it
   for (auto& [prefix, proto] : kPrefixes)
     if (starts_with(n, prefix)) return app_bit(proto);
   // file.data and the file.* buffers: every protocol that carries files.

@@ -243,7 +243,7 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
   // without app-layer buffers keeps the rule a packet rule; flow_ok lets it
   // see only the packets of flows whose protocol is known to be that one, as
   // Suricata matches a signature's alproto against each packet's flow.
-  if (!r->tx_ints.empty()) r->tx_rule = true;
+  if (!r->tx_ints.empty() || !r->dcerpc.empty()) r->tx_rule = true;
   mark_proto_detect_only(*r);
   if (r->has_payload && r->proto != ProtoSel::kTcp && r->proto != ProtoSel::kUdp &&
       r->proto != ProtoSel::kIp && r->proto != ProtoSel::kIcmp && r->proto != ProtoSel::kIcmpv4 &&

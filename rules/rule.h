@@ -177,6 +177,18 @@ struct TxIntCond {
   IntCmp cmp;
 };
 
+// dcerpc.iface / dcerpc.opnum (rules/kw_dcerpc.cpp): the transaction's
+// DCERPC interface (uuid, lowercase, and an optional major version
+// comparison) or REQUEST opnum (any of the inclusive ranges).
+struct DcerpcCond {
+  std::string iface;  // empty: an opnum condition
+  bool has_version = false;
+  IntCmp version;
+  std::vector<std::pair<uint16_t, uint16_t>> opnums;
+};
+// The condition holds on the transaction (kw_dcerpc.cpp; workers, pure).
+bool dcerpc_match(const DcerpcCond& c, const Transaction& tx);
+
 struct ThresholdSpec {
   // kBackoff (Suricata 8, by_flow only): alerts on match count, count*multiplier,
   // count*multiplier^2, ...; no time window.
@@ -220,6 +232,7 @@ struct Rule {
   std::vector<IntVarOp> flowints;
   std::vector<XBitOp> xbits;
   std::vector<TxIntCond> tx_ints;
+  std::vector<DcerpcCond> dcerpc;
   std::optional<ThresholdSpec> threshold, detection_filter;
   bool filestore = false;  // on match, the transaction's file is stored (rules/kw_file.cpp)
 

@@ -109,7 +109,8 @@
   X(smb_table_cut, "app_layer.limit.smb.table")                               \
   X(smb_file_cut, "app_layer.limit.smb.files")                                \
   X(smb_file_data_cut, "app_layer.limit.smb.file_data")                       \
-  X(smb_file_overlap, "app_layer.smb.file_overlap_bytes")
+  X(smb_file_overlap, "app_layer.smb.file_overlap_bytes")                     \
+  X(smb_dcerpc_stub_cut, "app_layer.limit.smb.dcerpc_stub")
 
 namespace vigil {
 VIGIL_DECLARE_COUNTERS(AppCounters, VIGIL_APP_COUNTERS)

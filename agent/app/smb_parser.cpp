@@ -78,8 +78,9 @@ constexpr uint64_t kMaxResync = 1 << 20;      // bytes searched for a record sta
 constexpr size_t kMaxTrees = 1024;
 constexpr size_t kMaxFiles = 4096;
 constexpr size_t kMaxDialects = 64;
-constexpr size_t kMaxName = 4096;  // bytes of a wire name kept
-constexpr size_t kMaxIfaces = 64;  // DCERPC interfaces remembered per flow
+constexpr size_t kMaxName = 4096;       // bytes of a wire name kept
+constexpr size_t kMaxIfaces = 64;       // DCERPC interfaces remembered per flow
+constexpr size_t kMaxStub = 16 * 1024;  // bytes of a PDU's stub data kept as dcerpc.stub_data
 constexpr uint32_t kPipeTransceive = 0x0011C017;
 constexpr size_t kMaxOpenFiles = 32;         // file transactions open per flow
 constexpr size_t kMaxFileData = 100 * 1024;  // bytes of a file kept as file.data (as ftp-data)
@@ -193,7 +194,7 @@ class SmbTx : public TxBase {
   uint8_t dce_req_type = 0, dce_res_type = 0;
   uint16_t dce_opnum = 0, dce_ctx = 0;
   uint32_t dce_call_id = 0, dce_req_stub = 0, dce_res_stub = 0;
-  std::vector<Iface> dce_ifaces;  // BIND: the flow's interfaces; REQUEST: those of its context
+  std::vector<Iface> dce_ifaces;  // BIND: the flow's interfaces; REQUEST/RESPONSE: those of its context
   uint64_t read_offset = 0;       // READ request: the file offset asked for
 
   // A file transaction (see the header comment): the file and where its
@@ -209,6 +210,21 @@ class SmbTx : public TxBase {
   }
   void request_filestore(Dir d, uint32_t sid) const override {
     if (file && file->dir() == d) file->request_store(sid);
+  }
+  bool dcerpc_opnum(uint16_t* out) const override {
+    if (!dce_req || dce_req_type != 0) return false;
+    *out = dce_opnum;
+    return true;
+  }
+  // Interfaces of the REQUEST's (or RESPONSE's) context that the server accepted.
+  size_t dcerpc_iface_count() const override {
+    return (dce_req && dce_req_type == 0) || (dce_res && dce_res_type == 2) ? dce_ifaces.size() : 0;
+  }
+  bool dcerpc_iface(size_t i, std::string_view* uuid, uint16_t* version) const override {
+    if (i >= dcerpc_iface_count() || !dce_ifaces[i].acked || dce_ifaces[i].result != 0) return false;
+    *uuid = dce_ifaces[i].uuid;
+    *version = dce_ifaces[i].ver;
+    return true;
   }
   bool integer(TxInt f, Dir d, int64_t* out) const override {
     if (f != TxInt::kFileSize || !file || file->dir() != d || file->state() == FileState::kOpen) return false;
@@ -887,9 +903,9 @@ class SmbParser : public AppParser {
     resolve(*t);
     smb2_response(c, *t, cmd, status, session, tree_id, body);
     if (cmd == kIoctl && t->function == kPipeTransceive && body.size() >= 40)
-      dce(*t, sub(h, le32(body, 32), le32(body, 36)), Dir::kToClient);
+      dce(c, *t, sub(h, le32(body, 32), le32(body, 36)), Dir::kToClient);
     if (cmd == kRead && t->kind == Kind::kFile && body.size() >= 16 && t->pipe)
-      dce(*t, sub(h, uint8_t(body[2]), le32(body, 4)), Dir::kToClient);
+      dce(c, *t, sub(h, uint8_t(body[2]), le32(body, 4)), Dir::kToClient);
     t->set_progress(Dir::kToClient, TxProgress::kComplete);
     c.update(Dir::kToClient, *t);
     complete(c, t);
@@ -948,7 +964,7 @@ class SmbParser : public AppParser {
           t.kind = Kind::kIoctl;
           t.function = le32(body, 4);
           if (t.function == kPipeTransceive && body.size() >= 32)
-            dce(t, sub(h, le32(body, 24), le32(body, 28)), Dir::kToServer);
+            dce(c, t, sub(h, le32(body, 24), le32(body, 28)), Dir::kToServer);
           break;
         }
         t.kind = Kind::kFile;
@@ -956,7 +972,7 @@ class SmbParser : public AppParser {
         t.pipe = on_pipe(t, rel);
         if (t.cmd == kRead) t.read_offset = le64(body, 8);
         if (t.cmd == kClose && !t.fid.empty()) close_file(c, Dir::kToServer, t.fid);
-        if (t.cmd == kWrite && t.pipe) dce(t, sub(h, le16(body, 2), le32(body, 4)), Dir::kToServer);
+        if (t.cmd == kWrite && t.pipe) dce(c, t, sub(h, le16(body, 2), le32(body, 4)), Dir::kToServer);
         break;
       }
       default:
@@ -973,7 +989,9 @@ class SmbParser : public AppParser {
   // One DCERPC PDU (connection-oriented, little-endian data representation)
   // at the start of a pipe's bytes: its type, call id, opnum and stub size;
   // BIND contexts become the flow's interfaces, BIND_ACK results ack them.
-  void dce(SmbTx& t, std::string_view p, Dir d) {
+  // A REQUEST's or RESPONSE's stub data (its first kMaxStub bytes, the rest
+  // counted) becomes dcerpc.stub_data of that direction.
+  void dce(ParseCtx& c, SmbTx& t, std::string_view p, Dir d) {
     if (p.size() < 16 || p[0] != 5 || (uint8_t(p[4]) & 0x10) == 0) return;
     uint8_t type = uint8_t(p[2]);
     size_t frag = std::min<size_t>(le16(p, 8), p.size());
@@ -986,6 +1004,7 @@ class SmbParser : public AppParser {
         t.dce_ctx = le16(p, 20);
         t.dce_opnum = le16(p, 22);
         t.dce_req_stub = uint32_t(frag > 24 ? frag - 24 : 0);
+        stub(c, t, p, frag, (uint8_t(p[3]) & 0x80) ? 40 : 24, d);
       } else if ((type == 11 || type == 14) && p.size() >= 28) {
         bind_first_ = dce_ifaces_.size();
         size_t n = uint8_t(p[24]), o = 28;
@@ -1003,7 +1022,11 @@ class SmbParser : public AppParser {
     } else {
       t.dce_res = true;
       t.dce_res_type = type;
-      if (type == 2) t.dce_res_stub = uint32_t(frag > 24 ? frag - 24 : 0);
+      if (type == 2) {
+        t.dce_res_stub = uint32_t(frag > 24 ? frag - 24 : 0);
+        if (p.size() >= 24 && !(t.dce_req && t.dce_req_type == 0)) t.dce_ctx = le16(p, 20);
+        stub(c, t, p, frag, 24, d);
+      }
       if ((type == 12 || type == 15) && p.size() >= 26) {
         size_t o = 26 + le16(p, 24);
         o = (o + 3) & ~size_t{3};
@@ -1022,8 +1045,23 @@ class SmbParser : public AppParser {
     }
     t.dce_ifaces.clear();
     for (auto& f : dce_ifaces_)
-      if (type == 11 || type == 12 || (t.dce_req && t.dce_req_type == 0 && f.ctx_id == t.dce_ctx))
+      if (type == 11 || type == 12 ||
+          (((t.dce_req && t.dce_req_type == 0) || (t.dce_res && t.dce_res_type == 2)) &&
+           f.ctx_id == t.dce_ctx))
         t.dce_ifaces.push_back(f);
+  }
+  // The stub of a REQUEST/RESPONSE PDU of frag bytes: from hdr to the auth
+  // verifier (8 bytes + auth_length at offset 10) or the end.
+  static void stub(ParseCtx& c, SmbTx& t, std::string_view p, size_t frag, size_t hdr, Dir d) {
+    size_t auth = le16(p, 10);
+    size_t end = auth > 0 && auth + 8 <= frag ? frag - auth - 8 : frag;
+    if (end <= hdr) return;
+    std::string_view v = p.substr(hdr, end - hdr);
+    if (v.size() > kMaxStub) {
+      c.ctr.smb_dcerpc_stub_cut += v.size() - kMaxStub;
+      v = v.substr(0, kMaxStub);
+    }
+    t.bufs.set(BufferId::kDcerpcStubData, d, v);
   }
 
   void file_of(SmbTx& t, const std::string& fid, const Related& rel) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SMB sessions from a capture this project writes (tests/tools/smb_capture.py):
-# rules on smb.share, smb.named_pipe, smb.ntlmssp_user/domain and an
-# `alert smb` raw-content rule (ET Open style, offset 4 = after the NetBIOS
+# rules on smb.share, smb.named_pipe, smb.ntlmssp_user/domain, the DCERPC
+# request on the pipe (dcerpc.iface of the bound srvsvc interface,
+# dcerpc.opnum, dcerpc.stub_data both ways; another uuid or opnum fires not)
+# and an `alert smb` raw-content rule (ET Open style, offset 4 = after the NetBIOS
 # header) fire exactly as expected; one `smb` EVE event per request with
 # Suricata 7's fields; with tshark installed, the SMB2 events equal tshark's
 # SMB2 requests (compound elements counted one by one) and the SMB1 events its
@@ -30,6 +32,12 @@ alert smb any any -> any any (msg:"IPC$ tree"; smb.named_pipe; content:"IPC$"; s
 alert smb any any -> any any (msg:"SMB1 negotiate"; flow:to_server,established; content:"|ff|SMB|72 00 00 00 00|"; offset:4; depth:9; sid:5;)
 alert smb any any -> any any (msg:"never: the share is no user"; smb.ntlmssp_user; content:"finance"; sid:6;)
 alert smb any any -> any any (msg:"SMB2 write payload"; flow:to_server; content:"|fe|SMB"; content:"vigil-smb-payload"; sid:7;)
+alert smb any any -> any any (msg:"srvsvc bound"; dcerpc.iface:4B324FC8-1670-01D3-1278-5A47BF6EE188,=3; sid:8;)
+alert smb any any -> any any (msg:"NetShareEnumAll"; dcerpc.iface:4b324fc8-1670-01d3-1278-5a47bf6ee188; dcerpc.opnum:10-16; sid:9;)
+alert smb any any -> any any (msg:"request stub"; flow:to_server; dcerpc.stub_data; content:"|11 11 11 11|"; sid:10;)
+alert smb any any -> any any (msg:"response stub"; flow:to_client; dcerpc.stub_data; content:"|22 22 22 22|"; sid:11;)
+alert smb any any -> any any (msg:"never: other interface"; dcerpc.iface:12345778-1234-abcd-ef00-0123456789ab; sid:12;)
+alert smb any any -> any any (msg:"never: other opnum"; dcerpc.opnum:16,20-30; sid:13;)
 R
 mkdir "$work/out"
 timeout 60 "$agent" -r "$work/smb.pcap" -S "$work/t.rules" -l "$work/out" -q -k none \
@@ -64,7 +72,7 @@ for line in open(sys.argv[1]):
         smb.append(e["smb"])
     elif e["event_type"] == "stats":
         stats = e
-want = {1: 1, 2: 1, 3: 1, 4: 2, 5: 1, 7: 1}
+want = {1: 1, 2: 1, 3: 1, 4: 2, 5: 1, 7: 1, 8: 1, 9: 1, 10: 1, 11: 1}
 print("alerts", alerts, "expected", want)
 ok = alerts == want
 v2 = [s for s in smb if s["command"].startswith("SMB2_")]

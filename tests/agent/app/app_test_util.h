@@ -36,10 +36,13 @@ struct DoneTx {
   std::map<std::pair<TxInt, Dir>, int64_t> ints;
   // The transaction's files: each one's {"fileinfo": ...} object, "dir" added.
   std::vector<nlohmann::ordered_json> files;
+  // DCERPC (Transaction::dcerpc_opnum / dcerpc_iface): -1 without a REQUEST.
+  int dcerpc_opnum = -1;
+  std::vector<std::pair<std::string, uint16_t>> dcerpc_ifaces;
 };
 
 inline DoneTx snapshot(const Transaction& tx) {
-  DoneTx t{tx.proto(), tx.tx_id(), {}, {}, {}, {}};
+  DoneTx t{tx.proto(), tx.tx_id(), {}, {}, {}, {}, -1, {}};
   tx.to_eve(t.eve);
   for (size_t b = 0; b < kBufferCount; ++b) {
     for (Dir d : {Dir::kToServer, Dir::kToClient}) {
@@ -62,6 +65,13 @@ inline DoneTx snapshot(const Transaction& tx) {
     tx.file_to_eve(j, i, &d);
     j["dir"] = d == Dir::kToServer ? "to_server" : "to_client";
     t.files.push_back(std::move(j));
+  }
+  uint16_t op = 0;
+  if (tx.dcerpc_opnum(&op)) t.dcerpc_opnum = op;
+  for (size_t i = 0; i < tx.dcerpc_iface_count(); ++i) {
+    std::string_view u;
+    uint16_t v = 0;
+    if (tx.dcerpc_iface(i, &u, &v)) t.dcerpc_ifaces.emplace_back(std::string(u), v);
   }
   return t;
 }

@@ -382,8 +382,9 @@ TEST_CASE("smb: names and decoders", "[app][smb]") {
   CHECK(smb::filetime_to_unix(0) == 0);
 }
 
-TEST_CASE("smb: DCERPC over a pipe: BIND written, BIND_ACK read, a request by FSCTL_PIPE_TRANSCEIVE",
-          "[app][smb]") {
+TEST_CASE(
+    "smb: DCERPC over a pipe: BIND written, BIND_ACK read, a request by FSCTL_PIPE_TRANSCEIVE, rule data",
+    "[app][smb]") {
   const std::string srvsvc("\xc8\x4f\x32\x4b\x70\x16\xd3\x01\x12\x78\x5a\x47\xbf\x6e\xe1\x88", 16);
   const std::string ndr =
       std::string("\x04\x5d\x88\x8a\xeb\x1c\xc9\x11\x9f\xe8\x08\x00\x2b\x10\x48\x60", 16) + le(2, 4);
@@ -416,9 +417,16 @@ TEST_CASE("smb: DCERPC over a pipe: BIND written, BIND_ACK read, a request by FS
                     le(112, 4) + le(0, 4) + le(112, 4) + le(rs.size(), 4) + le(0, 4) + le(0, 4) + rs;
   h.send(Dir::kToServer, nb(io));
   h.send(Dir::kToClient, nb(ior));
+  // A REQUEST whose stub passes the kept 16 KiB of dcerpc.stub_data.
+  std::string big = dce(0, 4, le(20000, 4) + le(0, 2) + le(15, 2) + std::string(20000, 'c'));
+  h.send(Dir::kToServer, nb(write_req(12, 9, big)));
+  h.send(Dir::kToClient, nb(write_resp(12, 9, big.size())));
   h.end();
   auto& d = h.rec.done;
-  REQUIRE(d.size() == 5);
+  REQUIRE(d.size() == 6);
+  CHECK(d[5].buf(BufferId::kDcerpcStubData) == std::string(16 * 1024, 'c'));
+  CHECK(d[5].dcerpc_ifaces.size() == 1);
+  CHECK(h.counter("app_layer.limit.smb.dcerpc_stub") == 20000 - 16 * 1024);
   auto w = d[2].eve["smb"]["dcerpc"];
   CHECK(w["request"] == "BIND");
   CHECK(w["response"] == "UNREPLIED");
@@ -433,6 +441,22 @@ TEST_CASE("smb: DCERPC over a pipe: BIND written, BIND_ACK read, a request by FS
   CHECK(r["req"]["stub_data_size"] == 8);
   CHECK(r["res"]["stub_data_size"] == 12);
   CHECK(r["interfaces"][0]["uuid"] == "4b324fc8-1670-01d3-1278-5a47bf6ee188");
+  // What rules see (dcerpc.iface / dcerpc.opnum / dcerpc.stub_data): the
+  // REQUEST on the context the BIND_ACK accepted has that interface (major
+  // version 3), its opnum and both directions' stub data; the BIND and the
+  // BIND_ACK have none.
+  CHECK(d[4].dcerpc_opnum == 15);
+  REQUIRE(d[4].dcerpc_ifaces.size() == 1);
+  CHECK(d[4].dcerpc_ifaces[0].first == "4b324fc8-1670-01d3-1278-5a47bf6ee188");
+  CHECK(d[4].dcerpc_ifaces[0].second == 3);
+  CHECK(d[4].buf(BufferId::kDcerpcStubData) == std::string(8, 'a'));
+  CHECK(d[4].buf(BufferId::kDcerpcStubData, Dir::kToClient) == std::string(12, 'b'));
+  for (int i : {2, 3}) {
+    CHECK(d[i].dcerpc_opnum == -1);
+    CHECK(d[i].dcerpc_ifaces.empty());
+    CHECK(d[i].count(BufferId::kDcerpcStubData) == 0);
+    CHECK(d[i].count(BufferId::kDcerpcStubData, Dir::kToClient) == 0);
+  }
   // Every prefix of the request's record: nothing reads past what is there.
   for (size_t n = 0; n < io.size(); ++n) {
     Harness t(6, 40000, 445);
