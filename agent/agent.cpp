@@ -87,6 +87,27 @@ void Agent::stop_uplink() {
   if (uplink_) uplink_->stop();
 }
 
+void Agent::open_fanout(const LiveOptions& lo) {
+  std::optional<uint16_t> group;
+  std::string why = src_.join_fanout(&group);
+  for (int i = 1; i < cfg_.workers && why.empty(); ++i) {
+    auto s = std::make_unique<PcapSource>();
+    why = s->open_live(lo);
+    if (why.empty()) why = s->join_fanout(&group);
+    fanout_srcs_.push_back(std::move(s));
+  }
+  if (!why.empty()) {
+    // src_ may be in a group of its own: it then gets every packet, as without one.
+    fanout_srcs_.clear();
+    spdlog::warn("capture.fanout kernel: {}; one capture socket, a reader thread spreads the packets instead",
+                 why);
+    return;
+  }
+  fanout_start_ = wall_clock_now();
+  spdlog::info("capture: {} sockets in kernel fan-out group {}, one per worker", cfg_.workers,
+               group.value_or(0));
+}
+
 int Agent::open() {
   if (int rc = prepare_run_as()) return rc;
   // Enrolled: the uplink is opened before anything is read, so that no event is produced unspooled.
@@ -101,7 +122,14 @@ int Agent::open() {
     err = src_.open_file(opt_.pcap, cfg_.bpf);
   } else {
     LiveOptions lo{opt_.iface, cfg_.snaplen, cfg_.promisc, cfg_.buffer_size_mb, cfg_.immediate, cfg_.bpf};
+    const bool fanout = cfg_.kernel_fanout && cfg_.workers > 1;
+    if (fanout) {
+      // The capture buffer is the total over the workers' sockets.
+      int total = cfg_.buffer_size_mb > 0 ? cfg_.buffer_size_mb : auto_buffer_size_mb(opt_.iface);
+      lo.buffer_size_mb = std::max(2, (total + cfg_.workers - 1) / cfg_.workers);
+    }
     err = src_.open_live(lo);
+    if (err.empty() && fanout) open_fanout(lo);
   }
   if (!err.empty()) {
     spdlog::error("{}", err);
@@ -129,6 +157,11 @@ int Agent::open() {
   }
   pipeline_ = std::make_unique<Pipeline>(cfg_, *router_, factory);
   pipeline_->set_capture(&src_);
+  if (!fanout_srcs_.empty()) {
+    std::vector<PcapSource*> all{&src_};
+    for (auto& s : fanout_srcs_) all.push_back(s.get());
+    pipeline_->set_fanout_sources(std::move(all));
+  }
   if (uplink_) {
     uplink_->set_heartbeat_source([this] { return heartbeat(); });
     // A new rule set from the collector: built on the heartbeat thread, while the workers keep
@@ -478,11 +511,17 @@ int Agent::run() {
                opt_.pcap.empty() ? "interface " + opt_.iface : opt_.pcap, cfg_.workers,
                report ? report->rules_loaded : 0, eve_path_);
   if (src_.is_live()) {
-    spdlog::info("capture buffer {} MiB (capture.buffer-size-mb{})", src_.buffer_size_mb(),
-                 cfg_.buffer_size_mb > 0 ? "" : ": 0, sized from the link speed");
+    if (!fanout_srcs_.empty()) {
+      spdlog::info("capture buffer {} x {} MiB (capture.buffer-size-mb{}, shared out among the sockets)",
+                   fanout_srcs_.size() + 1, src_.buffer_size_mb(),
+                   cfg_.buffer_size_mb > 0 ? "" : ": 0, sized from the link speed");
+    } else {
+      spdlog::info("capture buffer {} MiB (capture.buffer-size-mb{})", src_.buffer_size_mb(),
+                   cfg_.buffer_size_mb > 0 ? "" : ": 0, sized from the link speed");
+    }
   }
   auto run_started = std::chrono::steady_clock::now();
-  int rc = pipeline.run(src_);
+  int rc = fanout_srcs_.empty() ? pipeline.run(src_) : pipeline.run_fanout(fanout_start_);
   double run_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
   {
     std::lock_guard<std::mutex> g(stats_mu);

@@ -113,6 +113,13 @@ class Agent {
   mutable std::mutex rules_mu_;
   std::shared_ptr<const rules::LoadReport> report_;  // guarded by rules_mu_; set with engines_
   PcapSource src_;
+  // capture.fanout kernel, live, several workers: the other workers' sockets,
+  // in one fan-out group with src_, and when the last one joined.
+  std::vector<std::unique_ptr<PcapSource>> fanout_srcs_;
+  Timestamp fanout_start_;
+  // Opens the other workers' sockets with `lo` and joins them all to one
+  // group; on a refusal, falls back to the reader's fan-out (logged).
+  void open_fanout(const LiveOptions& lo);
   EveFileOutput eve_file_;
   std::string eve_path_;
   std::unique_ptr<EventRouter> router_;

@@ -44,6 +44,9 @@ struct AgentConfig {
   int buffer_size_mb = 0;  // 0: sized from the link speed (auto_buffer_size_mb)
   bool immediate = true;
   std::string bpf;
+  // Live capture with several workers: one socket per worker in a kernel
+  // fan-out group (true), or one socket and the reader's fan-out (false).
+  bool kernel_fanout = true;
 
   ChecksumMode checksum_mode = ChecksumMode::kAuto;
   bool live = false;  // set by main: capturing from an interface

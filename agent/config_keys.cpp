@@ -225,6 +225,13 @@ std::vector<K> agent_keys() {
        [](AgentConfig& c, const Value& v) { c.buffer_size_mb = int(v.i); }},
       {boolean("capture.immediate", "true", "Deliver packets as they arrive instead of in kernel batches."),
        [](AgentConfig& c, const Value& v) { c.immediate = v.b; }},
+      {choice("capture.fanout", "kernel", {"kernel", "reader"},
+              "Live capture with several workers. kernel: each worker reads its own packet socket and the "
+              "kernel spreads packets over them by flow (PACKET_FANOUT with a BPF program that keeps both "
+              "directions, fragments and ICMP errors with their flow); the capture buffer is shared out "
+              "among the sockets. reader: one socket, and a reader thread spreads the packets (also what "
+              "happens when the kernel refuses a fan-out group)."),
+       [](AgentConfig& c, const Value& v) { c.kernel_fanout = v.s == "kernel"; }},
       {string("capture.bpf-filter", "\"\"", "BPF filter applied to the capture (--bpf overrides)."),
        [](AgentConfig& c, const Value& v) { c.bpf = v.s; }},
       {choice("capture.checksum-checks", "auto", {"auto", "yes", "no"},

@@ -17,6 +17,8 @@ PKGS=(
   libmagic-dev
   # tests
   catch2 tshark python3 sqlite3 openssl curl
+  # tests/integration/live_fanout_test.sh: a veth pair in a network namespace
+  iproute2
   # tests/e2e/clock_jump_test.sh steps the agent's wall clock
   libfaketime
   # tests/integration/eve_schema_test.sh: Suricata's EVE schema, when ../shared has it

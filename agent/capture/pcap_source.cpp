@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include "agent/capture/fanout_bpf.h"
+
 namespace vigil {
 
 PcapSource::~PcapSource() {
@@ -99,6 +101,11 @@ int PcapSource::next(CaptureInfo* cap) {
   error_ = pcap_geterr(p_);
   ++read_errors_;
   return -2;
+}
+
+std::string PcapSource::join_fanout(std::optional<uint16_t>* group) {
+  if (!p_ || !live_) return "not a live capture";
+  return join_fanout_group(pcap_fileno(p_), group);
 }
 
 void PcapSource::break_loop() {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/counters.h"
@@ -64,6 +65,10 @@ class PcapSource {
 
   // Ask a blocking live read to return (from another thread / signal handler).
   void break_loop();
+
+  // Joins the live capture's socket to kernel fan-out group *group (unset:
+  // a new group, its id written back). "" or why not (agent/capture/fanout_bpf.h).
+  std::string join_fanout(std::optional<uint16_t>* group);
 
   // capture.kernel_packets, capture.kernel_drops, capture.kernel_ifdrops
   // (live), capture.read_errors (truncated or corrupt files).

@@ -120,6 +120,7 @@ Pipeline::~Pipeline() {
 void Pipeline::request_stop() {
   stop_ = true;
   if (src_) src_->break_loop();
+  for (PcapSource* s : fanout_srcs_) s->break_loop();
 }
 
 Pipeline::Batch* Pipeline::get_free_batch() {
@@ -299,12 +300,81 @@ int Pipeline::run(PcapSource& src) {
   return 0;
 }
 
+int Pipeline::run_fanout(Timestamp start) {
+  if (fanout_srcs_.size() != workers_.size()) {
+    spdlog::error("internal error: {} capture sockets for {} workers", fanout_srcs_.size(), workers_.size());
+    return 1;
+  }
+  for (size_t i = 0; i < fanout_srcs_.size(); ++i) {
+    threads_.emplace_back([this, i, start] { capture_worker(i, *fanout_srcs_[i], start); });
+  }
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  return 0;
+}
+
+// One worker on its own socket: the one-worker loop of run(), with the
+// packet counts kept locally and added to the shared ones now and then.
+void Pipeline::capture_worker(size_t idx, PcapSource& src, Timestamp start) {
+  Worker& w = *workers_[idx];
+  CaptureInfo cap;
+  uint64_t pkts = 0, bytes = 0, discards = 0;
+  auto flush = [&] {
+    packets_.fetch_add(pkts, std::memory_order_relaxed);
+    bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    startup_discards_.fetch_add(discards, std::memory_order_relaxed);
+    pkts = bytes = discards = 0;
+  };
+  auto last_pub = std::chrono::steady_clock::now();
+  while (!stop_) {
+    int r = src.next(&cap);
+    if (r == 1) {
+      if (cap.ts < start) {
+        ++discards;
+        continue;
+      }
+      Packet p(cap);
+      ++pkts;
+      bytes += cap.frame.size();
+      w.process(p);
+    } else if (r == 0) {
+      w.advance_time(cap.ts);
+    } else {
+      if (r == -2) spdlog::warn("capture read error on worker {}: {}", idx, src.error());
+      break;
+    }
+    if (r == 0 || (pkts & 63) == 0) {
+      flush();
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_pub > std::chrono::seconds(1)) {
+        w.publish_counters();
+        src.refresh_stats();
+        last_pub = now;
+      }
+    }
+  }
+  flush();
+  src.refresh_stats();
+  w.finish();
+}
+
 CounterSnapshot Pipeline::counters() const {
   CounterSnapshot s;
   for (const auto& w : workers_) {
     for (const auto& [k, v] : w->counters()) add_to_snapshot(s, k, v);
   }
-  if (src_) src_->visit_counters([&s](std::string_view n, uint64_t v) { add_to_snapshot(s, n, v); });
+  if (!fanout_srcs_.empty()) {
+    // The interface's own drop count (ifdrops) is the same on every socket: counted once.
+    for (size_t i = 0; i < fanout_srcs_.size(); ++i) {
+      fanout_srcs_[i]->visit_counters([&s, i](std::string_view n, uint64_t v) {
+        if (i == 0 || n != "capture.kernel_ifdrops") add_to_snapshot(s, n, v);
+      });
+    }
+    add_to_snapshot(s, "capture.fanout_sockets", fanout_srcs_.size());
+    add_to_snapshot(s, "capture.fanout_startup_discards", startup_discards_.load());
+  } else if (src_) {
+    src_->visit_counters([&s](std::string_view n, uint64_t v) { add_to_snapshot(s, n, v); });
+  }
   add_to_snapshot(s, "capture.packets", packets_.load());
   add_to_snapshot(s, "capture.bytes", bytes_.load());
   // The workers' counter of the same name, when the reader sampled for them.

@@ -39,6 +39,15 @@ class Pipeline {
   // worker (open flows end with reason "shutdown"). Returns 0 on a clean end,
   // read errors (a file cut mid-packet) are logged and counted, not fatal.
   int run(PcapSource& src);
+  // Live capture with capture.fanout "kernel": one source per worker, all
+  // in one kernel fan-out group (agent/capture/fanout_bpf.h); each worker
+  // reads its own source on its own thread, with no reader and no copy.
+  // Packets stamped before `start` (when the last socket joined the group)
+  // are dropped and counted (capture.fanout_startup_discards): until every
+  // socket has joined, a packet can reach more than one of them.
+  // Set before the counters are first read (with set_capture).
+  int run_fanout(Timestamp start);
+  void set_fanout_sources(std::vector<PcapSource*> srcs) { fanout_srcs_ = std::move(srcs); }
   void request_stop();
 
   // Counters of all workers plus the reader, summed. Any thread.
@@ -53,6 +62,7 @@ class Pipeline {
   struct Batch;
   struct Queue;
   void worker_main(size_t idx);
+  void capture_worker(size_t idx, PcapSource& src, Timestamp start);
   Batch* get_free_batch();
   void push(size_t w);
 
@@ -65,6 +75,8 @@ class Pipeline {
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
   PcapSource* src_ = nullptr;
+  std::vector<PcapSource*> fanout_srcs_;  // run_fanout: one per worker
+  std::atomic<uint64_t> startup_discards_{0};
   std::atomic<uint64_t> packets_{0}, bytes_{0};
   std::atomic<bool> csum_auto_off_{false};  // the reader's checksum "auto" decision
   struct FreeList;
