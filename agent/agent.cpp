@@ -224,7 +224,7 @@ std::string Agent::metrics_text() const {
   namespace pm = prometheus;
   // Counters that go down as well as up.
   static constexpr std::string_view kGauges[] = {"flow.active", "tcp.reassembly_memuse", "spool.depth",
-                                                 "spool.bytes"};
+                                                 "spool.bytes", "capture.fanout_sockets"};
   pm::Writer w;
   std::set<std::string, std::less<>> seen;  // a name twice would make the whole scrape invalid
   auto one = [&](std::string_view dotted, uint64_t v) {
