@@ -26,7 +26,9 @@
 
 namespace vigil::collector {
 
-class PgPool;
+namespace pg {
+class Pool;
+}
 
 namespace pg_read {
 
@@ -36,23 +38,23 @@ namespace pg_read {
 // index over it. Each statement separated by ";\n".
 extern const char* const kMigrationSql;
 
-StoreStatus query_alerts(PgPool& pool, const AlertQuery& q, AlertPage* out);
-StoreStatus list_alerts(PgPool& pool, const AlertListQuery& q, AlertListPage* out);
-StoreStatus group_alerts(PgPool& pool, const AlertListQuery& q, AlertGroupPage* out);
+StoreStatus query_alerts(pg::Pool& pool, const AlertQuery& q, AlertPage* out);
+StoreStatus list_alerts(pg::Pool& pool, const AlertListQuery& q, AlertListPage* out);
+StoreStatus group_alerts(pg::Pool& pool, const AlertListQuery& q, AlertGroupPage* out);
 // *out stays nullopt when no alert has that id.
-StoreStatus alert_detail(PgPool& pool, int64_t id, std::optional<AlertDetail>* out);
+StoreStatus alert_detail(pg::Pool& pool, int64_t id, std::optional<AlertDetail>* out);
 // -1 when the database cannot be read.
-int64_t count_events(PgPool& pool, const std::string& event_type);
-StoreStatus alert_stats(PgPool& pool, const StatsQuery& q, AlertStats* out);
+int64_t count_events(pg::Pool& pool, const std::string& event_type);
+StoreStatus alert_stats(pg::Pool& pool, const StatsQuery& q, AlertStats* out);
 
-StoreStatus triage_alerts(PgPool& pool, const std::vector<int64_t>& ids, const TriageChange& change,
+StoreStatus triage_alerts(pg::Pool& pool, const std::vector<int64_t>& ids, const TriageChange& change,
                           const std::string& actor, int64_t now, const AuditEntry* audit, uint64_t* matched);
-std::optional<AlertTriage> get_triage(PgPool& pool, int64_t alert_id);
+std::optional<AlertTriage> get_triage(pg::Pool& pool, int64_t alert_id);
 
-StoreStatus add_suppression(PgPool& pool, Suppression* s, AuditEntry audit);
-std::vector<Suppression> list_suppressions(PgPool& pool, bool all, int64_t now);
-StoreStatus remove_suppression(PgPool& pool, int64_t id, int64_t now, const AuditEntry& audit, bool* found);
-StoreStatus add_suppression_hits(PgPool& pool, const std::vector<std::pair<int64_t, uint64_t>>& hits);
+StoreStatus add_suppression(pg::Pool& pool, Suppression* s, AuditEntry audit);
+std::vector<Suppression> list_suppressions(pg::Pool& pool, bool all, int64_t now);
+StoreStatus remove_suppression(pg::Pool& pool, int64_t id, int64_t now, const AuditEntry& audit, bool* found);
+StoreStatus add_suppression_hits(pg::Pool& pool, const std::vector<std::pair<int64_t, uint64_t>>& hits);
 
 }  // namespace pg_read
 }  // namespace vigil::collector
