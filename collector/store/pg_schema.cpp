@@ -186,4 +186,49 @@ StoreStatus ensure_day_partition(pg::Conn& c, int64_t day) {
   });
 }
 
+StoreStatus list_day_partitions(pg::Conn& c, std::vector<int64_t>* days) {
+  days->clear();
+  auto r = c.exec(
+      "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+      "WHERE i.inhparent = 'alerts'::regclass AND c.relname ~ '^alerts_p[0-9]{8}$' ORDER BY c.relname");
+  if (!r.ok()) return pg::fail("alert partitions", r);
+  for (int i = 0; i < r.rows(); ++i) {
+    std::string_view n = r.view(i, 0).substr(8);
+    std::tm tm{};
+    tm.tm_year = std::stoi(std::string(n.substr(0, 4))) - 1900;
+    tm.tm_mon = std::stoi(std::string(n.substr(4, 2))) - 1;
+    tm.tm_mday = std::stoi(std::string(n.substr(6, 2)));
+    days->push_back(static_cast<int64_t>(timegm(&tm)) / 86400);
+  }
+  return {};
+}
+
+StoreStatus drop_day_partition(pg::Conn& c, int64_t day, uint64_t* alerts) {
+  std::string name = partition_name(day);
+  std::string what = "retention: drop " + name;
+  return pg::with_tx(c, "retention", [&](pg::Conn& tx) -> StoreStatus {
+    *alerts = 0;
+    if (auto r = tx.exec(kPartitionLock); !r.ok()) return pg::fail(what, r);
+    auto have = tx.exec("SELECT to_regclass($1) IS NOT NULL", {pg::arg(name)});
+    if (!have.ok()) return pg::fail(what, have);
+    if (have.view(0, 0) != "t") return {};
+    std::string err;
+    if (!tx.exec_script("LOCK TABLE " + name + " IN ACCESS EXCLUSIVE MODE", &err))
+      return StoreStatus::error(what + ": " + err);
+    auto n = tx.exec("SELECT COUNT(*) FROM " + name);
+    if (!n.ok()) return pg::fail(what, n);
+    for (std::string sql :
+         {"DELETE FROM alert_triage WHERE alert_id IN (SELECT id FROM " + name + ")",
+          "DELETE FROM alert_triage_history WHERE alert_id IN (SELECT id FROM " + name + ")",
+          "DELETE FROM alert_comments WHERE alert_id IN (SELECT id FROM " + name + ")",
+          "DELETE FROM alert_uids u USING " + name +
+              " a WHERE u.agent_id = a.agent_id AND u.event_uid = a.event_uid",
+          "DROP TABLE " + name}) {
+      if (auto r = tx.exec(sql); !r.ok()) return pg::fail(what, r);
+    }
+    *alerts = static_cast<uint64_t>(n.int64(0, 0));
+    return {};
+  });
+}
+
 }  // namespace vigil::collector::pg_schema

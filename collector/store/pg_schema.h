@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "collector/store/pg_db.h"
 
@@ -49,5 +50,13 @@ std::string partition_name(int64_t day);
 // short transaction (a racing collector creating the same one is not an
 // error). Call outside any transaction.
 StoreStatus ensure_day_partition(pg::Conn& c, int64_t day);
+
+// The days that have a partition, oldest first.
+StoreStatus list_day_partitions(pg::Conn& c, std::vector<int64_t>* days);
+// Drops the day's partition with everything that belongs to its alerts
+// (triage rows, history, comments, uid rows), in one transaction that locks
+// the partition first (an ingest into it waits, then goes to a new
+// partition). *alerts: the alerts it held; 0 when it did not exist.
+StoreStatus drop_day_partition(pg::Conn& c, int64_t day, uint64_t* alerts);
 
 }  // namespace vigil::collector::pg_schema
