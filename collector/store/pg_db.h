@@ -10,7 +10,7 @@
 // through pg::bytea() (hex escape). Placeholders are $1, $2, ...
 #pragma once
 
-#include <libpq-fe.h>
+#include <postgresql/libpq-fe.h>
 
 #include <condition_variable>
 #include <cstdint>

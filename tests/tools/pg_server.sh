@@ -48,6 +48,10 @@ case $cmd in
         exit 1
       fi
       chown postgres "$dir"
+      if ! runuser -u postgres -- test -w "$dir"; then
+        echo "pg_server: the postgres user cannot reach $dir (a parent directory is not searchable by it)" >&2
+        exit 1
+      fi
     fi
     if ! as_server "$bin/initdb" -A trust -U vigil -E UTF8 --locale=C.UTF-8 -D "$dir/data" >"$dir/initdb.log" 2>&1; then
       echo "pg_server: initdb failed:" >&2
