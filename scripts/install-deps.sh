@@ -17,6 +17,9 @@ PKGS=(
   libmagic-dev
   # tests
   catch2 tshark python3 sqlite3 openssl curl
+  # the PostgreSQL store's tests start their own server (tests/tools/pg_server.sh;
+  # initdb, pg_ctl) and tests/e2e/pg_two_collectors_test.sh reads it with psql
+  postgresql
   # tests/e2e/clock_jump_test.sh steps the agent's wall clock
   libfaketime
   # tests/integration/eve_schema_test.sh: Suricata's EVE schema, when ../shared has it
