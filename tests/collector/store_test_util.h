@@ -63,18 +63,25 @@ inline std::optional<std::string> fresh_pg_url() {
   return admin.substr(0, at) + "/" + name + "?" + admin.substr(at + 10);
 }
 
-// A fresh, empty store: a new PostgreSQL database in the PostgreSQL
-// registration, else DIR/c.db (SQLite).
+// One test database: a new PostgreSQL database in the PostgreSQL
+// registration, else DIR/c.db (SQLite). open() gives a store on it, again
+// after an earlier store on it was closed (what persists).
+struct TestDb {
+  explicit TestDb(const std::string& dir) : url(fresh_pg_url()), path(dir + "/c.db") {}
+  std::optional<std::string> url;
+  std::string path;
+  std::unique_ptr<Store> open(std::string* error = nullptr) const {
+    std::string err;
+    auto s = url ? open_pg_store(*url, &err, 4) : open_sqlite_store(path, &err);
+    if (error) *error = err;
+    if (!s) std::fprintf(stderr, "test store: %s\n", err.c_str());
+    return s;
+  }
+};
+
+// A fresh, empty store of the kind under test (see TestDb).
 inline std::unique_ptr<Store> open_test_store(const std::string& dir, std::string* error = nullptr) {
-  std::string err;
-  std::unique_ptr<Store> s;
-  if (auto url = fresh_pg_url())
-    s = open_pg_store(*url, &err, 4);
-  else
-    s = open_sqlite_store(dir + "/c.db", &err);
-  if (error) *error = err;
-  if (!s) std::fprintf(stderr, "open_test_store: %s\n", err.c_str());
-  return s;
+  return TestDb(dir).open(error);
 }
 
 // An empty directory TMP/<prefix><name>-<pid>, removed first if it exists.
