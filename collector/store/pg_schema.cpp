@@ -163,7 +163,7 @@ std::string partition_name(int64_t day) {
   std::time_t t = static_cast<std::time_t>(day * 86400);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "alerts_p%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
   return buf;
 }
