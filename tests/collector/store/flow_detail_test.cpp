@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <set>
 
+#include "../store_test_util.h"
 #include "collector/store/store.h"
 
 using namespace vigil::collector;
@@ -43,6 +44,7 @@ json eve(const std::string& type, int64_t at, int64_t flow_id, int sid = 0) {
 
 struct Db {
   std::string dir, path;
+  std::unique_ptr<test::TestDb> db;  // SQLite, or PostgreSQL in the collector[pg] registration
   std::unique_ptr<Store> store;
   explicit Db(const char* name) {
     dir = (std::filesystem::temp_directory_path() /
@@ -50,7 +52,8 @@ struct Db {
               .string();
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    path = dir + "/c.db";
+    db = std::make_unique<test::TestDb>(dir);
+    path = db->path;
     open();
   }
   ~Db() {
@@ -59,7 +62,8 @@ struct Db {
   }
   void open() {
     std::string err;
-    store = open_sqlite_store(path, &err);
+    store = db->open(&err);
+    INFO(err);
     REQUIRE(store);
   }
   void ingest(const std::string& agent, uint64_t seq, const std::vector<json>& events) {
@@ -195,7 +199,7 @@ TEST_CASE("alert detail: at most 200 of each, flagged truncated", "[flow]") {
   CHECK(det->truncated);
 }
 
-TEST_CASE("a database from before events.flow_id is filled in on open, once", "[flow]") {
+TEST_CASE("a database from before events.flow_id is filled in on open, once", "[flow][sqlite]") {
   Db d("migrate");
   fill(d);
   d.store.reset();

@@ -1,12 +1,15 @@
 // The store's triage and suppression tables: upserts, history only for real
 // changes, comments, one transaction per call with its audit entry, bulk
 // by ids, and suppressions' lifetime (active, expired, removed, hits).
+// Against SQLite and, in the collector[pg] registration, PostgreSQL.
 #include "collector/store/sqlite_triage.h"
 
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+
+#include "../store_test_util.h"
 
 using namespace vigil::collector;
 using nlohmann::json;
@@ -19,7 +22,8 @@ std::unique_ptr<Store> fresh_store(const char* name) {
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
   std::string err;
-  auto s = open_sqlite_store((d / "c.db").string(), &err);
+  auto s = test::open_test_store(d.string(), &err);
+  INFO(err);
   REQUIRE(s);
   return s;
 }
