@@ -72,14 +72,14 @@ constexpr const char* kAlertInsert =
     "SELECT "
     "$1,x.u,x.ts,x.sid,x.gid,x.rev,x.sig,x.cat,x.sev,x.sip,x.sp,x.dip,x.dp,x.proto,x.app,x.flow,$2,x.j,"
     "decode(x.s16,'hex'),decode(x.d16,'hex'),x.at "
-    "FROM json_to_recordset($3::json) WITH ORDINALITY AS x(u text, ts bigint, sid bigint, gid bigint, rev "
+    "FROM json_to_recordset($3::json) AS x(u text, ts bigint, sid bigint, gid bigint, rev "
     "bigint,"
     " sig text, cat text, sev bigint, sip text, sp bigint, dip text, dp bigint, proto text, app text, flow "
     "bigint,"
     " j text, s16 text, d16 text, at text, n bigint) ORDER BY x.n";
 constexpr const char* kEventInsert =
     "INSERT INTO events(agent_id,event_uid,ts,event_type,received_at,json,flow_id) "
-    "SELECT $1,x.u,x.ts,x.t,$2,x.j,x.flow FROM json_to_recordset($3::json) WITH ORDINALITY AS "
+    "SELECT $1,x.u,x.ts,x.t,$2,x.j,x.flow FROM json_to_recordset($3::json) AS "
     "x(u text, ts bigint, t text, j text, flow bigint, n bigint) ORDER BY x.n "
     "ON CONFLICT (agent_id, event_uid) DO NOTHING RETURNING event_uid";
 
@@ -298,15 +298,16 @@ class PgStore final : public Store {
       for (size_t i = 0; i < ev.size(); ++i) {
         if (i > 0 && ev[i]->e->event_uid == ev[i - 1]->e->event_uid) continue;
         const auto& f = *ev[i]->f;
-        event_rows.push_back({{"u", ev[i]->e->event_uid},
+        event_rows.push_back({{"n", event_rows.size()},
+                              {"u", ev[i]->e->event_uid},
                               {"ts", f.ts_us.value_or(0)},
                               {"t", f.event_type},
                               {"j", *ev[i]->text},
                               {"flow", opt_json(f.flow_id)}});
       }
     }
-    std::string uid_param = json(alert_uids).dump();
-    std::string event_param = event_rows.dump();
+    std::string uid_param = json(alert_uids).dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string event_param = event_rows.dump(-1, ' ', false, json::error_handler_t::replace);
 
     StoreStatus st = pg::with_tx(*c, "ingest", [&](pg::Conn& tx) -> StoreStatus {
       *out = {};
@@ -364,7 +365,8 @@ class PgStore final : public Store {
         if (!p.alert) continue;
         ++out->stored_alerts;
         const auto& f = *p.f;
-        alert_rows.push_back({{"u", p.e->event_uid},
+        alert_rows.push_back({{"n", alert_rows.size()},
+                              {"u", p.e->event_uid},
                               {"ts", f.ts_us.value_or(0)},
                               {"sid", opt_json(f.sid)},
                               {"gid", opt_json(f.gid)},
@@ -385,7 +387,8 @@ class PgStore final : public Store {
                               {"at", alert_app_text(*p.text, f.app_proto.value_or(""))}});
       }
       if (!alert_rows.empty()) {
-        auto a = tx.exec(kAlertInsert, {pg::arg(agent_id), pg::arg(now), alert_rows.dump()});
+        auto a = tx.exec(kAlertInsert, {pg::arg(agent_id), pg::arg(now),
+                                        alert_rows.dump(-1, ' ', false, json::error_handler_t::replace)});
         if (!a.ok()) return pg::fail("alert insert", a);
       }
       return {};
@@ -404,7 +407,7 @@ class PgStore final : public Store {
 
   StoreStatus record_heartbeat(const std::string& agent_id, const json& hb, int64_t now,
                                const std::string& address = {}) override {
-    std::string text = hb.dump();
+    std::string text = hb.dump(-1, ' ', false, json::error_handler_t::replace);
     auto version = get_str(hb, "agent_version"), ruleset_version = get_str(hb, "ruleset_version");
     return pg::with_tx(*pool_, "heartbeat", [&](pg::Conn& c) -> StoreStatus {
       // The hostname is the one given at enrolment: a heartbeat's "hostname" stays a field of the heartbeat.

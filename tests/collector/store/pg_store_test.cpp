@@ -55,6 +55,13 @@ IngestEvent alert(const std::string& uid, int64_t ts_s, int sid = 1) {
   return {uid, eve};
 }
 
+// An ingest that must succeed, its error shown when it does not.
+void ingest(Store& s, const std::string& agent, uint64_t seq, const std::vector<IngestEvent>& ev, IngestResult* r) {
+  StoreStatus st = s.ingest_batch(agent, seq, ev, kNow, r);
+  INFO(st.message);
+  REQUIRE(st.ok);
+}
+
 std::unique_ptr<Store> open(const std::string& url) {
   std::string err;
   auto s = open_pg_store(url, &err, 4);
@@ -65,7 +72,7 @@ std::unique_ptr<Store> open(const std::string& url) {
 
 }  // namespace
 
-TEST_CASE("pg: migrations are applied once, also by stores opening together", "[.pg]") {
+TEST_CASE("PostgreSQL: migrations are applied once, also by stores opening together", "[.pg]") {
   auto url = test::fresh_pg_url();
   REQUIRE(url);
   std::vector<std::unique_ptr<Store>> stores(4);
@@ -90,13 +97,13 @@ TEST_CASE("pg: migrations are applied once, also by stores opening together", "[
   CHECK(err.find("newer than this build") != std::string::npos);
 }
 
-TEST_CASE("pg: a bad URL or an unreachable server is a clear error", "[.pg]") {
+TEST_CASE("PostgreSQL: a bad URL or an unreachable server is a clear error", "[.pg]") {
   std::string err;
   CHECK_FALSE(open_pg_store("postgresql://vigil@/nosuchdb?host=/nonexistent-dir&port=1", &err, 1));
   CHECK(err.find("cannot connect to PostgreSQL") != std::string::npos);
 }
 
-TEST_CASE("pg: two stores on one database store every alert once while batches are resent to both", "[.pg]") {
+TEST_CASE("PostgreSQL: two stores on one database store every alert once while batches are resent to both", "[.pg]") {
   auto url = test::fresh_pg_url();
   REQUIRE(url);
   auto a = open(*url), b = open(*url);
@@ -147,7 +154,7 @@ TEST_CASE("pg: two stores on one database store every alert once while batches a
   CHECK(b->highest_batch_seq("ag-0") == kBatches);
 }
 
-TEST_CASE("pg: alerts go to day partitions made at ingest; retention drops whole days", "[.pg]") {
+TEST_CASE("PostgreSQL: alerts go to day partitions made at ingest, and retention drops whole days", "[.pg]") {
   auto url = test::fresh_pg_url();
   REQUIRE(url);
   auto s = open(*url);
@@ -161,7 +168,7 @@ TEST_CASE("pg: alerts go to day partitions made at ingest; retention drops whole
   json dns = {{"timestamp", test::eve_time_us((kNow - 4 * kDay) * 1'000'000)}, {"event_type", "dns"}};
   ev.push_back({"dns-1", dns});
   IngestResult r;
-  REQUIRE(s->ingest_batch("ag-1", 1, ev, kNow, &r).ok);
+  ingest(*s, "ag-1", 1, ev, &r);
   CHECK(r.stored == ev.size());
   CHECK(r.stored_alerts == 502);
   Raw raw(*url);
@@ -196,7 +203,7 @@ TEST_CASE("pg: alerts go to day partitions made at ingest; retention drops whole
   // A resend of a dropped day's alert after retention is stored again (its uid went with it),
   // into a partition made again.
   IngestResult again;
-  REQUIRE(s->ingest_batch("ag-1", 2, {alert("d4-0", kNow - 4 * kDay - 3600)}, kNow, &again).ok);
+  ingest(*s, "ag-1", 2, {alert("d4-0", kNow - 4 * kDay - 3600)}, &again);
   CHECK(again.stored == 1);
   REQUIRE(s->enforce_retention(p, kNow, &rr).ok);
   CHECK(rr.alerts == 1);
@@ -209,4 +216,44 @@ TEST_CASE("pg: alerts go to day partitions made at ingest; retention drops whole
   CHECK(rr.bytes_in_use <= bytes.max_bytes);
   CHECK(raw.num("SELECT COUNT(*) FROM alerts") < 300);
   CHECK(raw.num("SELECT MIN(ts) FROM alerts") >= (kNow - 1 * kDay - 3600) * 1'000'000);
+}
+
+TEST_CASE("PostgreSQL: retention by count keeps the newest while ingest goes on", "[.pg]") {
+  auto url = test::fresh_pg_url();
+  REQUIRE(url);
+  auto s = open(*url);
+  int64_t n = 0;
+  for (uint64_t seq = 1; seq <= 6; ++seq) {
+    std::vector<IngestEvent> b;
+    for (int k = 0; k < 1000; ++k, ++n) b.push_back(alert("a" + std::to_string(n), kNow - 100000 + n));
+    IngestResult r;
+    ingest(*s, "ag-1", seq, b, &r);
+    REQUIRE(r.stored == 1000);
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> next{n};
+  std::atomic<int> failures{0};
+  std::thread writer([&] {
+    for (uint64_t seq = 1; !stop; ++seq) {
+      std::vector<IngestEvent> b;
+      for (int k = 0; k < 100; ++k) {
+        int64_t m = next++;
+        b.push_back(alert("b" + std::to_string(m), kNow - 100000 + m));
+      }
+      IngestResult r;
+      if (!s->ingest_batch("ag-2", seq, b, kNow, &r).ok || r.stored != 100) ++failures;
+    }
+  });
+  RetentionPolicy p;
+  p.max_alerts = 2500;
+  RetentionResult r;
+  for (int i = 0; i < 3; ++i) REQUIRE(s->enforce_retention(p, kNow, &r).ok);
+  stop = true;
+  writer.join();
+  CHECK(failures == 0);
+  REQUIRE(s->enforce_retention(p, kNow, &r).ok);
+  Raw raw(*url);
+  CHECK(raw.num("SELECT COUNT(*) FROM alerts") == 2500);
+  CHECK(raw.num("SELECT MIN(ts) FROM alerts") == (kNow - 100000 + next - 2500) * 1'000'000);
+  CHECK(raw.num("SELECT COUNT(*) FROM alert_uids") == 2500);
 }
