@@ -4,6 +4,7 @@
 // without a flow. A database from before events.flow_id (the column and its
 // index dropped by hand) is filled in on open, once, and the detail works.
 
+#include <postgresql/libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -95,6 +96,16 @@ struct Db {
   }
   // One integer from the database (-1: NULL or no row).
   int64_t scalar(const std::string& sql) {
+    if (db->url) {
+      PGconn* c = PQconnectdb(db->url->c_str());
+      PGresult* r = PQexec(c, sql.c_str());
+      INFO(sql << ": " << PQresultErrorMessage(r));
+      CHECK(PQresultStatus(r) == PGRES_TUPLES_OK);
+      int64_t v = PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? std::stoll(PQgetvalue(r, 0, 0)) : -1;
+      PQclear(r);
+      PQfinish(c);
+      return v;
+    }
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
     sqlite3_stmt* st = nullptr;
