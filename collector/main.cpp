@@ -295,8 +295,14 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy, const std::s
   std::printf("vigil-collector: data directory %s\n", cfg.data_dir.c_str());
   std::printf("vigil-collector: agents trust %s (server certificate sha256 %s)\n", ca.c_str(),
               cert_fingerprint_sha256(o.cert_path).c_str());
-  std::printf("vigil-collector: next: vigil-collector token create --data-dir %s, then on the agent host:\n",
-              cfg.data_dir.c_str());
+  if (postgresql_store(cfg))
+    std::printf(
+        "vigil-collector: store: PostgreSQL (store.url); next: vigil-collector token create -c "
+        "collector.yaml, then on the agent host:\n");
+  else
+    std::printf(
+        "vigil-collector: next: vigil-collector token create --data-dir %s, then on the agent host:\n",
+        cfg.data_dir.c_str());
   std::printf(
       "  vigil-agent enroll --collector https://HOST:%d --token TOKEN --ca-file ca.pem --state-dir DIR\n",
       server.port());
