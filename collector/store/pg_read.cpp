@@ -149,7 +149,8 @@ std::vector<Term> fts_terms(std::string_view q) {
 // The document the free text matches: the signature's words, then the
 // app-layer text's, each folded by vigil_fts_norm() (" w1 w2 ... "); '|'
 // between them keeps a phrase inside one of the two.
-constexpr const char* kFtsDoc = "vigil_fts_doc(a.signature, a.app_text)";
+// Folded once at ingest: the generated column alerts.fts_doc (kMigrationSql).
+constexpr const char* kFtsDoc = "a.fts_doc";
 
 // The LIKE patterns of free text q: each term's words in order with spaces
 // around them (a phrase of whole words), the last word of a prefix term open
@@ -450,8 +451,9 @@ $$ SELECT ' ' || btrim(regexp_replace(lower(public.unaccent('public.unaccent'::r
   '[[:punct:][:space:][:cntrl:]]+', ' ', 'g')) || ' ' $$;
 CREATE OR REPLACE FUNCTION vigil_fts_doc(sig text, app text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT vigil_fts_norm(sig) || '|' || vigil_fts_norm(app) $$;
+ALTER TABLE alerts ADD COLUMN fts_doc TEXT GENERATED ALWAYS AS (vigil_fts_doc(signature, app_text)) STORED;
 CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
-CREATE INDEX alerts_fts ON alerts USING gin (vigil_fts_doc(signature, app_text) public.gin_trgm_ops);
+CREATE INDEX alerts_fts ON alerts USING gin (fts_doc public.gin_trgm_ops);
 )sql";
 
 StoreStatus query_alerts(pg::Pool& pool, const AlertQuery& q, AlertPage* out) {

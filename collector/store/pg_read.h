@@ -6,7 +6,8 @@
 //   free text   alert_fts.h: q's terms are phrases of words, ANDed, the last
 //               one a prefix with a trailing '*'; words are case folded and
 //               accents dropped (unaccent); matched over the signature and
-//               the app-layer text (alerts.app_text, alert_app_text())
+//               the app-layer text (alerts.app_text, alert_app_text()),
+//               as LIKE patterns of whole words over alerts.fts_doc
 //   stats       alert_rollups.cpp: the same series, totals, top lists, top
 //               range and "source" (rollup/raw), counted from the rows
 //   triage      sqlite_triage.cpp
@@ -34,8 +35,10 @@ namespace pg_read {
 
 // The read side's own schema objects, applied by pg_schema's migration list
 // (in its transaction, after the tables exist): the extensions unaccent and
-// pg_trgm, the text-folding SQL function vigil_fts_norm() and the trigram
-// index over it. Each statement separated by ";\n".
+// pg_trgm, the text-folding SQL functions vigil_fts_norm() / vigil_fts_doc(),
+// the generated column alerts.fts_doc (the folded signature and app-layer
+// text, computed once at ingest) and its trigram index. Statements separated
+// by ";\n".
 extern const char* const kMigrationSql;
 
 StoreStatus query_alerts(pg::Pool& pool, const AlertQuery& q, AlertPage* out);
