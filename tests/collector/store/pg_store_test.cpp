@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "../store_test_util.h"
+#include "collector/suppression.h"
 
 using namespace vigil::collector;
 using nlohmann::json;
@@ -56,7 +57,8 @@ IngestEvent alert(const std::string& uid, int64_t ts_s, int sid = 1) {
 }
 
 // An ingest that must succeed, its error shown when it does not.
-void ingest(Store& s, const std::string& agent, uint64_t seq, const std::vector<IngestEvent>& ev, IngestResult* r) {
+void ingest(Store& s, const std::string& agent, uint64_t seq, const std::vector<IngestEvent>& ev,
+            IngestResult* r) {
   StoreStatus st = s.ingest_batch(agent, seq, ev, kNow, r);
   INFO(st.message);
   REQUIRE(st.ok);
@@ -103,7 +105,8 @@ TEST_CASE("PostgreSQL: a bad URL or an unreachable server is a clear error", "[.
   CHECK(err.find("cannot connect to PostgreSQL") != std::string::npos);
 }
 
-TEST_CASE("PostgreSQL: two stores on one database store every alert once while batches are resent to both", "[.pg]") {
+TEST_CASE("PostgreSQL: two stores on one database store every alert once while batches are resent to both",
+          "[.pg]") {
   auto url = test::fresh_pg_url();
   REQUIRE(url);
   auto a = open(*url), b = open(*url);
@@ -256,4 +259,26 @@ TEST_CASE("PostgreSQL: retention by count keeps the newest while ingest goes on"
   CHECK(raw.num("SELECT COUNT(*) FROM alerts") == 2500);
   CHECK(raw.num("SELECT MIN(ts) FROM alerts") == (kNow - 100000 + next - 2500) * 1'000'000);
   CHECK(raw.num("SELECT COUNT(*) FROM alert_uids") == 2500);
+}
+
+TEST_CASE("PostgreSQL: a suppression added through one collector is in force at the other within seconds",
+          "[.pg]") {
+  auto url = test::fresh_pg_url();
+  REQUIRE(url);
+  auto a = open(*url), b = open(*url);
+  SuppressionCache at_b(*b);
+  CHECK(at_b.current(kNow)->match(1, 7, "10.0.0.1", "192.0.2.1") == 0);
+  Suppression s;
+  s.sid = 7;
+  s.reason = "noisy";
+  s.author = "alice";
+  s.created_at = kNow;
+  AuditEntry audit;
+  audit.ts = kNow;
+  audit.actor = "alice";
+  audit.action = "suppression.add";
+  REQUIRE(a->add_suppression(&s, audit).ok);
+  // B's cache was read before: within the refresh interval it may still answer from it,
+  // after it B reads the store again and drops the alert too.
+  CHECK(at_b.current(kNow + SuppressionCache::kRefreshS)->match(1, 7, "10.0.0.1", "192.0.2.1") == s.id);
 }
