@@ -101,7 +101,7 @@ struct Migration {
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
       {1, "tables", kV1},
-      {2, "free-text search", pg_read::kMigrationSql},
+      {2, "free text", pg_read::kMigrationSql},
   };
   return list;
 }

@@ -18,7 +18,7 @@
 //    partitions); the primary key is (id, ts).
 //  - uniqueness of (agent_id, event_uid) of alerts lives in the unpartitioned
 //    table alert_uids, written in the ingest transaction.
-//  - alerts.app_text: the app-layer text the free-text search matches
+//  - alerts.app_text: the app-layer text free text (q) matches
 //    (alert_app_text(), collector/store/alert_fts.h), filled at ingest.
 //  - sessions / user_tokens keep their column "user" (a reserved word in
 //    PostgreSQL: always write it quoted, "user").

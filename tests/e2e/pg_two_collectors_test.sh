@@ -34,7 +34,7 @@ store:
 EOF
 done
 
-# Collector A (the helpers' default port and data dir) makes the TLS material;
+# Collector A (e2e_lib.sh's default port and data dir) makes the TLS material;
 # B serves the same certificate, so A's agents trust it.
 start_collector -c "$WORK/a.yaml"
 mkdir -p "$DATA_B"
@@ -107,7 +107,7 @@ distinct=$(sql "SELECT COUNT(DISTINCT (agent_id, (json::json)->>'payload')) FROM
 per_agent=$(sql "SELECT string_agg(n::text, ',') FROM (SELECT COUNT(*) n FROM alerts GROUP BY agent_id ORDER BY agent_id) s")
 echo "stored: $total alerts, $distinct distinct, per agent $per_agent"
 [ "$distinct" = $((4 * K)) ] || fail "expected $((4 * K)) distinct alerts, found $distinct"
-[ "$total" = $((4 * K)) ] || fail "expected $((4 * K)) alerts, found $total (duplicates)"
+[ "$total" = $((4 * K)) ] || fail "expected $((4 * K)) alerts, found $total (some stored twice)"
 [ "$per_agent" = "$K,$K,$K,$K" ] || fail "per agent: $per_agent"
 # The survivor answers for all of it.
 URL=$URL_B alert_total >"$WORK/total" || true

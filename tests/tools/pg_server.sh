@@ -49,7 +49,7 @@ case $cmd in
       fi
       chown postgres "$dir"
       if ! runuser -u postgres -- test -w "$dir"; then
-        echo "pg_server: the postgres user cannot reach $dir (a parent directory is not searchable by it)" >&2
+        echo "pg_server: the postgres user cannot reach $dir (a parent directory is closed to it)" >&2
         exit 1
       fi
     fi
