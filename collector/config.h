@@ -25,6 +25,8 @@ struct CollectorConfig {
   std::string listen = "0.0.0.0:8443";  // agents, API and UI on one address
   std::string tls_cert, tls_key;        // empty: generated under data_dir on first start
   std::string store_path;               // empty: DATA_DIR/collector.db
+  std::string store_type = "sqlite";    // sqlite | postgresql
+  std::string store_url;                // store.url: libpq URL of the PostgreSQL database
   int heartbeat_interval_s = 5;         // told to agents in every heartbeat reply
   int offline_after_s = 15;             // no heartbeat for this long: agent offline
   bool ruleset_allow_errors = false;    // accept rule sets with bad rules (reported)

@@ -31,6 +31,29 @@ std::string check_tls(const Value&, const ValueSet& all) {
   return cert == key ? "" : "tls.cert and tls.key go together (or neither: generated in data_dir)";
 }
 
+std::string check_store_type(const Value& v, const ValueSet& all) {
+  if (v.s == "postgresql" && all.at("store.url").s.empty())
+    return "postgresql needs store.url, the database's URL (like "
+           "postgresql://vigil@/vigil?host=/run/postgresql)";
+  return "";
+}
+
+std::string check_store_url(const Value& v, const ValueSet& all) {
+  if (v.s.empty()) return "";
+  if (all.at("store.type").s != "postgresql")
+    return "is for store.type postgresql (with sqlite, store.path is used)";
+  if (v.s.rfind("postgresql://", 0) != 0 && v.s.rfind("postgres://", 0) != 0 &&
+      v.s.find('=') == std::string::npos)
+    return "'" + v.s +
+           "' is not a PostgreSQL URL (postgresql://...) or connection string (host=... dbname=...)";
+  return "";
+}
+
+config::KeySpec checked(config::KeySpec k, config::Validator v) {
+  k.validate = std::move(v);
+  return k;
+}
+
 std::string check_sids(const Value& v, const ValueSet&) {
   for (const auto& s : v.list) {
     int64_t n = 0;
@@ -94,9 +117,21 @@ std::vector<K> collector_keys() {
        [](CollectorConfig& c, const Value& v) { c.tls_cert = v.s; }},
       {string("tls.key", "\"\"", "Private key of tls.cert (PEM)."),
        [](CollectorConfig& c, const Value& v) { c.tls_key = v.s; }},
-      {choice("store.type", "sqlite", {"sqlite"}, "Where events are kept (PostgreSQL later)."), nullptr},
+      {checked(choice("store.type", "sqlite", {"sqlite", "postgresql"},
+                      "Where everything is kept: sqlite (one file, store.path) or postgresql (a database "
+                      "several collectors can share, store.url).",
+                      {{"postgres", "postgresql"}}),
+               check_store_type),
+       [](CollectorConfig& c, const Value& v) { c.store_type = v.s; }},
       {string("store.path", "\"\"", "SQLite database file; empty: DATA_DIR/collector.db."),
        [](CollectorConfig& c, const Value& v) { c.store_path = v.s; }},
+      {string(
+           "store.url", "\"\"",
+           "PostgreSQL database (store.type postgresql): a libpq URL such as "
+           "postgresql://vigil@/vigil?host=/run/postgresql, or a connection string. Keep a password out of "
+           "it: libpq reads ~/.pgpass (or passfile=...).",
+           check_store_url),
+       [](CollectorConfig& c, const Value& v) { c.store_url = v.s; }},
       {duration("heartbeat_interval_s", "5", 1, kDay,
                 "How often agents send a heartbeat (told to them in "
                 "every reply)."),

@@ -28,6 +28,8 @@
 #include "collector/retention.h"
 #include "collector/server.h"
 #include "collector/sources/rule_sources.h"
+#include "collector/store/pg_account_store.h"
+#include "collector/store/pg_store.h"
 #include "common/file_io.h"
 #include "common/private_files.h"
 #include "common/privileges.h"
@@ -53,10 +55,25 @@ std::string store_path(const CollectorConfig& cfg) {
   return cfg.store_path.empty() ? cfg.data_dir + "/collector.db" : cfg.store_path;
 }
 
+bool postgresql_store(const CollectorConfig& cfg) {
+  return cfg.store_type == "postgresql";
+}
+
 std::unique_ptr<Store> open_store(const CollectorConfig& cfg) {
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);
   chmod(cfg.data_dir.c_str(), 0700);
+  if (postgresql_store(cfg)) {
+    std::string err;
+    if (cfg.store_url.empty()) {
+      std::cerr << "vigil-collector: store.type is postgresql but store.url is empty (collector.yaml: "
+                   "store: {type: postgresql, url: \"postgresql://USER@/DB?host=/run/postgresql\"})\n";
+      return nullptr;
+    }
+    auto store = open_pg_store(cfg.store_url, &err);
+    if (!store) std::cerr << "vigil-collector: store.url: " << err << "\n";
+    return store;
+  }
   // Credentials' hashes, users and every stored event: 0600 from the first byte.
   std::string err = vigil::private_sqlite_files(store_path(cfg));
   if (!err.empty()) {
@@ -71,7 +88,8 @@ std::unique_ptr<Store> open_store(const CollectorConfig& cfg) {
 // The user accounts, in the same database (opened after open_store()).
 std::unique_ptr<AccountStore> open_accounts(const CollectorConfig& cfg) {
   std::string err;
-  auto accounts = AccountStore::open(store_path(cfg), &err);
+  auto accounts = postgresql_store(cfg) ? open_pg_account_store(cfg.store_url, &err)
+                                        : AccountStore::open(store_path(cfg), &err);
   if (!accounts) std::cerr << "vigil-collector: " << err << "\n";
   return accounts;
 }
@@ -162,7 +180,7 @@ bool serve_run_as(const CollectorConfig& cfg, const std::string& user, std::opti
 bool drop_after_listen(const CollectorConfig& cfg, const vigil::RunAs& u) {
   std::string err;
   bool ok = vigil::hand_over_tree(cfg.data_dir, u, &err);
-  if (ok && !cfg.store_path.empty()) {
+  if (ok && !cfg.store_path.empty() && !postgresql_store(cfg)) {
     std::error_code ec;
     for (const char* ext : {"", "-wal", "-shm"}) {
       std::string p = cfg.store_path + ext;
@@ -277,8 +295,14 @@ int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy, const std::s
   std::printf("vigil-collector: data directory %s\n", cfg.data_dir.c_str());
   std::printf("vigil-collector: agents trust %s (server certificate sha256 %s)\n", ca.c_str(),
               cert_fingerprint_sha256(o.cert_path).c_str());
-  std::printf("vigil-collector: next: vigil-collector token create --data-dir %s, then on the agent host:\n",
-              cfg.data_dir.c_str());
+  if (postgresql_store(cfg))
+    std::printf(
+        "vigil-collector: store: PostgreSQL (store.url); next: vigil-collector token create -c "
+        "collector.yaml, then on the agent host:\n");
+  else
+    std::printf(
+        "vigil-collector: next: vigil-collector token create --data-dir %s, then on the agent host:\n",
+        cfg.data_dir.c_str());
   std::printf(
       "  vigil-agent enroll --collector https://HOST:%d --token TOKEN --ca-file ca.pem --state-dir DIR\n",
       server.port());

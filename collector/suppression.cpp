@@ -88,9 +88,11 @@ int64_t SuppressionSet::match(uint32_t gid, uint32_t sid, std::string_view src_i
 
 std::shared_ptr<const SuppressionSet> SuppressionCache::current(int64_t now) {
   std::lock_guard lk(mu_);
-  if (!set_ || stale_ || (set_->next_expiry() != 0 && set_->next_expiry() <= now)) {
+  if (!set_ || stale_ || (set_->next_expiry() != 0 && set_->next_expiry() <= now) ||
+      now - loaded_at_ >= kRefreshS || now < loaded_at_) {
     set_ = std::make_shared<const SuppressionSet>(store_.list_suppressions(false, now), now);
     stale_ = false;
+    loaded_at_ = now;
   }
   return set_;
 }

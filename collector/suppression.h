@@ -79,6 +79,9 @@ class SuppressionSet {
 
 class SuppressionCache {
  public:
+  // Collectors sharing a PostgreSQL store see each other's changes within
+  // this many seconds: the set is read again at least this often.
+  static constexpr int64_t kRefreshS = 5;
   explicit SuppressionCache(Store& store) : store_(store) {}
   // The set in force at `now` (unix seconds).
   std::shared_ptr<const SuppressionSet> current(int64_t now);
@@ -90,6 +93,7 @@ class SuppressionCache {
   std::mutex mu_;
   std::shared_ptr<const SuppressionSet> set_;
   bool stale_ = true;
+  int64_t loaded_at_ = 0;  // unix seconds
 };
 
 }  // namespace vigil::collector

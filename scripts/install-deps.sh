@@ -19,6 +19,9 @@ PKGS=(
   catch2 tshark python3 sqlite3 openssl curl
   # tests/integration/live_fanout_test.sh: a veth pair in a network namespace
   iproute2
+  # the PostgreSQL store's tests start their own server (tests/tools/pg_server.sh;
+  # initdb, pg_ctl) and tests/e2e/pg_two_collectors_test.sh reads it with psql
+  postgresql
   # tests/e2e/clock_jump_test.sh steps the agent's wall clock
   libfaketime
   # tests/integration/eve_schema_test.sh: Suricata's EVE schema, when ../shared has it

@@ -1,6 +1,9 @@
 #include "collector/store/account_store.h"
 
 #include <algorithm>
+#include <mutex>
+
+#include "collector/store/sqlite_db.h"
 
 namespace vigil::collector {
 namespace {
@@ -56,6 +59,31 @@ UserRecord read_user(const Stmt& st) {
   return u;
 }
 
+// The SQLite accounts: one connection behind a mutex.
+class SqliteAccountStore final : public AccountStore {
+ public:
+  bool open(const std::string& path, std::string* error);
+  StoreStatus add_user(const UserRecord& u) override;
+  std::optional<UserRecord> get_user(const std::string& name) override;
+  std::vector<UserRecord> list_users() override;
+  StoreStatus update_user(const std::string& name, const UserUpdate& up, int64_t now, bool* found) override;
+  size_t count_users() override;
+  StoreStatus create_session(const std::string& hash, const std::string& user, const std::string& csrf,
+                             int64_t now) override;
+  SessionCheck check_session(const std::string& hash, int64_t now, const SessionPolicy& p,
+                             SessionInfo* out) override;
+  bool delete_session(const std::string& hash) override;
+  StoreStatus create_user_token(const std::string& hash, const std::string& user, const std::string& name,
+                                int64_t now, int64_t expires_at) override;
+  std::optional<TokenOwner> user_token_auth(const std::string& hash, int64_t now) override;
+  std::vector<UserTokenRecord> list_user_tokens(const std::string& user) override;
+  bool revoke_user_token(const std::string& id, const std::optional<std::string>& owner) override;
+
+ private:
+  std::mutex mu_;
+  Db db_;
+};
+
 }  // namespace
 
 std::string user_name_problem(const std::string& name) {
@@ -69,18 +97,23 @@ std::string user_name_problem(const std::string& name) {
 }
 
 std::unique_ptr<AccountStore> AccountStore::open(const std::string& path, std::string* error) {
-  auto s = std::unique_ptr<AccountStore>(new AccountStore());
-  if (!s->db_.open(path, error)) return nullptr;
-  std::string err;
-  if (!s->db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", &err) ||
-      !s->db_.exec(kSchema, &err) || !add_columns(s->db_, &err)) {
-    *error = "cannot initialise the accounts in " + path + ": " + err;
-    return nullptr;
-  }
+  auto s = std::make_unique<SqliteAccountStore>();
+  if (!s->open(path, error)) return nullptr;
   return s;
 }
 
-StoreStatus AccountStore::add_user(const UserRecord& u) {
+bool SqliteAccountStore::open(const std::string& path, std::string* error) {
+  if (!db_.open(path, error)) return false;
+  std::string err;
+  if (!db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", &err) || !db_.exec(kSchema, &err) ||
+      !add_columns(db_, &err)) {
+    *error = "cannot initialise the accounts in " + path + ": " + err;
+    return false;
+  }
+  return true;
+}
+
+StoreStatus SqliteAccountStore::add_user(const UserRecord& u) {
   std::lock_guard lk(mu_);
   auto st = db_.prepare(
       "INSERT INTO users(name,role,password_hash,disabled,created_at,updated_at) VALUES(?,?,?,?,?,?) "
@@ -96,7 +129,7 @@ StoreStatus AccountStore::add_user(const UserRecord& u) {
   return s;
 }
 
-std::optional<UserRecord> AccountStore::get_user(const std::string& name) {
+std::optional<UserRecord> SqliteAccountStore::get_user(const std::string& name) {
   std::lock_guard lk(mu_);
   auto st = db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users WHERE name=?");
   st.bind(1, name);
@@ -104,7 +137,7 @@ std::optional<UserRecord> AccountStore::get_user(const std::string& name) {
   return read_user(st);
 }
 
-std::vector<UserRecord> AccountStore::list_users() {
+std::vector<UserRecord> SqliteAccountStore::list_users() {
   std::lock_guard lk(mu_);
   auto st = db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users ORDER BY name");
   std::vector<UserRecord> out;
@@ -112,14 +145,14 @@ std::vector<UserRecord> AccountStore::list_users() {
   return out;
 }
 
-size_t AccountStore::count_users() {
+size_t SqliteAccountStore::count_users() {
   std::lock_guard lk(mu_);
   auto st = db_.prepare("SELECT COUNT(*) FROM users");
   return st.step() == SQLITE_ROW ? static_cast<size_t>(st.col_int(0)) : 0;
 }
 
-StoreStatus AccountStore::update_user(const std::string& name, const UserUpdate& up, int64_t now,
-                                      bool* found) {
+StoreStatus SqliteAccountStore::update_user(const std::string& name, const UserUpdate& up, int64_t now,
+                                            bool* found) {
   std::lock_guard lk(mu_);
   *found = false;
   std::string err;
@@ -148,16 +181,16 @@ StoreStatus AccountStore::update_user(const std::string& name, const UserUpdate&
   return s;
 }
 
-StoreStatus AccountStore::create_session(const std::string& hash, const std::string& user,
-                                         const std::string& csrf, int64_t now) {
+StoreStatus SqliteAccountStore::create_session(const std::string& hash, const std::string& user,
+                                               const std::string& csrf, int64_t now) {
   std::lock_guard lk(mu_);
   auto st = db_.prepare("INSERT INTO sessions(hash,user,csrf,created_at,last_seen) VALUES(?,?,?,?,?)");
   st.bind(1, hash).bind(2, user).bind(3, csrf).bind(4, now).bind(5, now);
   return done(db_, st.step());
 }
 
-SessionCheck AccountStore::check_session(const std::string& hash, int64_t now, const SessionPolicy& p,
-                                         SessionInfo* out) {
+SessionCheck SqliteAccountStore::check_session(const std::string& hash, int64_t now, const SessionPolicy& p,
+                                               SessionInfo* out) {
   std::lock_guard lk(mu_);
   auto st = db_.prepare(
       "SELECT s.user, s.csrf, s.created_at, s.last_seen, u.role, u.disabled FROM sessions s "
@@ -193,22 +226,22 @@ SessionCheck AccountStore::check_session(const std::string& hash, int64_t now, c
   return SessionCheck::kOk;
 }
 
-bool AccountStore::delete_session(const std::string& hash) {
+bool SqliteAccountStore::delete_session(const std::string& hash) {
   std::lock_guard lk(mu_);
   auto st = db_.prepare("DELETE FROM sessions WHERE hash=?");
   st.bind(1, hash).step();
   return sqlite3_changes(db_.get()) > 0;
 }
 
-StoreStatus AccountStore::create_user_token(const std::string& hash, const std::string& user,
-                                            const std::string& name, int64_t now, int64_t expires_at) {
+StoreStatus SqliteAccountStore::create_user_token(const std::string& hash, const std::string& user,
+                                                  const std::string& name, int64_t now, int64_t expires_at) {
   std::lock_guard lk(mu_);
   auto st = db_.prepare("INSERT INTO user_tokens(hash,user,name,created_at,expires_at) VALUES(?,?,?,?,?)");
   st.bind(1, hash).bind(2, user).bind(3, name).bind(4, now).bind(5, expires_at);
   return done(db_, st.step());
 }
 
-std::optional<TokenOwner> AccountStore::user_token_auth(const std::string& hash, int64_t now) {
+std::optional<TokenOwner> SqliteAccountStore::user_token_auth(const std::string& hash, int64_t now) {
   std::lock_guard lk(mu_);
   auto st = db_.prepare(
       "SELECT t.user, t.expires_at, t.revoked, t.last_used, u.role, u.disabled FROM user_tokens t "
@@ -227,7 +260,7 @@ std::optional<TokenOwner> AccountStore::user_token_auth(const std::string& hash,
   return o;
 }
 
-std::vector<UserTokenRecord> AccountStore::list_user_tokens(const std::string& user) {
+std::vector<UserTokenRecord> SqliteAccountStore::list_user_tokens(const std::string& user) {
   std::lock_guard lk(mu_);
   auto st = db_.prepare(
       "SELECT hash,user,name,created_at,expires_at,last_used,revoked FROM user_tokens "
@@ -248,7 +281,7 @@ std::vector<UserTokenRecord> AccountStore::list_user_tokens(const std::string& u
   return out;
 }
 
-bool AccountStore::revoke_user_token(const std::string& id, const std::optional<std::string>& owner) {
+bool SqliteAccountStore::revoke_user_token(const std::string& id, const std::optional<std::string>& owner) {
   if (id.size() != kCredentialIdLen || id.find_first_not_of("0123456789abcdef") != std::string::npos)
     return false;
   std::lock_guard lk(mu_);

@@ -1,25 +1,26 @@
 // The collector's people: user accounts (name, role, argon2id hash,
-// disabled), their browser sessions and their API tokens, in the same SQLite
-// database as the Store but on a connection of its own (tables users,
-// sessions, user_tokens), so the accounts need nothing from the event store.
+// disabled), their browser sessions and their API tokens (tables users,
+// sessions, user_tokens), in the same database as the Store but on
+// connections of their own, so the accounts need nothing from the event
+// store. An interface with two implementations: SQLite (AccountStore::open,
+// one connection behind a mutex) and PostgreSQL (open_pg_account_store,
+// collector/store/pg_account_store.h), where several collectors share the
+// sessions.
 //
 // Called from the HTTP server's handler threads (every request that carries
 // a session cookie or a user token reads its row and the user's row: a
 // disabled user or a changed role holds from the next request on) and from
-// the CLI. Thread-safe: one connection behind a mutex (account reads are a
-// few indexed lookups). Secrets are stored only as SHA-256 hashes; sessions
-// and tokens are named by the first 12 hex digits of theirs. Times are unix
-// seconds passed in by the caller. Errors are values; nothing throws.
+// the CLI. Thread-safe (account reads are a few indexed lookups). Secrets are stored only as SHA-256 hashes;
+// sessions and tokens are named by the first 12 hex digits of theirs. Times are unix seconds passed in by the
+// caller. Errors are values; nothing throws.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "collector/store/sqlite_db.h"
 #include "collector/store/store.h"
 
 namespace vigil::collector {
@@ -75,39 +76,38 @@ std::string user_name_problem(const std::string& name);
 
 class AccountStore {
  public:
-  // Opens (creating the tables if needed) the database at `path`.
+  virtual ~AccountStore() = default;
+  // Opens (creating the tables if needed) the SQLite database at `path`.
   static std::unique_ptr<AccountStore> open(const std::string& path, std::string* error);
 
   // Fails with "user NAME exists" when the name is taken.
-  StoreStatus add_user(const UserRecord& u);
-  std::optional<UserRecord> get_user(const std::string& name);
-  std::vector<UserRecord> list_users();
+  virtual StoreStatus add_user(const UserRecord& u) = 0;
+  virtual std::optional<UserRecord> get_user(const std::string& name) = 0;
+  virtual std::vector<UserRecord> list_users() = 0;
   // *found false when there is no such user. Disabling a user or setting a
   // new password deletes the user's sessions in the same transaction.
-  StoreStatus update_user(const std::string& name, const UserUpdate& up, int64_t now, bool* found);
-  size_t count_users();
+  virtual StoreStatus update_user(const std::string& name, const UserUpdate& up, int64_t now,
+                                  bool* found) = 0;
+  virtual size_t count_users() = 0;
 
-  StoreStatus create_session(const std::string& hash, const std::string& user, const std::string& csrf,
-                             int64_t now);
+  virtual StoreStatus create_session(const std::string& hash, const std::string& user,
+                                     const std::string& csrf, int64_t now) = 0;
   // The session and its user as they are now. Expired sessions (idle or
   // absolute) are deleted; last_seen is advanced at most every
   // min(60 s, idle/4) so that most requests only read.
-  SessionCheck check_session(const std::string& hash, int64_t now, const SessionPolicy& p, SessionInfo* out);
-  bool delete_session(const std::string& hash);
+  virtual SessionCheck check_session(const std::string& hash, int64_t now, const SessionPolicy& p,
+                                     SessionInfo* out) = 0;
+  virtual bool delete_session(const std::string& hash) = 0;
 
-  StoreStatus create_user_token(const std::string& hash, const std::string& user, const std::string& name,
-                                int64_t now, int64_t expires_at);
+  virtual StoreStatus create_user_token(const std::string& hash, const std::string& user,
+                                        const std::string& name, int64_t now, int64_t expires_at) = 0;
   // nullopt when unknown, revoked, expired, or its user is disabled or gone.
-  std::optional<TokenOwner> user_token_auth(const std::string& hash, int64_t now);
+  virtual std::optional<TokenOwner> user_token_auth(const std::string& hash, int64_t now) = 0;
   // One user's tokens, or everyone's when `user` is empty.
-  std::vector<UserTokenRecord> list_user_tokens(const std::string& user);
+  virtual std::vector<UserTokenRecord> list_user_tokens(const std::string& user) = 0;
   // Revokes by public id; when `owner` is set only that user's token. False
   // when there is no such token.
-  bool revoke_user_token(const std::string& id, const std::optional<std::string>& owner);
-
- private:
-  std::mutex mu_;
-  Db db_;
+  virtual bool revoke_user_token(const std::string& id, const std::optional<std::string>& owner) = 0;
 };
 
 }  // namespace vigil::collector

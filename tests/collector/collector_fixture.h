@@ -1,5 +1,7 @@
 // A real collector (store + HTTPS server on 127.0.0.1, any free port) for
 // tests, with an admin and a viewer API key. Not thread-safe; one per test.
+// The store is SQLite (DIR/c.db), or a new PostgreSQL database when the test
+// runs in the collector[pg] registration (store_test_util.h).
 #pragma once
 
 #include <httplib.h>
@@ -10,6 +12,7 @@
 #include <thread>
 
 #include "collector/server.h"
+#include "store_test_util.h"
 
 namespace vigil::collector {
 
@@ -32,7 +35,8 @@ struct Fixture {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     std::string err;
-    store = open_sqlite_store(dir + "/c.db", &err);
+    store = test::open_test_store(dir, &err);
+    INFO(err);
     REQUIRE(store);
     REQUIRE(ensure_tls_material(dir, {"127.0.0.1", "localhost"}, &tls, &err));
     opts.host = "127.0.0.1";

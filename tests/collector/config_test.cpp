@@ -64,6 +64,7 @@ rule_policy:
   CHECK(cfg.listen == "127.0.0.1:9443");
   CHECK(cfg.tls_cert == "/etc/vigil/collector.pem");
   CHECK(cfg.store_path == "/srv/vigil/c.db");
+  CHECK(cfg.store_type == "sqlite");
   CHECK(cfg.offline_after_s == 120);
   CHECK(cfg.ruleset_allow_errors);
   CHECK(cfg.server_threads == 4);
@@ -91,7 +92,17 @@ TEST_CASE("collector config: every bad value names file, line, key and reason") 
       {"listen: 8443\n", "collector.yaml:1: listen: '8443' is not ADDR:PORT"},
       {"listen: {a: b}\n", "collector.yaml:1: listen: expected a list of strings, got a map"},
       {"data_dir: [a]\n", "collector.yaml:1: data_dir: expected a string, got a list"},
-      {"store:\n  type: postgres\n", "collector.yaml:2: store.type: expected one of sqlite, got 'postgres'"},
+      {"store:\n  type: mysql\n",
+       "collector.yaml:2: store.type: expected one of sqlite, postgresql, got 'mysql'"},
+      {"store:\n  type: postgresql\n",
+       "collector.yaml:2: store.type: postgresql needs store.url, the database's URL (like "
+       "postgresql://vigil@/vigil?host=/run/postgresql)"},
+      {"store:\n  url: postgresql:///v\n",
+       "collector.yaml:2: store.url: is for store.type postgresql (with sqlite, store.path is used)"},
+      {"store:\n  type: postgres\n  url: /tmp/db\n",
+       "collector.yaml:3: store.url: '/tmp/db' is not a PostgreSQL URL (postgresql://...) or connection "
+       "string "
+       "(host=... dbname=...)"},
       {"ruleset:\n  allow_errors: sure\n",
        "collector.yaml:2: ruleset.allow_errors: expected true or false, got 'sure'"},
       {"tls:\n  cert: /a.pem\n",

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "collector/store/store.h"
+#include "store_test_util.h"
 
 using namespace vigil::collector;
 using nlohmann::json;
@@ -31,7 +32,7 @@ std::string hash_of(char c) {
 
 TEST_CASE("API keys: revocation and expiry refuse on the next check; list shows id, role, times, revoked") {
   std::string err;
-  auto store = open_sqlite_store(temp_db("keys"), &err);
+  auto store = test::open_test_store(std::filesystem::path(temp_db("keys")).parent_path().string(), &err);
   REQUIRE(store);
   REQUIRE(store->create_api_key(hash_of('a'), Role::kAdmin, 100, 0).ok);      // never expires
   REQUIRE(store->create_api_key(hash_of('b'), Role::kViewer, 100, 1000).ok);  // expires at 1000
@@ -68,7 +69,7 @@ TEST_CASE("API keys: revocation and expiry refuse on the next check; list shows 
 
 TEST_CASE("tokens: a revoked token cannot be used and is listed as revoked") {
   std::string err;
-  auto store = open_sqlite_store(temp_db("tokens"), &err);
+  auto store = test::open_test_store(std::filesystem::path(temp_db("tokens")).parent_path().string(), &err);
   REQUIRE(store);
   REQUIRE(store->create_token(hash_of('d'), 100, 10000, 5).ok);
   REQUIRE(store->create_token(hash_of('e'), 100, 10000, 5).ok);
@@ -85,7 +86,7 @@ TEST_CASE("tokens: a revoked token cannot be used and is listed as revoked") {
   CHECK_FALSE(toks[1].revoked);
 }
 
-TEST_CASE("a database from before revocable credentials gains the columns and keeps its keys") {
+TEST_CASE("a database from before revocable credentials gains the columns and keeps its keys", "[sqlite]") {
   std::string path = temp_db("migrate");
   {
     sqlite3* db = nullptr;
@@ -121,7 +122,7 @@ TEST_CASE("a database from before revocable credentials gains the columns and ke
 
 TEST_CASE("heartbeat retention: history older than the window and beyond N per agent is pruned") {
   std::string err;
-  auto store = open_sqlite_store(temp_db("hb"), &err);
+  auto store = test::open_test_store(std::filesystem::path(temp_db("hb")).parent_path().string(), &err);
   REQUIRE(store);
   REQUIRE(store->add_agent("ag-1", "k", "h1", 0).ok);
   REQUIRE(store->add_agent("ag-2", "k", "h2", 0).ok);
@@ -157,7 +158,7 @@ TEST_CASE("heartbeat retention: history older than the window and beyond N per a
   CHECK(pruned == 0);
 }
 
-TEST_CASE("heartbeat retention: same-second heartbeats are cut by arrival order, in chunks") {
+TEST_CASE("heartbeat retention: same-second heartbeats are cut by arrival order, in chunks", "[sqlite]") {
   std::string err, path = temp_db("hb2");
   auto store = open_sqlite_store(path, &err);
   REQUIRE(store);

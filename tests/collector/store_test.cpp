@@ -42,7 +42,7 @@ IngestEvent alert(const std::string& uid, int sid, const std::string& ts,
 
 TEST_CASE("a batch is stored once; a resent batch and repeated uids are not stored twice") {
   std::string err;
-  auto store = open_sqlite_store(temp_dir("store1") + "/c.db", &err);
+  auto store = test::open_test_store(temp_dir("store1"), &err);
   REQUIRE(store);
   IngestResult r;
   std::vector<IngestEvent> b1 = {alert("u1", 100, "2026-01-01T00:00:01.000000+0000"),
@@ -71,7 +71,7 @@ TEST_CASE("a batch is stored once; a resent batch and repeated uids are not stor
 
 TEST_CASE("a reused batch number with other uids is a conflict: nothing stored, the highest number told") {
   std::string err;
-  auto store = open_sqlite_store(temp_dir("store-reuse") + "/c.db", &err);
+  auto store = test::open_test_store(temp_dir("store-reuse"), &err);
   REQUIRE(store);
   IngestResult r;
   CHECK(store->highest_batch_seq("ag-1") == 0);
@@ -113,7 +113,8 @@ TEST_CASE("a reused batch number with other uids is a conflict: nothing stored, 
   CHECK(r.stored == 2);
 }
 
-TEST_CASE("a database from before batch digests is migrated; its old batches still ack as resends") {
+TEST_CASE("a database from before batch digests is migrated; its old batches still ack as resends",
+          "[sqlite]") {
   std::string path = temp_dir("store-migrate") + "/c.db";
   {
     sqlite3* db = nullptr;
@@ -158,7 +159,7 @@ TEST_CASE("the batch digest depends on the set of uids only") {
 
 TEST_CASE("alert queries filter and page newest first with a keyset cursor") {
   std::string err;
-  auto store = open_sqlite_store(temp_dir("store2") + "/c.db", &err);
+  auto store = test::open_test_store(temp_dir("store2"), &err);
   REQUIRE(store);
   std::vector<IngestEvent> evs;
   for (int i = 0; i < 25; ++i) {
@@ -210,7 +211,7 @@ TEST_CASE("alert queries filter and page newest first with a keyset cursor") {
 
 TEST_CASE("tokens expire and run out of uses") {
   std::string err;
-  auto store = open_sqlite_store(temp_dir("store3") + "/c.db", &err);
+  auto store = test::open_test_store(temp_dir("store3"), &err);
   REQUIRE(store);
   REQUIRE(store->create_token("h1", 100, 200, 2).ok);
   CHECK(store->use_token("h1", 150) == TokenUse::kOk);
@@ -224,9 +225,9 @@ TEST_CASE("tokens expire and run out of uses") {
 
 TEST_CASE("agents, revocation, heartbeats, API keys and rule sets persist") {
   std::string err;
-  std::string path = temp_dir("store4") + "/c.db";
+  test::TestDb db(temp_dir("store4"));
   {
-    auto store = open_sqlite_store(path, &err);
+    auto store = db.open(&err);
     REQUIRE(store);
     REQUIRE(store->add_agent("ag-1", "kh", "host1", 5, "192.0.2.1").ok);
     CHECK_FALSE(store->add_agent("ag-1", "kh", "host1", 5).ok);
@@ -242,7 +243,7 @@ TEST_CASE("agents, revocation, heartbeats, API keys and rule sets persist") {
     REQUIRE(store->put_ruleset("alert ip any any -> any any (sid:2;)", {}, 4, &v).ok);
     CHECK(v.rfind("2-", 0) == 0);
   }
-  auto store = open_sqlite_store(path, &err);
+  auto store = db.open(&err);
   REQUIRE(store);
   auto agents = store->list_agents();
   REQUIRE(agents.size() == 1);
@@ -266,7 +267,7 @@ TEST_CASE("agents, revocation, heartbeats, API keys and rule sets persist") {
 
 TEST_CASE("concurrent batches are group-committed: every one stored once, results per batch") {
   std::string err;
-  auto store = open_sqlite_store(temp_dir("storegroup") + "/c.db", &err);
+  auto store = test::open_test_store(temp_dir("storegroup"), &err);
   REQUIRE(store);
   constexpr int kThreads = 8, kBatches = 20, kPerBatch = 25;
   std::vector<std::thread> ts;
@@ -295,7 +296,7 @@ TEST_CASE("concurrent batches are group-committed: every one stored once, result
 
 TEST_CASE("the audit log appends and reads back newest first, filtered and paged") {
   std::string err;
-  auto store = open_sqlite_store(temp_dir("store-audit") + "/c.db", &err);
+  auto store = test::open_test_store(temp_dir("store-audit"), &err);
   REQUIRE(store);
   for (int i = 0; i < 5; ++i) {
     AuditEntry e;

@@ -1,17 +1,88 @@
 // Small helpers shared by the store tests (tests/collector/store_test.cpp and
-// tests/collector/store/*_test.cpp): an empty scratch directory per test, and
-// EVE timestamps as the agent writes them. Test code only; single-threaded use.
+// tests/collector/store/*_test.cpp): an empty scratch directory per test,
+// EVE timestamps as the agent writes them, and the store under test.
+// Test code only; single-threaded use.
+//
+// The store tests run twice (tests/CMakeLists.txt): against SQLite, and as
+// "collector[pg]: ..." against a PostgreSQL server the test run starts
+// (tests/tools/pg_server.sh), whose URL is then in VIGIL_TEST_PG_URL.
+// open_test_store() gives a fresh store of the kind under test; tests that
+// look inside the SQLite file are tagged [sqlite] and run only against
+// SQLite.
 #pragma once
 
+#include <postgresql/libpq-fe.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
+#include "collector/store/pg_store.h"
+#include "collector/store/store.h"
+
 namespace vigil::collector::test {
+
+// True in the PostgreSQL registration (VIGIL_TEST_PG_URL set).
+inline bool pg_run() {
+  const char* u = std::getenv("VIGIL_TEST_PG_URL");
+  return u && *u;
+}
+
+// The URL of a new, empty database on the test server (CREATE DATABASE with
+// a name unique to this process and call); nullopt outside the PostgreSQL
+// registration. Throws (failing the test) when the server cannot be reached.
+inline std::optional<std::string> fresh_pg_url() {
+  if (!pg_run()) return std::nullopt;
+  std::string admin = std::getenv("VIGIL_TEST_PG_URL");
+  static std::atomic<int> counter{0};
+  std::string name = "vigil_t" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
+                     std::to_string(static_cast<long long>(time(nullptr)) % 100000);
+  PGconn* c = PQconnectdb(admin.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string err = PQerrorMessage(c);
+    PQfinish(c);
+    throw std::runtime_error("test PostgreSQL server (" + admin + "): " + err);
+  }
+  PGresult* r = PQexec(c, ("CREATE DATABASE " + name + " TEMPLATE template0 ENCODING 'UTF8'").c_str());
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  std::string err = PQerrorMessage(c);
+  PQclear(r);
+  PQfinish(c);
+  if (!ok) throw std::runtime_error("CREATE DATABASE " + name + ": " + err);
+  // The fixture's URL names the database "postgres": the same server, another database.
+  auto at = admin.find("/postgres?");
+  if (at == std::string::npos) throw std::runtime_error("VIGIL_TEST_PG_URL must name /postgres?: " + admin);
+  return admin.substr(0, at) + "/" + name + "?" + admin.substr(at + 10);
+}
+
+// One test database: a new PostgreSQL database in the PostgreSQL
+// registration, else DIR/c.db (SQLite). open() gives a store on it, again
+// after an earlier store on it was closed (what persists).
+struct TestDb {
+  explicit TestDb(const std::string& dir) : url(fresh_pg_url()), path(dir + "/c.db") {}
+  std::optional<std::string> url;
+  std::string path;
+  std::unique_ptr<Store> open(std::string* error = nullptr) const {
+    std::string err;
+    auto s = url ? open_pg_store(*url, &err, 4) : open_sqlite_store(path, &err);
+    if (error) *error = err;
+    if (!s) std::fprintf(stderr, "test store: %s\n", err.c_str());
+    return s;
+  }
+};
+
+// A fresh, empty store of the kind under test (see TestDb).
+inline std::unique_ptr<Store> open_test_store(const std::string& dir, std::string* error = nullptr) {
+  return TestDb(dir).open(error);
+}
 
 // An empty directory TMP/<prefix><name>-<pid>, removed first if it exists.
 inline std::string fresh_temp_dir(const std::string& prefix, const char* name) {

@@ -1,25 +1,36 @@
 // User accounts, sessions (idle and absolute expiry, with times injected)
-// and user tokens in the AccountStore.
+// and user tokens in the AccountStore, SQLite and (collector[pg]) PostgreSQL.
 #include "collector/store/account_store.h"
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "../store_test_util.h"
+#include "collector/store/pg_account_store.h"
+
 using namespace vigil::collector;
 
 namespace {
+
+// The accounts on a new PostgreSQL database (url, in the collector[pg]
+// registration) or on DIR/c.db.
+std::unique_ptr<AccountStore> open_accounts(const std::string& dir, const std::optional<std::string>& url) {
+  std::string err;
+  auto s = url ? open_pg_account_store(*url, &err) : AccountStore::open(dir + "/c.db", &err);
+  INFO(err);
+  REQUIRE(s);
+  return s;
+}
 
 std::unique_ptr<AccountStore> fresh(const char* name) {
   auto d = std::filesystem::temp_directory_path() /
            (std::string("vigil-acct-") + name + "-" + std::to_string(getpid()));
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
-  std::string err;
-  auto s = AccountStore::open((d / "c.db").string(), &err);
-  REQUIRE(s);
-  return s;
+  return open_accounts(d.string(), test::fresh_pg_url());
 }
 
 UserRecord user(const std::string& name, Role role) {
@@ -154,7 +165,8 @@ TEST_CASE("accounts: user tokens carry the user's current role and die with the 
   CHECK_FALSE(s->revoke_user_token("short", std::nullopt));
 }
 
-TEST_CASE("accounts: the UI language is kept per user; a users table from before it gains the column") {
+TEST_CASE("accounts: the UI language is kept per user; a users table from before it gains the column",
+          "[sqlite]") {
   auto d = std::filesystem::temp_directory_path() / ("vigil-acct-lang-" + std::to_string(getpid()));
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
@@ -193,4 +205,41 @@ TEST_CASE("accounts: the UI language is kept per user; a users table from before
   s = AccountStore::open(path, &err);  // opened again: the column is there, nothing added twice
   REQUIRE(s);
   CHECK(s->get_user("old")->language == "vi");
+}
+
+TEST_CASE("accounts: two collectors on one database share users, sessions and tokens") {
+  auto d = std::filesystem::temp_directory_path() / ("vigil-acct-two-" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  auto url = test::fresh_pg_url();
+  auto a = open_accounts(d.string(), url), b = open_accounts(d.string(), url);
+  REQUIRE(a->add_user(user("alice", Role::kAnalyst)).ok);
+  CHECK_FALSE(b->add_user(user("alice", Role::kAdmin)).ok);  // the name is taken on the shared database
+  REQUIRE(a->create_session("sess", "alice", "csrf", 1000).ok);
+  REQUIRE(a->create_user_token("tokhash00000000", "alice", "ci", 1000, 0).ok);
+  SessionPolicy p;
+  SessionInfo si;
+  // Logged in through a, the session holds on b (a request sent to the other collector).
+  REQUIRE(b->check_session("sess", 1100, p, &si) == SessionCheck::kOk);
+  CHECK(si.user == "alice");
+  CHECK(si.role == Role::kAnalyst);
+  CHECK(si.csrf_token == "csrf");
+  REQUIRE(b->user_token_auth("tokhash00000000", 1100));
+  // b touched the session at 1100: a sees it active past a's own idle limit from 1000.
+  REQUIRE(a->check_session("sess", 1000 + p.idle_s + 50, p, &si) == SessionCheck::kOk);
+  // A role change and a disable through b hold on a at once.
+  bool found = false;
+  UserUpdate up;
+  up.role = Role::kViewer;
+  REQUIRE(b->update_user("alice", up, 1200, &found).ok);
+  CHECK(found);
+  REQUIRE(a->check_session("sess", 1200, p, &si) == SessionCheck::kOk);
+  CHECK(si.role == Role::kViewer);
+  UserUpdate off;
+  off.disabled = true;
+  REQUIRE(b->update_user("alice", off, 1300, &found).ok);
+  CHECK(a->check_session("sess", 1300, p, &si) == SessionCheck::kUnknown);  // its sessions went with it
+  CHECK_FALSE(a->user_token_auth("tokhash00000000", 1300));
+  CHECK(a->count_users() == 1);
+  CHECK(b->list_users().size() == 1);
 }

@@ -304,10 +304,11 @@ TEST_CASE("address blocks from /0 to /128 list exactly the alerts inside them") 
   REQUIRE(expected(rows, true, "0.0.0.0/0").size() > 10000);
   std::string dir = temp_dir("new");
   std::string err;
-  auto store = open_sqlite_store(dir + "/c.db", &err);
+  auto store = test::open_test_store(dir, &err);
+  INFO(err);
   REQUIRE(store);
   ingest(*store, rows);
-  check_file(dir + "/c.db", rows);
+  if (!test::pg_run()) check_file(dir + "/c.db", rows);  // the SQLite file's BLOB columns
   check_all_blocks(*store, rows);
   // The IPv4 blocks hold IPv4 alerts only; the mapped form of an IPv4
   // address is the same address.
@@ -333,7 +334,7 @@ TEST_CASE("address blocks from /0 to /128 list exactly the alerts inside them") 
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("an old-schema database gets the address columns on open and answers the same, once") {
+TEST_CASE("an old-schema database gets the address columns on open and answers the same, once", "[sqlite]") {
   auto rows = make_rows(3000, 12);
   std::string dir = temp_dir("old");
   std::string path = dir + "/c.db";

@@ -3,9 +3,9 @@
 // ctest with the slow label), random filters of every kind alone and
 // combined, every page collected and compared with the rows the filter
 // should select, in order; paging while ingest goes on; group counts against
-// a grouping done here; detail against the generated flows.
+// a grouping done here; detail against the generated flows. Against SQLite
+// and, in the collector[pg] registration, PostgreSQL.
 
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -164,7 +164,8 @@ Corpus make_corpus(const char* name, size_t n, uint64_t seed) {
   Corpus c;
   c.dir = temp_dir(name);
   std::string err;
-  c.store = open_sqlite_store(c.dir + "/c.db", &err);
+  c.store = test::open_test_store(c.dir, &err);
+  INFO(err);
   REQUIRE(c.store);
   std::mt19937_64 r(seed);
   c.rows.reserve(n);
@@ -184,34 +185,25 @@ Corpus make_corpus(const char* name, size_t n, uint64_t seed) {
   }
   std::map<std::string, uint64_t> seqs;
   ingest(*c.store, c.rows, 0, seqs, 50000);
-  // Triage state for ~10% of the rows, written as the triage code will.
-  sqlite3* db;
-  REQUIRE(sqlite3_open((c.dir + "/c.db").c_str(), &db) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  REQUIRE(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st;
-  REQUIRE(sqlite3_prepare_v2(db,
-                             "INSERT INTO alert_triage(alert_id,status,assignee,updated_at,updated_by) "
-                             "VALUES(?,?,?,1,'test')",
-                             -1, &st, nullptr) == SQLITE_OK);
+  // Triage state for ~10% of the rows, through the store's triage (one bulk
+  // change per status and assignee).
   const char* assignees[] = {"alice", "bob", nullptr};
+  std::map<std::pair<std::string, std::string>, std::vector<int64_t>> changes;
   for (auto& row : c.rows) {
     if (r() % 10 != 0) continue;
     row.status = kTriageStatuses[r() % 5];
     const char* a = assignees[r() % 3];
     if (a) row.assignee = a;
-    sqlite3_bind_int64(st, 1, row.id);
-    sqlite3_bind_text(st, 2, row.status.c_str(), -1, SQLITE_TRANSIENT);
-    if (a)
-      sqlite3_bind_text(st, 3, a, -1, SQLITE_STATIC);
-    else
-      sqlite3_bind_null(st, 3);
-    REQUIRE(sqlite3_step(st) == SQLITE_DONE);
-    sqlite3_reset(st);
+    changes[{row.status, a ? a : ""}].push_back(row.id);
   }
-  sqlite3_finalize(st);
-  REQUIRE(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
-  sqlite3_close(db);
+  for (const auto& [k, ids] : changes) {
+    TriageChange ch;
+    ch.status = k.first;
+    ch.assignee = k.second;  // empty: none
+    uint64_t matched = 0;
+    REQUIRE(c.store->triage_alerts(ids, ch, "test", 1, nullptr, &matched).ok);
+    REQUIRE(matched == ids.size());
+  }
   return c;
 }
 

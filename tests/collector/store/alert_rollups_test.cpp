@@ -1,6 +1,7 @@
 // The aggregations from the rollups equal a plain count of the raw rows, for
 // random alerts (bucket edges included) and random queries; the rollups of a
-// database from before them are rebuilt on open.
+// database from before them are rebuilt on open. The PostgreSQL store
+// (collector[pg] registration) counts from the rows and must give the same.
 #include "collector/store/alert_rollups.h"
 
 #include <sqlite3.h>
@@ -197,7 +198,8 @@ StatsQuery random_query(std::mt19937_64& rng, int64_t hours = 6) {
 TEST_CASE("aggregations from the rollups equal a scan of the raw rows") {
   std::mt19937_64 rng(GENERATE(1, 2, 3));
   std::string err;
-  auto store = open_sqlite_store(temp_dir("eq") + "/c.db", &err);
+  auto store = test::open_test_store(temp_dir("eq"), &err);
+  INFO(err);
   REQUIRE(store);
   auto rows = random_rows(rng, 3000);
   ingest(*store, rows);
@@ -222,7 +224,8 @@ TEST_CASE("aggregations from the rollups equal a scan of the raw rows") {
 TEST_CASE("top lists over several days (day rows) equal a scan of the raw rows") {
   std::mt19937_64 rng(GENERATE(11, 12));
   std::string err;
-  auto store = open_sqlite_store(temp_dir("days") + "/c.db", &err);
+  auto store = test::open_test_store(temp_dir("days"), &err);
+  INFO(err);
   REQUIRE(store);
   auto rows = random_rows(rng, 4000, 80);
   ingest(*store, rows);
@@ -236,7 +239,7 @@ TEST_CASE("top lists over several days (day rows) equal a scan of the raw rows")
   }
 }
 
-TEST_CASE("the rollups of a database from before them are rebuilt on open") {
+TEST_CASE("the rollups of a database from before them are rebuilt on open", "[sqlite]") {
   std::mt19937_64 rng(7);
   std::string dir = temp_dir("rebuild"), err;
   auto rows = random_rows(rng, 1500, 60);

@@ -214,7 +214,8 @@ StatsQuery random_range(std::mt19937_64& rng) {
 TEST_CASE("stats under any alert filter equal a count over the list of that filter", "[stats_filter]") {
   std::mt19937_64 rng(GENERATE(21, 22));
   std::string err;
-  auto store = open_sqlite_store(test::fresh_temp_dir("vigil-statsf-", "eq") + "/c.db", &err);
+  auto store = test::open_test_store(test::fresh_temp_dir("vigil-statsf-", "eq"), &err);
+  INFO(err);
   REQUIRE(store);
   fill(*store, rng, 3000);
   int raw = 0;
@@ -243,7 +244,8 @@ TEST_CASE("a filter the rollups answer gives the same stats as the same filter c
           "[stats_filter]") {
   std::mt19937_64 rng(5);
   std::string err;
-  auto store = open_sqlite_store(test::fresh_temp_dir("vigil-statsf-", "same") + "/c.db", &err);
+  auto store = test::open_test_store(test::fresh_temp_dir("vigil-statsf-", "same"), &err);
+  INFO(err);
   REQUIRE(store);
   fill(*store, rng, 2000);
   for (int i = 0; i < 20; ++i) {

@@ -4,6 +4,7 @@
 // without a flow. A database from before events.flow_id (the column and its
 // index dropped by hand) is filled in on open, once, and the detail works.
 
+#include <postgresql/libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <set>
 
+#include "../store_test_util.h"
 #include "collector/store/store.h"
 
 using namespace vigil::collector;
@@ -43,6 +45,7 @@ json eve(const std::string& type, int64_t at, int64_t flow_id, int sid = 0) {
 
 struct Db {
   std::string dir, path;
+  std::unique_ptr<test::TestDb> db;  // SQLite, or PostgreSQL in the collector[pg] registration
   std::unique_ptr<Store> store;
   explicit Db(const char* name) {
     dir = (std::filesystem::temp_directory_path() /
@@ -50,7 +53,8 @@ struct Db {
               .string();
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    path = dir + "/c.db";
+    db = std::make_unique<test::TestDb>(dir);
+    path = db->path;
     open();
   }
   ~Db() {
@@ -59,7 +63,8 @@ struct Db {
   }
   void open() {
     std::string err;
-    store = open_sqlite_store(path, &err);
+    store = db->open(&err);
+    INFO(err);
     REQUIRE(store);
   }
   void ingest(const std::string& agent, uint64_t seq, const std::vector<json>& events) {
@@ -91,6 +96,16 @@ struct Db {
   }
   // One integer from the database (-1: NULL or no row).
   int64_t scalar(const std::string& sql) {
+    if (db->url) {
+      PGconn* c = PQconnectdb(db->url->c_str());
+      PGresult* r = PQexec(c, sql.c_str());
+      INFO(sql << ": " << PQresultErrorMessage(r));
+      CHECK(PQresultStatus(r) == PGRES_TUPLES_OK);
+      int64_t v = PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? std::stoll(PQgetvalue(r, 0, 0)) : -1;
+      PQclear(r);
+      PQfinish(c);
+      return v;
+    }
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
     sqlite3_stmt* st = nullptr;
@@ -195,7 +210,7 @@ TEST_CASE("alert detail: at most 200 of each, flagged truncated", "[flow]") {
   CHECK(det->truncated);
 }
 
-TEST_CASE("a database from before events.flow_id is filled in on open, once", "[flow]") {
+TEST_CASE("a database from before events.flow_id is filled in on open, once", "[flow][sqlite]") {
   Db d("migrate");
   fill(d);
   d.store.reset();

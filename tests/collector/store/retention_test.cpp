@@ -74,7 +74,8 @@ void ingest(Store& s, const std::string& agent, uint64_t seq, std::vector<Ingest
 
 }  // namespace
 
-TEST_CASE("retention by age deletes alerts, events, triage rows and rollups past the horizon only") {
+TEST_CASE("retention by age deletes alerts, events, triage rows and rollups past the horizon only",
+          "[sqlite]") {
   std::string path = temp_dir("age") + "/c.db", err;
   auto store = open_sqlite_store(path, &err);
   REQUIRE(store);
@@ -126,7 +127,7 @@ TEST_CASE("retention by age deletes alerts, events, triage rows and rollups past
   CHECK(r.events == 0);
 }
 
-TEST_CASE("retention by count and size brings the store under its limits while ingest goes on") {
+TEST_CASE("retention by count and size brings the store under its limits while ingest goes on", "[sqlite]") {
   std::string path = temp_dir("size") + "/c.db", err;
   auto store = open_sqlite_store(path, &err);
   REQUIRE(store);

@@ -1,12 +1,17 @@
 // The store's triage and suppression tables: upserts, history only for real
 // changes, comments, one transaction per call with its audit entry, bulk
 // by ids, and suppressions' lifetime (active, expired, removed, hits).
+// Against SQLite and, in the collector[pg] registration, PostgreSQL.
 #include "collector/store/sqlite_triage.h"
 
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <thread>
+
+#include "../store_test_util.h"
 
 using namespace vigil::collector;
 using nlohmann::json;
@@ -19,7 +24,8 @@ std::unique_ptr<Store> fresh_store(const char* name) {
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
   std::string err;
-  auto s = open_sqlite_store((d / "c.db").string(), &err);
+  auto s = test::open_test_store(d.string(), &err);
+  INFO(err);
   REQUIRE(s);
   return s;
 }
@@ -201,4 +207,52 @@ TEST_CASE("suppressed events count in the batch digest but are not stored", "[su
   REQUIRE(s->ingest_batch("ag-1", 1, ev, 2, &r).ok);
   CHECK(r.duplicate_batch);
   CHECK(!r.conflict);
+}
+
+TEST_CASE("two stores on one database: concurrent triage is recorded once, suppressions are shared",
+          "[triage][suppression]") {
+  auto d = std::filesystem::temp_directory_path() / ("vigil-triage-two-" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  test::TestDb db(d.string());  // one database, two stores on it: two collectors
+  auto a = db.open(), b = db.open();
+  REQUIRE(a);
+  REQUIRE(b);
+  auto ids = add_alerts(*a, 20);
+  // Both collectors escalate the same alerts at once: each alert changes once.
+  std::atomic<int> failed{0};
+  std::vector<std::thread> th;
+  for (Store* s : {a.get(), b.get(), a.get(), b.get()})
+    th.emplace_back([&, s] {
+      TriageChange ch;
+      ch.status = "escalated";
+      uint64_t matched = 0;
+      if (!s->triage_alerts(ids, ch, "analyst", 500, nullptr, &matched).ok || matched != ids.size()) ++failed;
+    });
+  for (auto& t : th) t.join();
+  CHECK(failed == 0);
+  for (int64_t id : ids) {
+    auto t = b->get_triage(id);
+    REQUIRE(t);
+    CHECK(t->status == "escalated");
+    CHECK(t->history.size() == 1);  // new -> escalated, once
+  }
+  // A suppression added through one is active on the other; hits from both add up.
+  Suppression s;
+  s.sid = 7;
+  s.reason = "noisy";
+  s.author = "admin";
+  s.created_at = 100;
+  REQUIRE(a->add_suppression(&s, {0, 100, "admin", "suppression.add", "", "::1", nullptr}).ok);
+  auto seen = b->list_suppressions(false, 150);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].id == s.id);
+  REQUIRE(a->add_suppression_hits({{s.id, 2}}).ok);
+  REQUIRE(b->add_suppression_hits({{s.id, 3}}).ok);
+  CHECK(a->list_suppressions(false, 150)[0].hits == 5);
+  bool found = false;
+  REQUIRE(
+      b->remove_suppression(s.id, 200, {0, 200, "admin", "suppression.remove", "", "", nullptr}, &found).ok);
+  CHECK(found);
+  CHECK(a->list_suppressions(false, 250).empty());
 }

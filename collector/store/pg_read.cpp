@@ -1,0 +1,874 @@
+#include "collector/store/pg_read.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+
+#include "collector/store/alert_rollups.h"
+#include "collector/store/pg_db.h"
+
+namespace vigil::collector::pg_read {
+namespace {
+
+using nlohmann::json;
+using pg::arg;
+
+// As sqlite_alert_query.cpp: counting stops past kTotalCap; a flow's other
+// alerts and events are looked for kFlowWindowUs around the alert, at most
+// kFlowRowsMax of each.
+constexpr int64_t kTotalCap = 10000;
+constexpr int64_t kFlowWindowUs = 3600LL * 1000000;
+constexpr int kFlowRowsMax = 200;
+
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+int64_t ceil_div(int64_t a, int64_t b) {
+  return -floor_div(-a, b);
+}
+
+// SQL for floor(x / g) with PostgreSQL's truncating integer division.
+std::string sql_floor(const std::string& x, int64_t g) {
+  std::string gs = std::to_string(g);
+  return "((" + x + ")/" + gs + " - ((" + x + ")%" + gs + " < 0)::int)";
+}
+
+// SQLite's LIKE: '%' and '_' wildcards, '\' escape, ASCII case folded.
+std::string like_pattern(const std::string& s) {
+  std::string p = "%";
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') p.push_back('\\');
+    p.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  p.push_back('%');
+  return p;
+}
+constexpr const char* kAsciiLower =
+    "translate(a.signature, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+
+// A WHERE clause with its $n parameters.
+struct Where {
+  std::string sql = " WHERE TRUE";
+  pg::Params params;
+  std::string p(pg::Param v) {
+    params.push_back(std::move(v));
+    return "$" + std::to_string(params.size());
+  }
+  void add(const std::string& cond) { sql += " AND " + cond; }
+};
+
+std::string ip_param(const Ip16& a) {
+  return pg::bytea(a.data(), a.size());
+}
+
+void add_net(Where& w, const char* col, const IpNet& n) {
+  if (n.lo == n.hi) {
+    w.add(std::string("a.") + col + "=" + w.p(ip_param(n.lo)) + "::bytea");
+  } else {
+    std::string lo = w.p(ip_param(n.lo)), hi = w.p(ip_param(n.hi));
+    w.add(std::string("a.") + col + " BETWEEN " + lo + "::bytea AND " + hi + "::bytea");
+  }
+}
+
+template <typename T>
+std::string in_list(Where& w, const std::vector<T>& v) {
+  std::string s = "(";
+  for (size_t i = 0; i < v.size(); ++i)
+    s += (i ? "," : "") + w.p(arg(static_cast<int64_t>(v[i]))) + "::bigint";
+  return s + ")";
+}
+
+// Text PostgreSQL can take as a parameter: UTF-8 without NUL. A filter value
+// that is not cannot equal any stored text (the server keeps valid UTF-8
+// only), so its condition is FALSE rather than an error.
+bool valid_text(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (d & 0x3F);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n;
+  }
+  return true;
+}
+
+// "col=$n", or FALSE for a value no stored text can equal.
+std::string text_eq(Where& w, const std::string& col, const std::string& v) {
+  if (!valid_text(v)) return "FALSE";
+  return col + "=" + w.p(v);
+}
+
+bool has_term_char(std::string_view t) {
+  for (unsigned char c : t)
+    if (std::isalnum(c) || c >= 0x80) return true;
+  return false;
+}
+
+// The free text's terms as alert_fts.h reads them: space-separated, a '*'
+// ending the last one makes it a prefix, terms without a letter or digit
+// dropped.
+struct Term {
+  std::string text;
+  bool prefix = false;
+};
+std::vector<Term> fts_terms(std::string_view q) {
+  std::vector<Term> out;
+  size_t i = 0;
+  while (i < q.size()) {
+    while (i < q.size() && q[i] == ' ') ++i;
+    size_t j = q.find(' ', i);
+    if (j == std::string_view::npos) j = q.size();
+    std::string_view term = q.substr(i, j - i);
+    i = j;
+    if (term.empty()) continue;
+    bool last = q.find_first_not_of(' ', j) == std::string_view::npos;
+    bool prefix = last && term.size() > 1 && term.back() == '*';
+    if (prefix) term.remove_suffix(1);
+    if (!has_term_char(term)) continue;
+    out.push_back({std::string(term), prefix});
+  }
+  return out;
+}
+
+// The document the free text matches: the signature's words, then the
+// app-layer text's, each folded by vigil_fts_norm() (" w1 w2 ... "); '|'
+// between them keeps a phrase inside one of the two.
+// Folded once at ingest: the generated column alerts.fts_doc (kMigrationSql).
+constexpr const char* kFtsDoc = "a.fts_doc";
+
+// The LIKE patterns of free text q: each term's words in order with spaces
+// around them (a phrase of whole words), the last word of a prefix term open
+// at its end. nullopt: the database could not fold them (*err); an empty
+// vector: nothing to search for.
+std::optional<std::vector<std::string>> fts_patterns(pg::Conn& c, const std::string& q, std::string* err) {
+  std::vector<std::string> out;
+  for (const Term& t : fts_terms(q)) {
+    if (!valid_text(t.text)) {
+      out.push_back({});  // not text: matches nothing
+      continue;
+    }
+    pg::Result r = c.exec("SELECT vigil_fts_norm($1)", {t.text});
+    if (!r) {
+      *err = "free text: " + r.error();
+      return std::nullopt;
+    }
+    std::string words = r.text(0, 0);
+    if (words.find_first_not_of(' ') == std::string::npos) {
+      out.push_back({});  // no word: matches nothing
+      continue;
+    }
+    if (t.prefix) words.pop_back();  // the trailing space
+    out.push_back("%" + words + "%");
+  }
+  return out;
+}
+
+// The WHERE clause of a filter (the list's, the groups', the stats'). False
+// with *err when the free text could not be read.
+bool build_where(pg::Conn& c, const AlertFilter& f, Where* w, std::string* err) {
+  if (f.from_us) w->add("a.ts>=" + w->p(arg(*f.from_us)) + "::bigint");
+  if (f.to_us) w->add("a.ts<" + w->p(arg(*f.to_us)) + "::bigint");
+  if (!f.severities.empty()) w->add("a.severity IN " + in_list(*w, f.severities));
+  if (!f.sids.empty()) w->add("a.sid IN " + in_list(*w, f.sids));
+  if (f.signature)
+    w->add(valid_text(*f.signature) ? std::string(kAsciiLower) + " LIKE " + w->p(like_pattern(*f.signature))
+                                    : "FALSE");
+  if (f.category) w->add(text_eq(*w, "a.category", *f.category));
+  if (f.agent_id) w->add(text_eq(*w, "a.agent_id", *f.agent_id));
+  if (f.src_ip) add_net(*w, "src_ip16", *f.src_ip);
+  if (f.dest_ip) add_net(*w, "dest_ip16", *f.dest_ip);
+  if (f.port) {
+    std::string p = w->p(arg(int64_t{*f.port}));
+    w->add("(a.src_port=" + p + "::bigint OR a.dest_port=" + p + "::bigint)");
+  }
+  if (f.src_port) w->add("a.src_port=" + w->p(arg(int64_t{*f.src_port})) + "::bigint");
+  if (f.dest_port) w->add("a.dest_port=" + w->p(arg(int64_t{*f.dest_port})) + "::bigint");
+  if (f.proto) w->add(text_eq(*w, "a.proto", *f.proto));
+  if (f.app_proto) w->add(text_eq(*w, "a.app_proto", *f.app_proto));
+  if (!f.statuses.empty()) {
+    std::string s = "COALESCE(t.status,'new') IN (NULL";
+    for (const auto& v : f.statuses)
+      if (valid_text(v)) s += "," + w->p(v);
+    w->add(s + ")");
+  }
+  if (f.assignee) w->add(text_eq(*w, "t.assignee", *f.assignee));
+  if (f.q) {
+    auto pats = fts_patterns(c, *f.q, err);
+    if (!pats) return false;
+    if (pats->empty()) w->add("FALSE");
+    for (const auto& p : *pats) {
+      if (p.empty())
+        w->add("FALSE");
+      else
+        w->add(std::string(kFtsDoc) + " LIKE " + w->p(p));
+    }
+  }
+  return true;
+}
+
+constexpr const char* kFrom = " FROM alerts a LEFT JOIN alert_triage t ON t.alert_id=a.id";
+constexpr const char* kCols = "SELECT a.id, a.ts, a.agent_id, a.json, COALESCE(t.status,'new'), t.assignee";
+
+// A row of kCols as the API shows it.
+json row_json(const pg::Result& r, int i) {
+  json j = json::parse(r.view(i, 3), nullptr, false);
+  if (!j.is_object()) j = json::object();
+  j["id"] = r.int64(i, 0);
+  j["agent_id"] = r.text(i, 2);
+  j["status"] = r.text(i, 4);
+  j["assignee"] = r.null(i, 5) ? json() : json(r.text(i, 5));
+  return j;
+}
+
+StoreStatus insert_audit(pg::Conn& c, const AuditEntry& e) {
+  pg::Result r =
+      c.exec("INSERT INTO audit(ts,actor,action,target,peer,detail) VALUES($1::bigint,$2,$3,$4,$5,$6)",
+             {arg(e.ts), e.actor, e.action, e.target, e.peer,
+              e.detail.is_null() ? pg::Param() : pg::Param(e.detail.dump())});
+  if (!r) return pg::fail("audit", r);
+  return {};
+}
+
+// ---- alert_stats: the same answer as alert_rollups.cpp, counted from the rows.
+
+enum Dim : int { kAgent = 0, kSid = 1, kSrc = 2, kDest = 3 };
+
+using SevCounts = std::map<int, int64_t>;
+using Series = std::map<int64_t, SevCounts>;
+
+// The query's agent and severity conditions. `rolled`: as the SQLite store's
+// rollup rows see them (an alert without a severity has severity 0 there);
+// otherwise as the raw rows do.
+std::string stats_filters(const StatsQuery& q, Where* w, bool rolled) {
+  std::string sev = rolled ? "COALESCE(a.severity,0)" : "a.severity";
+  std::string s;
+  if (q.agent_id) s += " AND " + text_eq(*w, "a.agent_id", *q.agent_id);
+  if (q.severity) s += " AND " + sev + "=" + w->p(arg(int64_t{*q.severity})) + "::bigint";
+  if (!q.severities.empty()) {
+    s += " AND " + sev + " IN (";
+    for (size_t k = 0; k < q.severities.size(); ++k)
+      s += (k ? "," : "") + w->p(arg(int64_t{q.severities[k]})) + "::bigint";
+    s += ")";
+  }
+  return s;
+}
+
+// Counts [from, to) into `series` the way alert_rollups.cpp's count_series
+// splits it (whole hours, whole minutes, raw edges), so that the severity
+// filter and the "raw" flag come out the same.
+StoreStatus count_series(pg::Conn& c, const StatsQuery& q, int64_t from, int64_t to, int level,
+                         Series* series, bool* raw) {
+  if (from >= to) return {};
+  const int64_t interval = q.interval_s;
+  static constexpr int64_t kGran[] = {kUsPerHour, kUsPerMinute};
+  while (level < 2 && (interval * 1'000'000) % kGran[level] != 0) ++level;
+  int64_t lo = from, hi = to;
+  bool rolled = level < 2;
+  if (rolled) {
+    int64_t g = kGran[level];
+    int64_t a = ceil_div(from, g), b = floor_div(to, g);
+    if (a >= b) return count_series(c, q, from, to, level + 1, series, raw);
+    lo = a * g;
+    hi = b * g;
+  } else {
+    *raw = *raw || q.interval_s % 60 != 0;
+  }
+  Where w;
+  std::string sql = "SELECT " + sql_floor("a.ts", interval * 1'000'000) +
+                    ", COALESCE(a.severity,0), COUNT(*) " + "FROM alerts a WHERE a.ts>=" + w.p(arg(lo)) +
+                    "::bigint AND a.ts<" + w.p(arg(hi)) + "::bigint" + stats_filters(q, &w, rolled) +
+                    " GROUP BY 1, 2";
+  pg::Result r = c.exec(sql, w.params);
+  if (!r) return pg::fail("stats series", r);
+  for (int i = 0; i < r.rows(); ++i)
+    (*series)[r.int64(i, 0) * interval][static_cast<int>(r.int64(i, 1))] += r.int64(i, 2);
+  if (!rolled) return {};
+  StoreStatus s = count_series(c, q, from, lo, level + 1, series, raw);
+  if (!s.ok) return s;
+  return count_series(c, q, hi, to, level + 1, series, raw);
+}
+
+std::vector<TopEntry> top_n(const std::unordered_map<std::string, int64_t>& counts, int n) {
+  std::vector<TopEntry> v;
+  v.reserve(counts.size());
+  for (const auto& [k, cnt] : counts) v.push_back({k, {}, cnt});
+  auto better = [](const TopEntry& a, const TopEntry& b) {
+    return a.count != b.count ? a.count > b.count : a.key < b.key;
+  };
+  size_t k = std::min<size_t>(v.size(), static_cast<size_t>(std::max(n, 0)));
+  std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end(), better);
+  v.resize(k);
+  return v;
+}
+
+StoreStatus name_signatures(pg::Conn& c, std::vector<TopEntry>* list) {
+  for (auto& e : *list) {
+    int64_t sid = 0;
+    std::from_chars(e.key.data(), e.key.data() + e.key.size(), sid);
+    pg::Result r = c.exec(
+        "SELECT signature FROM alerts WHERE sid=$1::bigint ORDER BY ts DESC, id DESC LIMIT 1", {arg(sid)});
+    if (!r) return pg::fail("stats signatures", r);
+    if (r.rows() > 0) e.signature = r.text(0, 0);
+  }
+  return {};
+}
+
+constexpr const char* kDimCol[] = {"a.agent_id", "a.sid::text", "a.src_ip", "a.dest_ip"};
+
+void fill_series(const Series& series, AlertStats* out) {
+  SevCounts totals;
+  for (const auto& [start, sev] : series) {
+    StatsBucket b;
+    b.start_s = start;
+    for (const auto& [s, n] : sev) {
+      if (n == 0) continue;
+      b.by_severity.emplace_back(s, n);
+      b.total += n;
+      totals[s] += n;
+    }
+    if (b.total) out->series.push_back(std::move(b));
+  }
+  for (const auto& [s, n] : totals) {
+    out->by_severity.emplace_back(s, n);
+    out->total += n;
+  }
+}
+
+// A filter the rollups cannot answer (alert_rollups.cpp filtered_stats): the
+// rows matching the whole filter over exactly [from, to).
+StoreStatus filtered_stats(pg::Conn& c, const StatsQuery& q, AlertStats* out) {
+  out->raw = true;
+  out->top_from_us = q.from_us;
+  out->top_to_us = q.to_us;
+  AlertFilter f = q.filter;
+  f.from_us = q.from_us;
+  f.to_us = q.to_us;
+  if (q.agent_id) {
+    if (f.agent_id && *f.agent_id != *q.agent_id) return {};
+    f.agent_id = q.agent_id;
+  }
+  if (q.severity) {
+    if (!f.severities.empty() &&
+        std::find(f.severities.begin(), f.severities.end(), *q.severity) == f.severities.end())
+      return {};
+    f.severities = {*q.severity};
+  }
+  if (!q.severities.empty()) {
+    std::vector<int> both;
+    for (int v : q.severities)
+      if (f.severities.empty() ||
+          std::find(f.severities.begin(), f.severities.end(), v) != f.severities.end())
+        both.push_back(v);
+    if (both.empty()) return {};
+    f.severities = std::move(both);
+  }
+  Where w;
+  std::string err;
+  if (!build_where(c, f, &w, &err)) return StoreStatus::error("stats: " + err);
+  const int64_t interval_us = q.interval_s * 1'000'000;
+  Series series;
+  pg::Result r = c.exec("SELECT " + sql_floor("a.ts", interval_us) + ", COALESCE(a.severity,0), COUNT(*)" +
+                            kFrom + w.sql + " GROUP BY 1, 2",
+                        w.params);
+  if (!r) return pg::fail("stats series", r);
+  for (int i = 0; i < r.rows(); ++i)
+    series[r.int64(i, 0) * q.interval_s][static_cast<int>(r.int64(i, 1))] += r.int64(i, 2);
+  fill_series(series, out);
+  std::pair<Dim, std::vector<TopEntry>*> lists[] = {{kSid, &out->top_signatures},
+                                                    {kSrc, &out->top_sources},
+                                                    {kDest, &out->top_destinations},
+                                                    {kAgent, &out->top_agents}};
+  for (auto [dim, list] : lists) {
+    std::string col = kDimCol[dim];
+    r = c.exec("SELECT " + col + ", COUNT(*)" + kFrom + w.sql + " AND " + col + " IS NOT NULL GROUP BY 1",
+               w.params);
+    if (!r) return pg::fail("stats top", r);
+    std::unordered_map<std::string, int64_t> counts;
+    for (int i = 0; i < r.rows(); ++i) counts[r.text(i, 0)] += r.int64(i, 1);
+    *list = top_n(counts, q.top);
+  }
+  return name_signatures(c, &out->top_signatures);
+}
+
+StoreStatus stats_in_tx(pg::Conn& c, const StatsQuery& q, AlertStats* out) {
+  *out = {};
+  if (!q.filter.empty()) return filtered_stats(c, q, out);
+  Series series;
+  bool raw = false;
+  StoreStatus st = count_series(c, q, q.from_us, q.to_us, 0, &series, &raw);
+  if (!st.ok) return st;
+  fill_series(series, out);
+  // As the SQLite store: whole hours (its hourly rollup) unless an agent is
+  // filtered, then the exact range from the rows.
+  bool rollup = !q.agent_id;
+  out->top_from_us = rollup ? floor_div(q.from_us, kUsPerHour) * kUsPerHour : q.from_us;
+  out->top_to_us = rollup ? ceil_div(q.to_us, kUsPerHour) * kUsPerHour : q.to_us;
+  raw = raw || !rollup;
+  std::pair<Dim, std::vector<TopEntry>*> lists[] = {{kSid, &out->top_signatures},
+                                                    {kSrc, &out->top_sources},
+                                                    {kDest, &out->top_destinations},
+                                                    {kAgent, &out->top_agents}};
+  for (auto [dim, list] : lists) {
+    std::string col = kDimCol[dim];
+    Where w;
+    std::string sql = "SELECT " + col + ", COUNT(*) FROM alerts a WHERE a.ts>=" + w.p(arg(out->top_from_us)) +
+                      "::bigint AND a.ts<" + w.p(arg(out->top_to_us)) + "::bigint AND " + col +
+                      " IS NOT NULL" + stats_filters(q, &w, rollup) + " GROUP BY 1";
+    pg::Result r = c.exec(sql, w.params);
+    if (!r) return pg::fail("stats top", r);
+    std::unordered_map<std::string, int64_t> counts;
+    for (int i = 0; i < r.rows(); ++i) counts[r.text(i, 0)] += r.int64(i, 1);
+    *list = top_n(counts, q.top);
+  }
+  st = name_signatures(c, &out->top_signatures);
+  if (!st.ok) return st;
+  out->raw = raw;
+  return {};
+}
+
+}  // namespace
+
+const char* const kMigrationSql = R"sql(
+CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
+CREATE OR REPLACE FUNCTION vigil_fts_norm(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT ' ' || btrim(regexp_replace(lower(public.unaccent('public.unaccent'::regdictionary, coalesce(t, ''))),
+  '[[:punct:][:space:][:cntrl:]]+', ' ', 'g')) || ' ' $$;
+CREATE OR REPLACE FUNCTION vigil_fts_doc(sig text, app text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT vigil_fts_norm(sig) || '|' || vigil_fts_norm(app) $$;
+ALTER TABLE alerts ADD COLUMN fts_doc TEXT GENERATED ALWAYS AS (vigil_fts_doc(signature, app_text)) STORED;
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+CREATE INDEX alerts_fts ON alerts USING gin (fts_doc public.gin_trgm_ops);
+)sql";
+
+StoreStatus query_alerts(pg::Pool& pool, const AlertQuery& q, AlertPage* out) {
+  *out = {};
+  Where w;
+  if (q.agent_id) w.add(text_eq(w, "a.agent_id", *q.agent_id));
+  // Addresses through their BYTEA column; a text that is no address is compared as text.
+  for (auto [text, col16, col] : {std::tuple{&q.src_ip, "a.src_ip16", "a.src_ip"},
+                                  std::tuple{&q.dest_ip, "a.dest_ip16", "a.dest_ip"}}) {
+    if (!*text) continue;
+    if (auto a = ip16(**text))
+      w.add(std::string(col16) + "=" + w.p(ip_param(*a)) + "::bytea");
+    else
+      w.add(text_eq(w, col, **text));
+  }
+  if (q.from_us) w.add("a.ts>=" + w.p(arg(*q.from_us)) + "::bigint");
+  if (q.to_us) w.add("a.ts<" + w.p(arg(*q.to_us)) + "::bigint");
+  if (q.sid) w.add("a.sid=" + w.p(arg(int64_t{*q.sid})) + "::bigint");
+  if (q.severity) w.add("a.severity=" + w.p(arg(int64_t{*q.severity})) + "::bigint");
+  auto c = pool.acquire();
+  pg::Result cnt = c->exec("SELECT COUNT(*) FROM alerts a" + w.sql, w.params);
+  if (!cnt) return pg::fail("query", cnt);
+  out->total = cnt.int64(0, 0);
+  std::string sql = "SELECT a.id, a.ts, a.agent_id, a.json FROM alerts a" + w.sql;
+  if (q.cursor) {
+    std::string ts = w.p(arg(q.cursor->first)), id = w.p(arg(q.cursor->second));
+    sql += " AND (a.ts<" + ts + "::bigint OR (a.ts=" + ts + "::bigint AND a.id<" + id + "::bigint))";
+  }
+  int limit = std::clamp(q.limit, 1, 10000);
+  sql += " ORDER BY a.ts DESC, a.id DESC LIMIT " + w.p(arg(int64_t{limit})) + "::bigint";
+  pg::Result r = c->exec(sql, w.params);
+  if (!r) return pg::fail("query", r);
+  for (int i = 0; i < r.rows(); ++i) {
+    json j = json::parse(r.view(i, 3), nullptr, false);
+    if (j.is_discarded()) j = json::object();
+    j["id"] = r.int64(i, 0);
+    j["agent_id"] = r.text(i, 2);
+    out->alerts.push_back(std::move(j));
+  }
+  if (r.rows() == limit && limit > 0)
+    out->next_cursor = std::make_pair(r.int64(limit - 1, 1), r.int64(limit - 1, 0));
+  return {};
+}
+
+StoreStatus list_alerts(pg::Pool& pool, const AlertListQuery& q, AlertListPage* out) {
+  *out = {};
+  int limit = std::clamp(q.limit, 1, 10000);
+  auto c = pool.acquire();
+  Where w;
+  std::string err;
+  if (!build_where(*c, q.filter, &w, &err)) return StoreStatus::error("list: " + err);
+  if (q.want_total) {
+    Where cw = w;
+    pg::Result cnt = c->exec(std::string("SELECT COUNT(*) FROM (SELECT 1") + kFrom + cw.sql + " LIMIT " +
+                                 cw.p(arg(kTotalCap + 1)) + "::bigint) s",
+                             cw.params);
+    if (!cnt) return pg::fail("count", cnt);
+    out->total = cnt.int64(0, 0);
+    if (out->total > kTotalCap) {
+      out->total_exact = false;
+      out->total = kTotalCap;
+      if (q.filter.empty()) {
+        // Unfiltered: ids are dense apart from what retention removed from the oldest end.
+        pg::Result est = c->exec("SELECT COALESCE(MAX(id)-MIN(id)+1, 0) FROM alerts");
+        if (est && est.rows() > 0) out->total = std::max(out->total, est.int64(0, 0));
+      }
+    }
+  }
+  std::string sql = std::string(kCols) + kFrom + w.sql;
+  if (q.cursor) {
+    std::string ts = w.p(arg(q.cursor->ts_us)), id = w.p(arg(q.cursor->id));
+    sql += " AND (a.ts<" + ts + "::bigint OR (a.ts=" + ts + "::bigint AND a.id<" + id + "::bigint))";
+  }
+  sql += " ORDER BY a.ts DESC, a.id DESC LIMIT " + w.p(arg(int64_t{limit})) + "::bigint";
+  pg::Result r = c->exec(sql, w.params);
+  if (!r) return pg::fail("list", r);
+  for (int i = 0; i < r.rows(); ++i) out->alerts.push_back(row_json(r, i));
+  if (r.rows() == limit) out->next_cursor = AlertCursor{r.int64(limit - 1, 1), r.int64(limit - 1, 0)};
+  return {};
+}
+
+StoreStatus group_alerts(pg::Pool& pool, const AlertListQuery& q, AlertGroupPage* out) {
+  *out = {};
+  const int64_t w_us = std::max<int64_t>(q.window_s, 1) * 1000000;
+  int limit = std::clamp(q.limit, 1, 10000);
+  auto c = pool.acquire();
+  Where w;
+  std::string err;
+  if (!build_where(*c, q.filter, &w, &err)) return StoreStatus::error("group: " + err);
+  // The newest bucket that can hold a group of this page (-1: none).
+  auto newest_before = [&](std::optional<int64_t> before_us, int64_t* bucket) -> std::optional<StoreStatus> {
+    Where b = w;
+    std::string sql = std::string("SELECT MAX(a.ts)") + kFrom + b.sql;
+    if (before_us) sql += " AND a.ts<" + b.p(arg(*before_us)) + "::bigint";
+    pg::Result r = c->exec(sql, b.params);
+    if (!r) return pg::fail("group", r);
+    *bucket = r.null(0, 0) ? -1 : r.int64(0, 0) / w_us;
+    return std::nullopt;
+  };
+  int64_t bucket;
+  std::optional<GroupCursor> after = q.group_cursor;
+  if (after) {
+    bucket = after->bucket;
+  } else if (auto e = newest_before(std::nullopt, &bucket)) {
+    return *e;
+  }
+  // Keys compare as SQLite compares them: by bytes (COLLATE "C").
+  constexpr const char* kK1 = "COALESCE(a.sid,-1)";
+  constexpr const char* kK2 = "(COALESCE(a.src_ip,'') COLLATE \"C\")";
+  constexpr const char* kK3 = "(COALESCE(a.dest_ip,'') COLLATE \"C\")";
+  while (bucket >= 0 && static_cast<int>(out->groups.size()) < limit) {
+    Where g = w;
+    std::string lo = g.p(arg(bucket * w_us)), hi = g.p(arg((bucket + 1) * w_us));
+    std::string s1, s2, s3;
+    if (after && after->bucket == bucket) {
+      s1 = g.p(arg(after->sid)), s2 = g.p(after->src), s3 = g.p(after->dest);
+    } else {
+      s1 = g.p(arg(int64_t{-2})), s2 = g.p(std::string()), s3 = g.p(std::string());
+    }
+    std::string n = g.p(arg(int64_t{limit - static_cast<int>(out->groups.size())}));
+    std::string sql = std::string("SELECT ") + kK1 + ", " + kK2 + ", " + kK3 +
+                      ", COUNT(*), MIN(a.ts), MAX(a.ts), MAX(a.id), MAX(a.signature COLLATE \"C\"), "
+                      "MIN(a.severity)" +
+                      kFrom + g.sql + " AND a.ts>=" + lo + "::bigint AND a.ts<" + hi +
+                      "::bigint GROUP BY 1, 2, 3 " + "HAVING (" + kK1 + ", " + kK2 + ", " + kK3 + ") > (" +
+                      s1 + "::bigint, " + s2 + "::text, " + s3 + "::text) ORDER BY 1, 2, 3 LIMIT " + n +
+                      "::bigint";
+    pg::Result r = c->exec(sql, g.params);
+    if (!r) return pg::fail("group", r);
+    for (int i = 0; i < r.rows(); ++i) {
+      AlertGroup a;
+      a.sid = r.int64(i, 0);
+      a.src_ip = r.text(i, 1);
+      a.dest_ip = r.text(i, 2);
+      a.count = r.int64(i, 3);
+      a.first_seen_us = r.int64(i, 4);
+      a.last_seen_us = r.int64(i, 5);
+      a.sample_id = r.int64(i, 6);
+      a.signature = r.text(i, 7);
+      a.severity = static_cast<int>(r.int64(i, 8));
+      a.bucket = bucket;
+      out->groups.push_back(std::move(a));
+    }
+    if (static_cast<int>(out->groups.size()) >= limit) break;
+    if (auto e = newest_before(bucket * w_us, &bucket)) return *e;
+  }
+  if (static_cast<int>(out->groups.size()) == limit) {
+    const auto& g = out->groups.back();
+    out->next_cursor = GroupCursor{g.bucket, g.sid, g.src_ip, g.dest_ip};
+  }
+  return {};
+}
+
+StoreStatus alert_detail(pg::Pool& pool, int64_t id, std::optional<AlertDetail>* out) {
+  out->reset();
+  auto c = pool.acquire();
+  pg::Result r = c->exec(std::string(kCols) + ", a.flow_id" + kFrom + " WHERE a.id=$1::bigint", {arg(id)});
+  if (!r) return pg::fail("detail", r);
+  if (r.rows() == 0) return {};
+  AlertDetail d;
+  d.alert = row_json(r, 0);
+  int64_t ts = r.int64(0, 1);
+  std::string agent = r.text(0, 2);
+  if (!r.null(0, 6)) {
+    int64_t flow_id = r.int64(0, 6);
+    pg::Params p{agent,
+                 arg(flow_id),
+                 arg(ts - kFlowWindowUs),
+                 arg(ts + kFlowWindowUs),
+                 arg(id),
+                 arg(int64_t{kFlowRowsMax + 1})};
+    pg::Result fa =
+        c->exec(std::string(kCols) + kFrom +
+                    " WHERE a.agent_id=$1 AND a.flow_id=$2::bigint AND a.ts BETWEEN $3::bigint AND "
+                    "$4::bigint AND a.id<>$5::bigint ORDER BY a.ts DESC, a.id DESC LIMIT $6::bigint",
+                p);
+    if (!fa) return pg::fail("detail flow alerts", fa);
+    for (int i = 0; i < fa.rows(); ++i) d.flow_alerts.push_back(row_json(fa, i));
+    p.erase(p.begin() + 4);
+    pg::Result ev = c->exec(
+        "SELECT id, json FROM events WHERE agent_id=$1 AND flow_id=$2::bigint AND ts BETWEEN $3::bigint AND "
+        "$4::bigint ORDER BY ts DESC, id DESC LIMIT $5::bigint",
+        p);
+    if (!ev) return pg::fail("detail flow events", ev);
+    for (int i = 0; i < ev.rows(); ++i) {
+      json j = json::parse(ev.view(i, 1), nullptr, false);
+      if (!j.is_object()) j = json::object();
+      j["id"] = ev.int64(i, 0);
+      d.flow_events.push_back(std::move(j));
+    }
+    for (auto* v : {&d.flow_alerts, &d.flow_events}) {
+      if (v->size() > static_cast<size_t>(kFlowRowsMax)) {
+        v->resize(kFlowRowsMax);
+        d.truncated = true;
+      }
+    }
+  }
+  *out = std::move(d);
+  return {};
+}
+
+int64_t count_events(pg::Pool& pool, const std::string& event_type) {
+  auto c = pool.acquire();
+  pg::Result r = event_type == "alert"
+                     ? c->exec("SELECT COUNT(*) FROM alerts")
+                     : c->exec("SELECT COUNT(*) FROM events WHERE event_type=$1", {event_type});
+  return r && r.rows() > 0 ? r.int64(0, 0) : -1;
+}
+
+StoreStatus alert_stats(pg::Pool& pool, const StatsQuery& q, AlertStats* out) {
+  // One snapshot: the series and the top lists see the same commits.
+  return pg::with_tx(
+      pool, "stats", [&](pg::Conn& c) { return stats_in_tx(c, q, out); },
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+StoreStatus triage_alerts(pg::Pool& pool, const std::vector<int64_t>& ids, const TriageChange& change,
+                          const std::string& actor, int64_t now, const AuditEntry* audit, uint64_t* matched) {
+  *matched = 0;
+  std::string list = "{";
+  for (size_t i = 0; i < ids.size(); ++i) list += (i ? "," : "") + std::to_string(ids[i]);
+  list += "}";
+  uint64_t found = 0;
+  StoreStatus st = pg::with_tx(pool, "triage", [&](pg::Conn& c) -> StoreStatus {
+    found = 0;
+    // One triage change at a time across collectors (as SQLite's write
+    // lock): what a field was is read after the previous change committed.
+    pg::Result lock = c.exec("SELECT pg_advisory_xact_lock(hashtext('vigil.triage'))");
+    if (!lock) return pg::fail("triage lock", lock);
+    pg::Result cnt = c.exec("SELECT COUNT(DISTINCT id) FROM alerts WHERE id = ANY($1::bigint[])", {list});
+    if (!cnt) return pg::fail("triage count", cnt);
+    found = static_cast<uint64_t>(cnt.int64(0, 0));
+    if (found == 0) return {};
+    std::vector<int64_t> changed_ids;
+    struct Field {
+      const char* name;
+      const char* fallback;
+      const std::optional<std::string>* value;
+    };
+    for (const Field& f :
+         {Field{"status", "'new'", &change.status}, Field{"assignee", "NULL", &change.assignee}}) {
+      if (!*f.value) continue;
+      std::optional<std::string> v = **f.value;
+      if (v && v->empty()) v.reset();  // an empty assignee clears it
+      const std::string old = std::string("COALESCE(t.") + f.name + ", " + f.fallback + ")";
+      const std::string sel =
+          std::string(" FROM (SELECT DISTINCT id FROM alerts WHERE id = ANY($1::bigint[])) a ") +
+          "LEFT JOIN alert_triage t ON t.alert_id=a.id WHERE " + old + " IS DISTINCT FROM $2::text";
+      pg::Result h = c.exec(
+          "INSERT INTO alert_triage_history(alert_id,ts,actor,field,old,new) SELECT a.id, "
+          "$3::bigint, $4::text, '" +
+              std::string(f.name) + "', " + old + ", $2::text" + sel + " ORDER BY a.id RETURNING alert_id",
+          {list, v, arg(now), actor});
+      if (!h) return pg::fail("triage history", h);
+      for (int i = 0; i < h.rows(); ++i) changed_ids.push_back(h.int64(i, 0));
+      if (h.rows() == 0) continue;
+      pg::Result up = c.exec(std::string("INSERT INTO alert_triage(alert_id,") + f.name +
+                                 ",updated_at,updated_by) SELECT unnest($1::bigint[]), $2::text, $3::bigint, "
+                                 "$4::text ON CONFLICT(alert_id) DO UPDATE SET " +
+                                 f.name + "=excluded." + f.name +
+                                 ", updated_at=excluded.updated_at, updated_by=excluded.updated_by",
+                             {[&] {
+                                std::string l = "{";
+                                for (int i = 0; i < h.rows(); ++i) l += (i ? "," : "") + h.text(i, 0);
+                                return l + "}";
+                              }(),
+                              v, arg(now), actor});
+      if (!up) return pg::fail("triage update", up);
+    }
+    if (change.comment) {
+      pg::Result cm = c.exec(
+          "INSERT INTO alert_comments(alert_id,ts,actor,text) SELECT id, $2::bigint, $3::text, $4::text FROM "
+          "(SELECT DISTINCT id FROM alerts WHERE id = ANY($1::bigint[])) a ORDER BY id",
+          {list, arg(now), actor, *change.comment});
+      if (!cm) return pg::fail("triage comment", cm);
+    }
+    if (audit) {
+      AuditEntry a = *audit;
+      if (a.detail.is_object()) {
+        uint64_t changed = found;
+        if (!change.comment) {
+          std::sort(changed_ids.begin(), changed_ids.end());
+          changed = static_cast<uint64_t>(std::unique(changed_ids.begin(), changed_ids.end()) -
+                                          changed_ids.begin());
+        }
+        a.detail["count"] = found;
+        a.detail["changed"] = changed;
+      }
+      return insert_audit(c, a);
+    }
+    return {};
+  });
+  if (st.ok) *matched = found;
+  return st;
+}
+
+std::optional<AlertTriage> get_triage(pg::Pool& pool, int64_t alert_id) {
+  auto c = pool.acquire();
+  pg::Result ex = c->exec(
+      "SELECT t.status, t.assignee, t.updated_at, t.updated_by FROM (SELECT id FROM alerts WHERE "
+      "id=$1::bigint "
+      "LIMIT 1) a LEFT JOIN alert_triage t ON t.alert_id=a.id",
+      {arg(alert_id)});
+  if (!ex || ex.rows() == 0) return std::nullopt;
+  AlertTriage t;
+  if (!ex.null(0, 0)) {
+    t.status = ex.text(0, 0);
+    t.assignee = ex.opt_text(0, 1);
+    t.updated_at = ex.int64(0, 2);
+    t.updated_by = ex.text(0, 3);
+  }
+  pg::Result h = c->exec(
+      "SELECT ts, actor, field, old, new FROM alert_triage_history WHERE alert_id=$1::bigint ORDER BY id",
+      {arg(alert_id)});
+  for (int i = 0; h && i < h.rows(); ++i)
+    t.history.push_back({h.int64(i, 0), h.text(i, 1), h.text(i, 2), h.opt_text(i, 3), h.opt_text(i, 4)});
+  pg::Result cm =
+      c->exec("SELECT id, ts, actor, text FROM alert_comments WHERE alert_id=$1::bigint ORDER BY id",
+              {arg(alert_id)});
+  for (int i = 0; cm && i < cm.rows(); ++i)
+    t.comments.push_back({cm.int64(i, 0), cm.int64(i, 1), cm.text(i, 2), cm.text(i, 3)});
+  return t;
+}
+
+StoreStatus add_suppression(pg::Pool& pool, Suppression* s, AuditEntry audit) {
+  int64_t id = 0;
+  StoreStatus st = pg::with_tx(pool, "suppression", [&](pg::Conn& c) -> StoreStatus {
+    pg::Result r = c.exec(
+        "INSERT INTO suppressions(gid,sid,track,cidr,reason,author,created_at,expires_at) "
+        "VALUES($1::bigint,$2::bigint,$3,$4,$5,$6,$7::bigint,$8::bigint) RETURNING id",
+        {arg(int64_t{s->gid}), arg(int64_t{s->sid}), s->track,
+         s->cidr.empty() ? pg::Param() : pg::Param(s->cidr), s->reason, s->author, arg(s->created_at),
+         arg(s->expires_at)});
+    if (!r || r.rows() != 1) return pg::fail("suppression insert", r);
+    id = r.int64(0, 0);
+    AuditEntry a = audit;
+    a.target = "suppression:" + std::to_string(id);
+    return insert_audit(c, a);
+  });
+  if (st.ok) s->id = id;
+  return st;
+}
+
+std::vector<Suppression> list_suppressions(pg::Pool& pool, bool all, int64_t now) {
+  std::string sql =
+      "SELECT id,gid,sid,track,cidr,reason,author,created_at,expires_at,removed_at,hits FROM suppressions";
+  pg::Params p;
+  if (!all) {
+    sql += " WHERE removed_at=0 AND (expires_at=0 OR expires_at>$1::bigint)";
+    p.push_back(arg(now));
+  }
+  sql += " ORDER BY id";
+  auto c = pool.acquire();
+  pg::Result r = c->exec(sql, p);
+  std::vector<Suppression> out;
+  for (int i = 0; r && i < r.rows(); ++i) {
+    Suppression s;
+    s.id = r.int64(i, 0);
+    s.gid = static_cast<uint32_t>(r.int64(i, 1));
+    s.sid = static_cast<uint32_t>(r.int64(i, 2));
+    s.track = r.text(i, 3);
+    s.cidr = r.text(i, 4);
+    s.reason = r.text(i, 5);
+    s.author = r.text(i, 6);
+    s.created_at = r.int64(i, 7);
+    s.expires_at = r.int64(i, 8);
+    s.removed_at = r.int64(i, 9);
+    s.hits = r.int64(i, 10);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+StoreStatus remove_suppression(pg::Pool& pool, int64_t id, int64_t now, const AuditEntry& audit,
+                               bool* found) {
+  *found = false;
+  bool hit = false;
+  StoreStatus st = pg::with_tx(pool, "suppression remove", [&](pg::Conn& c) -> StoreStatus {
+    hit = false;
+    pg::Result r = c.exec(
+        "UPDATE suppressions SET removed_at=$2::bigint WHERE id=$1::bigint AND removed_at=0 AND "
+        "(expires_at=0 OR expires_at>$2::bigint)",
+        {arg(id), arg(now)});
+    if (!r) return pg::fail("suppression remove", r);
+    hit = r.affected() > 0;
+    if (!hit) return {};
+    return insert_audit(c, audit);
+  });
+  if (st.ok) *found = hit;
+  return st;
+}
+
+StoreStatus add_suppression_hits(pg::Pool& pool, const std::vector<std::pair<int64_t, uint64_t>>& hits) {
+  if (hits.empty()) return {};
+  // One statement; ids in order, so concurrent collectors lock rows in the same order.
+  std::map<int64_t, uint64_t> sum;
+  for (const auto& [id, n] : hits) sum[id] += n;
+  std::string ids = "{", ns = "{";
+  bool first = true;
+  for (const auto& [id, n] : sum) {
+    ids += (first ? "" : ",") + std::to_string(id);
+    ns += (first ? "" : ",") + std::to_string(n);
+    first = false;
+  }
+  ids += "}";
+  ns += "}";
+  return pg::with_tx(pool, "suppression hits", [&](pg::Conn& c) -> StoreStatus {
+    pg::Result r = c.exec(
+        "UPDATE suppressions s SET hits=s.hits+v.n FROM (SELECT unnest($1::bigint[]) AS id, "
+        "unnest($2::bigint[]) AS "
+        "n) v WHERE s.id=v.id",
+        {ids, ns});
+    if (!r) return pg::fail("suppression hits", r);
+    return {};
+  });
+}
+
+}  // namespace vigil::collector::pg_read
