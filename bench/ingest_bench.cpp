@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "collector/store/pg_store.h"
 #include "collector/store/store.h"
 #include "collector/tls_material.h"
 
@@ -73,6 +74,9 @@ int main(int argc, char** argv) {
   int agents = 10, batches = 50, batch_size = 500;
   app.add_option("--url", url)->required();
   app.add_option("--data-dir", data_dir)->required();
+  std::string store_url;
+  app.add_option("--store-url", store_url,
+                 "the collector's PostgreSQL store (libpq URL); default: DIR/collector.db");
   app.add_option("--agents", agents);
   app.add_option("--batches", batches);
   app.add_option("--batch-size", batch_size);
@@ -83,7 +87,8 @@ int main(int argc, char** argv) {
   std::string host = url.substr(8, url.rfind(':') - 8);
   int port = std::stoi(url.substr(url.rfind(':') + 1));
   std::string err;
-  auto store = open_sqlite_store(data_dir + "/collector.db", &err);
+  auto store = store_url.empty() ? open_sqlite_store(data_dir + "/collector.db", &err)
+                                 : open_pg_store(store_url, &err, 1);
   if (!store) {
     std::fprintf(stderr, "%s\n", err.c_str());
     return 1;

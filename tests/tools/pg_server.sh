@@ -10,7 +10,8 @@
 # that user cannot reach DIR (a parent directory closed to it, as under
 # /root), the server's files go to a directory under /tmp and DIR becomes a
 # link to it, so the tests' URL (host=DIR) still names the socket.
-# VIGIL_PG_BIN overrides where initdb/pg_ctl are looked for.
+# VIGIL_PG_BIN overrides where initdb/pg_ctl are looked for; VIGIL_PG_FSYNC=on
+# makes the server durable (benchmarks; the tests run with fsync off).
 set -euo pipefail
 cmd=${1:?usage: pg_server.sh start|stop DIR}
 dir=${2:?usage: pg_server.sh start|stop DIR}
@@ -72,7 +73,7 @@ case $cmd in
     fi
     # fsync off: a test server's data need not survive a power cut.
     if ! as_server "$bin/pg_ctl" -D "$rdir/data" -l "$rdir/server.log" -w -t 60 \
-        -o "-k $rdir -p $port -c listen_addresses='' -c fsync=off -c max_connections=300" start >/dev/null; then
+        -o "-k $rdir -p $port -c listen_addresses='' -c fsync=${VIGIL_PG_FSYNC:-off} -c max_connections=300" start >/dev/null; then
       echo "pg_server: the server did not start:" >&2
       cat "$dir/server.log" >&2
       exit 1
