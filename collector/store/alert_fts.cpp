@@ -278,8 +278,8 @@ std::string alert_app_text(std::string_view eve_json, std::string_view app_proto
   return folded;
 }
 
-std::optional<std::string> fts_match_expression(std::string_view q) {
-  std::string out;
+std::vector<FtsTerm> fts_terms(std::string_view q) {
+  std::vector<FtsTerm> out;
   size_t i = 0;
   while (i < q.size()) {
     while (i < q.size() && q[i] == ' ') ++i;
@@ -292,6 +292,16 @@ std::optional<std::string> fts_match_expression(std::string_view q) {
     bool prefix = last && term.size() > 1 && term.back() == '*';
     if (prefix) term.remove_suffix(1);
     if (!has_term_char(term)) continue;
+    out.push_back({std::string(term), prefix});
+  }
+  return out;
+}
+
+std::optional<std::string> fts_match_expression(std::string_view q) {
+  std::string out;
+  for (const FtsTerm& t : fts_terms(q)) {
+    const std::string& term = t.text;
+    const bool prefix = t.prefix;
     std::string quoted = "\"";
     for (size_t k = 0; k < term.size(); ++k) {
       // Đ (C4 90) and đ (C4 91) as d, as the indexed text has them.

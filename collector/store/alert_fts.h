@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "collector/store/sqlite_db.h"
 #include "collector/store/store.h"
@@ -58,5 +59,14 @@ bool register_fts_has_function(Db& db, std::string* error);
 // "evil.example.com" matches those three words in that order. nullopt when no
 // term has a letter or digit (nothing to search for).
 std::optional<std::string> fts_match_expression(std::string_view q);
+
+// The free text's terms, as both stores read them: space-separated, a '*'
+// ending the last one makes it a prefix, terms without a letter, digit or
+// non-ASCII byte dropped.
+struct FtsTerm {
+  std::string text;
+  bool prefix = false;
+};
+std::vector<FtsTerm> fts_terms(std::string_view q);
 
 }  // namespace vigil::collector

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "collector/store/alert_fts.h"
 #include "collector/store/alert_rollups.h"
 #include "collector/store/pg_db.h"
 
@@ -114,38 +115,6 @@ std::string text_eq(Where& w, const std::string& col, const std::string& v) {
   return col + "=" + w.p(v);
 }
 
-bool has_term_char(std::string_view t) {
-  for (unsigned char c : t)
-    if (std::isalnum(c) || c >= 0x80) return true;
-  return false;
-}
-
-// The free text's terms as alert_fts.h reads them: space-separated, a '*'
-// ending the last one makes it a prefix, terms without a letter or digit
-// dropped.
-struct Term {
-  std::string text;
-  bool prefix = false;
-};
-std::vector<Term> fts_terms(std::string_view q) {
-  std::vector<Term> out;
-  size_t i = 0;
-  while (i < q.size()) {
-    while (i < q.size() && q[i] == ' ') ++i;
-    size_t j = q.find(' ', i);
-    if (j == std::string_view::npos) j = q.size();
-    std::string_view term = q.substr(i, j - i);
-    i = j;
-    if (term.empty()) continue;
-    bool last = q.find_first_not_of(' ', j) == std::string_view::npos;
-    bool prefix = last && term.size() > 1 && term.back() == '*';
-    if (prefix) term.remove_suffix(1);
-    if (!has_term_char(term)) continue;
-    out.push_back({std::string(term), prefix});
-  }
-  return out;
-}
-
 // The document the free text matches: the signature's words, then the
 // app-layer text's, each folded by vigil_fts_norm() (" w1 w2 ... "); '|'
 // between them keeps a phrase inside one of the two.
@@ -158,7 +127,7 @@ constexpr const char* kFtsDoc = "a.fts_doc";
 // vector: nothing to search for.
 std::optional<std::vector<std::string>> fts_patterns(pg::Conn& c, const std::string& q, std::string* err) {
   std::vector<std::string> out;
-  for (const Term& t : fts_terms(q)) {
+  for (const FtsTerm& t : fts_terms(q)) {
     if (!valid_text(t.text)) {
       out.push_back({});  // not text: matches nothing
       continue;
