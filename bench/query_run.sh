@@ -11,6 +11,10 @@
 # stops the collector. Times are for --end 1796256000 (2026-12-03T00:00Z),
 # data over the 7 days before. PATHs given replace the default set (e.g.
 # "/api/v1/alerts?limit=100&src_ip=10.0.0.0/8").
+#
+# A PostgreSQL store: fill it with vigil-store-fill --store-url URL and give the
+# same URL as STORE_URL=URL; D then holds only the collector's certificates,
+# key and a collector.yaml that points at the database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$1
@@ -21,9 +25,15 @@ end=1796256000
 day=$((end - 86400))
 week=$((end - 7 * 86400))
 col=$build/collector/vigil-collector
-key=$("$col" apikey create --role viewer --data-dir "$dir" | tail -1)
+cfg=()
+if [ -n "${STORE_URL:-}" ]; then
+  mkdir -p "$dir"
+  printf 'store:\n  type: postgresql\n  url: "%s"\n' "$STORE_URL" >"$dir/collector.yaml"
+  cfg=(-c "$dir/collector.yaml")
+fi
+key=$("$col" apikey create "${cfg[@]}" --role viewer --data-dir "$dir" | tail -1)
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-"$col" serve --data-dir "$dir" --listen "127.0.0.1:$port" > "$dir/serve.log" 2>&1 &
+"$col" serve "${cfg[@]}" --data-dir "$dir" --listen "127.0.0.1:$port" > "$dir/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do

@@ -4,11 +4,13 @@
 // 1,000 destinations, written through the store's own ingest path in big
 // batches (so the rollups are kept as in production). Usage:
 //   vigil-store-fill --data-dir DIR --alerts 1000000 [--agents 10] [--days 7] [--batch 5000] [--end UNIX_S]
+//   vigil-store-fill --store-url postgresql://... --alerts 1000000 ...   (a PostgreSQL store)
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 
+#include "collector/store/pg_store.h"
 #include "collector/store/store.h"
 #include "common/digest.h"
 
@@ -16,19 +18,24 @@ using namespace vigil::collector;
 
 int main(int argc, char** argv) {
   CLI::App app{"fill a collector store with generated alerts"};
-  std::string dir;
+  std::string dir, store_url;
   int64_t alerts = 1000000, end = 0;
   int agents = 10, days = 7, batch = 5000;
-  app.add_option("--data-dir", dir)->required();
+  auto* dir_opt = app.add_option("--data-dir", dir, "SQLite store: its data directory");
+  app.add_option("--store-url", store_url, "PostgreSQL store: its libpq connection URL")->excludes(dir_opt);
   app.add_option("--alerts", alerts);
   app.add_option("--agents", agents);
   app.add_option("--days", days);
   app.add_option("--batch", batch);
   app.add_option("--end", end, "newest event time, unix seconds (default: now)");
   CLI11_PARSE(app, argc, argv);
+  if (dir.empty() && store_url.empty()) {
+    std::fprintf(stderr, "one of --data-dir or --store-url is required\n");
+    return 2;
+  }
   if (end == 0) end = static_cast<int64_t>(std::time(nullptr));
   std::string err;
-  auto store = open_sqlite_store(dir + "/collector.db", &err);
+  auto store = store_url.empty() ? open_sqlite_store(dir + "/collector.db", &err) : open_pg_store(store_url, &err, 1);
   if (!store) {
     std::fprintf(stderr, "%s\n", err.c_str());
     return 1;

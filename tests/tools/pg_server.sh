@@ -11,7 +11,8 @@
 # /root), the server's files go to a directory under /tmp and DIR becomes a
 # link to it, so the tests' URL (host=DIR) still names the socket.
 # VIGIL_PG_BIN overrides where initdb/pg_ctl are looked for; VIGIL_PG_FSYNC=on
-# makes the server durable (benchmarks; the tests run with fsync off).
+# makes the server durable (benchmarks; the tests run with fsync off);
+# VIGIL_PG_OPTS adds server settings ("-c shared_buffers=4GB -c work_mem=64MB").
 set -euo pipefail
 cmd=${1:?usage: pg_server.sh start|stop DIR}
 dir=${2:?usage: pg_server.sh start|stop DIR}
@@ -73,7 +74,7 @@ case $cmd in
     fi
     # fsync off: a test server's data need not survive a power cut.
     if ! as_server "$bin/pg_ctl" -D "$rdir/data" -l "$rdir/server.log" -w -t 60 \
-        -o "-k $rdir -p $port -c listen_addresses='' -c fsync=${VIGIL_PG_FSYNC:-off} -c max_connections=300" start >/dev/null; then
+        -o "-k $rdir -p $port -c listen_addresses='' -c fsync=${VIGIL_PG_FSYNC:-off} -c max_connections=300 ${VIGIL_PG_OPTS:-}" start >/dev/null; then
       echo "pg_server: the server did not start:" >&2
       cat "$dir/server.log" >&2
       exit 1
