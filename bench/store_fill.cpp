@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   }
   if (end == 0) end = static_cast<int64_t>(std::time(nullptr));
   std::string err;
-  auto store = store_url.empty() ? open_sqlite_store(dir + "/collector.db", &err) : open_pg_store(store_url, &err, 1);
+  auto store =
+      store_url.empty() ? open_sqlite_store(dir + "/collector.db", &err) : open_pg_store(store_url, &err, 1);
   if (!store) {
     std::fprintf(stderr, "%s\n", err.c_str());
     return 1;

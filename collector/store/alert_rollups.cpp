@@ -13,11 +13,7 @@ namespace {
 // Dimensions of alert_rollup_hour. kAgent also serves the series for
 // intervals of whole hours.
 enum Dim : int { kAgent = 0, kSid = 1, kSrc = 2, kDest = 3 };
-// The same table holds day rows of the sid and address dimensions under
-// dim + kDayDim (the `hour` column then counts days): a top list over many
-// days reads one row per day and key instead of one per hour and key.
-constexpr int kDayDim = 10;
-constexpr int64_t kUsPerDay = 24 * kUsPerHour;
+constexpr int kDayDim = kRollupDayDim;
 
 int64_t floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;

@@ -30,7 +30,11 @@ namespace vigil::collector {
 
 class Db;
 
-inline constexpr int64_t kUsPerMinute = 60'000'000, kUsPerHour = 3'600'000'000;
+inline constexpr int64_t kUsPerMinute = 60'000'000, kUsPerHour = 3'600'000'000, kUsPerDay = 24 * kUsPerHour;
+// alert_rollup_hour holds day rows of the sid and address dimensions under
+// dim + kRollupDayDim (the `hour` column then counts days): a top list over
+// many days reads one row per day and key instead of one per hour and key.
+inline constexpr int kRollupDayDim = 10;
 
 // The rollup tables and their indexes (CREATE ... IF NOT EXISTS).
 extern const char* const kRollupSchema;
@@ -46,9 +50,16 @@ class RollupDelta {
   // that reach 0). REQUIRES: an open write transaction on db.
   StoreStatus apply(Db& db, int sign) const;
 
+  using MinuteKey = std::tuple<int64_t, std::string, int64_t>;     // minute, agent, severity
+  using HourKey = std::tuple<int, int64_t, std::string, int64_t>;  // dim, hour (day), key, severity
+  // The counts in key order (the PostgreSQL store upserts them in this
+  // order, so concurrent transactions lock shared rows in one order).
+  const std::map<MinuteKey, int64_t>& minutes() const { return minutes_; }
+  const std::map<HourKey, int64_t>& hours() const { return hours_; }
+
  private:
-  std::map<std::tuple<int64_t, std::string, int64_t>, int64_t> minutes_;
-  std::map<std::tuple<int, int64_t, std::string, int64_t>, int64_t> hours_;  // dim, hour, key, severity
+  std::map<MinuteKey, int64_t> minutes_;
+  std::map<HourKey, int64_t> hours_;
 };
 
 // Fills the rollups from the alerts when they are empty and alerts are not

@@ -221,11 +221,10 @@ enum Dim : int { kAgent = 0, kSid = 1, kSrc = 2, kDest = 3 };
 using SevCounts = std::map<int, int64_t>;
 using Series = std::map<int64_t, SevCounts>;
 
-// The query's agent and severity conditions. `rolled`: as the SQLite store's
-// rollup rows see them (an alert without a severity has severity 0 there);
-// otherwise as the raw rows do.
-std::string stats_filters(const StatsQuery& q, Where* w, bool rolled) {
-  std::string sev = rolled ? "COALESCE(a.severity,0)" : "a.severity";
+// The query's agent and severity conditions on the rows (an alert without a
+// severity matches no severity, as in the SQLite store's raw queries).
+std::string stats_filters(const StatsQuery& q, Where* w) {
+  const std::string sev = "a.severity";
   std::string s;
   if (q.agent_id) s += " AND " + text_eq(*w, "a.agent_id", *q.agent_id);
   if (q.severity) s += " AND " + sev + "=" + w->p(arg(int64_t{*q.severity})) + "::bigint";
@@ -238,39 +237,64 @@ std::string stats_filters(const StatsQuery& q, Where* w, bool rolled) {
   return s;
 }
 
-// Counts [from, to) into `series` the way alert_rollups.cpp's count_series
-// splits it (whole hours, whole minutes, raw edges), so that the severity
-// filter and the "raw" flag come out the same.
+// The query's agent and severity conditions on a rollup table's columns
+// (severity there is 0 for an alert without one).
+std::string rollup_filters(const StatsQuery& q, Where* w, const char* agent_col) {
+  std::string s;
+  if (q.agent_id) s += " AND " + text_eq(*w, agent_col, *q.agent_id);
+  if (q.severity) s += " AND severity=" + w->p(arg(int64_t{*q.severity})) + "::bigint";
+  if (!q.severities.empty()) {
+    s += " AND severity IN (";
+    for (size_t k = 0; k < q.severities.size(); ++k)
+      s += (k ? "," : "") + w->p(arg(int64_t{q.severities[k]})) + "::bigint";
+    s += ")";
+  }
+  return s;
+}
+
+// Counts [from, to) into `series` as alert_rollups.cpp's count_series does:
+// whole hours from the hour rows (interval of whole hours), whole minutes
+// from the minute rows (interval of whole minutes), the edges from the rows.
 StoreStatus count_series(pg::Conn& c, const StatsQuery& q, int64_t from, int64_t to, int level,
                          Series* series, bool* raw) {
   if (from >= to) return {};
   const int64_t interval = q.interval_s;
   static constexpr int64_t kGran[] = {kUsPerHour, kUsPerMinute};
   while (level < 2 && (interval * 1'000'000) % kGran[level] != 0) ++level;
-  int64_t lo = from, hi = to;
-  bool rolled = level < 2;
-  if (rolled) {
+  if (level < 2) {
     int64_t g = kGran[level];
-    int64_t a = ceil_div(from, g), b = floor_div(to, g);
+    int64_t a = ceil_div(from, g), b = floor_div(to, g);  // whole buckets [a, b)
     if (a >= b) return count_series(c, q, from, to, level + 1, series, raw);
-    lo = a * g;
-    hi = b * g;
-  } else {
-    *raw = *raw || q.interval_s % 60 != 0;
+    Where w;
+    std::string sql =
+        level == 0
+            ? "SELECT hour, severity, SUM(n)::bigint FROM alert_rollup_hour WHERE dim=0 AND hour>=" +
+                  w.p(arg(a)) + "::bigint AND hour<" + w.p(arg(b)) + "::bigint" +
+                  rollup_filters(q, &w, "key") + " GROUP BY 1, 2"
+            : "SELECT minute, severity, SUM(n)::bigint FROM alert_rollup_min WHERE minute>=" + w.p(arg(a)) +
+                  "::bigint AND minute<" + w.p(arg(b)) + "::bigint" + rollup_filters(q, &w, "agent_id") +
+                  " GROUP BY 1, 2";
+    pg::Result r = c.exec(sql, w.params);
+    if (!r) return pg::fail("stats series", r);
+    const int64_t unit_s = g / 1'000'000;
+    for (int i = 0; i < r.rows(); ++i)
+      (*series)[floor_div(r.int64(i, 0) * unit_s, interval) * interval][static_cast<int>(r.int64(i, 1))] +=
+          r.int64(i, 2);
+    StoreStatus s = count_series(c, q, from, a * g, level + 1, series, raw);
+    if (!s.ok) return s;
+    return count_series(c, q, b * g, to, level + 1, series, raw);
   }
+  *raw = *raw || q.interval_s % 60 != 0;
   Where w;
   std::string sql = "SELECT " + sql_floor("a.ts", interval * 1'000'000) +
-                    ", COALESCE(a.severity,0), COUNT(*) " + "FROM alerts a WHERE a.ts>=" + w.p(arg(lo)) +
-                    "::bigint AND a.ts<" + w.p(arg(hi)) + "::bigint" + stats_filters(q, &w, rolled) +
+                    ", COALESCE(a.severity,0), COUNT(*) FROM alerts a WHERE a.ts>=" + w.p(arg(from)) +
+                    "::bigint AND a.ts<" + w.p(arg(to)) + "::bigint" + stats_filters(q, &w) +
                     " GROUP BY 1, 2";
   pg::Result r = c.exec(sql, w.params);
   if (!r) return pg::fail("stats series", r);
   for (int i = 0; i < r.rows(); ++i)
     (*series)[r.int64(i, 0) * interval][static_cast<int>(r.int64(i, 1))] += r.int64(i, 2);
-  if (!rolled) return {};
-  StoreStatus s = count_series(c, q, from, lo, level + 1, series, raw);
-  if (!s.ok) return s;
-  return count_series(c, q, hi, to, level + 1, series, raw);
+  return {};
 }
 
 std::vector<TopEntry> top_n(const std::unordered_map<std::string, int64_t>& counts, int n) {
@@ -375,6 +399,57 @@ StoreStatus filtered_stats(pg::Conn& c, const StatsQuery& q, AlertStats* out) {
   return name_signatures(c, &out->top_signatures);
 }
 
+// A top list from the rollups over whole hours [from, to): whole days from
+// the day rows (not for agents: few keys), the hours around them from the
+// hour rows; summed, ordered and cut in the server (ties by key, bytewise,
+// as top_n).
+StoreStatus rollup_top(pg::Conn& c, const StatsQuery& q, Dim dim, int64_t from, int64_t to,
+                       std::vector<TopEntry>* out) {
+  out->clear();
+  int64_t h0 = floor_div(from, kUsPerHour), h1 = ceil_div(to, kUsPerHour);
+  int64_t d0 = ceil_div(h0, 24), d1 = floor_div(h1, 24);
+  Where w;
+  auto range = [&](int64_t dimv, int64_t lo, int64_t hi) {
+    return "(dim=" + w.p(arg(dimv)) + "::int AND hour>=" + w.p(arg(lo)) + "::bigint AND hour<" +
+           w.p(arg(hi)) + "::bigint)";
+  };
+  std::string where;
+  if (dim != kAgent && d0 < d1) {
+    where = range(dim + kRollupDayDim, d0, d1);
+    if (h0 < d0 * 24) where += " OR " + range(dim, h0, d0 * 24);
+    if (d1 * 24 < h1) where += " OR " + range(dim, d1 * 24, h1);
+  } else if (h0 < h1) {
+    where = range(dim, h0, h1);
+  } else {
+    return {};
+  }
+  std::string sql = "SELECT key, SUM(n)::bigint AS total FROM alert_rollup_hour WHERE (" + where + ")" +
+                    rollup_filters(q, &w, "key") +
+                    " GROUP BY key ORDER BY total DESC, key COLLATE \"C\" LIMIT " +
+                    w.p(arg(int64_t{std::max(q.top, 0)})) + "::bigint";
+  pg::Result r = c.exec(sql, w.params);
+  if (!r) return pg::fail("stats top", r);
+  for (int i = 0; i < r.rows(); ++i) out->push_back({r.text(i, 0), {}, r.int64(i, 1)});
+  return dim == kSid ? name_signatures(c, out) : StoreStatus{};
+}
+
+// A top list from the rows over exactly [from, to) (an agent is filtered:
+// not a key of the sid and address rollups).
+StoreStatus raw_top(pg::Conn& c, const StatsQuery& q, Dim dim, int64_t from, int64_t to,
+                    std::vector<TopEntry>* out) {
+  std::string col = kDimCol[dim];
+  Where w;
+  std::string sql = "SELECT " + col + ", COUNT(*) FROM alerts a WHERE a.ts>=" + w.p(arg(from)) +
+                    "::bigint AND a.ts<" + w.p(arg(to)) + "::bigint AND " + col + " IS NOT NULL" +
+                    stats_filters(q, &w) + " GROUP BY 1";
+  pg::Result r = c.exec(sql, w.params);
+  if (!r) return pg::fail("stats top", r);
+  std::unordered_map<std::string, int64_t> counts;
+  for (int i = 0; i < r.rows(); ++i) counts[r.text(i, 0)] += r.int64(i, 1);
+  *out = top_n(counts, q.top);
+  return dim == kSid ? name_signatures(c, out) : StoreStatus{};
+}
+
 StoreStatus stats_in_tx(pg::Conn& c, const StatsQuery& q, AlertStats* out) {
   *out = {};
   if (!q.filter.empty()) return filtered_stats(c, q, out);
@@ -394,19 +469,10 @@ StoreStatus stats_in_tx(pg::Conn& c, const StatsQuery& q, AlertStats* out) {
                                                     {kDest, &out->top_destinations},
                                                     {kAgent, &out->top_agents}};
   for (auto [dim, list] : lists) {
-    std::string col = kDimCol[dim];
-    Where w;
-    std::string sql = "SELECT " + col + ", COUNT(*) FROM alerts a WHERE a.ts>=" + w.p(arg(out->top_from_us)) +
-                      "::bigint AND a.ts<" + w.p(arg(out->top_to_us)) + "::bigint AND " + col +
-                      " IS NOT NULL" + stats_filters(q, &w, rollup) + " GROUP BY 1";
-    pg::Result r = c.exec(sql, w.params);
-    if (!r) return pg::fail("stats top", r);
-    std::unordered_map<std::string, int64_t> counts;
-    for (int i = 0; i < r.rows(); ++i) counts[r.text(i, 0)] += r.int64(i, 1);
-    *list = top_n(counts, q.top);
+    StoreStatus s = rollup ? rollup_top(c, q, dim, out->top_from_us, out->top_to_us, list)
+                           : raw_top(c, q, dim, out->top_from_us, out->top_to_us, list);
+    if (!s.ok) return s;
   }
-  st = name_signatures(c, &out->top_signatures);
-  if (!st.ok) return st;
   out->raw = raw;
   return {};
 }
@@ -424,6 +490,76 @@ ALTER TABLE alerts ADD COLUMN fts_doc TEXT GENERATED ALWAYS AS (vigil_fts_doc(si
 CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
 CREATE INDEX alerts_fts ON alerts USING gin (fts_doc public.gin_trgm_ops);
 )sql";
+
+// The rollups of alert_rollups.h, with the same layout; a database that
+// already holds alerts gets them counted here, once.
+const char* const kRollupMigrationSql = R"sql(
+CREATE TABLE alert_rollup_min(minute BIGINT NOT NULL, agent_id TEXT NOT NULL, severity BIGINT NOT NULL,
+  n BIGINT NOT NULL, PRIMARY KEY(minute, agent_id, severity));
+CREATE TABLE alert_rollup_hour(dim INT NOT NULL, hour BIGINT NOT NULL, key TEXT NOT NULL,
+  severity BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY(dim, hour, key, severity));
+INSERT INTO alert_rollup_min SELECT ((ts)/60000000 - ((ts)%60000000 < 0)::int), agent_id, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1, 2, 3;
+INSERT INTO alert_rollup_hour SELECT 0, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), agent_id, COALESCE(severity,0), COUNT(*) FROM alerts WHERE agent_id IS NOT NULL GROUP BY 2, 3, 4;
+INSERT INTO alert_rollup_hour SELECT 1, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), sid::text, COALESCE(severity,0), COUNT(*) FROM alerts WHERE sid::text IS NOT NULL GROUP BY 2, 3, 4;
+INSERT INTO alert_rollup_hour SELECT 11, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), sid::text, COALESCE(severity,0), COUNT(*) FROM alerts WHERE sid::text IS NOT NULL GROUP BY 2, 3, 4;
+INSERT INTO alert_rollup_hour SELECT 2, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), src_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE src_ip IS NOT NULL GROUP BY 2, 3, 4;
+INSERT INTO alert_rollup_hour SELECT 12, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), src_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE src_ip IS NOT NULL GROUP BY 2, 3, 4;
+INSERT INTO alert_rollup_hour SELECT 3, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), dest_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE dest_ip IS NOT NULL GROUP BY 2, 3, 4;
+INSERT INTO alert_rollup_hour SELECT 13, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), dest_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE dest_ip IS NOT NULL GROUP BY 2, 3, 4;
+)sql";
+
+StoreStatus apply_rollups(pg::Conn& c, const RollupDelta& d, int sign) {
+  if (d.empty()) return {};
+  json mins = json::array(), hours = json::array();
+  for (const auto& [k, n] : d.minutes())
+    mins.push_back(json::array({std::get<0>(k), std::get<1>(k), std::get<2>(k), sign * n}));
+  for (const auto& [k, n] : d.hours())
+    hours.push_back(json::array({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), sign * n}));
+  std::string mp = mins.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string hp = hours.dump(-1, ' ', false, json::error_handler_t::replace);
+  // In the delta's key order: transactions that share rows lock them in one order.
+  pg::Result r = c.exec(
+      "INSERT INTO alert_rollup_min(minute,agent_id,severity,n) SELECT (e->>0)::bigint, e->>1, "
+      "(e->>2)::bigint, "
+      "(e->>3)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) ORDER BY o "
+      "ON CONFLICT (minute,agent_id,severity) DO UPDATE SET n = alert_rollup_min.n + excluded.n",
+      {mp});
+  if (!r) return pg::fail("rollup minutes", r);
+  r = c.exec(
+      "INSERT INTO alert_rollup_hour(dim,hour,key,severity,n) SELECT (e->>0)::int, (e->>1)::bigint, e->>2, "
+      "(e->>3)::bigint, (e->>4)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) ORDER "
+      "BY o "
+      "ON CONFLICT (dim,hour,key,severity) DO UPDATE SET n = alert_rollup_hour.n + excluded.n",
+      {hp});
+  if (!r) return pg::fail("rollup hours", r);
+  if (sign > 0) return {};
+  r = c.exec(
+      "DELETE FROM alert_rollup_min r USING json_array_elements($1::json) AS e WHERE "
+      "r.minute=(e->>0)::bigint "
+      "AND r.agent_id=e->>1 AND r.severity=(e->>2)::bigint AND r.n<=0",
+      {mp});
+  if (!r) return pg::fail("rollup minutes", r);
+  r = c.exec(
+      "DELETE FROM alert_rollup_hour r USING json_array_elements($1::json) AS e WHERE r.dim=(e->>0)::int "
+      "AND r.hour=(e->>1)::bigint AND r.key=e->>2 AND r.severity=(e->>3)::bigint AND r.n<=0",
+      {hp});
+  if (!r) return pg::fail("rollup hours", r);
+  return {};
+}
+
+StoreStatus drop_rollup_day(pg::Conn& c, int64_t day) {
+  pg::Result r = c.exec("DELETE FROM alert_rollup_min WHERE minute>=$1::bigint AND minute<$2::bigint",
+                        {arg(day * 1440), arg((day + 1) * 1440)});
+  if (!r) return pg::fail("rollup day", r);
+  r = c.exec("DELETE FROM alert_rollup_hour WHERE dim IN (0,1,2,3) AND hour>=$1::bigint AND hour<$2::bigint",
+             {arg(day * 24), arg((day + 1) * 24)});
+  if (!r) return pg::fail("rollup day", r);
+  r = c.exec("DELETE FROM alert_rollup_hour WHERE dim IN ($1::int,$2::int,$3::int) AND hour=$4::bigint",
+             {arg(int64_t{kRollupDayDim + 1}), arg(int64_t{kRollupDayDim + 2}),
+              arg(int64_t{kRollupDayDim + 3}), arg(day)});
+  if (!r) return pg::fail("rollup day", r);
+  return {};
+}
 
 StoreStatus query_alerts(pg::Pool& pool, const AlertQuery& q, AlertPage* out) {
   *out = {};

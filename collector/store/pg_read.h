@@ -9,7 +9,8 @@
 //               the app-layer text (alerts.app_text, alert_app_text()),
 //               as LIKE patterns of whole words over alerts.fts_doc
 //   stats       alert_rollups.cpp: the same series, totals, top lists, top
-//               range and "source" (rollup/raw), counted from the rows
+//               range and "source" (rollup/raw), from the same rollup
+//               tables (kept by the ingest and retention transactions)
 //   triage      sqlite_triage.cpp
 //
 // Thread-safe: each call checks a connection out of the pool for its
@@ -27,9 +28,12 @@
 
 namespace vigil::collector {
 
+class RollupDelta;
+
 namespace pg {
+class Conn;
 class Pool;
-}
+}  // namespace pg
 
 namespace pg_read {
 
@@ -40,6 +44,18 @@ namespace pg_read {
 // text, computed once at ingest) and its trigram index. Statements separated
 // by ";\n".
 extern const char* const kMigrationSql;
+// The rollup tables (alert_rollups.h's alert_rollup_min and
+// alert_rollup_hour, the same layout), counted from the alerts already
+// stored. Applied by pg_schema's migration list.
+extern const char* const kRollupMigrationSql;
+
+// Adds a transaction's counts to the rollups (sign 1: ingest) or subtracts
+// them (sign -1: retention; rows that reach 0 go). REQUIRES: c in the
+// transaction that stores or deletes those alerts.
+StoreStatus apply_rollups(pg::Conn& c, const RollupDelta& d, int sign);
+// Removes the rollup rows of UTC day `day` (days since the epoch), whose
+// partition is being dropped. REQUIRES: c in that transaction.
+StoreStatus drop_rollup_day(pg::Conn& c, int64_t day);
 
 StoreStatus query_alerts(pg::Pool& pool, const AlertQuery& q, AlertPage* out);
 StoreStatus list_alerts(pg::Pool& pool, const AlertListQuery& q, AlertListPage* out);

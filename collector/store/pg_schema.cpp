@@ -97,11 +97,13 @@ struct Migration {
   const char* sql;
 };
 
-// Migration 2 is the read side's (pg_read.h): free-text folding and its index.
+// Migrations 2 and 3 are the read side's (pg_read.h): free-text folding and
+// its index; the rollups the aggregations read.
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
       {1, "tables", kV1},
       {2, "free text", pg_read::kMigrationSql},
+      {3, "alert rollups", pg_read::kRollupMigrationSql},
   };
   return list;
 }
@@ -226,6 +228,9 @@ StoreStatus drop_day_partition(pg::Conn& c, int64_t day, uint64_t* alerts) {
           "DROP TABLE " + name}) {
       if (auto r = tx.exec(sql); !r.ok()) return pg::fail(what, r);
     }
+    // The partition holds the whole day (rows of a day with a partition never
+    // go to the DEFAULT one), so its rollup rows go whole.
+    if (StoreStatus st = pg_read::drop_rollup_day(tx, day); !st.ok) return st;
     *alerts = static_cast<uint64_t>(n.int64(0, 0));
     return {};
   });

@@ -18,6 +18,7 @@
 
 #include "collector/rule_disable.h"
 #include "collector/store/alert_fts.h"
+#include "collector/store/alert_rollups.h"
 #include "collector/store/pg_db.h"
 #include "collector/store/pg_read.h"
 #include "collector/store/pg_schema.h"
@@ -31,7 +32,6 @@ using nlohmann::json;
 constexpr int64_t kLastUsedResolution = 60;  // as the SQLite store: api_key_role writes at most once a minute
 constexpr int64_t kPruneChunk = 5000;        // heartbeat rows per delete transaction
 constexpr int64_t kRetentionChunk = 2000;    // alerts or events per delete transaction
-constexpr int64_t kUsPerDay = 86'400'000'000;
 // Day partitions are made for event times from 1970 to 9999; others go to
 // the DEFAULT partition.
 constexpr int64_t kLastPartitionDay = 2932896;
@@ -351,6 +351,7 @@ class PgStore final : public Store {
       }
       // Stored: the first occurrence of each new uid, in batch order.
       json alert_rows = json::array();
+      RollupDelta rollups;
       for (const auto& p : prep) {
         auto& fresh = p.alert ? new_alerts : new_events;
         auto it = fresh.find(p.e->event_uid);
@@ -365,6 +366,7 @@ class PgStore final : public Store {
         if (!p.alert) continue;
         ++out->stored_alerts;
         const auto& f = *p.f;
+        rollups.add(f.ts_us.value_or(0), f.severity, agent_id, f.sid, f.src_ip, f.dest_ip);
         alert_rows.push_back({{"n", alert_rows.size()},
                               {"u", p.e->event_uid},
                               {"ts", f.ts_us.value_or(0)},
@@ -391,7 +393,7 @@ class PgStore final : public Store {
                                         alert_rows.dump(-1, ' ', false, json::error_handler_t::replace)});
         if (!a.ok()) return pg::fail("alert insert", a);
       }
-      return {};
+      return pg_read::apply_rollups(tx, rollups, 1);
     });
     if (!st.ok) *out = {};
     return st;
@@ -823,23 +825,35 @@ class PgStore final : public Store {
   }
 
   // Deletes the `limit` oldest alerts (by event time, then id) with ts <
-  // before_us, with their triage rows, history, comments and uid rows, in
-  // one statement (one transaction).
+  // before_us, with their triage rows, history, comments and uid rows, and
+  // takes them off the rollups, in one transaction.
   StoreStatus delete_alerts(pg::Conn& c, int64_t before_us, int64_t limit, uint64_t* n) {
     *n = 0;
-    auto r = c.exec(
-        "WITH gone AS (DELETE FROM alerts WHERE (id, ts) IN (SELECT id, ts FROM alerts WHERE ts < $1 "
-        "ORDER BY ts, id LIMIT $2) RETURNING id, agent_id, event_uid), "
-        "t1 AS (DELETE FROM alert_triage WHERE alert_id IN (SELECT id FROM gone)), "
-        "t2 AS (DELETE FROM alert_triage_history WHERE alert_id IN (SELECT id FROM gone)), "
-        "t3 AS (DELETE FROM alert_comments WHERE alert_id IN (SELECT id FROM gone)), "
-        "t4 AS (DELETE FROM alert_uids u USING gone g WHERE u.agent_id = g.agent_id AND u.event_uid = "
-        "g.event_uid) "
-        "SELECT COUNT(*) FROM gone",
-        {pg::arg(before_us), pg::arg(limit)});
-    if (!r.ok()) return pg::fail("retention", r);
-    *n = static_cast<uint64_t>(r.int64(0, 0));
-    return {};
+    return pg::with_tx(c, "retention", [&](pg::Conn& tx) -> StoreStatus {
+      *n = 0;
+      auto r = tx.exec(
+          "WITH gone AS (DELETE FROM alerts WHERE (id, ts) IN (SELECT id, ts FROM alerts WHERE ts < $1 "
+          "ORDER BY ts, id LIMIT $2) RETURNING id, agent_id, event_uid, ts, severity, sid, src_ip, dest_ip), "
+          "t1 AS (DELETE FROM alert_triage WHERE alert_id IN (SELECT id FROM gone)), "
+          "t2 AS (DELETE FROM alert_triage_history WHERE alert_id IN (SELECT id FROM gone)), "
+          "t3 AS (DELETE FROM alert_comments WHERE alert_id IN (SELECT id FROM gone)), "
+          "t4 AS (DELETE FROM alert_uids u USING gone g WHERE u.agent_id = g.agent_id AND u.event_uid = "
+          "g.event_uid) "
+          "SELECT agent_id, ts, severity, sid, src_ip, dest_ip FROM gone",
+          {pg::arg(before_us), pg::arg(limit)});
+      if (!r.ok()) return pg::fail("retention", r);
+      RollupDelta gone;
+      auto opt_int = [&](int i, int col) {
+        return r.null(i, col) ? std::nullopt : std::optional(r.int64(i, col));
+      };
+      auto opt_text = [&](int i, int col) {
+        return r.null(i, col) ? std::nullopt : std::optional<std::string>(r.text(i, col));
+      };
+      for (int i = 0; i < r.rows(); ++i)
+        gone.add(r.int64(i, 1), opt_int(i, 2), r.text(i, 0), opt_int(i, 3), opt_text(i, 4), opt_text(i, 5));
+      *n = static_cast<uint64_t>(r.rows());
+      return pg_read::apply_rollups(tx, gone, -1);
+    });
   }
 
   StoreStatus delete_events(pg::Conn& c, int64_t before_us, int64_t limit, uint64_t* n) {

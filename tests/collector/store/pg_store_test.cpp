@@ -42,6 +42,32 @@ struct Raw {
     CHECK(PQresultStatus(r) == PGRES_COMMAND_OK);
     PQclear(r);
   }
+  // Rollup rows that differ from a count of the alerts, both ways, over
+  // every table and dimension (alert_rollups.h).
+  int64_t rollup_mismatch() {
+    auto fl = [](const char* g) { return std::string("(ts/") + g + " - (ts%" + g + " < 0)::int)"; };
+    auto both = [&](const std::string& a, const std::string& b) {
+      return num("SELECT COUNT(*) FROM (" + a + " EXCEPT " + b + ") d") +
+             num("SELECT COUNT(*) FROM (" + b + " EXCEPT " + a + ") d");
+    };
+    int64_t bad = both(
+        "SELECT minute, agent_id, severity, n FROM alert_rollup_min",
+        "SELECT " + fl("60000000") + ", agent_id, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1,2,3");
+    const char* cols[] = {"agent_id", "sid::text", "src_ip", "dest_ip"};
+    for (int d = 0; d < 4; ++d) {
+      std::string col = cols[d];
+      bad += both("SELECT hour, key, severity, n FROM alert_rollup_hour WHERE dim=" + std::to_string(d),
+                  "SELECT " + fl("3600000000") + ", " + col +
+                      ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + col +
+                      " IS NOT NULL GROUP BY 1,2,3");
+      if (d == 0) continue;
+      bad += both("SELECT hour, key, severity, n FROM alert_rollup_hour WHERE dim=" + std::to_string(d + 10),
+                  "SELECT " + fl("86400000000") + ", " + col +
+                      ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + col +
+                      " IS NOT NULL GROUP BY 1,2,3");
+    }
+    return bad;
+  }
 };
 
 constexpr int64_t kNow = 1767225600;  // 2026-01-01T00:00:00Z
@@ -97,6 +123,26 @@ TEST_CASE("PostgreSQL: migrations are applied once, also by stores opening toget
   std::string err;
   CHECK_FALSE(open_pg_store(*url, &err, 1));
   CHECK(err.find("newer than this build") != std::string::npos);
+}
+
+TEST_CASE("PostgreSQL: a database from before the rollups gets them counted from its alerts", "[.pg]") {
+  auto url = test::fresh_pg_url();
+  REQUIRE(url);
+  {
+    auto s = open(*url);
+    std::vector<IngestEvent> ev;
+    for (int k = 0; k < 300; ++k) ev.push_back(alert("m" + std::to_string(k), kNow - k * 1000, 1 + k % 7));
+    IngestResult r;
+    ingest(*s, "ag-1", 1, ev, &r);
+  }
+  Raw raw(*url);
+  raw.exec("DROP TABLE alert_rollup_min, alert_rollup_hour");
+  raw.exec("DELETE FROM schema_migrations WHERE version = 3");
+  auto s = open(*url);
+  CHECK(raw.num("SELECT COUNT(*) FROM schema_migrations WHERE version = 3") == 1);
+  CHECK(raw.num("SELECT SUM(n) FROM alert_rollup_min") == 300);
+  CHECK(raw.num("SELECT COUNT(DISTINCT key) FROM alert_rollup_hour WHERE dim = 11") == 7);
+  CHECK(raw.rollup_mismatch() == 0);
 }
 
 TEST_CASE("PostgreSQL: a bad URL or an unreachable server is a clear error", "[.pg]") {
@@ -155,6 +201,9 @@ TEST_CASE("PostgreSQL: two stores on one database store every alert once while b
   CHECK(raw.num("SELECT COUNT(*) FROM alert_uids") == static_cast<int64_t>(expected));
   CHECK(a->count_events("alert") == static_cast<int64_t>(expected));
   CHECK(b->highest_batch_seq("ag-0") == kBatches);
+  // The rollups counted each stored alert once too.
+  CHECK(raw.num("SELECT SUM(n) FROM alert_rollup_min") == static_cast<int64_t>(expected));
+  CHECK(raw.rollup_mismatch() == 0);
 }
 
 TEST_CASE("PostgreSQL: alerts go to day partitions made at ingest, and retention drops whole days", "[.pg]") {
@@ -180,6 +229,7 @@ TEST_CASE("PostgreSQL: alerts go to day partitions made at ingest, and retention
   CHECK(raw.num("SELECT COUNT(*) FROM alerts_p20251231") == 100);
   // Ids are unique across partitions and follow the batch order.
   CHECK(raw.num("SELECT COUNT(DISTINCT id) FROM alerts") == 502);
+  CHECK(raw.rollup_mismatch() == 0);
   // Triage rows on some alerts of the oldest two days and of the newest.
   raw.exec(
       "INSERT INTO alert_triage(alert_id, status, updated_at, updated_by) SELECT id, 'acknowledged', 1, 't' "
@@ -203,6 +253,9 @@ TEST_CASE("PostgreSQL: alerts go to day partitions made at ingest, and retention
   CHECK(raw.num("SELECT COUNT(*) FROM alert_comments WHERE alert_id NOT IN (SELECT id FROM alerts)") == 0);
   CHECK(raw.num("SELECT COUNT(*) FROM alert_triage") > 0);
   CHECK(raw.num("SELECT COUNT(*) FROM alert_uids") == 300);
+  // Dropped days took their rollup rows, deleted rows (the DEFAULT partition's) theirs.
+  CHECK(raw.rollup_mismatch() == 0);
+  CHECK(raw.num("SELECT SUM(n) FROM alert_rollup_min") == 300);
   // A resend of a dropped day's alert after retention is stored again (its uid went with it),
   // into a partition made again.
   IngestResult again;
@@ -219,6 +272,7 @@ TEST_CASE("PostgreSQL: alerts go to day partitions made at ingest, and retention
   CHECK(rr.bytes_in_use <= bytes.max_bytes);
   CHECK(raw.num("SELECT COUNT(*) FROM alerts") < 300);
   CHECK(raw.num("SELECT MIN(ts) FROM alerts") >= (kNow - 1 * kDay - 3600) * 1'000'000);
+  CHECK(raw.rollup_mismatch() == 0);
 }
 
 TEST_CASE("PostgreSQL: retention by count keeps the newest while ingest goes on", "[.pg]") {
@@ -259,6 +313,8 @@ TEST_CASE("PostgreSQL: retention by count keeps the newest while ingest goes on"
   CHECK(raw.num("SELECT COUNT(*) FROM alerts") == 2500);
   CHECK(raw.num("SELECT MIN(ts) FROM alerts") == (kNow - 100000 + next - 2500) * 1'000'000);
   CHECK(raw.num("SELECT COUNT(*) FROM alert_uids") == 2500);
+  // Rows deleted by count came off the rollups in the same transactions, with ingest going on.
+  CHECK(raw.rollup_mismatch() == 0);
 }
 
 TEST_CASE("PostgreSQL: a suppression added through one collector is in force at the other within seconds",
