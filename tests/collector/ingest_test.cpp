@@ -120,7 +120,7 @@ TEST_CASE("heartbeat: the reply carries the rule set, the interval and the agent
   CHECK(store->heartbeat_history("ag-1", 10).size() == 1);
 }
 
-TEST_CASE("ingest counters: accepted, resent, partly known and refused batches; the store commit timed") {
+TEST_CASE("ingest counters: accepted, resent, partly known and refused batches - the store commit timed") {
   auto store = temp_store("counters");
   IngestCounters c;
   prometheus::Histogram h;

@@ -58,7 +58,7 @@ TEST_CASE("rule feeds: zip, pax tar, tar.gz and bare .rules / .rules.gz") {
 }
 
 TEST_CASE(
-    "rule feeds: long names (GNU and pax) are whole; symlinks, hard links and other files are skipped") {
+    "rule feeds: long names (GNU and pax) are whole - symlinks, hard links and other files are skipped") {
   std::string longname = "rules/" + std::string(150, 'd') + "/emerging-long.rules";
   std::string pax_name = "rules/" + std::string(200, 'p') + "/emerging-pax.rules";
   auto gnu = read_ok(gzip(tar_of({{longname, kRule}})), "feed.tar.gz");

@@ -18,7 +18,7 @@ std::string tar_of(const std::vector<RuleFile>& files) {
 
 }  // namespace
 
-TEST_CASE("tar.gz archives are unpacked; corrupt ones are refused") {
+TEST_CASE("tar.gz archives are unpacked - corrupt ones are refused") {
   std::vector<RuleFile> in = {{"rules/emerging-scan.rules", "alert ip any any -> any any (sid:1;)\n"},
                               {"rules/big.rules", std::string(1500, 'x')}};
   std::vector<RuleFile> out;

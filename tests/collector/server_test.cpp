@@ -45,7 +45,7 @@ std::string gzip(const std::string& s) {
 
 }  // namespace
 
-TEST_CASE("enrolment trades a token once; expired and unknown tokens are refused") {
+TEST_CASE("enrolment trades a token once - expired and unknown tokens are refused") {
   Fixture f("enroll");
   std::string cred = f.enroll();
   CHECK(cred.rfind("ag-", 0) == 0);

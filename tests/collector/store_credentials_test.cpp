@@ -30,7 +30,7 @@ std::string hash_of(char c) {
 
 }  // namespace
 
-TEST_CASE("API keys: revocation and expiry refuse on the next check; list shows id, role, times, revoked") {
+TEST_CASE("API keys: revocation and expiry refuse on the next check - list shows id, role, times, revoked") {
   std::string err;
   auto store = test::open_test_store(std::filesystem::path(temp_db("keys")).parent_path().string(), &err);
   REQUIRE(store);

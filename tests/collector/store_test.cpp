@@ -40,7 +40,7 @@ IngestEvent alert(const std::string& uid, int sid, const std::string& ts,
 
 }  // namespace
 
-TEST_CASE("a batch is stored once; a resent batch and repeated uids are not stored twice") {
+TEST_CASE("a batch is stored once - a resent batch and repeated uids are not stored twice") {
   std::string err;
   auto store = test::open_test_store(temp_dir("store1"), &err);
   REQUIRE(store);
@@ -113,7 +113,7 @@ TEST_CASE("a reused batch number with other uids is a conflict: nothing stored, 
   CHECK(r.stored == 2);
 }
 
-TEST_CASE("a database from before batch digests is migrated; its old batches still ack as resends",
+TEST_CASE("a database from before batch digests is migrated - its old batches still ack as resends",
           "[sqlite]") {
   std::string path = temp_dir("store-migrate") + "/c.db";
   {

@@ -77,7 +77,7 @@ TEST_CASE("SuppressionSet matches by sid, gid, by_src and by_dst", "[suppression
   CHECK(set.version_suffix()[0] == '+');
 }
 
-TEST_CASE("SuppressionSet leaves out expired and removed ones; the suffix follows the active set",
+TEST_CASE("SuppressionSet leaves out expired and removed ones - the suffix follows the active set",
           "[suppression]") {
   auto removed = sup(4, 400);
   removed.removed_at = 50;

@@ -8,7 +8,7 @@
 using namespace vigil;
 using namespace std::chrono_literals;
 
-TEST_CASE("a manual clock stands still until advanced; advancing wakes waiters past their deadline") {
+TEST_CASE("a manual clock stands still until advanced - advancing wakes waiters past their deadline") {
   ManualClock clock;
   auto t0 = clock.now();
   std::mutex mu;

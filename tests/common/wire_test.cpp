@@ -202,7 +202,7 @@ TEST_CASE("answers round-trip: ack, 409 conflict, {error, detail}") {
   CHECK(decode_error(R"({"error":5})").error.empty());
 }
 
-TEST_CASE("heartbeat and its reply round-trip; oversized or mistyped heartbeats are refused") {
+TEST_CASE("heartbeat and its reply round-trip - oversized or mistyped heartbeats are refused") {
   json fields = {
       {"hostname", "h1"}, {"agent_version", "0.1.0"}, {"ruleset_version", "3-abc"}, {"packets", 42}};
   Heartbeat hb;
@@ -237,7 +237,7 @@ TEST_CASE("heartbeat and its reply round-trip; oversized or mistyped heartbeats 
   CHECK_FALSE(decode_heartbeat_reply("nope", &old));
 }
 
-TEST_CASE("enrolment request and answer round-trip; a bad request is refused before the token is used") {
+TEST_CASE("enrolment request and answer round-trip - a bad request is refused before the token is used") {
   EnrollRequest q{"vt_abc", "host-1"}, q2;
   std::string why;
   REQUIRE(decode_enroll_request(encode_enroll_request(q), &q2, &why));

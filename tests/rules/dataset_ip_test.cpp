@@ -98,7 +98,7 @@ TEST_CASE("dataset ip/ipv4: text addresses in the file, address bytes in ip.src/
   CHECK(run(*e, "2001:db8::8", "2001:db8::7") == V{4});  // an ipv4 set never holds an IPv6 address
 }
 
-TEST_CASE("dataset ip: ip.src rules stay packet rules; file errors name the line") {
+TEST_CASE("dataset ip: ip.src rules stay packet rules - file errors name the line") {
   auto r = parse("alert ip any any -> any any (ip.src; content:\"|c0 00 02 01|\"; sid:1;)");
   REQUIRE(r);
   CHECK_FALSE(r->tx_rule);

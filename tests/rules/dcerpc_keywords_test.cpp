@@ -77,7 +77,7 @@ TEST_CASE("dcerpc.iface: uuid in any case, version comparisons, any_frag", "[dce
   CHECK_FALSE(matches("dcerpc.iface:4b324fc8-1670-01d3-1278-5a47bf6ee188;", tx));
 }
 
-TEST_CASE("dcerpc.opnum: one value, ranges, lists; no REQUEST matches nothing", "[dcerpc]") {
+TEST_CASE("dcerpc.opnum: one value, ranges, lists - no REQUEST matches nothing", "[dcerpc]") {
   FakeDce tx;
   CHECK(matches("dcerpc.opnum:15;", tx));
   CHECK(matches("dcerpc.opnum:10-15;", tx));

@@ -132,7 +132,7 @@ TEST_CASE("filemd5 / filesha1 / filesha256: hash lists next to the rule file, ! 
   CHECK(err.find("holds no hash") != std::string::npos);
 }
 
-TEST_CASE("filestore marks the rule; its options are checked") {
+TEST_CASE("filestore marks the rule - its options are checked") {
   auto r = parse_in_dir("filename:\"a\"; filestore;");
   REQUIRE(r);
   CHECK(r->filestore);

@@ -73,7 +73,7 @@ TEST_CASE("byte_test endianness, string bases, bitmask") {
   CHECK(payload_matches("content:\"|01|\"; byte_test:1,&,2,1;", std::string("\x01\x02", 2)));
 }
 
-TEST_CASE("byte_jump and byte_extract move the cursor; variables feed distance") {
+TEST_CASE("byte_jump and byte_extract move the cursor - variables feed distance") {
   // length 3 then skip 3 bytes, then "OK".
   CHECK(payload_matches("content:\"L\"; byte_jump:1,0,relative; content:\"OK\"; within:2;",
                         std::string("L\x03xyzOK", 7)));

@@ -100,7 +100,7 @@ TEST_CASE("Suricata legacy content modifiers move the content to the buffer") {
   CHECK(u->list_for(int(BufferId::kHttpUri)));
 }
 
-TEST_CASE("classtype sets category and priority; priority overrides") {
+TEST_CASE("classtype sets category and priority - priority overrides") {
   auto r = parse("alert tcp any any -> any any (classtype:trojan-activity; sid:1;)");
   REQUIRE(r);
   CHECK(r->category == "A Network Trojan was detected");

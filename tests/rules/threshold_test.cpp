@@ -117,7 +117,7 @@ TEST_CASE("threshold tracks by source and resets after the window") {
   CHECK_FALSE(d.check(s, 1, 1, pkt("2.2.2.2", 100), 0, false));
 }
 
-TEST_CASE("threshold.config lines parse; bad lines are reported") {
+TEST_CASE("threshold.config lines parse - bad lines are reported") {
   std::vector<std::string> errs;
   auto cfg = parse_threshold_config(
       "threshold gen_id 1, sig_id 10, type limit, track by_src, count 1, seconds 60\n"

@@ -97,7 +97,7 @@ TEST_CASE("xbits: set by one host's packet, seen by a later packet of the same h
   CHECK(run(*e2, *w, "10.0.0.1", "10.0.0.9", "data", 122).empty());  // unset
 }
 
-TEST_CASE("xbits: setter before checker in one packet; ip_pair is direction-independent") {
+TEST_CASE("xbits: setter before checker in one packet - ip_pair is direction-independent") {
   // The checker comes first in the file: setters are evaluated first all the same.
   auto e = engine_of(
       "xbits-pair.rules",

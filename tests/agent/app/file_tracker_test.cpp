@@ -140,7 +140,7 @@ TEST_CASE("a gap or a cut truncates the file: gaps flagged, no hashes, counted")
   CHECK(ctx.ctr().file_gaps == 1);
 }
 
-TEST_CASE("force-hash selects the hashes; force-magic gives libmagic's type") {
+TEST_CASE("force-hash selects the hashes - force-magic gives libmagic's type") {
   FileConfig cfg;
   cfg.md5 = false;
   cfg.sha1 = false;

@@ -56,7 +56,7 @@ TEST_CASE("detect: the end of detection is flagged per direction for the rules e
   CHECK(g.flow.proto_done_pending[1]);
 }
 
-TEST_CASE("detect: unknown both ways is failed; one-sided detection uses kept bytes", "[app][detect]") {
+TEST_CASE("detect: unknown both ways is failed - one-sided detection uses kept bytes", "[app][detect]") {
   Harness h(6, 40000, 7000);
   h.send(Dir::kToServer, "\x01\x02 binary");
   CHECK(h.flow.app_proto == AppProto::kUnknown);

@@ -100,7 +100,7 @@ TEST_CASE("tls: each handshake update says which message it carries and the dire
   CHECK(t.ev.updates[4].state == 16);  // unknown message type
 }
 
-TEST_CASE("ssl_state: plain states any-of, negated states none-of; | and , both separate", "[rules][tls]") {
+TEST_CASE("ssl_state: plain states any-of, negated states none-of - | and , both separate", "[rules][tls]") {
   auto a = cond("ssl_state:client_hello;");
   CHECK(a.eval(1));
   CHECK_FALSE(a.eval(2));
@@ -190,7 +190,7 @@ TEST_CASE("tls: the leaf certificate's validity as Unix seconds, expired against
   CHECK(c[TxInt::kTlsCertNotAfter] == 2840140800);
 }
 
-TEST_CASE("tls_cert_notbefore / notafter: dates, epochs, operators, ranges; expired and valid",
+TEST_CASE("tls_cert_notbefore / notafter: dates, epochs, operators, ranges - expired and valid",
           "[rules][tls]") {
   auto a = cond("tls_cert_notafter:>2015;");
   CHECK(a.op == rules::IntCmp::kGt);

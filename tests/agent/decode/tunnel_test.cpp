@@ -128,7 +128,7 @@ TEST_CASE("GRE carrying Ethernet (0x6558) and PPP (0x880b)") {
   CHECK(anomalies(d) == 0);
 }
 
-TEST_CASE("PPTP enhanced GRE (version 1) carries PPP; an ack-only packet opens nothing") {
+TEST_CASE("PPTP enhanced GRE (version 1) carries PPP - an ack-only packet opens nothing") {
   Decoder d{DecodeConfig()};
   GreOpts o;
   o.version = 1;
@@ -162,7 +162,7 @@ TEST_CASE("PPTP enhanced GRE (version 1) carries PPP; an ack-only packet opens n
   CHECK(counter(d, "decoder.event.gre.version1_wrong_protocol") == 1);
 }
 
-TEST_CASE("ERSPAN types I, II and III carry Ethernet; the ERSPAN VLAN is recorded") {
+TEST_CASE("ERSPAN types I, II and III carry Ethernet - the ERSPAN VLAN is recorded") {
   Decoder d{DecodeConfig()};
   Buf eth = ethernet_frame(inner_syn(), 0x0800, FrameOpts{});
   // Type I: 0x88be without the sequence bit, no ERSPAN header.
@@ -266,7 +266,7 @@ TEST_CASE("fragments inside GRE/PPP are reassembled, then the datagram decoded")
   CHECK(anomalies(d) == 0);
 }
 
-TEST_CASE("outer fragments are reassembled first; an inner fragment completed by them is reassembled too") {
+TEST_CASE("outer fragments are reassembled first - an inner fragment completed by them is reassembled too") {
   Decoder d{DecodeConfig()};
   std::string data(3000, 'z');
   Buf inner = ipv4_datagram("1.1.1.1", "2.2.2.2", 17, udp_datagram("1.1.1.1", "2.2.2.2", 1, 2, data));
@@ -302,7 +302,7 @@ TEST_CASE("outer fragments are reassembled first; an inner fragment completed by
   CHECK(anomalies(d) == 0);
 }
 
-TEST_CASE("VXLAN on its UDP port; the carrier keeps its UDP flow") {
+TEST_CASE("VXLAN on its UDP port - the carrier keeps its UDP flow") {
   Decoder d{DecodeConfig()};
   Buf eth = ethernet_frame(inner_syn(), 0x0800, FrameOpts{});
   const Buf& f = keep(udp4("192.168.0.1", "192.168.0.2", 51000, 4789, as_sv(vxlan_packet(77, eth))));
@@ -435,7 +435,7 @@ TEST_CASE("IP in IP: 4in4, 6in4, 4in6, 6in6") {
   CHECK(counter(d, "decoder.event.ipip.wrong_ip_version") == 1);
 }
 
-TEST_CASE("Teredo: IPv6 in UDP 3544, with or without origin indication; bubbles stay UDP") {
+TEST_CASE("Teredo: IPv6 in UDP 3544, with or without origin indication - bubbles stay UDP") {
   Decoder d{DecodeConfig()};
   Buf in6 = ipv6_datagram("2001:0:4136:e378::1", "2001:db8::2", 17,
                           udp_datagram("2001:0:4136:e378::1", "2001:db8::2", 1000, 53, "q"));

@@ -91,7 +91,7 @@ TEST_CASE("worker: broken TCP header reaches ip rules only, without a flow") {
     if (e["event_type"] == "alert") CHECK(e["pcap_cnt"] == 1);
 }
 
-TEST_CASE("worker: every layer of Geneve/GRE/TCP is inspected once; flows for UDP and TCP only") {
+TEST_CASE("worker: every layer of Geneve/GRE/TCP is inspected once - flows for UDP and TCP only") {
   Harness h(
       "alert ip any any -> any any (msg:\"gre\"; ip_proto:47; sid:1;)\n"
       "alert tcp any any -> any any (msg:\"inner tcp\"; sid:2;)\n"

@@ -86,7 +86,7 @@ TEST_CASE("alert rate limit: the largest settings do not overflow") {
   CHECK(passed(slow, 10, at(2000000000)) == 10);
 }
 
-TEST_CASE("alert rate limit: workers share the buckets; nothing lost or counted twice") {
+TEST_CASE("alert rate limit: workers share the buckets - nothing lost or counted twice") {
   AlertRateLimiter l({.rate = 100, .burst = 50});
   constexpr int kThreads = 4, kPerThread = 20000;
   std::vector<int> ok(kThreads);

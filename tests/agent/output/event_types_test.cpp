@@ -10,7 +10,7 @@
 
 using namespace vigil;
 
-TEST_CASE("every event type's name maps back to it; transaction logs are named like their protocol") {
+TEST_CASE("every event type's name maps back to it - transaction logs are named like their protocol") {
   for (const EventTypeInfo& r : kEventTypes) {
     CHECK(event_type_from_name(r.name) == r.type);
     CHECK(event_type_name(r.type) == r.name);

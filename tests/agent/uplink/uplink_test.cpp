@@ -393,7 +393,7 @@ TEST_CASE("a heartbeat reply moves a new spool's numbering above the collector's
 }
 
 TEST_CASE(
-    "a tiny batch byte cap still delivers everything; an event larger than the cap is dropped and counted") {
+    "a tiny batch byte cap still delivers everything - an event larger than the cap is dropped and counted") {
   Fixture f("tinycap");
   std::string dir = state_dir("tinycap");
   REQUIRE(run_enroll({url(f), new_token(f), f.tls.ca_cert_path, "", dir, "h"}) == 0);

@@ -37,7 +37,7 @@ struct AdminFixture : Fixture {
 
 }  // namespace
 
-TEST_CASE("enrolment tokens: admin creates, lists without the secret, revokes; others are refused",
+TEST_CASE("enrolment tokens: admin creates, lists without the secret, revokes - others are refused",
           "[agent_admin]") {
   AdminFixture f("enrol-tokens");
   for (const auto& key : {f.viewer_key, f.analyst_key}) {

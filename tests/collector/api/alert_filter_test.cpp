@@ -117,7 +117,7 @@ TEST_CASE("alert filter: every bad value names its parameter") {
   CHECK(e->param == "port");
 }
 
-TEST_CASE("alert filter: empty values are no filter; limits are clamped; extra names pass") {
+TEST_CASE("alert filter: empty values are no filter - limits are clamped - extra names pass") {
   AlertListQuery q;
   REQUIRE_FALSE(parse({{"severity", ""}, {"q", ""}, {"limit", "50000"}}, &q));
   CHECK(q.filter.empty());

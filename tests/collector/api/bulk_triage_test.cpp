@@ -109,7 +109,7 @@ TEST_CASE("bulk triage over several chunks is all or nothing, with one audit ent
   CHECK(audit[0].detail["changed"] == 0);
 }
 
-TEST_CASE("bulk triage by ids audits the ids; nothing matched is still one entry", "[triage]") {
+TEST_CASE("bulk triage by ids audits the ids - nothing matched is still one entry", "[triage]") {
   BulkFixture f("bulk-ids");
   auto r = f.triage(json{{"ids", {1, 2, 99999}}, {"status", "acknowledged"}});
   REQUIRE(r);

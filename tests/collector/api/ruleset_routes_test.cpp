@@ -94,7 +94,7 @@ TEST_CASE("POST /api/v1/rulesets: admin only, errors as items per line, history 
 }
 
 TEST_CASE(
-    "PATCH /api/v1/rules/{sid}: disable comments the rule out of a new version agents get; enable undoes",
+    "PATCH /api/v1/rules/{sid}: disable comments the rule out of a new version agents get - enable undoes",
     "[rulesets]") {
   RulesFixture f("rules-toggle");
   auto none = f.patch(f.admin_key, 2, json{{"enabled", false}, {"reason", "noisy"}});

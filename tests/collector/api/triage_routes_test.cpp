@@ -119,7 +119,7 @@ TEST_CASE("PATCH refusals: unknown status 400, unknown alert 404, no key 401", "
   CHECK(f.store->list_audit({}).empty());
 }
 
-TEST_CASE("POST /api/v1/alerts/triage by ids and by filter; one audit entry each", "[triage]") {
+TEST_CASE("POST /api/v1/alerts/triage by ids and by filter - one audit entry each", "[triage]") {
   TriageFixture f("triage-bulk");
   auto ids = f.alerts({100, 100, 100, 200, 200});
   auto v = f.post(f.viewer_key, "/api/v1/alerts/triage", json{{"ids", {ids[0]}}, {"status", "closed"}});
@@ -163,7 +163,7 @@ TEST_CASE("POST /api/v1/alerts/triage by ids and by filter; one audit entry each
   CHECK(bad->status == 400);
 }
 
-TEST_CASE("suppressions: admin only to add and remove, anyone to list; audited", "[suppression]") {
+TEST_CASE("suppressions: admin only to add and remove, anyone to list - audited", "[suppression]") {
   TriageFixture f("sup-roles");
   json body{{"sid", 2001}, {"reason", "noisy"}, {"expires_at", "never"}};
   auto an = f.post(f.analyst_key, "/api/v1/suppressions", body);

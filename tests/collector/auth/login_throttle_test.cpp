@@ -58,7 +58,7 @@ TEST_CASE("login throttle: refuses during a delay, locks out, forgets after the 
   CHECK(t.check("u", now + 103 * s).allowed);
 }
 
-TEST_CASE("login throttle: success clears a key; memory is bounded") {
+TEST_CASE("login throttle: success clears a key - memory is bounded") {
   ThrottlePolicy p;
   p.free_failures = 0;
   LoginThrottle t(p, 3);

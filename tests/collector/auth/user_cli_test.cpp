@@ -13,7 +13,7 @@
 using namespace vigil::collector;
 
 TEST_CASE(
-    "user CLI: add, refuse short passwords and duplicates, disable, set-role, passwd, list; all audited") {
+    "user CLI: add, refuse short passwords and duplicates, disable, set-role, passwd, list - all audited") {
   auto d = std::filesystem::temp_directory_path() / ("vigil-usercli-" + std::to_string(getpid()));
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);

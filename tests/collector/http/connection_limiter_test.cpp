@@ -23,7 +23,7 @@ TEST_CASE("per-address limit refuses the next connection from that address only"
   CHECK(l->try_acquire("10.0.0.1", &again) == V::kOk);
 }
 
-TEST_CASE("total limit refuses every address; slots give their place back") {
+TEST_CASE("total limit refuses every address - slots give their place back") {
   auto l = std::make_shared<ConnectionLimiter>(2, 10);
   {
     ConnectionLimiter::Slot a, b, c;

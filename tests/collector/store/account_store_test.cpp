@@ -99,7 +99,7 @@ TEST_CASE("accounts: a session expires when idle and at its absolute limit") {
   CHECK(s->check_session("nope", 10, p, &info) == SessionCheck::kUnknown);
 }
 
-TEST_CASE("accounts: disabling a user or a new password ends their sessions; a role change is seen at once") {
+TEST_CASE("accounts: disabling a user or a new password ends their sessions - a role change is seen at once") {
   auto s = fresh("disable");
   REQUIRE(s->add_user(user("alice", Role::kAdmin)).ok);
   REQUIRE(s->add_user(user("bob", Role::kAdmin)).ok);
@@ -165,7 +165,7 @@ TEST_CASE("accounts: user tokens carry the user's current role and die with the 
   CHECK_FALSE(s->revoke_user_token("short", std::nullopt));
 }
 
-TEST_CASE("accounts: the UI language is kept per user; a users table from before it gains the column",
+TEST_CASE("accounts: the UI language is kept per user - a users table from before it gains the column",
           "[sqlite]") {
   auto d = std::filesystem::temp_directory_path() / ("vigil-acct-lang-" + std::to_string(getpid()));
   std::filesystem::remove_all(d);

@@ -56,7 +56,7 @@ std::vector<int64_t> add_alerts(Store& s, int n) {
 
 }  // namespace
 
-TEST_CASE("an alert without triage reads as new; unknown alerts are not found", "[triage]") {
+TEST_CASE("an alert without triage reads as new - unknown alerts are not found", "[triage]") {
   auto s = fresh_store("new");
   auto ids = add_alerts(*s, 1);
   auto t = s->get_triage(ids[0]);
