@@ -238,19 +238,22 @@ std::string stats_filters(const StatsQuery& q, Where* w) {
 }
 
 // The query's agent and severity conditions on a rollup table's columns
-// (severity there is 0 for an alert without one).
-std::string rollup_filters(const StatsQuery& q, Where* w, const char* agent_col) {
-  std::string s;
+// (severity there is 0 for an alert without one; `sev_col` says so for the
+// pending rows).
+std::string rollup_filters(const StatsQuery& q, Where* w, const char* agent_col,
+                           const char* sev_col = "severity") {
+  std::string s, sev = sev_col;
   if (q.agent_id) s += " AND " + text_eq(*w, agent_col, *q.agent_id);
-  if (q.severity) s += " AND severity=" + w->p(arg(int64_t{*q.severity})) + "::bigint";
+  if (q.severity) s += " AND " + sev + "=" + w->p(arg(int64_t{*q.severity})) + "::bigint";
   if (!q.severities.empty()) {
-    s += " AND severity IN (";
+    s += " AND " + sev + " IN (";
     for (size_t k = 0; k < q.severities.size(); ++k)
       s += (k ? "," : "") + w->p(arg(int64_t{q.severities[k]})) + "::bigint";
     s += ")";
   }
   return s;
 }
+constexpr const char* kPendingSev = "COALESCE(severity,0)";
 
 // Counts [from, to) into `series` as alert_rollups.cpp's count_series does:
 // whole hours from the hour rows (interval of whole hours), whole minutes
@@ -266,14 +269,20 @@ StoreStatus count_series(pg::Conn& c, const StatsQuery& q, int64_t from, int64_t
     int64_t a = ceil_div(from, g), b = floor_div(to, g);  // whole buckets [a, b)
     if (a >= b) return count_series(c, q, from, to, level + 1, series, raw);
     Where w;
-    std::string sql =
-        level == 0
-            ? "SELECT hour, severity, SUM(n)::bigint FROM alert_rollup_hour WHERE dim=0 AND hour>=" +
-                  w.p(arg(a)) + "::bigint AND hour<" + w.p(arg(b)) + "::bigint" +
-                  rollup_filters(q, &w, "key") + " GROUP BY 1, 2"
-            : "SELECT minute, severity, SUM(n)::bigint FROM alert_rollup_min WHERE minute>=" + w.p(arg(a)) +
-                  "::bigint AND minute<" + w.p(arg(b)) + "::bigint" + rollup_filters(q, &w, "agent_id") +
-                  " GROUP BY 1, 2";
+    std::string lo = w.p(arg(a)), hi = w.p(arg(b));
+    std::string rolled =
+        level == 0 ? "SELECT hour, severity, n FROM alert_rollup_hour WHERE dim=0 AND hour>=" + lo +
+                         "::bigint AND hour<" + hi + "::bigint" + rollup_filters(q, &w, "key")
+                   : "SELECT minute, severity, n FROM alert_rollup_min WHERE minute>=" + lo +
+                         "::bigint AND minute<" + hi + "::bigint" + rollup_filters(q, &w, "agent_id");
+    // With the changes not folded in yet.
+    std::string gs = w.p(arg(g));
+    std::string pending = "SELECT " + sql_floor("ts", g) + ", " + kPendingSev +
+                          ", n FROM alert_rollup_pending WHERE ts>=" + lo + "::bigint*" + gs +
+                          "::bigint AND ts<" + hi + "::bigint*" + gs + "::bigint" +
+                          rollup_filters(q, &w, "agent_id", kPendingSev);
+    std::string sql = "SELECT b, s, SUM(n)::bigint FROM (" + rolled + " UNION ALL " + pending +
+                      ") x(b, s, n) GROUP BY 1, 2";
     pg::Result r = c.exec(sql, w.params);
     if (!r) return pg::fail("stats series", r);
     const int64_t unit_s = g / 1'000'000;
@@ -423,10 +432,18 @@ StoreStatus rollup_top(pg::Conn& c, const StatsQuery& q, Dim dim, int64_t from, 
   } else {
     return {};
   }
-  std::string sql = "SELECT key, SUM(n)::bigint AS total FROM alert_rollup_hour WHERE (" + where + ")" +
-                    rollup_filters(q, &w, "key") +
-                    " GROUP BY key ORDER BY total DESC, key COLLATE \"C\" LIMIT " +
-                    w.p(arg(int64_t{std::max(q.top, 0)})) + "::bigint";
+  // With the changes not folded in yet, over the same whole hours.
+  static constexpr const char* kPendingKey[] = {"agent_id", "sid::text", "src_ip", "dest_ip"};
+  std::string pkey = kPendingKey[dim];
+  std::string pending = "SELECT " + pkey +
+                        ", n FROM alert_rollup_pending WHERE ts>=" + w.p(arg(h0 * kUsPerHour)) +
+                        "::bigint AND ts<" + w.p(arg(h1 * kUsPerHour)) + "::bigint AND " + pkey +
+                        " IS NOT NULL" + rollup_filters(q, &w, "agent_id", kPendingSev);
+  std::string sql =
+      "SELECT key, SUM(n)::bigint AS total FROM (SELECT key, n FROM alert_rollup_hour WHERE (" + where + ")" +
+      rollup_filters(q, &w, "key") + " UNION ALL " + pending +
+      ") x(key, n) GROUP BY key HAVING SUM(n) > 0 ORDER BY total DESC, key COLLATE \"C\" LIMIT " +
+      w.p(arg(int64_t{std::max(q.top, 0)})) + "::bigint";
   pg::Result r = c.exec(sql, w.params);
   if (!r) return pg::fail("stats top", r);
   for (int i = 0; i < r.rows(); ++i) out->push_back({r.text(i, 0), {}, r.int64(i, 1)});
@@ -498,6 +515,8 @@ CREATE TABLE alert_rollup_min(minute BIGINT NOT NULL, agent_id TEXT NOT NULL, se
   n BIGINT NOT NULL, PRIMARY KEY(minute, agent_id, severity));
 CREATE TABLE alert_rollup_hour(dim INT NOT NULL, hour BIGINT NOT NULL, key TEXT NOT NULL,
   severity BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY(dim, hour, key, severity));
+CREATE TABLE alert_rollup_pending(ts BIGINT NOT NULL, agent_id TEXT NOT NULL, severity BIGINT, sid BIGINT,
+  src_ip TEXT, dest_ip TEXT, n INT NOT NULL);
 INSERT INTO alert_rollup_min SELECT ((ts)/60000000 - ((ts)%60000000 < 0)::int), agent_id, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1, 2, 3;
 INSERT INTO alert_rollup_hour SELECT 0, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), agent_id, COALESCE(severity,0), COUNT(*) FROM alerts WHERE agent_id IS NOT NULL GROUP BY 2, 3, 4;
 INSERT INTO alert_rollup_hour SELECT 1, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), sid::text, COALESCE(severity,0), COUNT(*) FROM alerts WHERE sid::text IS NOT NULL GROUP BY 2, 3, 4;
@@ -508,48 +527,83 @@ INSERT INTO alert_rollup_hour SELECT 3, ((ts)/3600000000 - ((ts)%3600000000 < 0)
 INSERT INTO alert_rollup_hour SELECT 13, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), dest_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE dest_ip IS NOT NULL GROUP BY 2, 3, 4;
 )sql";
 
-StoreStatus apply_rollups(pg::Conn& c, const RollupDelta& d, int sign) {
-  if (d.empty()) return {};
-  json mins = json::array(), hours = json::array();
-  for (const auto& [k, n] : d.minutes())
-    mins.push_back(json::array({std::get<0>(k), std::get<1>(k), std::get<2>(k), sign * n}));
-  for (const auto& [k, n] : d.hours())
-    hours.push_back(json::array({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), sign * n}));
-  std::string mp = mins.dump(-1, ' ', false, json::error_handler_t::replace);
-  std::string hp = hours.dump(-1, ' ', false, json::error_handler_t::replace);
-  // In the delta's key order: transactions that share rows lock them in one order.
-  pg::Result r = c.exec(
-      "INSERT INTO alert_rollup_min(minute,agent_id,severity,n) SELECT (e->>0)::bigint, e->>1, "
-      "(e->>2)::bigint, "
-      "(e->>3)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) ORDER BY o "
-      "ON CONFLICT (minute,agent_id,severity) DO UPDATE SET n = alert_rollup_min.n + excluded.n",
-      {mp});
-  if (!r) return pg::fail("rollup minutes", r);
-  r = c.exec(
-      "INSERT INTO alert_rollup_hour(dim,hour,key,severity,n) SELECT (e->>0)::int, (e->>1)::bigint, e->>2, "
-      "(e->>3)::bigint, (e->>4)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) ORDER "
-      "BY o "
-      "ON CONFLICT (dim,hour,key,severity) DO UPDATE SET n = alert_rollup_hour.n + excluded.n",
-      {hp});
-  if (!r) return pg::fail("rollup hours", r);
-  if (sign > 0) return {};
-  r = c.exec(
-      "DELETE FROM alert_rollup_min r USING json_array_elements($1::json) AS e WHERE "
-      "r.minute=(e->>0)::bigint "
-      "AND r.agent_id=e->>1 AND r.severity=(e->>2)::bigint AND r.n<=0",
-      {mp});
-  if (!r) return pg::fail("rollup minutes", r);
-  r = c.exec(
-      "DELETE FROM alert_rollup_hour r USING json_array_elements($1::json) AS e WHERE r.dim=(e->>0)::int "
-      "AND r.hour=(e->>1)::bigint AND r.key=e->>2 AND r.severity=(e->>3)::bigint AND r.n<=0",
-      {hp});
-  if (!r) return pg::fail("rollup hours", r);
-  return {};
+StoreStatus fold_rollups(pg::Conn& c, int64_t limit, int64_t* folded) {
+  *folded = 0;
+  return pg::with_tx(c, "rollup fold", [&](pg::Conn& tx) -> StoreStatus {
+    *folded = 0;
+    // One collector folds at a time; the others find the lock taken and go on.
+    pg::Result r = tx.exec("SELECT pg_try_advisory_xact_lock(3285834633551)");
+    if (!r) return pg::fail("rollup fold", r);
+    if (r.view(0, 0) != "t") return {};
+    r = tx.exec(
+        "DELETE FROM alert_rollup_pending WHERE ctid IN (SELECT ctid FROM alert_rollup_pending LIMIT "
+        "$1::bigint) RETURNING ts, agent_id, severity, sid, src_ip, dest_ip, n",
+        {arg(limit)});
+    if (!r) return pg::fail("rollup fold", r);
+    RollupDelta d;
+    auto opt_int = [&](int i, int col) {
+      return r.null(i, col) ? std::nullopt : std::optional(r.int64(i, col));
+    };
+    auto opt_text = [&](int i, int col) {
+      return r.null(i, col) ? std::nullopt : std::optional<std::string>(r.text(i, col));
+    };
+    for (int i = 0; i < r.rows(); ++i)
+      d.add(r.int64(i, 0), opt_int(i, 2), r.text(i, 1), opt_int(i, 3), opt_text(i, 4), opt_text(i, 5),
+            r.int64(i, 6));
+    *folded = r.rows();
+    if (d.empty()) return {};
+    json mins = json::array(), hours = json::array(), gone_mins = json::array(), gone_hours = json::array();
+    for (const auto& [k, n] : d.minutes()) {
+      json row = json::array({std::get<0>(k), std::get<1>(k), std::get<2>(k), n});
+      if (n < 0) gone_mins.push_back(row);
+      if (n != 0) mins.push_back(std::move(row));
+    }
+    for (const auto& [k, n] : d.hours()) {
+      json row = json::array({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), n});
+      if (n < 0) gone_hours.push_back(row);
+      if (n != 0) hours.push_back(std::move(row));
+    }
+    auto dump = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
+    // In the delta's key order (one order for every fold).
+    r = tx.exec(
+        "INSERT INTO alert_rollup_min(minute,agent_id,severity,n) SELECT (e->>0)::bigint, e->>1, "
+        "(e->>2)::bigint, (e->>3)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) "
+        "ORDER BY "
+        "o ON CONFLICT (minute,agent_id,severity) DO UPDATE SET n = alert_rollup_min.n + excluded.n",
+        {dump(mins)});
+    if (!r) return pg::fail("rollup minutes", r);
+    r = tx.exec(
+        "INSERT INTO alert_rollup_hour(dim,hour,key,severity,n) SELECT (e->>0)::int, (e->>1)::bigint, e->>2, "
+        "(e->>3)::bigint, (e->>4)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) "
+        "ORDER "
+        "BY o ON CONFLICT (dim,hour,key,severity) DO UPDATE SET n = alert_rollup_hour.n + excluded.n",
+        {dump(hours)});
+    if (!r) return pg::fail("rollup hours", r);
+    // Rows that a deletion brought to 0 go, as in the SQLite store.
+    if (!gone_mins.empty()) {
+      r = tx.exec(
+          "DELETE FROM alert_rollup_min r USING json_array_elements($1::json) AS e WHERE "
+          "r.minute=(e->>0)::bigint AND r.agent_id=e->>1 AND r.severity=(e->>2)::bigint AND r.n<=0",
+          {dump(gone_mins)});
+      if (!r) return pg::fail("rollup minutes", r);
+    }
+    if (!gone_hours.empty()) {
+      r = tx.exec(
+          "DELETE FROM alert_rollup_hour r USING json_array_elements($1::json) AS e WHERE r.dim=(e->>0)::int "
+          "AND r.hour=(e->>1)::bigint AND r.key=e->>2 AND r.severity=(e->>3)::bigint AND r.n<=0",
+          {dump(gone_hours)});
+      if (!r) return pg::fail("rollup hours", r);
+    }
+    return {};
+  });
 }
 
 StoreStatus drop_rollup_day(pg::Conn& c, int64_t day) {
-  pg::Result r = c.exec("DELETE FROM alert_rollup_min WHERE minute>=$1::bigint AND minute<$2::bigint",
-                        {arg(day * 1440), arg((day + 1) * 1440)});
+  pg::Result r = c.exec("DELETE FROM alert_rollup_pending WHERE ts>=$1::bigint AND ts<$2::bigint",
+                        {arg(day * kUsPerDay), arg((day + 1) * kUsPerDay)});
+  if (!r) return pg::fail("rollup day", r);
+  r = c.exec("DELETE FROM alert_rollup_min WHERE minute>=$1::bigint AND minute<$2::bigint",
+             {arg(day * 1440), arg((day + 1) * 1440)});
   if (!r) return pg::fail("rollup day", r);
   r = c.exec("DELETE FROM alert_rollup_hour WHERE dim IN (0,1,2,3) AND hour>=$1::bigint AND hour<$2::bigint",
              {arg(day * 24), arg((day + 1) * 24)});

@@ -46,15 +46,20 @@ namespace pg_read {
 extern const char* const kMigrationSql;
 // The rollup tables (alert_rollups.h's alert_rollup_min and
 // alert_rollup_hour, the same layout), counted from the alerts already
-// stored. Applied by pg_schema's migration list.
+// stored, and alert_rollup_pending: the changes not yet folded into them
+// (one row per alert stored, n 1, or deleted, n -1; written by the ingest and
+// retention statements themselves, so ingest takes no lock on shared rollup
+// rows). The aggregations read the rollups and the pending rows together.
+// Applied by pg_schema's migration list.
 extern const char* const kRollupMigrationSql;
 
-// Adds a transaction's counts to the rollups (sign 1: ingest) or subtracts
-// them (sign -1: retention; rows that reach 0 go). REQUIRES: c in the
-// transaction that stores or deletes those alerts.
-StoreStatus apply_rollups(pg::Conn& c, const RollupDelta& d, int sign);
-// Removes the rollup rows of UTC day `day` (days since the epoch), whose
-// partition is being dropped. REQUIRES: c in that transaction.
+// Moves up to `limit` pending rows into the rollups in one transaction
+// (upserts in key order; rows a deletion brought to 0 go); *folded: how many.
+// Nothing when another collector is folding (an advisory lock).
+StoreStatus fold_rollups(pg::Conn& c, int64_t limit, int64_t* folded);
+// Removes the rollup and pending rows of UTC day `day` (days since the
+// epoch), whose partition is being dropped. REQUIRES: c in that transaction,
+// holding the partition's lock.
 StoreStatus drop_rollup_day(pg::Conn& c, int64_t day);
 
 StoreStatus query_alerts(pg::Pool& pool, const AlertQuery& q, AlertPage* out);

@@ -229,7 +229,7 @@ StoreStatus drop_day_partition(pg::Conn& c, int64_t day, uint64_t* alerts) {
       if (auto r = tx.exec(sql); !r.ok()) return pg::fail(what, r);
     }
     // The partition holds the whole day (rows of a day with a partition never
-    // go to the DEFAULT one), so its rollup rows go whole.
+    // go to the DEFAULT one), so its rollup and pending rows go whole.
     if (StoreStatus st = pg_read::drop_rollup_day(tx, day); !st.ok) return st;
     *alerts = static_cast<uint64_t>(n.int64(0, 0));
     return {};

@@ -11,8 +11,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -65,8 +69,10 @@ json ip16_hex(const std::optional<std::string>& text) {
 }
 
 // The record of json_to_recordset() the alert and event inserts read.
+// Each stored alert also gets its row in alert_rollup_pending (pg_read.h), in
+// the same statement.
 constexpr const char* kAlertInsert =
-    "INSERT INTO "
+    "WITH ins AS (INSERT INTO "
     "alerts(agent_id,event_uid,ts,sid,gid,rev,signature,category,severity,src_ip,src_port,dest_ip,"
     "dest_port,proto,app_proto,flow_id,received_at,json,src_ip16,dest_ip16,app_text) "
     "SELECT "
@@ -76,23 +82,46 @@ constexpr const char* kAlertInsert =
     "bigint,"
     " sig text, cat text, sev bigint, sip text, sp bigint, dip text, dp bigint, proto text, app text, flow "
     "bigint,"
-    " j text, s16 text, d16 text, at text, n bigint) ORDER BY x.n";
+    " j text, s16 text, d16 text, at text, n bigint) ORDER BY x.n "
+    "RETURNING ts, agent_id, severity, sid, src_ip, dest_ip) "
+    "INSERT INTO alert_rollup_pending(ts, agent_id, severity, sid, src_ip, dest_ip, n) "
+    "SELECT ts, agent_id, severity, sid, src_ip, dest_ip, 1 FROM ins";
 constexpr const char* kEventInsert =
     "INSERT INTO events(agent_id,event_uid,ts,event_type,received_at,json,flow_id) "
     "SELECT $1,x.u,x.ts,x.t,$2,x.j,x.flow FROM json_to_recordset($3::json) AS "
     "x(u text, ts bigint, t text, j text, flow bigint, n bigint) ORDER BY x.n "
     "ON CONFLICT (agent_id, event_uid) DO NOTHING RETURNING event_uid";
 
+// The pending rollup rows are folded into the rollups this often, at most
+// kFoldChunk rows per transaction.
+constexpr auto kFoldInterval = std::chrono::seconds(1);
+constexpr int64_t kFoldChunk = 20000;
+
 class PgStore final : public Store {
  public:
+  ~PgStore() override {
+    {
+      std::lock_guard lk(fold_mu_);
+      fold_stop_ = true;
+    }
+    fold_cv_.notify_all();
+    if (folder_.joinable()) {
+      folder_.join();
+      fold_pending();  // what is left, so a clean stop leaves none
+    }
+  }
+
   bool open(const std::string& url, int pool_size, std::string* error) {
     pool_ = pg::Pool::open(url, pool_size, error);
     if (!pool_) return false;
-    auto c = pool_->acquire();
-    if (StoreStatus st = pg_schema::migrate(*c); !st.ok) {
-      *error = "cannot initialise the PostgreSQL store: " + st.message;
-      return false;
+    {
+      auto c = pool_->acquire();
+      if (StoreStatus st = pg_schema::migrate(*c); !st.ok) {
+        *error = "cannot initialise the PostgreSQL store: " + st.message;
+        return false;
+      }
     }
+    folder_ = std::thread([this] { fold_loop(); });
     return true;
   }
 
@@ -351,7 +380,6 @@ class PgStore final : public Store {
       }
       // Stored: the first occurrence of each new uid, in batch order.
       json alert_rows = json::array();
-      RollupDelta rollups;
       for (const auto& p : prep) {
         auto& fresh = p.alert ? new_alerts : new_events;
         auto it = fresh.find(p.e->event_uid);
@@ -366,7 +394,6 @@ class PgStore final : public Store {
         if (!p.alert) continue;
         ++out->stored_alerts;
         const auto& f = *p.f;
-        rollups.add(f.ts_us.value_or(0), f.severity, agent_id, f.sid, f.src_ip, f.dest_ip);
         alert_rows.push_back({{"n", alert_rows.size()},
                               {"u", p.e->event_uid},
                               {"ts", f.ts_us.value_or(0)},
@@ -393,7 +420,7 @@ class PgStore final : public Store {
                                         alert_rows.dump(-1, ' ', false, json::error_handler_t::replace)});
         if (!a.ok()) return pg::fail("alert insert", a);
       }
-      return pg_read::apply_rollups(tx, rollups, 1);
+      return {};
     });
     if (!st.ok) *out = {};
     return st;
@@ -826,34 +853,24 @@ class PgStore final : public Store {
 
   // Deletes the `limit` oldest alerts (by event time, then id) with ts <
   // before_us, with their triage rows, history, comments and uid rows, and
-  // takes them off the rollups, in one transaction.
+  // their rows off the rollups (pending, n -1), in one statement.
   StoreStatus delete_alerts(pg::Conn& c, int64_t before_us, int64_t limit, uint64_t* n) {
     *n = 0;
-    return pg::with_tx(c, "retention", [&](pg::Conn& tx) -> StoreStatus {
-      *n = 0;
-      auto r = tx.exec(
-          "WITH gone AS (DELETE FROM alerts WHERE (id, ts) IN (SELECT id, ts FROM alerts WHERE ts < $1 "
-          "ORDER BY ts, id LIMIT $2) RETURNING id, agent_id, event_uid, ts, severity, sid, src_ip, dest_ip), "
-          "t1 AS (DELETE FROM alert_triage WHERE alert_id IN (SELECT id FROM gone)), "
-          "t2 AS (DELETE FROM alert_triage_history WHERE alert_id IN (SELECT id FROM gone)), "
-          "t3 AS (DELETE FROM alert_comments WHERE alert_id IN (SELECT id FROM gone)), "
-          "t4 AS (DELETE FROM alert_uids u USING gone g WHERE u.agent_id = g.agent_id AND u.event_uid = "
-          "g.event_uid) "
-          "SELECT agent_id, ts, severity, sid, src_ip, dest_ip FROM gone",
-          {pg::arg(before_us), pg::arg(limit)});
-      if (!r.ok()) return pg::fail("retention", r);
-      RollupDelta gone;
-      auto opt_int = [&](int i, int col) {
-        return r.null(i, col) ? std::nullopt : std::optional(r.int64(i, col));
-      };
-      auto opt_text = [&](int i, int col) {
-        return r.null(i, col) ? std::nullopt : std::optional<std::string>(r.text(i, col));
-      };
-      for (int i = 0; i < r.rows(); ++i)
-        gone.add(r.int64(i, 1), opt_int(i, 2), r.text(i, 0), opt_int(i, 3), opt_text(i, 4), opt_text(i, 5));
-      *n = static_cast<uint64_t>(r.rows());
-      return pg_read::apply_rollups(tx, gone, -1);
-    });
+    auto r = c.exec(
+        "WITH gone AS (DELETE FROM alerts WHERE (id, ts) IN (SELECT id, ts FROM alerts WHERE ts < $1 "
+        "ORDER BY ts, id LIMIT $2) RETURNING id, agent_id, event_uid, ts, severity, sid, src_ip, dest_ip), "
+        "t1 AS (DELETE FROM alert_triage WHERE alert_id IN (SELECT id FROM gone)), "
+        "t2 AS (DELETE FROM alert_triage_history WHERE alert_id IN (SELECT id FROM gone)), "
+        "t3 AS (DELETE FROM alert_comments WHERE alert_id IN (SELECT id FROM gone)), "
+        "t4 AS (DELETE FROM alert_uids u USING gone g WHERE u.agent_id = g.agent_id AND u.event_uid = "
+        "g.event_uid), "
+        "t5 AS (INSERT INTO alert_rollup_pending(ts, agent_id, severity, sid, src_ip, dest_ip, n) "
+        "SELECT ts, agent_id, severity, sid, src_ip, dest_ip, -1 FROM gone) "
+        "SELECT COUNT(*) FROM gone",
+        {pg::arg(before_us), pg::arg(limit)});
+    if (!r.ok()) return pg::fail("retention", r);
+    *n = static_cast<uint64_t>(r.int64(0, 0));
+    return {};
   }
 
   StoreStatus delete_events(pg::Conn& c, int64_t before_us, int64_t limit, uint64_t* n) {
@@ -866,7 +883,44 @@ class PgStore final : public Store {
     return {};
   }
 
+  // ---- rollups: every collector folds the pending rows (one at a time) ----
+
+  void fold_loop() {
+    std::unique_lock lk(fold_mu_);
+    while (!fold_stop_) {
+      lk.unlock();
+      fold_pending();
+      lk.lock();
+      fold_cv_.wait_for(lk, kFoldInterval, [this] { return fold_stop_; });
+    }
+  }
+
+  void fold_pending() {
+    for (;;) {
+      int64_t n = 0;
+      StoreStatus st;
+      {
+        auto c = pool_->acquire();
+        st = pg_read::fold_rollups(*c, kFoldChunk, &n);
+      }
+      if (!st.ok) {
+        // Once per outage: the pending rows wait and the aggregations still count them.
+        if (!fold_failing_.exchange(true)) spdlog::warn("store: {} (retrying every second)", st.message);
+        return;
+      }
+      if (fold_failing_.exchange(false)) spdlog::info("store: rollup fold works again");
+      if (n < kFoldChunk) return;
+      std::lock_guard lk(fold_mu_);
+      if (fold_stop_) return;
+    }
+  }
+
   std::unique_ptr<pg::Pool> pool_;
+  std::mutex fold_mu_;
+  std::condition_variable fold_cv_;
+  bool fold_stop_ = false;
+  std::atomic<bool> fold_failing_{false};
+  std::thread folder_;
   std::mutex part_mu_;
   std::set<int64_t> parts_;  // days whose partition this process made or found
 };
