@@ -517,6 +517,8 @@ CREATE TABLE alert_rollup_hour(dim INT NOT NULL, hour BIGINT NOT NULL, key TEXT 
   severity BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY(dim, hour, key, severity));
 CREATE TABLE alert_rollup_pending(ts BIGINT NOT NULL, agent_id TEXT NOT NULL, severity BIGINT, sid BIGINT,
   src_ip TEXT, dest_ip TEXT, n INT NOT NULL);
+CREATE INDEX alert_rollup_pending_ts ON alert_rollup_pending(ts);
+ALTER TABLE alert_rollup_pending SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
 INSERT INTO alert_rollup_min SELECT ((ts)/60000000 - ((ts)%60000000 < 0)::int), agent_id, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1, 2, 3;
 INSERT INTO alert_rollup_hour SELECT 0, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), agent_id, COALESCE(severity,0), COUNT(*) FROM alerts WHERE agent_id IS NOT NULL GROUP BY 2, 3, 4;
 INSERT INTO alert_rollup_hour SELECT 1, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), sid::text, COALESCE(severity,0), COUNT(*) FROM alerts WHERE sid::text IS NOT NULL GROUP BY 2, 3, 4;
