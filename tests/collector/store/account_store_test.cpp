@@ -99,7 +99,8 @@ TEST_CASE("accounts: a session expires when idle and at its absolute limit") {
   CHECK(s->check_session("nope", 10, p, &info) == SessionCheck::kUnknown);
 }
 
-TEST_CASE("accounts: disabling a user or a new password ends their sessions - a role change is seen at once") {
+TEST_CASE(
+    "accounts: disabling a user or a new password ends their sessions - a role change is seen at once") {
   auto s = fresh("disable");
   REQUIRE(s->add_user(user("alice", Role::kAdmin)).ok);
   REQUIRE(s->add_user(user("bob", Role::kAdmin)).ok);
