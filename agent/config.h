@@ -42,7 +42,7 @@ struct AgentConfig {
   int snaplen = 262144;
   bool promisc = true;
   int buffer_size_mb = 0;  // 0: sized from the link speed (auto_buffer_size_mb)
-  bool immediate = true;
+  bool immediate = false;
   std::string bpf;
   // Live capture with several workers: one socket per worker in a kernel
   // fan-out group (true), or one socket and the reader's fan-out (false).

@@ -59,7 +59,10 @@ std::string PcapSource::open_live(const LiveOptions& o) {
   buffer_size_mb_ = o.buffer_size_mb > 0 ? o.buffer_size_mb : auto_buffer_size_mb(o.iface);
   pcap_set_buffer_size(p_, buffer_size_mb_ * 1024 * 1024);
   pcap_set_immediate_mode(p_, o.immediate ? 1 : 0);
-  pcap_set_timeout(p_, kLiveTimeoutMs);
+  // Not immediate: the kernel hands over a ring block when it is full or
+  // kBlockTimeoutMs after its first packet, one wake-up per block instead of
+  // one per packet.
+  pcap_set_timeout(p_, kBlockTimeoutMs);
   int rc = pcap_activate(p_);
   if (rc < 0) {
     std::string why = pcap_geterr(p_);

@@ -61,6 +61,9 @@ class PcapSource {
   // An idle live capture wakes the reader this often (4 times a second):
   // timers, counter publication and stop requests wait at most this long.
   static constexpr int kLiveTimeoutMs = 250;
+  // Without capture.immediate, a packet waits at most this long in a ring
+  // block that is not full yet.
+  static constexpr int kBlockTimeoutMs = 10;
   const std::string& error() const { return error_; }
 
   // Ask a blocking live read to return (from another thread / signal handler).

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include "agent/decode/decoder.h"
 #include "agent/pipeline/checksum_sampler.h"
@@ -305,6 +306,7 @@ int Pipeline::run_fanout(Timestamp start) {
     spdlog::error("internal error: {} capture sockets for {} workers", fanout_srcs_.size(), workers_.size());
     return 1;
   }
+  fanout_reading_ = fanout_srcs_.size();
   for (size_t i = 0; i < fanout_srcs_.size(); ++i) {
     threads_.emplace_back([this, i, start] { capture_worker(i, *fanout_srcs_[i], start); });
   }
@@ -326,6 +328,14 @@ void Pipeline::capture_worker(size_t idx, PcapSource& src, Timestamp start) {
     pkts = bytes = discards = 0;
   };
   auto last_pub = std::chrono::steady_clock::now();
+  int64_t published_sec = INT64_MIN;
+  // The shared clock, when it is ahead of this worker's own.
+  auto follow = [&] {
+    int64_t g = fanout_now_us_.load(std::memory_order_relaxed);
+    Timestamp t = cap.ts;
+    if (g != INT64_MIN && g > t.micros()) t = {g / 1'000'000, static_cast<int32_t>(g % 1'000'000)};
+    w.advance_time(t);
+  };
   while (!stop_) {
     int r = src.next(&cap);
     if (r == 1) {
@@ -333,12 +343,20 @@ void Pipeline::capture_worker(size_t idx, PcapSource& src, Timestamp start) {
         ++discards;
         continue;
       }
+      if (cap.ts.sec != published_sec) {  // once a second of packet time
+        published_sec = cap.ts.sec;
+        int64_t t = cap.ts.micros(), seen = fanout_now_us_.load(std::memory_order_relaxed);
+        while (t > seen && !fanout_now_us_.compare_exchange_weak(seen, t, std::memory_order_relaxed)) {
+        }
+      }
       Packet p(cap);
       ++pkts;
       bytes += cap.frame.size();
       w.process(p);
     } else if (r == 0) {
-      w.advance_time(cap.ts);
+      // Idle: nothing older is waiting in this socket's ring, so the clock can
+      // move on with the other workers' traffic.
+      follow();
     } else {
       if (r == -2) spdlog::warn("capture read error on worker {}: {}", idx, src.error());
       break;
@@ -355,6 +373,11 @@ void Pipeline::capture_worker(size_t idx, PcapSource& src, Timestamp start) {
   }
   flush();
   src.refresh_stats();
+  // Every worker at the newest time read by any: wait until all have stopped
+  // reading (a stop reaches them within a read timeout of each other).
+  fanout_reading_.fetch_sub(1);
+  while (fanout_reading_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  follow();
   w.finish();
 }
 

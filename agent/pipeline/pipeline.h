@@ -77,6 +77,12 @@ class Pipeline {
   PcapSource* src_ = nullptr;
   std::vector<PcapSource*> fanout_srcs_;  // run_fanout: one per worker
   std::atomic<uint64_t> startup_discards_{0};
+  // run_fanout: the newest packet time any capture worker has read (µs). A
+  // worker whose own share of the traffic went quiet moves its clock to it
+  // (when idle, and once all have stopped reading), as the reader's workers
+  // follow the reader's clock: flows time out alike with any worker count.
+  std::atomic<int64_t> fanout_now_us_{INT64_MIN};
+  std::atomic<size_t> fanout_reading_{0};
   std::atomic<uint64_t> packets_{0}, bytes_{0};
   std::atomic<bool> csum_auto_off_{false};  // the reader's checksum "auto" decision
   struct FreeList;
