@@ -18,6 +18,11 @@
 #                    thread, Hyperscan); SNORT_RULES (default: Snort 3
 #                    community rules) is the rule file both are given.
 #   SHARED           the shared folder (default: ../shared beside the source tree)
+#   MTU=9000         the veth pair's MTU. libpcap sizes each ring slot of the
+#                    agent's capture buffer from it (about 16 KiB at 9000, 2 KiB
+#                    at 1500: the same buffer holds 8 times fewer frames at 9000)
+#   AGENT_ARGS       more arguments for every live agent, e.g.
+#                    "--set capture.buffer-size-mb=256"
 #
 # Safety: the capture is never replayed as generated. tcprewrite --pnat maps
 # every IPv4 address into 127.0.0.0/8 (10.0.0.0/8 -> 127.0.0.0/9, everything
@@ -32,10 +37,15 @@
 #
 # Each live run: the agent starts on lb0 (warm rule cache, -k none,
 # HOME_NET as above), the script waits for "reading interface", tcpreplay
-# -K (capture preloaded into memory) sends on lb1, then the script waits until
+# -K (capture preloaded into memory) --timer=nano (sleeps between packets:
+# the default timer spins on the clock and takes CPU the agent needs on a
+# small machine) sends on lb1, then the script waits until
 # the agent's CPU time stops growing (drained), reads its CPU (utime+stime
 # from /proc/PID/stat, since "reading interface", so rule loading is not
 # counted) and VmHWM, stops it with SIGTERM and reads its last stats event.
+# "replay CPU" is tcpreplay's user+sys time: it includes most of the
+# kernel's work of delivering each frame into the agent's capture ring (the
+# veth's receive path runs in the sender's context).
 # No drop: capture.packets equals tcpreplay's successful packets and
 # capture.kernel_drops, kernel_ifdrops and fanout_startup_discards are 0
 # (the veth's own rx_dropped is shown beside them: a frame it drops is
@@ -52,6 +62,8 @@ build=$(cd "${1:-build}" && pwd)
 size=${2:-1024}
 shared=${SHARED:-$(cd .. && pwd)/shared}
 rates=${RATES:-100 200 400 800 1600 3200 top}
+mtu=${MTU:-9000}
+read -r -a agent_args <<<"${AGENT_ARGS:-}"
 agent=$build/agent/vigil-agent
 home_net='[127.0.0.0/9]'
 pnat='10.0.0.0/8:127.0.0.0/9,0.0.0.0/0:127.128.0.0/9,[::/0]:[::1/128]'
@@ -134,8 +146,8 @@ inns() { ip netns exec "$ns" "$@"; }
 # the kernel's own), no addresses: the pair carries only what tcpreplay sends.
 inns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 inns ip link add lb0 type veth peer name lb1
-inns ip link set lb0 mtu 9000 up
-inns ip link set lb1 mtu 9000 up
+inns ip link set lb0 mtu "$mtu" up
+inns ip link set lb1 mtu "$mtu" up
 inns ip link set lo up
 
 clk=$(getconf CLK_TCK)
@@ -177,7 +189,7 @@ live() {
   mkdir -p "$dir"
   # Not through inns (a function): $! must be the agent, which `ip netns exec` becomes.
   ip netns exec "$ns" "$agent" -i lb0 --workers "$workers" --set capture.fanout="$fanout" \
-    "${common[@]}" "${rargs[@]}" -l "$dir" 2>"$dir/agent.err" &
+    "${common[@]}" "${rargs[@]}" "${agent_args[@]}" -l "$dir" 2>"$dir/agent.err" &
   agent_pid=$!
   for _ in $(seq 600); do
     grep -q "reading interface" "$dir/agent.err" 2>/dev/null && break
@@ -202,7 +214,7 @@ live() {
   local speed=(--mbps "$rate")
   [ "$rate" = top ] && speed=(--topspeed)
   /usr/bin/time -f "%U %S" -o "$dir/replay.time" \
-    ip netns exec "$ns" tcpreplay -K -i lb1 "${speed[@]}" "$pcap" >"$dir/replay.txt" 2>&1 ||
+    ip netns exec "$ns" tcpreplay -K --timer=nano -i lb1 "${speed[@]}" "$pcap" >"$dir/replay.txt" 2>&1 ||
     die "$name: tcpreplay failed: $(tail -n 5 "$dir/replay.txt")"
   # Drained: the agent's CPU time grew by at most one tick in 0.5 s, twice.
   prev=$(cpu_ticks "$agent_pid")
@@ -331,27 +343,38 @@ else
   srules=${SNORT_RULES:-$shared/rulesets/snort3-community/snort3-community.rules}
   [ -f "$srules" ] || die "SNORT_RULES=$srules not found"
   "$agent" --test-rules -s "$srules" "${common[@]}" >/dev/null 2>&1 || true
-  offline peer-vigil -s "$srules"
+  offline vigil-agent -s "$srules"
   sdir=$work/offline/snort
   mkdir -p "$sdir"
   # One packet thread (-z 1), Hyperscan, JSON alerts into sdir, no checksum
   # drops (-k none, as the agent's runs); HOME_NET as the agent's, set after
   # the configuration (the stock snort.lua builds ips.variables from it).
+  # Not -q: the summary at exit has Snort's own "timing" (seconds of packet
+  # processing, without start-up).
   /usr/bin/time -f "%e %U %S %M" -o "$sdir.time" \
-    "$SNORT_BIN" -c "$SNORT_LUA" -r "$pcap" -R "$srules" -z 1 -k none -q -l "$sdir" -A alert_json \
+    "$SNORT_BIN" -c "$SNORT_LUA" -r "$pcap" -R "$srules" -z 1 -k none -l "$sdir" -A alert_json \
     --lua "search_engine = { search_method = 'hyperscan' }" --lua "alert_json = { file = true }" \
     --lua "if ips and ips.variables and ips.variables.nets then ips.variables.nets.HOME_NET = '127.0.0.0/9'; ips.variables.nets.EXTERNAL_NET = '!\$HOME_NET' end" \
     >"$sdir.out" 2>&1 || die "Snort failed: $(tail -n 5 "$sdir.out")"
-  for who in peer-vigil snort; do
-    read -r wall u s rss <"$work/offline/$who.time"
+  for who in vigil-agent snort; do
     if [ "$who" = snort ]; then
       n=$(cat "$sdir"/alert_json*.txt 2>/dev/null | wc -l)
+      # Snort's summary: "timing" then "seconds: 12.345678".
+      phase=$(sed -n '/^timing/,$ s/^[[:space:]]*seconds:[[:space:]]*\([0-9.]*\).*/\1/p' "$sdir.out" | head -n 1)
     else
       n=$(wc -l <"$work/offline/$who.alerts.json")
+      phase=$(sed -n 's/.*done: .* in \([0-9.]*\) s;.*/\1/p' "$work/offline/$who.err" | tail -n 1)
     fi
-    peer_rows+=("$(python3 -c "import sys
-w, u, s, rss, fb, n = float('$wall'), float('$u'), float('$s'), int('$rss'), int('$frame_bytes'), '$n'
-print('| %s | %.2f s | %.2f s | %.0f Mbit/s | %.0f MB | %s |' % ('$who', w, u + s, fb * 8 / w / 1e6, rss / 1024, n))")")
+    read -r wall u s rss <"$work/offline/$who.time"
+    peer_rows+=("$(python3 - "$who" "$frame_bytes" "$n" "${phase:-}" "$wall" "$u" "$s" "$rss" <<'PY'
+import sys
+who, fb, n, phase, wall, u, s, rss = sys.argv[1:9]
+fb, wall = int(fb), max(float(wall), 0.01)
+ph = "%.2f s, %.0f Mbit/s" % (float(phase), fb * 8 / max(float(phase), 0.01) / 1e6) if phase else "not reported"
+print("| %s | %.2f s | %.2f s | %.0f Mbit/s | %s | %.0f MB | %s |"
+      % (who, wall, float(u) + float(s), fb * 8 / wall / 1e6, ph, int(rss) / 1024, n))
+PY
+)")
   done
   snort_line="Snort 3 beside the agent, offline, one packet thread, rules $(basename "$srules")"
 fi
@@ -359,6 +382,7 @@ fi
 # --- report --------------------------------------------------------------------
 echo "Capture: $orig rewritten (tcprewrite --pnat=$pnat --fixcsum, then bench/live_prepare.py):"
 sed 's/^/    /' "$work/prepare.txt"
+echo "veth MTU $mtu; $(grep -h "capture buffer" "$work"/runs/*_w1_*/agent.err | head -n 1 | sed 's/^.* info //'); agent arguments: ${common[*]} ${agent_args[*]}"
 echo "$frames frames, $frame_bytes frame bytes ($(awk -v b="$frame_bytes" 'BEGIN {printf "%.3f", b * 8 / 1e9}') Gbit) per replay. Load average before / after: $load_before / $load_after."
 echo
 cat "$work/rows.md"
@@ -375,8 +399,8 @@ done
 echo
 echo "$snort_line"
 if [ "${#peer_rows[@]}" -gt 0 ]; then
-  echo "| program | wall | CPU (user+sys) | Mbit/s (wall) | peak RSS | alerts |"
-  echo "| --- | --- | --- | --- | --- | --- |"
+  echo "| program | wall (with start-up) | CPU (user+sys) | Mbit/s (wall) | packet phase (its own report), Mbit/s | peak RSS | alerts |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${peer_rows[@]}"
 fi
 [ "$failed" = 0 ] || die "some comparisons failed (see above and $work)"
