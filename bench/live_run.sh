@@ -18,9 +18,9 @@
 #                    thread, Hyperscan); SNORT_RULES (default: Snort 3
 #                    community rules) is the rule file both are given.
 #   SHARED           the shared folder (default: ../shared beside the source tree)
-#   MTU=9000         the veth pair's MTU. libpcap sizes each ring slot of the
-#                    agent's capture buffer from it (about 16 KiB at 9000, 2 KiB
-#                    at 1500: the same buffer holds 8 times fewer frames at 9000)
+#   MTU=9000         the veth pair's MTU (the capture's frames need 1518 bytes
+#                    at most; in immediate mode libpcap sizes the capture
+#                    ring's slots from the MTU)
 #   AGENT_ARGS       more arguments for every live agent, e.g.
 #                    "--set capture.buffer-size-mb=256"
 #
