@@ -22,6 +22,8 @@ PKGS=(
   # the PostgreSQL store's tests start their own server (tests/tools/pg_server.sh;
   # initdb, pg_ctl) and tests/e2e/pg_two_collectors_test.sh reads it with psql
   postgresql
+  # bench/live_run.sh: tcpreplay (and its tcprewrite) sends the benchmark capture onto a veth pair
+  tcpreplay
   # tests/e2e/clock_jump_test.sh steps the agent's wall clock
   libfaketime
   # tests/integration/eve_schema_test.sh: Suricata's EVE schema, when ../shared has it
