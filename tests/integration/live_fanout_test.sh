@@ -7,7 +7,8 @@
 # (tests/tools/fanout_traffic.py) is IPv4 with all addresses in 127.0.0.0/8:
 # TCP sessions, DNS and other UDP, ICMP echo and errors from peers and
 # routers, fragments out of order and overlapping, 802.1Q and QinQ tags.
-# Also: every frame sent is captured once (capture.packets), the 3-worker run
+# Also: flows on a worker that sees nothing after them time out as with one
+# worker (the workers share a packet clock). And: every frame sent is captured once (capture.packets), the 3-worker run
 # really used 3 sockets in a fan-out group, and the comparison can fail.
 # Usage: live_fanout_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
@@ -102,4 +103,52 @@ if python3 "$tools/eve_same.py" --live "$work/one/eve.json" "$work/fewer.json" >
 fi
 python3 "$tools/eve_same.py" --live "$work/one/eve.json" "$work/three/eve.json" ||
   fail "3 workers on the kernel fan-out saw other events than 1 worker"
+
+# A worker whose share of the traffic went quiet follows the others' packet
+# clock: 8 one-packet UDP flows, 2.5 s of silence, then one flow of 30
+# packets, with a 1 s UDP timeout. With 1 worker the later packets move the
+# clock past the 8 flows' timeout ("timeout"); with 3 workers most of the 8
+# are on a worker that sees nothing after them, and must end the same way
+# rather than at shutdown.
+python3 - "$work/lone.pcap" "$work/later.pcap" <<'PY'
+import struct, sys
+def frame(src, dst, sport, dport):
+    payload = b"x" * 20
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 48, 1, 0, 64, 17, 0, bytes(src), bytes(dst))
+    s = sum(struct.unpack("!10H", ip))
+    s = (s & 0xFFFF) + (s >> 16)
+    ip = ip[:10] + struct.pack("!H", ~s & 0xFFFF) + ip[12:]
+    udp = struct.pack("!HHHH", sport, dport, 28, 0) + payload
+    return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + udp
+def write(path, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for fr in frames:
+            f.write(struct.pack("<IIII", 0, 0, len(fr), len(fr)) + fr)
+write(sys.argv[1], [frame((127, 0, 9, i), (127, 0, 10, i), 40000 + i, 5000 + i) for i in range(1, 9)])
+write(sys.argv[2], [frame((127, 0, 11, 1), (127, 0, 12, 1), 41000, 6000)] * 30)
+PY
+quiet_run() {  # NAME WORKERS
+  local name=$1 workers=$2
+  mkdir -p "$work/$name"
+  ip netns exec "$ns" "$agent" -i vf0 --workers "$workers" -S "$work/fanout.rules" -l "$work/$name" -k none \
+    --set flow.timeouts.udp.new=1 2>"$work/$name.err" &
+  agent_pid=$!
+  for _ in $(seq 100); do grep -q "reading interface" "$work/$name.err" 2>/dev/null && break; sleep 0.1; done
+  grep -q "reading interface" "$work/$name.err" || fail "$name: the agent did not open the capture"
+  sleep 0.5
+  inns python3 "$tools/send_frames.py" vf1 "$work/lone.pcap" >/dev/null || fail "$name: sending failed"
+  sleep 2.5
+  inns python3 "$tools/send_frames.py" vf1 "$work/later.pcap" >/dev/null || fail "$name: sending failed"
+  sleep 1.5
+  kill -TERM "$agent_pid"
+  wait "$agent_pid" || fail "$name: the agent exited with $?"
+  agent_pid=
+}
+quiet_run quiet1 1
+quiet_run quiet3 3
+timeouts=$(grep '"event_type":"flow"' "$work/quiet1/eve.json" | grep -c '"reason":"timeout"' || true)
+[ "$timeouts" = 8 ] || fail "1 worker: $timeouts of the 8 quiet flows ended by timeout"
+python3 "$tools/eve_same.py" --live "$work/quiet1/eve.json" "$work/quiet3/eve.json" ||
+  fail "3 workers: flows on a quiet worker ended otherwise than with 1 worker (shared packet clock)"
 echo "ok: $frames frames, $alerts alerts and $flows flows the same with 1 worker and with 3 kernel fan-out sockets"
