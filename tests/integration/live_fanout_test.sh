@@ -8,8 +8,9 @@
 # TCP sessions, DNS and other UDP, ICMP echo and errors from peers and
 # routers, fragments out of order and overlapping, 802.1Q and QinQ tags.
 # Also: flows on a worker that sees nothing after them time out as with one
-# worker (the workers share a packet clock). And: every frame sent is captured once (capture.packets), the 3-worker run
-# really used 3 sockets in a fan-out group, and the comparison can fail.
+# worker (the workers share a packet clock). And: every frame sent is
+# captured once (capture.packets), the 3-worker run really used 3 sockets in
+# a fan-out group, and the comparison can fail.
 # Usage: live_fanout_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
