@@ -568,17 +568,17 @@ StoreStatus fold_rollups(pg::Conn& c, int64_t limit, int64_t* folded) {
     auto dump = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
     // In the delta's key order (one order for every fold).
     r = tx.exec(
-        "INSERT INTO alert_rollup_min(minute,agent_id,severity,n) SELECT (e->>0)::bigint, e->>1, "
-        "(e->>2)::bigint, (e->>3)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) "
-        "ORDER BY "
-        "o ON CONFLICT (minute,agent_id,severity) DO UPDATE SET n = alert_rollup_min.n + excluded.n",
+        "INSERT INTO alert_rollup_min(minute,agent_id,severity,n) "
+        "SELECT (e->>0)::bigint, e->>1, (e->>2)::bigint, (e->>3)::bigint "
+        "FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) ORDER BY o "
+        "ON CONFLICT (minute,agent_id,severity) DO UPDATE SET n = alert_rollup_min.n + excluded.n",
         {dump(mins)});
     if (!r) return pg::fail("rollup minutes", r);
     r = tx.exec(
-        "INSERT INTO alert_rollup_hour(dim,hour,key,severity,n) SELECT (e->>0)::int, (e->>1)::bigint, e->>2, "
-        "(e->>3)::bigint, (e->>4)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) "
-        "ORDER "
-        "BY o ON CONFLICT (dim,hour,key,severity) DO UPDATE SET n = alert_rollup_hour.n + excluded.n",
+        "INSERT INTO alert_rollup_hour(dim,hour,key,severity,n) "
+        "SELECT (e->>0)::int, (e->>1)::bigint, e->>2, (e->>3)::bigint, (e->>4)::bigint "
+        "FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) ORDER BY o "
+        "ON CONFLICT (dim,hour,key,severity) DO UPDATE SET n = alert_rollup_hour.n + excluded.n",
         {dump(hours)});
     if (!r) return pg::fail("rollup hours", r);
     // Rows that a deletion brought to 0 go, as in the SQLite store.

@@ -28,8 +28,6 @@
 
 namespace vigil::collector {
 
-class RollupDelta;
-
 namespace pg {
 class Conn;
 class Pool;
