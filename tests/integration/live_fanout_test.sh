@@ -111,24 +111,7 @@ python3 "$tools/eve_same.py" --live "$work/one/eve.json" "$work/three/eve.json" 
 # clock past the 8 flows' timeout ("timeout"); with 3 workers most of the 8
 # are on a worker that sees nothing after them, and must end the same way
 # rather than at shutdown.
-python3 - "$work/lone.pcap" "$work/later.pcap" <<'PY'
-import struct, sys
-def frame(src, dst, sport, dport):
-    payload = b"x" * 20
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 48, 1, 0, 64, 17, 0, bytes(src), bytes(dst))
-    s = sum(struct.unpack("!10H", ip))
-    s = (s & 0xFFFF) + (s >> 16)
-    ip = ip[:10] + struct.pack("!H", ~s & 0xFFFF) + ip[12:]
-    udp = struct.pack("!HHHH", sport, dport, 28, 0) + payload
-    return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + udp
-def write(path, frames):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for fr in frames:
-            f.write(struct.pack("<IIII", 0, 0, len(fr), len(fr)) + fr)
-write(sys.argv[1], [frame((127, 0, 9, i), (127, 0, 10, i), 40000 + i, 5000 + i) for i in range(1, 9)])
-write(sys.argv[2], [frame((127, 0, 11, 1), (127, 0, 12, 1), 41000, 6000)] * 30)
-PY
+python3 "$tools/fanout_traffic.py" --quiet "$work/lone.pcap" "$work/later.pcap"
 quiet_run() {  # NAME WORKERS
   local name=$1 workers=$2
   mkdir -p "$work/$name"

@@ -8,7 +8,12 @@ QinQ tags) over IPv4 with every address in 127.0.0.0/8, since the capture is
 replayed onto an interface. Tunnels and IPv6 are left to the offline
 invariance test and the program's unit test.
 
-Usage: fanout_traffic.py OUT.pcap RULES_OUT [--seed S] [--flows N]"""
+With --quiet LONE.pcap LATER.pcap it writes instead the two parts of the
+shared-clock check: 8 one-packet UDP flows, and 30 packets of one more UDP
+flow that the test sends after a silence.
+
+Usage: fanout_traffic.py OUT.pcap RULES_OUT [--seed S] [--flows N]
+       fanout_traffic.py --quiet LONE.pcap LATER.pcap"""
 import argparse
 import os
 import sys
@@ -72,7 +77,23 @@ class LoopbackGen(inv.Gen):
         return self.cap.n
 
 
+def quiet(lone_path, later_path):
+    def frame(c, s, sp, dp):
+        return inv.eth(inv.ip(c, s, 17, inv.udp(c, s, sp, dp, b"x" * 20)))
+
+    lone, later = inv.Cap(None, 0), inv.Cap(None, 0)
+    for i in range(1, 9):
+        lone.add(i, frame(f"127.0.9.{i}", f"127.0.10.{i}", 40000 + i, 5000 + i))
+    for i in range(30):
+        later.add(i, frame("127.0.11.1", "127.0.12.1", 41000, 6000))
+    lone.write(lone_path)
+    later.write(later_path)
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--quiet":
+        quiet(sys.argv[2], sys.argv[3])
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("rules")
