@@ -78,7 +78,8 @@ bool addr_ok(const Rule& r, const View& v) {
          r.dp.contains(v.sp);
 }
 
-bool flow_ok(const Rule& r, const Packet& p, const FlowView* f, bool to_server, int est_override = -1) {
+bool flow_ok(const Rule& r, const Packet& p, const FlowView* f, const RuleFlowState* fs, bool to_server,
+             int est_override = -1) {
   const FlowOpt& o = r.flow;
   if (o.to_server && !to_server) return false;
   if (o.to_client && to_server) return false;
@@ -94,6 +95,11 @@ bool flow_ok(const Rule& r, const Packet& p, const FlowView* f, bool to_server, 
     // they progress, so a tx rule keeps the protocol its tx was parsed as.
     AppProto a = f ? f->app_proto : AppProto::kUnknown;
     if (!r.tx_rule && f && p.l4 == L4::kTcp && f->state == FlowState::kNew) a = AppProto::kUnknown;
+    // A rule with neither buffers nor payload is a pure packet rule; it sees
+    // the protocol only from the packet on which Suricata's IDS-mode
+    // reassembly hands the detecting bytes to the app layer (proto_acked).
+    if (!r.tx_rule && !r.has_payload && f && p.l4 == L4::kTcp && !(fs && fs->app_acked))
+      a = AppProto::kUnknown;
     if (!(r.app_mask & kAppBit(a))) return false;
   }
   return true;
@@ -459,12 +465,25 @@ void fire(const Engine::Impl& e, const Rule& r, const Packet& p, const FlowView*
   out.alert(a);
 }
 
+// In IDS mode Suricata gives a TCP direction's bytes to the app layer when
+// the peer acknowledges them: the flow's protocol becomes known on the first
+// packet of the other direction after the session is established (not on the
+// SYN/ACK that acknowledges fast-open data), or on a RST of the same
+// direction. Vigil's parsers see the bytes as they arrive; packet rules wait
+// for this point, so that they alert on the same packets.
+bool proto_acked(const Packet& p, const FlowView& f, bool was_established) {
+  AppProto own = p.to_server ? f.app_proto_ts : f.app_proto_tc;
+  AppProto peer = p.to_server ? f.app_proto_tc : f.app_proto_ts;
+  if (was_established && peer != AppProto::kUnknown) return true;
+  return (p.tcp.flags & kTcpRst) && own != AppProto::kUnknown;
+}
+
 View packet_view(const Packet& p) {
   return View{p.src, p.dst, p.sp, p.dp, p.flow ? p.to_server : true};
 }
 
 bool header_ok(const Rule& r, const Packet& p, const View& v, const PktCtx& c, int est_override = -1) {
-  return proto_ok(r, p) && addr_ok(r, v) && flow_ok(r, p, c.flow, v.to_server, est_override) &&
+  return proto_ok(r, p) && addr_ok(r, v) && flow_ok(r, p, c.flow, c.fs, v.to_server, est_override) &&
          pkt_opts_ok(r, c);
 }
 
@@ -495,6 +514,7 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
     if (!fs) fs = flow_state(f);
     est = fs->was_established ? 1 : 0;
     fs->was_established = f->state == FlowState::kEstablished;
+    if (!fs->app_acked) fs->app_acked = proto_acked(p, *f, est == 1);
   }
   const GroupId gid = group_of(p);
   const Group* gs[3];
@@ -694,7 +714,7 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
     View v{ts ? f.client : f.server, ts ? f.server : f.client, ts ? f.client_port : f.server_port,
            ts ? f.server_port : f.client_port, ts};
     PktCtx c{&p, &f, fs, ts, false};
-    if (!proto_ok(r, p) || !addr_ok(r, v) || !flow_ok(r, p, &f, ts) || !pkt_opts_ok(r, c)) continue;
+    if (!proto_ok(r, p) || !addr_ok(r, v) || !flow_ok(r, p, &f, fs, ts) || !pkt_opts_ok(r, c)) continue;
     bool ok = true;
     for (auto& l : r.buffers) {
       if (l.slot == kSlotPayload) {

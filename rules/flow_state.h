@@ -59,6 +59,9 @@ struct RuleFlowState : DetectFlowState {
   // TCP: established as Suricata sees it, before this packet's own state change
   // (the ACK completing the handshake is not yet "established").
   bool was_established = false;
+  // TCP: the flow's protocol is known to packet rules (see proto_acked in
+  // engine_eval.cpp).
+  bool app_acked = false;
 
   bool has_bit(uint64_t h) const { return std::find(bits.begin(), bits.end(), h) != bits.end(); }
   bool set_bit(uint64_t h) {

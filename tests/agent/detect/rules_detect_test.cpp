@@ -114,7 +114,9 @@ TEST_CASE("rules detect: an app-layer rule fires at most once per transaction") 
 TEST_CASE(
     "rules detect: an app-layer header rule without buffers is a packet rule on that protocol's flows") {
   // Suricata matches a signature's app-layer protocol against each packet's
-  // flow (once the TCP session is established); it is not a per-tx rule.
+  // flow, and in IDS mode it learns a TCP flow's protocol when the peer
+  // acknowledges the bytes that decided it: the request's own packet, and the
+  // client's packets until the server answers, do not see it yet.
   EngineHolder h;
   h.set(engine_of("hdr.rules", "alert http any any -> any any (msg:\"http\"; flow:to_server; sid:21;)\n"));
   auto d = make_rules_detect(h, DetectOptions{});
@@ -126,13 +128,24 @@ TEST_CASE(
     d->on_packet(p.p, c);
     all.insert(all.end(), c.sids.begin(), c.sids.end());
   };
-  send("GET / HTTP/1.0\r\n\r\n", true);  // protocol not known yet
+  // The parser knows the protocol from the request's own bytes.
+  tf.f.app_proto = tf.f.app_proto_ts = AppProto::kHttp;
+  send("GET / HTTP/1.0\r\n\r\n", true);
+  send("", true);  // more from the client before the server acknowledged anything
   CHECK(all.empty());
-  tf.f.app_proto = AppProto::kHttp;
-  send("", true);  // a bare ACK of an HTTP flow
+  send("", false);  // the server's ACK: from here packet rules see HTTP
   send("HTTP/1.0 200 OK\r\n\r\n", false);
   send("", true);  // the client's FIN, say
+  send("", true);
   CHECK(all == std::vector<uint32_t>{21, 21});
+  // A RST from the client hands its own bytes over at once.
+  TestFlow rst;
+  rst.f.app_proto = rst.f.app_proto_ts = AppProto::kHttp;
+  Pkt r(rst, "", true);
+  r.p.tcp.flags = kTcpRst | kTcpAck;
+  Collect cr;
+  d->on_packet(r.p, cr);
+  CHECK(cr.sids == std::vector<uint32_t>{21});
   // Data on a fast-open SYN: the protocol is known but the session is not
   // established, so the packet rule does not see it yet.
   TestFlow syn;
