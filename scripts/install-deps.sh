@@ -33,8 +33,9 @@ PKGS=(
   # tests/e2e/web_ui_test.sh: the web UI in headless chromium, driven from node
   chromium nodejs
   # packages (cmake --build build --target package; tests/package/): dpkg-shlibdeps
-  # for Depends, systemd-analyze for the units, debootstrap for a Debian 12 root
-  dpkg-dev systemd debootstrap
+  # for Depends, systemd-analyze for the units, debootstrap for a Debian 12 root,
+  # systemd-nspawn to boot that root with systemd (systemd_boot_slow_test.sh)
+  dpkg-dev systemd debootstrap systemd-container
   # tests/package/deb_contents_test.sh runs the agent's logrotate file
   logrotate
   # fuzzing (VIGIL_FUZZ=ON): clang and its libFuzzer runtime

@@ -33,34 +33,8 @@ trap "exit 1" INT TERM
 rm -rf "$R"
 mkdir -p "$WORK"
 
-# The host's Debian mirror (deb822 sources, else sources.list).
-mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep -v security | head -1)
-[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-[ -n "$mirror" ] || { echo "skip: no Debian mirror in /etc/apt/sources.list*"; exit 77; }
-CACHE="$BUILD/package-test/bookworm-minbase.tar"
-if [ ! -f "$CACHE" ]; then
-  echo "debootstrap bookworm minbase from $mirror"
-  if ! debootstrap --variant=minbase bookworm "$R" "$mirror" >"$WORK/debootstrap.log" 2>&1; then
-    tail -20 "$WORK/debootstrap.log"
-    if grep -qiE 'resolve|connect|Failed getting release file' "$WORK/debootstrap.log"; then
-      echo "skip: mirror $mirror unreachable"
-      exit 77
-    fi
-    fail "debootstrap"
-  fi
-  tar -C "$R" -cf "$CACHE.tmp" . && mv "$CACHE.tmp" "$CACHE"
-  rm -rf "$R"
-fi
-mkdir -p "$R"
-tar -C "$R" -xf "$CACHE"
+fresh_minbase_root "$R" "$WORK"
 echo "fresh root ready after $(($(date +%s) - start)) s"
-
-# The host's apt sources and resolver, so apt in the root fetches dependencies.
-rm -f "$R/etc/apt/sources.list"
-cp -a /etc/apt/sources.list.d/. "$R/etc/apt/sources.list.d/" 2>/dev/null || true
-[ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$R/etc/apt/sources.list"
-find "$R/etc/apt/sources.list.d" -name '*.disabled*' -delete
-cp -L /etc/resolv.conf "$R/etc/resolv.conf"
 in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 in_root apt-get update -qq >"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log"; fail "apt-get update in the root"; }
 

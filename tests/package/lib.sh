@@ -41,3 +41,40 @@ fail() {
   echo "FAIL: $*"
   exit 1
 }
+
+# fresh_minbase_root ROOT WORK: ROOT becomes a fresh Debian 12 minbase (made
+# by debootstrap from the host's mirror once, then kept as a tarball under
+# $BUILD/package-test and unpacked anew), with the host's apt sources and
+# resolver so that apt in it fetches packages. Exits 77 (skip) when there is
+# no mirror or it cannot be reached. Needs root.
+fresh_minbase_root() {
+  local R=$1 work=$2 mirror cache
+  mkdir -p "$work"
+  # The host's Debian mirror (deb822 sources, else sources.list).
+  mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep -v security | head -1)
+  [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$mirror" ] || { echo "skip: no Debian mirror in /etc/apt/sources.list*"; exit 77; }
+  cache="$BUILD/package-test/bookworm-minbase.tar"
+  rm -rf "$R"
+  if [ ! -f "$cache" ]; then
+    echo "debootstrap bookworm minbase from $mirror"
+    if ! debootstrap --variant=minbase bookworm "$R" "$mirror" >"$work/debootstrap.log" 2>&1; then
+      tail -20 "$work/debootstrap.log"
+      if grep -qiE 'resolve|connect|Failed getting release file' "$work/debootstrap.log"; then
+        echo "skip: mirror $mirror unreachable"
+        exit 77
+      fi
+      fail "debootstrap"
+    fi
+    # Two tests may make it at once: each writes its own file, the rename is atomic.
+    tar -C "$R" -cf "$cache.$$" . && mv "$cache.$$" "$cache"
+    rm -rf "$R"
+  fi
+  mkdir -p "$R"
+  tar -C "$R" -xf "$cache"
+  rm -f "$R/etc/apt/sources.list"
+  cp -a /etc/apt/sources.list.d/. "$R/etc/apt/sources.list.d/" 2>/dev/null || true
+  [ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$R/etc/apt/sources.list"
+  find "$R/etc/apt/sources.list.d" -name '*.disabled*' -delete
+  cp -L /etc/resolv.conf "$R/etc/resolv.conf"
+}
