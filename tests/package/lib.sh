@@ -49,13 +49,16 @@ fail() {
 # no mirror or it cannot be reached. Needs root.
 fresh_minbase_root() {
   local R=$1 work=$2 mirror cache
-  mkdir -p "$work"
+  mkdir -p "$work" "$BUILD/package-test"
   # The host's Debian mirror (deb822 sources, else sources.list).
   mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep -v security | head -1)
   [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
   [ -n "$mirror" ] || { echo "skip: no Debian mirror in /etc/apt/sources.list*"; exit 77; }
   cache="$BUILD/package-test/bookworm-minbase.tar"
   rm -rf "$R"
+  # One debootstrap for the tests that run at the same time: the others wait for its tarball.
+  exec 8>"$BUILD/package-test/minbase.lock"
+  flock 8
   if [ ! -f "$cache" ]; then
     echo "debootstrap bookworm minbase from $mirror"
     if ! debootstrap --variant=minbase bookworm "$R" "$mirror" >"$work/debootstrap.log" 2>&1; then
@@ -66,10 +69,11 @@ fresh_minbase_root() {
       fi
       fail "debootstrap"
     fi
-    # Two tests may make it at once: each writes its own file, the rename is atomic.
     tar -C "$R" -cf "$cache.$$" . && mv "$cache.$$" "$cache"
     rm -rf "$R"
   fi
+  flock -u 8
+  exec 8>&-
   mkdir -p "$R"
   tar -C "$R" -xf "$cache"
   rm -f "$R/etc/apt/sources.list"
