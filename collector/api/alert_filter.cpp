@@ -225,7 +225,8 @@ std::optional<FilterError> parse_alert_query(const std::vector<std::pair<std::st
   std::string cursor;
   for (const auto& [k, v] : params) {
     if (std::find(extra.begin(), extra.end(), k) != extra.end()) continue;
-    auto it = std::find_if(by_name.begin(), by_name.end(), [&](const auto& p) { return p.first == k; });
+    auto it =
+        std::find_if(by_name.begin(), by_name.end(), [&name = k](const auto& p) { return p.first == name; });
     if (it == by_name.end()) {
       by_name.push_back({k, {v}});
     } else {
