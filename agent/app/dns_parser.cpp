@@ -27,13 +27,20 @@ class DnsTx : public TxBase {
   void set_query(dns::Message m) {
     has_query = true;
     query = std::move(m);
-    for (const auto& q : query.questions) bufs.add(BufferId::kDnsQuery, Dir::kToServer, q.name);
+    for (const auto& q : query.questions) {
+      bufs.add(BufferId::kDnsQuery, Dir::kToServer, q.name);
+      bufs.add(BufferId::kDnsQueryName, Dir::kToServer, q.name);
+    }
     set_progress(Dir::kToServer, TxProgress::kComplete);
   }
   void set_response(dns::Message m) {
     has_response = true;
     response = std::move(m);
     for (const auto& a : response.answers) bufs.add(BufferId::kDnsAnswerName, Dir::kToClient, a.name);
+    // dns.query.name / dns.queries.rrname: the question section of both messages.
+    for (const auto& q : response.questions) bufs.add(BufferId::kDnsQueryName, Dir::kToClient, q.name);
+    for (const auto& a : response.authorities)
+      bufs.add(BufferId::kDnsAuthoritiesRrname, Dir::kToClient, a.name);
     // Rules written for the query name also match when only the response is seen.
     if (!has_query) {
       for (const auto& q : response.questions) bufs.add(BufferId::kDnsQuery, Dir::kToClient, q.name);
@@ -42,6 +49,12 @@ class DnsTx : public TxBase {
   }
 
   bool integer(TxInt f, Dir d, int64_t* out) const override {
+    if (f == TxInt::kDnsRcode) {  // the direction's own message only
+      bool has = d == Dir::kToServer ? has_query : has_response;
+      if (!has) return false;
+      *out = (d == Dir::kToServer ? query : response).rcode();
+      return true;
+    }
     const dns::Message* m =
         d == Dir::kToServer ? (has_query ? &query : nullptr) : (has_response ? &response : nullptr);
     if (m == nullptr) m = has_query ? &query : (has_response ? &response : nullptr);
