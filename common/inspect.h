@@ -142,6 +142,10 @@ enum class TxInt : uint16_t {
   // ftp-data: the transfer command of the data connection, 1 RETR, 2 STOR
   // (ftpdata_command); absent for other commands.
   kFtpDataCommand,
+  // DCERPC carried by the transaction (SMB named pipes): the packet type
+  // (dcerpc.ptype) and pfc_flags (dcerpc.flags) of the direction's PDU.
+  kDcerpcPtype,
+  kDcerpcFlags,
   kCount
 };
 

@@ -738,7 +738,8 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
     for (size_t i = 0; ok && i < r.tx_ints.size(); ++i) {
       const TxIntCond& ti = r.tx_ints[i];
       int64_t v = 0;
-      ok = tx.integer(ti.field, ti.dir < 0 ? rd : Dir(ti.dir), &v) && ti.cmp.eval(v);
+      ok = tx.integer(ti.field, ti.dir < 0 ? rd : Dir(ti.dir), &v) &&
+           ti.cmp.eval(ti.mask < 0 ? v : v & ti.mask);
     }
     for (size_t i = 0; ok && i < r.dcerpc.size(); ++i) ok = dcerpc_match(r.dcerpc[i], tx);
     if (!ok || !bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;

@@ -148,7 +148,13 @@ bool parse_header(std::string_view header, Dialect dialect, const ParseContext& 
     r.proto = ProtoSel::kIcmpv4;
   else if (proto == "icmpv6" || proto == "ipv6-icmp")
     r.proto = ProtoSel::kIcmpv6;
-  else {
+  else if (proto == "dcerpc") {
+    // Suricata's dcerpc signature protocol also matches SMB flows
+    // (AppProtoEquals); DCERPC is parsed here where SMB carries it, not over
+    // TCP/UDP port 135, so the rule is an smb rule.
+    r.proto = ProtoSel::kTcp;
+    r.app_mask = 1u << unsigned(AppProto::kSmb);
+  } else {
     AppProto ap = app_proto_from_name(proto);
     if (ap == AppProto::kUnknown || ap == AppProto::kFailed) {
       f.unsupported = true;

@@ -1,8 +1,9 @@
 // The DNS integer keywords (rules/kw_dns.cpp: dns.opcode, dns.rcode by
 // number or name, dns.rrtype) and the Suricata 8 DNS section buffers
 // (dns.query.name / dns.queries.rrname, dns.answers.rrname,
-// dns.authorities.rrname), plus the tls.random buffers, through a built
-// engine on a fake transaction: what matches and what does not.
+// dns.authorities.rrname), the tls.random buffers and the DCERPC PDU
+// integers (dcerpc.ptype, dcerpc.flags) through a built engine on a fake
+// transaction: what matches and what does not.
 #include <unistd.h>
 
 #include <algorithm>
@@ -70,7 +71,7 @@ std::vector<uint32_t> run(const std::string& rules, const FakeTx& tx, Dir d) {
   f.server = *IpAddr::parse("10.0.0.53");
   f.client_port = 50000;
   f.server_port = 53;
-  f.proto = tx.app == AppProto::kDns ? 17 : 6;
+  f.proto = tx.app == AppProto::kDns ? 17 : 6;  // TLS and SMB over TCP
   f.app_proto = f.app_proto_ts = f.app_proto_tc = tx.app;
   Packet p;
   p.ip_version = 4;
@@ -175,4 +176,33 @@ TEST_CASE("tls.random, tls.random_time, tls.random_bytes: the hello's random in 
       "alert tls any any -> any any (tls.random_bytes; content:\"|00 01 02 03|\"; sid:5;)\n";
   CHECK(run(rules, tx, Dir::kToServer) == std::vector<uint32_t>{1, 2, 3});
   CHECK(run(rules, tx, Dir::kToClient) == std::vector<uint32_t>{4});
+}
+
+TEST_CASE("dcerpc.ptype / dcerpc.flags: the PDU of the direction inspected, flags by bitmask", "[dcerpc]") {
+  FakeTx tx;
+  tx.app = AppProto::kSmb;
+  tx.ints[{TxInt::kDcerpcPtype, Dir::kToServer}] = 0;     // REQUEST
+  tx.ints[{TxInt::kDcerpcFlags, Dir::kToServer}] = 0x83;  // first + last frag, object uuid
+  tx.ints[{TxInt::kDcerpcPtype, Dir::kToClient}] = 2;     // RESPONSE
+  tx.ints[{TxInt::kDcerpcFlags, Dir::kToClient}] = 0x03;
+  const std::string rules =
+      "alert smb any any -> any any (dcerpc.ptype:0; sid:1;)\n"
+      "alert smb any any -> any any (dcerpc.ptype:2; sid:2;)\n"
+      "alert smb any any -> any any (dcerpc.ptype:!0; sid:3;)\n"
+      "alert smb any any -> any any (dcerpc.flags:0x83; sid:4;)\n"
+      "alert smb any any -> any any (dcerpc.flags:3; sid:5;)\n"
+      "alert smb any any -> any any (dcerpc.flags:&0x03=0x03; sid:6;)\n"
+      "alert smb any any -> any any (dcerpc.flags:&0x80=0x80; sid:7;)\n"
+      "alert smb any any -> any any (dcerpc.flags:&0x80!=0x80; sid:8;)\n"
+      "alert tcp any any -> any any (dcerpc.ptype:>10; sid:9;)\n"
+      // Suricata's dcerpc signature protocol covers SMB flows.
+      "alert dcerpc any any -> any any (dcerpc.ptype:0; sid:10;)\n";
+  CHECK(run(rules, tx, Dir::kToServer) == std::vector<uint32_t>{1, 4, 6, 7, 10});
+  CHECK(run(rules, tx, Dir::kToClient) == std::vector<uint32_t>{2, 3, 5, 6, 8});
+  std::string err;
+  CHECK_FALSE(test::parse("alert smb any any -> any any (dcerpc.flags:&0x03; sid:1;)", &err));
+  CHECK_FALSE(test::parse("alert smb any any -> any any (dcerpc.ptype:256; sid:1;)", &err));
+  auto r = test::parse("alert tcp any any -> any any (dcerpc.ptype:11; sid:1;)", &err);
+  REQUIRE(r);
+  CHECK(r->app_mask == app_bit(AppProto::kSmb));
 }
