@@ -69,6 +69,7 @@ namespace vigil {
   X(kSshSoftware, "ssh.software")                    \
   X(kIpSrc, "ip.src")                                \
   X(kIpDst, "ip.dst")                                \
+  X(kTcpHdr, "tcp.hdr")                              \
   X(kSmtpHelo, "smtp.helo")                          \
   X(kSmtpMailFrom, "smtp.mail_from")                 \
   X(kSmtpRcptTo, "smtp.rcpt_to")                     \
@@ -105,10 +106,11 @@ constexpr size_t kBufferCount = static_cast<size_t>(BufferId::kCount);
 std::string_view buffer_name(BufferId id);
 
 // Buffers that come from the packet, not from a transaction: ip.src / ip.dst
-// hold the address bytes (4 for IPv4, 16 for IPv6), as in Suricata 8. Rules
+// hold the address bytes (4 for IPv4, 16 for IPv6), as in Suricata 8;
+// tcp.hdr the packet's TCP header, options included (absent without one). Rules
 // that use only these (and the payload) stay packet rules.
 constexpr bool is_packet_buffer(BufferId id) {
-  return id == BufferId::kIpSrc || id == BufferId::kIpDst;
+  return id == BufferId::kIpSrc || id == BufferId::kIpDst || id == BufferId::kTcpHdr;
 }
 
 enum class Dir : uint8_t { kToServer = 0, kToClient = 1 };

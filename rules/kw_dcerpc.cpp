@@ -105,10 +105,12 @@ std::string kw_opnum(ParseState& st, std::string_view v) {
   return "";
 }
 
-// dcerpc.ptype / dcerpc.flags: an unsigned 8-bit integer of the PDU seen
-// in the direction inspected (its packet type, its pfc_flags); flags also
-// as a bitmask test "&MASK=VALUE" / "&MASK!=VALUE".
+// dcerpc.ptype / dcerpc.flags: an integer of the PDU seen in the direction
+// inspected: its packet type (8 bits), its flags (16 bits: connectionless
+// DCERPC has flags1 and flags2; over SMB only pfc_flags, the low byte, is
+// set); flags also as a bitmask test "&MASK=VALUE" / "&MASK!=VALUE".
 std::string add_pdu_int(ParseState& st, std::string_view v, TxInt field, std::string_view kw) {
+  const int64_t max = field == TxInt::kDcerpcFlags ? 65535 : 255;
   v = trim(unquote(v));
   TxIntCond c;
   c.field = field;
@@ -117,14 +119,14 @@ std::string add_pdu_int(ParseState& st, std::string_view v, TxInt field, std::st
     auto eq = ne != std::string_view::npos ? ne : v.find('=');
     if (eq == std::string_view::npos || !parse_i64(v.substr(1, eq - 1), c.mask) ||
         !parse_i64(v.substr(eq + (ne != std::string_view::npos ? 2 : 1)), c.cmp.a) || c.mask < 0 ||
-        c.mask > 255)
+        c.mask > max)
       return "invalid " + std::string(kw) + " bitmask '" + std::string(v) + "'";
     c.cmp.op = ne != std::string_view::npos ? IntCmp::kNe : IntCmp::kEq;
   } else if (!parse_cmp(v, c.cmp)) {
     return "invalid " + std::string(kw) + " '" + std::string(v) + "'";
   }
-  if (c.cmp.a < 0 || c.cmp.a > 255 || c.cmp.b < 0 || c.cmp.b > 255)
-    return std::string(kw) + " value out of range 0-255";
+  if (c.cmp.a < 0 || c.cmp.a > max || c.cmp.b < 0 || c.cmp.b > max)
+    return std::string(kw) + " value out of range 0-" + std::to_string(max);
   st.rule.tx_ints.push_back(c);
   mark_smb(st);
   return "";

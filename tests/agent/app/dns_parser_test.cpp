@@ -71,6 +71,11 @@ TEST_CASE("dns: query and response over UDP make one transaction", "[app][dns]")
   CHECK(t.count(BufferId::kDnsAnswerName, Dir::kToClient) == 5);
   CHECK(t.integer(TxInt::kDnsRrtype, Dir::kToServer) == 1);
   CHECK(t.integer(TxInt::kDnsOpcode, Dir::kToServer) == 0);
+  // dns.query.name: the question of both messages; dns.rcode: each message's own.
+  CHECK(t.buf(BufferId::kDnsQueryName, Dir::kToServer) == "www.example.com");
+  CHECK(t.buf(BufferId::kDnsQueryName, Dir::kToClient) == "www.example.com");
+  CHECK(t.integer(TxInt::kDnsRcode, Dir::kToServer) == 0);
+  CHECK(t.integer(TxInt::kDnsRcode, Dir::kToClient) == 0);
   // Suricata 7: the query is logged when it is seen, the answer when it is.
   REQUIRE(h.rec.logs.size() == 2);
   CHECK(h.rec.logs[0].first == Dir::kToServer);

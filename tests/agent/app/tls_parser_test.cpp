@@ -119,6 +119,12 @@ TEST_CASE("tls: full handshake gives SNI, fingerprints, certificate and one log"
   CHECK(t.buf(BufferId::kJa4Hash) == "t13d1516h2_8daaf6152771_e5627efa2ab1");
   CHECK(t.buf(BufferId::kJa3Hash).size() == 32);
   CHECK(t.buf(BufferId::kJa3sString, Dir::kToClient) == "771,49199,65281-11");
+  // tls.random of each hello, and its 4 + 28 byte parts.
+  CHECK(t.buf(BufferId::kTlsRandom).size() == 32);
+  CHECK(t.buf(BufferId::kTlsRandom, Dir::kToClient) == std::string(32, 'S'));
+  CHECK(t.buf(BufferId::kTlsRandomTime, Dir::kToClient) == "SSSS");
+  CHECK(t.buf(BufferId::kTlsRandomBytes, Dir::kToClient) == std::string(28, 'S'));
+  CHECK(t.buf(BufferId::kTlsRandom).substr(0, 4) == t.buf(BufferId::kTlsRandomTime));
   CHECK(t.buf(BufferId::kTlsCertSubject, Dir::kToClient) == "C=US, O=Vigil Test, CN=test.example");
   CHECK(t.buf(BufferId::kTlsCertIssuer, Dir::kToClient) == "C=US, O=Vigil Test, CN=test.example");
   CHECK(t.buf(BufferId::kTlsCertSerial, Dir::kToClient) == "01:02:AB");
