@@ -57,6 +57,7 @@ namespace vigil {
   X(kTlsCertSerial, "tls.cert_serial")               \
   X(kTlsCertFingerprint, "tls.cert_fingerprint")     \
   X(kTlsCerts, "tls.certs")                          \
+  X(kTlsSubjectAltName, "tls.subjectaltname")        \
   X(kTlsRandom, "tls.random")                        \
   X(kTlsRandomTime, "tls.random_time")               \
   X(kTlsRandomBytes, "tls.random_bytes")             \

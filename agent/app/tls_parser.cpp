@@ -74,6 +74,7 @@ class TlsTx : public TxBase {
       bufs.set(BufferId::kTlsCertIssuer, d, info.issuer);
       bufs.set(BufferId::kTlsCertSerial, d, info.serial);
       bufs.set(BufferId::kTlsCertFingerprint, d, info.fingerprint);
+      for (const auto& n : info.dns_names) bufs.add(BufferId::kTlsSubjectAltName, d, n);
     }
     if (d == Dir::kToClient)
       certs.push_back(std::move(info));

@@ -178,6 +178,20 @@ TEST_CASE("tls.random, tls.random_time, tls.random_bytes: the hello's random in 
   CHECK(run(rules, tx, Dir::kToClient) == std::vector<uint32_t>{4});
 }
 
+TEST_CASE("tls.subjectaltname: each dNSName of the certificate is one buffer", "[tls]") {
+  FakeTx tx;
+  tx.app = AppProto::kTls;
+  tx.bufs[{BufferId::kTlsSubjectAltName, Dir::kToClient}] = {"example.com", "server15.xn--j1ahhq.xn--p1ai"};
+  const std::string rules =
+      "alert tls any any -> any any (tls.subjectaltname; content:\"xn--p1ai\"; endswith; sid:1;)\n"
+      "alert tls any any -> any any (tls.subjectaltname; content:\"example.com\"; bsize:11; sid:2;)\n"
+      "alert tls any any -> any any (tls.subjectaltname; content:\"example.org\"; sid:3;)\n"
+      // Both contents in one name: no single buffer holds them.
+      "alert tls any any -> any any (tls.subjectaltname; content:\"example\"; content:\"xn--\"; sid:4;)\n";
+  CHECK(run(rules, tx, Dir::kToClient) == std::vector<uint32_t>{1, 2});
+  CHECK(run(rules, tx, Dir::kToServer).empty());
+}
+
 TEST_CASE("dcerpc.ptype / dcerpc.flags: the PDU of the direction inspected, flags by bitmask", "[dcerpc]") {
   FakeTx tx;
   tx.app = AppProto::kSmb;
