@@ -51,6 +51,8 @@ namespace vigil {
   X(kDnsAnswerName, "dns.answer.name")               \
   X(kDnsQueryName, "dns.query.name")                 \
   X(kDnsAuthoritiesRrname, "dns.authorities.rrname") \
+  X(kDnsAdditionalsRrname, "dns.additionals.rrname") \
+  X(kDnsResponseRrname, "dns.response.rrname")       \
   X(kTlsSni, "tls.sni")                              \
   X(kTlsCertSubject, "tls.cert_subject")             \
   X(kTlsCertIssuer, "tls.cert_issuer")               \

@@ -41,6 +41,18 @@ class DnsTx : public TxBase {
     for (const auto& q : response.questions) bufs.add(BufferId::kDnsQueryName, Dir::kToClient, q.name);
     for (const auto& a : response.authorities)
       bufs.add(BufferId::kDnsAuthoritiesRrname, Dir::kToClient, a.name);
+    for (const auto& a : response.additionals)
+      bufs.add(BufferId::kDnsAdditionalsRrname, Dir::kToClient, a.name);
+    // dns.response.rrname: every name of the response, the rdata of the
+    // records whose data is a name (NS, CNAME, SOA mname, PTR, MX, SRV) too.
+    for (const auto& q : response.questions) bufs.add(BufferId::kDnsResponseRrname, Dir::kToClient, q.name);
+    for (const auto* sec : {&response.answers, &response.authorities, &response.additionals}) {
+      for (const auto& r : *sec) {
+        bufs.add(BufferId::kDnsResponseRrname, Dir::kToClient, r.name);
+        if (r.type == 2 || r.type == 5 || r.type == 6 || r.type == 12 || r.type == 15 || r.type == 33)
+          bufs.add(BufferId::kDnsResponseRrname, Dir::kToClient, r.rdata);
+      }
+    }
     // Rules written for the query name also match when only the response is seen.
     if (!has_query) {
       for (const auto& q : response.questions) bufs.add(BufferId::kDnsQuery, Dir::kToClient, q.name);

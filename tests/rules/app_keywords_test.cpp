@@ -96,6 +96,8 @@ FakeTx nxdomain() {
   for (Dir d : {Dir::kToServer, Dir::kToClient}) tx.bufs[{BufferId::kDnsQueryName, d}] = {"www.example.com"};
   tx.bufs[{BufferId::kDnsQuery, Dir::kToServer}] = {"www.example.com"};
   tx.bufs[{BufferId::kDnsAuthoritiesRrname, Dir::kToClient}] = {"example.com"};
+  tx.bufs[{BufferId::kDnsResponseRrname, Dir::kToClient}] = {"www.example.com", "example.com",
+                                                             "ns.example.net"};
   tx.ints[{TxInt::kDnsOpcode, Dir::kToServer}] = 0;
   tx.ints[{TxInt::kDnsOpcode, Dir::kToClient}] = 0;
   tx.ints[{TxInt::kDnsRcode, Dir::kToServer}] = 0;
@@ -146,10 +148,12 @@ TEST_CASE("dns section buffers: query names in both directions, authorities in t
       "alert dns any any -> any any (dns.query.name; content:\"other\"; sid:3;)\n"
       "alert dns any any -> any any (dns.authorities.rrname; content:\"example.com\"; bsize:11; sid:4;)\n"
       "alert dns any any -> any any (dns.answers.rrname; content:\"example\"; sid:5;)\n"
-      "alert dns any any -> any any (dns.query; content:\"example\"; sid:6;)\n";
+      "alert dns any any -> any any (dns.query; content:\"example\"; sid:6;)\n"
+      "alert dns any any -> any any (dns.response.rrname; content:\"ns.example.net\"; sid:7;)\n"
+      "alert dns any any -> any any (dns.additionals.rrname; content:\"example\"; sid:8;)\n";
   // The response has no answers: sid 5 stays quiet; dns.query is the
   // request's question, seen from either direction.
-  CHECK(run(rules, tx, Dir::kToClient) == std::vector<uint32_t>{1, 2, 4, 6});
+  CHECK(run(rules, tx, Dir::kToClient) == std::vector<uint32_t>{1, 2, 4, 6, 7});
   CHECK(run(rules, tx, Dir::kToServer) == std::vector<uint32_t>{1, 2, 6});
 }
 
