@@ -262,9 +262,12 @@ int main(int argc, char** argv) {
     for (const auto& e : report.inert) fprintf(stderr, "%s\n", e.c_str());
     for (const auto& [why, n] : report.inert_by_reason)
       fprintf(stderr, "inert: %llu rules: %s\n", static_cast<unsigned long long>(n), why.c_str());
+    // Rules whose `requires` is not met are skipped, as Suricata does: not a failure.
+    for (const auto& e : report.unmet) fprintf(stderr, "%s\n", e.c_str());
     bool ok = engine && report.rules_failed == 0;
-    fprintf(stderr, "%s: %zu rules loaded, %zu failed, %zu inert\n", ok ? "OK" : "FAILED",
-            report.rules_loaded, report.rules_failed, report.rules_inert);
+    fprintf(stderr, "%s: %zu rules loaded, %zu failed, %zu inert, %zu skipped (requires)\n",
+            ok ? "OK" : "FAILED", report.rules_loaded, report.rules_failed, report.rules_inert,
+            report.rules_unmet);
     return ok ? 0 : 1;
   }
 

@@ -16,75 +16,84 @@
 
 namespace vigil {
 
-#define VIGIL_BUFFERS(X)                         \
-  X(kHttpMethod, "http.method")                  \
-  X(kHttpUri, "http.uri")                        \
-  X(kHttpUriRaw, "http.uri.raw")                 \
-  X(kHttpProtocol, "http.protocol")              \
-  X(kHttpRequestLine, "http.request_line")       \
-  X(kHttpHost, "http.host")                      \
-  X(kHttpHostRaw, "http.host.raw")               \
-  X(kHttpUserAgent, "http.user_agent")           \
-  X(kHttpHeader, "http.header")                  \
-  X(kHttpHeaderRaw, "http.header.raw")           \
-  X(kHttpHeaderNames, "http.header_names")       \
-  X(kHttpCookie, "http.cookie")                  \
-  X(kHttpReferer, "http.referer")                \
-  X(kHttpContentType, "http.content_type")       \
-  X(kHttpContentLen, "http.content_len")         \
-  X(kHttpAccept, "http.accept")                  \
-  X(kHttpAcceptEnc, "http.accept_enc")           \
-  X(kHttpAcceptLang, "http.accept_lang")         \
-  X(kHttpConnection, "http.connection")          \
-  X(kHttpStart, "http.start")                    \
-  X(kHttpRequestHeader, "http.request_header")   \
-  X(kHttpResponseHeader, "http.response_header") \
-  X(kHttpRequestBody, "http.request_body")       \
-  X(kHttpStatCode, "http.stat_code")             \
-  X(kHttpStatMsg, "http.stat_msg")               \
-  X(kHttpResponseLine, "http.response_line")     \
-  X(kHttpResponseBody, "http.response_body")     \
-  X(kHttpServer, "http.server")                  \
-  X(kHttpLocation, "http.location")              \
-  X(kFileData, "file.data")                      \
-  X(kDnsQuery, "dns.query")                      \
-  X(kDnsAnswerName, "dns.answer.name")           \
-  X(kTlsSni, "tls.sni")                          \
-  X(kTlsCertSubject, "tls.cert_subject")         \
-  X(kTlsCertIssuer, "tls.cert_issuer")           \
-  X(kTlsCertSerial, "tls.cert_serial")           \
-  X(kTlsCertFingerprint, "tls.cert_fingerprint") \
-  X(kTlsCerts, "tls.certs")                      \
-  X(kJa3Hash, "ja3.hash")                        \
-  X(kJa3String, "ja3.string")                    \
-  X(kJa3sHash, "ja3s.hash")                      \
-  X(kJa3sString, "ja3s.string")                  \
-  X(kJa4Hash, "ja4.hash")                        \
-  X(kSshProto, "ssh.proto")                      \
-  X(kSshSoftware, "ssh.software")                \
-  X(kIpSrc, "ip.src")                            \
-  X(kIpDst, "ip.dst")                            \
-  X(kSmtpHelo, "smtp.helo")                      \
-  X(kSmtpMailFrom, "smtp.mail_from")             \
-  X(kSmtpRcptTo, "smtp.rcpt_to")                 \
-  X(kEmailFrom, "email.from")                    \
-  X(kEmailTo, "email.to")                        \
-  X(kEmailCc, "email.cc")                        \
-  X(kEmailSubject, "email.subject")              \
-  X(kEmailDate, "email.date")                    \
-  X(kEmailMessageId, "email.message_id")         \
-  X(kEmailXMailer, "email.x_mailer")             \
-  X(kFileName, "file.name")                      \
-  X(kFileMagic, "file.magic")                    \
-  X(kFileMd5, "file.md5")                        \
-  X(kFileSha1, "file.sha1")                      \
-  X(kFileSha256, "file.sha256")                  \
-  X(kFtpCommand, "ftp.command")                  \
-  X(kFtpCommandData, "ftp.command_data")         \
-  X(kSmbShare, "smb.share")                      \
-  X(kSmbNamedPipe, "smb.named_pipe")             \
-  X(kSmbNtlmsspUser, "smb.ntlmssp_user")         \
-  X(kSmbNtlmsspDomain, "smb.ntlmssp_domain")     \
+#define VIGIL_BUFFERS(X)                             \
+  X(kHttpMethod, "http.method")                      \
+  X(kHttpUri, "http.uri")                            \
+  X(kHttpUriRaw, "http.uri.raw")                     \
+  X(kHttpProtocol, "http.protocol")                  \
+  X(kHttpRequestLine, "http.request_line")           \
+  X(kHttpHost, "http.host")                          \
+  X(kHttpHostRaw, "http.host.raw")                   \
+  X(kHttpUserAgent, "http.user_agent")               \
+  X(kHttpHeader, "http.header")                      \
+  X(kHttpHeaderRaw, "http.header.raw")               \
+  X(kHttpHeaderNames, "http.header_names")           \
+  X(kHttpCookie, "http.cookie")                      \
+  X(kHttpReferer, "http.referer")                    \
+  X(kHttpContentType, "http.content_type")           \
+  X(kHttpContentLen, "http.content_len")             \
+  X(kHttpAccept, "http.accept")                      \
+  X(kHttpAcceptEnc, "http.accept_enc")               \
+  X(kHttpAcceptLang, "http.accept_lang")             \
+  X(kHttpConnection, "http.connection")              \
+  X(kHttpStart, "http.start")                        \
+  X(kHttpRequestHeader, "http.request_header")       \
+  X(kHttpResponseHeader, "http.response_header")     \
+  X(kHttpRequestBody, "http.request_body")           \
+  X(kHttpStatCode, "http.stat_code")                 \
+  X(kHttpStatMsg, "http.stat_msg")                   \
+  X(kHttpResponseLine, "http.response_line")         \
+  X(kHttpResponseBody, "http.response_body")         \
+  X(kHttpServer, "http.server")                      \
+  X(kHttpLocation, "http.location")                  \
+  X(kFileData, "file.data")                          \
+  X(kDnsQuery, "dns.query")                          \
+  X(kDnsAnswerName, "dns.answer.name")               \
+  X(kDnsQueryName, "dns.query.name")                 \
+  X(kDnsAuthoritiesRrname, "dns.authorities.rrname") \
+  X(kDnsAdditionalsRrname, "dns.additionals.rrname") \
+  X(kDnsResponseRrname, "dns.response.rrname")       \
+  X(kTlsSni, "tls.sni")                              \
+  X(kTlsCertSubject, "tls.cert_subject")             \
+  X(kTlsCertIssuer, "tls.cert_issuer")               \
+  X(kTlsCertSerial, "tls.cert_serial")               \
+  X(kTlsCertFingerprint, "tls.cert_fingerprint")     \
+  X(kTlsCerts, "tls.certs")                          \
+  X(kTlsSubjectAltName, "tls.subjectaltname")        \
+  X(kTlsRandom, "tls.random")                        \
+  X(kTlsRandomTime, "tls.random_time")               \
+  X(kTlsRandomBytes, "tls.random_bytes")             \
+  X(kJa3Hash, "ja3.hash")                            \
+  X(kJa3String, "ja3.string")                        \
+  X(kJa3sHash, "ja3s.hash")                          \
+  X(kJa3sString, "ja3s.string")                      \
+  X(kJa4Hash, "ja4.hash")                            \
+  X(kSshProto, "ssh.proto")                          \
+  X(kSshSoftware, "ssh.software")                    \
+  X(kIpSrc, "ip.src")                                \
+  X(kIpDst, "ip.dst")                                \
+  X(kTcpHdr, "tcp.hdr")                              \
+  X(kSmtpHelo, "smtp.helo")                          \
+  X(kSmtpMailFrom, "smtp.mail_from")                 \
+  X(kSmtpRcptTo, "smtp.rcpt_to")                     \
+  X(kEmailFrom, "email.from")                        \
+  X(kEmailTo, "email.to")                            \
+  X(kEmailCc, "email.cc")                            \
+  X(kEmailSubject, "email.subject")                  \
+  X(kEmailDate, "email.date")                        \
+  X(kEmailMessageId, "email.message_id")             \
+  X(kEmailXMailer, "email.x_mailer")                 \
+  X(kFileName, "file.name")                          \
+  X(kFileMagic, "file.magic")                        \
+  X(kFileMd5, "file.md5")                            \
+  X(kFileSha1, "file.sha1")                          \
+  X(kFileSha256, "file.sha256")                      \
+  X(kFtpCommand, "ftp.command")                      \
+  X(kFtpCommandData, "ftp.command_data")             \
+  X(kSmbShare, "smb.share")                          \
+  X(kSmbNamedPipe, "smb.named_pipe")                 \
+  X(kSmbNtlmsspUser, "smb.ntlmssp_user")             \
+  X(kSmbNtlmsspDomain, "smb.ntlmssp_domain")         \
   X(kDcerpcStubData, "dcerpc.stub_data")
 
 enum class BufferId : uint16_t {
@@ -100,10 +109,11 @@ constexpr size_t kBufferCount = static_cast<size_t>(BufferId::kCount);
 std::string_view buffer_name(BufferId id);
 
 // Buffers that come from the packet, not from a transaction: ip.src / ip.dst
-// hold the address bytes (4 for IPv4, 16 for IPv6), as in Suricata 8. Rules
+// hold the address bytes (4 for IPv4, 16 for IPv6), as in Suricata 8;
+// tcp.hdr the packet's TCP header, options included (absent without one). Rules
 // that use only these (and the payload) stay packet rules.
 constexpr bool is_packet_buffer(BufferId id) {
-  return id == BufferId::kIpSrc || id == BufferId::kIpDst;
+  return id == BufferId::kIpSrc || id == BufferId::kIpDst || id == BufferId::kTcpHdr;
 }
 
 enum class Dir : uint8_t { kToServer = 0, kToClient = 1 };
@@ -113,6 +123,7 @@ enum class Dir : uint8_t { kToServer = 0, kToClient = 1 };
 enum class TxInt : uint16_t {
   kDnsOpcode,
   kDnsRrtype,   // of the first question
+  kDnsRcode,    // the header's RCODE of the direction's message (no fallback)
   kTlsVersion,  // negotiated (ServerHello) or ClientHello version
   kHttpStatCode,
   kHttpContentLen,  // Content-Length of the message in the asked direction
@@ -136,6 +147,10 @@ enum class TxInt : uint16_t {
   // ftp-data: the transfer command of the data connection, 1 RETR, 2 STOR
   // (ftpdata_command); absent for other commands.
   kFtpDataCommand,
+  // DCERPC carried by the transaction (SMB named pipes): the packet type
+  // (dcerpc.ptype) and pfc_flags (dcerpc.flags) of the direction's PDU.
+  kDcerpcPtype,
+  kDcerpcFlags,
   kCount
 };
 

@@ -42,6 +42,9 @@ constexpr BufferAlias kAliases[] = {
     {"http.response_body", id(BufferId::kHttpResponseBody)},
     {"file_data", id(BufferId::kFileData)},
     {"dns_query", id(BufferId::kDnsQuery)},
+    // Suricata 8's section names: the question and answer names of both messages.
+    {"dns.queries.rrname", id(BufferId::kDnsQueryName)},
+    {"dns.answers.rrname", id(BufferId::kDnsAnswerName)},
     {"tls_sni", id(BufferId::kTlsSni)},
     {"tls_cert_subject", id(BufferId::kTlsCertSubject)},
     {"tls_cert_issuer", id(BufferId::kTlsCertIssuer)},
@@ -55,6 +58,8 @@ constexpr BufferAlias kAliases[] = {
     {"ssh_software", id(BufferId::kSshSoftware)},
     {"ssh.protoversion", id(BufferId::kSshProto)},
     {"ssh.softwareversion", id(BufferId::kSshSoftware)},
+    // Suricata's legacy name of dcerpc.stub_data.
+    {"dce_stub_data", id(BufferId::kDcerpcStubData)},
     // The payload.
     {"pkt_data", kSlotPayload},
     {"raw_data", kSlotPayload},

@@ -54,11 +54,14 @@ struct LoadReport {
     std::string path;
     std::string dialect;  // "suricata" or "snort3"
     uint64_t rules_loaded = 0, rules_failed = 0, rules_disabled = 0, rules_inert = 0;
+    uint64_t rules_unmet = 0;  // `requires` not met
   };
   uint64_t rules_loaded = 0;
   uint64_t rules_failed = 0;        // parse errors and unsupported keywords together
   uint64_t rules_skipped = 0;       // of rules_failed: unsupported keyword/protocol
   uint64_t rules_disabled = 0;      // commented-out rules (not counted as failed)
+  uint64_t rules_unmet = 0;         // skipped: their `requires` is not met (not counted as failed)
+  std::vector<std::string> unmet;   // "FILE:LINE: sid N: requires ...: not met, rule skipped"
   uint64_t rules_inert = 0;         // valid but unmatchable here (no parser feeds them); not in loaded
   std::vector<std::string> errors;  // "FILE:LINE: sid N: reason"
   std::vector<std::string> inert;   // "FILE:LINE: sid N: no parser for smb (...)"

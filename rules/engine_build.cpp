@@ -98,6 +98,7 @@ void log_report(const LoadReport& r) {
                  f.rules_loaded, f.rules_failed, f.rules_disabled, f.rules_inert);
   }
   for (auto& [why, n] : r.inert_by_reason) spdlog::info("rules: {} rules inert: {}", n, why);
+  for (auto& u : r.unmet) spdlog::info("rules: {}", u);
   for (auto& e : r.errors) spdlog::warn("rules: {}", e);
   for (auto& [k, n] : r.unsupported_keywords) spdlog::info("rules: skipped {} rules using {}", n, k);
   spdlog::info(

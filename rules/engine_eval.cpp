@@ -220,17 +220,29 @@ bool run_list(const BufferList& l, const uint8_t* data, size_t len, WorkerState&
 // A packet buffer (is_packet_buffer): the address bytes of ip.src / ip.dst,
 // taken from the inspected direction's view (the packet behind stream or
 // transaction data may travel the other way).
-std::span<const uint8_t> packet_buffer(const View& v, BufferId id) {
+// tcp.hdr: the TCP header of the packet itself, options included; absent
+// (*present false) when the packet has none (not TCP, or cut short).
+std::span<const uint8_t> packet_buffer(const View& v, const Packet& p, BufferId id, bool* present) {
+  *present = true;
+  if (id == BufferId::kTcpHdr) {
+    size_t off = p.ip_hlen, n = p.tcp.hlen;
+    if (p.l4 != L4::kTcp || n < 20 || off + n > p.l3.size()) {
+      *present = false;
+      return {};
+    }
+    return p.l3.subspan(off, n);
+  }
   const IpAddr& a = id == BufferId::kIpSrc ? v.src : v.dst;
   return {a.b.data(), a.len()};
 }
 
 // The rule's packet-buffer lists (ip.src; dataset:... and the like).
-bool packet_buffers_ok(const Rule& r, const View& v, WorkerState& w) {
+bool packet_buffers_ok(const Rule& r, const View& v, const Packet& p, WorkerState& w) {
   for (auto& l : r.buffers) {
     if (l.slot < 0 || !is_packet_buffer(BufferId(l.slot))) continue;
-    auto b = packet_buffer(v, BufferId(l.slot));
-    if (!run_list(l, b.data(), b.size(), w, nullptr)) return false;
+    bool present = false;
+    auto b = packet_buffer(v, p, BufferId(l.slot), &present);
+    if (!present || !run_list(l, b.data(), b.size(), w, nullptr)) return false;
   }
   return true;
 }
@@ -566,7 +578,7 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
       const BufferList* l = r.list_for(kSlotPayload);
       if (!run_list(*l, p.payload.data(), p.payload.size(), w, nullptr)) continue;
     }
-    if (!packet_buffers_ok(r, v, w)) continue;
+    if (!packet_buffers_ok(r, v, p, w)) continue;
     if (!bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     fire(*impl_, r, p, f, fs, nullptr, {}, out);
     if (r.action == Action::kPass) break;
@@ -609,7 +621,7 @@ void Engine::inspect_stream(WorkerState& w, const Packet& p, FlowView& f, Dir d,
     size_t end = 0;
     if (!run_list(*r.list_for(kSlotPayload), window.data(), window.size(), w, &end)) continue;
     if (end <= new_from) continue;  // matched bytes already inspected with an earlier packet
-    if (!packet_buffers_ok(r, v, w)) continue;
+    if (!packet_buffers_ok(r, v, p, w)) continue;
     if (!bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;
     w.packet_alerted.push_back(idx);
     fire(*impl_, r, p, &f, fs, nullptr, window, out);
@@ -721,8 +733,9 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
         ok =
             run_list(l, p.payload.data(), p.payload.size(), w, nullptr) || fs->tx_marked(kPayloadSeenTx, key);
       } else if (is_packet_buffer(BufferId(l.slot))) {
-        auto b = packet_buffer(v, BufferId(l.slot));
-        ok = run_list(l, b.data(), b.size(), w, nullptr);
+        bool present = false;
+        auto b = packet_buffer(v, p, BufferId(l.slot), &present);
+        ok = present && run_list(l, b.data(), b.size(), w, nullptr);
       } else {
         int bd = buffer_dir(l.slot);
         Dir sd = bd < 0 ? rd : Dir(bd);
@@ -738,7 +751,8 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
     for (size_t i = 0; ok && i < r.tx_ints.size(); ++i) {
       const TxIntCond& ti = r.tx_ints[i];
       int64_t v = 0;
-      ok = tx.integer(ti.field, ti.dir < 0 ? rd : Dir(ti.dir), &v) && ti.cmp.eval(v);
+      ok = tx.integer(ti.field, ti.dir < 0 ? rd : Dir(ti.dir), &v) &&
+           ti.cmp.eval(ti.mask < 0 ? v : v & ti.mask);
     }
     for (size_t i = 0; ok && i < r.dcerpc.size(); ++i) ok = dcerpc_match(r.dcerpc[i], tx);
     if (!ok || !bits_ok(r, fs) || !xbits_ok(*impl_, r, p)) continue;

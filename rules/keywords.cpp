@@ -28,6 +28,7 @@ const std::vector<KeywordDef>& table() {
     add_file_keywords(v);
     add_ftp_keywords(v);
     add_dcerpc_keywords(v);
+    add_dns_keywords(v);
     return v;
   }();
   return t;

@@ -93,6 +93,11 @@ void add_iprep_keywords(std::vector<KeywordDef>& t);
 void add_file_keywords(std::vector<KeywordDef>& t);
 void add_ftp_keywords(std::vector<KeywordDef>& t);
 void add_dcerpc_keywords(std::vector<KeywordDef>& t);
+void add_dns_keywords(std::vector<KeywordDef>& t);
+
+// After a rule's options are parsed (kw_content.cpp): bsize conditions that
+// exclude each other or the buffer's only content. "" or the reason.
+std::string check_bsize(const Rule& r);
 
 // After a rule's options are parsed (kw_packet.cpp): a rule whose only match
 // is app-layer-protocol (no header protocol, payload or buffer; flow only

@@ -2,6 +2,7 @@
 // endswith fast_pattern rawbytes), the Snort 3 inline form
 // (content:"x",depth 4,nocase), uricontent, isdataat, bsize/bufferlen, urilen.
 #include <algorithm>
+#include <cstdint>
 
 #include "rules/keywords.h"
 
@@ -219,6 +220,62 @@ std::string add_bsize(ParseState& st, std::string_view v, int slot) {
   l.ops.push_back(std::move(op));
   return "";
 }
+
+}  // namespace
+
+// A buffer's bsize conditions must leave some length, and a buffer whose
+// only content is longer than every length they allow can never match:
+// Suricata rejects both at load. "" or the reason.
+std::string check_bsize(const Rule& r) {
+  for (const auto& l : r.buffers) {
+    int64_t lo = 0, hi = INT64_MAX;
+    bool any = false;
+    const ContentOp* only = nullptr;
+    size_t contents = 0;
+    for (const auto& op : l.ops) {
+      if (op->kind == OpKind::kContent) {
+        auto* c = static_cast<const ContentOp*>(op.get());
+        if (!c->negated) {
+          ++contents;
+          only = c;
+        }
+        continue;
+      }
+      if (op->kind != OpKind::kBsize || op->relative) continue;
+      const IntCmp& m = static_cast<const BsizeOp*>(op.get())->cmp;
+      any = true;
+      switch (m.op) {
+        case IntCmp::kEq:
+          lo = std::max(lo, m.a), hi = std::min(hi, m.a);
+          break;
+        case IntCmp::kLt:
+          hi = std::min(hi, m.a - 1);
+          break;
+        case IntCmp::kLe:
+          hi = std::min(hi, m.a);
+          break;
+        case IntCmp::kGt:
+          lo = std::max(lo, m.a + 1);
+          break;
+        case IntCmp::kGe:
+          lo = std::max(lo, m.a);
+          break;
+        case IntCmp::kRange:
+          lo = std::max(lo, m.a + 1), hi = std::min(hi, m.b - 1);
+          break;
+        default:
+          break;  // != and the negated range leave an interval's ends open
+      }
+    }
+    if (!any) continue;
+    if (lo > hi) return "bsize conditions allow no buffer length";
+    if (contents == 1 && int64_t(only->pattern.size()) > hi)
+      return "content is longer than bsize allows (" + std::to_string(hi) + ")";
+  }
+  return "";
+}
+
+namespace {
 
 std::string kw_bsize(ParseState& st, std::string_view v) {
   if (st.cur_slot == kSlotPayload && !st.slot_explicit) return "bsize needs a sticky buffer";

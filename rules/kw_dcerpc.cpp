@@ -2,7 +2,10 @@
 // over SMB named pipes (agent/app/smb_parser.cpp):
 //   dcerpc.iface:<uuid>[,(<|>|=|!)<version>][,any_frag]  the interface a
 //     BIND_ACK accepted for the context id of the transaction's REQUEST;
-//   dcerpc.opnum:<n|n-m>[,...]  the REQUEST's opnum.
+//   dcerpc.opnum:<n|n-m>[,...]  the REQUEST's opnum;
+//   dcerpc.ptype / dcerpc.flags  the packet type / pfc_flags of the PDU of
+//     the direction inspected (integer comparisons, flags also &MASK=VALUE);
+//   dce_iface / dce_opnum  Suricata's legacy names.
 // dcerpc.stub_data is a sticky buffer (common/inspect.h). The rules are smb
 // rules: the app layer feeds them on SMB flows only.
 #include <cctype>
@@ -102,6 +105,40 @@ std::string kw_opnum(ParseState& st, std::string_view v) {
   return "";
 }
 
+// dcerpc.ptype / dcerpc.flags: an integer of the PDU seen in the direction
+// inspected: its packet type (8 bits), its flags (16 bits: connectionless
+// DCERPC has flags1 and flags2; over SMB only pfc_flags, the low byte, is
+// set); flags also as a bitmask test "&MASK=VALUE" / "&MASK!=VALUE".
+std::string add_pdu_int(ParseState& st, std::string_view v, TxInt field, std::string_view kw) {
+  const int64_t max = field == TxInt::kDcerpcFlags ? 65535 : 255;
+  v = trim(unquote(v));
+  TxIntCond c;
+  c.field = field;
+  if (field == TxInt::kDcerpcFlags && !v.empty() && v[0] == '&') {
+    auto ne = v.find("!=");
+    auto eq = ne != std::string_view::npos ? ne : v.find('=');
+    if (eq == std::string_view::npos || !parse_i64(v.substr(1, eq - 1), c.mask) ||
+        !parse_i64(v.substr(eq + (ne != std::string_view::npos ? 2 : 1)), c.cmp.a) || c.mask < 0 ||
+        c.mask > max)
+      return "invalid " + std::string(kw) + " bitmask '" + std::string(v) + "'";
+    c.cmp.op = ne != std::string_view::npos ? IntCmp::kNe : IntCmp::kEq;
+  } else if (!parse_cmp(v, c.cmp)) {
+    return "invalid " + std::string(kw) + " '" + std::string(v) + "'";
+  }
+  if (c.cmp.a < 0 || c.cmp.a > max || c.cmp.b < 0 || c.cmp.b > max)
+    return std::string(kw) + " value out of range 0-" + std::to_string(max);
+  st.rule.tx_ints.push_back(c);
+  mark_smb(st);
+  return "";
+}
+
+std::string kw_ptype(ParseState& st, std::string_view v) {
+  return add_pdu_int(st, v, TxInt::kDcerpcPtype, "dcerpc.ptype");
+}
+std::string kw_flags(ParseState& st, std::string_view v) {
+  return add_pdu_int(st, v, TxInt::kDcerpcFlags, "dcerpc.flags");
+}
+
 }  // namespace
 
 bool dcerpc_match(const DcerpcCond& c, const Transaction& tx) {
@@ -125,6 +162,11 @@ bool dcerpc_match(const DcerpcCond& c, const Transaction& tx) {
 void add_dcerpc_keywords(std::vector<KeywordDef>& t) {
   t.push_back({"dcerpc.iface", kw_iface});
   t.push_back({"dcerpc.opnum", kw_opnum});
+  t.push_back({"dcerpc.ptype", kw_ptype});
+  t.push_back({"dcerpc.flags", kw_flags});
+  // Suricata's legacy spellings.
+  t.push_back({"dce_iface", kw_iface});
+  t.push_back({"dce_opnum", kw_opnum});
 }
 
 }  // namespace vigil::rules

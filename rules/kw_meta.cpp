@@ -96,6 +96,12 @@ std::string kw_noalert(ParseState& st, std::string_view) {
   return "";
 }
 
+// requires (rules/requires.h): parse_rule checks it before the header and
+// skips the rule when it is not met, so here it always holds.
+std::string kw_requires(ParseState&, std::string_view) {
+  return "";
+}
+
 }  // namespace
 
 void add_meta_keywords(std::vector<KeywordDef>& t) {
@@ -109,6 +115,7 @@ void add_meta_keywords(std::vector<KeywordDef>& t) {
   t.push_back({"reference", kw_reference});
   t.push_back({"target", kw_target});
   t.push_back({"noalert", kw_noalert});
+  t.push_back({"requires", kw_requires});
 }
 
 }  // namespace vigil::rules

@@ -340,6 +340,16 @@ std::string kw_app_layer_protocol(ParseState& st, std::string_view v) {
     have_mode = true;
     o->mode = it->second;
   }
+  // Suricata 9 rejects a negated protocol that an earlier negated
+  // app-layer-protocol of the same mode already excludes: the second one
+  // can only be a mistake.
+  if (o->negated) {
+    for (auto& p : st.rule.pkt_opts) {
+      auto* a = dynamic_cast<const AppProtoOpt*>(p.get());
+      if (a != nullptr && a->negated && a->mode == o->mode && (a->mask & o->mask) != 0)
+        return "duplicate or overlapping negated entries under the same mode";
+    }
+  }
   st.rule.pkt_opts.push_back(std::move(o));
   return "";
 }

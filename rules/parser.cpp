@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "rules/requires.h"
+
 namespace vigil::rules {
 
 namespace {
@@ -146,7 +148,13 @@ bool parse_header(std::string_view header, Dialect dialect, const ParseContext& 
     r.proto = ProtoSel::kIcmpv4;
   else if (proto == "icmpv6" || proto == "ipv6-icmp")
     r.proto = ProtoSel::kIcmpv6;
-  else {
+  else if (proto == "dcerpc") {
+    // Suricata's dcerpc signature protocol also matches SMB flows
+    // (AppProtoEquals); DCERPC is parsed here where SMB carries it, not over
+    // TCP/UDP port 135, so the rule is an smb rule.
+    r.proto = ProtoSel::kTcp;
+    r.app_mask = 1u << unsigned(AppProto::kSmb);
+  } else {
     AppProto ap = app_proto_from_name(proto);
     if (ap == AppProto::kUnknown || ap == AppProto::kFailed) {
       f.unsupported = true;
@@ -201,6 +209,22 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
     fail_with(f, "text after the closing parenthesis", "invalid syntax");
     return nullptr;
   }
+  // `requires` first: a rule for another engine version may use a header or
+  // keywords this one rejects, and is skipped rather than failed.
+  for (auto opt : split_options(text.substr(open + 1, close - open - 1))) {
+    auto colon = opt.find(':');
+    if (trim(opt.substr(0, colon)) != "requires") continue;
+    auto rq = check_requires(colon == std::string_view::npos ? std::string_view{} : opt.substr(colon + 1));
+    if (rq.invalid) {
+      fail_with(f, "requires: " + rq.why, "invalid requires");
+      return nullptr;
+    }
+    if (!rq.met) {
+      f.requires_unmet = true;
+      fail_with(f, "requires " + rq.why + ": not met, rule skipped", "requires not met");
+      return nullptr;
+    }
+  }
   if (!parse_header(text.substr(0, open), dialect, ctx, *r, f)) return nullptr;
 
   ParseState st(*r);
@@ -230,6 +254,10 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
   }
   if (r->sid == 0) {
     fail_with(f, "rule has no sid", "missing sid");
+    return nullptr;
+  }
+  if (auto e = check_bsize(*r); !e.empty()) {
+    fail_with(f, "bsize: " + e, "invalid bsize");
     return nullptr;
   }
   bool app_buffers = false;  // ip.src/ip.dst are packet buffers: they keep a packet rule a packet rule
@@ -388,6 +416,8 @@ void parse_text(std::string_view text, const std::string& file, const ParseConte
       r->file = file;
       r->line = pending_line;
       out.rules.push_back(std::move(r));
+    } else if (f.requires_unmet) {
+      out.unmet.emplace_back(pending_line, std::move(f));
     } else {
       out.failures.emplace_back(pending_line, std::move(f));
     }

@@ -36,6 +36,7 @@ struct ParseFailure {
   std::string reason_class;  // short category for the summary ("unsupported keyword", "invalid content", ...)
   std::string keyword;       // the unsupported keyword, when that is the reason
   bool unsupported = false;
+  bool requires_unmet = false;  // `requires` not met: skipped, not failed
   uint32_t sid = 0;
 };
 
@@ -51,6 +52,7 @@ Dialect detect_dialect(std::string_view file_text);
 struct FileParse {
   std::vector<std::unique_ptr<Rule>> rules;
   std::vector<std::pair<int, ParseFailure>> failures;  // line, failure
+  std::vector<std::pair<int, ParseFailure>> unmet;     // line, `requires` not met
   uint64_t disabled = 0;
   Dialect dialect = Dialect::kSuricata;
 };

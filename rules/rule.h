@@ -175,6 +175,7 @@ struct TxIntCond {
   TxInt field = TxInt::kCount;
   int dir = -1;  // 0 to_server, 1 to_client, -1 the direction being inspected
   IntCmp cmp;
+  int64_t mask = -1;  // >= 0: cmp applies to value & mask ("&0x03=0x03")
 };
 
 // dcerpc.iface / dcerpc.opnum (rules/kw_dcerpc.cpp): the transaction's

@@ -78,6 +78,12 @@ bool parse_rule_files(const LoadOptions& opts, ParseContext& ctx, CacheKey& key,
       }
       ++fi.rules_failed;
     }
+    for (auto& [line, f] : fp.unmet) {
+      report.unmet.push_back(file + ":" + std::to_string(line) + ": sid " + std::to_string(f.sid) + ": " +
+                             f.reason);
+      ++fi.rules_unmet;
+    }
+    report.rules_unmet += fi.rules_unmet;
     for (auto& r : fp.rules) {
       auto k = std::make_pair(r->gid, r->sid);
       if (seen.count(k)) {

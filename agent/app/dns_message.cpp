@@ -140,12 +140,22 @@ Error parse(Bytes b, Message& m) {
     o = next + 4;
     if (m.questions.size() < kMaxRecords) m.questions.push_back(std::move(q));
   }
-  for (int sec = 0; sec < 2; ++sec) {
-    uint16_t n = sec == 0 ? m.ancount : m.nscount;
-    auto& vec = sec == 0 ? m.answers : m.authorities;
+  for (int sec = 0; sec < 3; ++sec) {
+    uint16_t n = sec == 0 ? m.ancount : sec == 1 ? m.nscount : m.arcount;
+    auto& vec = sec == 0 ? m.answers : sec == 1 ? m.authorities : m.additionals;
     for (uint16_t i = 0; i < n; ++i) {
       Record rr;
       size_t next = 0;
+      if (sec == 2) {  // additionals: keep what decodes, never fail the message
+        if (read_name(b, o, rr.name, &next) != Error::kNone || next + 10 > b.size()) return Error::kNone;
+        size_t rdlen = be16(b, next + 8);
+        rr.type = be16(b, next);
+        if (next + 10 + rdlen > b.size() || rdata(b, next + 10, rdlen, rr) != Error::kNone)
+          return Error::kNone;
+        o = next + 10 + rdlen;
+        if (vec.size() < kMaxRecords) vec.push_back(std::move(rr));
+        continue;
+      }
       if (auto e = read_name(b, o, rr.name, &next); e != Error::kNone) return e;
       if (next + 10 > b.size()) return Error::kTruncated;
       rr.type = be16(b, next);

@@ -40,6 +40,9 @@ struct Message {
   uint16_t qdcount = 0, ancount = 0, nscount = 0, arcount = 0;
   std::vector<Question> questions;
   std::vector<Record> answers, authorities;
+  // The additional section, for rule buffers only (EVE does not log it);
+  // decoded up to the first error, which does not fail the message.
+  std::vector<Record> additionals;
   bool response() const { return (flags & 0x8000) != 0; }
   uint8_t opcode() const { return (flags >> 11) & 0xF; }
   uint8_t rcode() const { return flags & 0xF; }

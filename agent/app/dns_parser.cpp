@@ -27,13 +27,32 @@ class DnsTx : public TxBase {
   void set_query(dns::Message m) {
     has_query = true;
     query = std::move(m);
-    for (const auto& q : query.questions) bufs.add(BufferId::kDnsQuery, Dir::kToServer, q.name);
+    for (const auto& q : query.questions) {
+      bufs.add(BufferId::kDnsQuery, Dir::kToServer, q.name);
+      bufs.add(BufferId::kDnsQueryName, Dir::kToServer, q.name);
+    }
     set_progress(Dir::kToServer, TxProgress::kComplete);
   }
   void set_response(dns::Message m) {
     has_response = true;
     response = std::move(m);
     for (const auto& a : response.answers) bufs.add(BufferId::kDnsAnswerName, Dir::kToClient, a.name);
+    // dns.query.name / dns.queries.rrname: the question section of both messages.
+    for (const auto& q : response.questions) bufs.add(BufferId::kDnsQueryName, Dir::kToClient, q.name);
+    for (const auto& a : response.authorities)
+      bufs.add(BufferId::kDnsAuthoritiesRrname, Dir::kToClient, a.name);
+    for (const auto& a : response.additionals)
+      bufs.add(BufferId::kDnsAdditionalsRrname, Dir::kToClient, a.name);
+    // dns.response.rrname: every name of the response, the rdata of the
+    // records whose data is a name (NS, CNAME, SOA mname, PTR, MX, SRV) too.
+    for (const auto& q : response.questions) bufs.add(BufferId::kDnsResponseRrname, Dir::kToClient, q.name);
+    for (const auto* sec : {&response.answers, &response.authorities, &response.additionals}) {
+      for (const auto& r : *sec) {
+        bufs.add(BufferId::kDnsResponseRrname, Dir::kToClient, r.name);
+        if (r.type == 2 || r.type == 5 || r.type == 6 || r.type == 12 || r.type == 15 || r.type == 33)
+          bufs.add(BufferId::kDnsResponseRrname, Dir::kToClient, r.rdata);
+      }
+    }
     // Rules written for the query name also match when only the response is seen.
     if (!has_query) {
       for (const auto& q : response.questions) bufs.add(BufferId::kDnsQuery, Dir::kToClient, q.name);
@@ -42,6 +61,12 @@ class DnsTx : public TxBase {
   }
 
   bool integer(TxInt f, Dir d, int64_t* out) const override {
+    if (f == TxInt::kDnsRcode) {  // the direction's own message only
+      bool has = d == Dir::kToServer ? has_query : has_response;
+      if (!has) return false;
+      *out = (d == Dir::kToServer ? query : response).rcode();
+      return true;
+    }
     const dns::Message* m =
         d == Dir::kToServer ? (has_query ? &query : nullptr) : (has_response ? &response : nullptr);
     if (m == nullptr) m = has_query ? &query : (has_response ? &response : nullptr);

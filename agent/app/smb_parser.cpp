@@ -192,6 +192,7 @@ class SmbTx : public TxBase {
   bool has_dce = false;
   bool dce_req = false, dce_res = false;
   uint8_t dce_req_type = 0, dce_res_type = 0;
+  uint8_t dce_req_flags = 0, dce_res_flags = 0;  // pfc_flags
   uint16_t dce_opnum = 0, dce_ctx = 0;
   uint32_t dce_call_id = 0, dce_req_stub = 0, dce_res_stub = 0;
   std::vector<Iface> dce_ifaces;  // BIND: the flow's interfaces; REQUEST/RESPONSE: those of its context
@@ -227,6 +228,15 @@ class SmbTx : public TxBase {
     return true;
   }
   bool integer(TxInt f, Dir d, int64_t* out) const override {
+    if (f == TxInt::kDcerpcPtype || f == TxInt::kDcerpcFlags) {
+      bool req = d == Dir::kToServer;
+      if (!(req ? dce_req : dce_res)) return false;
+      if (f == TxInt::kDcerpcPtype)
+        *out = req ? dce_req_type : dce_res_type;
+      else
+        *out = req ? dce_req_flags : dce_res_flags;
+      return true;
+    }
     if (f != TxInt::kFileSize || !file || file->dir() != d || file->state() == FileState::kOpen) return false;
     *out = static_cast<int64_t>(file->size());
     return true;
@@ -1000,6 +1010,7 @@ class SmbParser : public AppParser {
     if (d == Dir::kToServer) {
       t.dce_req = true;
       t.dce_req_type = type;
+      t.dce_req_flags = uint8_t(p[3]);
       if (type == 0 && p.size() >= 24) {
         t.dce_ctx = le16(p, 20);
         t.dce_opnum = le16(p, 22);
@@ -1022,6 +1033,7 @@ class SmbParser : public AppParser {
     } else {
       t.dce_res = true;
       t.dce_res_type = type;
+      t.dce_res_flags = uint8_t(p[3]);
       if (type == 2) {
         t.dce_res_stub = uint32_t(frag > 24 ? frag - 24 : 0);
         if (p.size() >= 24 && !(t.dce_req && t.dce_req_type == 0)) t.dce_ctx = le16(p, 20);

@@ -5,6 +5,7 @@
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cstdio>
 #include <cstring>
@@ -81,6 +82,19 @@ bool decode(Bytes der, CertInfo& out) {
   out.not_after = time_string(X509_get0_notAfter(x.get()));
   out.has_validity = unix_seconds(X509_get0_notBefore(x.get()), out.not_before_s) &&
                      unix_seconds(X509_get0_notAfter(x.get()), out.not_after_s);
+  // subjectAltName: the dNSName entries, bytes as sent (a NUL stays in).
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x.get(), NID_subject_alt_name, nullptr, nullptr));
+  if (names != nullptr) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(names) && out.dns_names.size() < 256; ++i) {
+      const GENERAL_NAME* g = sk_GENERAL_NAME_value(names, i);
+      if (g->type != GEN_DNS) continue;
+      const ASN1_IA5STRING* d = g->d.dNSName;
+      out.dns_names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(d)),
+                                 static_cast<size_t>(ASN1_STRING_length(d)));
+    }
+    GENERAL_NAMES_free(names);
+  }
   return true;
 }
 

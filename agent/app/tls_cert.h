@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/packet.h"
 
@@ -19,8 +20,9 @@ struct CertInfo {
   std::string fingerprint;  // SHA-1 of the DER, "ab:cd:..." lowercase
   std::string not_before;   // "2024-01-02T03:04:05"
   std::string not_after;
-  bool has_validity = false;  // the two dates below decoded
-  int64_t not_before_s = 0;   // Unix seconds (UTC)
+  std::vector<std::string> dns_names;  // subjectAltName dNSName entries, raw bytes (tls.subjectaltname)
+  bool has_validity = false;           // the two dates below decoded
+  int64_t not_before_s = 0;            // Unix seconds (UTC)
   int64_t not_after_s = 0;
 };
 

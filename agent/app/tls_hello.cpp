@@ -138,10 +138,17 @@ bool is_grease(uint16_t v) {
   return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
+namespace {
+void read_random(Reader& r, Hello& h) {
+  Bytes rnd = r.take(32);
+  if (rnd.size() == 32) h.random.assign(reinterpret_cast<const char*>(rnd.data()), rnd.size());
+}
+}  // namespace
+
 bool parse_client_hello(Bytes body, Hello& h) {
   Reader r{body};
   h.version = static_cast<uint16_t>(r.u(2));
-  r.take(32);
+  read_random(r, h);
   r.take(r.u(1));  // session id
   u16_list(r.take(r.u(2)), h.ciphers);
   r.take(r.u(1));  // compression methods
@@ -152,7 +159,7 @@ bool parse_client_hello(Bytes body, Hello& h) {
 bool parse_server_hello(Bytes body, Hello& h) {
   Reader r{body};
   h.version = static_cast<uint16_t>(r.u(2));
-  r.take(32);
+  read_random(r, h);
   r.take(r.u(1));
   h.ciphers.push_back(static_cast<uint16_t>(r.u(2)));
   r.u(1);  // compression

@@ -17,6 +17,7 @@ namespace vigil::tls {
 
 struct Hello {
   uint16_t version = 0;                // legacy_version field
+  std::string random;                  // the 32-byte random (empty when truncated)
   std::vector<uint16_t> ciphers;       // ClientHello: offered; ServerHello: the chosen one
   std::vector<uint16_t> extensions;    // in wire order, GREASE included
   std::vector<uint16_t> groups;        // supported_groups

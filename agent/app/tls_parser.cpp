@@ -43,6 +43,7 @@ class TlsTx : public TxBase {
     bufs.set(BufferId::kJa3String, Dir::kToServer, ja3);
     bufs.set(BufferId::kJa3Hash, Dir::kToServer, tls::md5_hex(ja3));
     bufs.set(BufferId::kJa4Hash, Dir::kToServer, tls::ja4(client));
+    set_random(Dir::kToServer, client.random);
     set_progress(Dir::kToServer, TxProgress::kHeaders);
   }
   void set_server_hello() {
@@ -50,7 +51,17 @@ class TlsTx : public TxBase {
     auto s = tls::ja3s_string(server);
     bufs.set(BufferId::kJa3sString, Dir::kToClient, s);
     bufs.set(BufferId::kJa3sHash, Dir::kToClient, tls::md5_hex(s));
+    set_random(Dir::kToClient, server.random);
     set_progress(Dir::kToClient, TxProgress::kHeaders);
+  }
+  // tls.random (32 bytes) of the hello sent in direction d, and its two
+  // parts: the first 4 bytes (gmt_unix_time in TLS <= 1.2) and the other 28.
+  void set_random(Dir d, const std::string& r) {
+    if (r.size() != 32) return;
+    std::string_view v(r);
+    bufs.set(BufferId::kTlsRandom, d, v);
+    bufs.set(BufferId::kTlsRandomTime, d, v.substr(0, 4));
+    bufs.set(BufferId::kTlsRandomBytes, d, v.substr(4));
   }
   // A certificate of the chain sent in direction d: the server's (to_client)
   // or, with mutual TLS, the client's (to_server). The tls.cert_* buffers of
@@ -63,6 +74,7 @@ class TlsTx : public TxBase {
       bufs.set(BufferId::kTlsCertIssuer, d, info.issuer);
       bufs.set(BufferId::kTlsCertSerial, d, info.serial);
       bufs.set(BufferId::kTlsCertFingerprint, d, info.fingerprint);
+      for (const auto& n : info.dns_names) bufs.add(BufferId::kTlsSubjectAltName, d, n);
     }
     if (d == Dir::kToClient)
       certs.push_back(std::move(info));

@@ -41,6 +41,14 @@ TEST_CASE("header: app-layer protocol implies the app proto") {
   CHECK(s->stream == StreamSel::kPacketOnly);
 }
 
+TEST_CASE("app-layer-protocol: distinct negations or modes load, overlapping negations in one mode fail") {
+  CHECK(parse("alert tcp any any -> any any (app-layer-protocol:!http; app-layer-protocol:!tls; sid:1;)"));
+  CHECK(parse(
+      "alert tcp any any -> any any (app-layer-protocol:!http; app-layer-protocol:!http,final; sid:1;)"));
+  CHECK_FALSE(
+      parse("alert tcp any any -> any any (app-layer-protocol:!tls|dns; app-layer-protocol:!dns; sid:1;)"));
+}
+
 TEST_CASE("options: quoting and escaping in content and msg") {
   auto r = parse(R"(alert tcp any any -> any any (msg:"a \"q\" \; b"; content:"a|3B 0d|b\"\;"; sid:1;))");
   REQUIRE(r);
@@ -150,6 +158,8 @@ TEST_CASE("parse errors name their reason") {
        "threshold: threshold needs type, track, count and seconds"},
       {"alert tcp any any -> any any (content:\"a\"; distance:nope; sid:1;)",
        "distance: invalid distance value 'nope'"},
+      {"alert tcp any any -> any any (app-layer-protocol:!http; app-layer-protocol:!http|tls; sid:1;)",
+       "app-layer-protocol: duplicate or overlapping negated entries under the same mode"},
   };
   for (auto& c : cases) {
     std::string err;

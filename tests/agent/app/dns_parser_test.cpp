@@ -71,6 +71,16 @@ TEST_CASE("dns: query and response over UDP make one transaction", "[app][dns]")
   CHECK(t.count(BufferId::kDnsAnswerName, Dir::kToClient) == 5);
   CHECK(t.integer(TxInt::kDnsRrtype, Dir::kToServer) == 1);
   CHECK(t.integer(TxInt::kDnsOpcode, Dir::kToServer) == 0);
+  // dns.query.name: the question of both messages; dns.rcode: each message's own.
+  CHECK(t.buf(BufferId::kDnsQueryName, Dir::kToServer) == "www.example.com");
+  CHECK(t.buf(BufferId::kDnsQueryName, Dir::kToClient) == "www.example.com");
+  CHECK(t.integer(TxInt::kDnsRcode, Dir::kToServer) == 0);
+  CHECK(t.integer(TxInt::kDnsRcode, Dir::kToClient) == 0);
+  // dns.response.rrname: the question, the 5 answer names and the names in
+  // the CNAME and MX data (not the addresses or the TXT).
+  CHECK(t.count(BufferId::kDnsResponseRrname, Dir::kToClient) == 8);
+  CHECK(t.buf(BufferId::kDnsResponseRrname, Dir::kToClient, 2) == "cdn.example.com");
+  CHECK(t.count(BufferId::kDnsAdditionalsRrname, Dir::kToClient) == 0);
   // Suricata 7: the query is logged when it is seen, the answer when it is.
   REQUIRE(h.rec.logs.size() == 2);
   CHECK(h.rec.logs[0].first == Dir::kToServer);
@@ -285,4 +295,28 @@ TEST_CASE("dns: an SOA authority is logged as Suricata's soa object", "[app][dns
   const auto& a2 = h.rec.logs[2].second["dns"]["authorities"][0];
   CHECK(a2["rdata"] == "ns1.example.org");
   CHECK_FALSE(a2.contains("soa"));
+}
+
+TEST_CASE("dns: authority and additional names for rules, a bad additional record fails nothing",
+          "[app][dns]") {
+  // NXDOMAIN-style referral: NS example.com -> ns1.example.com, glue A in the
+  // additional section, then a record cut short.
+  std::string m =
+      u16(7) + u16(0x8183) + u16(1) + u16(0) + u16(1) + u16(2) + name("www.example.com") + u16(1) + u16(1);
+  std::string ns = name("ns1.example.com");
+  m += name("example.com") + u16(2) + u16(1) + u32(60) + u16(static_cast<uint16_t>(ns.size())) + ns;
+  m += name("ns1.example.com") + u16(1) + u16(1) + u32(60) + u16(4) + std::string("\x0a\0\0\x01", 4);
+  m += name("ns2.example.com") + u16(1) + u16(1);  // truncated
+  Harness h(17, 5555, 53);
+  h.datagram(Dir::kToServer, query(7, "www.example.com"));
+  h.datagram(Dir::kToClient, m);
+  REQUIRE(h.rec.done.size() == 1);
+  const auto& t = h.rec.done[0];
+  CHECK(t.integer(TxInt::kDnsRcode, Dir::kToClient) == 3);
+  CHECK(t.buf(BufferId::kDnsAuthoritiesRrname, Dir::kToClient) == "example.com");
+  CHECK(t.count(BufferId::kDnsAdditionalsRrname, Dir::kToClient) == 1);
+  CHECK(t.buf(BufferId::kDnsAdditionalsRrname, Dir::kToClient) == "ns1.example.com");
+  // question, authority name and its NS data, the glue's name
+  CHECK(t.count(BufferId::kDnsResponseRrname, Dir::kToClient) == 4);
+  CHECK(t.buf(BufferId::kDnsResponseRrname, Dir::kToClient, 2) == "ns1.example.com");
 }

@@ -451,6 +451,12 @@ TEST_CASE(
   CHECK(d[4].dcerpc_ifaces[0].second == 3);
   CHECK(d[4].buf(BufferId::kDcerpcStubData) == std::string(8, 'a'));
   CHECK(d[4].buf(BufferId::kDcerpcStubData, Dir::kToClient) == std::string(12, 'b'));
+  // dcerpc.ptype / dcerpc.flags: each direction's PDU type and pfc_flags.
+  CHECK(d[4].integer(TxInt::kDcerpcPtype, Dir::kToServer) == 0);
+  CHECK(d[4].integer(TxInt::kDcerpcPtype, Dir::kToClient) == 2);
+  CHECK(d[4].integer(TxInt::kDcerpcFlags, Dir::kToServer) == 3);
+  CHECK(d[2].integer(TxInt::kDcerpcPtype, Dir::kToServer) == 11);
+  CHECK(d[2].integer(TxInt::kDcerpcPtype, Dir::kToClient) == -1);  // BIND written, no PDU back on it
   for (int i : {2, 3}) {
     CHECK(d[i].dcerpc_opnum == -1);
     CHECK(d[i].dcerpc_ifaces.empty());

@@ -69,7 +69,8 @@ std::string chrome_hello() {
 
 std::string make_cert() {
   return test::self_signed_cert(0x0102AB, "20240102030405Z", "20340102030405Z",
-                                {{"C", "US"}, {"O", "Vigil Test"}, {"CN", "test.example"}});
+                                {{"C", "US"}, {"O", "Vigil Test"}, {"CN", "test.example"}},
+                                "DNS:test.example,IP:192.0.2.1,DNS:www.test.example");
 }
 
 std::string server_flight(const std::string& cert) {
@@ -119,6 +120,16 @@ TEST_CASE("tls: full handshake gives SNI, fingerprints, certificate and one log"
   CHECK(t.buf(BufferId::kJa4Hash) == "t13d1516h2_8daaf6152771_e5627efa2ab1");
   CHECK(t.buf(BufferId::kJa3Hash).size() == 32);
   CHECK(t.buf(BufferId::kJa3sString, Dir::kToClient) == "771,49199,65281-11");
+  // tls.subjectaltname: the leaf's dNSName entries (not the IP address).
+  CHECK(t.count(BufferId::kTlsSubjectAltName, Dir::kToClient) == 2);
+  CHECK(t.buf(BufferId::kTlsSubjectAltName, Dir::kToClient, 1) == "www.test.example");
+  CHECK(t.count(BufferId::kTlsSubjectAltName, Dir::kToServer) == 0);
+  // tls.random of each hello, and its 4 + 28 byte parts.
+  CHECK(t.buf(BufferId::kTlsRandom).size() == 32);
+  CHECK(t.buf(BufferId::kTlsRandom, Dir::kToClient) == std::string(32, 'S'));
+  CHECK(t.buf(BufferId::kTlsRandomTime, Dir::kToClient) == "SSSS");
+  CHECK(t.buf(BufferId::kTlsRandomBytes, Dir::kToClient) == std::string(28, 'S'));
+  CHECK(t.buf(BufferId::kTlsRandom).substr(0, 4) == t.buf(BufferId::kTlsRandomTime));
   CHECK(t.buf(BufferId::kTlsCertSubject, Dir::kToClient) == "C=US, O=Vigil Test, CN=test.example");
   CHECK(t.buf(BufferId::kTlsCertIssuer, Dir::kToClient) == "C=US, O=Vigil Test, CN=test.example");
   CHECK(t.buf(BufferId::kTlsCertSerial, Dir::kToClient) == "01:02:AB");

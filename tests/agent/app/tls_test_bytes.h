@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <string>
 #include <utility>
@@ -37,9 +38,11 @@ inline std::string sni_hello(const std::string& host) {
 }
 
 // DER of a self-signed P-256 certificate; dates as "YYYYMMDDHHMMSSZ", the
-// name as (field, value) pairs in order, used for subject and issuer.
+// name as (field, value) pairs in order, used for subject and issuer; san,
+// when given, the subjectAltName in OpenSSL's config form ("DNS:a,DNS:b").
 inline std::string self_signed_cert(long serial, const char* not_before, const char* not_after,
-                                    const std::vector<std::pair<const char*, const char*>>& name) {
+                                    const std::vector<std::pair<const char*, const char*>>& name,
+                                    const char* san = nullptr) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* x = X509_new();
   X509_set_version(x, 2);
@@ -52,6 +55,11 @@ inline std::string self_signed_cert(long serial, const char* not_before, const c
                                0);
   X509_set_issuer_name(x, n);
   X509_set_pubkey(x, key);
+  if (san != nullptr) {
+    X509_EXTENSION* e = X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san);
+    X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+  }
   X509_sign(x, key, EVP_sha256());
   unsigned char* der = nullptr;
   int len = i2d_X509(x, &der);
