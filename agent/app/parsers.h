@@ -14,5 +14,6 @@ std::unique_ptr<AppParser> make_ssh_parser();
 std::unique_ptr<AppParser> make_smtp_parser();
 std::unique_ptr<AppParser> make_ftp_parser();
 std::unique_ptr<AppParser> make_smb_parser();
+std::unique_ptr<AppParser> make_http2_parser();
 
 }  // namespace vigil
