@@ -324,6 +324,7 @@ class Http2Parser : public AppParser {
     uint32_t data_end = s.len - s.pad;
     if (pos >= data_end || in.empty()) return;
     in = in.substr(0, std::min<size_t>(in.size(), data_end - pos));
+    if (s.sid == 0) return;  // its stream was unknown (counted at the first bytes)
     if (Http2Tx* t = find(s.sid)) {
       if (!t->ended[di(d)]) body(c, d, *t, in);
     } else {
