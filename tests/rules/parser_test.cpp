@@ -90,7 +90,8 @@ TEST_CASE("Snort 3 dialect: sticky http_uri, inline content modifiers, service, 
   CHECK(c.nocase);
   CHECK(c.fast_pattern);
   CHECK(static_cast<const ContentOp&>(*l->ops[1]).has_distance);
-  CHECK(r.app_mask == (1u << unsigned(AppProto::kHttp)));
+  CHECK(r.app_mask ==
+        ((1u << unsigned(AppProto::kHttp)) | (1u << unsigned(AppProto::kHttp2))));  // service:http
   CHECK(fp.rules[1]->list_for(int(BufferId::kHttpUserAgent)));
 }
 
