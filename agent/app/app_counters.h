@@ -110,7 +110,7 @@
   X(smb_file_cut, "app_layer.limit.smb.files")                                \
   X(smb_file_data_cut, "app_layer.limit.smb.file_data")                       \
   X(smb_file_overlap, "app_layer.smb.file_overlap_bytes")                     \
-  X(smb_dcerpc_stub_cut, "app_layer.limit.smb.dcerpc_stub")                  \
+  X(smb_dcerpc_stub_cut, "app_layer.limit.smb.dcerpc_stub")                   \
   X(flow_http2, "app_layer.flow.http2")                                       \
   X(flow_doh2, "app_layer.flow.doh2")                                         \
   X(tx_http2, "app_layer.tx.http2")                                           \
