@@ -39,6 +39,7 @@ uint32_t buffer_app_protos(int slot) {
       {"hassh", AppProto::kSsh},   {"smb.", AppProto::kSmb},
       {"ftp.", AppProto::kFtp},    {"smtp.", AppProto::kSmtp},
       {"email.", AppProto::kSmtp}, {"dcerpc.", AppProto::kSmb}};  // DCERPC is parsed where SMB carries it
+  if (starts_with(n, "http2.")) return app_bit(AppProto::kHttp2) | app_bit(AppProto::kDoh2);
   // http.* buffers are filled by the HTTP/1 and the HTTP/2 parser.
   if (starts_with(n, "http.")) return app_bit(AppProto::kHttp) | app_bit(AppProto::kHttp2);
   for (auto& [prefix, proto] : kPrefixes)

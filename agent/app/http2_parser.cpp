@@ -26,6 +26,7 @@
 // app-layer-protocol); the stream is still logged as http.
 #include <nghttp2/nghttp2.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -93,6 +94,9 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 int di(Dir d) {
   return static_cast<int>(d);
 }
+uint64_t type_bit(uint8_t type) {
+  return uint64_t{1} << std::min<uint8_t>(type, 63);
+}
 
 class Http2Tx : public HttpTx {
  public:
@@ -119,8 +123,34 @@ class Http2Tx : public HttpTx {
     h["http2"] = std::move(o);
   }
 
+  bool integer(TxInt f, Dir d, int64_t* out) const override {
+    int k = di(d);
+    switch (f) {
+      case TxInt::kHttp2FrameTypes:
+        if (frame_types[k] == 0) return false;
+        *out = static_cast<int64_t>(frame_types[k]);
+        return true;
+      case TxInt::kHttp2ErrorCode:
+        if (!error[k]) return false;
+        *out = *error[k];
+        return true;
+      case TxInt::kHttp2Priority:  // a property of the stream, either direction
+        if (!priority) return false;
+        *out = *priority;
+        return true;
+      case TxInt::kHttp2Window:
+        if (!window[k]) return false;
+        *out = *window[k];
+        return true;
+      default:
+        return HttpTx::integer(f, d, out);
+    }
+  }
+
   uint32_t stream_id;
-  Headers fields[2];  // every decoded field (pseudo-headers too), in order, per direction
+  uint64_t frame_types[2] = {0, 0};   // bit 1 << type (types above 62 share bit 63)
+  std::optional<uint32_t> window[2];  // last WINDOW_UPDATE increment
+  Headers fields[2];                  // every decoded field (pseudo-headers too), in order, per direction
   bool headers_seen[2] = {false, false};
   bool ended[2] = {false, false};
   std::optional<uint32_t> error[2];  // RST_STREAM code sent in that direction
@@ -336,6 +366,9 @@ class Http2Parser : public AppParser {
   void end_frame(ParseCtx& c, Dir d, Side& s) {
     s.st = St::kHeader;
     std::string_view p = s.keep;
+    if (s.sid != 0) {
+      if (Http2Tx* t = find(s.sid)) t->frame_types[di(d)] |= type_bit(s.type);
+    }
     switch (s.type) {
       case kData:
         if (s.flags & kFlagEndStream) {
@@ -408,7 +441,14 @@ class Http2Parser : public AppParser {
         if (s.flags & kFlagEndHeaders) block_done(c, d, s);
         break;
       case kPriority:
-        if (s.len != 5 || s.sid == 0) ++c.ctr.http2_bad_frame;
+        if (s.len != 5 || s.sid == 0) {
+          ++c.ctr.http2_bad_frame;
+          break;
+        }
+        if (Http2Tx* t = find(s.sid)) {
+          t->priority = static_cast<uint8_t>(p[4]);
+          c.update(d, *t);
+        }
         break;
       case kRstStream:
         if (s.len != 4 || s.sid == 0) {
@@ -448,7 +488,15 @@ class Http2Parser : public AppParser {
         if (s.len < 8 || s.sid != 0) ++c.ctr.http2_bad_frame;
         break;
       case kWindowUpdate:
-        if (s.len != 4) ++c.ctr.http2_bad_frame;
+        if (s.len != 4) {
+          ++c.ctr.http2_bad_frame;
+          break;
+        }
+        if (s.sid == 0) break;
+        if (Http2Tx* t = find(s.sid)) {
+          t->window[di(d)] = be32(reinterpret_cast<const uint8_t*>(p.data())) & 0x7fffffffu;
+          c.update(d, *t);
+        }
         break;
       default:
         break;  // unknown types (and extensions) are skipped
@@ -468,6 +516,7 @@ class Http2Parser : public AppParser {
       // PUSH_PROMISE: the request of a stream the server opens.
       Http2Tx* t = open(c, sid);
       if (t == nullptr) return;
+      t->frame_types[di(Dir::kToClient)] |= type_bit(kPushPromise);
       t->ended[di(Dir::kToServer)] = true;
       t->request_done = true;
       request(c, *t, std::move(h));
@@ -475,6 +524,7 @@ class Http2Parser : public AppParser {
     }
     Http2Tx* t = open(c, sid);
     if (t == nullptr) return;
+    t->frame_types[di(d)] |= type_bit(kHeaders);
     if (d == Dir::kToServer) {
       if (t->headers_seen[0]) {
         for (auto& f : h) t->fields[0].push_back(std::move(f));  // trailers
@@ -565,6 +615,9 @@ class Http2Parser : public AppParser {
       else
         t.bufs.add(each, d, nv);
       first = false;
+      // http2.header_name / http2.header: every field of the direction.
+      t.bufs.add(BufferId::kHttp2HeaderName, d, n);
+      t.bufs.add(BufferId::kHttp2Header, d, nv);
     }
     t.headers_seen[di(d)] = true;
   }

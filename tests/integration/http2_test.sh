@@ -2,8 +2,8 @@
 # Cleartext HTTP/2 (prior knowledge) from a capture this project writes with
 # the h2 package (tests/tools/http2_capture.py): `alert http` rules on
 # http.uri, http.host + http.method, file_data (gzip), http.request_body,
-# http.user_agent fire once per stream; `alert http2` matches, `alert http1`
-# does not; one `http` EVE event per stream with protocol HTTP/2 and the
+# http.user_agent, http2.header and http2.frametype fire once per stream;
+# `alert http2` matches, `alert http1` does not; one `http` EVE event per stream with protocol HTTP/2 and the
 # http2 object; the events are valid Suricata 7 EVE (the published schema too
 # when ../shared has it). With tshark installed, the number of HTTP/2 http
 # events equals tshark's count of request header blocks (":method" fields).
@@ -32,6 +32,9 @@ alert http2 any any -> any any (msg:"404 over http2"; http.stat_code; content:"4
 alert http1 any any -> any any (msg:"never: http1 only"; http.uri; content:"/"; sid:6;)
 alert http any any -> any any (msg:"user agent"; http.user_agent; content:"vigil-h2-test"; sid:7;)
 alert http any any -> any any (msg:"never: host is lowercased, no port"; http.host; content:"www.example.com:"; sid:8;)
+alert http2 any any -> any any (msg:"http2.header"; http2.header; content:"user-agent: vigil-h2-test"; sid:9;)
+alert http2 any any -> any any (msg:"client DATA"; flow:to_server; http2.frametype:DATA; sid:10;)
+alert http2 any any -> any any (msg:"never: no RST_STREAM"; http2.errorcode:CANCEL; sid:11;)
 R
 mkdir "$work/out"
 timeout 60 "$agent" -r "$work/h2.pcap" -S "$work/t.rules" -l "$work/out" -q -k none \
@@ -49,7 +52,7 @@ for line in open(sys.argv[1]):
         http.append(e["http"])
     elif e["event_type"] == "flow":
         flows.append(e.get("app_proto"))
-want = {1: 2, 2: 1, 3: 2, 4: 1, 5: 1, 7: 9}
+want = {1: 2, 2: 1, 3: 2, 4: 1, 5: 1, 7: 9, 9: 9, 10: 1}
 ok = alerts == want
 print("alerts", alerts, "expected", want, file=sys.stderr)
 ok = ok and flows == ["http2"] * 3

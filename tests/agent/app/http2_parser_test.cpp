@@ -118,6 +118,11 @@ void check_basic(const DoneTx& t) {
   CHECK(h["request_headers"][3] == nlohmann::json({{"name", ":path"}, {"value", "/a%41/./b?x=1"}}));
   CHECK(h["response_headers"][0]["value"] == "200");
   CHECK(h["http2"]["stream_id"] == 1);
+  // http2.header_name / http2.header and the frame types of each direction.
+  CHECK(t.count(BufferId::kHttp2HeaderName) == 6);
+  CHECK(t.buf(BufferId::kHttp2Header, Dir::kToClient, 1) == "content-type: text/html");
+  CHECK(t.integer(TxInt::kHttp2FrameTypes, Dir::kToServer) == 1 << 1);                 // HEADERS
+  CHECK(t.integer(TxInt::kHttp2FrameTypes, Dir::kToClient) == ((1 << 1) | (1 << 0)));  // HEADERS, DATA
 }
 
 }  // namespace
@@ -173,6 +178,8 @@ TEST_CASE("http2: CONTINUATION, PADDED and PRIORITY headers, padded DATA") {
   CHECK(t.buf(BufferId::kHttpRequestBody) == "body");
   CHECK(t.integer(TxInt::kHttpStatCode, Dir::kToClient) == 204);
   CHECK(t.eve["http"]["http2"]["request"]["priority"] == 15);
+  CHECK(t.integer(TxInt::kHttp2Priority, Dir::kToServer) == 15);
+  CHECK(t.integer(TxInt::kHttp2FrameTypes, Dir::kToServer) == ((1 << 0) | (1 << 1) | (1 << 9)));
   CHECK(h.counter("app_layer.anomaly.http2.invalid_padding") == 0);
   CHECK(h.counter("app_layer.anomaly.http2.invalid_continuation") == 0);
 }
@@ -289,6 +296,8 @@ TEST_CASE("http2: truncation, RST_STREAM, a gap and a bad preface") {
                                frame(3, 0, 1, std::string("\x00\x00\x00\x08", 4)));
     REQUIRE(h.rec.done.size() == 1);
     CHECK(h.rec.done[0].eve["http"]["http2"]["request"]["error_code"] == "CANCEL");
+    CHECK(h.rec.done[0].integer(TxInt::kHttp2ErrorCode, Dir::kToServer) == 8);
+    CHECK(h.rec.done[0].integer(TxInt::kHttp2ErrorCode, Dir::kToClient) == -1);
   }
   SECTION("a gap inside DATA costs body bytes only; elsewhere it stops the direction") {
     Harness h;
