@@ -128,6 +128,10 @@ struct AppLayer::Impl {
     s.parser->finish(c);
     s.parser.reset();
     if (to == AppProto::kTls) s.parser = make_tls_parser();
+    if (to == AppProto::kHttp2) {
+      s.parser = make_http2_parser(true);
+      ++ctr.flow_http2;
+    }
     if (!s.parser) {  // nothing parses that protocol: the flow costs nothing more
       s.finished = true;
       return;

@@ -294,6 +294,14 @@ class Http2Parser : public AppParser {
     auto tx = std::make_unique<Http2Tx>(next_id_++, sid);
     ++c.ctr.tx_http2;
     Http2Tx* t = tx.get();
+    if (upgraded_ && sid == 1) {
+      // After Upgrade: h2c the request was the HTTP/1.1 one (its own
+      // transaction); stream 1 carries only the response (RFC 7540 3.2).
+      upgraded_ = false;
+      t->ended[0] = true;
+      t->request_done = true;
+      t->set_progress(Dir::kToServer, TxProgress::kComplete);
+    }
     streams_[sid] = std::move(tx);
     return t;
   }
@@ -771,18 +779,19 @@ class Http2Parser : public AppParser {
   }
 
  public:
-  Http2Parser() { side_[0].st = St::kPreface; }
+  explicit Http2Parser(bool upgraded) : upgraded_(upgraded) { side_[0].st = St::kPreface; }
 
  private:
   Side side_[2];
   std::map<uint32_t, std::unique_ptr<Http2Tx>> streams_;
   uint64_t next_id_ = 0;
+  bool upgraded_;
 };
 
 }  // namespace
 
-std::unique_ptr<AppParser> make_http2_parser() {
-  return std::make_unique<Http2Parser>();
+std::unique_ptr<AppParser> make_http2_parser(bool upgraded) {
+  return std::make_unique<Http2Parser>(upgraded);
 }
 
 }  // namespace vigil

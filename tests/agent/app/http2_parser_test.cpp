@@ -348,3 +348,39 @@ TEST_CASE("http2: a DNS request over HTTP/2 makes the flow doh2") {
   REQUIRE(h.rec.done.size() == 1);
   CHECK(h.rec.done[0].eve["http"]["url"] == "/dns-query?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB");
 }
+
+TEST_CASE("http2: HTTP/1.1 Upgrade: h2c answered by 101 hands the flow to HTTP/2") {
+  Encoder e;
+  Harness h;
+  h.send(Dir::kToServer,
+         "GET /first HTTP/1.1\r\nHost: up.example\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+         "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+  CHECK(h.flow.app_proto == AppProto::kHttp);
+  // The 101 and the server's first HTTP/2 frames in one segment: the answer
+  // to the upgraded request comes on stream 1.
+  h.send(Dir::kToClient, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n" +
+                             kSettings + frame(1, 0x4, 1, e.block(Dir::kToClient, ok())) +
+                             frame(0, 0x1, 1, "first body"));
+  CHECK(h.flow.app_proto == AppProto::kHttp2);
+  CHECK(h.flow.app_proto_orig == AppProto::kHttp);
+  // Stream 1 is complete with the response: its request was the HTTP/1.1 one.
+  REQUIRE(h.rec.done.size() == 2);
+  h.send(Dir::kToServer, kPreface + kSettings + frame(1, 0x5, 3, e.block(Dir::kToServer, get("/second"))));
+  h.send(Dir::kToClient, frame(1, 0x5, 3, e.block(Dir::kToClient, ok())));
+  h.end();
+  REQUIRE(h.rec.done.size() == 3);
+  CHECK(h.rec.done[0].proto == AppProto::kHttp);
+  CHECK(h.rec.done[0].integer(TxInt::kHttpStatCode, Dir::kToClient) == 101);
+  CHECK(h.rec.done[1].proto == AppProto::kHttp2);
+  CHECK(h.rec.done[1].buf(BufferId::kHttpResponseBody, Dir::kToClient) == "first body");
+  CHECK(h.rec.done[2].buf(BufferId::kHttpUri) == "/second");
+  CHECK(h.counter("app_layer.anomaly.http2.invalid_preface") == 0);
+}
+
+TEST_CASE("http2: a 101 to another protocol stays opaque") {
+  Harness h;
+  h.send(Dir::kToServer, "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+  h.send(Dir::kToClient, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n" + kSettings);
+  CHECK(h.flow.app_proto == AppProto::kHttp);
+  CHECK(h.counter("app_layer.flow.http2") == 0);
+}
