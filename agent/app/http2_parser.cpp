@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/app/dns_message.h"
 #include "agent/app/http_body.h"
 #include "agent/app/http_tx.h"
 #include "agent/app/http_util.h"
@@ -90,6 +91,45 @@ uint32_t be32(const uint8_t* p) {
 }
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// base64url without padding (RFC 8484 dns= parameter); empty on a bad byte.
+std::string base64url_decode(std::string_view in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char ch : in) {
+    int v;
+    if (ch >= 'A' && ch <= 'Z')
+      v = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z')
+      v = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9')
+      v = ch - '0' + 52;
+    else if (ch == '-' || ch == '+')
+      v = 62;
+    else if (ch == '_' || ch == '/')
+      v = 63;
+    else if (ch == '=')
+      break;
+    else
+      return {};
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+// The questions of a DNS message carried over HTTP/2 become dns.query
+// (to_server), as on a DNS transaction.
+void doh_queries(TxBuffers& b, std::string_view msg) {
+  dns::Message m;
+  dns::parse({reinterpret_cast<const uint8_t*>(msg.data()), msg.size()}, m);
+  for (const auto& q : m.questions) b.add(BufferId::kDnsQuery, Dir::kToServer, q.name);
+}
 
 int di(Dir d) {
   return static_cast<int>(d);
@@ -159,6 +199,7 @@ class Http2Tx : public HttpTx {
   bool body_cut[2] = {false, false};
   bool file_cut[2] = {false, false};
   std::string file_name;
+  bool doh_body = false;  // the request body is a DNS message (application/dns-message)
 };
 
 struct Inflater {
@@ -658,6 +699,14 @@ class Http2Parser : public AppParser {
         (path && (path->find("?dns=") != std::string::npos || path->find("&dns=") != std::string::npos)) ||
         (ct && http::iequals(http::trim(std::string_view(*ct).substr(0, ct->find(';'))),
                              "application/dns-message"));
+    if (doh && path) {
+      size_t at = path->find("dns=", path->find('?'));
+      if (at != std::string::npos) {
+        std::string_view v = std::string_view(*path).substr(at + 4);
+        doh_queries(t.bufs, base64url_decode(v.substr(0, v.find('&'))));
+      }
+    }
+    t.doh_body = doh && ct != nullptr;
     t.fields[0] = std::move(h);
     t.set_progress(ts, TxProgress::kHeaders);
     if (doh && c.flow.app_proto == AppProto::kHttp2) {
@@ -757,6 +806,8 @@ class Http2Parser : public AppParser {
         t.file_buffers(d);
       }
       (d == Dir::kToServer ? t.request_done : t.response_done) = true;
+      if (d == Dir::kToServer && t.doh_body)
+        doh_queries(t.bufs, t.bufs.get(BufferId::kHttpRequestBody, Dir::kToServer));
       t.set_progress(d, TxProgress::kComplete);
       c.update(d, t);
     }

@@ -347,6 +347,24 @@ TEST_CASE("http2: a DNS request over HTTP/2 makes the flow doh2") {
   h.end();
   REQUIRE(h.rec.done.size() == 1);
   CHECK(h.rec.done[0].eve["http"]["url"] == "/dns-query?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB");
+  CHECK(h.rec.done[0].buf(BufferId::kDnsQuery) == "www.example.com");
+  // POST with an application/dns-message body.
+  Harness p(6, 40000, 443);
+  std::string msg(
+      "\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03"
+      "dns\x04test\x00\x00\x01\x00\x01",
+      26);
+  Fields post = {{":method", "POST"},
+                 {":scheme", "https"},
+                 {":authority", "doh"},
+                 {":path", "/dns-query"},
+                 {"content-type", "application/dns-message"}};
+  p.send(Dir::kToServer, kPreface + frame(1, 0x4, 1, e.block(Dir::kToServer, post)) + frame(0, 0x1, 1, msg));
+  CHECK(p.flow.app_proto == AppProto::kDoh2);
+  p.end();
+  REQUIRE(p.rec.done.size() == 1);
+  CHECK(p.rec.done[0].buf(BufferId::kHttpRequestBody).size() == 26);
+  CHECK(p.rec.done[0].buf(BufferId::kDnsQuery) == "dns.test");
 }
 
 TEST_CASE("http2: HTTP/1.1 Upgrade: h2c answered by 101 hands the flow to HTTP/2") {
