@@ -635,12 +635,9 @@ class Http2Parser : public AppParser {
     return nullptr;
   }
 
-  static std::string uri_path(std::string_view uri) {
-    auto q = uri.find('?');
-    auto p = uri.substr(0, q);
-    auto slash = p.rfind('/');
-    return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
-  }
+  // The file name of a stream's bodies: the normalized path without the
+  // query, as the HTTP/1 parser names them.
+  static std::string uri_path(std::string_view uri) { return std::string(uri.substr(0, uri.find('?'))); }
 
   // Header buffers of direction d: http.header and friends from the regular
   // fields; http.request_header / http.response_header hold every field,

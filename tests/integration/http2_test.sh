@@ -4,7 +4,7 @@
 # http.uri, http.host + http.method, file_data (gzip), http.request_body,
 # http.user_agent, http2.header and http2.frametype fire once per stream;
 # `alert http2` matches, `alert http1` does not; one `http` EVE event per stream with protocol HTTP/2 and the
-# http2 object; the events are valid Suricata 7 EVE (the published schema too
+# http2 object; one fileinfo event per body; the events are valid Suricata 7 EVE (the published schema too
 # when ../shared has it). With tshark installed, the number of HTTP/2 http
 # events equals tshark's count of request header blocks (":method" fields).
 set -euo pipefail
@@ -38,10 +38,10 @@ alert http2 any any -> any any (msg:"never: no RST_STREAM"; http2.errorcode:CANC
 R
 mkdir "$work/out"
 timeout 60 "$agent" -r "$work/h2.pcap" -S "$work/t.rules" -l "$work/out" -q -k none \
-  --set outputs.eve.types=alert,http,flow,stats >"$work/agent.log" 2>&1 || { cat "$work/agent.log"; fail "agent"; }
+  --set outputs.eve.types=alert,http,fileinfo,flow,stats >"$work/agent.log" 2>&1 || { cat "$work/agent.log"; fail "agent"; }
 python3 - "$work/out/eve.json" >"$work/http_count" <<'PY' || { cat "$work/http_count"; fail "see above"; }
 import json, sys
-alerts, http, flows = {}, [], []
+alerts, http, flows, files = {}, [], [], []
 for line in open(sys.argv[1]):
     e = json.loads(line)
     if e["event_type"] == "alert":
@@ -52,6 +52,9 @@ for line in open(sys.argv[1]):
         http.append(e["http"])
     elif e["event_type"] == "flow":
         flows.append(e.get("app_proto"))
+    elif e["event_type"] == "fileinfo":
+        assert e.get("app_proto") == "http2" and e["http"]["protocol"] == "HTTP/2", e
+        files.append((e["fileinfo"]["filename"], e["fileinfo"]["size"], e["fileinfo"]["state"]))
 want = {1: 2, 2: 1, 3: 2, 4: 1, 5: 1, 7: 9, 9: 9, 10: 1}
 ok = alerts == want
 print("alerts", alerts, "expected", want, file=sys.stderr)
@@ -69,6 +72,14 @@ ok = ok and len(big) == 1 and big[0]["length"] == 70000
 post = [h for h in http if h["url"] == "/upload"]
 ok = ok and post and post[0]["http_method"] == "POST" and \
     {"name": ":path", "value": "/upload"} in post[0]["request_headers"]
+# One file per body: nine responses and the POST's request body; the gzip
+# response is counted decoded (20 x 19 bytes).
+want_files = sorted([("/index.html", 20, "CLOSED"), ("/upload", 29, "CLOSED"), ("/upload", 6, "CLOSED"),
+                     ("/malware/payload.exe", 380, "CLOSED"), ("/missing", 8, "CLOSED"), ("/big", 70000, "CLOSED"),
+                     ("/malware/payload.exe", 15, "CLOSED"), ("/a", 1, "CLOSED"), ("/b", 1, "CLOSED"),
+                     ("/c", 1, "CLOSED")])
+ok = ok and sorted(files) == want_files
+print("fileinfo", sorted(files), file=sys.stderr)
 print(len([h for h in http if h["protocol"] == "HTTP/2"]))
 sys.exit(0 if ok else 1)
 PY
