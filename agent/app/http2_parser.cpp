@@ -210,6 +210,8 @@ struct Inflater {
   }
   Inflater(const Inflater&) = delete;
   Inflater& operator=(const Inflater&) = delete;
+  // A new, empty table of the default size (4096); the caller re-applies
+  // the size the peer allowed.
   void reset() {
     if (p) nghttp2_hd_inflate_del(p);
     p = nullptr;
@@ -314,7 +316,15 @@ class Http2Parser : public AppParser {
     bool block_cut = false;
     std::string block;
     Inflater hpack;
+    uint32_t table_max = 4096;  // HPACK table size this direction's decoder allows
   };
+
+  // A fresh HPACK table for direction s, with the size its peer allowed.
+  static void reset_hpack(Side& s) {
+    s.hpack.reset();
+    if (s.hpack.p != nullptr && s.table_max != 4096)
+      nghttp2_hd_inflate_change_table_size(s.hpack.p, s.table_max);
+  }
 
   void stop(ParseCtx& c, Side& s) {
     s.st = St::kStopped;
@@ -363,7 +373,7 @@ class Http2Parser : public AppParser {
       ++c.ctr.http2_bad_continuation;
       s.in_block = false;
       s.block.clear();
-      s.hpack.reset();
+      reset_hpack(s);
     }
     if (s.type == kData && s.sid == 0) {
       ++c.ctr.http2_bad_stream_id;
@@ -525,8 +535,14 @@ class Http2Parser : public AppParser {
               ++c.ctr.http2_table_size_cut;
               v = kMaxTableSize;
             }
+            // Only growth is applied: until the peer acknowledges a smaller
+            // size it may still encode with the old one, and its size update
+            // to the smaller size is accepted either way.
             Side& o = side_[d == Dir::kToServer ? 1 : 0];
-            nghttp2_hd_inflate_change_table_size(o.hpack.p, v);
+            if (v > o.table_max && o.hpack.p != nullptr) {
+              o.table_max = v;
+              nghttp2_hd_inflate_change_table_size(o.hpack.p, v);
+            }
           }
         }
         break;
@@ -589,6 +605,11 @@ class Http2Parser : public AppParser {
   }
 
   bool decode(ParseCtx& c, Side& s, Headers& out) {
+    if (s.hpack.p == nullptr) {  // the inflater could not be allocated
+      ++c.ctr.http2_bad_hpack;
+      reset_hpack(s);
+      return false;
+    }
     const uint8_t* in = reinterpret_cast<const uint8_t*>(s.block.data());
     size_t left = s.block.size();
     size_t bytes = 0;
@@ -599,7 +620,7 @@ class Http2Parser : public AppParser {
       ssize_t r = nghttp2_hd_inflate_hd2(s.hpack.p, &nv, &fl, in, left, s.block_cut ? 0 : 1);
       if (r < 0) {
         ++c.ctr.http2_bad_hpack;
-        s.hpack.reset();
+        reset_hpack(s);
         return false;
       }
       in += r;
@@ -624,7 +645,7 @@ class Http2Parser : public AppParser {
       // The rest of the block was never decoded: this direction's dynamic
       // table is unknown from here on. Start a new one (later references to
       // entries it lacks are counted as HPACK errors).
-      s.hpack.reset();
+      reset_hpack(s);
     }
     return true;
   }

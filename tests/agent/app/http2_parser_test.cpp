@@ -402,3 +402,23 @@ TEST_CASE("http2: a 101 to another protocol stays opaque") {
   CHECK(h.flow.app_proto == AppProto::kHttp);
   CHECK(h.counter("app_layer.flow.http2") == 0);
 }
+
+TEST_CASE("http2: SETTINGS_HEADER_TABLE_SIZE lets the other side's encoder grow its table") {
+  auto run = [](bool announce) {
+    Encoder e;
+    nghttp2_hd_deflate_del(e.d[1]);
+    nghttp2_hd_deflate_new(&e.d[1], 65536);
+    nghttp2_hd_deflate_change_table_size(e.d[1], 16384);  // sent as a size update in the next block
+    std::string settings = announce ? frame(4, 0, 0, std::string("\x00\x01\x00\x00\x40\x00", 6)) : kSettings;
+    Harness h;
+    h.send(Dir::kToServer, kPreface + settings + frame(1, 0x5, 1, e.block(Dir::kToServer, get("/t"))));
+    h.send(Dir::kToClient, kSettings + frame(1, 0x5, 1, e.block(Dir::kToClient, ok())));
+    h.end();
+    return std::make_pair(
+        h.counter("app_layer.anomaly.http2.invalid_header"),
+        h.rec.done.empty() ? -1 : h.rec.done[0].integer(TxInt::kHttpStatCode, Dir::kToClient));
+  };
+  CHECK(run(true) == std::make_pair(uint64_t{0}, int64_t{200}));
+  // Unannounced, the size update is beyond what the decoder allows: counted.
+  CHECK(run(false).first == 1);
+}
