@@ -28,7 +28,7 @@ PKGS=(
   tcpreplay
   # tests/e2e/clock_jump_test.sh steps the agent's wall clock
   libfaketime
-  # tests/tools/http2_caps.py: real HTTP/2 bytes for the HTTP/2 tests
+  # tests/tools/http2_capture.py (tests/integration/http2_test.sh): real HTTP/2 bytes
   python3-h2 python3-hpack
   # tests/integration/eve_schema_test.sh: Suricata's EVE schema, when ../shared has it
   python3-jsonschema
