@@ -291,6 +291,9 @@ class Http2Parser : public AppParser {
 
   void finish(ParseCtx& c) override {
     for (auto& [sid, t] : streams_) {
+      // Directions still open end here, cut short: bodies are decoded to
+      // the end, files truncated, rules see the last state.
+      for (Dir d : {Dir::kToServer, Dir::kToClient}) end_dir(c, *t, d, false, false);
       end_files(*t);
       c.done(*t);
     }
