@@ -315,10 +315,10 @@ std::vector<K> agent_keys() {
 
       // app-layer
       {size("app-layer.http.request-body-limit", "100kb", 0, INT64_MAX,
-            "Bytes of HTTP request body inspected."),
+            "Bytes of HTTP request body inspected (HTTP/1 and each HTTP/2 stream)."),
        [](AgentConfig& c, const Value& v) { c.app.http_request_body_limit = uint64_t(v.i); }},
       {size("app-layer.http.response-body-limit", "100kb", 0, INT64_MAX,
-            "Bytes of (decompressed) HTTP response body inspected."),
+            "Bytes of (decompressed) HTTP response body inspected (HTTP/1 and each HTTP/2 stream)."),
        [](AgentConfig& c, const Value& v) { c.app.http_response_body_limit = uint64_t(v.i); }},
       {size("app-layer.http.decompress-limit", "1mb", 0, INT64_MAX,
             "Decompressed bytes produced per HTTP body."),
@@ -328,7 +328,8 @@ std::vector<K> agent_keys() {
            "Once both sides encrypt: default stops raw content (payload/stream) inspection of the flow, as "
            "Suricata does (tls.* and header rules still run); full keeps inspecting the ciphertext."),
        [](AgentConfig& c, const Value& v) { c.app.tls_inspect_encrypted = v.s == "full"; }},
-      {integer("app-layer.max-tx-per-flow", "512", 1, kU32, "Open transactions kept per flow."),
+      {integer("app-layer.max-tx-per-flow", "512", 1, kU32,
+               "Open transactions kept per flow (for HTTP/2: open streams)."),
        [](AgentConfig& c, const Value& v) { c.app.max_tx_per_flow = uint32_t(v.i); }},
       {size("app-layer.smtp.file-data-limit", "100kb", 0, INT64_MAX,
             "Decoded bytes of each mail part (text body, attachment) inspected as file.data."),

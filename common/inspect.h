@@ -94,7 +94,9 @@ namespace vigil {
   X(kSmbNamedPipe, "smb.named_pipe")                 \
   X(kSmbNtlmsspUser, "smb.ntlmssp_user")             \
   X(kSmbNtlmsspDomain, "smb.ntlmssp_domain")         \
-  X(kDcerpcStubData, "dcerpc.stub_data")
+  X(kDcerpcStubData, "dcerpc.stub_data")             \
+  X(kHttp2HeaderName, "http2.header_name")           \
+  X(kHttp2Header, "http2.header")
 
 enum class BufferId : uint16_t {
 #define VIGIL_BUFFER_ENUM_(e, name) e,
@@ -151,6 +153,14 @@ enum class TxInt : uint16_t {
   // (dcerpc.ptype) and pfc_flags (dcerpc.flags) of the direction's PDU.
   kDcerpcPtype,
   kDcerpcFlags,
+  // HTTP/2, per stream and direction: the frame types seen (bit 1 << type;
+  // http2.frametype), the RST_STREAM error code (http2.errorcode), the
+  // PRIORITY weight of HEADERS or PRIORITY (http2.priority) and the last
+  // WINDOW_UPDATE increment (http2.window).
+  kHttp2FrameTypes,
+  kHttp2ErrorCode,
+  kHttp2Priority,
+  kHttp2Window,
   kCount
 };
 

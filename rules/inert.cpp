@@ -39,12 +39,15 @@ uint32_t buffer_app_protos(int slot) {
       {"hassh", AppProto::kSsh},   {"smb.", AppProto::kSmb},
       {"ftp.", AppProto::kFtp},    {"smtp.", AppProto::kSmtp},
       {"email.", AppProto::kSmtp}, {"dcerpc.", AppProto::kSmb}};  // DCERPC is parsed where SMB carries it
+  if (starts_with(n, "http2.")) return app_bit(AppProto::kHttp2) | app_bit(AppProto::kDoh2);
+  // http.* buffers are filled by the HTTP/1 and the HTTP/2 parser.
+  if (starts_with(n, "http.")) return app_bit(AppProto::kHttp) | app_bit(AppProto::kHttp2);
   for (auto& [prefix, proto] : kPrefixes)
     if (starts_with(n, prefix)) return app_bit(proto);
   // file.data and the file.* buffers: every protocol that carries files.
   if (starts_with(n, "file."))
-    return app_bit(AppProto::kHttp) | app_bit(AppProto::kSmtp) | app_bit(AppProto::kSmb) |
-           app_bit(AppProto::kFtp);
+    return app_bit(AppProto::kHttp) | app_bit(AppProto::kHttp2) | app_bit(AppProto::kSmtp) |
+           app_bit(AppProto::kSmb) | app_bit(AppProto::kFtp);
   return 0;  // not tied to one protocol
 }
 

@@ -27,6 +27,7 @@ const std::vector<KeywordDef>& table() {
     add_iprep_keywords(v);
     add_file_keywords(v);
     add_ftp_keywords(v);
+    add_http2_keywords(v);
     add_dcerpc_keywords(v);
     add_dns_keywords(v);
     return v;

@@ -92,6 +92,7 @@ void add_dataset_keywords(std::vector<KeywordDef>& t);
 void add_iprep_keywords(std::vector<KeywordDef>& t);
 void add_file_keywords(std::vector<KeywordDef>& t);
 void add_ftp_keywords(std::vector<KeywordDef>& t);
+void add_http2_keywords(std::vector<KeywordDef>& t);
 void add_dcerpc_keywords(std::vector<KeywordDef>& t);
 void add_dns_keywords(std::vector<KeywordDef>& t);
 

@@ -63,11 +63,11 @@ std::string kw_service(ParseState& st, std::string_view v) {
   uint32_t mask = 0;
   bool unknown = false;
   for (auto s : split(v, ',')) {
-    AppProto a = app_proto_from_name(s);
-    if (a == AppProto::kUnknown) {
+    uint32_t m = app_proto_match_mask(s);
+    if (m == 0) {
       unknown = true;
     } else {
-      mask |= 1u << unsigned(a);
+      mask |= m;
     }
   }
   // A service we do not detect cannot be required; the header ports still apply.

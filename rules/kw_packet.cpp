@@ -271,8 +271,8 @@ std::string kw_fragbits(ParseState& st, std::string_view v) {
 //   original             the protocol before a protocol change (HTTP/1 ->
 //                        HTTP/2, STARTTLS); Vigil's parsers never change the
 //                        protocol of a flow, so it is always "unknown"
-// `exact` asks for identity instead of Suricata's equivalences (dns ~ doh2,
-// http ~ http2); Vigil knows none of those protocols, so both are identity.
+// `exact` asks for identity instead of Suricata's equivalences
+// (app_proto_match_mask: http ~ http1/http2, dns ~ doh2, http2 ~ doh2).
 // A protocol not known yet only matches "unknown"; negation never matches it.
 // In a protocol-detection-only rule (mark_proto_detect_only) it matches only
 // on the packet that ends detection in its direction.
@@ -319,12 +319,13 @@ std::string kw_app_layer_protocol(ParseState& st, std::string_view v) {
     o->negated = true;
     protos = trim(protos.substr(1));
   }
+  bool exact = std::find(parts.begin() + 1, parts.end(), std::string_view("exact")) != parts.end();
   for (auto name : split(protos, '|')) {
     AppProto a = name == "unknown" ? AppProto::kUnknown : app_proto_from_name(name);
     if (a == AppProto::kUnknown && name != "unknown")
       return "unknown app-layer-protocol '" + std::string(name) + "'";
     if (a == AppProto::kUnknown && o->negated) return "app-layer-protocol 'unknown' cannot be negated";
-    o->mask |= 1u << unsigned(a);
+    o->mask |= exact || a == AppProto::kUnknown ? 1u << unsigned(a) : app_proto_match_mask(name);
   }
   bool have_mode = false;
   for (size_t i = 1; i < parts.size(); ++i) {

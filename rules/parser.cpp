@@ -162,7 +162,7 @@ bool parse_header(std::string_view header, Dialect dialect, const ParseContext& 
       return fail_with(f, "unsupported protocol '" + proto + "'", "unsupported protocol");
     }
     r.proto = ap == AppProto::kDns ? ProtoSel::kIp : ProtoSel::kTcp;
-    r.app_mask = 1u << unsigned(ap);
+    r.app_mask = app_proto_match_mask(proto);
   }
   std::string_view src = "any", sp = "any", dir = "->", dst = "any", dp = "any";
   if (tok.size() == 7) {

@@ -15,6 +15,8 @@ PKGS=(
   zlib1g-dev libsqlite3-dev libpq-dev librdkafka-dev libargon2-dev libarchive-dev
   # agent/app/file_tracker.cpp: file types (fileinfo magic, filemagic)
   libmagic-dev
+  # agent/app/http2_parser.cpp: HPACK decoding of HTTP/2 header blocks
+  libnghttp2-dev
   # tests
   catch2 tshark python3 sqlite3 openssl curl
   # tests/integration/live_fanout_test.sh: a veth pair in a network namespace
@@ -26,6 +28,8 @@ PKGS=(
   tcpreplay
   # tests/e2e/clock_jump_test.sh steps the agent's wall clock
   libfaketime
+  # tests/tools/http2_capture.py (tests/integration/http2_test.sh): real HTTP/2 bytes
+  python3-h2 python3-hpack
   # tests/integration/eve_schema_test.sh: Suricata's EVE schema, when ../shared has it
   python3-jsonschema
   # tests/e2e/metrics_test.sh parses /metrics with prometheus_client

@@ -110,7 +110,27 @@
   X(smb_file_cut, "app_layer.limit.smb.files")                                \
   X(smb_file_data_cut, "app_layer.limit.smb.file_data")                       \
   X(smb_file_overlap, "app_layer.smb.file_overlap_bytes")                     \
-  X(smb_dcerpc_stub_cut, "app_layer.limit.smb.dcerpc_stub")
+  X(smb_dcerpc_stub_cut, "app_layer.limit.smb.dcerpc_stub")                   \
+  X(flow_http2, "app_layer.flow.http2")                                       \
+  X(flow_doh2, "app_layer.flow.doh2")                                         \
+  X(tx_http2, "app_layer.tx.http2")                                           \
+  X(err_http2, "app_layer.error.http2.parser")                                \
+  X(gap_http2, "app_layer.error.http2.gap")                                   \
+  X(http2_frames, "app_layer.http2.frames")                                   \
+  X(http2_stopped, "app_layer.http2.stopped")                                 \
+  X(http2_bad_preface, "app_layer.anomaly.http2.invalid_preface")             \
+  X(http2_bad_frame, "app_layer.anomaly.http2.invalid_frame_length")          \
+  X(http2_bad_padding, "app_layer.anomaly.http2.invalid_padding")             \
+  X(http2_bad_stream_id, "app_layer.anomaly.http2.invalid_stream_id")         \
+  X(http2_bad_continuation, "app_layer.anomaly.http2.invalid_continuation")   \
+  X(http2_bad_hpack, "app_layer.anomaly.http2.invalid_header")                \
+  X(http2_unknown_stream, "app_layer.anomaly.http2.data_unknown_stream")      \
+  X(http2_header_cut, "app_layer.limit.http2.header_block")                   \
+  X(http2_frame_cut, "app_layer.limit.http2.frame")                           \
+  X(http2_stream_cut, "app_layer.limit.http2.streams")                        \
+  X(http2_table_size_cut, "app_layer.limit.http2.table_size")                 \
+  X(http2_req_body_cut, "app_layer.limit.http2.request_body")                 \
+  X(http2_resp_body_cut, "app_layer.limit.http2.response_body")
 
 namespace vigil {
 VIGIL_DECLARE_COUNTERS(AppCounters, VIGIL_APP_COUNTERS)

@@ -18,7 +18,7 @@ namespace vigil {
 uint32_t parsed_app_protos() {
   uint32_t m = 0;
   for (AppProto a : {AppProto::kHttp, AppProto::kDns, AppProto::kTls, AppProto::kSsh, AppProto::kSmtp,
-                     AppProto::kFtp, AppProto::kFtpData, AppProto::kSmb})
+                     AppProto::kFtp, AppProto::kFtpData, AppProto::kSmb, AppProto::kHttp2, AppProto::kDoh2})
     m |= 1u << unsigned(a);
   return m;
 }
@@ -107,6 +107,10 @@ struct AppLayer::Impl {
         s.parser = make_smb_parser();
         ++ctr.flow_smb;
         break;
+      case AppProto::kHttp2:
+        s.parser = make_http2_parser();
+        ++ctr.flow_http2;
+        break;
       default:
         break;
     }
@@ -124,6 +128,10 @@ struct AppLayer::Impl {
     s.parser->finish(c);
     s.parser.reset();
     if (to == AppProto::kTls) s.parser = make_tls_parser();
+    if (to == AppProto::kHttp2) {
+      s.parser = make_http2_parser(true);
+      ++ctr.flow_http2;
+    }
     if (!s.parser) {  // nothing parses that protocol: the flow costs nothing more
       s.finished = true;
       return;

@@ -260,12 +260,20 @@ class HttpParser : public AppParser {
           in = {};
           break;
         case St::kOpaque:
+          // After a 101 to h2c, what follows the response is HTTP/2's.
+          if (up_.to != AppProto::kUnknown) up_.rest[static_cast<int>(d)].append(in);
+          in = {};
+          break;
         case St::kError:
           in = {};
           break;
       }
     }
   }
+
+  // A 101 Switching Protocols whose Upgrade is h2c hands the flow to the
+  // HTTP/2 parser (RFC 7540 3.2): the client then sends the preface.
+  AppUpgrade* upgrade() override { return up_.to != AppProto::kUnknown ? &up_ : nullptr; }
 
   void gap(ParseCtx& c, Dir d, uint64_t len) override {
     Side& s = side(d);
@@ -709,6 +717,8 @@ class HttpParser : public AppParser {
     }
     if (status == 101 || (connect_pending_ && status >= 200 && status < 300)) {
       // Protocol switch or CONNECT tunnel: not HTTP any more.
+      const std::string* up = find(headers, "Upgrade");
+      if (status == 101 && up != nullptr && http::has_token(*up, "h2c")) up_.to = AppProto::kHttp2;
       body_done(c, Dir::kToClient);
       resp_.st = St::kOpaque;
       req_.st = St::kOpaque;
@@ -1055,6 +1065,7 @@ class HttpParser : public AppParser {
   }
 
   Side req_, resp_;
+  AppUpgrade up_;
   std::deque<std::unique_ptr<HttpTx>> txs_;
   uint64_t next_id_ = 0;
   bool http09_ = false;

@@ -22,7 +22,8 @@ namespace vigil {
 
 class HttpTx : public TxBase {
  public:
-  explicit HttpTx(uint64_t id) : TxBase(AppProto::kHttp, id) {}
+  // proto: kHttp, or kHttp2 for an HTTP/2 stream (http2_parser.cpp).
+  explicit HttpTx(uint64_t id, AppProto proto = AppProto::kHttp) : TxBase(proto, id) {}
 
   size_t buffer_count(BufferId id, Dir d) const override { return TxBase::buffer_count(alias(id, d), d); }
   std::span<const uint8_t> buffer(BufferId id, Dir d, size_t i = 0) const override {

@@ -14,5 +14,7 @@ std::unique_ptr<AppParser> make_ssh_parser();
 std::unique_ptr<AppParser> make_smtp_parser();
 std::unique_ptr<AppParser> make_ftp_parser();
 std::unique_ptr<AppParser> make_smb_parser();
+// upgraded: the flow began as HTTP/1.1 and switched by Upgrade: h2c.
+std::unique_ptr<AppParser> make_http2_parser(bool upgraded = false);
 
 }  // namespace vigil

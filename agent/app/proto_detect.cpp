@@ -58,6 +58,22 @@ Pre detect_http(std::string_view s, Dir d) {
   return best;
 }
 
+// HTTP/2 with prior knowledge (h2c): the client's connection preface; from
+// the server, its first frame, which must be SETTINGS on stream 0 (RFC 9113
+// 3.4) with a whole number of 6-byte settings.
+Pre detect_http2(Bytes b, Dir d) {
+  if (d == Dir::kToServer) return prefix(as_sv(b), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  if (b.size() < 9) {
+    static constexpr uint8_t kStart[] = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+    for (size_t i = 3; i < b.size(); ++i)
+      if (b[i] != kStart[i]) return Pre::kNo;
+    return Pre::kMore;
+  }
+  size_t len = (size_t{b[0]} << 16) | (size_t{b[1]} << 8) | b[2];
+  bool settings = b[3] == 4 && b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] == 0 && b[8] == 0;
+  return settings && len % 6 == 0 && len <= 6 * 16 ? Pre::kYes : Pre::kNo;
+}
+
 Pre detect_tls(Bytes b, Dir d) {
   if (b.empty()) return Pre::kMore;
   if (b[0] != 0x16) return Pre::kNo;
@@ -236,6 +252,7 @@ bool dns_looks_valid(Bytes b, bool strict) {
 DetectResult detect_tcp(Bytes b, Dir d, uint16_t client_port, uint16_t server_port) {
   DetectResult r;
   auto s = as_sv(b);
+  merge(r, detect_http2(b, d), AppProto::kHttp2);
   merge(r, detect_http(s, d), AppProto::kHttp);
   merge(r, detect_tls(b, d), AppProto::kTls);
   merge(r, detect_ssh(s), AppProto::kSsh);

@@ -252,10 +252,13 @@ Json eve_fileinfo(const Flow& f, Timestamp ts, const Transaction& tx, size_t i) 
     if (j.contains("src_port")) std::swap(j["src_port"], j["dest_port"]);
   }
   std::string_view name = app_proto_name(tx.proto());
+  // HTTP/2 streams write their object as "http" (app_proto stays http2).
+  bool h2 = tx.proto() == AppProto::kHttp2 || tx.proto() == AppProto::kDoh2;
   // The transaction's protocol object, as Suricata 7 adds it: "http",
   // "smtp" with "email", "ftp_data".
-  for (std::string_view key : {name, std::string_view(tx.proto() == AppProto::kSmtp ? "email" : ""),
-                               std::string_view(tx.proto() == AppProto::kFtpData ? "ftp_data" : "")}) {
+  for (std::string_view key :
+       {h2 ? std::string_view("http") : name, std::string_view(tx.proto() == AppProto::kSmtp ? "email" : ""),
+        std::string_view(tx.proto() == AppProto::kFtpData ? "ftp_data" : "")}) {
     if (key.empty()) continue;
     if (auto it = proto.find(key); it != proto.end()) j[std::string(key)] = std::move(*it);
   }

@@ -22,6 +22,8 @@ std::optional<EventType> event_type_from_name(std::string_view name) {
 }
 
 std::optional<EventType> tx_event_type(AppProto p) {
+  // HTTP/2 streams are logged as "http" events, as Suricata 7 does.
+  if (p == AppProto::kHttp2 || p == AppProto::kDoh2) p = AppProto::kHttp;
   for (const EventTypeInfo& r : kEventTypes) {
     if (r.logger == EventLogger::kTransaction && r.tx_proto == p) return r.type;
   }

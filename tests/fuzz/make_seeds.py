@@ -14,7 +14,7 @@ from pcaplib import csum  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "fuzz", "corpus")
 GENERATED = ["decode", "app_http", "app_dns", "app_tls", "app_ssh", "wire", "reassembly", "rules", "ingest",
-             "query", "ruleset", "app_smtp", "app_ftp", "app_smb"]
+             "query", "ruleset", "app_smtp", "app_ftp", "app_smb", "app_http2"]
 
 
 def put(target, name, data):
@@ -154,6 +154,31 @@ def app_seeds():
                                             (1, b"234 go\r\n\x17\x03\x03")]))
     put("app_ftp", "gap", app_records([(1, FTP_GREET), (0, FTP_C[:12])]) + b"\x45" + app_records([(0, FTP_C)]))
     smb_seeds()
+    http2_seeds()
+
+
+def h2_frame(typ, flags, sid, payload):
+    return struct.pack("!I", len(payload))[1:] + bytes([typ, flags]) + struct.pack("!I", sid) + payload
+
+
+def http2_seeds():
+    """HPACK by hand: static-table indices (0x82 GET, 0x86 http, 0x84 /, 0x88 200), a literal
+    :authority with incremental indexing (0x41), then its dynamic-table entry 62 (0xbe)."""
+    pre = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    settings = h2_frame(4, 0, 0, struct.pack("!HI", 1, 4096))
+    req1 = b"\x82\x86\x84\x41\x0bexample.com"
+    req3 = b"\x82\x86\xbe\x04\x05/page"
+    resp = b"\x88"
+    c = pre + settings + h2_frame(1, 5, 1, req1) + h2_frame(1, 4, 3, req3) + h2_frame(0, 1, 3, b"body")
+    s = settings + h2_frame(4, 1, 0, b"") + h2_frame(1, 4, 1, resp) + h2_frame(0, 1, 1, b"hello") + \
+        h2_frame(1, 5, 3, resp) + h2_frame(6, 0, 0, b"\0" * 8) + h2_frame(7, 0, 0, b"\0" * 8)
+    put("app_http2", "session", app_records([(0, c), (1, s)]))
+    cont = pre + h2_frame(1, 0x28, 1, b"\x02" + b"\0\0\0\0\x10" + req1[:4] + b"\0\0") + \
+        h2_frame(9, 4, 1, req1[4:]) + h2_frame(0, 9, 1, b"\x01ab\0") + h2_frame(3, 0, 1, b"\0\0\0\x08")
+    put("app_http2", "continuation_padding", app_records([(0, cont), (1, settings)]))
+    put("app_http2", "gap", app_records([(0, c[:60])]) + b"\x45" + app_records([(0, c[60:]), (1, s)]))
+    put("app_http2", "long_frame", app_records([(0, pre + h2_frame(1, 5, 1, req1)),
+                                               (1, h2_frame(1, 4, 1, resp) + h2_frame(0, 1, 1, b"x" * 300))]))
 
 
 def smb_seeds():

@@ -73,7 +73,7 @@ TEST_CASE("a caller that does not say what it parses gets no inert rules", "[ine
 }
 
 TEST_CASE("buffer_app_protos names each buffer's protocol", "[inert]") {
-  CHECK(buffer_app_protos(int(BufferId::kHttpUri)) == app_bit(AppProto::kHttp));
+  CHECK(buffer_app_protos(int(BufferId::kHttpUri)) == (app_bit(AppProto::kHttp) | app_bit(AppProto::kHttp2)));
   CHECK(buffer_app_protos(int(BufferId::kJa3Hash)) == app_bit(AppProto::kTls));
   CHECK(buffer_app_protos(int(BufferId::kDnsQuery)) == app_bit(AppProto::kDns));
   CHECK(buffer_app_protos(int(BufferId::kSshProto)) == app_bit(AppProto::kSsh));

@@ -34,7 +34,14 @@ TEST_CASE("header: action, protocol, addresses, ports, direction") {
 TEST_CASE("header: app-layer protocol implies the app proto") {
   auto r = parse("alert http any any -> any any (sid:1;)");
   REQUIRE(r);
-  CHECK(r->app_mask == (1u << unsigned(AppProto::kHttp)));
+  // http matches HTTP/1 and HTTP/2 flows (Suricata's AppProtoEquals); http1 only HTTP/1.
+  CHECK(r->app_mask == ((1u << unsigned(AppProto::kHttp)) | (1u << unsigned(AppProto::kHttp2))));
+  auto r1 = parse("alert http1 any any -> any any (sid:1;)");
+  REQUIRE(r1);
+  CHECK(r1->app_mask == (1u << unsigned(AppProto::kHttp)));
+  auto r2 = parse("alert http2 any any -> any any (sid:1;)");
+  REQUIRE(r2);
+  CHECK(r2->app_mask == ((1u << unsigned(AppProto::kHttp2)) | (1u << unsigned(AppProto::kDoh2))));
   CHECK_FALSE(r->tx_rule);  // no app-layer buffer: a packet rule on HTTP flows, as in Suricata
   auto s = parse("alert tcp-pkt any any -> any any (content:\"x\"; sid:1;)");
   REQUIRE(s);
@@ -91,7 +98,8 @@ TEST_CASE("Snort 3 dialect: sticky http_uri, inline content modifiers, service, 
   CHECK(c.nocase);
   CHECK(c.fast_pattern);
   CHECK(static_cast<const ContentOp&>(*l->ops[1]).has_distance);
-  CHECK(r.app_mask == (1u << unsigned(AppProto::kHttp)));
+  CHECK(r.app_mask ==
+        ((1u << unsigned(AppProto::kHttp)) | (1u << unsigned(AppProto::kHttp2))));  // service:http
   CHECK(fp.rules[1]->list_for(int(BufferId::kHttpUserAgent)));
 }
 

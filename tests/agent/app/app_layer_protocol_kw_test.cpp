@@ -126,7 +126,26 @@ TEST_CASE("app-layer-protocol: parse errors", "[rules][app]") {
   CHECK(Check("http,sideways").err == "app-layer-protocol: invalid app-layer-protocol mode 'sideways'");
   CHECK(Check("http,final,either").err == "app-layer-protocol: app-layer-protocol takes one mode");
   CHECK(Check("http,exact,final").err.empty());
-  CHECK(Check("doh2,exact").err == "app-layer-protocol: unknown app-layer-protocol 'doh2'");
+  CHECK(Check("quic,exact").err == "app-layer-protocol: unknown app-layer-protocol 'quic'");
+}
+
+TEST_CASE("app-layer-protocol: Suricata's equivalences unless exact", "[rules][app]") {
+  Flow f;
+  set(f, AppProto::kHttp2, AppProto::kHttp2, AppProto::kHttp2);
+  CHECK(Check("http").on(f, true));
+  CHECK_FALSE(Check("http,exact").on(f, true));
+  CHECK_FALSE(Check("http1").on(f, true));
+  CHECK(Check("http2,exact").on(f, true));
+  set(f, AppProto::kDoh2, AppProto::kDoh2, AppProto::kDoh2);
+  CHECK(Check("dns").on(f, true));
+  CHECK(Check("http2").on(f, true));
+  CHECK_FALSE(Check("dns,exact").on(f, true));
+  CHECK_FALSE(Check("!dns").on(f, true));
+  CHECK(Check("doh2,exact").on(f, true));
+  CHECK_FALSE(Check("tls").on(f, true));
+  set(f, AppProto::kDns, AppProto::kDns, AppProto::kDns);
+  CHECK(Check("doh2").on(f, true));
+  CHECK_FALSE(Check("doh2,exact").on(f, true));
 }
 
 namespace {
