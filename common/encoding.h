@@ -1,14 +1,19 @@
-// Small text encodings: base64 (EVE payload), hex both ways, and the
+// Small text encodings: base64 (EVE payload, dataset values, DoH queries), hex both ways, and the
 // printable rendering Suricata uses for payload_printable.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace vigil {
 
 std::string base64_encode(std::span<const uint8_t> data);
+// Base64 of either alphabet (RFC 4648 '+/' or URL-safe '-_'), padding
+// optional: decoding stops at the first '='. False, out unspecified, on any
+// other byte outside the alphabets.
+bool base64_decode(std::string_view in, std::string& out);
 std::string hex_encode(std::span<const uint8_t> data);
 // Value of one hex digit (either case); -1 when c is not one.
 constexpr int hexval(char c) {

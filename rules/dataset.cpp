@@ -23,36 +23,6 @@ bool unhex(std::string_view s, std::string& out) {
   return true;
 }
 
-bool unbase64(std::string_view s, std::string& out) {
-  out.clear();
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char ch : s) {
-    int v;
-    if (ch >= 'A' && ch <= 'Z')
-      v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-      v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-      v = ch - '0' + 52;
-    else if (ch == '+')
-      v = 62;
-    else if (ch == '/')
-      v = 63;
-    else if (ch == '=')
-      break;
-    else
-      return false;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(char((acc >> bits) & 0xff));
-    }
-  }
-  return true;
-}
-
 size_t digest_len(Dataset::Type t) {
   return t == Dataset::kMd5 ? 16 : t == Dataset::kSha256 ? 32 : 0;
 }
@@ -107,7 +77,7 @@ std::string Dataset::load(const std::string& path) {
     std::string_view s = line;
     auto comma = s.find(',');  // datarep-style "value,reputation": the value
     if (comma != std::string_view::npos) s = s.substr(0, comma);
-    bool ok = type == kString                ? unbase64(s, v)
+    bool ok = type == kString                ? base64_decode(s, v)
               : type == kIpv4 || type == kIp ? parse_addr(type, s, v)
                                              : (s.size() == 2 * digest_len(type) && unhex(s, v));
     if (!ok) return path + ":" + std::to_string(n) + ": invalid dataset value";

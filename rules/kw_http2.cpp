@@ -8,29 +8,12 @@
 #include <cctype>
 #include <span>
 
+#include "common/http2_names.h"
 #include "rules/keywords.h"
 
 namespace vigil::rules {
 
 namespace {
-
-constexpr std::string_view kFrames[] = {"DATA",          "HEADERS",      "PRIORITY", "RST_STREAM",
-                                        "SETTINGS",      "PUSH_PROMISE", "PING",     "GOAWAY",
-                                        "WINDOW_UPDATE", "CONTINUATION"};
-constexpr std::string_view kErrors[] = {"NO_ERROR",
-                                        "PROTOCOL_ERROR",
-                                        "INTERNAL_ERROR",
-                                        "FLOW_CONTROL_ERROR",
-                                        "SETTINGS_TIMEOUT",
-                                        "STREAM_CLOSED",
-                                        "FRAME_SIZE_ERROR",
-                                        "REFUSED_STREAM",
-                                        "CANCEL",
-                                        "COMPRESSION_ERROR",
-                                        "CONNECT_ERROR",
-                                        "ENHANCE_YOUR_CALM",
-                                        "INADEQUATE_SECURITY",
-                                        "HTTP_1_1_REQUIRED"};
 
 bool name_or_number(std::string_view v, std::span<const std::string_view> names, int64_t max, int64_t& out) {
   for (size_t i = 0; i < names.size(); ++i) {
@@ -54,7 +37,7 @@ void http2_rule(ParseState& st, const TxIntCond& c) {
 std::string kw_frametype(ParseState& st, std::string_view v) {
   v = trim(v);
   int64_t t = 0;
-  if (!name_or_number(v, kFrames, 255, t))
+  if (!name_or_number(v, kHttp2FrameNames, 255, t))
     return "http2.frametype: unknown frame type '" + std::string(v) + "'";
   if (t > 62) return "http2.frametype: frame type " + std::to_string(t) + " is not tracked (0-62)";
   TxIntCond c;
@@ -68,7 +51,7 @@ std::string kw_frametype(ParseState& st, std::string_view v) {
 std::string kw_errorcode(ParseState& st, std::string_view v) {
   v = trim(v);
   int64_t e = 0;
-  if (!name_or_number(v, kErrors, UINT32_MAX, e))
+  if (!name_or_number(v, kHttp2ErrorNames, UINT32_MAX, e))
     return "http2.errorcode: unknown error code '" + std::string(v) + "'";
   TxIntCond c;
   c.field = TxInt::kHttp2ErrorCode;

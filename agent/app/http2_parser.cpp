@@ -40,6 +40,8 @@
 #include "agent/app/http_tx.h"
 #include "agent/app/http_util.h"
 #include "agent/app/parsers.h"
+#include "common/encoding.h"
+#include "common/http2_names.h"
 
 namespace vigil {
 namespace {
@@ -68,21 +70,7 @@ constexpr uint8_t kFlagEndStream = 0x1, kFlagAck = 0x1, kFlagEndHeaders = 0x4, k
 
 // RFC 9113 section 7 error code names, as Suricata writes them in EVE.
 std::string error_name(uint32_t code) {
-  static constexpr const char* kNames[] = {"NO_ERROR",
-                                           "PROTOCOL_ERROR",
-                                           "INTERNAL_ERROR",
-                                           "FLOW_CONTROL_ERROR",
-                                           "SETTINGS_TIMEOUT",
-                                           "STREAM_CLOSED",
-                                           "FRAME_SIZE_ERROR",
-                                           "REFUSED_STREAM",
-                                           "CANCEL",
-                                           "COMPRESSION_ERROR",
-                                           "CONNECT_ERROR",
-                                           "ENHANCE_YOUR_CALM",
-                                           "INADEQUATE_SECURITY",
-                                           "HTTP_1_1_REQUIRED"};
-  if (code < std::size(kNames)) return kNames[code];
+  if (code < std::size(kHttp2ErrorNames)) return std::string(kHttp2ErrorNames[code]);
   return std::to_string(code);
 }
 
@@ -91,37 +79,6 @@ uint32_t be32(const uint8_t* p) {
 }
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
-
-// base64url without padding (RFC 8484 dns= parameter); empty on a bad byte.
-std::string base64url_decode(std::string_view in) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char ch : in) {
-    int v;
-    if (ch >= 'A' && ch <= 'Z')
-      v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-      v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-      v = ch - '0' + 52;
-    else if (ch == '-' || ch == '+')
-      v = 62;
-    else if (ch == '_' || ch == '/')
-      v = 63;
-    else if (ch == '=')
-      break;
-    else
-      return {};
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
 
 // The questions of a DNS message carried over HTTP/2 become dns.query
 // (to_server), as on a DNS transaction.
@@ -724,7 +681,8 @@ class Http2Parser : public AppParser {
       size_t at = path->find("dns=", path->find('?'));
       if (at != std::string::npos) {
         std::string_view v = std::string_view(*path).substr(at + 4);
-        doh_queries(t.bufs, base64url_decode(v.substr(0, v.find('&'))));
+        std::string msg;  // base64url without padding (RFC 8484 dns= parameter)
+        if (base64_decode(v.substr(0, v.find('&')), msg)) doh_queries(t.bufs, msg);
       }
     }
     t.doh_body = doh && ct != nullptr;
