@@ -21,10 +21,7 @@ using namespace vigil::rules;
 
 namespace {
 
-struct Collect : AlertSink {
-  std::vector<uint32_t> sids;
-  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
-};
+using Collect = test::CollectSids;
 
 // A DNS or TLS transaction: buffers and integers per direction.
 class FakeTx : public Transaction {
@@ -54,15 +51,8 @@ class FakeTx : public Transaction {
 
 // The sids of `rules` that alert on tx inspected in direction d.
 std::vector<uint32_t> run(const std::string& rules, const FakeTx& tx, Dir d) {
-  auto path =
-      (std::filesystem::temp_directory_path() / ("vigil-dns-kw-" + std::to_string(getpid()) + ".rules"))
-          .string();
-  std::ofstream(path) << rules;
-  LoadOptions o;
-  o.files = {path};
   LoadReport r;
-  auto e = build_engine(o, r);
-  std::filesystem::remove(path);
+  auto e = test::load_text(rules, r);
   REQUIRE(e);
   for (auto& err : r.errors) INFO(err);
   REQUIRE(r.rules_failed == 0);

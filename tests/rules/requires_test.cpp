@@ -36,20 +36,15 @@ TEST_CASE("requires: version alternatives, features, syntax errors", "[requires]
 }
 
 TEST_CASE("requires: an unmet rule is skipped before its header and keywords are read", "[requires]") {
-  auto path =
-      (std::filesystem::temp_directory_path() / ("vigil-requires-" + std::to_string(getpid()) + ".rules"))
-          .string();
-  std::ofstream(path) << "alert tcp any any -> any any (content:\"a\"; requires: version >= 8; sid:1;)\n"
-                         "alert tcp any any -> any any (content:\"a\"; requires: version >= 7 < 8; sid:2;)\n"
-                         "alert vxlan any any -> any any (requires: version >= 10; sid:3;)\n"
-                         "alert http any any => any any (requires: version >= 10; sid:4;)\n"
-                         "alert tcp any any -> any any (nosuchkeyword; requires: feature nosuch; sid:5;)\n"
-                         "alert tcp any any -> any any (content:\"a\"; requires: version 9; sid:6;)\n";
-  LoadOptions o;
-  o.files = {path};
   LoadReport r;
-  auto e = build_engine(o, r);
-  std::filesystem::remove(path);
+  auto e = test::load_text(
+      "alert tcp any any -> any any (content:\"a\"; requires: version >= 8; sid:1;)\n"
+      "alert tcp any any -> any any (content:\"a\"; requires: version >= 7 < 8; sid:2;)\n"
+      "alert vxlan any any -> any any (requires: version >= 10; sid:3;)\n"
+      "alert http any any => any any (requires: version >= 10; sid:4;)\n"
+      "alert tcp any any -> any any (nosuchkeyword; requires: feature nosuch; sid:5;)\n"
+      "alert tcp any any -> any any (content:\"a\"; requires: version 9; sid:6;)\n",
+      r);
   REQUIRE(e);
   CHECK(r.rules_loaded == 1);
   CHECK(r.rules_unmet == 4);

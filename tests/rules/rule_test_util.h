@@ -2,9 +2,15 @@
 // packets by hand.
 #pragma once
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "rules/engine.h"
 #include "rules/match_buffer.h"
 #include "rules/parser.h"
 
@@ -43,5 +49,25 @@ inline bool payload_matches(const std::string& opts, const std::string& data) {
   c.len = data.size();
   return match_list(*l, c);
 }
+
+// Builds an engine from rule text (written to a temporary rules file, as
+// the agent loads them); r gets the load report.
+inline std::shared_ptr<const Engine> load_text(const std::string& text, LoadReport& r) {
+  auto path =
+      (std::filesystem::temp_directory_path() / ("vigil-rules-test-" + std::to_string(getpid()) + ".rules"))
+          .string();
+  std::ofstream(path) << text;
+  LoadOptions o;
+  o.files = {path};
+  auto e = build_engine(o, r);
+  std::filesystem::remove(path);
+  return e;
+}
+
+// The sids an engine alerts with, in order.
+struct CollectSids : AlertSink {
+  std::vector<uint32_t> sids;
+  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
+};
 
 }  // namespace vigil::rules::test

@@ -15,21 +15,11 @@ using namespace vigil::rules;
 
 namespace {
 
-struct Collect : AlertSink {
-  std::vector<uint32_t> sids;
-  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
-};
+using Collect = test::CollectSids;
 
 std::shared_ptr<const Engine> engine_of(const std::string& text) {
-  auto path =
-      (std::filesystem::temp_directory_path() / ("vigil-tcp-hdr-" + std::to_string(getpid()) + ".rules"))
-          .string();
-  std::ofstream(path) << text;
-  LoadOptions o;
-  o.files = {path};
   LoadReport r;
-  auto e = build_engine(o, r);
-  std::filesystem::remove(path);
+  auto e = test::load_text(text, r);
   REQUIRE(e);
   for (auto& err : r.errors) INFO(err);
   REQUIRE(r.rules_failed == 0);
