@@ -241,8 +241,11 @@ std::string check_bsize(const Rule& r) {
         }
         continue;
       }
-      if (op->kind != OpKind::kBsize || op->relative) continue;
-      const IntCmp& m = static_cast<const BsizeOp*>(op.get())->cmp;
+      // Other length-like ops share the kind (ssh.proto's 2_compat): only a
+      // bsize bounds the length.
+      const auto* b = dynamic_cast<const BsizeOp*>(op.get());
+      if (op->kind != OpKind::kBsize || op->relative || b == nullptr) continue;
+      const IntCmp& m = b->cmp;
       any = true;
       switch (m.op) {
         case IntCmp::kEq:
