@@ -153,7 +153,13 @@ for _ in $(seq 1 100); do
   sleep 0.3
 done
 grep -q '"signature_id":9100001' <<<"$api" || { echo "$api" | head -c 600; fail "the collector's API has no probe alert"; }
-st=$(status)
+# The status socket answers with the agent's last counter snapshot (taken
+# every few seconds): wait for one that has the alert.
+for _ in $(seq 1 100); do
+  st=$(status)
+  grep -q '^detect: 1 alerts' <<<"$st" && break
+  sleep 0.3
+done
 echo "$st"
 grep -q '^detect: 1 alerts' <<<"$st" || fail "the agent's status does not count the alert"
 grep -qE '^uplink: agent ag-[0-9a-f]+, [1-9][0-9]* events acked in [1-9][0-9]* batches, 0 errors' <<<"$st" ||
