@@ -51,11 +51,7 @@ class FakeTx : public Transaction {
 
 // The sids of `rules` that alert on tx inspected in direction d.
 std::vector<uint32_t> run(const std::string& rules, const FakeTx& tx, Dir d) {
-  LoadReport r;
-  auto e = test::load_text(rules, r);
-  REQUIRE(e);
-  for (auto& err : r.errors) INFO(err);
-  REQUIRE(r.rules_failed == 0);
+  auto e = test::load_all(rules);
   FlowView f;
   f.client = *IpAddr::parse("10.0.0.1");
   f.server = *IpAddr::parse("10.0.0.53");

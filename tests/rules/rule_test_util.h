@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -61,6 +62,16 @@ inline std::shared_ptr<const Engine> load_text(const std::string& text, LoadRepo
   o.files = {path};
   auto e = build_engine(o, r);
   std::filesystem::remove(path);
+  return e;
+}
+
+// An engine from rule text that must load whole (every failure shown).
+inline std::shared_ptr<const Engine> load_all(const std::string& text) {
+  LoadReport r;
+  auto e = load_text(text, r);
+  REQUIRE(e);
+  for (auto& err : r.errors) INFO(err);
+  REQUIRE(r.rules_failed == 0);
   return e;
 }
 

@@ -18,12 +18,7 @@ namespace {
 using Collect = test::CollectSids;
 
 std::shared_ptr<const Engine> engine_of(const std::string& text) {
-  LoadReport r;
-  auto e = test::load_text(text, r);
-  REQUIRE(e);
-  for (auto& err : r.errors) INFO(err);
-  REQUIRE(r.rules_failed == 0);
-  return e;
+  return test::load_all(text);
 }
 
 // An IPv4 packet 10.0.0.1:40000 -> 10.0.0.2:80 whose l3 holds a 20-byte IP
