@@ -241,11 +241,8 @@ std::string check_bsize(const Rule& r) {
         }
         continue;
       }
-      // Other length-like ops share the kind (ssh.proto's 2_compat): only a
-      // bsize bounds the length.
-      const auto* b = dynamic_cast<const BsizeOp*>(op.get());
-      if (op->kind != OpKind::kBsize || op->relative || b == nullptr) continue;
-      const IntCmp& m = b->cmp;
+      if (op->kind != OpKind::kBsize || op->relative) continue;
+      const IntCmp& m = static_cast<const BsizeOp*>(op.get())->cmp;
       any = true;
       switch (m.op) {
         case IntCmp::kEq:

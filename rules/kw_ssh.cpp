@@ -12,7 +12,7 @@ namespace {
 
 // "2_compat": the protocol version is 2.0 or 1.99 (a 1.99 server speaks both).
 struct SshProtoCompatOp : BufOp {
-  SshProtoCompatOp() : BufOp(OpKind::kBsize) {}
+  SshProtoCompatOp() : BufOp(OpKind::kValueTest) {}
   bool apply(BufCtx& c, size_t&) const override {
     std::string_view v(reinterpret_cast<const char*>(c.data), c.len);
     return v == "2.0" || v == "1.99";

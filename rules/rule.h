@@ -71,7 +71,8 @@ enum class OpKind : uint8_t {
   kIsdataat,
   kBsize,
   kBase64Decode,
-  kDataset
+  kDataset,
+  kValueTest  // the whole buffer against a set of values (ssh.proto:2_compat)
 };
 
 // One step of an inspection list. Deterministic ops (everything except content
