@@ -134,49 +134,40 @@ void name_signatures(Db& db, std::vector<TopEntry>* list) {
   }
 }
 
-// One top list: from the hourly rollup over whole hours, or (agent filter)
-// from raw rows over the exact range.
-StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to, bool use_rollup,
+// One top list from the rollups over whole hours [from, to): whole days
+// from the day rows (not for agents: few keys), the hours around them from
+// the hour rows. With an agent filter, the sid and address lists read that
+// agent's rows of alert_rollup_agent (its key leads, so only they are read).
+StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to,
                      std::vector<TopEntry>* out) {
   std::unordered_map<std::string, int64_t> counts;
-  Stmt st;
-  if (use_rollup) {
-    // Whole days from the day rows (not for agents: few keys), the hours
-    // around them from the hour rows.
-    int64_t h0 = floor_div(from, kUsPerHour), h1 = ceil_div(to, kUsPerHour);
-    int64_t d0 = ceil_div(h0, 24), d1 = floor_div(h1, 24);
-    auto scan = [&](int64_t dimv, int64_t lo, int64_t hi) -> StoreStatus {
-      if (lo >= hi) return {};
-      Stmt q = db.prepare("SELECT key, n FROM alert_rollup_hour WHERE dim=? AND hour>=? AND hour<?" +
-                          f.sql("key", "severity"));
-      if (!q.valid()) return db_error(db, "stats top");
-      q.bind(1, dimv).bind(2, lo).bind(3, hi);
-      f.bind(q, 4);
-      int rc;
-      while ((rc = q.step()) == SQLITE_ROW) counts[q.col_text(0)] += q.col_int(1);
-      if (rc != SQLITE_DONE) return db_error(db, "stats top");
-      return {};
-    };
-    StoreStatus s;
-    if (dim != kAgent && d0 < d1) {
-      if (s = scan(dim + kDayDim, d0, d1); !s.ok) return s;
-      if (s = scan(dim, h0, d0 * 24); !s.ok) return s;
-      if (s = scan(dim, d1 * 24, h1); !s.ok) return s;
-    } else if (s = scan(dim, h0, h1); !s.ok) {
-      return s;
-    }
-  } else {
-    static constexpr const char* kCol[] = {"agent_id", "CAST(sid AS TEXT)", "src_ip", "dest_ip"};
-    std::string col = kCol[dim];
-    st = db.prepare("SELECT " + col + ", COUNT(*) FROM alerts WHERE ts>=? AND ts<? AND " + col +
-                    " IS NOT NULL" + f.sql("agent_id", "severity") + " GROUP BY 1");
-    if (!st.valid()) return db_error(db, "stats raw top");
-    st.bind(1, from).bind(2, to);
-    f.bind(st, 3);
+  int64_t h0 = floor_div(from, kUsPerHour), h1 = ceil_div(to, kUsPerHour);
+  int64_t d0 = ceil_div(h0, 24), d1 = floor_div(h1, 24);
+  const bool per_agent = f.q.agent_id && dim != kAgent;
+  const std::string sql = per_agent
+                              ? "SELECT key, n FROM alert_rollup_agent WHERE dim=? AND hour>=? AND hour<?" +
+                                    f.sql("agent_id", "severity")
+                              : "SELECT key, n FROM alert_rollup_hour WHERE dim=? AND hour>=? AND hour<?" +
+                                    f.sql("key", "severity");
+  auto scan = [&](int64_t dimv, int64_t lo, int64_t hi) -> StoreStatus {
+    if (lo >= hi) return {};
+    Stmt q = db.prepare(sql);
+    if (!q.valid()) return db_error(db, "stats top");
+    q.bind(1, dimv).bind(2, lo).bind(3, hi);
+    f.bind(q, 4);
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) counts[q.col_text(0)] += q.col_int(1);
+    if (rc != SQLITE_DONE) return db_error(db, "stats top");
+    return {};
+  };
+  StoreStatus s;
+  if (dim != kAgent && d0 < d1) {
+    if (s = scan(dim + kDayDim, d0, d1); !s.ok) return s;
+    if (s = scan(dim, h0, d0 * 24); !s.ok) return s;
+    if (s = scan(dim, d1 * 24, h1); !s.ok) return s;
+  } else if (s = scan(dim, h0, h1); !s.ok) {
+    return s;
   }
-  int rc = SQLITE_DONE;
-  while (st.valid() && (rc = st.step()) == SQLITE_ROW) counts[st.col_text(0)] += st.col_int(1);
-  if (st.valid() && rc != SQLITE_DONE) return db_error(db, "stats top");
   *out = top_n(counts, f.q.top);
   if (dim == kSid) name_signatures(db, out);
   return {};
@@ -262,6 +253,9 @@ CREATE TABLE IF NOT EXISTS alert_rollup_min(minute INT NOT NULL, agent_id TEXT N
   n INT NOT NULL, PRIMARY KEY(minute, agent_id, severity)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS alert_rollup_hour(dim INT NOT NULL, hour INT NOT NULL, key TEXT NOT NULL,
   severity INT NOT NULL, n INT NOT NULL, PRIMARY KEY(dim, hour, key, severity)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_rollup_agent(agent_id TEXT NOT NULL, dim INT NOT NULL, hour INT NOT NULL,
+  key TEXT NOT NULL, severity INT NOT NULL, n INT NOT NULL,
+  PRIMARY KEY(agent_id, dim, hour, key, severity)) WITHOUT ROWID;
 )sql";
 
 void RollupDelta::add(int64_t ts_us, const std::optional<int64_t>& severity, const std::string& agent_id,
@@ -272,19 +266,15 @@ void RollupDelta::add(int64_t ts_us, const std::optional<int64_t>& severity, con
   int64_t hour = floor_div(ts_us, kUsPerHour);
   hours_[{kAgent, hour, agent_id, sev}] += n;
   int64_t day = floor_div(ts_us, kUsPerDay);
-  if (sid) {
-    std::string k = std::to_string(*sid);
-    hours_[{kSid, hour, k, sev}] += n;
-    hours_[{kSid + kDayDim, day, std::move(k), sev}] += n;
-  }
-  if (src_ip) {
-    hours_[{kSrc, hour, *src_ip, sev}] += n;
-    hours_[{kSrc + kDayDim, day, *src_ip, sev}] += n;
-  }
-  if (dest_ip) {
-    hours_[{kDest, hour, *dest_ip, sev}] += n;
-    hours_[{kDest + kDayDim, day, *dest_ip, sev}] += n;
-  }
+  auto count = [&](int dim, const std::string& key) {
+    hours_[{dim, hour, key, sev}] += n;
+    hours_[{dim + kDayDim, day, key, sev}] += n;
+    agent_hours_[{agent_id, dim, hour, key, sev}] += n;
+    agent_hours_[{agent_id, dim + kDayDim, day, key, sev}] += n;
+  };
+  if (sid) count(kSid, std::to_string(*sid));
+  if (src_ip) count(kSrc, *src_ip);
+  if (dest_ip) count(kDest, *dest_ip);
 }
 
 StoreStatus RollupDelta::apply(Db& db, int sign) const {
@@ -294,7 +284,10 @@ StoreStatus RollupDelta::apply(Db& db, int sign) const {
   Stmt up_hour = db.prepare(
       "INSERT INTO alert_rollup_hour(dim,hour,key,severity,n) VALUES(?,?,?,?,?) "
       "ON CONFLICT(dim,hour,key,severity) DO UPDATE SET n=n+excluded.n");
-  if (!up_min.valid() || !up_hour.valid()) return db_error(db, "rollup statements");
+  Stmt up_agent = db.prepare(
+      "INSERT INTO alert_rollup_agent(agent_id,dim,hour,key,severity,n) VALUES(?,?,?,?,?,?) "
+      "ON CONFLICT(agent_id,dim,hour,key,severity) DO UPDATE SET n=n+excluded.n");
+  if (!up_min.valid() || !up_hour.valid() || !up_agent.valid()) return db_error(db, "rollup statements");
   for (const auto& [k, n] : minutes_) {
     up_min.reset();
     up_min.bind(1, std::get<0>(k)).bind(2, std::get<1>(k)).bind(3, std::get<2>(k)).bind(4, sign * n);
@@ -305,6 +298,12 @@ StoreStatus RollupDelta::apply(Db& db, int sign) const {
     up_hour.bind(1, int64_t{std::get<0>(k)}).bind(2, std::get<1>(k)).bind(3, std::get<2>(k));
     up_hour.bind(4, std::get<3>(k)).bind(5, sign * n);
     if (up_hour.step() != SQLITE_DONE) return db_error(db, "rollup hour");
+  }
+  for (const auto& [k, n] : agent_hours_) {
+    up_agent.reset();
+    up_agent.bind(1, std::get<0>(k)).bind(2, int64_t{std::get<1>(k)}).bind(3, std::get<2>(k));
+    up_agent.bind(4, std::get<3>(k)).bind(5, std::get<4>(k)).bind(6, sign * n);
+    if (up_agent.step() != SQLITE_DONE) return db_error(db, "rollup agent");
   }
   if (sign < 0) {
     Stmt d1 =
@@ -322,6 +321,15 @@ StoreStatus RollupDelta::apply(Db& db, int sign) const {
       d2.bind(4, std::get<3>(k));
       if (d2.step() != SQLITE_DONE) return db_error(db, "rollup hour drop");
     }
+    Stmt d3 = db.prepare(
+        "DELETE FROM alert_rollup_agent WHERE agent_id=? AND dim=? AND hour=? AND key=? AND severity=? AND "
+        "n<=0");
+    for (const auto& [k, n] : agent_hours_) {
+      d3.reset();
+      d3.bind(1, std::get<0>(k)).bind(2, int64_t{std::get<1>(k)}).bind(3, std::get<2>(k));
+      d3.bind(4, std::get<3>(k)).bind(5, std::get<4>(k));
+      if (d3.step() != SQLITE_DONE) return db_error(db, "rollup agent drop");
+    }
   }
   return {};
 }
@@ -329,15 +337,24 @@ StoreStatus RollupDelta::apply(Db& db, int sign) const {
 StoreStatus rebuild_rollups_if_empty(Db& db) {
   std::string err;
   if (!db.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("rollup rebuild: " + err);
-  Stmt chk = db.prepare("SELECT NOT EXISTS(SELECT 1 FROM alert_rollup_min) AND EXISTS(SELECT 1 FROM alerts)");
-  bool need = chk.step() == SQLITE_ROW && chk.col_int(0) != 0;
-  chk = Stmt();
-  if (need) {
-    std::string minute = sql_floor("ts", kUsPerMinute), hour = sql_floor("ts", kUsPerHour);
-    std::string sql = "INSERT INTO alert_rollup_min SELECT " + minute +
-                      ", agent_id, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1,2,3;";
-    static constexpr const char* kCol[] = {"agent_id", "CAST(sid AS TEXT)", "src_ip", "dest_ip"};
-    std::string day = sql_floor("ts", kUsPerDay);
+  auto ask = [&](const char* sql) {
+    Stmt chk = db.prepare(sql);
+    return chk.step() == SQLITE_ROW && chk.col_int(0) != 0;
+  };
+  const bool all = ask("SELECT NOT EXISTS(SELECT 1 FROM alert_rollup_min) AND EXISTS(SELECT 1 FROM alerts)");
+  // A database from before the per-agent rollup has sid or address rows in
+  // the hour rollup and none in the agent one.
+  const bool agent = all || ask("SELECT NOT EXISTS(SELECT 1 FROM alert_rollup_agent) AND "
+                                "EXISTS(SELECT 1 FROM alert_rollup_hour WHERE dim BETWEEN 1 AND 3)");
+  std::string sql;
+  const std::string hour = sql_floor("ts", kUsPerHour), day = sql_floor("ts", kUsPerDay);
+  static constexpr const char* kCol[] = {"agent_id", "CAST(sid AS TEXT)", "src_ip", "dest_ip"};
+  if (all) {
+    sql =
+        "DELETE FROM alert_rollup_hour; DELETE FROM alert_rollup_agent; INSERT INTO alert_rollup_min "
+        "SELECT " +
+        sql_floor("ts", kUsPerMinute) +
+        ", agent_id, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1,2,3;";
     for (int d = 0; d < 4; ++d) {
       sql += "INSERT INTO alert_rollup_hour SELECT " + std::to_string(d) + ", " + hour + ", " + kCol[d] +
              ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + kCol[d] + " IS NOT NULL GROUP BY 2,3,4;";
@@ -346,10 +363,17 @@ StoreStatus rebuild_rollups_if_empty(Db& db) {
              kCol[d] + ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + kCol[d] +
              " IS NOT NULL GROUP BY 2,3,4;";
     }
-    if (!db.exec(sql, &err)) {
-      db.exec("ROLLBACK");
-      return StoreStatus::error("rollup rebuild: " + err);
-    }
+  }
+  if (agent) {
+    for (int d = kSid; d <= kDest; ++d)
+      for (const auto& [dimv, unit] : {std::pair{d, hour}, std::pair{d + kDayDim, day}})
+        sql += "INSERT INTO alert_rollup_agent SELECT agent_id, " + std::to_string(dimv) + ", " + unit +
+               ", " + kCol[d] + ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + kCol[d] +
+               " IS NOT NULL GROUP BY 1,3,4,5;";
+  }
+  if (!sql.empty() && !db.exec(sql, &err)) {
+    db.exec("ROLLBACK");
+    return StoreStatus::error("rollup rebuild: " + err);
   }
   if (!db.exec("COMMIT", &err)) return StoreStatus::error("rollup rebuild: " + err);
   return {};
@@ -364,18 +388,15 @@ StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out) {
   StoreStatus st = count_series(db, f, q.from_us, q.to_us, 0, &series, &raw);
   if (!st.ok) return st;
   fill_series(series, out);
-  // The top lists come from the hourly rollup unless an agent is filtered
-  // (not a key of the sid/address rollups): then from raw rows.
-  bool rollup = !q.agent_id;
-  out->top_from_us = rollup ? floor_div(q.from_us, kUsPerHour) * kUsPerHour : q.from_us;
-  out->top_to_us = rollup ? ceil_div(q.to_us, kUsPerHour) * kUsPerHour : q.to_us;
-  raw = raw || !rollup;
+  // The top lists count whole hours.
+  out->top_from_us = floor_div(q.from_us, kUsPerHour) * kUsPerHour;
+  out->top_to_us = ceil_div(q.to_us, kUsPerHour) * kUsPerHour;
   std::pair<Dim, std::vector<TopEntry>*> lists[] = {{kSid, &out->top_signatures},
                                                     {kSrc, &out->top_sources},
                                                     {kDest, &out->top_destinations},
                                                     {kAgent, &out->top_agents}};
   for (auto [dim, list] : lists) {
-    st = top_list(db, f, dim, q.from_us, q.to_us, rollup, list);
+    st = top_list(db, f, dim, q.from_us, q.to_us, list);
     if (!st.ok) return st;
   }
   out->raw = raw;

@@ -4,6 +4,9 @@
 //   alert_rollup_min(minute, agent_id, severity, n)      per minute
 //   alert_rollup_hour(dim, hour, key, severity, n)       per hour x agent | sid | src_ip | dest_ip,
 //                                                        and per day x sid | src_ip | dest_ip (dim + 10)
+//   alert_rollup_agent(agent_id, dim, hour, key, severity, n)
+//                                                        the same sid | src_ip | dest_ip hour and day rows
+//                                                        per agent, for the top lists of one agent
 // (minute/hour: event time in whole minutes/hours since the epoch, floored;
 // severity 0 when the alert has none; alerts without a sid or address are
 // not in that dimension).
@@ -52,18 +55,23 @@ class RollupDelta {
 
   using MinuteKey = std::tuple<int64_t, std::string, int64_t>;     // minute, agent, severity
   using HourKey = std::tuple<int, int64_t, std::string, int64_t>;  // dim, hour (day), key, severity
+  using AgentKey = std::tuple<std::string, int, int64_t, std::string, int64_t>;  // agent, then as HourKey
   // The counts in key order (the PostgreSQL store upserts them in this
   // order, so concurrent transactions lock shared rows in one order).
   const std::map<MinuteKey, int64_t>& minutes() const { return minutes_; }
   const std::map<HourKey, int64_t>& hours() const { return hours_; }
+  const std::map<AgentKey, int64_t>& agent_hours() const { return agent_hours_; }
 
  private:
   std::map<MinuteKey, int64_t> minutes_;
   std::map<HourKey, int64_t> hours_;
+  std::map<AgentKey, int64_t> agent_hours_;
 };
 
 // Fills the rollups from the alerts when they are empty and alerts are not
-// (a database from before the rollups). REQUIRES: no open transaction.
+// (a database from before the rollups), and the per-agent rollup when it is
+// empty and the others are not (a database from before it). REQUIRES: no
+// open transaction.
 StoreStatus rebuild_rollups_if_empty(Db& db);
 
 // Computes the aggregations for q on a read connection.

@@ -411,7 +411,8 @@ StoreStatus filtered_stats(pg::Conn& c, const StatsQuery& q, AlertStats* out) {
 // A top list from the rollups over whole hours [from, to): whole days from
 // the day rows (not for agents: few keys), the hours around them from the
 // hour rows; summed, ordered and cut in the server (ties by key, bytewise,
-// as top_n).
+// as top_n). With an agent filter, the sid and address lists read that
+// agent's rows of alert_rollup_agent.
 StoreStatus rollup_top(pg::Conn& c, const StatsQuery& q, Dim dim, int64_t from, int64_t to,
                        std::vector<TopEntry>* out) {
   out->clear();
@@ -439,31 +440,18 @@ StoreStatus rollup_top(pg::Conn& c, const StatsQuery& q, Dim dim, int64_t from, 
                         ", n FROM alert_rollup_pending WHERE ts>=" + w.p(arg(h0 * kUsPerHour)) +
                         "::bigint AND ts<" + w.p(arg(h1 * kUsPerHour)) + "::bigint AND " + pkey +
                         " IS NOT NULL" + rollup_filters(q, &w, "agent_id", kPendingSev);
+  const bool per_agent = q.agent_id && dim != kAgent;
+  std::string rolled =
+      per_agent
+          ? "SELECT key, n FROM alert_rollup_agent WHERE (" + where + ")" + rollup_filters(q, &w, "agent_id")
+          : "SELECT key, n FROM alert_rollup_hour WHERE (" + where + ")" + rollup_filters(q, &w, "key");
   std::string sql =
-      "SELECT key, SUM(n)::bigint AS total FROM (SELECT key, n FROM alert_rollup_hour WHERE (" + where + ")" +
-      rollup_filters(q, &w, "key") + " UNION ALL " + pending +
+      "SELECT key, SUM(n)::bigint AS total FROM (" + rolled + " UNION ALL " + pending +
       ") x(key, n) GROUP BY key HAVING SUM(n) > 0 ORDER BY total DESC, key COLLATE \"C\" LIMIT " +
       w.p(arg(int64_t{std::max(q.top, 0)})) + "::bigint";
   pg::Result r = c.exec(sql, w.params);
   if (!r) return pg::fail("stats top", r);
   for (int i = 0; i < r.rows(); ++i) out->push_back({r.text(i, 0), {}, r.int64(i, 1)});
-  return dim == kSid ? name_signatures(c, out) : StoreStatus{};
-}
-
-// A top list from the rows over exactly [from, to) (an agent is filtered:
-// not a key of the sid and address rollups).
-StoreStatus raw_top(pg::Conn& c, const StatsQuery& q, Dim dim, int64_t from, int64_t to,
-                    std::vector<TopEntry>* out) {
-  std::string col = kDimCol[dim];
-  Where w;
-  std::string sql = "SELECT " + col + ", COUNT(*) FROM alerts a WHERE a.ts>=" + w.p(arg(from)) +
-                    "::bigint AND a.ts<" + w.p(arg(to)) + "::bigint AND " + col + " IS NOT NULL" +
-                    stats_filters(q, &w) + " GROUP BY 1";
-  pg::Result r = c.exec(sql, w.params);
-  if (!r) return pg::fail("stats top", r);
-  std::unordered_map<std::string, int64_t> counts;
-  for (int i = 0; i < r.rows(); ++i) counts[r.text(i, 0)] += r.int64(i, 1);
-  *out = top_n(counts, q.top);
   return dim == kSid ? name_signatures(c, out) : StoreStatus{};
 }
 
@@ -475,19 +463,15 @@ StoreStatus stats_in_tx(pg::Conn& c, const StatsQuery& q, AlertStats* out) {
   StoreStatus st = count_series(c, q, q.from_us, q.to_us, 0, &series, &raw);
   if (!st.ok) return st;
   fill_series(series, out);
-  // As the SQLite store: whole hours (its hourly rollup) unless an agent is
-  // filtered, then the exact range from the rows.
-  bool rollup = !q.agent_id;
-  out->top_from_us = rollup ? floor_div(q.from_us, kUsPerHour) * kUsPerHour : q.from_us;
-  out->top_to_us = rollup ? ceil_div(q.to_us, kUsPerHour) * kUsPerHour : q.to_us;
-  raw = raw || !rollup;
+  // As the SQLite store: the top lists count whole hours.
+  out->top_from_us = floor_div(q.from_us, kUsPerHour) * kUsPerHour;
+  out->top_to_us = ceil_div(q.to_us, kUsPerHour) * kUsPerHour;
   std::pair<Dim, std::vector<TopEntry>*> lists[] = {{kSid, &out->top_signatures},
                                                     {kSrc, &out->top_sources},
                                                     {kDest, &out->top_destinations},
                                                     {kAgent, &out->top_agents}};
   for (auto [dim, list] : lists) {
-    StoreStatus s = rollup ? rollup_top(c, q, dim, out->top_from_us, out->top_to_us, list)
-                           : raw_top(c, q, dim, out->top_from_us, out->top_to_us, list);
+    StoreStatus s = rollup_top(c, q, dim, out->top_from_us, out->top_to_us, list);
     if (!s.ok) return s;
   }
   out->raw = raw;
@@ -529,6 +513,19 @@ INSERT INTO alert_rollup_hour SELECT 3, ((ts)/3600000000 - ((ts)%3600000000 < 0)
 INSERT INTO alert_rollup_hour SELECT 13, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), dest_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE dest_ip IS NOT NULL GROUP BY 2, 3, 4;
 )sql";
 
+// The per-agent rollup (alert_rollups.h), counted from the alerts a
+// database already holds.
+const char* const kAgentRollupMigrationSql = R"sql(
+CREATE TABLE alert_rollup_agent(agent_id TEXT NOT NULL, dim INT NOT NULL, hour BIGINT NOT NULL, key TEXT NOT NULL,
+  severity BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY(agent_id, dim, hour, key, severity));
+INSERT INTO alert_rollup_agent SELECT agent_id, 1, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), sid::text, COALESCE(severity,0), COUNT(*) FROM alerts WHERE sid IS NOT NULL GROUP BY 1, 3, 4, 5;
+INSERT INTO alert_rollup_agent SELECT agent_id, 11, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), sid::text, COALESCE(severity,0), COUNT(*) FROM alerts WHERE sid IS NOT NULL GROUP BY 1, 3, 4, 5;
+INSERT INTO alert_rollup_agent SELECT agent_id, 2, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), src_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE src_ip IS NOT NULL GROUP BY 1, 3, 4, 5;
+INSERT INTO alert_rollup_agent SELECT agent_id, 12, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), src_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE src_ip IS NOT NULL GROUP BY 1, 3, 4, 5;
+INSERT INTO alert_rollup_agent SELECT agent_id, 3, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), dest_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE dest_ip IS NOT NULL GROUP BY 1, 3, 4, 5;
+INSERT INTO alert_rollup_agent SELECT agent_id, 13, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), dest_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE dest_ip IS NOT NULL GROUP BY 1, 3, 4, 5;
+)sql";
+
 StoreStatus fold_rollups(pg::Conn& c, int64_t limit, int64_t* folded) {
   *folded = 0;
   return pg::with_tx(c, "rollup fold", [&](pg::Conn& tx) -> StoreStatus {
@@ -554,7 +551,8 @@ StoreStatus fold_rollups(pg::Conn& c, int64_t limit, int64_t* folded) {
             r.int64(i, 6));
     *folded = r.rows();
     if (d.empty()) return {};
-    json mins = json::array(), hours = json::array(), gone_mins = json::array(), gone_hours = json::array();
+    json mins = json::array(), hours = json::array(), agents = json::array(), gone_mins = json::array(),
+         gone_hours = json::array(), gone_agents = json::array();
     for (const auto& [k, n] : d.minutes()) {
       json row = json::array({std::get<0>(k), std::get<1>(k), std::get<2>(k), n});
       if (n < 0) gone_mins.push_back(row);
@@ -564,6 +562,12 @@ StoreStatus fold_rollups(pg::Conn& c, int64_t limit, int64_t* folded) {
       json row = json::array({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), n});
       if (n < 0) gone_hours.push_back(row);
       if (n != 0) hours.push_back(std::move(row));
+    }
+    for (const auto& [k, n] : d.agent_hours()) {
+      json row =
+          json::array({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), std::get<4>(k), n});
+      if (n < 0) gone_agents.push_back(row);
+      if (n != 0) agents.push_back(std::move(row));
     }
     auto dump = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
     // In the delta's key order (one order for every fold).
@@ -581,6 +585,13 @@ StoreStatus fold_rollups(pg::Conn& c, int64_t limit, int64_t* folded) {
         "ON CONFLICT (dim,hour,key,severity) DO UPDATE SET n = alert_rollup_hour.n + excluded.n",
         {dump(hours)});
     if (!r) return pg::fail("rollup hours", r);
+    r = tx.exec(
+        "INSERT INTO alert_rollup_agent(agent_id,dim,hour,key,severity,n) "
+        "SELECT e->>0, (e->>1)::int, (e->>2)::bigint, e->>3, (e->>4)::bigint, (e->>5)::bigint "
+        "FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, o) ORDER BY o "
+        "ON CONFLICT (agent_id,dim,hour,key,severity) DO UPDATE SET n = alert_rollup_agent.n + excluded.n",
+        {dump(agents)});
+    if (!r) return pg::fail("rollup agents", r);
     // Rows that a deletion brought to 0 go, as in the SQLite store.
     if (!gone_mins.empty()) {
       r = tx.exec(
@@ -596,6 +607,14 @@ StoreStatus fold_rollups(pg::Conn& c, int64_t limit, int64_t* folded) {
           {dump(gone_hours)});
       if (!r) return pg::fail("rollup hours", r);
     }
+    if (!gone_agents.empty()) {
+      r = tx.exec(
+          "DELETE FROM alert_rollup_agent r USING json_array_elements($1::json) AS e WHERE r.agent_id=e->>0 "
+          "AND r.dim=(e->>1)::int AND r.hour=(e->>2)::bigint AND r.key=e->>3 AND r.severity=(e->>4)::bigint "
+          "AND r.n<=0",
+          {dump(gone_agents)});
+      if (!r) return pg::fail("rollup agents", r);
+    }
     return {};
   });
 }
@@ -603,6 +622,18 @@ StoreStatus fold_rollups(pg::Conn& c, int64_t limit, int64_t* folded) {
 StoreStatus drop_rollup_day(pg::Conn& c, int64_t day) {
   pg::Result r = c.exec("DELETE FROM alert_rollup_pending WHERE ts>=$1::bigint AND ts<$2::bigint",
                         {arg(day * kUsPerDay), arg((day + 1) * kUsPerDay)});
+  if (!r) return pg::fail("rollup day", r);
+  // The agents of that day (from its agent hour rows, deleted below) lead
+  // the per-agent rollup's key: one index range per agent and dimension.
+  const std::string day_agents =
+      "DELETE FROM alert_rollup_agent r USING (SELECT DISTINCT key FROM alert_rollup_hour WHERE dim=0 AND "
+      "hour>=$1::bigint AND hour<$2::bigint) a WHERE r.agent_id=a.key AND ";
+  r = c.exec(day_agents + "r.dim IN (1,2,3) AND r.hour>=$1::bigint AND r.hour<$2::bigint",
+             {arg(day * 24), arg((day + 1) * 24)});
+  if (!r) return pg::fail("rollup day", r);
+  r = c.exec(day_agents + "r.dim IN ($3::int,$4::int,$5::int) AND r.hour=$6::bigint",
+             {arg(day * 24), arg((day + 1) * 24), arg(int64_t{kRollupDayDim + 1}),
+              arg(int64_t{kRollupDayDim + 2}), arg(int64_t{kRollupDayDim + 3}), arg(day)});
   if (!r) return pg::fail("rollup day", r);
   r = c.exec("DELETE FROM alert_rollup_min WHERE minute>=$1::bigint AND minute<$2::bigint",
              {arg(day * 1440), arg((day + 1) * 1440)});

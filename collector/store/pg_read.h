@@ -50,6 +50,7 @@ extern const char* const kMigrationSql;
 // rows). The aggregations read the rollups and the pending rows together.
 // Applied by pg_schema's migration list.
 extern const char* const kRollupMigrationSql;
+extern const char* const kAgentRollupMigrationSql;
 
 // Moves up to `limit` pending rows into the rollups in one transaction
 // (upserts in key order; rows a deletion brought to 0 go); *folded: how many.

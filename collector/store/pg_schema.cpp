@@ -97,13 +97,14 @@ struct Migration {
   const char* sql;
 };
 
-// Migrations 2 and 3 are the read side's (pg_read.h): free-text folding and
+// Migrations 2 to 4 are the read side's (pg_read.h): free-text folding and
 // its index; the rollups the aggregations read.
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
       {1, "tables", kV1},
       {2, "free text", pg_read::kMigrationSql},
       {3, "alert rollups", pg_read::kRollupMigrationSql},
+      {4, "per-agent alert rollups", pg_read::kAgentRollupMigrationSql},
   };
   return list;
 }

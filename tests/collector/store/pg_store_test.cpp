@@ -85,6 +85,15 @@ struct Raw {
               fl("86400000000"), col),
           "SELECT " + fl("86400000000") + ", " + col + ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " +
               col + " IS NOT NULL GROUP BY 1,2,3");
+      // The per-agent rows, keyed here by agent and key together.
+      std::string akey = "agent_id || '|' || " + col;
+      for (auto [dim, g] : {std::pair{d, "3600000000"}, std::pair{d + 10, "86400000000"}})
+        bad += both(with_pending("SELECT hour, agent_id || '|' || key, severity, n FROM alert_rollup_agent "
+                                 "WHERE dim=" +
+                                     std::to_string(dim),
+                                 fl(g), akey),
+                    "SELECT " + fl(g) + ", " + akey + ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " +
+                        col + " IS NOT NULL GROUP BY 1,2,3");
     }
     return bad;
   }
@@ -157,10 +166,12 @@ TEST_CASE("PostgreSQL: a database from before the rollups gets them counted from
   }
   Raw raw(*url);
   CHECK(raw.num("SELECT COUNT(*) FROM alert_rollup_pending") == 0);  // folded when the store closed
-  raw.exec("DROP TABLE alert_rollup_min, alert_rollup_hour, alert_rollup_pending");
-  raw.exec("DELETE FROM schema_migrations WHERE version = 3");
+  raw.exec("DROP TABLE alert_rollup_min, alert_rollup_hour, alert_rollup_pending, alert_rollup_agent");
+  raw.exec("DELETE FROM schema_migrations WHERE version IN (3, 4)");
   auto s = open(*url);
-  CHECK(raw.num("SELECT COUNT(*) FROM schema_migrations WHERE version = 3") == 1);
+  CHECK(raw.num("SELECT COUNT(*) FROM schema_migrations WHERE version IN (3, 4)") == 2);
+  CHECK(raw.num("SELECT COUNT(DISTINCT key) FROM alert_rollup_agent WHERE agent_id = 'ag-1' AND dim = 11") ==
+        7);
   CHECK(raw.num("SELECT SUM(n) FROM alert_rollup_min") == 300);
   CHECK(raw.num("SELECT COUNT(DISTINCT key) FROM alert_rollup_hour WHERE dim = 11") == 7);
   CHECK(raw.rollup_mismatch() == 0);

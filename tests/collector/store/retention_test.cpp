@@ -59,7 +59,14 @@ struct Raw {
                "SELECT ts/3600000000, src_ip, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1,2,3)") +
            num("SELECT COUNT(*) FROM (SELECT ts/3600000000, src_ip, COALESCE(severity,0), COUNT(*) FROM "
                "alerts "
-               "GROUP BY 1,2,3 EXCEPT SELECT hour, key, severity, n FROM alert_rollup_hour WHERE dim=2)");
+               "GROUP BY 1,2,3 EXCEPT SELECT hour, key, severity, n FROM alert_rollup_hour WHERE dim=2)") +
+           num("SELECT COUNT(*) FROM (SELECT agent_id, hour, key, severity, n FROM alert_rollup_agent WHERE "
+               "dim=2 EXCEPT SELECT agent_id, ts/3600000000, src_ip, COALESCE(severity,0), COUNT(*) FROM "
+               "alerts "
+               "GROUP BY 1,2,3,4)") +
+           num("SELECT COUNT(*) FROM (SELECT agent_id, ts/3600000000, src_ip, COALESCE(severity,0), COUNT(*) "
+               "FROM alerts GROUP BY 1,2,3,4 EXCEPT SELECT agent_id, hour, key, severity, n FROM "
+               "alert_rollup_agent WHERE dim=2)");
   }
 };
 
