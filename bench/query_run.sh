@@ -51,6 +51,8 @@ paths=(
   "/api/v1/stats/alerts?from=$week&to=$end&interval=1h&severity=1"
   "/api/v1/stats/alerts?from=$((day + 1234))&to=$((end - 77))&interval=1m"
   "/api/v1/stats/alerts?from=$day&to=$end&interval=1h&agent=fill-3"
+  "/api/v1/stats/alerts?from=$((day + 1234))&to=$((end - 77))&interval=5m&agent=fill-3"
+  "/api/v1/stats/alerts?from=$week&to=$end&interval=1h&agent=fill-3"
 )
 [ $# -gt 0 ] && paths=("$@")
 # The detail route, where the collector has it (404 on a route it lacks).

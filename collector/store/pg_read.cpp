@@ -514,16 +514,21 @@ INSERT INTO alert_rollup_hour SELECT 13, ((ts)/86400000000 - ((ts)%86400000000 <
 )sql";
 
 // The per-agent rollup (alert_rollups.h), counted from the alerts a
-// database already holds.
+// database already holds less the pending rows, which the next fold adds
+// to it as to the other rollups.
 const char* const kAgentRollupMigrationSql = R"sql(
 CREATE TABLE alert_rollup_agent(agent_id TEXT NOT NULL, dim INT NOT NULL, hour BIGINT NOT NULL, key TEXT NOT NULL,
   severity BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY(agent_id, dim, hour, key, severity));
-INSERT INTO alert_rollup_agent SELECT agent_id, 1, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), sid::text, COALESCE(severity,0), COUNT(*) FROM alerts WHERE sid IS NOT NULL GROUP BY 1, 3, 4, 5;
-INSERT INTO alert_rollup_agent SELECT agent_id, 11, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), sid::text, COALESCE(severity,0), COUNT(*) FROM alerts WHERE sid IS NOT NULL GROUP BY 1, 3, 4, 5;
-INSERT INTO alert_rollup_agent SELECT agent_id, 2, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), src_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE src_ip IS NOT NULL GROUP BY 1, 3, 4, 5;
-INSERT INTO alert_rollup_agent SELECT agent_id, 12, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), src_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE src_ip IS NOT NULL GROUP BY 1, 3, 4, 5;
-INSERT INTO alert_rollup_agent SELECT agent_id, 3, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), dest_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE dest_ip IS NOT NULL GROUP BY 1, 3, 4, 5;
-INSERT INTO alert_rollup_agent SELECT agent_id, 13, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), dest_ip, COALESCE(severity,0), COUNT(*) FROM alerts WHERE dest_ip IS NOT NULL GROUP BY 1, 3, 4, 5;
+CREATE TEMPORARY VIEW vigil_rollup_base AS
+  SELECT agent_id, ts, severity, sid, src_ip, dest_ip, 1 AS n FROM alerts
+  UNION ALL SELECT agent_id, ts, severity, sid, src_ip, dest_ip, -n FROM alert_rollup_pending;
+INSERT INTO alert_rollup_agent SELECT agent_id, 1, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), sid::text, COALESCE(severity,0), SUM(n) FROM vigil_rollup_base WHERE sid::text IS NOT NULL GROUP BY 1, 3, 4, 5 HAVING SUM(n) <> 0;
+INSERT INTO alert_rollup_agent SELECT agent_id, 11, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), sid::text, COALESCE(severity,0), SUM(n) FROM vigil_rollup_base WHERE sid::text IS NOT NULL GROUP BY 1, 3, 4, 5 HAVING SUM(n) <> 0;
+INSERT INTO alert_rollup_agent SELECT agent_id, 2, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), src_ip, COALESCE(severity,0), SUM(n) FROM vigil_rollup_base WHERE src_ip IS NOT NULL GROUP BY 1, 3, 4, 5 HAVING SUM(n) <> 0;
+INSERT INTO alert_rollup_agent SELECT agent_id, 12, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), src_ip, COALESCE(severity,0), SUM(n) FROM vigil_rollup_base WHERE src_ip IS NOT NULL GROUP BY 1, 3, 4, 5 HAVING SUM(n) <> 0;
+INSERT INTO alert_rollup_agent SELECT agent_id, 3, ((ts)/3600000000 - ((ts)%3600000000 < 0)::int), dest_ip, COALESCE(severity,0), SUM(n) FROM vigil_rollup_base WHERE dest_ip IS NOT NULL GROUP BY 1, 3, 4, 5 HAVING SUM(n) <> 0;
+INSERT INTO alert_rollup_agent SELECT agent_id, 13, ((ts)/86400000000 - ((ts)%86400000000 < 0)::int), dest_ip, COALESCE(severity,0), SUM(n) FROM vigil_rollup_base WHERE dest_ip IS NOT NULL GROUP BY 1, 3, 4, 5 HAVING SUM(n) <> 0;
+DROP VIEW vigil_rollup_base;
 )sql";
 
 StoreStatus fold_rollups(pg::Conn& c, int64_t limit, int64_t* folded) {

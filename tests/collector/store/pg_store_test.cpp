@@ -177,6 +177,37 @@ TEST_CASE("PostgreSQL: a database from before the rollups gets them counted from
   CHECK(raw.rollup_mismatch() == 0);
 }
 
+TEST_CASE(
+    "PostgreSQL: the per-agent rollup of an older database counts each alert once, also those not folded "
+    "yet",
+    "[.pg]") {
+  auto url = test::fresh_pg_url();
+  REQUIRE(url);
+  {
+    auto s = open(*url);
+    std::vector<IngestEvent> ev;
+    for (int k = 0; k < 200; ++k) ev.push_back(alert("p" + std::to_string(k), kNow - k * 1000, 1 + k % 5));
+    IngestResult r;
+    ingest(*s, "ag-1", 1, ev, &r);
+    ingest(*s, "ag-2", 1, {alert("q1", kNow - 5, 9)}, &r);
+  }
+  Raw raw(*url);
+  // As an older database can be: no per-agent rollup, and every alert still
+  // pending (not folded into the rollups yet).
+  raw.exec("DROP TABLE alert_rollup_agent");
+  raw.exec("DELETE FROM schema_migrations WHERE version = 4");
+  raw.exec("DELETE FROM alert_rollup_min");
+  raw.exec("DELETE FROM alert_rollup_hour");
+  raw.exec(
+      "INSERT INTO alert_rollup_pending(ts, agent_id, severity, sid, src_ip, dest_ip, n) SELECT ts, "
+      "agent_id, "
+      "severity, sid, src_ip, dest_ip, 1 FROM alerts");
+  auto s = open(*url);
+  REQUIRE(raw.pending_drained());
+  CHECK(raw.num("SELECT SUM(n) FROM alert_rollup_agent WHERE dim = 11") == 201);
+  CHECK(raw.rollup_mismatch() == 0);
+}
+
 TEST_CASE("PostgreSQL: a bad URL or an unreachable server is a clear error", "[.pg]") {
   std::string err;
   CHECK_FALSE(open_pg_store("postgresql://vigil@/nosuchdb?host=/nonexistent-dir&port=1", &err, 1));
