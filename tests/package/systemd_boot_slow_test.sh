@@ -81,7 +81,18 @@ if [ -z "$P" ]; then
 fi
 # Run a command inside the container (all its namespaces, its root).
 in_box() { nsenter -t "$P" -m -u -i -n -p -r -w /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
-state=$(timeout 90 nsenter -t "$P" -m -u -i -n -p -r -w systemctl is-system-running --wait 2>&1 || true)
+# systemctl needs systemd's private socket, which a just-started PID 1 on a
+# busy machine may not have made yet ("Failed to connect to bus"): retry
+# that, up to 90 s in all, then wait for the boot to finish.
+boot_deadline=$(($(date +%s) + 90))
+while :; do
+  state=$(timeout 90 nsenter -t "$P" -m -u -i -n -p -r -w systemctl is-system-running --wait 2>&1 || true)
+  case "$state" in
+    *"Failed to connect"*) [ "$(date +%s)" -lt "$boot_deadline" ] && kill -0 "$NSPAWN_PID" 2>/dev/null || break ;;
+    *) break ;;
+  esac
+  sleep 0.5
+done
 echo "container booted: $state, after $(($(date +%s) - start)) s"
 case "$state" in
   running | degraded) ;;
