@@ -54,7 +54,11 @@ exec 7<>"$WORK/pcap.fifo"  # read-write: opening does not wait for the agent
 cat "$WORK/a.pcap" >&7
 # The workers publish their counters at most once a second, checked every 64
 # packets (or on a live capture's read timeout, which a file never has): the
-# quiet packets, a second and a half later, end at packet 128 and publish.
+# quiet packets end at packet 128 and publish, when they come over a second
+# after the agent has processed the first 120 (a slow sanitizer build can
+# still be at them when a fixed pause has passed: wait for its eve.json).
+eve_alerts() { [ "$(grep -c '"event_type":"alert"' "$WORK/log/eve.json" 2>/dev/null)" = $N ]; }
+wait_for 120 eve_alerts || fail "the agent did not write the first $N alerts"
 sleep 1.5
 tail -c +25 "$WORK/b.pcap" >&7  # without its file header
 
