@@ -64,11 +64,10 @@ foreach(file ${files})
   endforeach()
   quoted(wd "${WORKDIR}")
   # CTest starts the costliest tests first (a fresh build has no timings):
-  # a file's entry in COSTS, or 1.
-  set(cost 1)
+  # the files named in COSTS.
   if("|${COSTS}|" MATCHES "\\|${file}=([0-9]+)\\|")
-    set(cost ${CMAKE_MATCH_1})
+    string(APPEND props " COST ${CMAKE_MATCH_1}")
   endif()
-  string(APPEND script "set_tests_properties(${name} PROPERTIES WORKING_DIRECTORY ${wd} COST ${cost}${props})\n")
+  string(APPEND script "set_tests_properties(${name} PROPERTIES WORKING_DIRECTORY ${wd}${props})\n")
 endforeach()
 file(WRITE "${OUT}" "${script}")
