@@ -28,7 +28,7 @@ hostile nolength "$CRED" 411
 hostile slowhead 2
 hostile idle "$ADMIN_KEY"
 sleep 0.5  # the idle connections' closes reach the collector
-hostile perip 450 400
+hostile perip 450 400 "$ADMIN_KEY"
 hostile expect "" 401
 hostile expect "$CRED" 200
 
