@@ -10,6 +10,8 @@ Cases, any mix, each a capture and its rules:
   --conformance DIR    every DIR/*/expected.json case (pcap, rules, and
                        settings.checksum-checks, read as the scorer does)
   --pcap PCAP RULES    one capture (repeatable)
+  --every K            of the conformance cases, only every K-th (the
+                       sanitizer build's run, where each agent start costs more)
 Generated captures run with the configured checksum mode (auto: sampled),
 --pcap with "-k none"; a conformance case with
 the engine flags the scorer gives it ("-k none" when its settings say
@@ -38,7 +40,7 @@ def cases_from(a):
         for p in sorted(glob.glob(os.path.join(d, "*.pcap"))):
             out.append((os.path.basename(p)[:-5], p, rules, []))
     for d in a.conformance or []:
-        for exp_path in sorted(glob.glob(os.path.join(d, "*", "expected.json"))):
+        for exp_path in sorted(glob.glob(os.path.join(d, "*", "expected.json")))[::a.every]:
             tdir = os.path.dirname(exp_path)
             with open(exp_path, encoding="utf-8") as f:
                 exp = json.load(f)
@@ -94,6 +96,7 @@ def main():
     ap.add_argument("--conformance", action="append")
     ap.add_argument("--pcap", nargs=2, action="append", metavar=("PCAP", "RULES"))
     ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("-j", type=int, default=2)
     a = ap.parse_args()
