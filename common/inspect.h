@@ -119,6 +119,10 @@ constexpr bool is_packet_buffer(BufferId id) {
 }
 
 enum class Dir : uint8_t { kToServer = 0, kToClient = 1 };
+// 0 to server, 1 to client: an index for per-direction arrays.
+constexpr int di(Dir d) {
+  return static_cast<int>(d);
+}
 
 // Integer-valued fields rule keywords compare against (dns.opcode,
 // tls.version, ...). Absent fields return false from Transaction::integer.

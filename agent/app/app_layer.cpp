@@ -38,9 +38,6 @@ struct FlowApp : AppLayerState {
   uint32_t udp_tries = 0;
 };
 
-int di(Dir d) {
-  return static_cast<int>(d);
-}
 Dir other(Dir d) {
   return d == Dir::kToServer ? Dir::kToClient : Dir::kToServer;
 }

@@ -97,7 +97,7 @@ class FtpTx : public TxBase {
 std::string_view sv(Bytes b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
-Bytes as_bytes(std::string_view s) {
+Bytes bytes_of(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
@@ -195,7 +195,7 @@ std::optional<uint16_t> parse_229(std::string_view l) {
   return uint16_t(*v);
 }
 
-struct Side {
+struct FtpSide {
   std::string line;
   bool cut = false;     // the line passed kMaxLine: dropped up to its LF
   bool resync = false;  // after a gap: dropped up to the next LF
@@ -205,7 +205,7 @@ struct Side {
 class FtpParser : public AppParser {
  public:
   void data(ParseCtx& c, Dir d, Bytes b) override {
-    Side& s = side_[int(d)];
+    FtpSide& s = side_[int(d)];
     while (!b.empty()) {
       if (s.opaque) {
         c.ctr.ftp_encrypted_bytes += b.size();
@@ -244,7 +244,7 @@ class FtpParser : public AppParser {
 
   void gap(ParseCtx& c, Dir d, uint64_t) override {
     ++c.ctr.gap_ftp;
-    Side& s = side_[int(d)];
+    FtpSide& s = side_[int(d)];
     if (s.opaque) return;
     s.line.clear();
     s.cut = false;
@@ -256,7 +256,7 @@ class FtpParser : public AppParser {
   }
 
   void end(ParseCtx& c, Dir d) override {
-    Side& s = side_[int(d)];
+    FtpSide& s = side_[int(d)];
     if (!s.opaque && !s.resync && !s.line.empty()) line_done(c, d);  // a last line without LF
   }
 
@@ -266,7 +266,7 @@ class FtpParser : public AppParser {
 
  private:
   void line_done(ParseCtx& c, Dir d) {
-    Side& s = side_[int(d)];
+    FtpSide& s = side_[int(d)];
     std::string line = std::move(s.line);
     s.line = std::string();
     bool cut = s.cut;
@@ -454,7 +454,7 @@ class FtpParser : public AppParser {
       side_[0].line.clear();
       while (!txs_.empty()) pop_front(c);  // commands pipelined before the switch
     } else if (!held.empty()) {
-      data(c, Dir::kToServer, as_bytes(held));  // refused: they were commands
+      data(c, Dir::kToServer, bytes_of(held));  // refused: they were commands
     }
   }
 
@@ -490,7 +490,7 @@ class FtpParser : public AppParser {
   DataPort data_port_;
   bool pasv_waiting_ = false;  // a PASV/EPSV awaits its reply
   PendingXfer pending_xfer_;
-  Side side_[2];
+  FtpSide side_[2];
   std::deque<std::unique_ptr<FtpTx>> txs_;  // open, oldest first
   uint64_t next_id_ = 0;
   bool in_multi_ = false;

@@ -88,9 +88,6 @@ void doh_queries(TxBuffers& b, std::string_view msg) {
   for (const auto& q : m.questions) b.add(BufferId::kDnsQuery, Dir::kToServer, q.name);
 }
 
-int di(Dir d) {
-  return static_cast<int>(d);
-}
 uint64_t type_bit(uint8_t type) {
   return uint64_t{1} << std::min<uint8_t>(type, 63);
 }

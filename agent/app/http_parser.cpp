@@ -48,7 +48,7 @@ enum class St : uint8_t {
   kError,       // framing lost: ignored from here on
 };
 
-struct Side {
+struct HttpSide {
   St st = St::kHead;
   std::string head;  // head bytes so far
   size_t scan = 0;   // start of the first incomplete head line
@@ -239,7 +239,7 @@ class HttpParser : public AppParser {
  public:
   void data(ParseCtx& c, Dir d, Bytes b) override {
     std::string_view in = sv(b);
-    Side& s = side(d);
+    HttpSide& s = side(d);
     while (!in.empty()) {
       switch (s.st) {
         case St::kHead:
@@ -276,7 +276,7 @@ class HttpParser : public AppParser {
   AppUpgrade* upgrade() override { return up_.to != AppProto::kUnknown ? &up_ : nullptr; }
 
   void gap(ParseCtx& c, Dir d, uint64_t len) override {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     ++c.ctr.gap_http;
     if ((s.st == St::kBodyLength || s.st == St::kChunkData) && len <= s.remaining) {
       s.remaining -= len;  // the body has a hole; framing survives
@@ -299,7 +299,7 @@ class HttpParser : public AppParser {
   }
 
   void end(ParseCtx& c, Dir d) override {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     flush_head(c, d);
     // A body cut short (Content-Length larger than what came, chunks
     // missing) is inspected as far as it got.
@@ -322,13 +322,13 @@ class HttpParser : public AppParser {
   }
 
  private:
-  Side& side(Dir d) { return d == Dir::kToServer ? req_ : resp_; }
+  HttpSide& side(Dir d) { return d == Dir::kToServer ? req_ : resp_; }
 
   // A head cut short by the end of its direction (or, for a request, by the
   // response starting) is parsed as it is: servers close connections after
   // unterminated headers, and the client still reads them.
   void flush_head(ParseCtx& c, Dir d) {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     if (d == Dir::kToClient && !s.junk.empty() && s.st == St::kHead) http09_response(c);
     if (s.st != St::kHead || s.head.empty()) return;
     std::string block = std::move(s.head);
@@ -343,7 +343,7 @@ class HttpParser : public AppParser {
 
   // Accumulates the head; when complete, parses it and moves to the body.
   void head(ParseCtx& c, Dir d, std::string_view& in) {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     if (s.head.empty()) {
       if (s.junk.empty()) {
         // Blank lines (and stray whitespace) between messages are tolerated.
@@ -443,7 +443,7 @@ class HttpParser : public AppParser {
   // skip when a status line follows (up to kMaxJunkLines / kMaxJunk bytes),
   // else an HTTP/0.9 body (no status line) that starts with those lines.
   void before_status(ParseCtx& c, std::string_view& in) {
-    Side& s = resp_;
+    HttpSide& s = resp_;
     if (http09_) {
       http09_response(c);
       return;
@@ -481,7 +481,7 @@ class HttpParser : public AppParser {
 
   // No status line came: what was held is the start of an HTTP/0.9 body.
   void http09_response(ParseCtx& c) {
-    Side& s = resp_;
+    HttpSide& s = resp_;
     std::string held = std::move(s.junk);
     s.junk = std::string();
     s.junk_line = 0;
@@ -756,7 +756,7 @@ class HttpParser : public AppParser {
   // Content-Encoding layers of the message about to be read on side s.
   // Unknown codings are skipped (their bytes inspected as they are), as is
   // "identity"; past kMaxCodings layers the rest is left encoded.
-  void setup_codings(ParseCtx& c, Side& s, const Headers& headers) {
+  void setup_codings(ParseCtx& c, HttpSide& s, const Headers& headers) {
     s.layers.clear();
     s.decode_error = false;
     s.raw_in = 0;
@@ -786,14 +786,14 @@ class HttpParser : public AppParser {
     }
   }
 
-  void start_chunked(Side& s) {
+  void start_chunked(HttpSide& s) {
     s.st = St::kChunkSize;
     s.chunk_crlf = false;
     s.line.clear();
   }
 
   void start_length(ParseCtx& c, Dir d, uint64_t n) {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     if (n == 0) {
       body_done(c, d);
       return;
@@ -803,7 +803,7 @@ class HttpParser : public AppParser {
   }
 
   void body_length(ParseCtx& c, Dir d, std::string_view& in) {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     size_t n = static_cast<size_t>(std::min<uint64_t>(s.remaining, in.size()));
     body(c, d, in.substr(0, n));
     in.remove_prefix(n);
@@ -812,7 +812,7 @@ class HttpParser : public AppParser {
   }
 
   void chunk_data(ParseCtx& c, Dir d, std::string_view& in) {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     size_t n = static_cast<size_t>(std::min<uint64_t>(s.remaining, in.size()));
     body(c, d, in.substr(0, n));
     in.remove_prefix(n);
@@ -825,7 +825,7 @@ class HttpParser : public AppParser {
 
   // Reads one line of a chunk-size or trailer section.
   void chunk_line(ParseCtx& c, Dir d, std::string_view& in) {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     size_t nl = in.find('\n');
     size_t take = nl == std::string_view::npos ? in.size() : nl;
     if (s.line.size() + take > kMaxChunkLine) {
@@ -923,7 +923,7 @@ class HttpParser : public AppParser {
   // same (event http.invalid_response_chunk_len); whatever the client makes
   // of such a body, its bytes are inspected rather than dropped.
   void not_chunked(ParseCtx& c, Dir d, std::string_view tail) {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     ++c.ctr.http_bad_chunk;
     note(c, s.tx, HttpAnomaly::invalid_chunk_size);
     std::string raw = std::move(s.line);
@@ -936,7 +936,7 @@ class HttpParser : public AppParser {
 
   // Body bytes (dechunked) of the message direction d is reading.
   void body(ParseCtx& c, Dir d, std::string_view in) {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     HttpTx* t = s.tx;
     if (t == nullptr || in.empty()) return;
     bool ts = d == Dir::kToServer;
@@ -968,7 +968,7 @@ class HttpParser : public AppParser {
   // layers.back() was applied last by the sender) into the body buffer. With
   // `finish`, each layer is told the body ended (and may pass held bytes on).
   void decode(ParseCtx& c, Dir d, std::string_view in, size_t from, bool finish) {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     HttpTx* t = s.tx;
     bool ts = d == Dir::kToServer;
     std::string& out = t->bufs.slot(ts ? BufferId::kHttpRequestBody : BufferId::kHttpResponseBody, d);
@@ -1010,7 +1010,7 @@ class HttpParser : public AppParser {
     }
   }
 
-  void keep(ParseCtx&, Side& s, std::string& out, std::string_view in, uint64_t limit, uint64_t& cut) {
+  void keep(ParseCtx&, HttpSide& s, std::string& out, std::string_view in, uint64_t limit, uint64_t& cut) {
     uint64_t room = limit > out.size() ? limit - out.size() : 0;
     if (in.size() > room && !s.body_cut) {
       ++cut;
@@ -1022,7 +1022,7 @@ class HttpParser : public AppParser {
   // The message direction d was reading is complete (`whole`: as framed;
   // false when it was cut short).
   void body_done(ParseCtx& c, Dir d, bool whole = true) {
-    Side& s = side(d);
+    HttpSide& s = side(d);
     if (s.st != St::kError && s.st != St::kOpaque) s.st = St::kHead;
     if (s.tx != nullptr && !s.layers.empty() && !s.ratio_cut) decode(c, d, {}, s.layers.size(), true);
     s.layers.clear();
@@ -1064,7 +1064,7 @@ class HttpParser : public AppParser {
     }
   }
 
-  Side req_, resp_;
+  HttpSide req_, resp_;
   AppUpgrade up_;
   std::deque<std::unique_ptr<HttpTx>> txs_;
   uint64_t next_id_ = 0;

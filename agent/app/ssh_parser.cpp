@@ -38,7 +38,7 @@ class SshTx : public TxBase {
 
 enum class St : uint8_t { kBanner, kPacketHeader, kPacketSkip, kOpaque, kError };
 
-struct Side {
+struct SshSide {
   St st = St::kBanner;
   std::string line;
   int pre_lines = 0;
@@ -50,7 +50,7 @@ struct Side {
 class SshParser : public AppParser {
  public:
   void data(ParseCtx& c, Dir d, Bytes b) override {
-    Side& s = side_[static_cast<int>(d)];
+    SshSide& s = side_[static_cast<int>(d)];
     while (!b.empty()) {
       switch (s.st) {
         case St::kBanner:
@@ -119,7 +119,7 @@ class SshParser : public AppParser {
   }
 
   void banner(ParseCtx& c, Dir d, Bytes& b) {
-    Side& s = side_[static_cast<int>(d)];
+    SshSide& s = side_[static_cast<int>(d)];
     const auto* p = reinterpret_cast<const char*>(b.data());
     std::string_view in(p, b.size());
     size_t nl = in.find('\n');
@@ -172,7 +172,7 @@ class SshParser : public AppParser {
   }
 
   void opaque(ParseCtx& c, Dir d) {
-    Side& s = side_[static_cast<int>(d)];
+    SshSide& s = side_[static_cast<int>(d)];
     if (s.st != St::kError) s.st = St::kOpaque;
     if (tx_) tx_->set_progress(d, TxProgress::kComplete);
     bool both = (side_[0].st == St::kOpaque || side_[0].st == St::kError) &&
@@ -184,7 +184,7 @@ class SshParser : public AppParser {
     }
   }
 
-  Side side_[2];
+  SshSide side_[2];
   std::unique_ptr<SshTx> tx_;
   uint8_t newkeys_ = 0;
   bool logged_ = false;

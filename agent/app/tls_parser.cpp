@@ -172,7 +172,7 @@ class TlsTx : public TxBase {
   }
 };
 
-struct Side {
+struct TlsSide {
   uint8_t hdr[5];
   size_t hdr_len = 0;
   uint8_t type = 0;
@@ -185,7 +185,7 @@ struct Side {
 class TlsParser : public AppParser {
  public:
   void data(ParseCtx& c, Dir d, Bytes b) override {
-    Side& s = side_[static_cast<int>(d)];
+    TlsSide& s = side_[static_cast<int>(d)];
     if (done_ || s.error) {
       if (done_) c.ctr.tls_encrypted_bytes += b.size();
       return;
@@ -241,8 +241,8 @@ class TlsParser : public AppParser {
 
  private:
   // A handshake record after ChangeCipherSpec is the encrypted Finished.
-  bool encrypted_before_record(const Side& s) const { return s.encrypted && s.type == 22 && ccs_seen(s); }
-  bool ccs_seen(const Side& s) const { return s.encrypted; }
+  bool encrypted_before_record(const TlsSide& s) const { return s.encrypted && s.type == 22 && ccs_seen(s); }
+  bool ccs_seen(const TlsSide& s) const { return s.encrypted; }
 
   TlsTx& tx(ParseCtx& c) {
     if (!tx_) {
@@ -253,7 +253,7 @@ class TlsParser : public AppParser {
   }
 
   void handshake_bytes(ParseCtx& c, Dir d, Bytes b) {
-    Side& s = side_[static_cast<int>(d)];
+    TlsSide& s = side_[static_cast<int>(d)];
     std::string& hs = s.hs;
     hs.append(reinterpret_cast<const char*>(b.data()), b.size());
     size_t off = 0;
@@ -356,8 +356,8 @@ class TlsParser : public AppParser {
   }
 
   void maybe_done(ParseCtx& c) {
-    const Side& a = side_[0];
-    const Side& b = side_[1];
+    const TlsSide& a = side_[0];
+    const TlsSide& b = side_[1];
     if (done_ || !(a.encrypted || a.error) || !(b.encrypted || b.error)) return;
     done_ = true;
     // Both sides encrypt: raw content rules would only scan ciphertext.
@@ -372,7 +372,7 @@ class TlsParser : public AppParser {
     }
   }
 
-  Side side_[2];
+  TlsSide side_[2];
   std::unique_ptr<TlsTx> tx_;
   bool done_ = false;
 };

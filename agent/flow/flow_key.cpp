@@ -9,7 +9,7 @@ namespace vigil {
 
 namespace {
 
-constexpr uint8_t kIcmp = 1, kIcmpv6 = 58;
+constexpr uint8_t kProtoIcmp = 1, kProtoIcmpv6 = 58;
 
 uint64_t mix64(uint64_t x) {  // splitmix64 finaliser
   x ^= x >> 30;
@@ -29,9 +29,9 @@ uint8_t flow_proto(const Packet& p) {
     case L4::kUdp:
       return 17;
     case L4::kIcmp:
-      return kIcmp;
+      return kProtoIcmp;
     case L4::kIcmpv6:
-      return kIcmpv6;
+      return kProtoIcmpv6;
     case L4::kOther:
     case L4::kNone:
       return p.ip_proto;
@@ -40,8 +40,8 @@ uint8_t flow_proto(const Packet& p) {
 }
 
 bool icmp_is_reply(uint8_t proto, uint8_t type) {
-  if (proto == kIcmp) return type == 0 || type == 14 || type == 16 || type == 18;
-  if (proto == kIcmpv6) return type == 129;
+  if (proto == kProtoIcmp) return type == 0 || type == 14 || type == 16 || type == 18;
+  if (proto == kProtoIcmpv6) return type == 129;
   return false;
 }
 
@@ -74,7 +74,7 @@ bool make_flow_key(const Packet& p, FlowKey* k) {
 
 bool make_icmp_error_key(const Packet& p, FlowKey* k) {
   if (p.invalid || (p.l4 != L4::kIcmp && p.l4 != L4::kIcmpv6)) return false;
-  const uint8_t proto = p.l4 == L4::kIcmp ? kIcmp : kIcmpv6;
+  const uint8_t proto = p.l4 == L4::kIcmp ? kProtoIcmp : kProtoIcmpv6;
   // The decoders give the bytes after the 8-byte ICMP header as payload: for
   // errors, that is the quoted packet. The fan-out reads it the same way.
   IcmpQuote q;
@@ -89,7 +89,7 @@ bool make_icmp_error_key(const Packet& p, FlowKey* k) {
     inner.sp = q.sp;
     inner.dp = q.dp;
   } else {
-    inner.l4 = q.proto == kIcmp ? L4::kIcmp : L4::kIcmpv6;
+    inner.l4 = q.proto == kProtoIcmp ? L4::kIcmp : L4::kIcmpv6;
     inner.icmp.type = q.icmp_type;
     inner.icmp.code = q.icmp_code;
     inner.icmp.has_id_seq = true;

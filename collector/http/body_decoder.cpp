@@ -12,17 +12,17 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 constexpr uint64_t kFirstBlock = 16 << 10;  // most bodies (heartbeats, enrolments) fit in it
 constexpr uint64_t kBlock = 1 << 20;
 constexpr size_t kWindow = 64 << 10;  // inflate output per call
 
 }  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
 
 std::optional<BodyEncoding> parse_content_encoding(std::string_view header) {
   std::string_view v = trim(header);

@@ -25,6 +25,9 @@ enum class BodyEncoding { kIdentity, kGzip };
 // (the server answers 415). Empty and "identity" are identity; case-insensitive.
 std::optional<BodyEncoding> parse_content_encoding(std::string_view header);
 
+// ASCII case-insensitive equality (header values: "gzip", "100-continue").
+bool iequals(std::string_view a, std::string_view b);
+
 class BodyDecoder {
  public:
   enum class Status { kOk, kTooLarge, kCorrupt };

@@ -39,12 +39,6 @@ constexpr size_t kIdleRead = 4 << 10;     // first read of a keep-alive request
 constexpr auto kLingerTime = std::chrono::seconds(2);  // drain after a refusal so the answer is seen
 constexpr uint64_t kLingerBytes = 8 << 20;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 void count_response(HttpCounters& c, int status) {
   switch (status / 100) {
     case 1:

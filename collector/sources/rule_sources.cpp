@@ -72,7 +72,7 @@ std::string url_file_name(const std::string& url) {
   return path.substr(path.find_last_of('/') + 1);
 }
 
-std::optional<uint32_t> rule_sid(const std::string& rule) {
+std::optional<uint32_t> source_rule_sid(const std::string& rule) {
   static const std::regex kSid(R"(\bsid\s*:\s*(\d+)\s*;)");
   std::smatch m;
   if (!std::regex_search(rule, m, kSid)) return std::nullopt;
@@ -113,7 +113,7 @@ std::string apply_policy(const RulePolicy& p, const RuleFile& f) {
     bool commented = first != std::string::npos && line[first] == '#';
     size_t rule_at = commented ? line.find_first_not_of("# \t", first) : 0;
     std::string body = rule_at == std::string::npos ? std::string() : line.substr(rule_at);
-    auto sid = rule_sid(body);
+    auto sid = source_rule_sid(body);
     if (!sid) {
       out += line + "\n";
       continue;

@@ -17,7 +17,7 @@ using vigil::rules::test::parse;
 
 namespace {
 
-const std::filesystem::path& dir() {
+const std::filesystem::path& dataset_dir() {
   static const auto d = [] {
     auto p = std::filesystem::temp_directory_path() / ("vigil-dataset-ip-tests-" + std::to_string(getpid()));
     std::filesystem::remove_all(p);
@@ -29,7 +29,7 @@ const std::filesystem::path& dir() {
 
 std::shared_ptr<const Engine> engine_of(const std::string& name, const std::string& text,
                                         LoadReport* rep = nullptr) {
-  auto path = (dir() / name).string();
+  auto path = (dataset_dir() / name).string();
   std::ofstream(path) << text;
   LoadOptions o;
   o.files = {path};
@@ -39,10 +39,7 @@ std::shared_ptr<const Engine> engine_of(const std::string& name, const std::stri
   return e;
 }
 
-struct Collect : AlertSink {
-  std::vector<uint32_t> sids;
-  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
-};
+using Collect = test::CollectSids;
 
 std::vector<uint32_t> run(const Engine& e, const char* src, const char* dst, const std::string& data = "x") {
   Packet p;
@@ -74,8 +71,8 @@ using V = std::vector<uint32_t>;
 }  // namespace
 
 TEST_CASE("dataset ip/ipv4: text addresses in the file, address bytes in ip.src/ip.dst") {
-  std::ofstream(dir() / "bad.lst") << "192.0.2.1\n2001:db8::7\n::ffff:198.51.100.4\n";
-  std::ofstream(dir() / "bad4.lst") << "# comment\n203.0.113.9\n";
+  std::ofstream(dataset_dir() / "bad.lst") << "192.0.2.1\n2001:db8::7\n::ffff:198.51.100.4\n";
+  std::ofstream(dataset_dir() / "bad4.lst") << "# comment\n203.0.113.9\n";
   LoadReport rep;
   auto e =
       engine_of("ip.rules",
@@ -103,8 +100,8 @@ TEST_CASE("dataset ip: ip.src rules stay packet rules - file errors name the lin
   REQUIRE(r);
   CHECK_FALSE(r->tx_rule);
   CHECK_FALSE(r->has_payload);
-  std::ofstream(dir() / "broken.lst") << "10.0.0.1\nnot-an-ip\n";
-  std::ofstream(dir() / "v6.lst") << "2001:db8::1\n";  // not an IPv4 address
+  std::ofstream(dataset_dir() / "broken.lst") << "10.0.0.1\nnot-an-ip\n";
+  std::ofstream(dataset_dir() / "v6.lst") << "2001:db8::1\n";  // not an IPv4 address
   LoadReport rep;
   auto e = engine_of("broken.rules",
                      "alert ip any any -> any any (ip.src; dataset:isset,b,type ip,load broken.lst; sid:1;)\n"
@@ -112,15 +109,15 @@ TEST_CASE("dataset ip: ip.src rules stay packet rules - file errors name the lin
                      &rep);
   REQUIRE(e);
   REQUIRE(rep.errors.size() == 2);
-  CHECK(rep.errors[0].ends_with("sid 1: dataset: " + (dir() / "broken.lst").string() +
+  CHECK(rep.errors[0].ends_with("sid 1: dataset: " + (dataset_dir() / "broken.lst").string() +
                                 ":2: invalid dataset value"));
-  CHECK(rep.errors[1].ends_with("sid 2: dataset: " + (dir() / "v6.lst").string() +
+  CHECK(rep.errors[1].ends_with("sid 2: dataset: " + (dataset_dir() / "v6.lst").string() +
                                 ":1: invalid dataset value"));
 }
 
 TEST_CASE("dataset state/save: values added at run time are written back and read on the next start") {
-  std::filesystem::remove(dir() / "seen-ips.lst");
-  std::filesystem::remove(dir() / "ua.lst");
+  std::filesystem::remove(dataset_dir() / "seen-ips.lst");
+  std::filesystem::remove(dataset_dir() / "ua.lst");
   const std::string rules =
       "alert udp any any -> any any (msg:\"new src\"; ip.src; dataset:set,seen,type ip,state seen-ips.lst; "
       "sid:1;)\n"
@@ -133,12 +130,12 @@ TEST_CASE("dataset state/save: values added at run time are written back and rea
     CHECK(run(*e, "10.0.0.1", "10.9.9.9", "hello") == V{1, 2});
     CHECK(run(*e, "10.0.0.1", "10.9.9.9", "hello").empty());
     CHECK(run(*e, "2001:db8::1", "2001:db8::2", "hi") == V{1, 2});
-    CHECK(!std::filesystem::exists(dir() / "seen-ips.lst"));  // written at teardown, not before
+    CHECK(!std::filesystem::exists(dataset_dir() / "seen-ips.lst"));  // written at teardown, not before
   }
-  CHECK(lines_of(dir() / "seen-ips.lst") == std::set<std::string>{"10.0.0.1", "2001:db8::1"});
-  CHECK(lines_of(dir() / "ua.lst") == std::set<std::string>{"aGVsbG8=", "aGk="});
-  CHECK(!std::filesystem::exists(dir() / "never.lst"));  // nothing added: not written
-  CHECK(!std::filesystem::exists(dir() / "seen-ips.lst.tmp"));
+  CHECK(lines_of(dataset_dir() / "seen-ips.lst") == std::set<std::string>{"10.0.0.1", "2001:db8::1"});
+  CHECK(lines_of(dataset_dir() / "ua.lst") == std::set<std::string>{"aGVsbG8=", "aGk="});
+  CHECK(!std::filesystem::exists(dataset_dir() / "never.lst"));  // nothing added: not written
+  CHECK(!std::filesystem::exists(dataset_dir() / "seen-ips.lst.tmp"));
   {
     auto e = engine_of("state.rules", rules);
     REQUIRE(e);
@@ -146,13 +143,14 @@ TEST_CASE("dataset state/save: values added at run time are written back and rea
     CHECK(run(*e, "10.0.0.1", "10.9.9.9", "hello") == V{2});
     CHECK(run(*e, "10.0.0.2", "10.9.9.9", "hello") == V{1});
   }
-  CHECK(lines_of(dir() / "seen-ips.lst") == std::set<std::string>{"10.0.0.1", "10.0.0.2", "2001:db8::1"});
-  CHECK(lines_of(dir() / "ua.lst") == std::set<std::string>{"aGVsbG8="});
+  CHECK(lines_of(dataset_dir() / "seen-ips.lst") ==
+        std::set<std::string>{"10.0.0.1", "10.0.0.2", "2001:db8::1"});
+  CHECK(lines_of(dataset_dir() / "ua.lst") == std::set<std::string>{"aGVsbG8="});
 }
 
 TEST_CASE(
     "dataset state: Engine::save_state writes while the engine lives (the agent exits without freeing it)") {
-  std::filesystem::remove(dir() / "exit-state.lst");
+  std::filesystem::remove(dataset_dir() / "exit-state.lst");
   auto e =
       engine_of("exit-state.rules",
                 "alert udp any any -> any any (msg:\"new src\"; ip.src; dataset:set,exitseen,type ip,state "
@@ -160,8 +158,8 @@ TEST_CASE(
   REQUIRE(e);
   CHECK(run(*e, "10.0.0.7", "10.9.9.9") == V{1});
   e->save_state();
-  CHECK(lines_of(dir() / "exit-state.lst") == std::set<std::string>{"10.0.0.7"});
-  std::filesystem::remove(dir() / "exit-state.lst");
+  CHECK(lines_of(dataset_dir() / "exit-state.lst") == std::set<std::string>{"10.0.0.7"});
+  std::filesystem::remove(dataset_dir() / "exit-state.lst");
   e->save_state();  // nothing added since: not written again
-  CHECK(!std::filesystem::exists(dir() / "exit-state.lst"));
+  CHECK(!std::filesystem::exists(dataset_dir() / "exit-state.lst"));
 }

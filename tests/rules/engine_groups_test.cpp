@@ -15,7 +15,7 @@ using namespace vigil::rules;
 
 namespace {
 
-struct Collect : AlertSink {
+struct CollectSet : AlertSink {
   std::set<uint32_t> sids;
   void alert(const AlertEvent& a) override { sids.insert(a.sid); }
 };
@@ -81,7 +81,7 @@ void check_ports(const Engine& e) {
   for (uint16_t sp : ports) {
     for (uint16_t dp : ports) {
       Packet p = tcp_packet(sp, dp, payload);
-      Collect c;
+      CollectSet c;
       e.inspect_packet(*w, p, c);
       e.end_packet(*w);
       std::set<uint32_t> want;
@@ -136,7 +136,7 @@ TEST_CASE("port groups: a port-80 packet does not meet rules keyed to other port
   auto w = e->new_worker();
   const std::string payload = "xxx";  // outlives the packet's view of it
   Packet p = tcp_packet(40000, 80, payload);
-  Collect c;
+  CollectSet c;
   e->inspect_packet(*w, p, c);
   CHECK(c.sids == std::set<uint32_t>{80});
   CHECK(e->counters(*w).prefilter_candidates == 1);

@@ -14,7 +14,7 @@ using namespace vigil::rules;
 
 namespace {
 
-const std::filesystem::path& dir() {
+const std::filesystem::path& kw_dir() {
   static const auto d = [] {
     auto p = std::filesystem::temp_directory_path() / ("vigil-file-kw-tests-" + std::to_string(getpid()));
     std::filesystem::remove_all(p);
@@ -26,7 +26,7 @@ const std::filesystem::path& dir() {
 
 std::unique_ptr<Rule> parse_in_dir(const std::string& opts, std::string* err = nullptr) {
   ParseContext c = test::test_ctx();
-  c.rule_dir = dir().string();
+  c.rule_dir = kw_dir().string();
   ParseFailure f;
   auto r = parse_rule("alert http any any -> any any (" + opts + " sid:1;)", Dialect::kSuricata, c, f);
   if (err) *err = f.reason;
@@ -95,14 +95,15 @@ TEST_CASE("filesize: equal, less, greater, range, units") {
 }
 
 TEST_CASE("filemd5 / filesha1 / filesha256: hash lists next to the rule file, ! negates") {
-  std::ofstream(dir() / "md5.lst") << "# bad files\n"
-                                   << "900150983CD24FB0D6963F7D28E17F72  abc\n"
-                                   << "\n"
-                                   << "d41d8cd98f00b204e9800998ecf8427e\n";
-  std::ofstream(dir() / "sha1.lst") << "a9993e364706816aba3e25717850c26c9cd0d89d\n";
-  std::ofstream(dir() / "sha256.lst") << "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n";
-  std::ofstream(dir() / "short.lst") << "900150983cd24fb0\n";
-  std::ofstream(dir() / "empty.lst") << "# nothing\n";
+  std::ofstream(kw_dir() / "md5.lst") << "# bad files\n"
+                                      << "900150983CD24FB0D6963F7D28E17F72  abc\n"
+                                      << "\n"
+                                      << "d41d8cd98f00b204e9800998ecf8427e\n";
+  std::ofstream(kw_dir() / "sha1.lst") << "a9993e364706816aba3e25717850c26c9cd0d89d\n";
+  std::ofstream(kw_dir() / "sha256.lst")
+      << "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n";
+  std::ofstream(kw_dir() / "short.lst") << "900150983cd24fb0\n";
+  std::ofstream(kw_dir() / "empty.lst") << "# nothing\n";
 
   auto r = parse_in_dir("filemd5:md5.lst;");
   REQUIRE(r);

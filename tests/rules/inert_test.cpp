@@ -15,7 +15,7 @@ using namespace vigil::rules;
 
 namespace {
 
-std::string write_rules(const std::string& text) {
+std::string write_inert_rules(const std::string& text) {
   auto dir = std::filesystem::temp_directory_path() / ("vigil-inert-test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / "inert.rules").string();
@@ -25,7 +25,7 @@ std::string write_rules(const std::string& text) {
 
 constexpr uint32_t kHttpDnsSsh = app_bit(AppProto::kHttp) | app_bit(AppProto::kDns) | app_bit(AppProto::kSsh);
 
-const char* kRules =
+const char* kInertRules =
     "alert smb any any -> any any (msg:\"smb header\"; sid:1;)\n"
     "alert tcp any any -> any any (msg:\"alp ftp\"; app-layer-protocol:ftp; sid:2;)\n"
     "alert tcp any any -> any any (msg:\"not ftp\"; app-layer-protocol:!ftp; sid:3;)\n"
@@ -40,7 +40,7 @@ const char* kRules =
 
 TEST_CASE("rules needing an unparsed protocol are inert, with the reason, not loaded", "[inert]") {
   LoadOptions o;
-  o.files = {write_rules(kRules)};
+  o.files = {write_inert_rules(kInertRules)};
   o.parsed_app_protos = kHttpDnsSsh;
   LoadReport r;
   auto e = build_engine(o, r);
@@ -64,7 +64,7 @@ TEST_CASE("rules needing an unparsed protocol are inert, with the reason, not lo
 
 TEST_CASE("a caller that does not say what it parses gets no inert rules", "[inert]") {
   LoadOptions o;
-  o.files = {write_rules(kRules)};
+  o.files = {write_inert_rules(kInertRules)};
   LoadReport r;
   auto e = build_engine(o, r);
   REQUIRE(e);

@@ -39,10 +39,7 @@ std::string write(const std::string& name, const std::string& text) {
   return p.string();
 }
 
-struct Collect : AlertSink {
-  std::vector<uint32_t> sids;
-  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
-};
+using Collect = test::CollectSids;
 
 std::vector<uint32_t> run(const Engine& e, const char* src, const char* dst) {
   static const std::string payload = "x";

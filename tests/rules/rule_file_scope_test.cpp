@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "rule_test_util.h"
 #include "rules/engine.h"
 
 using namespace vigil;
@@ -46,10 +47,7 @@ std::string rule(int sid, const std::string& dataset) {
          ";)\n";
 }
 
-struct Collect : AlertSink {
-  std::vector<uint32_t> sids;
-  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
-};
+using Collect = test::CollectSids;
 
 std::vector<uint32_t> run(const Engine& e, const std::string& data) {
   Packet p;

@@ -16,10 +16,7 @@ using vigil::rules::test::parse;
 
 namespace {
 
-struct Collect : AlertSink {
-  std::vector<uint32_t> sids;
-  void alert(const AlertEvent& a) override { sids.push_back(a.sid); }
-};
+using Collect = test::CollectSids;
 
 std::shared_ptr<const Engine> engine_of(const std::string& name, const std::string& text) {
   auto dir = std::filesystem::temp_directory_path() / ("vigil-rules-tests-" + std::to_string(getpid()));
