@@ -6,8 +6,9 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(
-  # build
-  cmake g++ pkg-config make clang-format
+  # build (scripts/build.sh uses Ninja: it compiles a target's files while the
+  # libraries it links are still compiling, which make does not)
+  cmake g++ pkg-config make ninja-build clang-format
   # libraries
   libboost-dev
   libpcap-dev libvectorscan-dev libpcre2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
