@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -64,6 +65,8 @@ class PcapSource {
   // Without capture.immediate, a packet waits at most this long in a ring
   // block that is not full yet.
   static constexpr int kBlockTimeoutMs = 10;
+  // stdio buffer of a capture file (see open_file).
+  static constexpr size_t kFileBufferBytes = size_t(1) << 20;
   const std::string& error() const { return error_; }
 
   // Ask a blocking live read to return (from another thread / signal handler).
@@ -81,6 +84,9 @@ class PcapSource {
 
  private:
   pcap_t* p_ = nullptr;
+  // The FILE's buffer: stdio ignores the size asked of setvbuf unless it is
+  // given the buffer. Freed after pcap_close (the destructor closes p_ first).
+  std::unique_ptr<char[]> file_buf_;
   int linktype_ = 0;
   bool live_ = false;
   int buffer_size_mb_ = 0;
