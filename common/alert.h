@@ -12,6 +12,7 @@
 #include "common/flow_view.h"
 #include "common/inspect.h"
 #include "common/packet.h"
+#include "common/rule_metadata.h"
 
 namespace vigil {
 
@@ -23,8 +24,8 @@ struct AlertEvent {
   std::string_view category;            // classification description ("" if none)
   int severity = 3;                     // priority: 1 high .. 4
   std::string_view action = "allowed";  // IDS mode: "allowed"; "blocked" only inline
-  // metadata key -> values, in rule order (EVE: alert.metadata{key:[values]})
-  const std::vector<std::pair<std::string, std::vector<std::string>>>* metadata = nullptr;
+  // metadata key value pairs, in rule order (EVE: alert.metadata{key:[values]})
+  const RuleMetadata* metadata = nullptr;
 
   const Packet* packet = nullptr;   // the packet that triggered the alert (always set)
   const FlowView* flow = nullptr;   // may be null (no flow, e.g. invalid L4)

@@ -1,7 +1,5 @@
 // Keywords that describe a rule rather than match traffic: msg, sid, rev, gid,
 // classtype, priority, metadata, reference, target, noalert.
-#include <algorithm>
-
 #include "rules/keywords.h"
 
 namespace vigil::rules {
@@ -67,15 +65,8 @@ std::string kw_metadata(ParseState& st, std::string_view v) {
   for (auto item : split(v, ',')) {
     if (item.empty()) continue;
     auto sp = item.find(' ');
-    std::string key(trim(item.substr(0, sp)));
-    std::string val = sp == std::string_view::npos ? "" : std::string(trim(item.substr(sp + 1)));
-    auto& md = st.rule.metadata;
-    auto it = std::find_if(md.begin(), md.end(), [&](auto& kv) { return kv.first == key; });
-    if (it == md.end()) {
-      md.emplace_back(key, std::vector<std::string>{});
-      it = md.end() - 1;
-    }
-    it->second.push_back(val);
+    st.rule.metadata.add(trim(item.substr(0, sp)),
+                         sp == std::string_view::npos ? std::string_view() : trim(item.substr(sp + 1)));
   }
   return "";
 }

@@ -283,6 +283,7 @@ std::unique_ptr<Rule> parse_rule(std::string_view text, Dialect dialect, const P
       r->stream != StreamSel::kPacketOnly) {
     // tcp-stream with app buffers is meaningless but harmless.
   }
+  r->metadata.shrink();
   return r;
 }
 

@@ -18,6 +18,7 @@
 #include "common/flow_view.h"
 #include "common/inspect.h"
 #include "common/packet.h"
+#include "common/rule_metadata.h"
 #include "rules/addr.h"
 #include "rules/int_cmp.h"
 
@@ -210,11 +211,11 @@ struct Rule {
   bool priority_set = false;
   std::string msg, classtype, category;
   Action action = Action::kAlert;
-  std::vector<std::pair<std::string, std::vector<std::string>>> metadata;
+  RuleMetadata metadata;
   bool noalert = false;
   std::string file;
   int line = 0;
-  std::string text;  // original text, for the cache key and error reports
+  std::string text;  // original text, for the cache key (emptied once keyed)
 
   // header
   ProtoSel proto = ProtoSel::kIp;

@@ -156,11 +156,11 @@ Json eve_alert(const AlertEvent& a, const EveOptions& opt) {
   al["severity"] = a.severity;
   if (a.metadata && !a.metadata->empty()) {
     Json m = Json::object();
-    for (const auto& [k, vals] : *a.metadata) {
-      Json& arr = m[k];
+    a.metadata->each([&](std::string_view k, std::string_view v) {
+      Json& arr = m[std::string(k)];
       if (arr.is_null()) arr = Json::array();
-      for (const auto& v : vals) arr.push_back(v);
-    }
+      arr.push_back(v);
+    });
     al["metadata"] = m;
   }
   j["alert"] = al;

@@ -126,9 +126,17 @@ TEST_CASE("classtype sets category and priority - priority overrides") {
   CHECK(p->priority == 4);
   auto m = parse("alert tcp any any -> any any (metadata:created_at 2020, former_category MALWARE; sid:1;)");
   REQUIRE(m);
-  REQUIRE(m->metadata.size() == 2);
-  CHECK(m->metadata[0].first == "created_at");
-  CHECK(m->metadata[0].second[0] == "2020");
+  std::vector<std::pair<std::string, std::string>> md;
+  m->metadata.each([&](std::string_view k, std::string_view v) { md.emplace_back(k, v); });
+  CHECK(md == std::vector<std::pair<std::string, std::string>>{{"created_at", "2020"},
+                                                               {"former_category", "MALWARE"}});
+  auto twice =
+      parse("alert tcp any any -> any any (metadata:tag a, other b, tag c, flag; metadata:tag d; sid:1;)");
+  REQUIRE(twice);
+  md.clear();
+  twice->metadata.each([&](std::string_view k, std::string_view v) { md.emplace_back(k, v); });
+  CHECK(md == std::vector<std::pair<std::string, std::string>>{
+                  {"tag", "a"}, {"other", "b"}, {"tag", "c"}, {"flag", ""}, {"tag", "d"}});
 }
 
 TEST_CASE("parse errors name their reason") {

@@ -42,8 +42,15 @@ TEST_CASE("alerts carry Suricata's alert object and the payload") {
   a.category = "Web Application Attack";
   a.severity = 1;
   a.packet = &p;
+  RuleMetadata md;  // a key that comes back gathers its values, as Suricata writes them
+  md.add("tag", "a");
+  md.add("created_at", "2024_05_14");
+  md.add("tag", "c");
+  md.add("flag", "");
+  a.metadata = &md;
   EveOptions opt;
   Json j = eve_alert(a, opt);
+  CHECK(j["alert"]["metadata"].dump() == R"({"tag":["a","c"],"created_at":["2024_05_14"],"flag":[""]})");
   CHECK(j["timestamp"] == "2024-05-14T13:30:00.000005+0000");
   CHECK(j["event_type"] == "alert");
   CHECK(j["src_ip"] == "10.0.0.1");
