@@ -196,6 +196,15 @@ class Transaction {
   // Instance i (< buffer_count) of a buffer. Valid until the transaction
   // changes (the next parser call on this flow) or is freed.
   virtual std::span<const uint8_t> buffer(BufferId id, Dir d, size_t i = 0) const = 0;
+  // A number that changes whenever an instance of (id, d) changes, so the
+  // rules engine can skip rescanning buffers a parser did not touch since
+  // the last inspection. False: not tracked (the engine compares contents).
+  virtual bool buffer_version(BufferId id, Dir d, uint64_t* out) const {
+    (void)id;
+    (void)d;
+    (void)out;
+    return false;
+  }
   // Writes this transaction's EVE object under its protocol's key, e.g.
   // out["http"] = {hostname, url, http_user_agent, ...}, as Suricata writes it
   // in alerts and in the per-protocol event (event_type "http", ...).

@@ -1,37 +1,83 @@
 #include "agent/app/tx_base.h"
 
+#include <algorithm>
+
 #include "agent/app/file_tracker.h"
 
 namespace vigil {
+
+namespace {
+// Buffer versions: a flow's transactions live on one worker thread, so a
+// counter per thread makes every version unique among the transactions a
+// flow's memo (rules/engine_eval.cpp, inspect_tx) can compare.
+uint64_t next_version() {
+  thread_local uint64_t n = 0;
+  return ++n;
+}
+}  // namespace
 
 void TxBuffers::set(BufferId id, Dir d, std::string_view v) {
   bool kept = false;
   for (size_t i = 0; i < entries_.size();) {
     if (entries_[i].id == id && entries_[i].d == d) {
       if (!kept) {
-        entries_[i].v.assign(v);
+        // Parsers set some buffers again with each update: the same bytes
+        // keep their version and are not scanned again.
+        if (entries_[i].v != v) {
+          entries_[i].v.assign(v);
+          entries_[i].ver = next_version();
+        }
         kept = true;
         ++i;
       } else {
         entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+        // One instance fewer: a change even where the kept one is the same.
+        for (auto& e : entries_) {
+          if (e.id == id && e.d == d) {
+            e.ver = next_version();
+            break;
+          }
+        }
       }
     } else {
       ++i;
     }
   }
-  if (!kept) entries_.push_back({id, d, std::string(v)});
+  if (!kept) entries_.push_back({id, d, std::string(v), next_version()});
 }
 
 void TxBuffers::add(BufferId id, Dir d, std::string_view v) {
-  entries_.push_back({id, d, std::string(v)});
+  entries_.push_back({id, d, std::string(v), next_version()});
 }
 
 std::string& TxBuffers::slot(BufferId id, Dir d) {
   for (auto& e : entries_) {
-    if (e.id == id && e.d == d) return e.v;
+    if (e.id == id && e.d == d) {
+      e.ver = next_version();
+      return e.v;
+    }
   }
-  entries_.push_back({id, d, {}});
+  entries_.push_back({id, d, {}, next_version()});
   return entries_.back().v;
+}
+
+uint64_t TxBuffers::version(BufferId id, Dir d) const {
+  uint64_t ver = 0, bytes = 0;
+  for (const auto& e : entries_) {
+    if (e.id == id && e.d == d) {
+      ver = std::max(ver, e.ver);
+      bytes += e.v.size();
+    }
+  }
+  // splitmix64 of the newest version, then of the size: two states of one
+  // buffer share a number with odds of 2^-64, as the content hash had.
+  auto mix = [](uint64_t x) {
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  };
+  return mix(mix(ver) ^ bytes);
 }
 
 size_t TxBuffers::count(BufferId id, Dir d) const {

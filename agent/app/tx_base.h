@@ -27,12 +27,16 @@ class TxBuffers {
   size_t count(BufferId id, Dir d) const;
   // Instance i of (id, d); empty when absent.
   std::string_view get(BufferId id, Dir d, size_t i = 0) const;
+  // Changes with every set/add/slot that may have changed (id, d), and with
+  // the instances' sizes (a body appended through a kept slot reference).
+  uint64_t version(BufferId id, Dir d) const;
 
  private:
   struct Entry {
     BufferId id;
     Dir d;
     std::string v;
+    uint64_t ver;  // from this thread's counter: unique among its transactions
   };
   std::vector<Entry> entries_;
 };
@@ -52,6 +56,10 @@ class TxBase : public Transaction {
   std::span<const uint8_t> buffer(BufferId id, Dir d, size_t i = 0) const override {
     auto v = bufs.get(id, d, i);
     return {reinterpret_cast<const uint8_t*>(v.data()), v.size()};
+  }
+  bool buffer_version(BufferId id, Dir d, uint64_t* out) const override {
+    *out = bufs.version(id, d);
+    return true;
   }
   void set_progress(Dir d, TxProgress p) { progress_[static_cast<int>(d)] = p; }
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 
+#include "agent/app/tx_base.h"
 #include "agent/detect/rules_detect.h"
 #include "agent/flow/flow.h"
 #include "detect_test_util.h"
@@ -217,6 +218,62 @@ TEST_CASE("prefilter: a transaction buffer rewritten in place (same storage, siz
   d->on_tx(p.p, tf.f, Dir::kToServer, tx, c);
   CHECK(c.sids == std::vector<uint32_t>{5});
   CHECK(counters(*d)["detect.prefilter.tx_bytes"] == 2 * uri.size());  // scanned twice
+}
+
+TEST_CASE("prefilter: the parsers' buffer versions skip unchanged buffers and catch every change") {
+  // Transactions built on TxBase (every parser's) give a version per buffer
+  // instead of having their bytes hashed on each update.
+  struct ParserTx : TxBase {
+    using TxBase::TxBase;
+    void to_eve(nlohmann::ordered_json& out) const override { out["fake"] = tx_id(); }
+  };
+  EngineHolder h;
+  h.set(engine_of(
+      "tx-version.rules",
+      "alert http any any -> any any (msg:\"admin ok\"; http.uri; content:\"/admin/panel\"; "
+      "http.stat_code; content:\"200\"; sid:4;)\n"
+      "alert http any any -> any any (msg:\"evil uri\"; http.uri; content:\"/evil\"; sid:5;)\n"
+      "alert http any any -> any any (msg:\"body\"; http.request_body; content:\"needle\"; sid:8;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  tf.f.app_proto = AppProto::kHttp;
+  Pkt p(tf, "");
+  auto bytes = [&] { return counters(*d)["detect.prefilter.tx_bytes"]; };
+
+  ParserTx tx(AppProto::kHttp, 0);
+  const std::string uri = "/admin/panel?x=1";
+  tx.bufs.set(BufferId::kHttpUri, Dir::kToServer, uri);
+  Collect c;
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx, c);
+  CHECK(c.sids.empty());
+  CHECK(bytes() == uri.size());
+  // The same bytes set again keep their version: the uri is not scanned
+  // again (the status has no fast pattern: sid 4's is the uri's).
+  tx.bufs.set(BufferId::kHttpUri, Dir::kToServer, uri);
+  tx.bufs.set(BufferId::kHttpStatCode, Dir::kToClient, "200");
+  d->on_tx(p.p, tf.f, Dir::kToClient, tx, c);
+  CHECK(c.sids == std::vector<uint32_t>{4});
+  CHECK(bytes() == uri.size());
+
+  // A body grown through slot() is scanned again, up to the new bytes' match.
+  ParserTx tx1(AppProto::kHttp, 1);
+  tx1.bufs.slot(BufferId::kHttpRequestBody, Dir::kToServer).append("hay and ");
+  Collect c1;
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx1, c1);
+  CHECK(c1.sids.empty());
+  tx1.bufs.slot(BufferId::kHttpRequestBody, Dir::kToServer).append("needle");
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx1, c1);
+  CHECK(c1.sids == std::vector<uint32_t>{8});
+
+  // Other bytes of the same size through set(): a new version, scanned.
+  ParserTx tx2(AppProto::kHttp, 2);
+  tx2.bufs.set(BufferId::kHttpUri, Dir::kToServer, "/a/good/path/b");
+  Collect c2;
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx2, c2);
+  CHECK(c2.sids.empty());
+  tx2.bufs.set(BufferId::kHttpUri, Dir::kToServer, "/a/evil/path/b");
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx2, c2);
+  CHECK(c2.sids == std::vector<uint32_t>{5});
 }
 
 TEST_CASE("prefilter: dotprefix and to_lowercase contents are fast patterns") {
