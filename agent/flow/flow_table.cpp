@@ -412,10 +412,10 @@ Flow* FlowTable::process(Packet& p) {
   return &f;
 }
 
-void FlowTable::expire(Timestamp now) {
+void FlowTable::expire(Timestamp now, bool now_too) {
   Impl& m = *impl_;
   // Called per packet; the real work runs at most once per second of packet time.
-  if (now.sec < m.next_expire_sec) return;
+  if (now.sec < m.next_expire_sec && !now_too) return;
   m.next_expire_sec = now.sec + 1;
   for (int c = 0; c < kClasses; ++c) {
     const int64_t timeout_us = int64_t(m.timeout_s[c]) * 1000000;

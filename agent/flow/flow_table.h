@@ -41,8 +41,9 @@ class FlowTable {
   // of a known flow is counted in that flow (p.flow set) without touching its
   // TCP state or streams.
   Flow* process(Packet& p);
-  // Ends flows whose timeout has passed at packet time `now`.
-  void expire(Timestamp now);
+  // Ends flows whose timeout has passed at packet time `now`: at most once a
+  // second of packet time, or now whatever the last pass was with `now_too`.
+  void expire(Timestamp now, bool now_too = false);
   // Ends every flow (shutdown).
   void flush_all(Timestamp now);
   size_t active() const;

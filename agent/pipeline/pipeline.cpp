@@ -164,7 +164,7 @@ void Pipeline::worker_main(size_t idx) {
     }
     if (last) break;
   }
-  w.finish();
+  w.finish(cfg_.live);
 }
 
 int Pipeline::run(PcapSource& src) {
@@ -210,7 +210,7 @@ int Pipeline::run(PcapSource& src) {
       }
     }
     src.refresh_stats();
-    w.finish();
+    w.finish(cfg_.live);
     return 0;
   }
 
@@ -329,6 +329,13 @@ void Pipeline::capture_worker(size_t idx, PcapSource& src, Timestamp start) {
   };
   auto last_pub = std::chrono::steady_clock::now();
   int64_t published_sec = INT64_MIN;
+  // Moves the shared clock up to t (never back; 0: no packet read yet).
+  auto publish = [&](int64_t t) {
+    if (t <= 0) return;
+    int64_t seen = fanout_now_us_.load(std::memory_order_relaxed);
+    while (t > seen && !fanout_now_us_.compare_exchange_weak(seen, t, std::memory_order_relaxed)) {
+    }
+  };
   // The shared clock, when it is ahead of this worker's own.
   auto follow = [&] {
     int64_t g = fanout_now_us_.load(std::memory_order_relaxed);
@@ -345,9 +352,7 @@ void Pipeline::capture_worker(size_t idx, PcapSource& src, Timestamp start) {
       }
       if (cap.ts.sec != published_sec) {  // once a second of packet time
         published_sec = cap.ts.sec;
-        int64_t t = cap.ts.micros(), seen = fanout_now_us_.load(std::memory_order_relaxed);
-        while (t > seen && !fanout_now_us_.compare_exchange_weak(seen, t, std::memory_order_relaxed)) {
-        }
+        publish(cap.ts.micros());
       }
       Packet p(cap);
       ++pkts;
@@ -355,7 +360,12 @@ void Pipeline::capture_worker(size_t idx, PcapSource& src, Timestamp start) {
       w.process(p);
     } else if (r == 0) {
       // Idle: nothing older is waiting in this socket's ring, so the clock can
-      // move on with the other workers' traffic.
+      // move on with the other workers' traffic. This worker's own last
+      // packet time goes in first: while busy it publishes once a second of
+      // packet time, so the shared clock can lag its newest packet by up to a
+      // second, and a flow on another worker whose timeout falls in that
+      // second ended by timeout with one worker and at shutdown with two.
+      publish(cap.ts.micros());
       follow();
     } else {
       if (r == -2) spdlog::warn("capture read error on worker {}: {}", idx, src.error());
@@ -375,10 +385,11 @@ void Pipeline::capture_worker(size_t idx, PcapSource& src, Timestamp start) {
   src.refresh_stats();
   // Every worker at the newest time read by any: wait until all have stopped
   // reading (a stop reaches them within a read timeout of each other).
+  publish(cap.ts.micros());
   fanout_reading_.fetch_sub(1);
   while (fanout_reading_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   follow();
-  w.finish();
+  w.finish(true);
 }
 
 CounterSnapshot Pipeline::counters() const {

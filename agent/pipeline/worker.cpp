@@ -101,7 +101,8 @@ void Worker::advance_time(Timestamp now) {
   }
 }
 
-void Worker::finish() {
+void Worker::finish(bool expire_due) {
+  if (expire_due) flows_.expire(now_, true);
   flows_.flush_all(now_);
   publish_counters();
 }

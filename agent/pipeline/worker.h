@@ -45,8 +45,14 @@ class Worker final : public StreamSink, public FlowEndSink, public AppEvents, pu
   // Advances packet time without a packet (the reader sends this so idle
   // workers expire flows exactly as a busy one would).
   void advance_time(Timestamp now);
-  // End of input: every open flow ends with reason "shutdown".
-  void finish();
+  // End of input: every open flow ends with reason "shutdown". With
+  // `expire_due` (live capture) the flows whose timeout passed before the
+  // worker's last packet time end by timeout first. Expiry otherwise runs
+  // once a second of packet time, and in live capture the last such pass
+  // before a stop depends on which worker saw which packet; at the exact
+  // last time, which every live worker ends on (Pipeline), the flows ended
+  // by timeout do not depend on the worker count.
+  void finish(bool expire_due = false);
 
   // Checksum "auto" mode with several workers: one decision must hold for
   // the whole capture, as with one worker, so the reader samples (it sees

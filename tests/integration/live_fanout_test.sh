@@ -135,4 +135,36 @@ timeouts=$(grep '"event_type":"flow"' "$work/quiet1/eve.json" | grep -c '"reason
 [ "$timeouts" = 8 ] || fail "1 worker: $timeouts of the 8 quiet flows ended by timeout"
 python3 "$tools/eve_same.py" --live "$work/quiet1/eve.json" "$work/quiet3/eve.json" ||
   fail "3 workers: flows on a quiet worker ended otherwise than with 1 worker (shared packet clock)"
+
+# A timeout that passes within the last second of packet time before the
+# stop: the 8 flows at x.70 s, the other flow at x+1.05 s (a new second: an
+# expiry pass, too early for them) and again at x+1.90 s, after their 1 s
+# timeout, then the stop. Expiry runs once a second of packet time, so
+# without a pass at the last packet's time the 8 ended at shutdown, and with
+# several workers the shared clock lagged the newest packet by up to that
+# second. Both worker counts must end them by timeout.
+late_run() {  # NAME WORKERS
+  local name=$1 workers=$2
+  mkdir -p "$work/$name"
+  ip netns exec "$ns" "$agent" -i vf0 --workers "$workers" -S "$work/fanout.rules" -l "$work/$name" -k none \
+    --set flow.timeouts.udp.new=1 2>"$work/$name.err" &
+  agent_pid=$!
+  for _ in $(seq 100); do grep -q "reading interface" "$work/$name.err" 2>/dev/null && break; sleep 0.1; done
+  grep -q "reading interface" "$work/$name.err" || fail "$name: the agent did not open the capture"
+  sleep 0.5
+  inns python3 "$tools/send_frames.py" vf1 --schedule "$work/lone.pcap@0.7,$work/later.pcap@0.05,$work/later.pcap@0.9" \
+    >/dev/null || fail "$name: sending failed"
+  sleep 0.3
+  kill -TERM "$agent_pid"
+  wait "$agent_pid" || fail "$name: the agent exited with $?"
+  agent_pid=
+}
+late_run late1 1
+late_run late3 3
+for r in late1 late3; do
+  timeouts=$(grep '"event_type":"flow"' "$work/$r/eve.json" | grep -c '"reason":"timeout"' || true)
+  [ "$timeouts" = 8 ] || fail "$r: $timeouts of the 8 flows whose timeout passed in the last second ended by timeout"
+done
+python3 "$tools/eve_same.py" --live "$work/late1/eve.json" "$work/late3/eve.json" ||
+  fail "3 workers: a timeout in the last second ended otherwise than with 1 worker"
 echo "ok: $frames frames, $alerts alerts and $flows flows the same with 1 worker and with 3 kernel fan-out sockets"
