@@ -29,6 +29,9 @@ class HttpTx : public TxBase {
   std::span<const uint8_t> buffer(BufferId id, Dir d, size_t i = 0) const override {
     return TxBase::buffer(alias(id, d), d, i);
   }
+  bool buffer_version(BufferId id, Dir d, uint64_t* out) const override {
+    return TxBase::buffer_version(alias(id, d), d, out);
+  }
   bool integer(TxInt field, Dir d, int64_t* out) const override;
   void to_eve(nlohmann::ordered_json& out) const override;
   size_t file_count() const override { return (file[0] ? 1 : 0) + (file[1] ? 1 : 0); }

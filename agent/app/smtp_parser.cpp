@@ -176,6 +176,9 @@ class SmtpTx : public TxBase, public MimeParser::Sink {
       }
     }
   }
+  // The buffers live in the fields above and the MIME parser, not in
+  // TxBase::bufs: no versions, the rules engine compares their contents.
+  bool buffer_version(BufferId, Dir, uint64_t*) const override { return false; }
   std::span<const uint8_t> buffer(BufferId id, Dir d, size_t i = 0) const override {
     if (i >= buffer_count(id, d)) return {};
     switch (id) {

@@ -57,6 +57,11 @@ class TxBase : public Transaction {
     auto v = bufs.get(id, d, i);
     return {reinterpret_cast<const uint8_t*>(v.data()), v.size()};
   }
+  // The version of `bufs`' (id, d). A subclass that overrides buffer() or
+  // buffer_count() must override this too: with the same mapping, or
+  // returning false where its buffers live elsewhere (the engine then
+  // compares contents). A version that missed a change would skip a rescan
+  // and lose alerts.
   bool buffer_version(BufferId id, Dir d, uint64_t* out) const override {
     *out = bufs.version(id, d);
     return true;
