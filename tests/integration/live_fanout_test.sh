@@ -112,8 +112,11 @@ python3 "$tools/eve_same.py" --live "$work/one/eve.json" "$work/three/eve.json" 
 # are on a worker that sees nothing after them, and must end the same way
 # rather than at shutdown.
 python3 "$tools/fanout_traffic.py" --quiet "$work/lone.pcap" "$work/later.pcap"
-quiet_run() {  # NAME WORKERS
+# timeout_run NAME WORKERS SEND...: the agent with a 1 s UDP timeout, then
+# the SEND command (inside the namespace), 1.5 s or SETTLE s, and the stop.
+timeout_run() {
   local name=$1 workers=$2
+  shift 2
   mkdir -p "$work/$name"
   ip netns exec "$ns" "$agent" -i vf0 --workers "$workers" -S "$work/fanout.rules" -l "$work/$name" -k none \
     --set flow.timeouts.udp.new=1 2>"$work/$name.err" &
@@ -121,14 +124,18 @@ quiet_run() {  # NAME WORKERS
   for _ in $(seq 100); do grep -q "reading interface" "$work/$name.err" 2>/dev/null && break; sleep 0.1; done
   grep -q "reading interface" "$work/$name.err" || fail "$name: the agent did not open the capture"
   sleep 0.5
-  inns python3 "$tools/send_frames.py" vf1 "$work/lone.pcap" >/dev/null || fail "$name: sending failed"
-  sleep 2.5
-  inns python3 "$tools/send_frames.py" vf1 "$work/later.pcap" >/dev/null || fail "$name: sending failed"
-  sleep 1.5
+  "$@" || fail "$name: sending failed"
+  sleep "${SETTLE:-1.5}"
   kill -TERM "$agent_pid"
   wait "$agent_pid" || fail "$name: the agent exited with $?"
   agent_pid=
 }
+send_quiet() {
+  inns python3 "$tools/send_frames.py" vf1 "$work/lone.pcap" >/dev/null &&
+    sleep 2.5 &&
+    inns python3 "$tools/send_frames.py" vf1 "$work/later.pcap" >/dev/null
+}
+quiet_run() { timeout_run "$1" "$2" send_quiet; }
 quiet_run quiet1 1
 quiet_run quiet3 3
 timeouts=$(grep '"event_type":"flow"' "$work/quiet1/eve.json" | grep -c '"reason":"timeout"' || true)
@@ -143,22 +150,11 @@ python3 "$tools/eve_same.py" --live "$work/quiet1/eve.json" "$work/quiet3/eve.js
 # without a pass at the last packet's time the 8 ended at shutdown, and with
 # several workers the shared clock lagged the newest packet by up to that
 # second. Both worker counts must end them by timeout.
-late_run() {  # NAME WORKERS
-  local name=$1 workers=$2
-  mkdir -p "$work/$name"
-  ip netns exec "$ns" "$agent" -i vf0 --workers "$workers" -S "$work/fanout.rules" -l "$work/$name" -k none \
-    --set flow.timeouts.udp.new=1 2>"$work/$name.err" &
-  agent_pid=$!
-  for _ in $(seq 100); do grep -q "reading interface" "$work/$name.err" 2>/dev/null && break; sleep 0.1; done
-  grep -q "reading interface" "$work/$name.err" || fail "$name: the agent did not open the capture"
-  sleep 0.5
+send_late() {
   inns python3 "$tools/send_frames.py" vf1 --schedule "$work/lone.pcap@0.7,$work/later.pcap@0.05,$work/later.pcap@0.9" \
-    >/dev/null || fail "$name: sending failed"
-  sleep 0.3
-  kill -TERM "$agent_pid"
-  wait "$agent_pid" || fail "$name: the agent exited with $?"
-  agent_pid=
+    >/dev/null
 }
+late_run() { SETTLE=0.3 timeout_run "$1" "$2" send_late; }
 late_run late1 1
 late_run late3 3
 for r in late1 late3; do
