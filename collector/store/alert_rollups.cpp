@@ -1,5 +1,7 @@
 #include "collector/store/alert_rollups.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
 #include <unordered_map>
@@ -337,15 +339,37 @@ StoreStatus RollupDelta::apply(Db& db, int sign) const {
 StoreStatus rebuild_rollups_if_empty(Db& db) {
   std::string err;
   if (!db.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("rollup rebuild: " + err);
+  // A check that cannot read its tables (a damaged file: counted and logged
+  // by the statement) leaves the rollups as they are and the store opens: the
+  // stats that meet the damage fail as every damaged read does, and ingest
+  // and the other reads go on. Only a file that is not a database at all
+  // stops the start (earlier, at the schema).
+  bool unreadable = false;
   auto ask = [&](const char* sql) {
     Stmt chk = db.prepare(sql);
-    return chk.step() == SQLITE_ROW && chk.col_int(0) != 0;
+    const int rc = chk.step();
+    if (rc != SQLITE_ROW && !unreadable) {
+      unreadable = true;
+      err = db.errmsg();
+    }
+    return rc == SQLITE_ROW && chk.col_int(0) != 0;
   };
   const bool all = ask("SELECT NOT EXISTS(SELECT 1 FROM alert_rollup_min) AND EXISTS(SELECT 1 FROM alerts)");
   // A database from before the per-agent rollup has sid or address rows in
   // the hour rollup and none in the agent one.
   const bool agent = all || ask("SELECT NOT EXISTS(SELECT 1 FROM alert_rollup_agent) AND "
                                 "EXISTS(SELECT 1 FROM alert_rollup_hour WHERE dim BETWEEN 1 AND 3)");
+  if (unreadable || (!all && !agent)) {
+    // Nothing written: a rollback, which (unlike COMMIT after a damaged read)
+    // cannot fail on the damage.
+    db.exec("ROLLBACK");
+    if (unreadable)
+      spdlog::warn(
+          "store: the alert rollups could not be checked ({}); stats over the damaged pages fail "
+          "until the file is recovered",
+          err);
+    return {};
+  }
   std::string sql;
   const std::string hour = sql_floor("ts", kUsPerHour), day = sql_floor("ts", kUsPerDay);
   static constexpr const char* kCol[] = {"agent_id", "CAST(sid AS TEXT)", "src_ip", "dest_ip"};
@@ -371,8 +395,18 @@ StoreStatus rebuild_rollups_if_empty(Db& db) {
                ", " + kCol[d] + ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + kCol[d] +
                " IS NOT NULL GROUP BY 1,3,4,5;";
   }
-  if (!sql.empty() && !db.exec(sql, &err)) {
+  if (!db.exec(sql, &err)) {
+    const bool damaged = (sqlite3_errcode(db.get()) & 0xff) == SQLITE_CORRUPT;
     db.exec("ROLLBACK");
+    if (damaged) {
+      // The alerts could not all be read: the store opens with the rollups
+      // as they are, and the stats count only what they hold.
+      spdlog::warn(
+          "store: the alert rollups could not be rebuilt ({}); stats count only the alerts "
+          "stored from now on",
+          err);
+      return {};
+    }
     return StoreStatus::error("rollup rebuild: " + err);
   }
   if (!db.exec("COMMIT", &err)) return StoreStatus::error("rollup rebuild: " + err);

@@ -44,8 +44,12 @@ std::string damaged_store_advice(const std::string& path) {
 }
 
 Stmt::Stmt(sqlite3* db, std::string_view sql) {
-  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &st_, nullptr) != SQLITE_OK) {
+  // A statement on a damaged FTS5 table fails here, when its module reads
+  // the table's structure: counted as a damaged read like a failing step.
+  if (int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &st_, nullptr);
+      rc != SQLITE_OK) {
     st_ = nullptr;
+    note_result(db, rc);
   }
 }
 

@@ -182,8 +182,20 @@ class SqliteStore final : public Store {
         "address=COALESCE(NULLIF(?, ''), address) WHERE id=?");
     ins_hb_ = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
     ins_fts_ = w_.prepare(alert_fts_insert_sql());
+    if (!ins_fts_.valid() && (sqlite3_errcode(w_.get()) & 0xff) == SQLITE_CORRUPT) {
+      // A damaged free-text index: the store opens (reads, triage and
+      // accounts go on) and every batch with an alert fails (index_alert_text)
+      // and stays in its agent's spool until the file is recovered.
+      spdlog::error(
+          "store: the free-text index of {} is damaged ({}): alert batches are refused and kept by "
+          "the agents until the file is recovered",
+          path, w_.errmsg());
+    } else if (!ins_fts_.valid()) {
+      *error = "cannot prepare statements: " + w_.errmsg();
+      return false;
+    }
     if (!ins_alert_.valid() || !ins_event_.valid() || !ins_batch_.valid() || !sel_batch_.valid() ||
-        !sel_highest_.valid() || !up_agent_hb_.valid() || !ins_hb_.valid() || !ins_fts_.valid()) {
+        !sel_highest_.valid() || !up_agent_hb_.valid() || !ins_hb_.valid()) {
       *error = "cannot prepare statements: " + w_.errmsg();
       return false;
     }
@@ -1019,6 +1031,8 @@ class SqliteStore final : public Store {
   // The free-text row of the alert just inserted (collector/store/alert_fts.h).
   bool index_alert_text(const EveFields& f, const std::string& text) {
     auto& s = ins_fts_;
+    if (!s.valid()) s = w_.prepare(alert_fts_insert_sql());  // damaged at open: fails again, with its reason
+    if (!s.valid()) return false;
     s.reset();
     s.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(w_.get())));
     s.bind(2, f.signature).bind(3, text).bind(4, f.app_proto);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 
 #include "../store_test_util.h"
+#include "collector/store/sqlite_db.h"
 #include "collector/store/store.h"
 
 using namespace vigil::collector;
@@ -268,6 +270,75 @@ TEST_CASE("the rollups of a database from before them, or from before the per-ag
     REQUIRE(store->alert_stats(q, &got).ok);
     check_same(got, expect(rows, q));
     CHECK_FALSE(got.raw);
+  }
+}
+
+TEST_CASE(
+    "a damaged page in the rollups or the alerts or the free-text index does not stop the store opening",
+    "[sqlite]") {
+  // Which damage: the per-agent rollup's root page (the open's check cannot
+  // read it); the alerts table's root page with the rollups emptied (the
+  // rebuild cannot read the alerts); the free-text index's configuration (its
+  // statements cannot be prepared). The open used to fail on each (COMMIT
+  // after the damaged read, the rebuild's error, the insert's prepare) and
+  // the collector refused to start.
+  const std::string table = GENERATE("alert_rollup_agent", "alerts", "alerts_fts_config");
+  INFO(table << " root page damaged");
+  std::mt19937_64 rng(9);
+  std::string dir = temp_dir("damaged"), err;
+  auto rows = random_rows(rng, 1500, 60);
+  {
+    auto store = open_sqlite_store(dir + "/c.db", &err);
+    REQUIRE(store);
+    ingest(*store, rows);
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir + "/c.db").c_str(), &db) == SQLITE_OK);
+  if (table == "alerts")
+    REQUIRE(sqlite3_exec(db, "DELETE FROM alert_rollup_min", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT rootpage, (SELECT page_size FROM pragma_page_size) FROM sqlite_schema "
+                             "WHERE name=?",
+                             -1, &st, nullptr) == SQLITE_OK);
+  sqlite3_bind_text(st, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  const int64_t root = sqlite3_column_int64(st, 0), page = sqlite3_column_int64(st, 1);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  {
+    // The page header and cell pointers become garbage.
+    std::FILE* f = std::fopen((dir + "/c.db").c_str(), "r+b");
+    REQUIRE(f);
+    std::fseek(f, static_cast<long>((root - 1) * page), SEEK_SET);
+    std::string junk(64, '\xfe');
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+  }
+  const uint64_t corrupt_before = store_corrupt_errors();
+  auto store = open_sqlite_store(dir + "/c.db", &err);
+  INFO(err);
+  REQUIRE(store);
+  CHECK(store_corrupt_errors() > corrupt_before);
+  // What meets the damage fails; the rest is served.
+  StatsQuery q;
+  q.from_us = kBase;
+  q.to_us = kBase + 60 * kUsPerHour;
+  q.interval_s = 3600;
+  q.agent_id = "ag-a";
+  AlertStats got;
+  if (table == "alert_rollup_agent") CHECK_FALSE(store->alert_stats(q, &got).ok);
+  AlertPage page_out;
+  AlertQuery aq;
+  aq.limit = 5;
+  CHECK(store->query_alerts(aq, &page_out).ok == (table != "alerts"));
+  if (table == "alerts_fts_config") {
+    // An alert batch fails (the agent keeps it), and says why.
+    IngestResult r;
+    StoreStatus in = store->ingest_batch("ag-a", 1000, {make(rows[0], 99999)}, 1, &r);
+    CHECK_FALSE(in.ok);
+    CHECK_THAT(in.message, Catch::Matchers::Contains("alert text index"));
   }
 }
 
