@@ -30,6 +30,7 @@
 #include "collector/sources/rule_sources.h"
 #include "collector/store/pg_account_store.h"
 #include "collector/store/pg_store.h"
+#include "collector/store/sqlite_recover.h"
 #include "common/file_io.h"
 #include "common/private_files.h"
 #include "common/privileges.h"
@@ -83,6 +84,28 @@ std::unique_ptr<Store> open_store(const CollectorConfig& cfg) {
   auto store = open_sqlite_store(store_path(cfg), &err);
   if (!store) std::cerr << "vigil-collector: " << err << "\n";
   return store;
+}
+
+int cmd_recover(const CollectorConfig& cfg) {
+  if (postgresql_store(cfg)) {
+    std::cerr << "vigil-collector: recover is for the embedded store (collector.db); a PostgreSQL store is "
+                 "recovered with PostgreSQL's own tools (its backups, pg_dump)\n";
+    return 2;
+  }
+  RecoverReport report;
+  std::string err;
+  if (!recover_sqlite_store(store_path(cfg), &report, &err)) {
+    std::cerr << "vigil-collector: recover: " << err << "\n";
+    return 1;
+  }
+  for (const auto& t : report.tables)
+    std::printf("%-22s %10lld rows%s\n", t.name.c_str(), static_cast<long long>(t.copied),
+                t.damaged_regions
+                    ? (" (" + std::to_string(t.damaged_regions) + " damaged regions skipped)").c_str()
+                    : "");
+  std::cout << "recovered into " << store_path(cfg) << "; the damaged file is kept as " << report.kept_as
+            << " (delete it when no longer needed)\n";
+  return 0;
 }
 
 // The user accounts, in the same database (opened after open_store()).
@@ -480,6 +503,13 @@ int main(int argc, char** argv) {
       ruleset->add_subcommand("update", "fetch the configured rule sources, apply the policy, publish");
   add_common(rs_update);
 
+  auto* recover = app.add_subcommand(
+      "recover",
+      "the embedded store is damaged: copy what SQLite can still read into a new collector.db (the "
+      "collector stopped first; the damaged file is kept beside it, the rollups and the search index are "
+      "rebuilt)");
+  add_common(recover);
+
   auto* config_cmd = app.add_subcommand("config", "the configuration (collector.yaml)");
   config_cmd->require_subcommand(1);
   auto* config_dump =
@@ -489,8 +519,9 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (!check && app.get_subcommands().empty()) {
-    std::cerr << "vigil-collector: give a command (serve, token, agent, apikey, user, ruleset, config) or "
-                 "--check-config; see --help\n";
+    std::cerr
+        << "vigil-collector: give a command (serve, token, agent, apikey, user, ruleset, recover, config) or "
+           "--check-config; see --help\n";
     return 2;
   }
 
@@ -532,6 +563,7 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return cmd_serve(cfg, policy, run_user);
 
   if (!act_as_data_owner(cfg)) return 1;
+  if (recover->parsed()) return cmd_recover(cfg);
   auto store = open_store(cfg);
   if (!store) return 1;
   if (user->parsed()) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 
 namespace vigil::collector {
 namespace {
@@ -34,13 +35,14 @@ uint64_t store_corrupt_errors() {
 }
 
 std::string damaged_store_advice(const std::string& path) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
   return "The database file is damaged; the collector does not change or replace it (it holds the agents' "
          "credentials and the accounts as well as the alerts). To recover what SQLite can still read: stop "
-         "the collector, then `mv " +
-         path + " " + path + ".corrupt` (with its -wal and -shm files), `sqlite3 " + path +
-         ".corrupt .recover | " + "sqlite3 " + path +
-         "`, and start the collector again. Without a file the collector starts an empty store: agents must "
-         "enrol again and users be created again";
+         "the collector, run `vigil-collector recover --data-dir " +
+         (dir.empty() ? std::string(".") : dir) +
+         "` (with -c if the store's path is configured), and start the collector again. The damaged file "
+         "is kept beside the new one (" +
+         path + ".corrupt-TIME)";
 }
 
 Stmt::Stmt(sqlite3* db, std::string_view sql) {
