@@ -186,7 +186,7 @@ bool Spool::quarantine(const std::string& why, std::string* error) {
   sqlite3_close_v2(old);
   spdlog::error(
       "spool: {}; moved it aside to {} and started an empty spool. Events still in it are not sent: "
-      "salvage them with `sqlite3 {} .recover` if they matter",
+      "salvage what can be read with `sqlite3 {} .dump` if they matter",
       why, dest, dest);
   bool corrupt = false;
   if (!open_db(error, &corrupt)) {

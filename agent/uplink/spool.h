@@ -39,10 +39,11 @@
 // a database or fails the check, and one that answers SQLITE_CORRUPT or
 // SQLITE_NOTADB later, is moved aside with its -wal/-shm to
 // spool.db.corrupt-<UTC time> (never deleted: its events may be salvaged with
-// `sqlite3 FILE .recover`), logged, counted in spool.quarantined, and an empty
-// spool takes its place. The batch sequence is read back from the moved file
-// if it still can be; otherwise the next heartbeat (raise_next_seq) or the
-// collector's 409 (renumber_above) lifts it above what the collector holds.
+// `sqlite3 FILE .dump`; Debian 12's sqlite3 has no working .recover), logged,
+// counted in spool.quarantined, and an empty spool takes its place. The batch
+// sequence is read back from the moved file if it still can be; otherwise the
+// next heartbeat (raise_next_seq) or the collector's 409 (renumber_above)
+// lifts it above what the collector holds.
 #pragma once
 
 #include <sqlite3.h>
