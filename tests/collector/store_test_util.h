@@ -14,6 +14,7 @@
 #include <postgresql/libpq-fe.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -24,6 +25,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "collector/store/pg_store.h"
 #include "collector/store/store.h"
@@ -101,6 +103,30 @@ inline std::string eve_time_us(int64_t us) {
   std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+0000", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us % 1'000'000));
   return b;
+}
+
+// Stores EVS as AGENT's batches of up to 100 events, sequence numbers from 1;
+// false when a batch is refused or does not store all its events.
+inline bool ingest_in_batches(Store& s, const std::string& agent, const std::vector<IngestEvent>& evs) {
+  uint64_t seq = 1;
+  for (size_t i = 0; i < evs.size(); i += 100) {
+    std::vector<IngestEvent> b(evs.begin() + static_cast<std::ptrdiff_t>(i),
+                               evs.begin() + static_cast<std::ptrdiff_t>(std::min(i + 100, evs.size())));
+    IngestResult r;
+    if (!s.ingest_batch(agent, seq++, b, 1, &r).ok || r.stored != b.size()) return false;
+  }
+  return true;
+}
+
+// Damage: the first N bytes of page PAGE (from 1) of the SQLite file at PATH
+// become 0xfe (a page's header and cell pointers); false when it cannot write.
+inline bool damage_sqlite_page(const std::string& path, int64_t page, int64_t page_size, size_t n) {
+  std::FILE* f = std::fopen(path.c_str(), "r+b");
+  if (!f) return false;
+  const std::string junk(n, '\xfe');
+  bool ok = std::fseek(f, static_cast<long>((page - 1) * page_size), SEEK_SET) == 0 &&
+            std::fwrite(junk.data(), 1, n, f) == n;
+  return std::fclose(f) == 0 && ok;
 }
 
 }  // namespace vigil::collector::test

@@ -157,16 +157,17 @@ void ingest(Store& s, const std::vector<Row>& rows) {
   // Batches per agent, so agent_id in the store matches the row's.
   std::map<std::string, std::vector<IngestEvent>> per;
   for (size_t i = 0; i < rows.size(); ++i) per[rows[i].agent].push_back(make(rows[i], static_cast<int>(i)));
-  for (auto& [agent, evs] : per) {
-    uint64_t seq = 1;
-    for (size_t i = 0; i < evs.size(); i += 100) {
-      std::vector<IngestEvent> b(evs.begin() + static_cast<std::ptrdiff_t>(i),
-                                 evs.begin() + static_cast<std::ptrdiff_t>(std::min(i + 100, evs.size())));
-      IngestResult r;
-      REQUIRE(s.ingest_batch(agent, seq++, b, 1, &r).ok);
-      REQUIRE(r.stored == b.size());
-    }
-  }
+  for (auto& [agent, evs] : per) REQUIRE(test::ingest_in_batches(s, agent, evs));
+}
+
+// A SQLite store in a new directory NAME holding ROWS, closed: its path.
+std::string sqlite_file_with(const std::vector<Row>& rows, const char* name) {
+  std::string path = temp_dir(name) + "/c.db", err;
+  auto store = open_sqlite_store(path, &err);
+  INFO(err);
+  REQUIRE(store);
+  ingest(*store, rows);
+  return path;
 }
 
 StatsQuery random_query(std::mt19937_64& rng, int64_t hours = 6) {
@@ -249,18 +250,14 @@ TEST_CASE("the rollups of a database from before them, or from before the per-ag
                                "DROP TABLE alert_rollup_agent");
   INFO(older);
   std::mt19937_64 rng(7);
-  std::string dir = temp_dir("rebuild"), err;
   auto rows = random_rows(rng, 1500, 60);
-  {
-    auto store = open_sqlite_store(dir + "/c.db", &err);
-    REQUIRE(store);
-    ingest(*store, rows);
-  }
+  const std::string path = sqlite_file_with(rows, "rebuild");
+  std::string err;
   sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open((dir + "/c.db").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
   REQUIRE(sqlite3_exec(db, older, nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
-  auto store = open_sqlite_store(dir + "/c.db", &err);
+  auto store = open_sqlite_store(path, &err);
   REQUIRE(store);
   for (int i = 0; i < 20; ++i) {
     StatsQuery q = random_query(rng, 70);
@@ -285,15 +282,11 @@ TEST_CASE(
   const std::string table = GENERATE("alert_rollup_agent", "alerts", "alerts_fts_config");
   INFO(table << " root page damaged");
   std::mt19937_64 rng(9);
-  std::string dir = temp_dir("damaged"), err;
   auto rows = random_rows(rng, 1500, 60);
-  {
-    auto store = open_sqlite_store(dir + "/c.db", &err);
-    REQUIRE(store);
-    ingest(*store, rows);
-  }
+  const std::string path = sqlite_file_with(rows, "damaged");
+  std::string err;
   sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open((dir + "/c.db").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
   if (table == "alerts")
     REQUIRE(sqlite3_exec(db, "DELETE FROM alert_rollup_min", nullptr, nullptr, nullptr) == SQLITE_OK);
   REQUIRE(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) == SQLITE_OK);
@@ -307,17 +300,9 @@ TEST_CASE(
   const int64_t root = sqlite3_column_int64(st, 0), page = sqlite3_column_int64(st, 1);
   sqlite3_finalize(st);
   sqlite3_close(db);
-  {
-    // The page header and cell pointers become garbage.
-    std::FILE* f = std::fopen((dir + "/c.db").c_str(), "r+b");
-    REQUIRE(f);
-    std::fseek(f, static_cast<long>((root - 1) * page), SEEK_SET);
-    std::string junk(64, '\xfe');
-    std::fwrite(junk.data(), 1, junk.size(), f);
-    std::fclose(f);
-  }
+  REQUIRE(test::damage_sqlite_page(path, root, page, 64));
   const uint64_t corrupt_before = store_corrupt_errors();
-  auto store = open_sqlite_store(dir + "/c.db", &err);
+  auto store = open_sqlite_store(path, &err);
   INFO(err);
   REQUIRE(store);
   CHECK(store_corrupt_errors() > corrupt_before);

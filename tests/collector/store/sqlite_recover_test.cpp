@@ -57,15 +57,7 @@ void fill(Store& s, int k) {
       per[agents[i % 3]].push_back({"ev-" + std::to_string(i), ev});
     }
   }
-  for (auto& [agent, evs] : per) {
-    uint64_t seq = 1;
-    for (size_t i = 0; i < evs.size(); i += 100) {
-      std::vector<IngestEvent> b(evs.begin() + static_cast<std::ptrdiff_t>(i),
-                                 evs.begin() + static_cast<std::ptrdiff_t>(std::min(i + 100, evs.size())));
-      IngestResult r;
-      REQUIRE(s.ingest_batch(agent, seq++, b, 1, &r).ok);
-    }
-  }
+  for (auto& [agent, evs] : per) REQUIRE(test::ingest_in_batches(s, agent, evs));
   uint64_t matched = 0;
   TriageChange ch;
   ch.status = "investigating";
@@ -197,16 +189,9 @@ TEST_CASE("recover: damaged leaf pages of the alerts lose their own rows and no 
   // Three leaves (the first, one in the middle, the last): their header
   // becomes garbage.
   int64_t lost = 0;
-  {
-    std::FILE* f = std::fopen(path.c_str(), "r+b");
-    REQUIRE(f);
-    for (size_t i : {size_t{0}, leaves.size() / 2, leaves.size() - 1}) {
-      std::fseek(f, static_cast<long>((leaves[i].first - 1) * page_size), SEEK_SET);
-      const std::string junk(16, '\xfe');
-      std::fwrite(junk.data(), 1, junk.size(), f);
-      lost += leaves[i].second;
-    }
-    std::fclose(f);
+  for (size_t i : {size_t{0}, leaves.size() / 2, leaves.size() - 1}) {
+    REQUIRE(test::damage_sqlite_page(path, leaves[i].first, page_size, 16));
+    lost += leaves[i].second;
   }
   const std::string damaged = file_bytes(path);
   RecoverReport rep;
