@@ -70,6 +70,21 @@ std::vector<Column> table_columns(sqlite3* db, const std::string& table) {
   return out;
 }
 
+// A key column's value as bytes that order as SQLite orders the column's
+// values of one type (BINARY collation): integers big-endian with the sign
+// bit flipped, text and blobs as they are.
+std::string key_bytes(sqlite3_stmt* st, int col) {
+  if (sqlite3_column_type(st, col) == SQLITE_INTEGER) {
+    auto v = static_cast<uint64_t>(sqlite3_column_int64(st, col)) ^ (uint64_t{1} << 63);
+    std::string b(8, '\0');
+    for (int i = 7; i >= 0; --i, v >>= 8) b[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    return b;
+  }
+  const void* p = sqlite3_column_blob(st, col);
+  return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(st, col)))
+           : "";
+}
+
 // Row ids tried one at a time after a damaged region, at most.
 constexpr int64_t kPointSpan = int64_t{1} << 20;
 
@@ -107,10 +122,25 @@ class TableCopy {
       asc += (asc.empty() ? "" : ", ") + sql_name(k);
       desc += (desc.empty() ? "" : ", ") + sql_name(k) + " DESC";
     }
-    for (const std::string& order : {asc, desc}) {
-      Query scan(src_, "SELECT " + column_list() + " FROM " + sql_name(table_) + " ORDER BY " + order);
+    std::vector<int> key_at;  // the key's columns in the row
+    for (const auto& k : key)
+      key_at.push_back(static_cast<int>(std::find(cols_.begin(), cols_.end(), k) - cols_.begin()));
+    for (const bool down : {false, true}) {
+      Query scan(
+          src_, "SELECT " + column_list() + " FROM " + sql_name(table_) + " ORDER BY " + (down ? desc : asc));
       int rc = scan.st ? sqlite3_step(scan.st) : SQLITE_ERROR;
-      for (; rc == SQLITE_ROW; rc = sqlite3_step(scan.st)) put(scan.st, 0);
+      std::vector<std::string> prev, cur;
+      for (; rc == SQLITE_ROW; rc = sqlite3_step(scan.st)) {
+        // As in rowid_pass: keys out of order are damage (a scan in a cycle).
+        cur.clear();
+        for (int c : key_at) cur.push_back(key_bytes(scan.st, c));
+        if (!prev.empty() && (down ? cur >= prev : cur <= prev)) {
+          rc = SQLITE_CORRUPT;
+          break;
+        }
+        prev.swap(cur);
+        put(scan.st, 0);
+      }
       if (rc == SQLITE_DONE) return;
       ++out_->damaged_regions;
     }
