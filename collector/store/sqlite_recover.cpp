@@ -95,6 +95,7 @@ class TableCopy {
   TableCopy(sqlite3* src, sqlite3* dst, std::string table, std::vector<std::string> cols, bool with_rowid,
             RecoveredTable* out)
       : src_(src),
+        dst_(dst),
         table_(std::move(table)),
         cols_(std::move(cols)),
         out_(out),
@@ -110,8 +111,9 @@ class TableCopy {
   void copy_by_rowid() {
     // A first page that cannot be read: the probes start at row id 1, where
     // SQLite's own row ids start. A last one: at the highest row id read.
-    if (rowid_pass(false, 1) > 0 && highest_ > std::numeric_limits<int64_t>::min())
-      rowid_pass(true, highest_);
+    if (rowid_pass(false, 1) == 0 || highest_ == std::numeric_limits<int64_t>::min()) return;
+    rowid_pass(true, highest_);
+    sweep();
   }
 
   // A WITHOUT ROWID table: in key order up to the damage, then in reverse
@@ -147,6 +149,23 @@ class TableCopy {
   }
 
  private:
+  // After damage: every row id in the range the passes saw (from 1 at the
+  // least, over a bounded span) that the copy lacks, looked up on its own. A
+  // damaged interior page can send a scan that reports no error to another
+  // page, skipping rows in order (one layout in the end-to-end test: 734 rows
+  // copied of 1,768 that lookups find).
+  void sweep() {
+    const int64_t lo = std::max<int64_t>(lowest_, 1);
+    if (highest_ < lo) return;
+    const int64_t budget = std::max<int64_t>(kPointSpan, 8 * out_->copied);
+    const int64_t hi = highest_ - lo > budget ? lo + budget : highest_;
+    Query have(dst_, "SELECT 1 FROM " + sql_name(table_) + " WHERE rowid = ?1");
+    Query point(src_, "SELECT rowid, " + column_list() + " FROM " + sql_name(table_) + " WHERE rowid = ?1");
+    if (!have.st || !point.st) return;
+    for (int64_t id = lo; id <= hi; ++id)
+      if (have.run(id) != SQLITE_ROW && point.run(id) == SQLITE_ROW) put(point.st, with_rowid_ ? 0 : 1);
+  }
+
   // X moved by DELTA (>= 0) in the pass's direction; false past the end.
   static bool move(int64_t x, int64_t delta, bool down, int64_t* out) {
     constexpr int64_t lo = std::numeric_limits<int64_t>::min(), hi = std::numeric_limits<int64_t>::max();
@@ -187,6 +206,7 @@ class TableCopy {
         put(scan.st, first);
         any = true;
         highest_ = std::max(highest_, id);
+        lowest_ = std::min(lowest_, id);
         if (!move(id, 1, down, &from)) {
           end = true;
           break;
@@ -232,6 +252,7 @@ class TableCopy {
         if (point.run(id) == SQLITE_ROW) {
           put(point.st, first);
           highest_ = std::max(highest_, id);
+          lowest_ = std::min(lowest_, id);
         }
       }
       sqlite3_reset(point.st);
@@ -266,11 +287,13 @@ class TableCopy {
   }
 
   sqlite3* src_;
+  sqlite3* dst_;
   std::string table_;
   std::vector<std::string> cols_;
   RecoveredTable* out_;
   bool with_rowid_;
-  int64_t highest_ = std::numeric_limits<int64_t>::min();  // the highest row id read
+  int64_t highest_ = std::numeric_limits<int64_t>::min();  // the row ids read: highest, lowest
+  int64_t lowest_ = std::numeric_limits<int64_t>::max();
   Query ins_;
 };
 
