@@ -7,6 +7,8 @@
 #   bench/ingest_run.sh [BUILD_DIR] [AGENTS] [BATCHES] [BATCH_SIZE] [-- extra serve args]
 #
 # BENCH_ARGS (environment): extra vigil-ingest-bench flags, e.g. --with-events.
+# PREFILL (environment): a collector.db to start from (copied), e.g. one
+# vigil-store-fill wrote, so that retention has old alerts to delete.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -18,6 +20,7 @@ shift $(($# < 4 ? $# : 4))
 dir=$build/bench-ingest
 rm -rf "$dir"
 mkdir -p "$dir"
+[ -n "${PREFILL:-}" ] && cp "$PREFILL" "$dir/collector.db"
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 "$build/collector/vigil-collector" serve --data-dir "$dir" --listen "127.0.0.1:$port" "$@" > "$dir/serve.log" 2>&1 &
 pid=$!

@@ -5,6 +5,12 @@
 // batches (so the rollups are kept as in production). Usage:
 //   vigil-store-fill --data-dir DIR --alerts 1000000 [--agents 10] [--days 7] [--batch 5000] [--end UNIX_S]
 //   vigil-store-fill --store-url postgresql://... --alerts 1000000 ...   (a PostgreSQL store)
+// With --retain-days R it then runs retention by age (older than R days
+// before --end) once and prints what it deleted and the process CPU per
+// alert of the fill and of the retention (the cost of deleting an alert
+// against that of storing it).
+#include <time.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +27,7 @@ int main(int argc, char** argv) {
   std::string dir, store_url;
   int64_t alerts = 1000000, end = 0;
   int agents = 10, days = 7, batch = 5000;
+  double retain_days = 0;
   auto* dir_opt = app.add_option("--data-dir", dir, "SQLite store: its data directory");
   app.add_option("--store-url", store_url, "PostgreSQL store: its libpq connection URL")->excludes(dir_opt);
   app.add_option("--alerts", alerts);
@@ -28,6 +35,7 @@ int main(int argc, char** argv) {
   app.add_option("--days", days);
   app.add_option("--batch", batch);
   app.add_option("--end", end, "newest event time, unix seconds (default: now)");
+  app.add_option("--retain-days", retain_days, "then run retention by age once, keeping this many days");
   CLI11_PARSE(app, argc, argv);
   if (dir.empty() && store_url.empty()) {
     std::fprintf(stderr, "one of --data-dir or --store-url is required\n");
@@ -43,6 +51,12 @@ int main(int argc, char** argv) {
   }
   const int64_t span_us = int64_t{days} * 86400 * 1'000'000, start_us = end * 1'000'000 - span_us;
   std::vector<uint64_t> seq(static_cast<size_t>(agents), 0);
+  auto cpu_s = [] {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+  };
+  const double cpu0 = cpu_s();
   auto t0 = std::chrono::steady_clock::now();
   int64_t i = 0;
   while (i < alerts) {
@@ -103,7 +117,27 @@ int main(int argc, char** argv) {
     }
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("alerts=%lld seconds=%.1f alerts/s=%.0f\n", static_cast<long long>(alerts), secs,
-              static_cast<double>(alerts) / secs);
+  const double fill_cpu = cpu_s() - cpu0;
+  std::printf("alerts=%lld seconds=%.1f alerts/s=%.0f cpu_us_per_alert=%.1f\n",
+              static_cast<long long>(alerts), secs, static_cast<double>(alerts) / secs,
+              fill_cpu * 1e6 / static_cast<double>(alerts));
+  if (retain_days > 0) {
+    RetentionPolicy p;
+    p.max_age_s = static_cast<int64_t>(retain_days * 86400);
+    RetentionResult r;
+    const double c0 = cpu_s();
+    auto w0 = std::chrono::steady_clock::now();
+    StoreStatus st = store->enforce_retention(p, end, &r);
+    const double c = cpu_s() - c0;
+    double w = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    if (!st.ok) {
+      std::fprintf(stderr, "retention: %s\n", st.message.c_str());
+      return 1;
+    }
+    double per = r.alerts ? c * 1e6 / static_cast<double>(r.alerts) : 0;
+    std::printf("retention deleted=%llu seconds=%.1f cpu_us_per_alert=%.1f ratio_to_fill=%.2f\n",
+                static_cast<unsigned long long>(r.alerts), w, per,
+                per / (fill_cpu * 1e6 / static_cast<double>(alerts)));
+  }
   return 0;
 }

@@ -114,7 +114,8 @@ StoreStatus count_series(Db& db, const Filters& f, int64_t from, int64_t to, int
 std::vector<TopEntry> top_n(const std::unordered_map<std::string, int64_t>& counts, int n) {
   std::vector<TopEntry> v;
   v.reserve(counts.size());
-  for (const auto& [k, c] : counts) v.push_back({k, {}, c});
+  for (const auto& [k, c] : counts)
+    if (c > 0) v.push_back({k, {}, c});  // a rollup row retention took to 0 is not a key
   auto better = [](const TopEntry& a, const TopEntry& b) {
     return a.count != b.count ? a.count > b.count : a.key < b.key;
   };
@@ -137,14 +138,14 @@ void name_signatures(Db& db, std::vector<TopEntry>* list) {
 }
 
 // One top list from the rollups over whole hours [from, to): whole days
-// from the day rows (not for agents: few keys), the hours around them from
-// the hour rows. With an agent filter, the sid and address lists read that
+// from day_rows_from on from the day rows (not for agents: few keys), the
+// hours around them from the hour rows. With an agent filter, the sid and address lists read that
 // agent's rows of alert_rollup_agent (its key leads, so only they are read).
-StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to,
+StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to, int64_t day_rows_from,
                      std::vector<TopEntry>* out) {
   std::unordered_map<std::string, int64_t> counts;
   int64_t h0 = floor_div(from, kUsPerHour), h1 = ceil_div(to, kUsPerHour);
-  int64_t d0 = ceil_div(h0, 24), d1 = floor_div(h1, 24);
+  int64_t d0 = std::max(ceil_div(h0, 24), day_rows_from), d1 = floor_div(h1, 24);
   const bool per_agent = f.q.agent_id && dim != kAgent;
   const std::string sql = per_agent
                               ? "SELECT key, n FROM alert_rollup_agent WHERE dim=? AND hour>=? AND hour<?" +
@@ -258,6 +259,7 @@ CREATE TABLE IF NOT EXISTS alert_rollup_hour(dim INT NOT NULL, hour INT NOT NULL
 CREATE TABLE IF NOT EXISTS alert_rollup_agent(agent_id TEXT NOT NULL, dim INT NOT NULL, hour INT NOT NULL,
   key TEXT NOT NULL, severity INT NOT NULL, n INT NOT NULL,
   PRIMARY KEY(agent_id, dim, hour, key, severity)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_rollup_state(name TEXT PRIMARY KEY, value INT NOT NULL) WITHOUT ROWID;
 )sql";
 
 void RollupDelta::add(int64_t ts_us, const std::optional<int64_t>& severity, const std::string& agent_id,
@@ -279,7 +281,7 @@ void RollupDelta::add(int64_t ts_us, const std::optional<int64_t>& severity, con
   if (dest_ip) count(kDest, *dest_ip);
 }
 
-StoreStatus RollupDelta::apply(Db& db, int sign) const {
+StoreStatus RollupDelta::apply(Db& db) const {
   Stmt up_min = db.prepare(
       "INSERT INTO alert_rollup_min(minute,agent_id,severity,n) VALUES(?,?,?,?) "
       "ON CONFLICT(minute,agent_id,severity) DO UPDATE SET n=n+excluded.n");
@@ -292,46 +294,205 @@ StoreStatus RollupDelta::apply(Db& db, int sign) const {
   if (!up_min.valid() || !up_hour.valid() || !up_agent.valid()) return db_error(db, "rollup statements");
   for (const auto& [k, n] : minutes_) {
     up_min.reset();
-    up_min.bind(1, std::get<0>(k)).bind(2, std::get<1>(k)).bind(3, std::get<2>(k)).bind(4, sign * n);
+    up_min.bind(1, std::get<0>(k)).bind(2, std::get<1>(k)).bind(3, std::get<2>(k)).bind(4, n);
     if (up_min.step() != SQLITE_DONE) return db_error(db, "rollup minute");
   }
   for (const auto& [k, n] : hours_) {
     up_hour.reset();
     up_hour.bind(1, int64_t{std::get<0>(k)}).bind(2, std::get<1>(k)).bind(3, std::get<2>(k));
-    up_hour.bind(4, std::get<3>(k)).bind(5, sign * n);
+    up_hour.bind(4, std::get<3>(k)).bind(5, n);
     if (up_hour.step() != SQLITE_DONE) return db_error(db, "rollup hour");
   }
   for (const auto& [k, n] : agent_hours_) {
     up_agent.reset();
     up_agent.bind(1, std::get<0>(k)).bind(2, int64_t{std::get<1>(k)}).bind(3, std::get<2>(k));
-    up_agent.bind(4, std::get<3>(k)).bind(5, std::get<4>(k)).bind(6, sign * n);
+    up_agent.bind(4, std::get<3>(k)).bind(5, std::get<4>(k)).bind(6, n);
     if (up_agent.step() != SQLITE_DONE) return db_error(db, "rollup agent");
   }
-  if (sign < 0) {
-    Stmt d1 =
-        db.prepare("DELETE FROM alert_rollup_min WHERE minute=? AND agent_id=? AND severity=? AND n<=0");
-    Stmt d2 =
-        db.prepare("DELETE FROM alert_rollup_hour WHERE dim=? AND hour=? AND key=? AND severity=? AND n<=0");
-    for (const auto& [k, n] : minutes_) {
-      d1.reset();
-      d1.bind(1, std::get<0>(k)).bind(2, std::get<1>(k)).bind(3, std::get<2>(k));
-      if (d1.step() != SQLITE_DONE) return db_error(db, "rollup minute drop");
+  return {};
+}
+
+StoreStatus RollupDelta::plan_removal(Db& db, int64_t oldest_us, const Pruned& pruned, Removal* out) {
+  Removal& r = *out;
+  r.none = oldest_us == INT64_MAX;
+  // The first minute and hour that may still hold alerts, and the first day
+  // whose day rows are kept: the day of the oldest alert left is counted
+  // from its hour rows from now on (the readers take day rows from
+  // alert_rollup_state's day_rows_from on), so a day row is never
+  // decremented.
+  r.first_min = r.none ? INT64_MAX : floor_div(oldest_us, kUsPerMinute);
+  r.first_hour = r.none ? INT64_MAX : floor_div(oldest_us, kUsPerHour);
+  r.first_day = r.none ? INT64_MAX : floor_div(oldest_us, kUsPerDay) + 1;
+  int64_t day_rows_from = INT64_MIN;
+  Stmt w = db.prepare("SELECT value FROM alert_rollup_state WHERE name='day_rows_from'");
+  int rc = w.valid() ? w.step() : SQLITE_ERROR;
+  if (rc == SQLITE_ROW) day_rows_from = w.col_int(0);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, "rollup state");
+  // The boundary of the day rows only moves on (a late alert older than it
+  // leaves it), as the day rows before it are gone.
+  r.cut_min = r.first_min > pruned.minute;
+  r.cut_hour = r.first_hour > pruned.hour;
+  r.cut_day = r.first_day > day_rows_from;
+  r.late_min = pruned.minute;
+  r.late_hour = pruned.hour;
+  return {};
+}
+
+void RollupDelta::add_removed(const Removal& r, int64_t ts_us, const std::optional<int64_t>& severity,
+                              const std::string& agent_id, const std::optional<int64_t>& sid,
+                              const std::optional<std::string>& src_ip,
+                              const std::optional<std::string>& dest_ip) {
+  int64_t sev = severity.value_or(0);
+  int64_t minute = floor_div(ts_us, kUsPerMinute);
+  if (!(r.cut_min && minute < r.first_min)) minutes_[{minute, agent_id, sev}] += 1;
+  int64_t hour = floor_div(ts_us, kUsPerHour);
+  if (r.cut_hour && hour < r.first_hour) return;  // the hour rows go by range
+  hours_[{kAgent, hour, agent_id, sev}] += 1;
+  auto count = [&](int dim, const std::string& key) {
+    hours_[{dim, hour, key, sev}] += 1;
+    agent_hours_[{agent_id, dim, hour, key, sev}] += 1;
+  };
+  if (sid) count(kSid, std::to_string(*sid));
+  if (src_ip) count(kSrc, *src_ip);
+  if (dest_ip) count(kDest, *dest_ip);
+}
+
+StoreStatus RollupDelta::remove(Db& db, const Removal& r, Pruned* pruned) const {
+  const bool none = r.none, cut_min = r.cut_min, cut_hour = r.cut_hour, cut_day = r.cut_day;
+  const int64_t first_min = r.first_min, first_hour = r.first_hour, first_day = r.first_day;
+  // Whether the key is left alone: its row goes by range below, or is a day
+  // row the readers no longer take.
+  auto skip = [&](int dim, int64_t bucket) { return dim >= kDayDim || (cut_hour && bucket < first_hour); };
+  // A key in a minute or hour before the boundary already cleared belongs to
+  // an alert that arrived late: its row is dropped when it reaches 0, as no
+  // later range delete will pass there.
+  auto late = [&](int64_t bucket) { return bucket < r.late_hour; };
+
+  // Each statement takes the key from ?2 on (a decrement takes n as ?1).
+  Stmt dec[3] = {
+      db.prepare("UPDATE alert_rollup_min SET n=n-?1 WHERE minute=?2 AND agent_id=?3 AND severity=?4"),
+      db.prepare("UPDATE alert_rollup_hour SET n=n-?1 WHERE dim=?2 AND hour=?3 AND key=?4 AND severity=?5"),
+      db.prepare(
+          "UPDATE alert_rollup_agent SET n=n-?1 WHERE agent_id=?2 AND dim=?3 AND hour=?4 AND key=?5 AND "
+          "severity=?6")};
+  Stmt drop[3] = {
+      db.prepare("DELETE FROM alert_rollup_min WHERE minute=?2 AND agent_id=?3 AND severity=?4 AND n<=0"),
+      db.prepare(
+          "DELETE FROM alert_rollup_hour WHERE dim=?2 AND hour=?3 AND key=?4 AND severity=?5 AND n<=0"),
+      db.prepare("DELETE FROM alert_rollup_agent WHERE agent_id=?2 AND dim=?3 AND hour=?4 AND key=?5 AND "
+                 "severity=?6 AND n<=0")};
+  for (const Stmt& st : dec)
+    if (!st.valid()) return db_error(db, "rollup statements");
+  for (const Stmt& st : drop)
+    if (!st.valid()) return db_error(db, "rollup statements");
+  // Decrements the key (bound by bind_key), then drops its row at 0 when `also_drop`.
+  auto take = [&](int table, int64_t n, bool also_drop, auto bind_key) -> StoreStatus {
+    static constexpr const char* kWhat[] = {"rollup minute", "rollup hour", "rollup agent"};
+    dec[table].reset();
+    dec[table].bind(1, n);
+    bind_key(dec[table]);
+    if (dec[table].step() != SQLITE_DONE) return db_error(db, kWhat[table]);
+    if (!also_drop) return {};
+    drop[table].reset();
+    bind_key(drop[table]);
+    if (drop[table].step() != SQLITE_DONE) return db_error(db, kWhat[table]);
+    return {};
+  };
+  for (const auto& [k, n] : minutes_) {
+    if (cut_min && std::get<0>(k) < first_min) continue;
+    StoreStatus s = take(0, n, std::get<0>(k) < r.late_min, [&](Stmt& st) {
+      st.bind(2, std::get<0>(k)).bind(3, std::get<1>(k)).bind(4, std::get<2>(k));
+    });
+    if (!s.ok) return s;
+  }
+  for (const auto& [k, n] : hours_) {
+    if (skip(std::get<0>(k), std::get<1>(k))) continue;
+    StoreStatus s = take(1, n, late(std::get<1>(k)), [&](Stmt& st) {
+      st.bind(2, int64_t{std::get<0>(k)})
+          .bind(3, std::get<1>(k))
+          .bind(4, std::get<2>(k))
+          .bind(5, std::get<3>(k));
+    });
+    if (!s.ok) return s;
+  }
+  for (const auto& [k, n] : agent_hours_) {
+    if (skip(std::get<1>(k), std::get<2>(k))) continue;
+    StoreStatus s = take(2, n, late(std::get<2>(k)), [&](Stmt& st) {
+      st.bind(2, std::get<0>(k)).bind(3, int64_t{std::get<1>(k)}).bind(4, std::get<2>(k));
+      st.bind(5, std::get<3>(k)).bind(6, std::get<4>(k));
+    });
+    if (!s.ok) return s;
+  }
+
+  // The range deletes: each a seek on the leading key columns.
+  auto run = [&](Stmt& st, const char* what) -> StoreStatus {
+    if (st.step() != SQLITE_DONE) return db_error(db, what);
+    return {};
+  };
+  if (cut_min) {
+    Stmt st = db.prepare("DELETE FROM alert_rollup_min WHERE minute<?");
+    st.bind(1, first_min);
+    if (StoreStatus s = run(st, "rollup minute range"); !s.ok) return s;
+  }
+  if (cut_day) {
+    // With no alert left every day row goes, and the ones ingest adds from
+    // now on count every alert of their day again.
+    Stmt st = none ? db.prepare("DELETE FROM alert_rollup_state WHERE name='day_rows_from'")
+                   : db.prepare(
+                         "INSERT INTO alert_rollup_state(name, value) VALUES('day_rows_from', ?) "
+                         "ON CONFLICT(name) DO UPDATE SET value=excluded.value");
+    if (!none) st.bind(1, first_day);
+    if (StoreStatus s = run(st, "rollup state"); !s.ok) return s;
+  }
+  if (cut_hour || cut_day) {
+    std::vector<std::pair<int, int64_t>> dims;  // dim, first bucket kept
+    if (cut_hour)
+      dims.insert(dims.end(),
+                  {{kAgent, first_hour}, {kSid, first_hour}, {kSrc, first_hour}, {kDest, first_hour}});
+    if (cut_day)
+      dims.insert(dims.end(),
+                  {{kSid + kDayDim, first_day}, {kSrc + kDayDim, first_day}, {kDest + kDayDim, first_day}});
+    Stmt hour_range = db.prepare("DELETE FROM alert_rollup_hour WHERE dim=? AND hour<?");
+    Stmt agent_range = db.prepare("DELETE FROM alert_rollup_agent WHERE agent_id=? AND dim=? AND hour<?");
+    Stmt first_agent = db.prepare("SELECT MIN(agent_id) FROM alert_rollup_agent");
+    Stmt next_agent =
+        db.prepare("SELECT agent_id FROM alert_rollup_agent WHERE agent_id>? ORDER BY agent_id LIMIT 1");
+    if (!hour_range.valid() || !agent_range.valid() || !first_agent.valid() || !next_agent.valid())
+      return db_error(db, "rollup statements");
+    for (const auto& [dim, first] : dims) {
+      hour_range.reset();
+      hour_range.bind(1, int64_t{dim}).bind(2, first);
+      if (StoreStatus s = run(hour_range, "rollup hour range"); !s.ok) return s;
     }
-    for (const auto& [k, n] : hours_) {
-      d2.reset();
-      d2.bind(1, int64_t{std::get<0>(k)}).bind(2, std::get<1>(k)).bind(3, std::get<2>(k));
-      d2.bind(4, std::get<3>(k));
-      if (d2.step() != SQLITE_DONE) return db_error(db, "rollup hour drop");
+    // alert_rollup_agent leads with the agent: one range per agent and dim,
+    // each agent found by seeking past the one before.
+    std::optional<std::string> agent;
+    int rc = first_agent.step();
+    if (rc != SQLITE_ROW) return db_error(db, "rollup agents");
+    if (!first_agent.col_null(0)) agent = first_agent.col_text(0);
+    while (agent) {
+      for (const auto& [dim, first] : dims) {
+        if (dim == kAgent) continue;
+        agent_range.reset();
+        agent_range.bind(1, *agent).bind(2, int64_t{dim}).bind(3, first);
+        if (StoreStatus s = run(agent_range, "rollup agent range"); !s.ok) return s;
+      }
+      next_agent.reset();
+      next_agent.bind(1, *agent);
+      rc = next_agent.step();
+      if (rc == SQLITE_ROW)
+        agent = next_agent.col_text(0);
+      else if (rc == SQLITE_DONE)
+        agent.reset();
+      else
+        return db_error(db, "rollup agents");
     }
-    Stmt d3 = db.prepare(
-        "DELETE FROM alert_rollup_agent WHERE agent_id=? AND dim=? AND hour=? AND key=? AND severity=? AND "
-        "n<=0");
-    for (const auto& [k, n] : agent_hours_) {
-      d3.reset();
-      d3.bind(1, std::get<0>(k)).bind(2, int64_t{std::get<1>(k)}).bind(3, std::get<2>(k));
-      d3.bind(4, std::get<3>(k)).bind(5, std::get<4>(k));
-      if (d3.step() != SQLITE_DONE) return db_error(db, "rollup agent drop");
-    }
+  }
+  if (none) {
+    *pruned = {};  // nothing is left to be late against
+  } else {
+    if (cut_min) pruned->minute = first_min;
+    if (cut_hour) pruned->hour = first_hour;
   }
   return {};
 }
@@ -429,8 +590,16 @@ StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out) {
                                                     {kSrc, &out->top_sources},
                                                     {kDest, &out->top_destinations},
                                                     {kAgent, &out->top_agents}};
+  int64_t day_rows_from = INT64_MIN;
+  {
+    Stmt w = db.prepare("SELECT value FROM alert_rollup_state WHERE name='day_rows_from'");
+    if (!w.valid()) return db_error(db, "stats state");
+    int rc = w.step();
+    if (rc == SQLITE_ROW) day_rows_from = w.col_int(0);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, "stats state");
+  }
   for (auto [dim, list] : lists) {
-    st = top_list(db, f, dim, q.from_us, q.to_us, list);
+    st = top_list(db, f, dim, q.from_us, q.to_us, day_rows_from, list);
     if (!st.ok) return st;
   }
   out->raw = raw;

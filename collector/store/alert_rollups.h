@@ -7,6 +7,8 @@
 //   alert_rollup_agent(agent_id, dim, hour, key, severity, n)
 //                                                        the same sid | src_ip | dest_ip hour and day rows
 //                                                        per agent, for the top lists of one agent
+//   alert_rollup_state(name, value)                      day_rows_from: the first day whose day rows
+//                                                        count (retention drops the ones before it)
 // (minute/hour: event time in whole minutes/hours since the epoch, floored;
 // severity 0 when the alert has none; alerts without a sid or address are
 // not in that dimension).
@@ -15,7 +17,8 @@
 // inside the ingest or retention transaction) and with its read connection
 // held (alert_stats_sqlite). Promise: after every committed transaction the
 // rollups equal a count of the raw alert rows (retention subtracts what it
-// deletes).
+// deletes, or deletes whole buckets), leaving out rows at 0 and day rows
+// before day_rows_from.
 #pragma once
 
 #include <sqlite3.h>
@@ -48,10 +51,43 @@ class RollupDelta {
   void add(int64_t ts_us, const std::optional<int64_t>& severity, const std::string& agent_id,
            const std::optional<int64_t>& sid, const std::optional<std::string>& src_ip,
            const std::optional<std::string>& dest_ip, int64_t n = 1);
-  bool empty() const { return minutes_.empty(); }
-  // Adds the counts to the tables (sign -1: subtracts them and drops rows
-  // that reach 0). REQUIRES: an open write transaction on db.
-  StoreStatus apply(Db& db, int sign) const;
+  bool empty() const { return minutes_.empty() && hours_.empty() && agent_hours_.empty(); }
+  // Adds the counts to the tables (ingest). REQUIRES: an open write
+  // transaction on db.
+  StoreStatus apply(Db& db) const;
+
+  // Retention, which deletes oldest first, takes the counts of the alerts it
+  // deleted off the tables in three steps: plan_removal, add_removed for
+  // each deleted alert, remove.
+  //
+  // Every minute and hour wholly before the oldest alert left holds no
+  // alert: when that boundary has moved past where the range deletes so far
+  // reached (Pruned), their rows are deleted by key range instead of being
+  // decremented key by key. The day rows of the oldest alert's day and
+  // before go by range too: readers count those days from the hour rows
+  // (alert_rollup_state's day_rows_from), so no day row is ever decremented.
+  // Other keys get a plain decrement: a row may stay at 0 until a later
+  // range delete, and readers leave rows at 0 out.
+  struct Pruned {
+    int64_t minute = INT64_MIN, hour = INT64_MIN;
+  };
+  struct Removal {
+    bool none = false;  // no alert left
+    int64_t first_min = 0, first_hour = 0, first_day = 0;
+    bool cut_min = false, cut_hour = false, cut_day = false;  // range deletes to run
+    int64_t late_min = INT64_MIN, late_hour = INT64_MIN;      // before these, keys are of late alerts
+  };
+  // oldest_us: the event time of the oldest alert left (INT64_MAX when
+  // none). REQUIRES: an open write transaction on db (the one deleting).
+  static StoreStatus plan_removal(Db& db, int64_t oldest_us, const Pruned& pruned, Removal* out);
+  // Counts one deleted alert where `r` does not delete by range.
+  void add_removed(const Removal& r, int64_t ts_us, const std::optional<int64_t>& severity,
+                   const std::string& agent_id, const std::optional<int64_t>& sid,
+                   const std::optional<std::string>& src_ip, const std::optional<std::string>& dest_ip);
+  // Decrements the counts added, runs the range deletes and advances
+  // *pruned (assign it to the caller's state only after the transaction
+  // commits). REQUIRES: the transaction plan_removal saw.
+  StoreStatus remove(Db& db, const Removal& r, Pruned* pruned) const;
 
   using MinuteKey = std::tuple<int64_t, std::string, int64_t>;     // minute, agent, severity
   using HourKey = std::tuple<int, int64_t, std::string, int64_t>;  // dim, hour (day), key, severity

@@ -635,7 +635,7 @@ class SqliteStore final : public Store {
         }
       }
     }
-    if (StoreStatus r = rollup.apply(w_, +1); !r.ok) return rollback(r.message);
+    if (StoreStatus r = rollup.apply(w_); !r.ok) return rollback(r.message);
     if (!w_.exec("COMMIT", &err)) return rollback("commit: " + err);
     return {};
   }
@@ -952,8 +952,13 @@ class SqliteStore final : public Store {
                    " ORDER BY ts, id LIMIT ?2) RETURNING id, ts, severity, agent_id, sid, src_ip, dest_ip");
     if (!del.valid()) return rollback("retention");
     del.bind(1, arg).bind(2, limit);
-    RollupDelta gone;
-    std::vector<int64_t> ids;
+    struct Gone {
+      int64_t id, ts;
+      std::optional<int64_t> severity, sid;
+      std::string agent_id;
+      std::optional<std::string> src_ip, dest_ip;
+    };
+    std::vector<Gone> gone;
     int rc;
     auto opt_int = [&](int i) {
       return del.col_null(i) ? std::nullopt : std::optional<int64_t>(del.col_int(i));
@@ -962,25 +967,47 @@ class SqliteStore final : public Store {
       return del.col_null(i) ? std::nullopt : std::optional<std::string>(del.col_text(i));
     };
     while ((rc = del.step()) == SQLITE_ROW) {
-      ids.push_back(del.col_int(0));
-      gone.add(del.col_int(1), opt_int(2), del.col_text(3), opt_int(4), opt_text(5), opt_text(6));
+      gone.push_back({del.col_int(0), del.col_int(1), opt_int(2), opt_int(4), del.col_text(3), opt_text(5),
+                      opt_text(6)});
     }
     if (rc != SQLITE_DONE) return rollback("retention delete");
     del = Stmt();
-    // The alert's triage state, its history and its comments go with it.
-    for (const char* sql :
-         {"DELETE FROM alert_triage WHERE alert_id=?", "DELETE FROM alert_triage_history WHERE alert_id=?",
-          "DELETE FROM alert_comments WHERE alert_id=?"}) {
-      auto tri = w_.prepare(sql);
-      for (int64_t id : ids) {
+    // The alert's triage state, its history and its comments go with it
+    // (looked up only for ids within the table's range: most alerts are
+    // never triaged).
+    for (std::string table : {"alert_triage", "alert_triage_history", "alert_comments"}) {
+      auto range = w_.prepare("SELECT (SELECT MIN(alert_id) FROM " + table +
+                              "), (SELECT MAX(alert_id) FROM " + table + ")");
+      if (range.step() != SQLITE_ROW) return rollback("retention triage");
+      if (range.col_null(0)) continue;
+      const int64_t lo = range.col_int(0), hi = range.col_int(1);
+      auto tri = w_.prepare("DELETE FROM " + table + " WHERE alert_id=?");
+      for (const Gone& g : gone) {
+        if (g.id < lo || g.id > hi) continue;
         tri.reset();
-        tri.bind(1, id);
+        tri.bind(1, g.id);
         if (tri.step() != SQLITE_DONE) return rollback("retention triage");
       }
     }
-    if (StoreStatus st = gone.apply(w_, -1); !st.ok) return rollback(st.message);
+    // Oldest first: the rollup buckets before the oldest alert left go by
+    // key range (RollupDelta::remove).
+    int64_t oldest = INT64_MAX;
+    {
+      auto m = w_.prepare("SELECT MIN(ts) FROM alerts");
+      if (m.step() != SQLITE_ROW) return rollback("retention oldest");
+      if (!m.col_null(0)) oldest = m.col_int(0);
+    }
+    RollupDelta::Pruned pruned = pruned_;
+    RollupDelta::Removal plan;
+    if (StoreStatus st = RollupDelta::plan_removal(w_, oldest, pruned, &plan); !st.ok)
+      return rollback(st.message);
+    RollupDelta delta;
+    for (const Gone& g : gone)
+      delta.add_removed(plan, g.ts, g.severity, g.agent_id, g.sid, g.src_ip, g.dest_ip);
+    if (StoreStatus st = delta.remove(w_, plan, &pruned); !st.ok) return rollback(st.message);
     if (!w_.exec("COMMIT", &err)) return rollback("retention commit: " + err);
-    *n = ids.size();
+    pruned_ = pruned;
+    *n = gone.size();
     return {};
   }
 
@@ -1059,7 +1086,8 @@ class SqliteStore final : public Store {
   std::mutex wmu_, rmu_;
   Db w_, r_;
   Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_, up_agent_hb_, ins_hb_;
-  Stmt ins_fts_;  // see index_alert_text
+  Stmt ins_fts_;                // see index_alert_text
+  RollupDelta::Pruned pruned_;  // retention's rollup range deletes so far (under wmu_)
 };
 
 }  // namespace
