@@ -103,10 +103,10 @@ TEST_CASE("retention by age deletes alerts, events, triage rows and rollups past
   std::string path = temp_dir("age") + "/c.db", err;
   auto store = open_sqlite_store(path, &err);
   REQUIRE(store);
-  // 10 days of alerts and dns events, one every 2 minutes, newest first.
+  // 10 days of alerts and dns events, one a minute.
   std::vector<IngestEvent> b;
   int64_t n = 0;
-  for (int64_t t = kNow - 10 * kDay; t < kNow; t += 120) {
+  for (int64_t t = kNow - 10 * kDay; t < kNow; t += 60) {
     b.push_back(event(n++, t));
     b.push_back(event(n++, t + 1, "dns"));
   }
@@ -124,7 +124,7 @@ TEST_CASE("retention by age deletes alerts, events, triage rows and rollups past
   int64_t keep_alerts = raw.num("SELECT COUNT(*) FROM alerts WHERE ts >= " + std::to_string(horizon_us));
   int64_t keep_events = raw.num("SELECT COUNT(*) FROM events WHERE ts >= " + std::to_string(horizon_us));
   int64_t old_alerts = raw.num("SELECT COUNT(*) FROM alerts") - keep_alerts;
-  REQUIRE(old_alerts > 2000);  // more than one chunk
+  REQUIRE(old_alerts > 5000);  // more than one chunk
   REQUIRE(raw.rollup_mismatch() == 0);
 
   RetentionPolicy p;
