@@ -360,10 +360,8 @@ void RollupDelta::add_removed(const Removal& r, int64_t ts_us, const std::option
 StoreStatus RollupDelta::remove(Db& db, const Removal& r, Pruned* pruned) const {
   const bool none = r.none, cut_min = r.cut_min, cut_hour = r.cut_hour, cut_day = r.cut_day;
   const int64_t first_min = r.first_min, first_hour = r.first_hour, first_day = r.first_day;
-  // Whether the key is left alone: its row goes by range below, or is a day
-  // row the readers no longer take.
-  auto skip = [&](int dim, int64_t bucket) { return dim >= kDayDim || (cut_hour && bucket < first_hour); };
-  // A key in a minute or hour before the boundary already cleared belongs to
+  // Every key add_removed counted is decremented (it left out the ones the
+  // range deletes below take). A key in a minute or hour before the boundary already cleared belongs to
   // an alert that arrived late: its row is dropped when it reaches 0, as no
   // later range delete will pass there.
   auto late = [&](int64_t bucket) { return bucket < r.late_hour; };
@@ -399,14 +397,12 @@ StoreStatus RollupDelta::remove(Db& db, const Removal& r, Pruned* pruned) const 
     return {};
   };
   for (const auto& [k, n] : minutes_) {
-    if (cut_min && std::get<0>(k) < first_min) continue;
     StoreStatus s = take(0, n, std::get<0>(k) < r.late_min, [&](Stmt& st) {
       st.bind(2, std::get<0>(k)).bind(3, std::get<1>(k)).bind(4, std::get<2>(k));
     });
     if (!s.ok) return s;
   }
   for (const auto& [k, n] : hours_) {
-    if (skip(std::get<0>(k), std::get<1>(k))) continue;
     StoreStatus s = take(1, n, late(std::get<1>(k)), [&](Stmt& st) {
       st.bind(2, int64_t{std::get<0>(k)})
           .bind(3, std::get<1>(k))
@@ -416,7 +412,6 @@ StoreStatus RollupDelta::remove(Db& db, const Removal& r, Pruned* pruned) const 
     if (!s.ok) return s;
   }
   for (const auto& [k, n] : agent_hours_) {
-    if (skip(std::get<1>(k), std::get<2>(k))) continue;
     StoreStatus s = take(2, n, late(std::get<2>(k)), [&](Stmt& st) {
       st.bind(2, std::get<0>(k)).bind(3, int64_t{std::get<1>(k)}).bind(4, std::get<2>(k));
       st.bind(5, std::get<3>(k)).bind(6, std::get<4>(k));
