@@ -35,6 +35,16 @@ StoreStatus db_error(const Db& db, const char* what) {
   return StoreStatus::error(std::string(what) + ": " + db.errmsg());
 }
 
+// The first day whose day rows count (alert_rollup_state); *out unchanged
+// when none is stored.
+StoreStatus read_day_rows_from(Db& db, int64_t* out) {
+  Stmt w = db.prepare("SELECT value FROM alert_rollup_state WHERE name='day_rows_from'");
+  int rc = w.valid() ? w.step() : SQLITE_ERROR;
+  if (rc == SQLITE_ROW) *out = w.col_int(0);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, "rollup state");
+  return {};
+}
+
 // severity -> count, ordered.
 using SevCounts = std::map<int, int64_t>;
 using Series = std::map<int64_t, SevCounts>;  // bucket start (s) -> counts
@@ -324,10 +334,7 @@ StoreStatus RollupDelta::plan_removal(Db& db, int64_t oldest_us, const Pruned& p
   r.first_hour = r.none ? INT64_MAX : floor_div(oldest_us, kUsPerHour);
   r.first_day = r.none ? INT64_MAX : floor_div(oldest_us, kUsPerDay) + 1;
   int64_t day_rows_from = INT64_MIN;
-  Stmt w = db.prepare("SELECT value FROM alert_rollup_state WHERE name='day_rows_from'");
-  int rc = w.valid() ? w.step() : SQLITE_ERROR;
-  if (rc == SQLITE_ROW) day_rows_from = w.col_int(0);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, "rollup state");
+  if (StoreStatus s = read_day_rows_from(db, &day_rows_from); !s.ok) return s;
   // The boundary of the day rows only moves on (a late alert older than it
   // leaves it), as the day rows before it are gone.
   r.cut_min = r.first_min > pruned.minute;
@@ -586,13 +593,7 @@ StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out) {
                                                     {kDest, &out->top_destinations},
                                                     {kAgent, &out->top_agents}};
   int64_t day_rows_from = INT64_MIN;
-  {
-    Stmt w = db.prepare("SELECT value FROM alert_rollup_state WHERE name='day_rows_from'");
-    if (!w.valid()) return db_error(db, "stats state");
-    int rc = w.step();
-    if (rc == SQLITE_ROW) day_rows_from = w.col_int(0);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, "stats state");
-  }
+  if (StoreStatus s = read_day_rows_from(db, &day_rows_from); !s.ok) return s;
   for (auto [dim, list] : lists) {
     st = top_list(db, f, dim, q.from_us, q.to_us, day_rows_from, list);
     if (!st.ok) return st;
