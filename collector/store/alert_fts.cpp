@@ -2,8 +2,10 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
+#include <memory>
 #include <vector>
 
 namespace vigil::collector {
@@ -19,9 +21,15 @@ namespace {
 // SQLite 3.40's trigram cannot drop accents and its index was 2.4 times as
 // large on a 100k store (bench/RESULTS.md). detail=full (the default) keeps
 // word positions for the phrases.
-constexpr const char* kTable =
-    "CREATE VIRTUAL TABLE alerts_fts USING fts5(signature, app, "
-    "tokenize = 'unicode61 remove_diacritics 2');";
+std::string create_block_sql(const std::string& name) {
+  return "CREATE VIRTUAL TABLE \"" + name +
+         "\" USING fts5(signature, app, tokenize = 'unicode61 remove_diacritics 2');";
+}
+
+// The blocks' catalog. Its name starts like theirs so that recovery, which
+// copies no alerts_fts* table, leaves it out with them.
+constexpr const char* kBlocksTable =
+    "CREATE TABLE IF NOT EXISTS alerts_fts_blocks(first_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);";
 
 // The app-layer objects whose string values are indexed: those named here
 // and the one named by the alert's app_proto (smb, krb5, ...). Never the
@@ -80,15 +88,13 @@ void app_text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
 }
 
-// Deletes go through a trigger: every path that deletes alerts (retention
-// deletes a chunk in one statement) takes the index rows with them. Inserts
-// do not: a virtual table written from a trigger is written under a statement
-// savepoint, at which FTS5 flushes its pending terms, so every alert became a
-// segment of its own (about 10x the insert cost). SqliteStore inserts with
-// alert_fts_insert_sql() instead, one statement per new alert.
-constexpr const char* kDeleteTrigger =
-    "CREATE TRIGGER alerts_fts_delete AFTER DELETE ON alerts BEGIN "
-    "DELETE FROM alerts_fts WHERE rowid=old.id; END;";
+// Databases from before the blocks removed an alert's row with a trigger in
+// the same DELETE; ensure_alert_fts drops it (see alert_fts.h).
+constexpr const char* kDropDeleteTrigger = "DROP TRIGGER IF EXISTS alerts_fts_delete;";
+
+std::string sql_name(const std::string& name) {
+  return "\"" + name + "\"";
+}
 
 bool has_term_char(std::string_view t) {
   for (unsigned char c : t)
@@ -96,24 +102,25 @@ bool has_term_char(std::string_view t) {
   return false;
 }
 
-// The match set of one expression, read on demand from both ends (see
-// register_fts_has_function). Every match >= hi and <= lo is marked in
-// `bits` (bit i is rowid min + i); hi and lo are the values each cursor
-// points at, already marked.
-class MatchSet {
+// The match set of one expression in one block, read on demand from both
+// ends (see register_fts_has_function). Every match >= hi and <= lo is
+// marked in `bits` (bit i is rowid min + i); hi and lo are the values each
+// cursor points at, already marked.
+class BlockMatch {
  public:
-  ~MatchSet() {
+  ~BlockMatch() {
     sqlite3_finalize(desc_);
     sqlite3_finalize(asc_);
   }
 
   // false (with *err) when the index cannot be read.
-  bool open(sqlite3* db, sqlite3_value* match, std::string* err) {
-    const char* sql[] = {"SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?1 ORDER BY rowid DESC",
-                         "SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?1 ORDER BY rowid ASC"};
+  bool open(sqlite3* db, const std::string& block, sqlite3_value* match, std::string* err) {
+    const std::string t = sql_name(block);
+    const std::string sql[] = {"SELECT rowid FROM " + t + " WHERE " + t + " MATCH ?1 ORDER BY rowid DESC",
+                               "SELECT rowid FROM " + t + " WHERE " + t + " MATCH ?1 ORDER BY rowid ASC"};
     sqlite3_stmt** st[] = {&desc_, &asc_};
     for (int k = 0; k < 2; ++k) {
-      if (sqlite3_prepare_v2(db, sql[k], -1, st[k], nullptr) != SQLITE_OK ||
+      if (sqlite3_prepare_v2(db, sql[k].c_str(), -1, st[k], nullptr) != SQLITE_OK ||
           sqlite3_bind_value(*st[k], 1, match) != SQLITE_OK) {
         *err = sqlite3_errmsg(db);
         return false;
@@ -175,6 +182,59 @@ class MatchSet {
   std::vector<uint64_t> bits_;
 };
 
+// The match set over every block: an id is asked of the block that covers
+// it, opened the first time one of its ids is asked.
+class MatchSet {
+ public:
+  ~MatchSet() { sqlite3_value_free(match_); }
+
+  // false (with *err) when the blocks cannot be listed.
+  bool open(sqlite3* db, sqlite3_value* match, std::string* err) {
+    match_ = sqlite3_value_dup(match);
+    if (!match_) {
+      *err = "out of memory";
+      return false;
+    }
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT first_id, name FROM alerts_fts_blocks ORDER BY first_id", -1, &st,
+                           nullptr) != SQLITE_OK) {
+      *err = sqlite3_errmsg(db);
+      return false;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      firsts_.push_back(sqlite3_column_int64(st, 0));
+      names_.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+      *err = sqlite3_errmsg(db);
+      return false;
+    }
+    blocks_.resize(names_.size());
+    return true;
+  }
+
+  // 1 or 0; -1 (with *err) when the index cannot be read.
+  int has(sqlite3* db, int64_t id, std::string* err) {
+    auto it = std::upper_bound(firsts_.begin(), firsts_.end(), id);
+    if (it == firsts_.begin()) return 0;
+    size_t i = static_cast<size_t>(it - firsts_.begin()) - 1;
+    if (!blocks_[i]) {
+      auto b = std::make_unique<BlockMatch>();
+      if (!b->open(db, names_[i], match_, err)) return -1;
+      blocks_[i] = std::move(b);
+    }
+    return blocks_[i]->has(db, id, err);
+  }
+
+ private:
+  sqlite3_value* match_ = nullptr;
+  std::vector<int64_t> firsts_;
+  std::vector<std::string> names_;
+  std::vector<std::unique_ptr<BlockMatch>> blocks_;
+};
+
 void fts_has_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
     sqlite3_result_int(ctx, 0);
@@ -217,6 +277,13 @@ bool register_fts_has_function(Db& db, std::string* error) {
   return true;
 }
 
+std::vector<FtsBlock> fts_blocks(Db& db) {
+  std::vector<FtsBlock> out;
+  Stmt st = db.prepare("SELECT first_id, name FROM alerts_fts_blocks ORDER BY first_id");
+  while (st.valid() && st.step() == SQLITE_ROW) out.push_back({st.col_int(0), st.col_text(1)});
+  return out;
+}
+
 StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled) {
   *backfilled = 0;
   std::string err;
@@ -228,25 +295,83 @@ StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled) {
     db.exec("ROLLBACK");
     return StoreStatus::error("alerts_fts " + what + ": " + err);
   };
-  Stmt chk = db.prepare("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name='alerts_fts')");
-  bool have = chk.step() == SQLITE_ROW && chk.col_int(0) != 0;
-  chk = Stmt();
-  if (!have) {
-    if (!db.exec(kTable, &err)) return fail("create");
-    std::string fill = "INSERT INTO alerts_fts(rowid, signature, app) SELECT al.id, " +
-                       fold_sql("al.signature") + ", vigil_alert_app_text(al.json, al.app_proto)" +
-                       " FROM alerts al";
-    if (!db.exec(fill, &err)) return fail("backfill");
-    *backfilled = sqlite3_changes(db.get());
-    if (!db.exec(kDeleteTrigger, &err)) return fail("trigger");
+  if (!db.exec(kBlocksTable, &err) || !db.exec(kDropDeleteTrigger, &err)) return fail("blocks");
+  auto exists = [&](const std::string& name) {
+    Stmt chk = db.prepare("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type='table' AND name=?)");
+    chk.bind(1, name);
+    return chk.step() == SQLITE_ROW && chk.col_int(0) != 0;
+  };
+  std::vector<FtsBlock> blocks = fts_blocks(db);
+  bool whole = !blocks.empty();
+  for (const auto& b : blocks) whole = whole && exists(b.name);
+  if (!whole) {
+    // A database from before the blocks has alerts_fts alone: it becomes
+    // the first block. Without it (from before the index) or with a block
+    // missing, the index is built again from the alerts.
+    bool legacy = blocks.empty() && exists("alerts_fts");
+    if (!legacy) {
+      for (const auto& b : blocks)
+        if (exists(b.name) && !db.exec("DROP TABLE " + sql_name(b.name), &err)) return fail("drop");
+      if (exists("alerts_fts") && !db.exec("DROP TABLE alerts_fts", &err)) return fail("drop");
+      if (!db.exec(create_block_sql("alerts_fts"), &err)) return fail("create");
+      std::string fill = "INSERT INTO alerts_fts(rowid, signature, app) SELECT al.id, " +
+                         fold_sql("al.signature") + ", vigil_alert_app_text(al.json, al.app_proto)" +
+                         " FROM alerts al";
+      if (!db.exec(fill, &err)) return fail("backfill");
+      *backfilled = sqlite3_changes(db.get());
+    }
+    if (!db.exec("DELETE FROM alerts_fts_blocks; INSERT INTO alerts_fts_blocks VALUES(0, 'alerts_fts')",
+                 &err))
+      return fail("blocks");
   }
   if (!db.exec("COMMIT", &err)) return fail("commit");
   return {};
 }
 
-std::string alert_fts_insert_sql() {
-  return "INSERT INTO alerts_fts(rowid, signature, app) VALUES(?1, " + fold_sql("?2") +
-         ", vigil_alert_app_text(?3, ?4))";
+StoreStatus add_fts_block(Db& db, int64_t first_id, FtsBlock* out) {
+  FtsBlock b{first_id, "alerts_fts_b" + std::to_string(first_id)};
+  std::string err;
+  if (!db.exec(create_block_sql(b.name), &err)) return StoreStatus::error("free-text block: " + err);
+  Stmt ins = db.prepare("INSERT INTO alerts_fts_blocks(first_id, name) VALUES(?, ?)");
+  ins.bind(1, b.first_id).bind(2, b.name);
+  if (ins.step() != SQLITE_DONE) return StoreStatus::error("free-text block: " + db.errmsg());
+  *out = std::move(b);
+  return {};
+}
+
+StoreStatus drop_empty_fts_blocks(Db& db, int* dropped) {
+  *dropped = 0;
+  std::vector<FtsBlock> blocks = fts_blocks(db);
+  for (size_t i = 0; i + 1 < blocks.size(); ++i) {
+    Stmt any = db.prepare("SELECT EXISTS(SELECT 1 FROM alerts WHERE id >= ? AND id < ?)");
+    any.bind(1, blocks[i].first_id).bind(2, blocks[i + 1].first_id);
+    bool live = any.step() != SQLITE_ROW || any.col_int(0) != 0;
+    any = Stmt();
+    if (live) continue;
+    // The caller is the store's only writer: nothing adds an alert to this
+    // range between the check and the drop.
+    std::string err;
+    Stmt del;
+    bool ok = db.exec("BEGIN IMMEDIATE", &err) && db.exec("DROP TABLE " + sql_name(blocks[i].name), &err);
+    if (ok) {
+      del = db.prepare("DELETE FROM alerts_fts_blocks WHERE first_id = ?");
+      del.bind(1, blocks[i].first_id);
+      ok = del.step() == SQLITE_DONE;
+      if (!ok) err = db.errmsg();
+      del = Stmt();
+    }
+    if (!ok || !db.exec("COMMIT", &err)) {
+      db.exec("ROLLBACK");
+      return StoreStatus::error("free-text blocks: " + err);
+    }
+    ++*dropped;
+  }
+  return {};
+}
+
+std::string alert_fts_insert_sql(const std::string& block) {
+  return "INSERT OR REPLACE INTO " + sql_name(block) + "(rowid, signature, app) VALUES(?1, " +
+         fold_sql("?2") + ", vigil_alert_app_text(?3, ?4))";
 }
 
 std::string alert_app_text(std::string_view eve_json, std::string_view app_proto) {

@@ -1,15 +1,28 @@
-// Free text over alerts: the SQLite FTS5 table alerts_fts (rowid = alerts.id)
-// over each alert's signature and the string values of its app-layer objects,
-// and how the API's `q` becomes an FTS5 MATCH expression.
+// Free text over alerts: SQLite FTS5 tables (rowid = alerts.id) over each
+// alert's signature and the string values of its app-layer objects, and how
+// the API's `q` becomes an FTS5 MATCH expression.
+//
+// The index is split into blocks by alert id: the table of a block holds
+// the alerts with ids from its first_id up to the next block's, and the
+// catalog alerts_fts_blocks lists them. The first block of every database
+// is alerts_fts. Retention deletes no index rows: it drops a block whole
+// once no alert in its id range is left (drop_empty_fts_blocks), which costs
+// nothing per alert, where deleting each alert's row cost a fifth of
+// retention's CPU (bench/RESULTS.md). Until then a deleted alert's row
+// stays in its block, so every reader looks its matches up in alerts (the
+// list's own rows, vigil_fts_has asked only for ids of rows read, the
+// counted matches joined to alerts), and a new alert that takes a deleted
+// one's id replaces its row (INSERT OR REPLACE).
 //
 // SqliteStore calls ensure_alert_fts() once at open on its write connection:
-// it creates the table and the trigger that removes an alert's row when the
-// alert is deleted (in the same transaction), and indexes the alerts of a
-// database created before the table. The store indexes each alert it inserts
-// with alert_fts_insert_sql(), in the ingest transaction, only when the
-// alert was really inserted (not a duplicate). fts_match_expression() is a pure function, called
-// by the filter parser (to refuse a q with nothing to search for) and by the
-// alert queries on any handler thread.
+// it creates the catalog and alerts_fts when the database lacks them and
+// indexes the alerts already stored. The store indexes each alert it inserts
+// with alert_fts_insert_sql() of the block its id falls in, in the ingest
+// transaction, only when the alert was really inserted (not a duplicate),
+// and starts a new block (add_fts_block) as the newest one grows past its
+// size. fts_match_expression() is a pure function, called by the filter
+// parser (to refuse a q with nothing to search for) and by the alert queries
+// on any handler thread.
 #pragma once
 
 #include <cstdint>
@@ -23,11 +36,33 @@
 
 namespace vigil::collector {
 
-// Creates alerts_fts and its delete trigger when the database lacks them and
-// indexes the alerts already stored, in one write transaction (nothing is
-// left half-built if it fails). *backfilled: how many alerts were indexed
-// now (0 when the table existed).
+// One table of the free-text index: the alerts whose ids are from first_id
+// up to the next block's first_id (the newest block: all ids from first_id).
+struct FtsBlock {
+  int64_t first_id = 0;
+  std::string name;
+};
+
+// The blocks, oldest first (none when the catalog cannot be read).
+std::vector<FtsBlock> fts_blocks(Db& db);
+
+// Makes the index whole in one write transaction (nothing is left half-built
+// if it fails): creates the catalog, drops the delete trigger of databases
+// from before the blocks and makes their alerts_fts the first block, and
+// builds alerts_fts from the alerts stored when the database has no index
+// or a block is missing. *backfilled: how many alerts were indexed now (0
+// when the index was whole).
 StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled);
+
+// Creates the block that starts at first_id and lists it, in the caller's
+// transaction.
+StoreStatus add_fts_block(Db& db, int64_t first_id, FtsBlock* out);
+
+// Drops every block but the newest that no alert's id falls in any more,
+// each in a write transaction of its own; *dropped: how many. For the
+// store's one writer only (the check that a block is empty is made before
+// its transaction).
+StoreStatus drop_empty_fts_blocks(Db& db, int* dropped);
 
 // The app-layer text indexed for an alert: every string value under the
 // top-level objects http, dns, tls, ssh, fileinfo, smtp, email, ftp and the one
@@ -36,13 +71,16 @@ StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled);
 // ensure_alert_fts() as SQL vigil_alert_app_text(json, app_proto).
 std::string alert_app_text(std::string_view eve_json, std::string_view app_proto);
 
-// The statement that indexes one alert: ?1 its id, ?2 its signature, ?3 its
-// EVE JSON text, ?4 its app_proto (NULL when none). A JSON text that is not
-// valid indexes the signature alone.
-std::string alert_fts_insert_sql();
+// The statement that indexes one alert in `block` (the table of the block
+// its id falls in): ?1 its id, ?2 its signature, ?3 its EVE JSON text, ?4 its
+// app_proto (NULL when none). A JSON text that is not valid indexes the
+// signature alone. A row left by a deleted alert with the same id is
+// replaced.
+std::string alert_fts_insert_sql(const std::string& block);
 
-// Registers vigil_fts_has(match, id) on a read connection: 1 when alert `id`
-// is in the match set of FTS5 expression `match` (a bound parameter, the same
+// Registers vigil_fts_has(match, id) on a read connection: 1 when `id` is
+// in the match set of FTS5 expression `match` (ask only for ids of alerts
+// that exist: a deleted alert's row can still match) (a bound parameter, the same
 // for every row of the statement), else 0. For a term found in many alerts:
 // the list walks alerts newest first and asks per row, so only the matches
 // near the rows walked are read. The set is read lazily from both ends of the

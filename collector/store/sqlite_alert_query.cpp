@@ -74,17 +74,27 @@ constexpr int64_t kFtsDriveMax = 5000;
 // the plan choice and the capped total need (kTotalCap + 1), and the ids
 // themselves when fewer than kFtsDriveMax: one pass over the index per
 // request serves the plan, the total and the rows.
+// Matches are counted in every block, newest first, each joined to alerts:
+// a block keeps the rows of deleted alerts until it is dropped whole
+// (alert_fts.h).
 Where::FtsMatches fts_matches_capped(Db& db, const std::string& match) {
   Where::FtsMatches m;
-  auto st = db.prepare("SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ? LIMIT ?");
-  if (!st.valid()) return m;  // n -1: the query itself then reports the error
-  st.bind(1, std::string_view(match)).bind(2, std::max(kFtsDriveMax, kTotalCap + 1));
+  const int64_t cap = std::max(kFtsDriveMax, kTotalCap + 1);
+  std::vector<FtsBlock> blocks = fts_blocks(db);
+  if (blocks.empty()) return m;  // n -1: the query itself then reports the error
   int64_t n = 0;
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) {
-    if (++n < kFtsDriveMax) m.ids += (n > 1 ? "," : "") + std::to_string(st.col_int(0));
+  for (auto b = blocks.rbegin(); b != blocks.rend() && n < cap; ++b) {
+    const std::string t = "\"" + b->name + "\"";
+    auto st = db.prepare("SELECT " + t + ".rowid FROM " + t + " JOIN alerts a ON a.id=" + t +
+                         ".rowid WHERE " + t + " MATCH ? LIMIT ?");
+    if (!st.valid()) return {};
+    st.bind(1, std::string_view(match)).bind(2, cap - n);
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      if (++n < kFtsDriveMax) m.ids += (n > 1 ? "," : "") + std::to_string(st.col_int(0));
+    }
+    if (rc != SQLITE_DONE) return {};
   }
-  if (rc != SQLITE_DONE) return {};
   m.n = n;
   if (n >= kFtsDriveMax) m.ids.clear();
   return m;

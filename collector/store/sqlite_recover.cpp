@@ -317,11 +317,12 @@ bool copy_tables(sqlite3* src, const std::string& tmp, RecoverReport* report, st
     *error = "cannot open " + tmp + ": " + sqlite3_errmsg(dst.db);
     return false;
   }
-  // The free-text index is derived from the alerts: dropped here, it is
-  // built again from the recovered rows when the store opens the file.
+  // The free-text index is derived from the alerts: dropped here (a new
+  // store has one block, alerts_fts), it is built again from the recovered
+  // rows when the store opens the file.
   if (!exec(dst.db,
-            "PRAGMA foreign_keys=OFF; DROP TRIGGER IF EXISTS alerts_fts_delete; DROP TABLE IF EXISTS "
-            "alerts_fts; BEGIN",
+            "PRAGMA foreign_keys=OFF; DROP TABLE IF EXISTS alerts_fts; DROP TABLE IF EXISTS "
+            "alerts_fts_blocks; BEGIN",
             error))
     return false;
   std::vector<std::pair<std::string, bool>> tables;  // name, WITHOUT ROWID

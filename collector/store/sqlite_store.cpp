@@ -137,6 +137,9 @@ std::string damaged_advice(const std::string& path, const std::string& err) {
 
 class SqliteStore final : public Store {
  public:
+  explicit SqliteStore(const SqliteStoreOptions& opts)
+      : fts_block_min_(std::max<int64_t>(1, opts.fts_block_min)) {}
+
   bool open(const std::string& path, std::string* error) {
     if (!w_.open(path, error) || !r_.open(path, error)) return false;
     std::string err;
@@ -186,8 +189,9 @@ class SqliteStore final : public Store {
         "version=COALESCE(?, version), ruleset_version=COALESCE(?, ruleset_version), "
         "address=COALESCE(NULLIF(?, ''), address) WHERE id=?");
     ins_hb_ = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
-    ins_fts_ = w_.prepare(alert_fts_insert_sql());
-    if (!ins_fts_.valid() && (sqlite3_errcode(w_.get()) & 0xff) == SQLITE_CORRUPT) {
+    fts_blocks_ = fts_blocks(w_);
+    if (!fts_blocks_.empty()) ins_fts_ = w_.prepare(alert_fts_insert_sql(fts_blocks_.back().name));
+    if (!ins_fts_.valid() && (fts_blocks_.empty() || (sqlite3_errcode(w_.get()) & 0xff) == SQLITE_CORRUPT)) {
       // A damaged free-text index: the store opens (reads, triage and
       // accounts go on) and every batch with an alert fails (index_alert_text)
       // and stays in its agent's spool until the file is recovered.
@@ -578,6 +582,7 @@ class SqliteStore final : public Store {
   StoreStatus commit_group(const std::vector<PendingBatch*>& group) {
     std::lock_guard lk(wmu_);
     std::string err;
+    start_fts_block_if_full();
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
     RollupDelta rollup;  // the alerts written now, counted into the rollups before COMMIT
     for (auto* p : group) {
@@ -856,6 +861,13 @@ class SqliteStore final : public Store {
         if (na == 0 && ne == 0) break;
       }
     }
+    if (out->alerts) {
+      std::lock_guard lk(wmu_);
+      int dropped = 0;
+      StoreStatus st = drop_empty_fts_blocks(w_, &dropped);
+      if (dropped > 0 || !st.ok) reload_fts_blocks();
+      if (!st.ok) return st;
+    }
     if (out->alerts || out->events) {
       // Give freed pages back to the file system where the database was
       // created with incremental auto-vacuum; elsewhere SQLite reuses them.
@@ -1060,15 +1072,72 @@ class SqliteStore final : public Store {
     return s.step();
   }
 
-  // The free-text row of the alert just inserted (collector/store/alert_fts.h).
+  // The free-text row of the alert just inserted, in the block its id falls
+  // in (collector/store/alert_fts.h): the newest, unless retention deleted
+  // the alerts with the highest ids and SQLite gave one of them out again.
   bool index_alert_text(const EveFields& f, const std::string& text) {
-    auto& s = ins_fts_;
-    if (!s.valid()) s = w_.prepare(alert_fts_insert_sql());  // damaged at open: fails again, with its reason
+    const int64_t id = sqlite3_last_insert_rowid(w_.get());
+    Stmt older;
+    if (!fts_blocks_.empty() && id < fts_blocks_.back().first_id) {
+      auto it = std::upper_bound(fts_blocks_.begin(), fts_blocks_.end(), id,
+                                 [](int64_t v, const FtsBlock& b) { return v < b.first_id; });
+      if (it == fts_blocks_.begin()) {
+        // Below every block: a block of its own, in this transaction
+        // (forgotten with it on a rollback: the catalog is read again).
+        FtsBlock b;
+        if (!add_fts_block(w_, id, &b).ok) return false;
+        fts_reload_ = true;
+        older = w_.prepare(alert_fts_insert_sql(b.name));
+      } else {
+        older = w_.prepare(alert_fts_insert_sql(std::prev(it)->name));
+      }
+    }
+    auto& s = older.valid() ? older : ins_fts_;
+    if (!s.valid() && !fts_blocks_.empty())
+      s = w_.prepare(alert_fts_insert_sql(fts_blocks_.back().name));  // damaged at open: fails again
     if (!s.valid()) return false;
     s.reset();
-    s.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(w_.get())));
+    s.bind(1, id);
     s.bind(2, f.signature).bind(3, text).bind(4, f.app_proto);
     return s.step() == SQLITE_DONE;
+  }
+
+  // Starts a new free-text block, in a transaction of its own before a group
+  // commit, once the newest holds as many ids as an eighth of all the ids in
+  // the store (at least fts_block_min_): a deleted alert's row then waits at
+  // most that long for its block to go. Under wmu_. A failure is logged and
+  // the newest block goes on growing.
+  void start_fts_block_if_full() {
+    if (fts_reload_) {
+      fts_reload_ = false;
+      reload_fts_blocks();
+    }
+    if (fts_blocks_.empty()) return;
+    auto st = w_.prepare("SELECT (SELECT MIN(id) FROM alerts), (SELECT MAX(id) FROM alerts)");
+    if (st.step() != SQLITE_ROW || st.col_null(1)) return;
+    const int64_t lo = st.col_int(0), next = st.col_int(1) + 1;
+    st = Stmt();
+    const int64_t size = std::max(fts_block_min_, (next - lo) / 8);
+    if (next - fts_blocks_.back().first_id < size) return;
+    std::string err;
+    FtsBlock b;
+    StoreStatus made{};
+    if (!w_.exec("BEGIN IMMEDIATE", &err)) {
+      made = StoreStatus::error(err);
+    } else if (made = add_fts_block(w_, next, &b); !made.ok || !w_.exec("COMMIT", &err)) {
+      if (made.ok) made = StoreStatus::error(err);
+      w_.exec("ROLLBACK");
+    }
+    if (!made.ok) {
+      spdlog::warn("store: cannot start a free-text block: {}", made.message);
+      return;
+    }
+    reload_fts_blocks();
+  }
+
+  void reload_fts_blocks() {
+    fts_blocks_ = fts_blocks(w_);
+    if (!fts_blocks_.empty()) ins_fts_ = w_.prepare(alert_fts_insert_sql(fts_blocks_.back().name));
   }
 
   int insert_event(const std::string& agent_id, const IngestEvent& e, const EveFields& f,
@@ -1091,7 +1160,10 @@ class SqliteStore final : public Store {
   std::mutex wmu_, rmu_;
   Db w_, r_;
   Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_, up_agent_hb_, ins_hb_;
-  Stmt ins_fts_;                // see index_alert_text
+  Stmt ins_fts_;                      // the newest free-text block's insert; see index_alert_text
+  std::vector<FtsBlock> fts_blocks_;  // the free-text blocks, oldest first (under wmu_)
+  bool fts_reload_ = false;           // a block was made in a transaction that may have rolled back
+  int64_t fts_block_min_;
   RollupDelta::Pruned pruned_;  // retention's rollup range deletes so far (under wmu_)
 };
 
@@ -1135,7 +1207,12 @@ std::string batch_digest(const std::vector<IngestEvent>& events) {
 }
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error) {
-  auto s = std::make_unique<SqliteStore>();
+  return open_sqlite_store(path, error, SqliteStoreOptions{});
+}
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error,
+                                         const SqliteStoreOptions& opts) {
+  auto s = std::make_unique<SqliteStore>(opts);
   if (!s->open(path, error)) return nullptr;
   return s;
 }
