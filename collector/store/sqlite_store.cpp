@@ -1078,7 +1078,8 @@ class SqliteStore final : public Store {
   bool index_alert_text(const EveFields& f, const std::string& text) {
     const int64_t id = sqlite3_last_insert_rowid(w_.get());
     Stmt older;
-    if (!fts_blocks_.empty() && id < fts_blocks_.back().first_id) {
+    const bool in_older = !fts_blocks_.empty() && id < fts_blocks_.back().first_id;
+    if (in_older) {
       auto it = std::upper_bound(fts_blocks_.begin(), fts_blocks_.end(), id,
                                  [](int64_t v, const FtsBlock& b) { return v < b.first_id; });
       if (it == fts_blocks_.begin()) {
@@ -1092,7 +1093,8 @@ class SqliteStore final : public Store {
         older = w_.prepare(alert_fts_insert_sql(std::prev(it)->name));
       }
     }
-    auto& s = older.valid() ? older : ins_fts_;
+    if (in_older && !older.valid()) return false;  // never into a block that does not cover the id
+    auto& s = in_older ? older : ins_fts_;
     if (!s.valid() && !fts_blocks_.empty())
       s = w_.prepare(alert_fts_insert_sql(fts_blocks_.back().name));  // damaged at open: fails again
     if (!s.valid()) return false;

@@ -414,6 +414,20 @@ TEST_CASE("free-text blocks: retention drops emptied blocks, answers stay exact"
   CHECK(ids("again", nullptr) == expect(106, 110, -1));
   CHECK(ids("common", &total) == expect(66, 110, -1));
   CHECK(total == 45);
+
+  // Everything past its age: all but the newest block go, and with no
+  // alert left SQLite starts again at id 1, below every block left.
+  REQUIRE(store->enforce_retention(age, kBaseS + 400 * 86400, &r).ok);
+  REQUIRE(r.alerts == 45);
+  CHECK(num("SELECT COUNT(*) FROM alerts_fts_blocks") == 1);
+  CHECK(ids("common", &total).empty());
+  CHECK(total == 0);
+  batch(1, 5, kBaseS + 400 * 86400, "reborn");
+  REQUIRE(num("SELECT MAX(id) FROM alerts") == 5);
+  CHECK(ids("reborn", nullptr) == expect(1, 5, -1));
+  CHECK(ids("common", &total) == expect(1, 5, -1));
+  CHECK(total == 5);
+  CHECK(ids("again", nullptr).empty());
   store.reset();
   std::filesystem::remove_all(dir);
 }
