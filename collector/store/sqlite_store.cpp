@@ -103,6 +103,12 @@ constexpr int64_t kRetentionChunk = 5000;
 // (a row's bytes are not known before it is deleted).
 constexpr int64_t kRetentionBytesChunk = 2000;
 
+// The most alert ids a free-text block spans: retention drops a block in one
+// transaction, and dropping the FTS5 tables of 110,000 alerts held the write
+// lock about 0.4 s here, so a block of at most 131,072 keeps ingest waiting
+// no longer than that (bench/RESULTS.md).
+constexpr int64_t kFtsBlockMax = 131072;
+
 std::optional<std::string> get_str(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return std::nullopt;
@@ -1106,9 +1112,9 @@ class SqliteStore final : public Store {
 
   // Starts a new free-text block, in a transaction of its own before a group
   // commit, once the newest holds as many ids as an eighth of all the ids in
-  // the store (at least fts_block_min_): a deleted alert's row then waits at
-  // most that long for its block to go. Under wmu_. A failure is logged and
-  // the newest block goes on growing.
+  // the store (at least fts_block_min_, at most kFtsBlockMax): a deleted
+  // alert's row then waits at most that long for its block to go. Under
+  // wmu_. A failure is logged and the newest block goes on growing.
   void start_fts_block_if_full() {
     if (fts_reload_) {
       fts_reload_ = false;
@@ -1119,7 +1125,7 @@ class SqliteStore final : public Store {
     if (st.step() != SQLITE_ROW || st.col_null(1)) return;
     const int64_t lo = st.col_int(0), next = st.col_int(1) + 1;
     st = Stmt();
-    const int64_t size = std::max(fts_block_min_, (next - lo) / 8);
+    const int64_t size = std::max(fts_block_min_, std::min((next - lo) / 8, kFtsBlockMax));
     if (next - fts_blocks_.back().first_id < size) return;
     std::string err;
     FtsBlock b;
