@@ -61,6 +61,18 @@ std::vector<IngestEvent> sample() {
   return {{"u1", a}, {"u2", b}, {"u3", c}};
 }
 
+// The first column of the first row of `sql` on the SQLite file at `path`.
+int64_t sqlite_num(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
 struct Fixture {
   std::string dir;
   test::TestDb db;
@@ -105,14 +117,7 @@ struct Fixture {
   // SQL on the SQLite file (not in the PostgreSQL run).
   int64_t num(const std::string& sql) {
     REQUIRE_FALSE(pg);
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
+    return sqlite_num(path, sql);
   }
   void exec(const std::string& sql) {
     REQUIRE_FALSE(pg);
@@ -320,16 +325,7 @@ TEST_CASE("free-text blocks: retention drops emptied blocks, answers stay exact"
   opts.fts_block_min = 10;
   auto store = open_sqlite_store(path, &err, opts);
   REQUIRE(store);
-  auto num = [&](const std::string& sql) {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-  };
+  auto num = [&](const std::string& sql) { return sqlite_num(path, sql); };
   auto ids = [&](const std::string& text, int64_t* total) {
     AlertListQuery q;
     REQUIRE_FALSE(parse_alert_query({{"q", text}, {"limit", "1000"}}, &q));
