@@ -19,8 +19,8 @@
 // indexes the alerts already stored. The store indexes each alert it inserts
 // with alert_fts_insert_sql() of the block its id falls in, in the ingest
 // transaction, only when the alert was really inserted (not a duplicate),
-// and starts a new block (add_fts_block) as the newest one grows past its
-// size (an eighth of the store's ids, within bounds). fts_match_expression()
+// and starts a new block (add_fts_block) with each new alert partition, at
+// the same first id (sqlite_alert_parts.h). fts_match_expression()
 // is a pure function, called by the filter parser (to refuse a q with
 // nothing to search for) and by the alert queries on any handler thread.
 #pragma once

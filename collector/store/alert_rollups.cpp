@@ -137,7 +137,10 @@ std::vector<TopEntry> top_n(const std::unordered_map<std::string, int64_t>& coun
 
 // Each entry of a signature top list gets the rule's message as last stored.
 void name_signatures(Db& db, std::vector<TopEntry>* list) {
-  Stmt name = db.prepare("SELECT signature FROM alerts WHERE sid=? ORDER BY ts DESC LIMIT 1");
+  // ts in the result: over the partitions' view SQLite merges their (sid, ts)
+  // indexes only when every ORDER BY term is a result column; otherwise it
+  // reads and sorts every alert of the sid.
+  Stmt name = db.prepare("SELECT signature, ts FROM alerts WHERE sid=? ORDER BY ts DESC LIMIT 1");
   for (auto& e : *list) {
     int64_t sid = 0;
     std::from_chars(e.key.data(), e.key.data() + e.key.size(), sid);

@@ -6,6 +6,7 @@
 
 #include "collector/store/alert_fts.h"
 #include "collector/store/sqlite_address_index.h"
+#include "collector/store/sqlite_alert_parts.h"
 
 namespace vigil::collector {
 namespace {
@@ -66,6 +67,14 @@ void add_net(Where& w, const char* col, const IpNet& n, bool scan) {
   }
 }
 
+// The ids from the oldest alert to the newest: two subqueries, each a merge
+// of the partitions' rowid ends (MAX(id) over the view, or MAX(id)-MIN(id)
+// in one SELECT, would scan). 0 when the store is empty.
+constexpr const char* kIdSpanSql =
+    "SELECT COALESCE((SELECT id FROM alerts ORDER BY id DESC LIMIT 1)-(SELECT id FROM alerts ORDER BY id "
+    "LIMIT "
+    "1)+1, 0)";
+
 // Matches of a free-text expression up to which the list is driven by the
 // text index (see build_where).
 constexpr int64_t kFtsDriveMax = 5000;
@@ -82,11 +91,16 @@ Where::FtsMatches fts_matches_capped(Db& db, const std::string& match) {
   const int64_t cap = std::max(kFtsDriveMax, kTotalCap + 1);
   std::vector<FtsBlock> blocks = fts_blocks(db);
   if (blocks.empty()) return m;  // n -1: the query itself then reports the error
+  // Each block joined to the alert partitions its ids fall in, not to the
+  // view: a join to the view runs the MATCH once per partition.
+  const std::vector<AlertPart> parts = alert_parts(db);
   int64_t n = 0;
   for (auto b = blocks.rbegin(); b != blocks.rend() && n < cap; ++b) {
     const std::string t = "\"" + b->name + "\"";
-    auto st = db.prepare("SELECT " + t + ".rowid FROM " + t + " JOIN alerts a ON a.id=" + t +
-                         ".rowid WHERE " + t + " MATCH ? LIMIT ?");
+    const int64_t hi = b == blocks.rbegin() ? INT64_MAX : std::prev(b)->first_id;
+    auto st =
+        db.prepare("SELECT " + t + ".rowid FROM " + t + " JOIN " + alert_ids_source(parts, b->first_id, hi) +
+                   " a ON a.id=" + t + ".rowid WHERE " + t + " MATCH ? LIMIT ?");
     if (!st.valid()) return {};
     st.bind(1, std::string_view(match)).bind(2, cap - n);
     int rc;
@@ -116,8 +130,7 @@ constexpr int64_t kIndexRowsCheap = 10000;
 // index, and only that far.
 bool block_is_dense(Db& db, const char* col, const IpNet& n, int limit) {
   if (n.lo == n.hi) return false;
-  // Two subqueries: each is one rowid lookup; MAX(id)-MIN(id) in one SELECT scans the table.
-  auto all = db.prepare("SELECT COALESCE((SELECT MAX(id) FROM alerts)-(SELECT MIN(id) FROM alerts)+1, 0)");
+  auto all = db.prepare(kIdSpanSql);
   if (all.step() != SQLITE_ROW) return false;
   auto cap =
       std::max(kIndexRowsCheap, static_cast<int64_t>(std::sqrt(static_cast<double>(std::max(limit, 1)) *
@@ -282,9 +295,9 @@ StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* o
       out->total = kTotalCap;
       if (q.filter.empty()) {
         // Unfiltered: ids are dense apart from what retention removed from the oldest end.
-        // Two subqueries, one rowid lookup each: MAX(id)-MIN(id) in one SELECT scans an index
-        // (115 ms of CPU at 1M alerts).
-        auto est = db.prepare("SELECT (SELECT MAX(id) FROM alerts)-(SELECT MIN(id) FROM alerts)+1");
+        // Two subqueries, each a merge of the partitions' rowid ends (MAX(id)
+        // over the view, or MAX(id)-MIN(id) in one SELECT, scans).
+        auto est = db.prepare(kIdSpanSql);
         if (est.step() == SQLITE_ROW) out->total = std::max(out->total, est.col_int(0));
       }
     }
@@ -334,16 +347,21 @@ StoreStatus sqlite_group_alerts(Db& db, const AlertListQuery& q, AlertGroupPage*
   Where w = build_where(q.filter, db, true, limit);
   // The newest bucket that can hold a group of this page.
   auto newest_before = [&](std::optional<int64_t> before_us, int64_t* bucket) -> std::optional<StoreStatus> {
-    std::string sql = std::string("SELECT MAX(a.ts)") + kFrom + w.sql + (before_us ? " AND a.ts<?" : "");
+    // ORDER BY ... LIMIT 1, not MAX(): over the partitions' view that is a
+    // merge of their ts indexes, where an aggregate reads every row.
+    std::string sql = std::string("SELECT a.ts") + kFrom + w.sql + (before_us ? " AND a.ts<?" : "") +
+                      " ORDER BY a.ts DESC LIMIT 1";
     auto st = db.prepare(sql);
     if (!st.valid()) return fail(db, "group");
     int i = bind_all(st, w.binds);
     if (before_us) st.bind(i, *before_us);
-    if (st.step() != SQLITE_ROW) return fail(db, "group");
-    if (st.col_null(0)) {
+    const int rc = st.step();
+    if (rc == SQLITE_ROW) {
+      *bucket = st.col_int(0) / w_us;
+    } else if (rc == SQLITE_DONE) {
       *bucket = -1;
     } else {
-      *bucket = st.col_int(0) / w_us;
+      return fail(db, "group");
     }
     return std::nullopt;
   };

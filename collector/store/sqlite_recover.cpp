@@ -92,11 +92,13 @@ class TableCopy {
  public:
   // WITH_ROWID: the rowid is written as well (a rowid table whose key is
   // not an INTEGER PRIMARY KEY column, which would carry it).
+  // From SRC_TABLE (in src) into TABLE (in dst).
   TableCopy(sqlite3* src, sqlite3* dst, std::string table, std::vector<std::string> cols, bool with_rowid,
-            RecoveredTable* out)
+            RecoveredTable* out, std::string src_table = {})
       : src_(src),
         dst_(dst),
         table_(std::move(table)),
+        src_table_(src_table.empty() ? table_ : std::move(src_table)),
         cols_(std::move(cols)),
         out_(out),
         with_rowid_(with_rowid),
@@ -128,8 +130,8 @@ class TableCopy {
     for (const auto& k : key)
       key_at.push_back(static_cast<int>(std::find(cols_.begin(), cols_.end(), k) - cols_.begin()));
     for (const bool down : {false, true}) {
-      Query scan(
-          src_, "SELECT " + column_list() + " FROM " + sql_name(table_) + " ORDER BY " + (down ? desc : asc));
+      Query scan(src_, "SELECT " + column_list() + " FROM " + sql_name(src_table_) + " ORDER BY " +
+                           (down ? desc : asc));
       int rc = scan.st ? sqlite3_step(scan.st) : SQLITE_ERROR;
       std::vector<std::string> prev, cur;
       for (; rc == SQLITE_ROW; rc = sqlite3_step(scan.st)) {
@@ -160,7 +162,8 @@ class TableCopy {
     const int64_t budget = std::max<int64_t>(kPointSpan, 8 * out_->copied);
     const int64_t hi = highest_ - lo > budget ? lo + budget : highest_;
     Query have(dst_, "SELECT 1 FROM " + sql_name(table_) + " WHERE rowid = ?1");
-    Query point(src_, "SELECT rowid, " + column_list() + " FROM " + sql_name(table_) + " WHERE rowid = ?1");
+    Query point(src_,
+                "SELECT rowid, " + column_list() + " FROM " + sql_name(src_table_) + " WHERE rowid = ?1");
     if (!have.st || !point.st) return;
     for (int64_t id = lo; id <= hi; ++id)
       if (have.run(id) != SQLITE_ROW && point.run(id) == SQLITE_ROW) put(point.st, with_rowid_ ? 0 : 1);
@@ -177,7 +180,7 @@ class TableCopy {
   // One pass up (or down) the row ids; returns the damaged regions it met.
   // START: where the probes begin when the first row cannot be read.
   int64_t rowid_pass(bool down, int64_t start) {
-    const std::string list = column_list(), t = sql_name(table_);
+    const std::string list = column_list(), t = sql_name(src_table_);
     const std::string cmp = down ? " <= ?1" : " >= ?1", dir = down ? " DESC" : "";
     Query scan(src_, "SELECT rowid, " + list + " FROM " + t + " WHERE rowid" + cmp + " ORDER BY rowid" + dir);
     Query seek(src_, "SELECT rowid FROM " + t + " WHERE rowid" + cmp + " ORDER BY rowid" + dir + " LIMIT 1");
@@ -288,7 +291,7 @@ class TableCopy {
 
   sqlite3* src_;
   sqlite3* dst_;
-  std::string table_;
+  std::string table_, src_table_;
   std::vector<std::string> cols_;
   RecoveredTable* out_;
   bool with_rowid_;
@@ -311,6 +314,9 @@ void remove_db_files(const std::string& p) {
   for (const char* s : {"", "-wal", "-shm", "-journal"}) fs::remove(p + s, ec);
 }
 
+bool copy_table(sqlite3* src, sqlite3* dst, const std::string& name, const std::string& from,
+                bool without_rowid, RecoveredTable* rt, std::string* error);
+
 bool copy_tables(sqlite3* src, const std::string& tmp, RecoverReport* report, std::string* error) {
   Conn dst;
   if (sqlite3_open_v2(tmp.c_str(), &dst.db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
@@ -327,18 +333,55 @@ bool copy_tables(sqlite3* src, const std::string& tmp, RecoverReport* report, st
     return false;
   std::vector<std::pair<std::string, bool>> tables;  // name, WITHOUT ROWID
   {
-    Query q(
-        dst.db,
-        "SELECT name, sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE type='table' AND name NOT LIKE "
-        "'sqlite_%' AND name NOT LIKE 'alert_rollup_%' AND name NOT LIKE 'alerts_fts%' ORDER BY rootpage");
+    Query q(dst.db,
+            "SELECT name, sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE type='table' AND name NOT LIKE "
+            "'sqlite_%' AND name NOT LIKE 'alert_rollup_%' AND name NOT LIKE 'alerts_fts%' AND name != "
+            "'alert_parts' "
+            "ORDER BY rootpage");
     while (q.st && sqlite3_step(q.st) == SQLITE_ROW)
       tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q.st, 0)),
                           sqlite3_column_int(q.st, 1) != 0);
   }
+  // The alerts of every partition (or of the one table of a store from
+  // before partitions) go into the new store's one partition, reported as
+  // "alerts".
+  auto is_part = [](const std::string& n) {
+    return n.size() > 8 && n.rfind("alerts_p", 0) == 0 &&
+           n.find_first_not_of("0123456789", 8) == std::string::npos;
+  };
+  std::vector<std::string> alert_sources;
+  {
+    Query q(src,
+            "SELECT name FROM sqlite_schema WHERE type='table' AND (name='alerts' OR name GLOB "
+            "'alerts_p[0-9]*')");
+    while (q.st && sqlite3_step(q.st) == SQLITE_ROW) {
+      std::string n = reinterpret_cast<const char*>(sqlite3_column_text(q.st, 0));
+      if (n == "alerts" || is_part(n)) alert_sources.push_back(n);
+    }
+  }
   for (const auto& [name, without_rowid] : tables) {
+    if (is_part(name)) {
+      RecoveredTable rt;
+      rt.name = "alerts";
+      for (const auto& from : alert_sources)
+        if (!copy_table(src, dst.db, name, from, without_rowid, &rt, error)) return false;
+      report->tables.push_back(rt);
+      continue;
+    }
     RecoveredTable rt;
     rt.name = name;
-    std::vector<Column> have = table_columns(src, name), want = table_columns(dst.db, name);
+    if (!copy_table(src, dst.db, name, name, without_rowid, &rt, error)) return false;
+    report->tables.push_back(rt);
+  }
+  return exec(dst.db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)", error);
+}
+
+// Copies the rows of FROM (in src) that the columns of NAME (in dst) can
+// hold, adding to *rt.
+bool copy_table(sqlite3* src, sqlite3* dst, const std::string& name, const std::string& from,
+                bool without_rowid, RecoveredTable* rt, std::string* error) {
+  {
+    std::vector<Column> have = table_columns(src, from), want = table_columns(dst, name);
     std::vector<std::string> cols, key;
     int pks = 0;
     bool rowid_col = false;
@@ -353,9 +396,9 @@ bool copy_tables(sqlite3* src, const std::string& tmp, RecoverReport* report, st
     }
     rowid_col = rowid_col && pks == 1 && !without_rowid;
     if (!cols.empty()) {
-      TableCopy copy(src, dst.db, name, cols, !rowid_col && !without_rowid, &rt);
+      TableCopy copy(src, dst, name, cols, !rowid_col && !without_rowid, rt, from);
       if (!copy.ok()) {
-        *error = "cannot write " + name + " in " + tmp + ": " + sqlite3_errmsg(dst.db);
+        *error = "cannot write " + name + ": " + sqlite3_errmsg(dst);
         return false;
       }
       if (without_rowid)
@@ -363,9 +406,8 @@ bool copy_tables(sqlite3* src, const std::string& tmp, RecoverReport* report, st
       else
         copy.copy_by_rowid();
     }
-    report->tables.push_back(rt);
   }
-  return exec(dst.db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)", error);
+  return true;
 }
 
 }  // namespace

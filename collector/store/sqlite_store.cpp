@@ -16,12 +16,14 @@
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <vector>
 
 #include "collector/store/alert_fts.h"
 #include "collector/store/alert_rollups.h"
 #include "collector/store/sqlite_address_index.h"
+#include "collector/store/sqlite_alert_parts.h"
 #include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
 #include "collector/store/sqlite_rulesets.h"
@@ -44,14 +46,6 @@ CREATE TABLE IF NOT EXISTS api_keys(hash TEXT PRIMARY KEY, role INT NOT NULL, cr
   expires_at INT NOT NULL DEFAULT 0, revoked INT NOT NULL DEFAULT 0, last_used INT NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS batches(agent_id TEXT NOT NULL, batch_seq INT NOT NULL, received_at INT NOT NULL,
   events INT NOT NULL, digest TEXT, PRIMARY KEY(agent_id, batch_seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, event_uid TEXT NOT NULL,
-  ts INT NOT NULL, sid INT, gid INT, rev INT, signature TEXT, category TEXT, severity INT, src_ip TEXT,
-  src_port INT, dest_ip TEXT, dest_port INT, proto TEXT, app_proto TEXT, flow_id INT, received_at INT NOT NULL,
-  json TEXT NOT NULL, UNIQUE(agent_id, event_uid));
-CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts, id);
-CREATE INDEX IF NOT EXISTS alerts_severity ON alerts(severity, ts);
-CREATE INDEX IF NOT EXISTS alerts_sid ON alerts(sid, ts);
-CREATE INDEX IF NOT EXISTS alerts_agent ON alerts(agent_id, ts);
 CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, event_uid TEXT NOT NULL,
   ts INT NOT NULL, event_type TEXT NOT NULL, received_at INT NOT NULL, json TEXT NOT NULL,
   UNIQUE(agent_id, event_uid));
@@ -103,11 +97,11 @@ constexpr int64_t kRetentionChunk = 5000;
 // (a row's bytes are not known before it is deleted).
 constexpr int64_t kRetentionBytesChunk = 2000;
 
-// The most alert ids a free-text block spans: retention drops a block in one
-// transaction, and dropping the FTS5 tables of 110,000 alerts held the write
-// lock about 0.4 s here, so a block of at most 131,072 keeps ingest waiting
-// no longer than that (bench/RESULTS.md).
-constexpr int64_t kFtsBlockMax = 131072;
+// The most alert ids a partition (and its free-text block) spans: retention
+// drops a partition in one transaction, about 4.5 us per alert here
+// (bench/RESULTS.md), so a partition of at most 131,072 holds the write lock
+// for about 0.6 s at most, in stores of a million alerts and more.
+constexpr int64_t kPartMax = 131072;
 
 std::optional<std::string> get_str(const json& j, const char* key) {
   auto it = j.find(key);
@@ -143,8 +137,7 @@ std::string damaged_advice(const std::string& path, const std::string& err) {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(const SqliteStoreOptions& opts)
-      : fts_block_min_(std::max<int64_t>(1, opts.fts_block_min)) {}
+  explicit SqliteStore(const SqliteStoreOptions& opts) : part_min_(std::max<int64_t>(1, opts.part_min)) {}
 
   bool open(const std::string& path, std::string* error) {
     if (!w_.open(path, error) || !r_.open(path, error)) return false;
@@ -162,8 +155,8 @@ class SqliteStore final : public Store {
                  &err) ||
         !w_.exec(kSchema, &err) || !w_.exec(sqlite_triage::kSchema, &err) ||
         !w_.exec(sqlite_rulesets::kSchema, &err) || !w_.exec(kRollupSchema, &err) || !migrate(&err) ||
-        !migrate_addresses(&err) || !choose_uid_format(&err) || !r_.exec("PRAGMA synchronous=FULL;", &err) ||
-        !register_alert_query_functions(r_, &err)) {
+        !migrate_addresses(&err) || !make_parts(&err) || !choose_uid_format(&err) ||
+        !r_.exec("PRAGMA synchronous=FULL;", &err) || !register_alert_query_functions(r_, &err)) {
       *error = "cannot initialise " + path + ": " + damaged_advice(path, err);
       return false;
     }
@@ -179,10 +172,10 @@ class SqliteStore final : public Store {
     if (indexed > 0)
       std::fprintf(stderr, "vigil store: %s: free-text index built for %lld existing alerts\n", path.c_str(),
                    static_cast<long long>(indexed));
-    ins_alert_ = w_.prepare(
-        "INSERT OR IGNORE INTO alerts(agent_id,event_uid,ts,sid,gid,rev,signature,category,severity,src_ip,"
-        "src_port,dest_ip,dest_port,proto,app_proto,flow_id,received_at,json,src_ip16,dest_ip16) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!load_parts()) {
+      *error = "cannot read the alert partitions of " + path + ": " + w_.errmsg();
+      return false;
+    }
     ins_event_ = w_.prepare(
         "INSERT OR IGNORE INTO events(agent_id,event_uid,ts,event_type,received_at,json,flow_id) "
         "VALUES(?,?,?,?,?,?,?)");
@@ -223,6 +216,11 @@ class SqliteStore final : public Store {
   bool migrate(std::string* err) {
     if (!w_.exec("BEGIN IMMEDIATE", err)) return false;
     for (const auto& c : kAddedColumns) {
+      // alerts: a table only in a database from before partitions, whose
+      // partitions have every column (sqlite_alert_parts.h).
+      auto is_table = w_.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?");
+      is_table.bind(1, std::string_view(c.table));
+      if (is_table.step() != SQLITE_ROW) continue;
       auto st = w_.prepare(std::string("SELECT 1 FROM pragma_table_info('") + c.table + "') WHERE name=?");
       st.bind(1, std::string_view(c.column));
       if (st.step() == SQLITE_ROW) continue;
@@ -268,7 +266,8 @@ class SqliteStore final : public Store {
       if (filled > 0)
         spdlog::info("store: flow ids of {} stored events filled in and indexed ({} ms)", filled, ms.count());
     }
-    if (!w_.exec("CREATE INDEX IF NOT EXISTS alerts_flow ON alerts(agent_id, flow_id, ts) WHERE flow_id IS "
+    if (alerts_is_table(w_) &&
+        !w_.exec("CREATE INDEX IF NOT EXISTS alerts_flow ON alerts(agent_id, flow_id, ts) WHERE flow_id IS "
                  "NOT NULL",
                  err)) {
       w_.exec("ROLLBACK");
@@ -278,8 +277,17 @@ class SqliteStore final : public Store {
   }
 
   // The BLOB address columns and their indexes (sqlite_address_index.h).
+  // The alerts in partitions (sqlite_alert_parts.h), made after the
+  // migrations above have brought a table from before them up to date.
+  bool make_parts(std::string* err) {
+    StoreStatus st = ensure_alert_parts(w_);
+    if (!st.ok) *err = st.message;
+    return st.ok;
+  }
+
   bool migrate_addresses(std::string* err) {
     int64_t filled = 0;
+    if (!alerts_is_table(w_)) return true;  // partitions are made with them
     if (!migrate_address_index(w_, &filled, err)) return false;
     if (filled > 0)
       spdlog::info("store: src_ip16/dest_ip16 filled in {} alerts, address indexes built", filled);
@@ -588,7 +596,7 @@ class SqliteStore final : public Store {
   StoreStatus commit_group(const std::vector<PendingBatch*>& group) {
     std::lock_guard lk(wmu_);
     std::string err;
-    start_fts_block_if_full();
+    start_part_if_full();
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
     RollupDelta rollup;  // the alerts written now, counted into the rollups before COMMIT
     for (auto* p : group) {
@@ -634,10 +642,11 @@ class SqliteStore final : public Store {
         if (e.text.empty()) dumped = e.eve.dump();
         const EveFields& f = e.fields ? *e.fields : derived;
         const std::string& text = e.text.empty() ? dumped : e.text;
-        int rc = f.event_type == "alert" ? insert_alert(*p->agent_id, e, f, text, p->now)
-                                         : insert_event(*p->agent_id, e, f, text, p->now);
+        bool stored = false;
+        int rc = f.event_type == "alert" ? insert_alert(*p->agent_id, e, f, text, p->now, &stored)
+                                         : insert_event(*p->agent_id, e, f, text, p->now, &stored);
         if (rc != SQLITE_DONE) return rollback("event insert");
-        if (sqlite3_changes(w_.get()) > 0) {
+        if (stored) {
           ++p->out->stored;
           p->out->stored_index.push_back(static_cast<uint32_t>(idx));
           if (f.event_type == "alert") {
@@ -811,9 +820,9 @@ class SqliteStore final : public Store {
 
   int64_t count_events(const std::string& event_type) override {
     std::lock_guard lk(rmu_);
-    Stmt st = event_type == "alert" ? r_.prepare("SELECT COUNT(*) FROM alerts")
-                                    : r_.prepare("SELECT COUNT(*) FROM events WHERE event_type=?");
-    if (event_type != "alert") st.bind(1, event_type);
+    if (event_type == "alert") return count_alerts(r_, alert_parts(r_));
+    Stmt st = r_.prepare("SELECT COUNT(*) FROM events WHERE event_type=?");
+    st.bind(1, event_type);
     return st.step() == SQLITE_ROW ? st.col_int(0) : -1;
   }
 
@@ -829,10 +838,28 @@ class SqliteStore final : public Store {
   // Retention: each step deletes at most kRetentionChunk alerts or events in
   // its own short write transaction (ingest commits between them), and takes
   // from the rollups what it deletes, so they keep equal to the rows.
+  //
+  // Whole partitions go first, each in one transaction (sqlite_alert_parts.h):
+  // by age, those whose newest alert is past the horizon; by count, the
+  // oldest while it holds no more than the alerts over the limit and an
+  // eighth of the limit (the store may then keep up to an eighth fewer);
+  // by size, the oldest while the file is over it. Then what is
+  // still over a limit goes row by row, as above. The newest partition is
+  // never dropped.
   StoreStatus enforce_retention(const RetentionPolicy& p, int64_t now, RetentionResult* out) override {
     *out = {};
     if (p.max_age_s > 0) {
       int64_t horizon_us = (now - p.max_age_s) * 1'000'000;
+      for (;;) {
+        uint64_t n = 0;
+        bool dropped = false;
+        if (StoreStatus st =
+                drop_oldest_part([&](const Part& o, int64_t) { return o.max_ts < horizon_us; }, &dropped, &n);
+            !st.ok)
+          return st;
+        if (!dropped) break;
+        out->alerts += n;
+      }
       for (;;) {
         uint64_t n = 0;
         if (StoreStatus st = delete_alerts("ts < ?1", horizon_us, kRetentionChunk, &n); !st.ok) return st;
@@ -847,7 +874,19 @@ class SqliteStore final : public Store {
       }
     }
     if (p.max_alerts > 0) {
-      int64_t count = count_events("alert");
+      int64_t count = alerts_stored();
+      while (count > p.max_alerts) {
+        uint64_t n = 0;
+        bool dropped = false;
+        const int64_t over = count - p.max_alerts;
+        if (StoreStatus st = drop_oldest_part(
+                [&](const Part&, int64_t rows) { return rows <= over + p.max_alerts / 8; }, &dropped, &n);
+            !st.ok)
+          return st;
+        if (!dropped) break;
+        out->alerts += n;
+        count -= static_cast<int64_t>(n);
+      }
       while (count > p.max_alerts) {
         uint64_t n = 0;
         int64_t chunk = std::min(kRetentionChunk, count - p.max_alerts);
@@ -858,6 +897,15 @@ class SqliteStore final : public Store {
       }
     }
     if (p.max_bytes > 0) {
+      while (bytes_in_use() > p.max_bytes) {
+        uint64_t n = 0;
+        bool dropped = false;
+        if (StoreStatus st = drop_oldest_part([](const Part&, int64_t) { return true; }, &dropped, &n);
+            !st.ok)
+          return st;
+        if (!dropped) break;
+        out->alerts += n;
+      }
       while (bytes_in_use() > p.max_bytes) {
         uint64_t na = 0, ne = 0;
         if (StoreStatus st = delete_alerts("1", 0, kRetentionBytesChunk, &na); !st.ok) return st;
@@ -877,14 +925,26 @@ class SqliteStore final : public Store {
     if (out->alerts || out->events) {
       // Give freed pages back to the file system where the database was
       // created with incremental auto-vacuum; elsewhere SQLite reuses them.
-      // In steps of 4096 pages (16 MiB), each its own short transaction, so
-      // an ingest commit never waits for the whole file to shrink.
+      // Free pages up to a quarter of the pages in use stay for the next
+      // partitions: a dropped partition frees its pages together, and
+      // moving the pages after them down into the hole cost nine times the
+      // drop (bench/RESULTS.md). In steps of 4096 pages (16 MiB), each its
+      // own short transaction, so an ingest commit never waits for the
+      // whole file to shrink.
       for (int64_t freed = 1; freed > 0;) {
         std::lock_guard lk(wmu_);
-        auto before = w_.prepare("PRAGMA freelist_count");
-        int64_t free_before = before.step() == SQLITE_ROW ? before.col_int(0) : 0;
+        auto before =
+            w_.prepare("SELECT freelist_count, page_count FROM pragma_freelist_count, pragma_page_count");
+        int64_t free_before = 0, pages = 0;
+        if (before.step() == SQLITE_ROW) {
+          free_before = before.col_int(0);
+          pages = before.col_int(1);
+        }
         before = Stmt();
-        if (free_before == 0 || !w_.exec("PRAGMA incremental_vacuum(4096)")) break;
+        const int64_t surplus = free_before - (pages - free_before) / 4;
+        if (surplus <= 0 ||
+            !w_.exec("PRAGMA incremental_vacuum(" + std::to_string(std::min<int64_t>(surplus, 4096)) + ")"))
+          break;
         auto after = w_.prepare("PRAGMA freelist_count");
         freed = free_before - (after.step() == SQLITE_ROW ? after.col_int(0) : free_before);
       }
@@ -950,6 +1010,7 @@ class SqliteStore final : public Store {
   StoreStatus rollback(const std::string& what) {
     std::string msg = what + ": " + w_.errmsg();
     w_.exec("ROLLBACK");
+    parts_reload_ = true;  // ids given out in the transaction are free again
     return StoreStatus::error(msg);
   }
 
@@ -962,19 +1023,141 @@ class SqliteStore final : public Store {
     return st.step() == SQLITE_ROW ? st.col_int(0) * st.col_int(1) : 0;
   }
 
+  // The alerts in partition i. A closed partition's count is kept
+  // (part_rows_) until retention deletes from it: only the newest takes
+  // alerts, so counting the store costs a count of the newest. -1 on an
+  // error. Under wmu_.
+  int64_t part_rows(size_t i) {
+    const bool closed = i + 1 < parts_.size();
+    const int64_t first = parts_[i].p.first_id;
+    if (closed)
+      if (auto it = part_rows_.find(first); it != part_rows_.end()) return it->second;
+    auto c = w_.prepare("SELECT COUNT(*) FROM \"" + parts_[i].p.name + "\"");
+    if (c.step() != SQLITE_ROW) return -1;
+    const int64_t n = c.col_int(0);
+    if (closed) part_rows_[first] = n;
+    return n;
+  }
+
+  // The alerts stored, for retention by count (see part_rows).
+  int64_t alerts_stored() {
+    std::lock_guard lk(wmu_);
+    if (parts_reload_) {
+      parts_reload_ = false;
+      load_parts();
+    }
+    int64_t n = 0;
+    for (size_t i = 0; i < parts_.size(); ++i) n += std::max<int64_t>(0, part_rows(i));
+    return n;
+  }
+
+  // Drops the oldest alert partition, when it is not the newest and
+  // want(partition, its alert count) says so, in one write transaction:
+  // its table, the triage rows of its ids, its alerts' rollup counts.
+  // *dropped: whether it did; *n: the alerts that went with it.
+  template <class Want>
+  StoreStatus drop_oldest_part(const Want& want, bool* dropped, uint64_t* n) {
+    *dropped = false;
+    *n = 0;
+    std::lock_guard lk(wmu_);
+    if (parts_reload_) {
+      parts_reload_ = false;
+      load_parts();
+    }
+    if (parts_.size() < 2) return {};
+    const Part& o = parts_.front();
+    const std::string t = "\"" + o.p.name + "\"";
+    const int64_t lo = o.p.first_id, hi = parts_[1].p.first_id;
+    std::string err;
+    if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("retention: " + err);
+    const int64_t rows = part_rows(0);
+    if (rows < 0) return rollback("retention count");
+    if (!want(o, rows)) {
+      w_.exec("COMMIT");
+      return {};
+    }
+    for (const char* table : {"alert_triage", "alert_triage_history", "alert_comments"}) {
+      auto tri = w_.prepare(std::string("DELETE FROM ") + table + " WHERE alert_id >= ? AND alert_id < ?");
+      tri.bind(1, lo).bind(2, hi);
+      if (tri.step() != SQLITE_DONE) return rollback("retention triage");
+    }
+    // The rollups: the buckets before the oldest alert left go by range;
+    // the partition's alerts at or after its hour are taken off one by one.
+    int64_t oldest = INT64_MAX;
+    for (size_t i = 1; i < parts_.size(); ++i) {
+      auto m = w_.prepare("SELECT MIN(ts) FROM \"" + parts_[i].p.name + "\"");
+      if (m.step() != SQLITE_ROW) return rollback("retention oldest");
+      if (!m.col_null(0)) oldest = std::min(oldest, m.col_int(0));
+    }
+    RollupDelta::Pruned pruned = pruned_;
+    RollupDelta::Removal plan;
+    if (StoreStatus st = RollupDelta::plan_removal(w_, oldest, pruned, &plan); !st.ok)
+      return rollback(st.message);
+    RollupDelta delta;
+    if (!plan.none) {
+      // Alerts older than what earlier range deletes reached came late: their
+      // keys are decremented too (add_removed knows them).
+      constexpr int64_t kUsPerHour = 3'600'000'000, kUsPerMinute = 60'000'000;
+      const int64_t from = plan.cut_min && plan.cut_hour ? plan.first_hour * kUsPerHour : INT64_MIN;
+      const int64_t late = plan.late_min == INT64_MIN ? INT64_MIN : plan.late_min * kUsPerMinute;
+      auto sel = w_.prepare("SELECT ts, severity, agent_id, sid, src_ip, dest_ip FROM " + t +
+                            " WHERE ts >= ? OR ts < ?");
+      sel.bind(1, from).bind(2, late);
+      int rc;
+      while ((rc = sel.step()) == SQLITE_ROW) {
+        auto opt_int = [&](int i) {
+          return sel.col_null(i) ? std::nullopt : std::optional<int64_t>(sel.col_int(i));
+        };
+        auto opt_text = [&](int i) {
+          return sel.col_null(i) ? std::nullopt : std::optional<std::string>(sel.col_text(i));
+        };
+        delta.add_removed(plan, sel.col_int(0), opt_int(1), sel.col_text(2), opt_int(3), opt_text(4),
+                          opt_text(5));
+      }
+      if (rc != SQLITE_DONE) return rollback("retention rollups");
+    }
+    if (StoreStatus st = delta.remove(w_, plan, &pruned); !st.ok) return rollback(st.message);
+    if (StoreStatus st = drop_alert_part(w_, o.p); !st.ok) return rollback(st.message);
+    part_rows_.erase(lo);
+    if (!w_.exec("COMMIT", &err)) return rollback("retention commit: " + err);
+    pruned_ = pruned;
+    load_parts();
+    // Its free-text block (the same id range) goes now too: by size, the
+    // next step measures the file without it.
+    int fts_dropped = 0;
+    StoreStatus fts = drop_empty_fts_blocks(w_, &fts_dropped);
+    if (fts_dropped > 0 || !fts.ok) reload_fts_blocks();
+    if (!fts.ok) return fts;
+    *dropped = true;
+    *n = static_cast<uint64_t>(rows);
+    return {};
+  }
+
   // Deletes the `limit` oldest alerts (by event time) matching `where`
   // (?1 bound to arg), their triage rows and their rollup counts, in one
   // write transaction.
   StoreStatus delete_alerts(const char* where, int64_t arg, int64_t limit, uint64_t* n) {
     *n = 0;
     std::lock_guard lk(wmu_);
+    if (parts_reload_) {
+      parts_reload_ = false;
+      load_parts();
+    }
     std::string err;
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("retention: " + err);
-    auto del =
-        w_.prepare(std::string("DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE ") + where +
-                   " ORDER BY ts, id LIMIT ?2) RETURNING id, ts, severity, agent_id, sid, src_ip, dest_ip");
-    if (!del.valid()) return rollback("retention");
-    del.bind(1, arg).bind(2, limit);
+    // The ids through the view (a merge of each partition's index by event
+    // time: SQLite merges only when every ORDER BY term is a result column),
+    // then each deleted from its partition.
+    std::vector<int64_t> ids;
+    {
+      auto sel =
+          w_.prepare(std::string("SELECT id, ts FROM alerts WHERE ") + where + " ORDER BY ts, id LIMIT ?2");
+      if (!sel.valid()) return rollback("retention");
+      sel.bind(1, arg).bind(2, limit);
+      int rc;
+      while ((rc = sel.step()) == SQLITE_ROW) ids.push_back(sel.col_int(0));
+      if (rc != SQLITE_DONE) return rollback("retention select");
+    }
     struct Gone {
       int64_t id, ts;
       std::optional<int64_t> severity, sid;
@@ -982,19 +1165,34 @@ class SqliteStore final : public Store {
       std::optional<std::string> src_ip, dest_ip;
     };
     std::vector<Gone> gone;
-    int rc;
-    auto opt_int = [&](int i) {
-      return del.col_null(i) ? std::nullopt : std::optional<int64_t>(del.col_int(i));
-    };
-    auto opt_text = [&](int i) {
-      return del.col_null(i) ? std::nullopt : std::optional<std::string>(del.col_text(i));
-    };
-    while ((rc = del.step()) == SQLITE_ROW) {
-      gone.push_back({del.col_int(0), del.col_int(1), opt_int(2), opt_int(4), del.col_text(3), opt_text(5),
-                      opt_text(6)});
+    std::vector<Stmt> dels(parts_.size());
+    int rc = SQLITE_DONE;
+    for (int64_t id : ids) {
+      auto it = std::upper_bound(parts_.begin(), parts_.end(), id,
+                                 [](int64_t v, const Part& pt) { return v < pt.p.first_id; });
+      if (it == parts_.begin()) continue;
+      const size_t k = static_cast<size_t>(std::prev(it) - parts_.begin());
+      part_rows_.erase(parts_[k].p.first_id);
+      Stmt& del = dels[k];
+      if (!del.valid())
+        del = w_.prepare("DELETE FROM \"" + parts_[k].p.name +
+                         "\" WHERE id=? RETURNING id, ts, severity, agent_id, sid, src_ip, dest_ip");
+      if (!del.valid()) return rollback("retention");
+      del.reset();
+      del.bind(1, id);
+      auto opt_int = [&](int i) {
+        return del.col_null(i) ? std::nullopt : std::optional<int64_t>(del.col_int(i));
+      };
+      auto opt_text = [&](int i) {
+        return del.col_null(i) ? std::nullopt : std::optional<std::string>(del.col_text(i));
+      };
+      while ((rc = del.step()) == SQLITE_ROW)
+        gone.push_back({del.col_int(0), del.col_int(1), opt_int(2), opt_int(4), del.col_text(3), opt_text(5),
+                        opt_text(6)});
+      if (rc != SQLITE_DONE) break;
     }
     if (rc != SQLITE_DONE) return rollback("retention delete");
-    del = Stmt();
+    dels.clear();
     // The alert's triage state, its history and its comments go with it
     // (looked up only for ids within the table's range: most alerts are
     // never triaged).
@@ -1016,9 +1214,12 @@ class SqliteStore final : public Store {
     // key range (RollupDelta::remove).
     int64_t oldest = INT64_MAX;
     {
-      auto m = w_.prepare("SELECT MIN(ts) FROM alerts");
-      if (m.step() != SQLITE_ROW) return rollback("retention oldest");
-      if (!m.col_null(0)) oldest = m.col_int(0);
+      auto m = w_.prepare("SELECT ts FROM alerts ORDER BY ts LIMIT 1");  // a merge: MIN() would scan the view
+      int mrc = m.step();
+      if (mrc == SQLITE_ROW)
+        oldest = m.col_int(0);
+      else if (mrc != SQLITE_DONE)
+        return rollback("retention oldest");
     }
     RollupDelta::Pruned pruned = pruned_;
     RollupDelta::Removal plan;
@@ -1030,6 +1231,7 @@ class SqliteStore final : public Store {
     if (StoreStatus st = delta.remove(w_, plan, &pruned); !st.ok) return rollback(st.message);
     if (!w_.exec("COMMIT", &err)) return rollback("retention commit: " + err);
     pruned_ = pruned;
+    parts_reload_ = true;  // the newest ids may be free again, and the event times held changed
     *n = gone.size();
     return {};
   }
@@ -1062,20 +1264,48 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  // Inserts the alert into the newest partition with the next id. The dedup
+  // key is unique per partition: an older partition is asked too when the
+  // alert's event time lies within the times it holds (closed partitions
+  // take no new alerts, so in-order traffic asks none).
   int insert_alert(const std::string& agent_id, const IngestEvent& e, const EveFields& f,
-                   const std::string& text, int64_t now) {
+                   const std::string& text, int64_t now, bool* stored) {
+    *stored = false;
+    const int64_t ts = f.ts_us.value_or(0);
+    if (ts <= closed_max_ts_) {
+      for (size_t i = 0; i + 1 < parts_.size(); ++i) {
+        Part& part = parts_[i];
+        if (ts < part.min_ts || ts > part.max_ts) continue;
+        if (!part.has_uid.valid())
+          part.has_uid = w_.prepare("SELECT 1 FROM \"" + part.p.name + "\" WHERE agent_id=? AND event_uid=?");
+        if (!part.has_uid.valid()) return SQLITE_ERROR;
+        part.has_uid.reset();
+        part.has_uid.bind(1, agent_id);
+        bind_uid(part.has_uid, 2, e.event_uid);
+        const int rc = part.has_uid.step();
+        part.has_uid.reset();
+        if (rc == SQLITE_ROW) return SQLITE_DONE;  // a duplicate
+        if (rc != SQLITE_DONE) return rc;
+      }
+    }
     auto& s = ins_alert_;
     s.reset();
-    s.bind(1, agent_id);
-    bind_uid(s, 2, e.event_uid);
-    s.bind(3, f.ts_us.value_or(0));
-    s.bind(4, f.sid).bind(5, f.gid).bind(6, f.rev).bind(7, f.signature).bind(8, f.category);
-    s.bind(9, f.severity).bind(10, f.src_ip).bind(11, f.src_port).bind(12, f.dest_ip);
-    s.bind(13, f.dest_port).bind(14, f.proto).bind(15, f.app_proto).bind(16, f.flow_id);
-    s.bind(17, now).bind(18, text);
-    bind_ip16(s, 19, f.src_ip);
-    bind_ip16(s, 20, f.dest_ip);
-    return s.step();
+    s.bind(1, next_id_);
+    s.bind(2, agent_id);
+    bind_uid(s, 3, e.event_uid);
+    s.bind(4, ts);
+    s.bind(5, f.sid).bind(6, f.gid).bind(7, f.rev).bind(8, f.signature).bind(9, f.category);
+    s.bind(10, f.severity).bind(11, f.src_ip).bind(12, f.src_port).bind(13, f.dest_ip);
+    s.bind(14, f.dest_port).bind(15, f.proto).bind(16, f.app_proto).bind(17, f.flow_id);
+    s.bind(18, now).bind(19, text);
+    bind_ip16(s, 20, f.src_ip);
+    bind_ip16(s, 21, f.dest_ip);
+    const int rc = s.step();
+    if (rc == SQLITE_DONE && sqlite3_changes(w_.get()) > 0) {
+      *stored = true;
+      ++next_id_;
+    }
+    return rc;
   }
 
   // The free-text row of the alert just inserted, in the block its id falls
@@ -1110,37 +1340,82 @@ class SqliteStore final : public Store {
     return s.step() == SQLITE_DONE;
   }
 
-  // Starts a new free-text block, in a transaction of its own before a group
-  // commit, once the newest holds as many ids as an eighth of all the ids in
-  // the store (at least fts_block_min_, at most kFtsBlockMax): a deleted
-  // alert's row then waits at most that long for its block to go. Under
-  // wmu_. A failure is logged and the newest block goes on growing.
-  void start_fts_block_if_full() {
+  // Starts a new alert partition, and a free-text block at the same id, in
+  // a transaction of its own before a group commit, once the newest holds
+  // as many ids as an eighth of the alerts stored (at least part_min_, at
+  // most kPartMax): retention then drops an eighth of the store at a time.
+  // Under wmu_. A failure is logged and the newest partition goes on
+  // growing.
+  void start_part_if_full() {
+    if (parts_reload_) {
+      parts_reload_ = false;
+      load_parts();
+    }
     if (fts_reload_) {
       fts_reload_ = false;
       reload_fts_blocks();
     }
-    if (fts_blocks_.empty()) return;
-    auto st = w_.prepare("SELECT (SELECT MIN(id) FROM alerts), (SELECT MAX(id) FROM alerts)");
-    if (st.step() != SQLITE_ROW || st.col_null(1)) return;
-    const int64_t lo = st.col_int(0), next = st.col_int(1) + 1;
-    st = Stmt();
-    const int64_t size = std::max(fts_block_min_, std::min((next - lo) / 8, kFtsBlockMax));
-    if (next - fts_blocks_.back().first_id < size) return;
+    if (parts_.empty()) return;
+    const int64_t size = part_size();
+    if (next_id_ - parts_.back().p.first_id < size) return;
     std::string err;
+    AlertPart made_part;
     FtsBlock b;
     StoreStatus made{};
     if (!w_.exec("BEGIN IMMEDIATE", &err)) {
       made = StoreStatus::error(err);
-    } else if (made = add_fts_block(w_, next, &b); !made.ok || !w_.exec("COMMIT", &err)) {
-      if (made.ok) made = StoreStatus::error(err);
-      w_.exec("ROLLBACK");
+    } else if (made = add_alert_part(w_, next_id_, &made_part); made.ok) {
+      if (!fts_blocks_.empty() && fts_blocks_.back().first_id < next_id_)
+        made = add_fts_block(w_, next_id_, &b);
+      if (made.ok && !w_.exec("COMMIT", &err)) made = StoreStatus::error(err);
     }
     if (!made.ok) {
-      spdlog::warn("store: cannot start a free-text block: {}", made.message);
-      return;
+      w_.exec("ROLLBACK");
+      spdlog::warn("store: cannot start an alert partition: {}", made.message);
     }
+    load_parts();
     reload_fts_blocks();
+  }
+
+  // The ids a new partition waits for (see start_part_if_full).
+  int64_t part_size() const {
+    const int64_t span = next_id_ - oldest_id_;
+    return std::max(part_min_, std::min(span / 8, kPartMax));
+  }
+
+  // Reads the partitions and what ingest keeps of them: the event times of
+  // each closed one (the dedup probe), the newest's insert and next id.
+  // Under wmu_ (or in open). False when the catalog cannot be read.
+  bool load_parts() {
+    std::vector<AlertPart> ps = alert_parts(w_);
+    parts_.clear();
+    closed_max_ts_ = INT64_MIN;
+    oldest_id_ = 0;
+    if (ps.empty()) return false;
+    bool have_oldest = false;
+    for (size_t i = 0; i < ps.size(); ++i) {
+      Part part;
+      part.p = std::move(ps[i]);
+      const std::string t = "\"" + part.p.name + "\"";
+      auto st = w_.prepare("SELECT (SELECT MIN(ts) FROM " + t + "), (SELECT MAX(ts) FROM " + t +
+                           "), (SELECT MIN(id) FROM " + t + ")");
+      if (st.step() == SQLITE_ROW && !st.col_null(0)) {
+        part.min_ts = st.col_int(0);
+        part.max_ts = st.col_int(1);
+        if (!have_oldest) oldest_id_ = st.col_int(2);
+        have_oldest = true;
+        if (i + 1 < ps.size()) closed_max_ts_ = std::max(closed_max_ts_, part.max_ts);
+      }
+      parts_.push_back(std::move(part));
+    }
+    const std::string newest = "\"" + parts_.back().p.name + "\"";
+    auto mx = w_.prepare("SELECT MAX(id) FROM " + newest);
+    const int64_t top = mx.step() == SQLITE_ROW && !mx.col_null(0) ? mx.col_int(0) + 1 : 1;
+    next_id_ = std::max({parts_.back().p.first_id, top, int64_t{1}});
+    if (!have_oldest) oldest_id_ = next_id_;
+    ins_alert_ = w_.prepare("INSERT OR IGNORE INTO " + newest + "(" + kAlertColumns +
+                            ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    return ins_alert_.valid();
   }
 
   void reload_fts_blocks() {
@@ -1149,14 +1424,16 @@ class SqliteStore final : public Store {
   }
 
   int insert_event(const std::string& agent_id, const IngestEvent& e, const EveFields& f,
-                   const std::string& text, int64_t now) {
+                   const std::string& text, int64_t now, bool* stored) {
     auto& s = ins_event_;
     s.reset();
     s.bind(1, agent_id);
     bind_uid(s, 2, e.event_uid);
     s.bind(3, f.ts_us.value_or(0));
     s.bind(4, f.event_type).bind(5, now).bind(6, text).bind(7, f.flow_id);
-    return s.step();
+    const int rc = s.step();
+    *stored = rc == SQLITE_DONE && sqlite3_changes(w_.get()) > 0;
+    return rc;
   }
 
   std::mutex gmu_;  // the group-commit queue; taken before wmu_, never inside it
@@ -1171,7 +1448,18 @@ class SqliteStore final : public Store {
   Stmt ins_fts_;                      // the newest free-text block's insert; see index_alert_text
   std::vector<FtsBlock> fts_blocks_;  // the free-text blocks, oldest first (under wmu_)
   bool fts_reload_ = false;           // a block was made in a transaction that may have rolled back
-  int64_t fts_block_min_;
+  struct Part {
+    AlertPart p;
+    int64_t min_ts = 1, max_ts = 0;  // the event times it holds (none: min > max)
+    Stmt has_uid;                    // the dedup probe, prepared on first use
+  };
+  std::vector<Part> parts_;               // the alert partitions, oldest first (under wmu_)
+  int64_t next_id_ = 1;                   // the id the next alert gets
+  int64_t oldest_id_ = 0;                 // the oldest alert's id (next_id_ when none)
+  int64_t closed_max_ts_ = INT64_MIN;     // the latest event time held by a partition before the newest
+  bool parts_reload_ = false;             // ids given out in a transaction that rolled back
+  std::map<int64_t, int64_t> part_rows_;  // first_id -> alerts of a closed partition (see part_rows)
+  int64_t part_min_;
   RollupDelta::Pruned pruned_;  // retention's rollup range deletes so far (under wmu_)
 };
 

@@ -371,9 +371,10 @@ std::string batch_digest(const std::vector<IngestEvent>& events);
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error);
 
 struct SqliteStoreOptions {
-  // The fewest alert ids a block of the free-text index spans before the
-  // next one starts (collector/store/alert_fts.h); tests make it small.
-  int64_t fts_block_min = 16384;
+  // The fewest alert ids a partition of the alerts (and its block of the
+  // free-text index) spans before the next one starts
+  // (collector/store/sqlite_alert_parts.h); tests make it small.
+  int64_t part_min = 16384;
 };
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error,
                                          const SqliteStoreOptions& opts);

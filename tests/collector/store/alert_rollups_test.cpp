@@ -279,7 +279,7 @@ TEST_CASE(
   // statements cannot be prepared). The open used to fail on each (COMMIT
   // after the damaged read, the rebuild's error, the insert's prepare) and
   // the collector refused to start.
-  const std::string table = GENERATE("alert_rollup_agent", "alerts", "alerts_fts_config");
+  const std::string table = GENERATE("alert_rollup_agent", "alerts_p0", "alerts_fts_config");
   INFO(table << " root page damaged");
   std::mt19937_64 rng(9);
   auto rows = random_rows(rng, 1500, 60);
@@ -287,7 +287,7 @@ TEST_CASE(
   std::string err;
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  if (table == "alerts")
+  if (table == "alerts_p0")
     REQUIRE(sqlite3_exec(db, "DELETE FROM alert_rollup_min", nullptr, nullptr, nullptr) == SQLITE_OK);
   REQUIRE(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -317,7 +317,7 @@ TEST_CASE(
   AlertPage page_out;
   AlertQuery aq;
   aq.limit = 5;
-  CHECK(store->query_alerts(aq, &page_out).ok == (table != "alerts"));
+  CHECK(store->query_alerts(aq, &page_out).ok == (table != "alerts_p0"));
   if (table == "alerts_fts_config") {
     // An alert batch fails (the agent keeps it), and says why.
     IngestResult r;

@@ -177,7 +177,7 @@ TEST_CASE("recover: damaged leaf pages of the alerts lose their own rows and no 
     REQUIRE(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_stmt* st = nullptr;
     REQUIRE(sqlite3_prepare_v2(db,
-                               "SELECT pageno, ncell FROM dbstat WHERE name='alerts' AND pagetype='leaf' "
+                               "SELECT pageno, ncell FROM dbstat WHERE name='alerts_p0' AND pagetype='leaf' "
                                "ORDER BY pageno",
                                -1, &st, nullptr) == SQLITE_OK);
     while (sqlite3_step(st) == SQLITE_ROW)
