@@ -1347,6 +1347,20 @@ class SqliteStore final : public Store {
   // Under wmu_. A failure is logged and the newest partition goes on
   // growing.
   void start_part_if_full() {
+    // Partitions made or dropped by another connection (another process
+    // on the same file) are read again before this group's inserts, and
+    // the next id after its commits (data_version counts only others').
+    if (!parts_reload_) {
+      auto sv =
+          w_.prepare("SELECT schema_version, data_version FROM pragma_schema_version, pragma_data_version");
+      if (sv.step() != SQLITE_ROW || sv.col_int(0) != schema_version_) {
+        parts_reload_ = true;
+      } else if (sv.col_int(1) != data_version_) {
+        data_version_ = sv.col_int(1);
+        auto mx = w_.prepare("SELECT MAX(id) FROM \"" + parts_.back().p.name + "\"");
+        if (mx.step() == SQLITE_ROW && !mx.col_null(0)) next_id_ = std::max(next_id_, mx.col_int(0) + 1);
+      }
+    }
     if (parts_reload_) {
       parts_reload_ = false;
       load_parts();
@@ -1413,8 +1427,15 @@ class SqliteStore final : public Store {
     const int64_t top = mx.step() == SQLITE_ROW && !mx.col_null(0) ? mx.col_int(0) + 1 : 1;
     next_id_ = std::max({parts_.back().p.first_id, top, int64_t{1}});
     if (!have_oldest) oldest_id_ = next_id_;
-    ins_alert_ = w_.prepare("INSERT OR IGNORE INTO " + newest + "(" + kAlertColumns +
-                            ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    // A duplicate uid is ignored; an id already taken is an error (the
+    // batch fails and is retried after a reload), never a lost alert.
+    ins_alert_ = w_.prepare("INSERT INTO " + newest + "(" + kAlertColumns +
+                            ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(agent_id, "
+                            "event_uid) DO NOTHING");
+    auto sv =
+        w_.prepare("SELECT schema_version, data_version FROM pragma_schema_version, pragma_data_version");
+    schema_version_ = sv.step() == SQLITE_ROW ? sv.col_int(0) : -1;
+    data_version_ = schema_version_ >= 0 ? sv.col_int(1) : -1;
     return ins_alert_.valid();
   }
 
@@ -1458,6 +1479,8 @@ class SqliteStore final : public Store {
   int64_t oldest_id_ = 0;                 // the oldest alert's id (next_id_ when none)
   int64_t closed_max_ts_ = INT64_MIN;     // the latest event time held by a partition before the newest
   bool parts_reload_ = false;             // ids given out in a transaction that rolled back
+  int64_t schema_version_ = -1;           // the schema load_parts read
+  int64_t data_version_ = -1;             // other connections' commits seen (see start_part_if_full)
   std::map<int64_t, int64_t> part_rows_;  // first_id -> alerts of a closed partition (see part_rows)
   int64_t part_min_;
   RollupDelta::Pruned pruned_;  // retention's rollup range deletes so far (under wmu_)
