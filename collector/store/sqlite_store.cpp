@@ -805,13 +805,21 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  // One read transaction each: the page is read one partition at a time
+  // (sqlite_alert_query.cpp), and every statement must see the same commit.
   StoreStatus list_alerts(const AlertListQuery& q, AlertListPage* out) override {
     std::lock_guard lk(rmu_);
-    return sqlite_list_alerts(r_, q, out);
+    r_.exec("BEGIN");
+    StoreStatus st = sqlite_list_alerts(r_, q, out);
+    r_.exec("COMMIT");
+    return st;
   }
   StoreStatus group_alerts(const AlertListQuery& q, AlertGroupPage* out) override {
     std::lock_guard lk(rmu_);
-    return sqlite_group_alerts(r_, q, out);
+    r_.exec("BEGIN");
+    StoreStatus st = sqlite_group_alerts(r_, q, out);
+    r_.exec("COMMIT");
+    return st;
   }
   StoreStatus alert_detail(int64_t id, std::optional<AlertDetail>* out) override {
     std::lock_guard lk(rmu_);
