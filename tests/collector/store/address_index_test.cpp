@@ -371,7 +371,6 @@ TEST_CASE("an old-schema database gets the address columns on open and answers t
   // The table became the first partition: a version from before
   // partitions cannot write to the view, so no older version adds rows
   // without BLOBs after this (it refuses ingest; see sqlite_alert_parts.h).
-  db = open_raw(path);
   CHECK(scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE type='view' AND name='alerts'") == 1);
   CHECK(scalar(db, "SELECT COUNT(*) FROM alert_parts") == 1);
   sqlite3_close(db);
