@@ -273,6 +273,8 @@ CREATE TABLE IF NOT EXISTS alert_rollup_agent(agent_id TEXT NOT NULL, dim INT NO
   key TEXT NOT NULL, severity INT NOT NULL, n INT NOT NULL,
   PRIMARY KEY(agent_id, dim, hour, key, severity)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS alert_rollup_state(name TEXT PRIMARY KEY, value INT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_rollup_pending(owner TEXT NOT NULL, first_id INT NOT NULL, last_id INT NOT NULL,
+  PRIMARY KEY(owner, first_id)) WITHOUT ROWID;
 )sql";
 
 void RollupDelta::add(int64_t ts_us, const std::optional<int64_t>& severity, const std::string& agent_id,
@@ -294,6 +296,12 @@ void RollupDelta::add(int64_t ts_us, const std::optional<int64_t>& severity, con
   if (dest_ip) count(kDest, *dest_ip);
 }
 
+void RollupDelta::merge(const RollupDelta& o) {
+  for (const auto& [k, n] : o.minutes_) minutes_[k] += n;
+  for (const auto& [k, n] : o.hours_) hours_[k] += n;
+  for (const auto& [k, n] : o.agent_hours_) agent_hours_[k] += n;
+}
+
 StoreStatus RollupDelta::apply(Db& db) const {
   Stmt up_min = db.prepare(
       "INSERT INTO alert_rollup_min(minute,agent_id,severity,n) VALUES(?,?,?,?) "
@@ -305,18 +313,18 @@ StoreStatus RollupDelta::apply(Db& db) const {
       "INSERT INTO alert_rollup_agent(agent_id,dim,hour,key,severity,n) VALUES(?,?,?,?,?,?) "
       "ON CONFLICT(agent_id,dim,hour,key,severity) DO UPDATE SET n=n+excluded.n");
   if (!up_min.valid() || !up_hour.valid() || !up_agent.valid()) return db_error(db, "rollup statements");
-  for (const auto& [k, n] : minutes_) {
+  for (const auto& [k, n] : minutes()) {
     up_min.reset();
     up_min.bind(1, std::get<0>(k)).bind(2, std::get<1>(k)).bind(3, std::get<2>(k)).bind(4, n);
     if (up_min.step() != SQLITE_DONE) return db_error(db, "rollup minute");
   }
-  for (const auto& [k, n] : hours_) {
+  for (const auto& [k, n] : hours()) {
     up_hour.reset();
     up_hour.bind(1, int64_t{std::get<0>(k)}).bind(2, std::get<1>(k)).bind(3, std::get<2>(k));
     up_hour.bind(4, std::get<3>(k)).bind(5, n);
     if (up_hour.step() != SQLITE_DONE) return db_error(db, "rollup hour");
   }
-  for (const auto& [k, n] : agent_hours_) {
+  for (const auto& [k, n] : agent_hours()) {
     up_agent.reset();
     up_agent.bind(1, std::get<0>(k)).bind(2, int64_t{std::get<1>(k)}).bind(3, std::get<2>(k));
     up_agent.bind(4, std::get<3>(k)).bind(5, std::get<4>(k)).bind(6, n);
@@ -406,13 +414,13 @@ StoreStatus RollupDelta::remove(Db& db, const Removal& r, Pruned* pruned) const 
     if (drop[table].step() != SQLITE_DONE) return db_error(db, kWhat[table]);
     return {};
   };
-  for (const auto& [k, n] : minutes_) {
+  for (const auto& [k, n] : minutes()) {
     StoreStatus s = take(0, n, std::get<0>(k) < r.late_min, [&](Stmt& st) {
       st.bind(2, std::get<0>(k)).bind(3, std::get<1>(k)).bind(4, std::get<2>(k));
     });
     if (!s.ok) return s;
   }
-  for (const auto& [k, n] : hours_) {
+  for (const auto& [k, n] : hours()) {
     StoreStatus s = take(1, n, late(std::get<1>(k)), [&](Stmt& st) {
       st.bind(2, int64_t{std::get<0>(k)})
           .bind(3, std::get<1>(k))
@@ -421,7 +429,7 @@ StoreStatus RollupDelta::remove(Db& db, const Removal& r, Pruned* pruned) const 
     });
     if (!s.ok) return s;
   }
-  for (const auto& [k, n] : agent_hours_) {
+  for (const auto& [k, n] : agent_hours()) {
     StoreStatus s = take(2, n, late(std::get<2>(k)), [&](Stmt& st) {
       st.bind(2, std::get<0>(k)).bind(3, int64_t{std::get<1>(k)}).bind(4, std::get<2>(k));
       st.bind(5, std::get<3>(k)).bind(6, std::get<4>(k));
@@ -541,7 +549,8 @@ StoreStatus rebuild_rollups_if_empty(Db& db) {
   static constexpr const char* kCol[] = {"agent_id", "CAST(sid AS TEXT)", "src_ip", "dest_ip"};
   if (all) {
     sql =
-        "DELETE FROM alert_rollup_hour; DELETE FROM alert_rollup_agent; INSERT INTO alert_rollup_min "
+        "DELETE FROM alert_rollup_hour; DELETE FROM alert_rollup_agent; DELETE FROM alert_rollup_pending; "
+        "INSERT INTO alert_rollup_min "
         "SELECT " +
         sql_floor("ts", kUsPerMinute) +
         ", agent_id, COALESCE(severity,0), COUNT(*) FROM alerts GROUP BY 1,2,3;";
@@ -555,11 +564,16 @@ StoreStatus rebuild_rollups_if_empty(Db& db) {
     }
   }
   if (agent) {
+    // Rebuilt alone, it leaves out the alerts the other rollups do not
+    // count yet (pending: they go into all three when folded).
+    const std::string counted = all ? ""
+                                    : " AND NOT EXISTS(SELECT 1 FROM alert_rollup_pending p WHERE alerts.id "
+                                      "BETWEEN p.first_id AND p.last_id)";
     for (int d = kSid; d <= kDest; ++d)
       for (const auto& [dimv, unit] : {std::pair{d, hour}, std::pair{d + kDayDim, day}})
         sql += "INSERT INTO alert_rollup_agent SELECT agent_id, " + std::to_string(dimv) + ", " + unit +
                ", " + kCol[d] + ", COALESCE(severity,0), COUNT(*) FROM alerts WHERE " + kCol[d] +
-               " IS NOT NULL GROUP BY 1,3,4,5;";
+               " IS NOT NULL" + counted + " GROUP BY 1,3,4,5;";
   }
   if (!db.exec(sql, &err)) {
     const bool damaged = (sqlite3_errcode(db.get()) & 0xff) == SQLITE_CORRUPT;

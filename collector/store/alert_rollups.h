@@ -1,6 +1,5 @@
-// Rollup tables of the alerts, kept in the same transaction as the alerts
-// they count, so that dashboard aggregations over millions of alerts read a
-// few thousand rollup rows instead of the alerts:
+// Rollup tables of the alerts, so that dashboard aggregations over millions
+// of alerts read a few thousand rollup rows instead of the alerts:
 //   alert_rollup_min(minute, agent_id, severity, n)      per minute
 //   alert_rollup_hour(dim, hour, key, severity, n)       per hour x agent | sid | src_ip | dest_ip,
 //                                                        and per day x sid | src_ip | dest_ip (dim + 10)
@@ -9,25 +8,39 @@
 //                                                        per agent, for the top lists of one agent
 //   alert_rollup_state(name, value)                      day_rows_from: the first day whose day rows
 //                                                        count (retention drops the ones before it)
+//   alert_rollup_pending(owner, first_id, last_id)       the ids of alerts committed but not yet
+//                                                        counted, per ingest commit of a store (owner)
 // (minute/hour: event time in whole minutes/hours since the epoch, floored;
 // severity 0 when the alert has none; alerts without a sid or address are
 // not in that dimension).
 //
+// The SQLite store folds its ingest commits' counts in memory and adds them
+// to the tables about once a second (sqlite_store.cpp, fold_rollups): the
+// upserts of many commits then share their keys. Each commit records its
+// alerts' id range in alert_rollup_pending, so a store that stopped without
+// folding loses nothing: the next one counts those ranges from the alerts.
+//
 // Called by SqliteStore with its write connection held (RollupDelta::apply,
-// inside the ingest or retention transaction) and with its read connection
-// held (alert_stats_sqlite). Promise: after every committed transaction the
-// rollups equal a count of the raw alert rows (retention subtracts what it
-// deletes, or deletes whole buckets), leaving out rows at 0 and day rows
-// before day_rows_from.
+// inside an ingest, fold or retention transaction) and with its read
+// connection held (alert_stats_sqlite). Promise: after every committed
+// transaction the rollups plus the alerts of the pending ranges equal a
+// count of the raw alert rows (retention folds first, then subtracts what
+// it deletes, or deletes whole buckets), leaving out rows at 0 and day rows
+// before day_rows_from. The store folds before every stats read, so readers
+// see the rollups equal to the rows.
 #pragma once
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "collector/store/alert_stats.h"
 #include "collector/store/store.h"
@@ -52,6 +65,10 @@ class RollupDelta {
            const std::optional<int64_t>& sid, const std::optional<std::string>& src_ip,
            const std::optional<std::string>& dest_ip, int64_t n = 1);
   bool empty() const { return minutes_.empty() && hours_.empty() && agent_hours_.empty(); }
+  // The keys held: the upserts apply() will run.
+  size_t keys() const { return minutes_.size() + hours_.size() + agent_hours_.size(); }
+  // Adds o's counts to these.
+  void merge(const RollupDelta& o);
   // Adds the counts to the tables (ingest). REQUIRES: an open write
   // transaction on db.
   StoreStatus apply(Db& db) const;
@@ -93,21 +110,41 @@ class RollupDelta {
   using HourKey = std::tuple<int, int64_t, std::string, int64_t>;  // dim, hour (day), key, severity
   using AgentKey = std::tuple<std::string, int, int64_t, std::string, int64_t>;  // agent, then as HourKey
   // The counts in key order (the PostgreSQL store upserts them in this
-  // order, so concurrent transactions lock shared rows in one order).
-  const std::map<MinuteKey, int64_t>& minutes() const { return minutes_; }
-  const std::map<HourKey, int64_t>& hours() const { return hours_; }
-  const std::map<AgentKey, int64_t>& agent_hours() const { return agent_hours_; }
+  // order, so concurrent transactions lock shared rows in one order; SQLite
+  // then writes each table's pages in order).
+  std::vector<std::pair<MinuteKey, int64_t>> minutes() const { return sorted(minutes_); }
+  std::vector<std::pair<HourKey, int64_t>> hours() const { return sorted(hours_); }
+  std::vector<std::pair<AgentKey, int64_t>> agent_hours() const { return sorted(agent_hours_); }
 
  private:
-  std::map<MinuteKey, int64_t> minutes_;
-  std::map<HourKey, int64_t> hours_;
-  std::map<AgentKey, int64_t> agent_hours_;
+  // Hashed, not ordered: ingest counts each alert into a dozen keys, and a
+  // tree of string tuples cost more than the upserts it saved.
+  struct KeyHash {
+    template <class... T>
+    size_t operator()(const std::tuple<T...>& k) const {
+      size_t h = 0;
+      std::apply([&](const auto&... v) { ((h = h * 0x9e3779b97f4a7c15ULL + std::hash<T>()(v)), ...); }, k);
+      return h;
+    }
+  };
+  template <class K>
+  using Counts = std::unordered_map<K, int64_t, KeyHash>;
+  template <class K>
+  static std::vector<std::pair<K, int64_t>> sorted(const Counts<K>& c) {
+    std::vector<std::pair<K, int64_t>> v(c.begin(), c.end());
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return v;
+  }
+  Counts<MinuteKey> minutes_;
+  Counts<HourKey> hours_;
+  Counts<AgentKey> agent_hours_;
 };
 
 // Fills the rollups from the alerts when they are empty and alerts are not
 // (a database from before the rollups), and the per-agent rollup when it is
-// empty and the others are not (a database from before it). REQUIRES: no
-// open transaction.
+// empty and the others are not (a database from before it). A full rebuild
+// counts every alert, so it empties alert_rollup_pending; the per-agent one
+// leaves the pending ranges out. REQUIRES: no open transaction.
 StoreStatus rebuild_rollups_if_empty(Db& db);
 
 // Computes the aggregations for q on a read connection.

@@ -18,6 +18,7 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <random>
 #include <vector>
 
 #include "collector/store/alert_fts.h"
@@ -93,6 +94,12 @@ constexpr int64_t kPruneChunk = 5000;
 // Against 2,000 a deleted alert costs a quarter less CPU (bench/RESULTS.md:
 // the commit and the rollup work are shared by more rows).
 constexpr int64_t kRetentionChunk = 5000;
+// Ingest adds its rollup counts to the tables when the oldest pending ones
+// are SqliteStoreOptions::rollup_fold_interval old (a second), or when this
+// many keys are pending (about 120 bytes of memory each): a key seen in
+// many commits is then written once (bench/RESULTS.md, "Rollups folded
+// across commits").
+constexpr size_t kRollupFoldKeys = 100'000;
 // Over max_bytes, rows go in smaller steps, checking the size between them
 // (a row's bytes are not known before it is deleted).
 constexpr int64_t kRetentionBytesChunk = 2000;
@@ -137,7 +144,13 @@ std::string damaged_advice(const std::string& path, const std::string& err) {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(const SqliteStoreOptions& opts) : part_min_(std::max<int64_t>(1, opts.part_min)) {}
+  explicit SqliteStore(const SqliteStoreOptions& opts)
+      : part_min_(std::max<int64_t>(1, opts.part_min)), fold_interval_(opts.rollup_fold_interval) {
+    std::random_device rd;
+    char name[32];
+    std::snprintf(name, sizeof name, "%08x%08x%08x", rd(), rd(), rd());
+    owner_ = name;
+  }
 
   bool open(const std::string& path, std::string* error) {
     if (!w_.open(path, error) || !r_.open(path, error)) return false;
@@ -188,6 +201,7 @@ class SqliteStore final : public Store {
         "version=COALESCE(?, version), ruleset_version=COALESCE(?, ruleset_version), "
         "address=COALESCE(NULLIF(?, ''), address) WHERE id=?");
     ins_hb_ = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
+    ins_pending_ = w_.prepare("INSERT INTO alert_rollup_pending(owner, first_id, last_id) VALUES(?,?,?)");
     fts_blocks_ = fts_blocks(w_);
     if (!fts_blocks_.empty()) ins_fts_ = w_.prepare(alert_fts_insert_sql(fts_blocks_.back().name));
     if (!ins_fts_.valid() && (fts_blocks_.empty() || (sqlite3_errcode(w_.get()) & 0xff) == SQLITE_CORRUPT)) {
@@ -203,11 +217,21 @@ class SqliteStore final : public Store {
       return false;
     }
     if (!ins_alert_.valid() || !ins_event_.valid() || !ins_batch_.valid() || !sel_batch_.valid() ||
-        !sel_highest_.valid() || !up_agent_hb_.valid() || !ins_hb_.valid()) {
+        !sel_highest_.valid() || !up_agent_hb_.valid() || !ins_hb_.valid() || !ins_pending_.valid()) {
       *error = "cannot prepare statements: " + w_.errmsg();
       return false;
     }
+    opened_ = true;
+    // Counts left pending by a store that stopped without folding them.
+    if (StoreStatus st = flush_rollups(); !st.ok)
+      spdlog::warn("store: the alert rollups could not take the pending alerts in ({})", st.message);
     return true;
+  }
+
+  ~SqliteStore() override {
+    if (!opened_) return;
+    if (StoreStatus st = flush_rollups(); !st.ok)
+      spdlog::warn("store: the alert rollups were left pending ({}); the next start counts them", st.message);
   }
 
   // Adds the columns of kAddedColumns a database lacks, in one write
@@ -595,10 +619,18 @@ class SqliteStore final : public Store {
 
   StoreStatus commit_group(const std::vector<PendingBatch*>& group) {
     std::lock_guard lk(wmu_);
+    StoreStatus st = write_group(group);
+    // The alerts of a failed transaction may be in pending_: the next fold
+    // counts this store's ranges from the rows instead.
+    if (!st.ok) pending_exact_ = false;
+    return st;
+  }
+
+  StoreStatus write_group(const std::vector<PendingBatch*>& group) {
     std::string err;
     start_part_if_full();
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
-    RollupDelta rollup;  // the alerts written now, counted into the rollups before COMMIT
+    const int64_t first_new = next_id_;  // the alerts written now: first_new..next_id_-1
     for (auto* p : group) {
       if (p->heartbeat) {
         if (!write_heartbeat(*p)) return rollback("heartbeat");
@@ -651,7 +683,7 @@ class SqliteStore final : public Store {
           p->out->stored_index.push_back(static_cast<uint32_t>(idx));
           if (f.event_type == "alert") {
             ++p->out->stored_alerts;
-            rollup.add(f.ts_us.value_or(0), f.severity, *p->agent_id, f.sid, f.src_ip, f.dest_ip);
+            pending_.add(f.ts_us.value_or(0), f.severity, *p->agent_id, f.sid, f.src_ip, f.dest_ip);
             if (!index_alert_text(f, text)) return rollback("alert text index");
           }
         } else {
@@ -660,8 +692,96 @@ class SqliteStore final : public Store {
         }
       }
     }
-    if (StoreStatus r = rollup.apply(w_); !r.ok) return rollback(r.message);
+    // The rollups: this commit's counts went into pending_ (in memory),
+    // and its ids go into alert_rollup_pending; about once a second (or
+    // when the pending keys grow many) they are added to the tables.
+    const bool stored_alerts = next_id_ > first_new;
+    const auto now = std::chrono::steady_clock::now();
+    if (stored_alerts) {
+      ins_pending_.reset();
+      ins_pending_.bind(1, owner_).bind(2, first_new).bind(3, next_id_ - 1);
+      if (ins_pending_.step() != SQLITE_DONE) return rollback("rollup pending");
+      if (pending_ranges_++ == 0) pending_since_ = now;
+    }
+    if ((pending_ranges_ > 0 && now - pending_since_ >= fold_interval_) ||
+        pending_.keys() > kRollupFoldKeys) {
+      if (StoreStatus r = fold_rollups_in_txn(); !r.ok) return rollback(r.message);
+    }
     if (!w_.exec("COMMIT", &err)) return rollback("commit: " + err);
+    committed();
+    return {};
+  }
+
+  // After a COMMIT of the write connection: when the transaction folded the
+  // rollups, what was pending is in the tables.
+  void committed() {
+    if (!folded_) return;
+    folded_ = false;
+    pending_ = RollupDelta();
+    pending_ranges_ = 0;
+    pending_exact_ = true;
+  }
+
+  // Inside a write transaction (wmu_ held): adds to the rollup tables the
+  // alerts alert_rollup_pending lists, and empties it. This store's own
+  // ranges are added from pending_ when all of them are still listed (none
+  // was taken by another store); every other range (a store that stopped
+  // without folding, or whose ranges another store took) is counted from
+  // its alerts. pending_ is cleared when the transaction commits.
+  StoreStatus fold_rollups_in_txn() {
+    std::vector<std::pair<int64_t, int64_t>> mine, others;
+    {
+      auto st = w_.prepare("SELECT owner, first_id, last_id FROM alert_rollup_pending");
+      int rc;
+      while ((rc = st.step()) == SQLITE_ROW)
+        (st.col_text(0) == owner_ ? mine : others).emplace_back(st.col_int(1), st.col_int(2));
+      if (rc != SQLITE_DONE) return StoreStatus::error("rollup pending: " + w_.errmsg());
+    }
+    const bool intact = pending_exact_ && static_cast<int64_t>(mine.size()) == pending_ranges_;
+    if (!intact) others.insert(others.end(), mine.begin(), mine.end());
+    if (mine.empty() && others.empty() && pending_ranges_ == 0) return {};
+    RollupDelta counted;
+    if (!others.empty()) {
+      auto sel = w_.prepare(
+          "SELECT ts, severity, agent_id, sid, src_ip, dest_ip FROM alerts WHERE id BETWEEN ? AND ?");
+      auto opt_int = [&](int i) {
+        return sel.col_null(i) ? std::nullopt : std::optional<int64_t>(sel.col_int(i));
+      };
+      auto opt_text = [&](int i) {
+        return sel.col_null(i) ? std::nullopt : std::optional<std::string>(sel.col_text(i));
+      };
+      for (const auto& [lo, hi] : others) {
+        sel.reset();
+        sel.bind(1, lo).bind(2, hi);
+        int rc;
+        while ((rc = sel.step()) == SQLITE_ROW)
+          counted.add(sel.col_int(0), opt_int(1), sel.col_text(2), opt_int(3), opt_text(4), opt_text(5));
+        if (rc != SQLITE_DONE) return StoreStatus::error("rollup pending alerts: " + w_.errmsg());
+      }
+    }
+    if (intact)
+      if (StoreStatus r = pending_.apply(w_); !r.ok) return r;
+    if (StoreStatus r = counted.apply(w_); !r.ok) return r;
+    if (!w_.exec("DELETE FROM alert_rollup_pending"))
+      return StoreStatus::error("rollup pending: " + w_.errmsg());
+    folded_ = true;
+    return {};
+  }
+
+  // Folds the pending rollup counts in a transaction of its own.
+  StoreStatus flush_rollups() {
+    std::lock_guard lk(wmu_);
+    if (pending_ranges_ == 0) {
+      auto any = w_.prepare("SELECT 1 FROM alert_rollup_pending LIMIT 1");
+      const int rc = any.step();
+      if (rc == SQLITE_DONE) return {};
+      if (rc != SQLITE_ROW) return StoreStatus::error("rollup pending: " + w_.errmsg());
+    }
+    std::string err;
+    if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("rollup fold: " + err);
+    if (StoreStatus st = fold_rollups_in_txn(); !st.ok) return rollback(st.message);
+    if (!w_.exec("COMMIT", &err)) return rollback("rollup fold: " + err);
+    committed();
     return {};
   }
 
@@ -835,6 +955,10 @@ class SqliteStore final : public Store {
   }
 
   StoreStatus alert_stats(const StatsQuery& q, AlertStats* out) override {
+    // The rollups first take in what ingest left pending (at most about a
+    // second of alerts), so that they equal the rows.
+    if (StoreStatus st = flush_rollups(); !st.ok)
+      spdlog::warn("store: the alert rollups could not take the pending alerts in ({})", st.message);
     std::lock_guard lk(rmu_);
     // One read transaction: the series and the top lists see the same commit.
     r_.exec("BEGIN");
@@ -856,6 +980,7 @@ class SqliteStore final : public Store {
   // never dropped.
   StoreStatus enforce_retention(const RetentionPolicy& p, int64_t now, RetentionResult* out) override {
     *out = {};
+    if (StoreStatus st = flush_rollups(); !st.ok) return st;
     if (p.max_age_s > 0) {
       int64_t horizon_us = (now - p.max_age_s) * 1'000'000;
       for (;;) {
@@ -1018,6 +1143,7 @@ class SqliteStore final : public Store {
   StoreStatus rollback(const std::string& what) {
     std::string msg = what + ": " + w_.errmsg();
     w_.exec("ROLLBACK");
+    folded_ = false;
     parts_reload_ = true;  // ids given out in the transaction are free again
     return StoreStatus::error(msg);
   }
@@ -1084,6 +1210,8 @@ class SqliteStore final : public Store {
       w_.exec("COMMIT");
       return {};
     }
+    // The rollups count every alert before any is taken off them.
+    if (StoreStatus st = fold_rollups_in_txn(); !st.ok) return rollback(st.message);
     for (const char* table : {"alert_triage", "alert_triage_history", "alert_comments"}) {
       auto tri = w_.prepare(std::string("DELETE FROM ") + table + " WHERE alert_id >= ? AND alert_id < ?");
       tri.bind(1, lo).bind(2, hi);
@@ -1128,6 +1256,7 @@ class SqliteStore final : public Store {
     if (StoreStatus st = drop_alert_part(w_, o.p); !st.ok) return rollback(st.message);
     part_rows_.erase(lo);
     if (!w_.exec("COMMIT", &err)) return rollback("retention commit: " + err);
+    committed();
     pruned_ = pruned;
     load_parts();
     // Its free-text block (the same id range) goes now too: by size, the
@@ -1153,6 +1282,7 @@ class SqliteStore final : public Store {
     }
     std::string err;
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("retention: " + err);
+    if (StoreStatus st = fold_rollups_in_txn(); !st.ok) return rollback(st.message);
     // The ids through the view (a merge of each partition's index by event
     // time: SQLite merges only when every ORDER BY term is a result column),
     // then each deleted from its partition.
@@ -1238,6 +1368,7 @@ class SqliteStore final : public Store {
       delta.add_removed(plan, g.ts, g.severity, g.agent_id, g.sid, g.src_ip, g.dest_ip);
     if (StoreStatus st = delta.remove(w_, plan, &pruned); !st.ok) return rollback(st.message);
     if (!w_.exec("COMMIT", &err)) return rollback("retention commit: " + err);
+    committed();
     pruned_ = pruned;
     parts_reload_ = true;  // the newest ids may be free again, and the event times held changed
     *n = gone.size();
@@ -1473,7 +1604,7 @@ class SqliteStore final : public Store {
 
   std::mutex wmu_, rmu_;
   Db w_, r_;
-  Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_, up_agent_hb_, ins_hb_;
+  Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_, up_agent_hb_, ins_hb_, ins_pending_;
   Stmt ins_fts_;                      // the newest free-text block's insert; see index_alert_text
   std::vector<FtsBlock> fts_blocks_;  // the free-text blocks, oldest first (under wmu_)
   bool fts_reload_ = false;           // a block was made in a transaction that may have rolled back
@@ -1492,6 +1623,15 @@ class SqliteStore final : public Store {
   std::map<int64_t, int64_t> part_rows_;  // first_id -> alerts of a closed partition (see part_rows)
   int64_t part_min_;
   RollupDelta::Pruned pruned_;  // retention's rollup range deletes so far (under wmu_)
+  // Rollup counts folded across ingest commits (fold_rollups_in_txn), under wmu_:
+  std::string owner_;                                    // this store's name in alert_rollup_pending
+  RollupDelta pending_;                                  // the counts of its commits since the last fold
+  int64_t pending_ranges_ = 0;                           // its rows in alert_rollup_pending
+  bool pending_exact_ = true;                            // pending_ counts exactly the alerts of those rows
+  std::chrono::steady_clock::time_point pending_since_;  // the first of those commits
+  std::chrono::milliseconds fold_interval_;
+  bool folded_ = false;  // the open write transaction folded (see committed)
+  bool opened_ = false;
 };
 
 }  // namespace

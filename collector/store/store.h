@@ -8,6 +8,7 @@
 // Returned values are copies; they stay valid as long as the caller keeps them.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -375,6 +376,10 @@ struct SqliteStoreOptions {
   // free-text index) spans before the next one starts
   // (collector/store/sqlite_alert_parts.h); tests make it small.
   int64_t part_min = 16384;
+  // How long ingest keeps the rollup counts of its commits in memory before
+  // adding them to the rollup tables (collector/store/alert_rollups.h);
+  // tests make it long, to see what a stop leaves pending.
+  std::chrono::milliseconds rollup_fold_interval{1000};
 };
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error,
                                          const SqliteStoreOptions& opts);
