@@ -69,14 +69,57 @@ struct Filters {
     for (int v : q.severities) st.bind(i++, int64_t{v});
     return i;
   }
+  // The same filters on one alert (severity 0 when it has none).
+  bool match(const std::string& agent, int64_t sev) const {
+    if (q.agent_id && agent != *q.agent_id) return false;
+    if (q.severity && sev != *q.severity) return false;
+    return q.severities.empty() ||
+           std::find(q.severities.begin(), q.severities.end(), sev) != q.severities.end();
+  }
 };
+
+// An alert committed but not yet in the rollups (an id range of
+// alert_rollup_pending), as the rollups would count it.
+struct PendingAlert {
+  int64_t ts, severity;
+  std::string key[4];  // by Dim: agent, sid (text), source, destination
+  bool has[4];
+};
+
+// The alerts of alert_rollup_pending's ranges that pass f, read in the
+// caller's read transaction: the rollups of that transaction plus these
+// equal a count of the rows (alert_rollups.h). About a second of ingest.
+StoreStatus read_pending(Db& db, const Filters& f, std::vector<PendingAlert>* out) {
+  Stmt ranges = db.prepare("SELECT first_id, last_id FROM alert_rollup_pending");
+  Stmt sel = db.prepare(
+      "SELECT ts, COALESCE(severity,0), agent_id, CAST(sid AS TEXT), src_ip, dest_ip FROM alerts WHERE id "
+      "BETWEEN ? AND ?");
+  if (!ranges.valid() || !sel.valid()) return db_error(db, "stats pending");
+  int rc;
+  while ((rc = ranges.step()) == SQLITE_ROW) {
+    sel.reset();
+    sel.bind(1, ranges.col_int(0)).bind(2, ranges.col_int(1));
+    int src;
+    while ((src = sel.step()) == SQLITE_ROW) {
+      PendingAlert a{sel.col_int(0), sel.col_int(1), {}, {}};
+      for (int d = 0; d < 4; ++d) {
+        a.has[d] = !sel.col_null(2 + d);
+        if (a.has[d]) a.key[d] = sel.col_text(2 + d);
+      }
+      if (f.match(a.key[kAgent], a.severity)) out->push_back(std::move(a));
+    }
+    if (src != SQLITE_DONE) return db_error(db, "stats pending");
+  }
+  if (rc != SQLITE_DONE) return db_error(db, "stats pending");
+  return {};
+}
 
 // Counts [from, to) (microseconds) into `series`, from the coarsest level
 // that fits: whole hours from the hourly rollup (when the interval is whole
 // hours), whole minutes from the minute rollup (interval of whole minutes),
-// the rest from raw rows.
+// the rest from raw rows. The ranges read from the rollups go into *rolled.
 StoreStatus count_series(Db& db, const Filters& f, int64_t from, int64_t to, int level, Series* series,
-                         bool* raw) {
+                         bool* raw, std::vector<std::pair<int64_t, int64_t>>* rolled) {
   if (from >= to) return {};
   const int64_t interval = f.q.interval_s;
   static constexpr int64_t kGran[] = {kUsPerHour, kUsPerMinute};
@@ -84,7 +127,8 @@ StoreStatus count_series(Db& db, const Filters& f, int64_t from, int64_t to, int
   if (level < 2) {
     int64_t g = kGran[level];
     int64_t a = ceil_div(from, g), b = floor_div(to, g);  // whole buckets [a, b)
-    if (a >= b) return count_series(db, f, from, to, level + 1, series, raw);
+    if (a >= b) return count_series(db, f, from, to, level + 1, series, raw, rolled);
+    rolled->emplace_back(a * g, b * g);
     Stmt st = level == 0 ? db.prepare(
                                "SELECT hour, severity, SUM(n) FROM alert_rollup_hour WHERE dim=0 AND "
                                "hour>=? AND hour<?" +
@@ -103,9 +147,9 @@ StoreStatus count_series(Db& db, const Filters& f, int64_t from, int64_t to, int
       (*series)[bucket][static_cast<int>(st.col_int(1))] += st.col_int(2);
     }
     if (rc != SQLITE_DONE) return db_error(db, "stats series");
-    StoreStatus s = count_series(db, f, from, a * g, level + 1, series, raw);
+    StoreStatus s = count_series(db, f, from, a * g, level + 1, series, raw, rolled);
     if (!s.ok) return s;
-    return count_series(db, f, b * g, to, level + 1, series, raw);
+    return count_series(db, f, b * g, to, level + 1, series, raw, rolled);
   }
   *raw = *raw || f.q.interval_s % 60 != 0;
   Stmt st = db.prepare("SELECT " + sql_floor("ts", interval * 1'000'000) +
@@ -155,7 +199,7 @@ void name_signatures(Db& db, std::vector<TopEntry>* list) {
 // hours around them from the hour rows. With an agent filter, the sid and address lists read that
 // agent's rows of alert_rollup_agent (its key leads, so only they are read).
 StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to, int64_t day_rows_from,
-                     std::vector<TopEntry>* out) {
+                     const std::vector<PendingAlert>& pending, std::vector<TopEntry>* out) {
   std::unordered_map<std::string, int64_t> counts;
   int64_t h0 = floor_div(from, kUsPerHour), h1 = ceil_div(to, kUsPerHour);
   int64_t d0 = std::max(ceil_div(h0, 24), day_rows_from), d1 = floor_div(h1, 24);
@@ -184,6 +228,8 @@ StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to
   } else if (s = scan(dim, h0, h1); !s.ok) {
     return s;
   }
+  for (const PendingAlert& a : pending)
+    if (a.has[dim] && a.ts >= h0 * kUsPerHour && a.ts < h1 * kUsPerHour) counts[a.key[dim]] += 1;
   *out = top_n(counts, f.q.top);
   if (dim == kSid) name_signatures(db, out);
   return {};
@@ -597,10 +643,22 @@ StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out) {
   *out = {};
   if (!q.filter.empty()) return filtered_stats(db, q, out);
   Filters f{q};
+  std::vector<PendingAlert> pending;
+  StoreStatus st = read_pending(db, f, &pending);
+  if (!st.ok) return st;
   Series series;
   bool raw = false;
-  StoreStatus st = count_series(db, f, q.from_us, q.to_us, 0, &series, &raw);
+  std::vector<std::pair<int64_t, int64_t>> rolled;
+  st = count_series(db, f, q.from_us, q.to_us, 0, &series, &raw, &rolled);
   if (!st.ok) return st;
+  // The pending alerts where the rollups answered (raw rows hold them).
+  const int64_t interval_us = q.interval_s * 1'000'000;
+  for (const PendingAlert& a : pending)
+    for (const auto& [lo, hi] : rolled)
+      if (a.ts >= lo && a.ts < hi) {
+        series[floor_div(a.ts, interval_us) * q.interval_s][static_cast<int>(a.severity)] += 1;
+        break;
+      }
   fill_series(series, out);
   // The top lists count whole hours.
   out->top_from_us = floor_div(q.from_us, kUsPerHour) * kUsPerHour;
@@ -612,7 +670,7 @@ StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out) {
   int64_t day_rows_from = INT64_MIN;
   if (StoreStatus s = read_day_rows_from(db, &day_rows_from); !s.ok) return s;
   for (auto [dim, list] : lists) {
-    st = top_list(db, f, dim, q.from_us, q.to_us, day_rows_from, list);
+    st = top_list(db, f, dim, q.from_us, q.to_us, day_rows_from, pending, list);
     if (!st.ok) return st;
   }
   out->raw = raw;

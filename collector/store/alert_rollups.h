@@ -26,8 +26,9 @@
 // transaction the rollups plus the alerts of the pending ranges equal a
 // count of the raw alert rows (retention folds first, then subtracts what
 // it deletes, or deletes whole buckets), leaving out rows at 0 and day rows
-// before day_rows_from. The store folds before every stats read, so readers
-// see the rollups equal to the rows.
+// before day_rows_from. alert_stats_sqlite reads the alerts of the pending
+// ranges in its own read transaction and counts them where it reads the
+// rollups, so its answers equal a count of the rows.
 #pragma once
 
 #include <sqlite3.h>
