@@ -330,19 +330,41 @@ void RollupDelta::add(int64_t ts_us, const std::optional<int64_t>& severity, con
   minutes_[{floor_div(ts_us, kUsPerMinute), agent_id, sev}] += n;
   int64_t hour = floor_div(ts_us, kUsPerHour);
   hours_[{kAgent, hour, agent_id, sev}] += n;
-  int64_t day = floor_div(ts_us, kUsPerDay);
   auto count = [&](int dim, const std::string& key) {
     hours_[{dim, hour, key, sev}] += n;
-    hours_[{dim + kDayDim, day, key, sev}] += n;
     agent_hours_[{agent_id, dim, hour, key, sev}] += n;
-    agent_hours_[{agent_id, dim + kDayDim, day, key, sev}] += n;
   };
   if (sid) count(kSid, std::to_string(*sid));
   if (src_ip) count(kSrc, *src_ip);
   if (dest_ip) count(kDest, *dest_ip);
+  days_ = true;
+}
+
+// The hour rows, and with days_ the day rows of the sid and address
+// dimensions summed from them (a day is 24 whole hours: floor(floor(t / h)
+// / 24) = floor(t / 24h)).
+std::vector<std::pair<RollupDelta::HourKey, int64_t>> RollupDelta::hours() const {
+  if (!days_) return sorted(hours_);
+  Counts<HourKey> all = hours_;
+  for (const auto& [k, n] : hours_) {
+    const auto& [dim, hour, key, sev] = k;
+    if (dim != kAgent) all[{dim + kDayDim, floor_div(hour, 24), key, sev}] += n;
+  }
+  return sorted(all);
+}
+
+std::vector<std::pair<RollupDelta::AgentKey, int64_t>> RollupDelta::agent_hours() const {
+  if (!days_) return sorted(agent_hours_);
+  Counts<AgentKey> all = agent_hours_;
+  for (const auto& [k, n] : agent_hours_) {
+    const auto& [agent, dim, hour, key, sev] = k;
+    all[{agent, dim + kDayDim, floor_div(hour, 24), key, sev}] += n;
+  }
+  return sorted(all);
 }
 
 void RollupDelta::merge(const RollupDelta& o) {
+  days_ = days_ || o.days_;
   for (const auto& [k, n] : o.minutes_) minutes_[k] += n;
   for (const auto& [k, n] : o.hours_) hours_[k] += n;
   for (const auto& [k, n] : o.agent_hours_) agent_hours_[k] += n;

@@ -66,7 +66,8 @@ class RollupDelta {
            const std::optional<int64_t>& sid, const std::optional<std::string>& src_ip,
            const std::optional<std::string>& dest_ip, int64_t n = 1);
   bool empty() const { return minutes_.empty() && hours_.empty() && agent_hours_.empty(); }
-  // The keys held: the upserts apply() will run.
+  // The keys held (apply() runs up to about twice as many upserts: the
+  // day rows are summed from the hour rows when read).
   size_t keys() const { return minutes_.size() + hours_.size() + agent_hours_.size(); }
   // Adds o's counts to these.
   void merge(const RollupDelta& o);
@@ -114,8 +115,8 @@ class RollupDelta {
   // order, so concurrent transactions lock shared rows in one order; SQLite
   // then writes each table's pages in order).
   std::vector<std::pair<MinuteKey, int64_t>> minutes() const { return sorted(minutes_); }
-  std::vector<std::pair<HourKey, int64_t>> hours() const { return sorted(hours_); }
-  std::vector<std::pair<AgentKey, int64_t>> agent_hours() const { return sorted(agent_hours_); }
+  std::vector<std::pair<HourKey, int64_t>> hours() const;
+  std::vector<std::pair<AgentKey, int64_t>> agent_hours() const;
 
  private:
   // Hashed, not ordered: ingest counts each alert into a dozen keys, and a
@@ -139,6 +140,10 @@ class RollupDelta {
   Counts<MinuteKey> minutes_;
   Counts<HourKey> hours_;
   Counts<AgentKey> agent_hours_;
+  // add() counts the sid and address hour rows only; their day rows are
+  // summed from them when read (hours(), agent_hours()): six keys fewer
+  // per alert.
+  bool days_ = false;
 };
 
 // Fills the rollups from the alerts when they are empty and alerts are not
