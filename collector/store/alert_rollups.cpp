@@ -69,44 +69,53 @@ struct Filters {
     for (int v : q.severities) st.bind(i++, int64_t{v});
     return i;
   }
-  // The same filters on one alert (severity 0 when it has none).
-  bool match(const std::string& agent, int64_t sev) const {
-    if (q.agent_id && agent != *q.agent_id) return false;
-    if (q.severity && sev != *q.severity) return false;
-    return q.severities.empty() ||
-           std::find(q.severities.begin(), q.severities.end(), sev) != q.severities.end();
-  }
 };
 
-// An alert committed but not yet in the rollups (an id range of
-// alert_rollup_pending), as the rollups would count it.
-struct PendingAlert {
-  int64_t ts, severity;
-  std::string key[4];  // by Dim: agent, sid (text), source, destination
-  bool has[4];
+// What the alerts committed but not yet in the rollups (the id ranges of
+// alert_rollup_pending) add where the rollups answer: to the series in the
+// ranges count_series read from them, and per key to the top lists' whole
+// hours. Read in the caller's read transaction, whose rollups plus these
+// equal a count of the rows (alert_rollups.h): about a second of ingest.
+struct PendingCounts {
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  };
+  std::unordered_map<std::string, int64_t, Hash, std::equal_to<>> keys[4];  // by Dim
 };
 
-// The alerts of alert_rollup_pending's ranges that pass f, read in the
-// caller's read transaction: the rollups of that transaction plus these
-// equal a count of the rows (alert_rollups.h). About a second of ingest.
-StoreStatus read_pending(Db& db, const Filters& f, std::vector<PendingAlert>* out) {
+StoreStatus count_pending(Db& db, const Filters& f, const std::vector<std::pair<int64_t, int64_t>>& rolled,
+                          int64_t top_from, int64_t top_to, Series* series, PendingCounts* out) {
   Stmt ranges = db.prepare("SELECT first_id, last_id FROM alert_rollup_pending");
   Stmt sel = db.prepare(
       "SELECT ts, COALESCE(severity,0), agent_id, CAST(sid AS TEXT), src_ip, dest_ip FROM alerts WHERE id "
-      "BETWEEN ? AND ?");
+      "BETWEEN ? AND ?" +
+      f.sql("agent_id", "COALESCE(severity,0)"));
   if (!ranges.valid() || !sel.valid()) return db_error(db, "stats pending");
+  const int64_t interval_us = f.q.interval_s * 1'000'000;
   int rc;
   while ((rc = ranges.step()) == SQLITE_ROW) {
     sel.reset();
     sel.bind(1, ranges.col_int(0)).bind(2, ranges.col_int(1));
+    f.bind(sel, 3);
     int src;
     while ((src = sel.step()) == SQLITE_ROW) {
-      PendingAlert a{sel.col_int(0), sel.col_int(1), {}, {}};
+      const int64_t ts = sel.col_int(0);
+      for (const auto& [lo, hi] : rolled)
+        if (ts >= lo && ts < hi) {
+          (*series)[floor_div(ts, interval_us) * f.q.interval_s][static_cast<int>(sel.col_int(1))] += 1;
+          break;
+        }
+      if (ts < top_from || ts >= top_to) continue;
       for (int d = 0; d < 4; ++d) {
-        a.has[d] = !sel.col_null(2 + d);
-        if (a.has[d]) a.key[d] = sel.col_text(2 + d);
+        if (sel.col_null(2 + d)) continue;
+        const std::string_view key = sel.col_view(2 + d);
+        auto& m = out->keys[d];
+        if (auto it = m.find(key); it != m.end())
+          ++it->second;
+        else
+          m.emplace(std::string(key), 1);
       }
-      if (f.match(a.key[kAgent], a.severity)) out->push_back(std::move(a));
     }
     if (src != SQLITE_DONE) return db_error(db, "stats pending");
   }
@@ -199,7 +208,7 @@ void name_signatures(Db& db, std::vector<TopEntry>* list) {
 // hours around them from the hour rows. With an agent filter, the sid and address lists read that
 // agent's rows of alert_rollup_agent (its key leads, so only they are read).
 StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to, int64_t day_rows_from,
-                     const std::vector<PendingAlert>& pending, std::vector<TopEntry>* out) {
+                     const PendingCounts& pending, std::vector<TopEntry>* out) {
   std::unordered_map<std::string, int64_t> counts;
   int64_t h0 = floor_div(from, kUsPerHour), h1 = ceil_div(to, kUsPerHour);
   int64_t d0 = std::max(ceil_div(h0, 24), day_rows_from), d1 = floor_div(h1, 24);
@@ -228,8 +237,7 @@ StoreStatus top_list(Db& db, const Filters& f, Dim dim, int64_t from, int64_t to
   } else if (s = scan(dim, h0, h1); !s.ok) {
     return s;
   }
-  for (const PendingAlert& a : pending)
-    if (a.has[dim] && a.ts >= h0 * kUsPerHour && a.ts < h1 * kUsPerHour) counts[a.key[dim]] += 1;
+  for (const auto& [k, n] : pending.keys[dim]) counts[k] += n;
   *out = top_n(counts, f.q.top);
   if (dim == kSid) name_signatures(db, out);
   return {};
@@ -665,26 +673,18 @@ StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out) {
   *out = {};
   if (!q.filter.empty()) return filtered_stats(db, q, out);
   Filters f{q};
-  std::vector<PendingAlert> pending;
-  StoreStatus st = read_pending(db, f, &pending);
-  if (!st.ok) return st;
   Series series;
   bool raw = false;
   std::vector<std::pair<int64_t, int64_t>> rolled;
-  st = count_series(db, f, q.from_us, q.to_us, 0, &series, &raw, &rolled);
+  StoreStatus st = count_series(db, f, q.from_us, q.to_us, 0, &series, &raw, &rolled);
   if (!st.ok) return st;
-  // The pending alerts where the rollups answered (raw rows hold them).
-  const int64_t interval_us = q.interval_s * 1'000'000;
-  for (const PendingAlert& a : pending)
-    for (const auto& [lo, hi] : rolled)
-      if (a.ts >= lo && a.ts < hi) {
-        series[floor_div(a.ts, interval_us) * q.interval_s][static_cast<int>(a.severity)] += 1;
-        break;
-      }
-  fill_series(series, out);
   // The top lists count whole hours.
   out->top_from_us = floor_div(q.from_us, kUsPerHour) * kUsPerHour;
   out->top_to_us = ceil_div(q.to_us, kUsPerHour) * kUsPerHour;
+  PendingCounts pending;
+  st = count_pending(db, f, rolled, out->top_from_us, out->top_to_us, &series, &pending);
+  if (!st.ok) return st;
+  fill_series(series, out);
   std::pair<Dim, std::vector<TopEntry>*> lists[] = {{kSid, &out->top_signatures},
                                                     {kSrc, &out->top_sources},
                                                     {kDest, &out->top_destinations},

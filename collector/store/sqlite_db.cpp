@@ -107,6 +107,12 @@ std::string Stmt::col_text(int i) const {
   return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(st_, i)))
            : std::string();
 }
+std::string_view Stmt::col_view(int i) const {
+  const unsigned char* p = sqlite3_column_text(st_, i);
+  return p ? std::string_view(reinterpret_cast<const char*>(p),
+                              static_cast<size_t>(sqlite3_column_bytes(st_, i)))
+           : std::string_view();
+}
 bool Stmt::col_null(int i) const {
   return sqlite3_column_type(st_, i) == SQLITE_NULL;
 }

@@ -35,6 +35,8 @@ class Stmt {
   void reset();
   int64_t col_int(int i) const;
   std::string col_text(int i) const;
+  // The text of column i, valid until the next step, reset or column call.
+  std::string_view col_view(int i) const;
   bool col_null(int i) const;
 
  private:
