@@ -233,8 +233,11 @@ class SqliteStore final : public Store {
     return true;
   }
 
+  // A clean stop adds this store's pending counts. Nothing else: a CLI
+  // command that opened the store ingested nothing, and its output ends
+  // with what it printed.
   ~SqliteStore() override {
-    if (!opened_) return;
+    if (!opened_ || pending_ranges_ == 0) return;
     if (StoreStatus st = flush_rollups(); !st.ok)
       spdlog::warn("store: the alert rollups were left pending ({}); the next start counts them", st.message);
   }
