@@ -113,6 +113,12 @@ std::string_view Stmt::col_view(int i) const {
                               static_cast<size_t>(sqlite3_column_bytes(st_, i)))
            : std::string_view();
 }
+std::optional<int64_t> Stmt::col_opt_int(int i) const {
+  return col_null(i) ? std::nullopt : std::optional<int64_t>(col_int(i));
+}
+std::optional<std::string> Stmt::col_opt_text(int i) const {
+  return col_null(i) ? std::nullopt : std::optional<std::string>(col_text(i));
+}
 bool Stmt::col_null(int i) const {
   return sqlite3_column_type(st_, i) == SQLITE_NULL;
 }

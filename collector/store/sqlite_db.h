@@ -38,6 +38,9 @@ class Stmt {
   // The text of column i, valid until the next step, reset or column call.
   std::string_view col_view(int i) const;
   bool col_null(int i) const;
+  // Column i, or nullopt when it is NULL.
+  std::optional<int64_t> col_opt_int(int i) const;
+  std::optional<std::string> col_opt_text(int i) const;
 
  private:
   sqlite3_stmt* st_ = nullptr;

@@ -752,18 +752,13 @@ class SqliteStore final : public Store {
     if (!others.empty()) {
       auto sel = w_.prepare(
           "SELECT ts, severity, agent_id, sid, src_ip, dest_ip FROM alerts WHERE id BETWEEN ? AND ?");
-      auto opt_int = [&](int i) {
-        return sel.col_null(i) ? std::nullopt : std::optional<int64_t>(sel.col_int(i));
-      };
-      auto opt_text = [&](int i) {
-        return sel.col_null(i) ? std::nullopt : std::optional<std::string>(sel.col_text(i));
-      };
       for (const auto& [lo, hi] : others) {
         sel.reset();
         sel.bind(1, lo).bind(2, hi);
         int rc;
         while ((rc = sel.step()) == SQLITE_ROW)
-          counted.add(sel.col_int(0), opt_int(1), sel.col_text(2), opt_int(3), opt_text(4), opt_text(5));
+          counted.add(sel.col_int(0), sel.col_opt_int(1), sel.col_text(2), sel.col_opt_int(3),
+                      sel.col_opt_text(4), sel.col_opt_text(5));
         if (rc != SQLITE_DONE) return StoreStatus::error("rollup pending alerts: " + w_.errmsg());
       }
     }
@@ -1246,14 +1241,8 @@ class SqliteStore final : public Store {
       sel.bind(1, from).bind(2, late);
       int rc;
       while ((rc = sel.step()) == SQLITE_ROW) {
-        auto opt_int = [&](int i) {
-          return sel.col_null(i) ? std::nullopt : std::optional<int64_t>(sel.col_int(i));
-        };
-        auto opt_text = [&](int i) {
-          return sel.col_null(i) ? std::nullopt : std::optional<std::string>(sel.col_text(i));
-        };
-        delta.add_removed(plan, sel.col_int(0), opt_int(1), sel.col_text(2), opt_int(3), opt_text(4),
-                          opt_text(5));
+        delta.add_removed(plan, sel.col_int(0), sel.col_opt_int(1), sel.col_text(2), sel.col_opt_int(3),
+                          sel.col_opt_text(4), sel.col_opt_text(5));
       }
       if (rc != SQLITE_DONE) return rollback("retention rollups");
     }
@@ -1323,15 +1312,9 @@ class SqliteStore final : public Store {
       if (!del.valid()) return rollback("retention");
       del.reset();
       del.bind(1, id);
-      auto opt_int = [&](int i) {
-        return del.col_null(i) ? std::nullopt : std::optional<int64_t>(del.col_int(i));
-      };
-      auto opt_text = [&](int i) {
-        return del.col_null(i) ? std::nullopt : std::optional<std::string>(del.col_text(i));
-      };
       while ((rc = del.step()) == SQLITE_ROW)
-        gone.push_back({del.col_int(0), del.col_int(1), opt_int(2), opt_int(4), del.col_text(3), opt_text(5),
-                        opt_text(6)});
+        gone.push_back({del.col_int(0), del.col_int(1), del.col_opt_int(2), del.col_opt_int(4),
+                        del.col_text(3), del.col_opt_text(5), del.col_opt_text(6)});
       if (rc != SQLITE_DONE) break;
     }
     if (rc != SQLITE_DONE) return rollback("retention delete");
