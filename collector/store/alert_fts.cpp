@@ -371,12 +371,12 @@ StoreStatus drop_empty_fts_blocks(Db& db, int* dropped) {
 
 std::string alert_fts_insert_sql(const std::string& block) {
   return "INSERT OR REPLACE INTO " + sql_name(block) + "(rowid, signature, app) VALUES(?1, " +
-         fold_sql("?2") + ", vigil_alert_app_text(?3, ?4))";
+         fold_sql("?2") + ", coalesce(?5, vigil_alert_app_text(?3, ?4)))";
 }
 
 std::string alert_app_text(std::string_view eve_json, std::string_view app_proto) {
-  // Alerts are parsed one at a time on the store's write connection; the
-  // parser keeps its buffers between calls.
+  // Each thread (the ingest callers, the write connection's backfill)
+  // keeps its parser's buffers between calls.
   thread_local simdjson::dom::parser parser;
   std::string out;
   simdjson::dom::object doc;

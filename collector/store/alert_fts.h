@@ -73,9 +73,10 @@ std::string alert_app_text(std::string_view eve_json, std::string_view app_proto
 
 // The statement that indexes one alert in `block` (the table of the block
 // its id falls in): ?1 its id, ?2 its signature, ?3 its EVE JSON text, ?4 its
-// app_proto (NULL when none). A JSON text that is not valid indexes the
-// signature alone. A row left by a deleted alert with the same id is
-// replaced.
+// app_proto (NULL when none), ?5 alert_app_text(?3, ?4) when the caller
+// computed it (NULL: computed by the statement). A JSON text that is not
+// valid indexes the signature alone. A row left by a deleted alert with the
+// same id is replaced.
 std::string alert_fts_insert_sql(const std::string& block);
 
 // Registers vigil_fts_has(match, id) on a read connection: 1 when `id` is

@@ -131,9 +131,13 @@ class RollupDelta {
   };
   template <class K>
   using Counts = std::unordered_map<K, int64_t, KeyHash>;
+  // The entries of c and of `more` (keys apart from c's), in key order.
   template <class K>
-  static std::vector<std::pair<K, int64_t>> sorted(const Counts<K>& c) {
-    std::vector<std::pair<K, int64_t>> v(c.begin(), c.end());
+  static std::vector<std::pair<K, int64_t>> sorted(const Counts<K>& c, const Counts<K>& more = {}) {
+    std::vector<std::pair<K, int64_t>> v;
+    v.reserve(c.size() + more.size());
+    v.insert(v.end(), c.begin(), c.end());
+    v.insert(v.end(), more.begin(), more.end());
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     return v;
   }

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
@@ -133,6 +134,22 @@ struct PendingBatch {
     std::string address;  // empty: unchanged
   };
   const Heartbeat* heartbeat = nullptr;
+  // Per event (null for other callers): the alert's app-layer text for the
+  // free-text index, computed before the write lock (alert_app_text).
+  const std::vector<std::string>* app_text = nullptr;
+};
+
+// The rollup dimensions of one batch's stored alerts, copied out of a
+// committed transaction so that their counts are added to the pending
+// rollups (RollupDelta::add) after the write lock is released.
+struct RollupRows {
+  struct Row {
+    int64_t ts;
+    std::optional<int64_t> severity, sid;
+    std::optional<std::string> src_ip, dest_ip;
+  };
+  std::string agent_id;
+  std::vector<Row> rows;
 };
 
 // A refusal to start that met a damaged file says what to do about it.
@@ -593,6 +610,15 @@ class SqliteStore final : public Store {
                            int64_t now, IngestResult* out) override {
     *out = {};
     PendingBatch me{&agent_id, seq, batch_digest(events), &events, now, out, {}, false};
+    // The free-text index's app-layer text, read from each alert's JSON here
+    // rather than by the insert under the write lock.
+    std::vector<std::string> app_text(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      const IngestEvent& e = events[i];
+      if (!e.suppressed && e.fields && e.fields->event_type == "alert" && !e.text.empty())
+        app_text[i] = alert_app_text(e.text, e.fields->app_proto.value_or(""));
+    }
+    me.app_text = &app_text;
     return commit_in_group(me);
   }
 
@@ -610,7 +636,8 @@ class SqliteStore final : public Store {
       std::vector<PendingBatch*> group;
       group.swap(queue_);
       lk.unlock();
-      StoreStatus st = commit_group(group);
+      std::vector<RollupRows> rows;
+      StoreStatus st = commit_group(group, &rows);
       lk.lock();
       for (auto* p : group) {
         if (!st.ok) {
@@ -621,20 +648,69 @@ class SqliteStore final : public Store {
       }
       group_running_ = false;
       gcv_.notify_all();
+      if (!rows.empty()) {
+        // While the next group is written.
+        lk.unlock();
+        count_committed(rows);
+        lk.lock();
+      }
     }
     return me.status;
   }
 
-  StoreStatus commit_group(const std::vector<PendingBatch*>& group) {
+  // rows: the rollup dimensions of the alerts it committed, for
+  // count_committed, unless its transaction folded them.
+  StoreStatus commit_group(const std::vector<PendingBatch*>& group, std::vector<RollupRows>* rows) {
     std::lock_guard lk(wmu_);
-    StoreStatus st = write_group(group);
+    StoreStatus st = write_group(group, rows);
     // The alerts of a failed transaction may be in pending_: the next fold
     // counts this store's ranges from the rows instead.
-    if (!st.ok) pending_exact_ = false;
+    if (!st.ok) {
+      pending_exact_ = false;
+      rows->clear();
+      return st;
+    }
+    if (!rows->empty()) {
+      std::lock_guard ak(amu_);
+      ++counts_issued_;
+    }
     return st;
   }
 
-  StoreStatus write_group(const std::vector<PendingBatch*>& group) {
+  // Adds the counts of a committed transaction's alerts to counted_, after
+  // the write lock: on another core than the writer's next transaction.
+  void count_committed(const std::vector<RollupRows>& rows) {
+    std::lock_guard ak(amu_);
+    try {
+      for (const RollupRows& b : rows)
+        for (const RollupRows::Row& r : b.rows)
+          counted_.add(r.ts, r.severity, b.agent_id, r.sid, r.src_ip, r.dest_ip);
+    } catch (const std::exception&) {
+      counts_lost_ = true;  // the next fold counts the ranges from the rows
+    }
+    counted_keys_.store(counted_.keys(), std::memory_order_relaxed);
+    ++counts_done_;
+    acv_.notify_all();
+  }
+
+  // Under wmu_: moves what count_committed added, once every committed
+  // transaction's rows are in, into pending_.
+  void take_counted() {
+    std::unique_lock ak(amu_);
+    acv_.wait(ak, [&] { return counts_done_ == counts_issued_; });
+    if (counts_lost_) {
+      counts_lost_ = false;
+      pending_exact_ = false;
+    }
+    if (pending_.empty())
+      std::swap(pending_, counted_);
+    else
+      pending_.merge(counted_);
+    counted_ = RollupDelta();
+    counted_keys_.store(0, std::memory_order_relaxed);
+  }
+
+  StoreStatus write_group(const std::vector<PendingBatch*>& group, std::vector<RollupRows>* rows) {
     std::string err;
     start_part_if_full();
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
@@ -671,6 +747,7 @@ class SqliteStore final : public Store {
         sel_highest_.reset();
         continue;
       }
+      RollupRows* batch_rows = nullptr;
       for (size_t idx = 0; idx < p->events->size(); ++idx) {
         const IngestEvent& e = (*p->events)[idx];
         if (e.suppressed) continue;  // in the digest above, never stored
@@ -691,8 +768,11 @@ class SqliteStore final : public Store {
           p->out->stored_index.push_back(static_cast<uint32_t>(idx));
           if (f.event_type == "alert") {
             ++p->out->stored_alerts;
-            pending_.add(f.ts_us.value_or(0), f.severity, *p->agent_id, f.sid, f.src_ip, f.dest_ip);
-            if (!index_alert_text(f, text)) return rollback("alert text index");
+            if (!batch_rows) batch_rows = &rows->emplace_back(RollupRows{*p->agent_id, {}});
+            batch_rows->rows.push_back({f.ts_us.value_or(0), f.severity, f.sid, f.src_ip, f.dest_ip});
+            const std::string* app =
+                p->app_text && e.fields && !e.text.empty() ? &(*p->app_text)[idx] : nullptr;
+            if (!index_alert_text(f, text, app)) return rollback("alert text index");
           }
         } else {
           ++p->out->duplicate_events;
@@ -700,9 +780,11 @@ class SqliteStore final : public Store {
         }
       }
     }
-    // The rollups: this commit's counts went into pending_ (in memory),
-    // and its ids go into alert_rollup_pending; about once a second (or
-    // when the pending keys grow many) they are added to the tables.
+    // The rollups: this commit's ids go into alert_rollup_pending and its
+    // alerts' counts into pending_ (in memory; count_committed adds them
+    // after the commit, outside the write lock); about once a second (or
+    // when the pending keys grow many) they are added to the tables, this
+    // commit's with them.
     const bool stored_alerts = next_id_ > first_new;
     const auto now = std::chrono::steady_clock::now();
     if (stored_alerts) {
@@ -712,7 +794,12 @@ class SqliteStore final : public Store {
       if (pending_ranges_++ == 0) pending_since_ = now;
     }
     if ((pending_ranges_ > 0 && now - pending_since_ >= fold_interval_) ||
-        pending_.keys() > kRollupFoldKeys) {
+        pending_.keys() + counted_keys_.load(std::memory_order_relaxed) > kRollupFoldKeys) {
+      take_counted();
+      for (const RollupRows& b : *rows)
+        for (const RollupRows::Row& r : b.rows)
+          pending_.add(r.ts, r.severity, b.agent_id, r.sid, r.src_ip, r.dest_ip);
+      rows->clear();
       if (StoreStatus r = fold_rollups_in_txn(); !r.ok) return rollback(r.message);
     }
     if (!w_.exec("COMMIT", &err)) return rollback("commit: " + err);
@@ -737,6 +824,7 @@ class SqliteStore final : public Store {
   // without folding, or whose ranges another store took) is counted from
   // its alerts. pending_ is cleared when the transaction commits.
   StoreStatus fold_rollups_in_txn() {
+    take_counted();
     std::vector<std::pair<int64_t, int64_t>> mine, others;
     {
       auto st = w_.prepare("SELECT owner, first_id, last_id FROM alert_rollup_pending");
@@ -1438,7 +1526,8 @@ class SqliteStore final : public Store {
   // The free-text row of the alert just inserted, in the block its id falls
   // in (collector/store/alert_fts.h): the newest, unless retention deleted
   // the alerts with the highest ids and SQLite gave one of them out again.
-  bool index_alert_text(const EveFields& f, const std::string& text) {
+  // app: the alert's alert_app_text() when the caller computed it.
+  bool index_alert_text(const EveFields& f, const std::string& text, const std::string* app) {
     const int64_t id = sqlite3_last_insert_rowid(w_.get());
     Stmt older;
     const bool in_older = !fts_blocks_.empty() && id < fts_blocks_.back().first_id;
@@ -1464,6 +1553,10 @@ class SqliteStore final : public Store {
     s.reset();
     s.bind(1, id);
     s.bind(2, f.signature).bind(3, text).bind(4, f.app_proto);
+    if (app)
+      s.bind(5, *app);
+    else
+      s.bind_null(5);
     return s.step() == SQLITE_DONE;
   }
 
@@ -1612,8 +1705,16 @@ class SqliteStore final : public Store {
   int64_t part_min_;
   RollupDelta::Pruned pruned_;  // retention's rollup range deletes so far (under wmu_)
   // Rollup counts folded across ingest commits (fold_rollups_in_txn), under wmu_:
-  std::string owner_;                                    // this store's name in alert_rollup_pending
-  RollupDelta pending_;                                  // the counts of its commits since the last fold
+  std::string owner_;    // this store's name in alert_rollup_pending
+  RollupDelta pending_;  // the counts of its commits since the last fold
+  // The counts of committed transactions not yet in pending_: count_committed
+  // adds them after the write lock (under amu_), take_counted moves them in.
+  std::mutex amu_;
+  std::condition_variable acv_;
+  RollupDelta counted_;
+  uint64_t counts_issued_ = 0, counts_done_ = 0;  // committed transactions with rows; counted
+  bool counts_lost_ = false;                      // a count_committed failed (out of memory)
+  std::atomic<size_t> counted_keys_{0};
   int64_t pending_ranges_ = 0;                           // its rows in alert_rollup_pending
   bool pending_exact_ = true;                            // pending_ counts exactly the alerts of those rows
   std::chrono::steady_clock::time_point pending_since_;  // the first of those commits

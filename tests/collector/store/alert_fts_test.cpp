@@ -189,6 +189,28 @@ TEST_CASE("q finds alerts by signature and app-layer words, not by key names or 
   CHECK(f.ids({{"q", "example"}, {"app_proto", "http"}}) == Ids{1});
 }
 
+// The HTTP path gives the store each event's received text and parsed
+// fields (the store then reads the app-layer text before its write lock);
+// the index must be the one a DOM-only caller gets.
+TEST_CASE("q finds the same alerts when ingest gives the received text and fields") {
+  Fixture f("received");
+  std::vector<IngestEvent> evs = sample();
+  for (auto& e : evs) {
+    e.text = e.eve.dump();
+    e.fields = eve_fields_from_json(e.eve);
+  }
+  evs[2].text.clear();  // one without its text: the store writes the DOM
+  REQUIRE(f.ingest(1, evs).stored == 3);
+  CHECK(f.q("evil.example.com") == Ids{1});
+  CHECK(f.q("sqlmap") == Ids{1});
+  CHECK(f.q("cdn.test") == Ids{2});
+  CHECK(f.q("dang nhap trai phep") == Ids{2});
+  CHECK(f.q("e7d705a3286e19ea42f587b344ee6865") == Ids{3});
+  CHECK(f.q("exam*") == Ids{3, 1});
+  CHECK(f.q("zebrapayload").empty());
+  CHECK(f.q("hostname").empty());
+}
+
 TEST_CASE("q with severity and paging gives the ids a scan in C++ gives") {
   Fixture f("paging");
   // 300 alerts over five host names and four severities, several batches.
