@@ -76,8 +76,10 @@ std::string alert_app_text(std::string_view eve_json, std::string_view app_proto
 // app_proto (NULL when none), ?5 alert_app_text(?3, ?4) when the caller
 // computed it (NULL: computed by the statement). A JSON text that is not
 // valid indexes the signature alone. A row left by a deleted alert with the
-// same id is replaced.
-std::string alert_fts_insert_sql(const std::string& block);
+// same id is replaced; with replace false there must be none (a plain
+// insert, which skips FTS5's look for the old row: the ingest writer uses it
+// for ids above the block's highest).
+std::string alert_fts_insert_sql(const std::string& block, bool replace = true);
 
 // Registers vigil_fts_has(match, id) on a read connection: 1 when `id` is
 // in the match set of FTS5 expression `match` (ask only for ids of alerts

@@ -225,7 +225,7 @@ class SqliteStore final : public Store {
     ins_hb_ = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
     ins_pending_ = w_.prepare("INSERT INTO alert_rollup_pending(owner, first_id, last_id) VALUES(?,?,?)");
     fts_blocks_ = fts_blocks(w_);
-    if (!fts_blocks_.empty()) ins_fts_ = w_.prepare(alert_fts_insert_sql(fts_blocks_.back().name));
+    prepare_fts_newest();
     if (!ins_fts_.valid() && (fts_blocks_.empty() || (sqlite3_errcode(w_.get()) & 0xff) == SQLITE_CORRUPT)) {
       // A damaged free-text index: the store opens (reads, triage and
       // accounts go on) and every batch with an alert fails (index_alert_text)
@@ -714,6 +714,7 @@ class SqliteStore final : public Store {
     std::string err;
     start_part_if_full();
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
+    read_fts_top();
     const int64_t first_new = next_id_;  // the alerts written now: first_new..next_id_-1
     for (auto* p : group) {
       if (p->heartbeat) {
@@ -1546,7 +1547,10 @@ class SqliteStore final : public Store {
       }
     }
     if (in_older && !older.valid()) return false;  // never into a block that does not cover the id
-    auto& s = in_older ? older : ins_fts_;
+    // Above the newest block's highest id (read when the transaction
+    // began, then the ids this one gave): a plain insert.
+    const bool fresh = !in_older && id > fts_top_ && ins_fts_plain_.valid();
+    auto& s = in_older ? older : fresh ? ins_fts_plain_ : ins_fts_;
     if (!s.valid() && !fts_blocks_.empty())
       s = w_.prepare(alert_fts_insert_sql(fts_blocks_.back().name));  // damaged at open: fails again
     if (!s.valid()) return false;
@@ -1557,7 +1561,9 @@ class SqliteStore final : public Store {
       s.bind(5, *app);
     else
       s.bind_null(5);
-    return s.step() == SQLITE_DONE;
+    if (s.step() != SQLITE_DONE) return false;
+    if (!in_older && fts_top_ != INT64_MAX) fts_top_ = std::max(fts_top_, id);
+    return true;
   }
 
   // Starts a new alert partition, and a free-text block at the same id, in
@@ -1661,7 +1667,29 @@ class SqliteStore final : public Store {
 
   void reload_fts_blocks() {
     fts_blocks_ = fts_blocks(w_);
-    if (!fts_blocks_.empty()) ins_fts_ = w_.prepare(alert_fts_insert_sql(fts_blocks_.back().name));
+    prepare_fts_newest();
+  }
+
+  // The newest free-text block's statements (none without a block).
+  void prepare_fts_newest() {
+    ins_fts_ = Stmt();
+    ins_fts_plain_ = Stmt();
+    sel_fts_top_ = Stmt();
+    if (fts_blocks_.empty()) return;
+    const std::string& b = fts_blocks_.back().name;
+    ins_fts_ = w_.prepare(alert_fts_insert_sql(b));
+    ins_fts_plain_ = w_.prepare(alert_fts_insert_sql(b, false));
+    sel_fts_top_ = w_.prepare("SELECT max(rowid) FROM \"" + b + "\"");
+  }
+
+  // At the start of a write transaction: the newest block's highest id
+  // (INT64_MAX, every insert an INSERT OR REPLACE, when it cannot be read).
+  void read_fts_top() {
+    fts_top_ = INT64_MAX;
+    if (!sel_fts_top_.valid()) return;
+    sel_fts_top_.reset();
+    if (sel_fts_top_.step() == SQLITE_ROW) fts_top_ = sel_fts_top_.col_null(0) ? 0 : sel_fts_top_.col_int(0);
+    sel_fts_top_.reset();
   }
 
   int insert_event(const std::string& agent_id, const IngestEvent& e, const EveFields& f,
@@ -1687,6 +1715,8 @@ class SqliteStore final : public Store {
   Db w_, r_;
   Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_, up_agent_hb_, ins_hb_, ins_pending_;
   Stmt ins_fts_;                      // the newest free-text block's insert; see index_alert_text
+  Stmt ins_fts_plain_, sel_fts_top_;  // its plain insert, and its highest id
+  int64_t fts_top_ = INT64_MAX;       // that id in the open write transaction (see read_fts_top)
   std::vector<FtsBlock> fts_blocks_;  // the free-text blocks, oldest first (under wmu_)
   bool fts_reload_ = false;           // a block was made in a transaction that may have rolled back
   struct Part {
