@@ -9,6 +9,7 @@
 // before --end) once and prints what it deleted and the process CPU per
 // alert of the fill and of the retention (the cost of deleting an alert
 // against that of storing it).
+#include <sqlite3.h>
 #include <time.h>
 
 #include <CLI/CLI.hpp>
@@ -23,6 +24,7 @@
 using namespace vigil::collector;
 
 int main(int argc, char** argv) {
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);  // as vigil-collector does (collector/main.cpp)
   CLI::App app{"fill a collector store with generated alerts"};
   std::string dir, store_url;
   int64_t alerts = 1000000, end = 0;

@@ -7,6 +7,7 @@
 // admin commands act as the data directory's owner (common/privileges.h).
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -401,6 +402,11 @@ int check_config(const std::string& config_file, const CollectorConfig& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // SQLite's memory statistics take a process-wide mutex on every
+  // allocation; nothing here reads them, and with the ingest writer and the
+  // free-text index thread both in SQLite they cost a quarter of the ingest
+  // rate (bench/RESULTS.md). Set before SQLite's first use.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   // Nothing the collector creates is readable by others (explicit 0600 for the database and keys).
   vigil::set_program_umask();
   CLI::App app{"Vigil collector: receives agents' events, stores them, serves the API"};

@@ -76,23 +76,8 @@ void collect_strings(simdjson::dom::element e, std::string& out) {
   }
 }
 
-// vigil_alert_app_text(json, app_proto): alert_app_text() for SQL (the
-// backfill and the ingest statement).
-void app_text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  const char* j = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-  if (!j) {
-    sqlite3_result_null(ctx);
-    return;
-  }
-  const char* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
-  std::string_view proto = p ? std::string_view(p, static_cast<size_t>(sqlite3_value_bytes(argv[1]))) : "";
-  std::string t =
-      alert_app_text(std::string_view(j, static_cast<size_t>(sqlite3_value_bytes(argv[0]))), proto);
-  sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
-}
-
 // Databases from before the blocks removed an alert's row with a trigger in
-// the same DELETE; ensure_alert_fts drops it (see alert_fts.h).
+// the same DELETE; drop_main_fts drops it with the rest.
 constexpr const char* kDropDeleteTrigger = "DROP TRIGGER IF EXISTS alerts_fts_delete;";
 
 std::string sql_name(const std::string& name) {
@@ -287,47 +272,98 @@ std::vector<FtsBlock> fts_blocks(Db& db) {
   return out;
 }
 
-StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled) {
+std::string alert_text_index_path(const std::string& db_path) {
+  const std::string ext = ".db";
+  if (db_path.size() > ext.size() && db_path.compare(db_path.size() - ext.size(), ext.size(), ext) == 0)
+    return db_path.substr(0, db_path.size() - ext.size()) + "-text.db";
+  return db_path + "-text";
+}
+
+StoreStatus drop_main_fts(Db& main, int* dropped) {
+  *dropped = 0;
+  std::vector<std::string> names;
+  {
+    Stmt st = main.prepare(
+        "SELECT type, name FROM sqlite_master WHERE (type='table' AND (name='alerts_fts_blocks' OR (sql LIKE "
+        "'CREATE VIRTUAL TABLE%' AND (name='alerts_fts' OR name GLOB 'alerts_fts_b[0-9]*')))) OR "
+        "(type='trigger' AND name='alerts_fts_delete')");
+    if (!st.valid()) return StoreStatus::error("free-text tables: " + main.errmsg());
+    bool any = false;
+    while (st.step() == SQLITE_ROW) {
+      any = true;
+      if (st.col_text(0) == "table") names.push_back(st.col_text(1));
+    }
+    if (!any) return {};
+  }
+  std::string err;
+  if (!main.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("free-text tables: " + err);
+  bool ok = main.exec(kDropDeleteTrigger, &err);
+  for (size_t i = 0; ok && i < names.size(); ++i)
+    ok = main.exec("DROP TABLE IF EXISTS " + sql_name(names[i]), &err);
+  if (!ok || !main.exec("COMMIT", &err)) {
+    main.exec("ROLLBACK");
+    return StoreStatus::error("free-text tables: " + err);
+  }
+  *dropped = static_cast<int>(names.size());
+  return {};
+}
+
+StoreStatus ensure_alert_fts(Db& text, Db& alerts, int64_t* backfilled) {
   *backfilled = 0;
   std::string err;
-  if (sqlite3_create_function_v2(db.get(), "vigil_alert_app_text", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-                                 nullptr, app_text_fn, nullptr, nullptr, nullptr) != SQLITE_OK)
-    return StoreStatus::error("alerts_fts: cannot register vigil_alert_app_text: " + db.errmsg());
-  if (!db.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("alerts_fts: " + err);
+  if (!text.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("alerts_fts: " + err);
   auto fail = [&](const std::string& what) {
-    db.exec("ROLLBACK");
+    text.exec("ROLLBACK");
     return StoreStatus::error("alerts_fts " + what + ": " + err);
   };
-  if (!db.exec(kBlocksTable, &err) || !db.exec(kDropDeleteTrigger, &err)) return fail("blocks");
+  if (!text.exec(kBlocksTable, &err)) return fail("blocks");
   auto exists = [&](const std::string& name) {
-    Stmt chk = db.prepare("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type='table' AND name=?)");
+    Stmt chk = text.prepare("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type='table' AND name=?)");
     chk.bind(1, name);
     return chk.step() == SQLITE_ROW && chk.col_int(0) != 0;
   };
-  std::vector<FtsBlock> blocks = fts_blocks(db);
+  std::vector<FtsBlock> blocks = fts_blocks(text);
   bool whole = !blocks.empty();
   for (const auto& b : blocks) whole = whole && exists(b.name);
   if (!whole) {
-    // A database from before the blocks has alerts_fts alone: it becomes
-    // the first block. Without it (from before the index) or with a block
-    // missing, the index is built again from the alerts.
-    bool legacy = blocks.empty() && exists("alerts_fts");
-    if (!legacy) {
-      for (const auto& b : blocks)
-        if (exists(b.name) && !db.exec("DROP TABLE " + sql_name(b.name), &err)) return fail("drop");
-      if (exists("alerts_fts") && !db.exec("DROP TABLE alerts_fts", &err)) return fail("drop");
-      if (!db.exec(create_block_sql("alerts_fts"), &err)) return fail("create");
-      std::string fill = "INSERT INTO alerts_fts(rowid, signature, app) SELECT al.id, " +
-                         fold_sql("al.signature") + ", vigil_alert_app_text(al.json, al.app_proto)" +
-                         " FROM alerts al";
-      if (!db.exec(fill, &err)) return fail("backfill");
-      *backfilled = sqlite3_changes(db.get());
+    // A new file, or one with a block missing: the index is built again
+    // from the alerts, in this one transaction.
+    for (const auto& b : blocks)
+      if (exists(b.name) && !text.exec("DROP TABLE " + sql_name(b.name), &err)) return fail("drop");
+    if (exists("alerts_fts") && !text.exec("DROP TABLE alerts_fts", &err)) return fail("drop");
+    if (!text.exec(create_block_sql("alerts_fts"), &err)) return fail("create");
+    Stmt ins = text.prepare(alert_fts_insert_sql("alerts_fts"));
+    Stmt sel = alerts.prepare("SELECT id, signature, json, app_proto FROM alerts");
+    if (!ins.valid()) {
+      err = text.errmsg();
+      return fail("backfill");
     }
-    if (!db.exec("DELETE FROM alerts_fts_blocks; INSERT INTO alerts_fts_blocks VALUES(0, 'alerts_fts')",
-                 &err))
+    if (!sel.valid()) {
+      err = alerts.errmsg();
+      return fail("backfill");
+    }
+    int rc;
+    while ((rc = sel.step()) == SQLITE_ROW) {
+      const std::string json = sel.col_null(2) ? std::string() : sel.col_text(2);
+      const std::string app =
+          json.empty() ? std::string() : alert_app_text(json, sel.col_opt_text(3).value_or(""));
+      ins.reset();
+      ins.bind(1, sel.col_int(0)).bind(2, sel.col_opt_text(1)).bind(3, app);
+      if (ins.step() != SQLITE_DONE) {
+        err = text.errmsg();
+        return fail("backfill");
+      }
+      ++*backfilled;
+    }
+    if (rc != SQLITE_DONE) {
+      err = alerts.errmsg();
+      return fail("backfill");
+    }
+    if (!text.exec("DELETE FROM alerts_fts_blocks; INSERT INTO alerts_fts_blocks VALUES(0, 'alerts_fts')",
+                   &err))
       return fail("blocks");
   }
-  if (!db.exec("COMMIT", &err)) return fail("commit");
+  if (!text.exec("COMMIT", &err)) return fail("commit");
   return {};
 }
 
@@ -342,11 +378,11 @@ StoreStatus add_fts_block(Db& db, int64_t first_id, FtsBlock* out) {
   return {};
 }
 
-StoreStatus drop_empty_fts_blocks(Db& db, int* dropped) {
+StoreStatus drop_empty_fts_blocks(Db& db, Db& alerts, int* dropped) {
   *dropped = 0;
   std::vector<FtsBlock> blocks = fts_blocks(db);
   for (size_t i = 0; i + 1 < blocks.size(); ++i) {
-    Stmt any = db.prepare("SELECT EXISTS(SELECT 1 FROM alerts WHERE id >= ? AND id < ?)");
+    Stmt any = alerts.prepare("SELECT EXISTS(SELECT 1 FROM alerts WHERE id >= ? AND id < ?)");
     any.bind(1, blocks[i].first_id).bind(2, blocks[i + 1].first_id);
     bool live = any.step() != SQLITE_ROW || any.col_int(0) != 0;
     any = Stmt();
@@ -374,8 +410,7 @@ StoreStatus drop_empty_fts_blocks(Db& db, int* dropped) {
 
 std::string alert_fts_insert_sql(const std::string& block, bool replace) {
   return std::string(replace ? "INSERT OR REPLACE" : "INSERT") + " INTO " + sql_name(block) +
-         "(rowid, signature, app) VALUES(?1, " + fold_sql("?2") +
-         ", coalesce(?5, vigil_alert_app_text(?3, ?4)))";
+         "(rowid, signature, app) VALUES(?1, " + fold_sql("?2") + ", ?3)";
 }
 
 std::string alert_app_text(std::string_view eve_json, std::string_view app_proto) {

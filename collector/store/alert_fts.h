@@ -14,13 +14,19 @@
 // counted matches joined to alerts), and a new alert that takes a deleted
 // one's id replaces its row (INSERT OR REPLACE).
 //
-// SqliteStore calls ensure_alert_fts() once at open on its write connection:
-// it creates the catalog and alerts_fts when the database lacks them and
-// indexes the alerts already stored. The store indexes each alert it inserts
-// with alert_fts_insert_sql() of the block its id falls in, in the ingest
-// transaction, only when the alert was really inserted (not a duplicate),
-// and starts a new block (add_fts_block) with each new alert partition, at
-// the same first id (sqlite_alert_parts.h). fts_match_expression()
+// The index, derived from the alerts, lives in a file of its own beside the
+// store (alert_text_index_path), written by its own connection: the store's
+// ingest inserts the rows of a group commit there on a second thread while
+// it inserts the alerts, and commits them before the alerts' transaction
+// (so the index never lacks a stored alert; rows of a transaction that then
+// failed are deleted before the next). Readers attach the file. SqliteStore
+// calls ensure_alert_fts() once at open: it creates the catalog and
+// alerts_fts when the file lacks them and indexes the alerts already stored;
+// drop_main_fts() removes the index tables of stores from before the file.
+// The store indexes each alert it inserts with alert_fts_insert_sql() of the
+// block its id falls in, only when the alert was really inserted (not a
+// duplicate), and starts a new block (add_fts_block) with each new alert
+// partition, at the same first id (sqlite_alert_parts.h). fts_match_expression()
 // is a pure function, called by the filter parser (to refuse a q with
 // nothing to search for) and by the alert queries on any handler thread.
 #pragma once
@@ -46,36 +52,41 @@ struct FtsBlock {
 // The blocks, oldest first (none when the catalog cannot be read).
 std::vector<FtsBlock> fts_blocks(Db& db);
 
-// Makes the index whole in one write transaction (nothing is left half-built
-// if it fails): creates the catalog, drops the delete trigger of databases
-// from before the blocks and makes their alerts_fts the first block, and
-// builds alerts_fts from the alerts stored when the database has no index
-// or a block is missing. *backfilled: how many alerts were indexed now (0
-// when the index was whole).
-StoreStatus ensure_alert_fts(Db& db, int64_t* backfilled);
+// The index file of the store at db_path: its name with "-text" before a
+// ".db" ending (collector.db: collector-text.db), else "-text" appended.
+std::string alert_text_index_path(const std::string& db_path);
+
+// Makes the index in `text` whole in one write transaction there (nothing
+// is left half-built if it fails): creates the catalog, and builds
+// alerts_fts from the alerts read on `alerts` (the store's connection) when
+// the file has no index or a block is missing. *backfilled: how many alerts
+// were indexed now (0 when the index was whole).
+StoreStatus ensure_alert_fts(Db& text, Db& alerts, int64_t* backfilled);
+
+// Drops the index tables a store from before the index file kept in its own
+// database (and their delete trigger), in one transaction; *dropped: how
+// many tables.
+StoreStatus drop_main_fts(Db& main, int* dropped);
 
 // Creates the block that starts at first_id and lists it, in the caller's
 // transaction.
 StoreStatus add_fts_block(Db& db, int64_t first_id, FtsBlock* out);
 
-// Drops every block but the newest that no alert's id falls in any more,
-// each in a write transaction of its own; *dropped: how many. For the
-// store's one writer only (the check that a block is empty is made before
-// its transaction).
-StoreStatus drop_empty_fts_blocks(Db& db, int* dropped);
+// Drops every block of `db` but the newest that no alert's id (read on
+// `alerts`) falls in any more, each in a write transaction of its own;
+// *dropped: how many. For the store's one writer only (the check that a
+// block is empty is made before its transaction).
+StoreStatus drop_empty_fts_blocks(Db& db, Db& alerts, int* dropped);
 
 // The app-layer text indexed for an alert: every string value under the
 // top-level objects http, dns, tls, ssh, fileinfo, smtp, email, ftp and the one
 // named `app_proto`, in document order, space-separated, cut at 8 KiB, Đ/đ as
-// D/d. Empty when the JSON is not an object. Registered on the connection by
-// ensure_alert_fts() as SQL vigil_alert_app_text(json, app_proto).
+// D/d. Empty when the JSON is not an object.
 std::string alert_app_text(std::string_view eve_json, std::string_view app_proto);
 
 // The statement that indexes one alert in `block` (the table of the block
-// its id falls in): ?1 its id, ?2 its signature, ?3 its EVE JSON text, ?4 its
-// app_proto (NULL when none), ?5 alert_app_text(?3, ?4) when the caller
-// computed it (NULL: computed by the statement). A JSON text that is not
-// valid indexes the signature alone. A row left by a deleted alert with the
+// its id falls in): ?1 its id, ?2 its signature, ?3 its alert_app_text().
+// A row left by a deleted alert with the
 // same id is replaced; with replace false there must be none (a plain
 // insert, which skips FTS5's look for the old row: the ingest writer uses it
 // for ids above the block's highest).

@@ -35,6 +35,15 @@ uint64_t store_corrupt_errors() {
 }
 
 std::string damaged_store_advice(const std::string& path) {
+  // The free-text index beside a store (alert_fts.h: collector.db ->
+  // collector-text.db) is derived from the alerts.
+  const std::string text_suffix = "-text.db";
+  if (path.size() > text_suffix.size() &&
+      path.compare(path.size() - text_suffix.size(), text_suffix.size(), text_suffix) == 0 &&
+      std::filesystem::exists(path.substr(0, path.size() - text_suffix.size()) + ".db"))
+    return "This is the free-text index, which holds nothing the alerts do not; alert batches are refused "
+           "(the agents keep them) while it is damaged. Stop the collector, delete " +
+           path + " (with its -wal and -shm) and start it again: the index is built again from the alerts.";
   const std::string dir = std::filesystem::path(path).parent_path().string();
   return "The database file is damaged; the collector does not change or replace it (it holds the agents' "
          "credentials and the accounts as well as the alerts). To recover what SQLite can still read: stop "
@@ -125,6 +134,11 @@ bool Stmt::col_null(int i) const {
 
 Db::~Db() {
   sqlite3_close_v2(db_);
+}
+
+void Db::close() {
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
 }
 
 bool Db::open(const std::string& path, std::string* error) {

@@ -60,6 +60,9 @@ class Db {
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
   bool open(const std::string& path, std::string* error);
+  // Closes the connection (once its statements are finalized) and leaves
+  // it as before open().
+  void close();
   // Runs one or more statements without results; false + error message on failure.
   bool exec(std::string_view sql, std::string* error = nullptr);
   std::string errmsg() const { return db_ ? sqlite3_errmsg(db_) : "not open"; }

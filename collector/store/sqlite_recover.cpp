@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 
+#include "collector/store/alert_fts.h"
 #include "collector/store/store.h"
 
 namespace vigil::collector {
@@ -323,14 +324,10 @@ bool copy_tables(sqlite3* src, const std::string& tmp, RecoverReport* report, st
     *error = "cannot open " + tmp + ": " + sqlite3_errmsg(dst.db);
     return false;
   }
-  // The free-text index is derived from the alerts: dropped here (a new
-  // store has one block, alerts_fts), it is built again from the recovered
-  // rows when the store opens the file.
-  if (!exec(dst.db,
-            "PRAGMA foreign_keys=OFF; DROP TABLE IF EXISTS alerts_fts; DROP TABLE IF EXISTS "
-            "alerts_fts_blocks; BEGIN",
-            error))
-    return false;
+  // The free-text index (in its own file, alert_fts.h) is derived from the
+  // alerts: the caller deletes the new store's, and it is built again from
+  // the recovered rows when the store opens the file.
+  if (!exec(dst.db, "PRAGMA foreign_keys=OFF; BEGIN", error)) return false;
   std::vector<std::pair<std::string, bool>> tables;  // name, WITHOUT ROWID
   {
     Query q(dst.db,
@@ -447,24 +444,29 @@ bool recover_sqlite_store(const std::string& path, RecoverReport* report, std::s
       return false;
     }
     remove_db_files(tmp);
+    remove_db_files(alert_text_index_path(tmp));
     {
       std::string open_err;
       if (!open_sqlite_store(tmp, &open_err)) {
         *error = "cannot create " + tmp + ": " + open_err;
         remove_db_files(tmp);
+        remove_db_files(alert_text_index_path(tmp));
         return false;
       }
     }
     if (!copy_tables(src.db, tmp, report, error)) {
       remove_db_files(tmp);
+      remove_db_files(alert_text_index_path(tmp));
       return false;
     }
     // Opening the store rebuilds the rollups and the free-text index.
+    remove_db_files(alert_text_index_path(tmp));
     std::string open_err;
     auto store = open_sqlite_store(tmp, &open_err);
     if (!store) {
       *error = "the recovered file does not open: " + open_err;
       remove_db_files(tmp);
+      remove_db_files(alert_text_index_path(tmp));
       return false;
     }
     report->kept_as = path + ".corrupt-" + utc_stamp();
@@ -489,6 +491,16 @@ bool recover_sqlite_store(const std::string& path, RecoverReport* report, std::s
     return false;
   }
   remove_db_files(tmp);
+  // The old file's index goes (it indexed the damaged file), the new one's
+  // takes its place.
+  const std::string text = alert_text_index_path(path), tmp_text = alert_text_index_path(tmp);
+  remove_db_files(text);
+  fs::rename(tmp_text, text, ec);
+  if (ec) {
+    *error = "cannot rename " + tmp_text + " to " + text + ": " + ec.message();
+    return false;
+  }
+  remove_db_files(tmp_text);
   return true;
 }
 

@@ -8,6 +8,8 @@
 // the collector acknowledged survives power loss, which the agent relies on
 // when it deletes the batch from its spool.
 
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -17,9 +19,12 @@
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <deque>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "collector/store/alert_fts.h"
@@ -32,6 +37,7 @@
 #include "collector/store/sqlite_triage.h"
 #include "collector/store/store.h"
 #include "common/digest.h"
+#include "common/private_files.h"
 
 namespace vigil::collector {
 namespace {
@@ -135,8 +141,9 @@ struct PendingBatch {
   };
   const Heartbeat* heartbeat = nullptr;
   // Per event (null for other callers): the alert's app-layer text for the
-  // free-text index, computed before the write lock (alert_app_text).
-  const std::vector<std::string>* app_text = nullptr;
+  // free-text index, computed before the write lock (alert_app_text); the
+  // writer moves each stored alert's to the index thread.
+  std::vector<std::string>* app_text = nullptr;
 };
 
 // The rollup dimensions of one batch's stored alerts, copied out of a
@@ -150,6 +157,17 @@ struct RollupRows {
   };
   std::string agent_id;
   std::vector<Row> rows;
+};
+
+// One stored alert's free-text row, handed to the index thread, which may
+// index it after the batch's caller has returned: everything it needs is
+// held here.
+struct FtsRow {
+  int64_t id;
+  std::optional<std::string> signature, app_proto;
+  bool have_app = false;  // app is the alert_app_text() the caller computed
+  std::string app;
+  std::string text;  // without have_app: the EVE JSON text to compute it from
 };
 
 // A refusal to start that met a damaged file says what to do about it.
@@ -199,14 +217,7 @@ class SqliteStore final : public Store {
       *error = "cannot initialise " + path + ": " + damaged_advice(path, rb.message);
       return false;
     }
-    int64_t indexed = 0;
-    if (StoreStatus fts = ensure_alert_fts(w_, &indexed); !fts.ok) {
-      *error = "cannot initialise " + path + ": " + damaged_advice(path, fts.message);
-      return false;
-    }
-    if (indexed > 0)
-      std::fprintf(stderr, "vigil store: %s: free-text index built for %lld existing alerts\n", path.c_str(),
-                   static_cast<long long>(indexed));
+    if (!open_text_index(path, error)) return false;
     if (!load_parts()) {
       *error = "cannot read the alert partitions of " + path + ": " + w_.errmsg();
       return false;
@@ -224,19 +235,18 @@ class SqliteStore final : public Store {
         "address=COALESCE(NULLIF(?, ''), address) WHERE id=?");
     ins_hb_ = w_.prepare("INSERT INTO heartbeats(agent_id, ts, json) VALUES(?,?,?)");
     ins_pending_ = w_.prepare("INSERT INTO alert_rollup_pending(owner, first_id, last_id) VALUES(?,?,?)");
-    fts_blocks_ = fts_blocks(w_);
-    prepare_fts_newest();
-    if (!ins_fts_.valid() && (fts_blocks_.empty() || (sqlite3_errcode(w_.get()) & 0xff) == SQLITE_CORRUPT)) {
-      // A damaged free-text index: the store opens (reads, triage and
-      // accounts go on) and every batch with an alert fails (index_alert_text)
-      // and stays in its agent's spool until the file is recovered.
-      spdlog::error(
-          "store: the free-text index of {} is damaged ({}): alert batches are refused and kept by "
-          "the agents until the file is recovered",
-          path, w_.errmsg());
-    } else if (!ins_fts_.valid()) {
-      *error = "cannot prepare statements: " + w_.errmsg();
-      return false;
+    // The index commits after the alerts: a stop in between leaves the
+    // newest alerts out of it (indexed now), and rows of a transaction that
+    // then failed (deleted).
+    // (Only with the highest alert id read: a damaged file is left as it is.)
+    if (int64_t top = 0; max_alert_id(&top)) {
+      delete_text_rows_from(top + 1);
+      const int64_t indexed = text_top();
+      if (indexed != INT64_MAX && indexed < top) {
+        if (StoreStatus st = index_alerts_from(indexed + 1); !st.ok)
+          spdlog::error("store: the newest alerts could not be added to the free-text index ({})",
+                        st.message);
+      }
     }
     if (!ins_alert_.valid() || !ins_event_.valid() || !ins_batch_.valid() || !sel_batch_.valid() ||
         !sel_highest_.valid() || !up_agent_hb_.valid() || !ins_hb_.valid() || !ins_pending_.valid()) {
@@ -244,6 +254,16 @@ class SqliteStore final : public Store {
       return false;
     }
     opened_ = true;
+    {
+      // Started with every signal blocked: the process takes SIGTERM and
+      // the others on the thread that waits for them (collector/main.cpp),
+      // which may block them only after the store is open.
+      sigset_t all, old;
+      sigfillset(&all);
+      pthread_sigmask(SIG_BLOCK, &all, &old);
+      fts_thread_ = std::thread([this] { fts_loop(); });
+      pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    }
     // Counts left pending by a store that stopped without folding them.
     if (StoreStatus st = flush_rollups(); !st.ok)
       spdlog::warn("store: the alert rollups could not take the pending alerts in ({})", st.message);
@@ -254,9 +274,89 @@ class SqliteStore final : public Store {
   // command that opened the store ingested nothing, and its output ends
   // with what it printed.
   ~SqliteStore() override {
-    if (!opened_ || pending_ranges_ == 0) return;
-    if (StoreStatus st = flush_rollups(); !st.ok)
-      spdlog::warn("store: the alert rollups were left pending ({}); the next start counts them", st.message);
+    if (opened_ && pending_ranges_ > 0) {
+      if (StoreStatus st = flush_rollups(); !st.ok)
+        spdlog::warn("store: the alert rollups were left pending ({}); the next start counts them",
+                     st.message);
+    }
+    if (fts_thread_.joinable()) {
+      fts_post({FtsJob::kFlush, 0, {}}, true);
+      {
+        std::lock_guard fk(fmu_);
+        fts_stop_ = true;
+      }
+      fcv_.notify_all();
+      fts_thread_.join();
+    }
+  }
+
+  // The free-text index file (alert_fts.h) beside the store at `path`: its
+  // connection, the index made whole (built from the alerts when the file
+  // is new), the index tables of a store from before the file dropped, and
+  // the file attached to the read connection. A file SQLite finds damaged is
+  // moved aside and built again: it holds nothing the alerts do not.
+  bool open_text_index(const std::string& path, std::string* error) {
+    text_path_ = alert_text_index_path(path);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      std::string err = private_sqlite_files(text_path_);
+      int64_t indexed = 0;
+      StoreStatus st;
+      if (err.empty() && x_.open(text_path_, &err) &&
+          x_.exec("PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                  "PRAGMA cache_size=-16384; PRAGMA secure_delete=FAST;",
+                  &err)) {
+        st = ensure_alert_fts(x_, w_, &indexed);
+        if (st.ok) {
+          fts_blocks_ = fts_blocks(x_);
+          prepare_fts_newest();
+          if (!ins_fts_.valid()) st = StoreStatus::error("free-text statements: " + x_.errmsg());
+        }
+        err = st.message;
+      }
+      if (err.empty()) {
+        if (indexed > 0)
+          std::fprintf(stderr, "vigil store: %s: free-text index built for %lld existing alerts\n",
+                       text_path_.c_str(), static_cast<long long>(indexed));
+        break;
+      }
+      const int rc = x_.get() ? sqlite3_errcode(x_.get()) & 0xff : SQLITE_OK;
+      const bool damaged = rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ||
+                           err.find("malformed") != std::string::npos ||
+                           err.find("not a database") != std::string::npos;
+      ins_fts_ = Stmt();
+      ins_fts_plain_ = Stmt();
+      sel_fts_top_ = Stmt();
+      x_.close();
+      if (!damaged || attempt > 0) {
+        *error = "cannot initialise " + text_path_ + ": " + err;
+        return false;
+      }
+      const std::string aside = text_path_ + ".damaged-" + std::to_string(std::time(nullptr));
+      spdlog::error("store: the free-text index {} is damaged ({}): kept as {}, built again from the alerts",
+                    text_path_, err, aside);
+      std::error_code ec;
+      for (const char* sfx : {"", "-wal", "-shm"}) {
+        std::filesystem::rename(text_path_ + sfx, aside + sfx, ec);
+        if (ec && std::string(sfx).empty() && std::filesystem::exists(text_path_)) {
+          *error = "cannot move the damaged " + text_path_ + " aside: " + ec.message();
+          return false;
+        }
+      }
+    }
+    int dropped = 0;
+    if (StoreStatus st = drop_main_fts(w_, &dropped); !st.ok) {
+      *error = "cannot initialise " + path + ": " + damaged_advice(path, st.message);
+      return false;
+    }
+    if (dropped > 0)
+      std::fprintf(stderr, "vigil store: %s: the free-text index moved to %s (%d old tables dropped)\n",
+                   path.c_str(), text_path_.c_str(), dropped);
+    Stmt attach = r_.prepare("ATTACH DATABASE ? AS text");
+    if (!attach.valid() || (attach.bind(1, text_path_), attach.step()) != SQLITE_DONE) {
+      *error = "cannot attach " + text_path_ + ": " + r_.errmsg();
+      return false;
+    }
+    return true;
   }
 
   // Adds the columns of kAddedColumns a database lacks, in one write
@@ -713,9 +813,18 @@ class SqliteStore final : public Store {
   StoreStatus write_group(const std::vector<PendingBatch*>& group, std::vector<RollupRows>* rows) {
     std::string err;
     start_part_if_full();
+    if (const int64_t gap = fts_gap_.exchange(INT64_MAX); gap != INT64_MAX) {
+      // The index thread lost a transaction's rows (its commit failed).
+      fts_flush();
+      if (StoreStatus st = index_alerts_from(gap); !st.ok) {
+        fts_gap_.store(gap);
+        spdlog::error("store: alerts from id {} could not be added to the free-text index ({})", gap,
+                      st.message);
+      }
+    }
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
-    read_fts_top();
     const int64_t first_new = next_id_;  // the alerts written now: first_new..next_id_-1
+    group_first_ = first_new;
     for (auto* p : group) {
       if (p->heartbeat) {
         if (!write_heartbeat(*p)) return rollback("heartbeat");
@@ -749,6 +858,7 @@ class SqliteStore final : public Store {
         continue;
       }
       RollupRows* batch_rows = nullptr;
+      std::vector<FtsRow> text_rows;
       for (size_t idx = 0; idx < p->events->size(); ++idx) {
         const IngestEvent& e = (*p->events)[idx];
         if (e.suppressed) continue;  // in the digest above, never stored
@@ -771,15 +881,24 @@ class SqliteStore final : public Store {
             ++p->out->stored_alerts;
             if (!batch_rows) batch_rows = &rows->emplace_back(RollupRows{*p->agent_id, {}});
             batch_rows->rows.push_back({f.ts_us.value_or(0), f.severity, f.sid, f.src_ip, f.dest_ip});
-            const std::string* app =
-                p->app_text && e.fields && !e.text.empty() ? &(*p->app_text)[idx] : nullptr;
-            if (!index_alert_text(f, text, app)) return rollback("alert text index");
+            FtsRow& t = text_rows.emplace_back();
+            t.id = next_id_ - 1;
+            t.signature = f.signature;
+            t.app_proto = f.app_proto;
+            if (p->app_text && e.fields && !e.text.empty()) {
+              t.app = std::move((*p->app_text)[idx]);
+              t.have_app = true;
+            } else {
+              t.text = e.text.empty() ? std::move(dumped) : e.text;
+            }
           }
         } else {
           ++p->out->duplicate_events;
           if (f.event_type == "alert") ++p->out->duplicate_alerts;
         }
       }
+      // Indexed on the index thread while the next batch's alerts go in.
+      if (!text_rows.empty()) fts_rows(first_new, std::move(text_rows));
     }
     // The rollups: this commit's ids go into alert_rollup_pending and its
     // alerts' counts into pending_ (in memory; count_committed adds them
@@ -803,9 +922,235 @@ class SqliteStore final : public Store {
       rows->clear();
       if (StoreStatus r = fold_rollups_in_txn(); !r.ok) return rollback(r.message);
     }
+    fts_open_ = false;  // the index thread commits its rows within kFtsCommitAge
     if (!w_.exec("COMMIT", &err)) return rollback("commit: " + err);
     committed();
     return {};
+  }
+
+  // The free-text index thread. The writer (under wmu_) hands it each
+  // batch's rows (fts_rows) and does not wait: the thread keeps one
+  // transaction on x_ open across group commits and commits it once it is
+  // kFtsCommitAge old, or when idle that long, or when asked (kFlush: a
+  // reader with q, so that it finds every alert committed before it, and the
+  // writer before it uses x_ itself). Rows of a group whose transaction
+  // then failed are deleted in order (kDiscard) before their ids come again.
+  // A failed index commit loses rows of committed alerts: fts_gap_ has the
+  // first, and the next group indexes them again from the alerts.
+  static constexpr auto kFtsCommitAge = std::chrono::milliseconds(100);
+
+  void fts_rows(int64_t first_new, std::vector<FtsRow> rows) {
+    fts_open_ = true;
+    fts_post({FtsJob::kRows, first_new, std::move(rows)});
+  }
+  // Rolls back the group's rows (the writer's transaction failed).
+  void fts_abort() {
+    if (!fts_open_) return;
+    fts_open_ = false;
+    fts_post({FtsJob::kDiscard, group_first_, {}});
+  }
+  // Waits until the thread has committed what it was handed and is idle.
+  void fts_flush() { fts_post({FtsJob::kFlush, 0, {}}, true); }
+  // For readers with free text: what ingest stored is in the index they
+  // read.
+  void fts_sync() {
+    if (fts_dirty_.load()) fts_flush();
+  }
+
+  struct FtsJob {
+    enum Kind { kRows, kDiscard, kFlush } kind;
+    int64_t first_new;
+    std::vector<FtsRow> rows;
+  };
+
+  // Queues a job; with wait, returns once the thread has run it.
+  void fts_post(FtsJob job, bool wait = false) {
+    std::unique_lock fk(fmu_);
+    const uint64_t seq = ++fts_posted_;
+    if (job.kind == FtsJob::kRows) fts_dirty_.store(true);
+    fts_queue_.push_back(std::move(job));
+    fcv_.notify_all();
+    if (wait) fcv_.wait(fk, [&] { return fts_finished_ >= seq; });
+  }
+
+  void fts_loop() {
+    std::unique_lock fk(fmu_);
+    for (;;) {
+      if (fts_queue_.empty()) {
+        if (fts_stop_) return;
+        if (fts_in_txn_) {
+          const auto left = fts_txn_since_ + kFtsCommitAge - std::chrono::steady_clock::now();
+          if (left > std::chrono::steady_clock::duration::zero() &&
+              fcv_.wait_for(fk, left, [&] { return fts_stop_ || !fts_queue_.empty(); }))
+            continue;
+          fk.unlock();
+          fts_commit_txn();
+          fk.lock();
+          continue;
+        }
+        fcv_.wait(fk, [&] { return fts_stop_ || !fts_queue_.empty(); });
+        continue;
+      }
+      FtsJob job = std::move(fts_queue_.front());
+      fts_queue_.pop_front();
+      const bool rest_empty = fts_queue_.empty();
+      fk.unlock();
+      fts_run(job);
+      if (fts_in_txn_ &&
+          (job.kind == FtsJob::kFlush || std::chrono::steady_clock::now() - fts_txn_since_ >= kFtsCommitAge))
+        fts_commit_txn();
+      job = FtsJob{};
+      fk.lock();
+      if (rest_empty && fts_queue_.empty() && !fts_in_txn_) fts_dirty_.store(false);
+      ++fts_finished_;
+      fcv_.notify_all();
+    }
+  }
+
+  // On the index thread: a transaction on x_ for the rows to come.
+  bool fts_begin_txn() {
+    if (fts_in_txn_) return true;
+    std::string err;
+    if (!x_.exec("BEGIN IMMEDIATE", &err)) {
+      spdlog::error("store: free-text index: {}", err);
+      return false;
+    }
+    fts_in_txn_ = true;
+    fts_txn_since_ = std::chrono::steady_clock::now();
+    fts_txn_first_ = INT64_MAX;
+    read_fts_top();
+    return true;
+  }
+
+  void fts_commit_txn() {
+    if (!fts_in_txn_) return;
+    fts_in_txn_ = false;
+    std::string err;
+    if (x_.exec("COMMIT", &err)) return;
+    x_.exec("ROLLBACK");
+    spdlog::error("store: free-text index commit: {}", err);
+    fts_lost(fts_txn_first_);
+  }
+
+  // Rows of committed alerts from `first` on are not in the index.
+  void fts_lost(int64_t first) {
+    int64_t cur = fts_gap_.load();
+    while (first < cur && !fts_gap_.compare_exchange_weak(cur, first)) {
+    }
+  }
+
+  void fts_run(const FtsJob& job) {
+    switch (job.kind) {
+      case FtsJob::kRows: {
+        if (job.rows.empty()) break;
+        if (!fts_begin_txn()) {
+          fts_lost(job.rows.front().id);
+          break;
+        }
+        for (const FtsRow& r : job.rows) {
+          if (index_alert_text(r)) {
+            fts_txn_first_ = std::min(fts_txn_first_, r.id);
+            continue;
+          }
+          spdlog::error("store: free-text index: {}", x_.errmsg());
+          const int rc = sqlite3_errcode(x_.get()) & 0xff;
+          if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+            spdlog::error("store: {} ({})", damaged_store_advice(text_path_), x_.errmsg());
+          // This transaction's rows are lost with it; indexed again later.
+          x_.exec("ROLLBACK");
+          fts_in_txn_ = false;
+          fts_lost(std::min(fts_txn_first_, r.id));
+          break;
+        }
+        break;
+      }
+      case FtsJob::kDiscard:
+        if (fts_begin_txn() && !delete_text_rows_from(job.first_new))
+          spdlog::error("store: free-text index: {}", x_.errmsg());
+        break;
+      case FtsJob::kFlush:
+        break;  // the loop commits
+    }
+  }
+
+  // The highest alert id (0 without alerts) into *out; false when a
+  // partition cannot be read. Under wmu_ (or in open).
+  bool max_alert_id(int64_t* out) {
+    *out = 0;
+    for (auto it = parts_.rbegin(); it != parts_.rend(); ++it) {
+      Stmt mx = w_.prepare("SELECT MAX(id) FROM \"" + it->p.name + "\"");
+      if (!mx.valid() || mx.step() != SQLITE_ROW) return false;
+      if (!mx.col_null(0)) {
+        *out = mx.col_int(0);
+        return true;
+      }
+    }
+    return true;
+  }
+
+  // The highest id in the index (0 when empty; INT64_MAX when it cannot be
+  // read). Under wmu_ with the index thread idle.
+  int64_t text_top() {
+    int64_t top = 0;
+    for (const FtsBlock& b : fts_blocks_) {
+      Stmt st = x_.prepare("SELECT max(rowid) FROM \"" + b.name + "\"");
+      if (!st.valid() || st.step() != SQLITE_ROW) return INT64_MAX;
+      if (!st.col_null(0)) top = std::max(top, st.col_int(0));
+    }
+    return top;
+  }
+
+  // Indexes the alerts from id `first` on, read from the store, in one
+  // transaction on x_. Under wmu_ with the index thread idle.
+  StoreStatus index_alerts_from(int64_t first) {
+    if (first == INT64_MAX || first >= next_id_) return {};
+    Stmt sel = w_.prepare("SELECT id, signature, json, app_proto FROM alerts WHERE id >= ? ORDER BY id");
+    if (!sel.valid()) return StoreStatus::error(w_.errmsg());
+    sel.bind(1, first);
+    std::string err;
+    if (!x_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error(err);
+    read_fts_top();
+    int rc;
+    int64_t n = 0;
+    while ((rc = sel.step()) == SQLITE_ROW) {
+      FtsRow r;
+      r.id = sel.col_int(0);
+      r.signature = sel.col_opt_text(1);
+      r.text = sel.col_null(2) ? std::string() : sel.col_text(2);
+      r.app_proto = sel.col_opt_text(3);
+      if (!index_alert_text(r)) {
+        const std::string e = x_.errmsg();
+        x_.exec("ROLLBACK");
+        return StoreStatus::error(e);
+      }
+      ++n;
+    }
+    if (rc != SQLITE_DONE) {
+      x_.exec("ROLLBACK");
+      return StoreStatus::error(w_.errmsg());
+    }
+    if (!x_.exec("COMMIT", &err)) {
+      x_.exec("ROLLBACK");
+      return StoreStatus::error(err);
+    }
+    if (n > 0) spdlog::info("store: {} alerts from id {} added to the free-text index", n, first);
+    if (fts_reload_.load()) {
+      fts_reload_ = false;
+      reload_fts_blocks();
+    }
+    return {};
+  }
+
+  // Deletes the newest block's rows from `first` on (ids no alert has).
+  // Under wmu_ with the index thread idle, or on it in its transaction.
+  bool delete_text_rows_from(int64_t first) {
+    if (fts_blocks_.empty()) return true;
+    Stmt del = x_.prepare("DELETE FROM \"" + fts_blocks_.back().name + "\" WHERE rowid >= ?");
+    if (!del.valid()) return false;
+    del.bind(1, first);
+    if (del.step() != SQLITE_DONE) return false;
+    if (fts_top_ != INT64_MAX) fts_top_ = std::min(fts_top_, first - 1);
+    return true;
   }
 
   // After a COMMIT of the write connection: when the transaction folded the
@@ -1020,6 +1365,7 @@ class SqliteStore final : public Store {
   // One read transaction each: the page is read one partition at a time
   // (sqlite_alert_query.cpp), and every statement must see the same commit.
   StoreStatus list_alerts(const AlertListQuery& q, AlertListPage* out) override {
+    if (q.filter.q) fts_sync();
     std::lock_guard lk(rmu_);
     r_.exec("BEGIN");
     StoreStatus st = sqlite_list_alerts(r_, q, out);
@@ -1027,6 +1373,7 @@ class SqliteStore final : public Store {
     return st;
   }
   StoreStatus group_alerts(const AlertListQuery& q, AlertGroupPage* out) override {
+    if (q.filter.q) fts_sync();
     std::lock_guard lk(rmu_);
     r_.exec("BEGIN");
     StoreStatus st = sqlite_group_alerts(r_, q, out);
@@ -1047,6 +1394,7 @@ class SqliteStore final : public Store {
   }
 
   StoreStatus alert_stats(const StatsQuery& q, AlertStats* out) override {
+    if (q.filter.q) fts_sync();
     std::lock_guard lk(rmu_);
     // One read transaction: the series, the top lists and the alerts not yet
     // in the rollups (alert_rollup_pending) see the same commit.
@@ -1140,8 +1488,10 @@ class SqliteStore final : public Store {
     if (out->alerts) {
       std::lock_guard lk(wmu_);
       int dropped = 0;
-      StoreStatus st = drop_empty_fts_blocks(w_, &dropped);
+      fts_flush();
+      StoreStatus st = drop_empty_fts_blocks(x_, w_, &dropped);
       if (dropped > 0 || !st.ok) reload_fts_blocks();
+      if (dropped > 0) x_.exec("PRAGMA incremental_vacuum");
       if (!st.ok) return st;
     }
     if (out->alerts || out->events) {
@@ -1231,19 +1581,26 @@ class SqliteStore final : public Store {
 
   StoreStatus rollback(const std::string& what) {
     std::string msg = what + ": " + w_.errmsg();
+    fts_abort();
     w_.exec("ROLLBACK");
     folded_ = false;
     parts_reload_ = true;  // ids given out in the transaction are free again
     return StoreStatus::error(msg);
   }
 
-  // Pages in use (free pages excluded) times the page size.
+  // Pages in use (free pages excluded) times the page size, of the store
+  // and its free-text index file.
   int64_t bytes_in_use() {
     std::lock_guard lk(rmu_);
-    auto st = r_.prepare(
-        "SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM "
-        "pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())");
-    return st.step() == SQLITE_ROW ? st.col_int(0) * st.col_int(1) : 0;
+    auto pragma = [&](const std::string& sql) {
+      auto st = r_.prepare(sql);
+      return st.step() == SQLITE_ROW ? st.col_int(0) : 0;
+    };
+    int64_t n = 0;
+    for (const std::string schema : {"main", "text"})
+      n += (pragma("PRAGMA " + schema + ".page_count") - pragma("PRAGMA " + schema + ".freelist_count")) *
+           pragma("PRAGMA " + schema + ".page_size");
+    return n;
   }
 
   // The alerts in partition i. A closed partition's count is kept
@@ -1345,8 +1702,10 @@ class SqliteStore final : public Store {
     // Its free-text block (the same id range) goes now too: by size, the
     // next step measures the file without it.
     int fts_dropped = 0;
-    StoreStatus fts = drop_empty_fts_blocks(w_, &fts_dropped);
+    fts_flush();
+    StoreStatus fts = drop_empty_fts_blocks(x_, w_, &fts_dropped);
     if (fts_dropped > 0 || !fts.ok) reload_fts_blocks();
+    if (fts_dropped > 0) x_.exec("PRAGMA incremental_vacuum");
     if (!fts.ok) return fts;
     *dropped = true;
     *n = static_cast<uint64_t>(rows);
@@ -1524,12 +1883,12 @@ class SqliteStore final : public Store {
     return rc;
   }
 
-  // The free-text row of the alert just inserted, in the block its id falls
-  // in (collector/store/alert_fts.h): the newest, unless retention deleted
-  // the alerts with the highest ids and SQLite gave one of them out again.
-  // app: the alert's alert_app_text() when the caller computed it.
-  bool index_alert_text(const EveFields& f, const std::string& text, const std::string* app) {
-    const int64_t id = sqlite3_last_insert_rowid(w_.get());
+  // The free-text row of a stored alert, in the block its id falls in
+  // (collector/store/alert_fts.h): the newest, unless retention deleted the
+  // alerts with the highest ids and SQLite gave one of them out again. On
+  // the index thread, in its transaction on x_.
+  bool index_alert_text(const FtsRow& r) {
+    const int64_t id = r.id;
     Stmt older;
     const bool in_older = !fts_blocks_.empty() && id < fts_blocks_.back().first_id;
     if (in_older) {
@@ -1539,11 +1898,11 @@ class SqliteStore final : public Store {
         // Below every block: a block of its own, in this transaction
         // (forgotten with it on a rollback: the catalog is read again).
         FtsBlock b;
-        if (!add_fts_block(w_, id, &b).ok) return false;
+        if (!add_fts_block(x_, id, &b).ok) return false;
         fts_reload_ = true;
-        older = w_.prepare(alert_fts_insert_sql(b.name));
+        older = x_.prepare(alert_fts_insert_sql(b.name));
       } else {
-        older = w_.prepare(alert_fts_insert_sql(std::prev(it)->name));
+        older = x_.prepare(alert_fts_insert_sql(std::prev(it)->name));
       }
     }
     if (in_older && !older.valid()) return false;  // never into a block that does not cover the id
@@ -1552,15 +1911,12 @@ class SqliteStore final : public Store {
     const bool fresh = !in_older && id > fts_top_ && ins_fts_plain_.valid();
     auto& s = in_older ? older : fresh ? ins_fts_plain_ : ins_fts_;
     if (!s.valid() && !fts_blocks_.empty())
-      s = w_.prepare(alert_fts_insert_sql(fts_blocks_.back().name));  // damaged at open: fails again
+      s = x_.prepare(alert_fts_insert_sql(fts_blocks_.back().name));  // damaged at open: fails again
     if (!s.valid()) return false;
+    std::string computed;
+    if (!r.have_app) computed = alert_app_text(r.text, r.app_proto.value_or(""));
     s.reset();
-    s.bind(1, id);
-    s.bind(2, f.signature).bind(3, text).bind(4, f.app_proto);
-    if (app)
-      s.bind(5, *app);
-    else
-      s.bind_null(5);
+    s.bind(1, id).bind(2, r.signature).bind(3, r.have_app ? r.app : computed);
     if (s.step() != SQLITE_DONE) return false;
     if (!in_older && fts_top_ != INT64_MAX) fts_top_ = std::max(fts_top_, id);
     return true;
@@ -1591,7 +1947,8 @@ class SqliteStore final : public Store {
       parts_reload_ = false;
       load_parts();
     }
-    if (fts_reload_) {
+    if (fts_reload_.load()) {
+      fts_flush();
       fts_reload_ = false;
       reload_fts_blocks();
     }
@@ -1602,12 +1959,26 @@ class SqliteStore final : public Store {
     AlertPart made_part;
     FtsBlock b;
     StoreStatus made{};
+    // The free-text block first, in the index file (the thread is idle):
+    // a block whose partition then failed to start only splits the index
+    // by id one block early.
+    if (!fts_blocks_.empty() && fts_blocks_.back().first_id < next_id_) {
+      fts_flush();
+      StoreStatus fb{};
+      if (!x_.exec("BEGIN IMMEDIATE", &err)) {
+        fb = StoreStatus::error(err);
+      } else if (fb = add_fts_block(x_, next_id_, &b); fb.ok && !x_.exec("COMMIT", &err)) {
+        fb = StoreStatus::error(err);
+      }
+      if (!fb.ok) {
+        x_.exec("ROLLBACK");
+        spdlog::warn("store: cannot start a free-text block: {}", fb.message);
+      }
+    }
     if (!w_.exec("BEGIN IMMEDIATE", &err)) {
       made = StoreStatus::error(err);
     } else if (made = add_alert_part(w_, next_id_, &made_part); made.ok) {
-      if (!fts_blocks_.empty() && fts_blocks_.back().first_id < next_id_)
-        made = add_fts_block(w_, next_id_, &b);
-      if (made.ok && !w_.exec("COMMIT", &err)) made = StoreStatus::error(err);
+      if (!w_.exec("COMMIT", &err)) made = StoreStatus::error(err);
     }
     if (!made.ok) {
       w_.exec("ROLLBACK");
@@ -1666,7 +2037,7 @@ class SqliteStore final : public Store {
   }
 
   void reload_fts_blocks() {
-    fts_blocks_ = fts_blocks(w_);
+    fts_blocks_ = fts_blocks(x_);
     prepare_fts_newest();
   }
 
@@ -1677,9 +2048,9 @@ class SqliteStore final : public Store {
     sel_fts_top_ = Stmt();
     if (fts_blocks_.empty()) return;
     const std::string& b = fts_blocks_.back().name;
-    ins_fts_ = w_.prepare(alert_fts_insert_sql(b));
-    ins_fts_plain_ = w_.prepare(alert_fts_insert_sql(b, false));
-    sel_fts_top_ = w_.prepare("SELECT max(rowid) FROM \"" + b + "\"");
+    ins_fts_ = x_.prepare(alert_fts_insert_sql(b));
+    ins_fts_plain_ = x_.prepare(alert_fts_insert_sql(b, false));
+    sel_fts_top_ = x_.prepare("SELECT max(rowid) FROM \"" + b + "\"");
   }
 
   // At the start of a write transaction: the newest block's highest id
@@ -1714,11 +2085,17 @@ class SqliteStore final : public Store {
   std::mutex wmu_, rmu_;
   Db w_, r_;
   Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_, up_agent_hb_, ins_hb_, ins_pending_;
+  // The free-text index file and its connection (open_text_index); its
+  // statements and blocks are the index thread's during a write
+  // transaction (fts_rows .. fts_commit), the writer's between them.
+  std::string text_path_;
+  Db x_;
   Stmt ins_fts_;                      // the newest free-text block's insert; see index_alert_text
   Stmt ins_fts_plain_, sel_fts_top_;  // its plain insert, and its highest id
   int64_t fts_top_ = INT64_MAX;       // that id in the open write transaction (see read_fts_top)
   std::vector<FtsBlock> fts_blocks_;  // the free-text blocks, oldest first (under wmu_)
-  bool fts_reload_ = false;           // a block was made in a transaction that may have rolled back
+  std::atomic<bool> fts_reload_{
+      false};  // the index thread made a block (in a transaction that may roll back)
   struct Part {
     AlertPart p;
     int64_t min_ts = 1, max_ts = 0;  // the event times it holds (none: min > max)
@@ -1751,6 +2128,22 @@ class SqliteStore final : public Store {
   std::chrono::milliseconds fold_interval_;
   bool folded_ = false;  // the open write transaction folded (see committed)
   bool opened_ = false;
+  // The index thread and its queue (fts_post, fts_loop), under fmu_.
+  std::mutex fmu_;
+  std::condition_variable fcv_;
+  std::deque<FtsJob> fts_queue_;
+  uint64_t fts_posted_ = 0, fts_finished_ = 0;
+  bool fts_stop_ = false;
+  std::thread fts_thread_;
+  std::atomic<bool> fts_dirty_{false};       // rows handed over and not yet committed
+  std::atomic<int64_t> fts_gap_{INT64_MAX};  // the first id of committed alerts the index lost
+  // The writer's (under wmu_): the group handed rows over, and its first id.
+  bool fts_open_ = false;
+  int64_t group_first_ = 0;
+  // The index thread's own: its open transaction, since when, its lowest id.
+  bool fts_in_txn_ = false;
+  std::chrono::steady_clock::time_point fts_txn_since_;
+  int64_t fts_txn_first_ = INT64_MAX;
 };
 
 }  // namespace

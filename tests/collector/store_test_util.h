@@ -12,6 +12,7 @@
 #pragma once
 
 #include <postgresql/libpq-fe.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +30,12 @@
 
 #include "collector/store/pg_store.h"
 #include "collector/store/store.h"
+
+namespace vigil::collector {
+// collector/store/alert_fts.h (not included here: its Db would clash with
+// the tests' own helpers of that name).
+std::string alert_text_index_path(const std::string& db_path);
+}  // namespace vigil::collector
 
 namespace vigil::collector::test {
 
@@ -120,6 +127,18 @@ inline bool ingest_in_batches(Store& s, const std::string& agent, const std::vec
 
 // Damage: the first N bytes of page PAGE (from 1) of the SQLite file at PATH
 // become 0xfe (a page's header and cell pointers); false when it cannot write.
+// A connection to the SQLite store at `path` with its free-text index file
+// attached as "text" when there is one, so that the index's tables are
+// found by their names as the store's read connection finds them.
+inline sqlite3* open_store_file(const std::string& path) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  const std::string text = alert_text_index_path(path);
+  if (std::filesystem::exists(text))
+    sqlite3_exec(db, ("ATTACH DATABASE '" + text + "' AS text").c_str(), nullptr, nullptr, nullptr);
+  return db;
+}
+
 inline bool damage_sqlite_page(const std::string& path, int64_t page, int64_t page_size, size_t n) {
   std::FILE* f = std::fopen(path.c_str(), "r+b");
   if (!f) return false;

@@ -81,7 +81,7 @@ done
 
 not_theirs=$(find "$DATA" ! -user "$U")
 [ -z "$not_theirs" ] || fail "not $U's while it runs: $not_theirs"
-for f in collector.db collector.db-wal collector.db-shm ca.key server.key; do
+for f in collector.db collector.db-wal collector.db-shm collector-text.db collector-text.db-wal ca.key server.key; do
   [ -e "$DATA/$f" ] || fail "$f missing"
   [ "$(stat -c %a "$DATA/$f")" = 600 ] || fail "$f has mode $(stat -c %a "$DATA/$f")"
 done

@@ -39,7 +39,7 @@ IngestEvent event(int64_t n, int64_t ts_s, const char* type = "alert") {
 
 struct Raw {
   sqlite3* db = nullptr;
-  explicit Raw(const std::string& path) { sqlite3_open(path.c_str(), &db); }
+  explicit Raw(const std::string& path) : db(test::open_store_file(path)) {}
   ~Raw() { sqlite3_close(db); }
   int64_t num(const std::string& sql) {
     sqlite3_stmt* st = nullptr;
