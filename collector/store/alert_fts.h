@@ -16,10 +16,12 @@
 //
 // The index, derived from the alerts, lives in a file of its own beside the
 // store (alert_text_index_path), written by its own connection: the store's
-// ingest inserts the rows of a group commit there on a second thread while
-// it inserts the alerts, and commits them before the alerts' transaction
-// (so the index never lacks a stored alert; rows of a transaction that then
-// failed are deleted before the next). Readers attach the file. SqliteStore
+// ingest hands each batch's rows to a second thread, which inserts them
+// while the writer goes on and commits them about every 100 ms (a reader
+// with q first waits for that commit; rows of a transaction that then
+// failed are deleted before their ids come again; at open, rows above the
+// highest alert id are deleted and alerts above the index's highest are
+// indexed). Readers attach the file. SqliteStore
 // calls ensure_alert_fts() once at open: it creates the catalog and
 // alerts_fts when the file lacks them and indexes the alerts already stored;
 // drop_main_fts() removes the index tables of stores from before the file.

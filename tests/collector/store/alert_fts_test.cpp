@@ -550,9 +550,10 @@ TEST_CASE("a damaged index file is set aside and built again from the alerts", "
   CHECK(f.q("arrival") == Ids{4});
 }
 
-// The index commits before the alerts: a crash between the two leaves rows
-// for ids no alert has. They are deleted at open, and the alerts that then
-// take those ids are indexed (a plain insert would find the old row).
+// A commit of the index (asked for by a reader) while a group's alerts are
+// not yet committed, then a crash, leaves rows for ids no alert has. They
+// are deleted at open, and the alerts that then take those ids are indexed
+// (a plain insert would find the old row).
 TEST_CASE("index rows above the highest alert id are deleted at open", "[sqlite]") {
   Fixture f("phantom");
   REQUIRE(f.ingest(1, sample()).stored == 3);
