@@ -3,6 +3,7 @@
 // when a thresholded rule matched), no exceptions, no allocation once the
 // worker's scratch vectors have grown.
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <string_view>
 
@@ -308,7 +309,7 @@ void stream_prefilter(WorkerState& w, RuleFlowState& fs, int di, const Group* co
   size_t scan_from = 0;
   if (fs.carry_engine == w.engine && !fs.carry_full[di]) {
     size_t overlap = 0;
-    for (int i = 0; i < ng; ++i) overlap = std::max(overlap, gs[i]->payload.max_len);
+    for (int i = 0; i < ng; ++i) overlap = std::max(overlap, gs[i]->payload[di].max_len);
     overlap = overlap > 0 ? overlap - 1 : 0;
     scan_from = new_from > overlap ? new_from - overlap : 0;
     size_t keep = 0;
@@ -328,7 +329,7 @@ void stream_prefilter(WorkerState& w, RuleFlowState& fs, int di, const Group* co
     }
   }
   for (int i = 0; i < ng; ++i) {
-    const PatternDb& db = gs[i]->payload;
+    const PatternDb& db = gs[i]->payload[di];
     for (auto idx : db.always) add_candidate(w, idx);
     if (!db.db || scan_from >= window.size()) continue;
     w.counters.prefilter_stream_bytes += window.size() - scan_from;
@@ -402,7 +403,10 @@ int buffer_dir(int slot) {
   }
 }
 
-Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  static std::atomic<uint64_t> serials{0};
+  impl_->serial = ++serials;
+}
 Engine::~Engine() = default;
 
 size_t Engine::rule_count() const {
@@ -412,6 +416,7 @@ size_t Engine::rule_count() const {
 std::unique_ptr<WorkerState, void (*)(WorkerState*)> Engine::new_worker() const {
   std::unique_ptr<WorkerState, void (*)(WorkerState*)> w(new WorkerState, [](WorkerState* p) { delete p; });
   w->engine = this;
+  w->engine_serial = impl_->serial;
   if (impl_->proto_scratch) hs_clone_scratch(impl_->proto_scratch, &w->scratch);
   w->seen_epoch.assign(impl_->rules.size(), 0);
   w->candidates.reserve(256);
@@ -513,6 +518,38 @@ void note_payload_seen(const Rule& r, RuleFlowState* fs, const uint8_t* data, si
   if (run_list(*r.list_for(kSlotPayload), data, len, w, nullptr)) fs->mark_tx(kPayloadSeenTx, key);
 }
 
+// The address index's lists for p's source and destination. A packet
+// between its flow's two addresses (not an ICMP error the flow was given)
+// takes them from the flow's memo.
+void addr_lists(const Engine::Impl& impl, const WorkerState& w, GroupId gid, const Packet& p,
+                const FlowView* f, RuleFlowState* fs, const std::vector<uint32_t>* out[2]) {
+  const AddrIndex& si = impl.src_index[gid];
+  const AddrIndex& dsti = impl.dst_index[gid];
+  int side = -1;
+  if (f && fs) {
+    if (p.src == f->client && p.dst == f->server)
+      side = 0;
+    else if (p.src == f->server && p.dst == f->client)
+      side = 1;
+  }
+  if (side < 0) {
+    out[0] = si.find(p.src);
+    out[1] = dsti.find(p.dst);
+    return;
+  }
+  auto& m = fs->addr_memo;
+  if (m.engine_serial != w.engine_serial || m.group != gid) {
+    m.engine_serial = w.engine_serial;
+    m.group = gid;
+    m.lists[0] = si.find(f->client);
+    m.lists[1] = dsti.find(f->server);
+    m.lists[2] = si.find(f->server);
+    m.lists[3] = dsti.find(f->client);
+  }
+  out[0] = m.lists[2 * side];
+  out[1] = m.lists[2 * side + 1];
+}
+
 }  // namespace
 
 void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) const {
@@ -534,28 +571,29 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
   begin_candidates(w);
   for (int i = 0; i < ng; ++i)
     for (auto idx : gs[i]->header) add_candidate(w, idx);
-  std::vector<uint32_t>& tmp = w.hits;  // reused for the address index lookups
-  tmp.clear();
-  impl_->src_index[gid].lookup(p.src, tmp);
-  impl_->dst_index[gid].lookup(p.dst, tmp);
-  for (auto idx : tmp) add_candidate(w, idx);
+  const std::vector<uint32_t>* by_addr[2];
+  addr_lists(*impl_, w, gid, p, f, fs, by_addr);
+  for (auto* l : by_addr)
+    if (l)
+      for (auto idx : *l) add_candidate(w, idx);
   bool tcp_stream = p.l4 == L4::kTcp && f && f->tcp_view.tracked;
   // Encrypted TLS (app-layer.tls.encryption-handling: default): header
   // rules only, as in Suricata.
   bool payload_off = f && f->no_payload_inspection;
-  if (!payload_off && w.reuse_for == &p && !p.payload.empty()) {
+  View v = packet_view(p);
+  const int pd = v.to_server ? 0 : 1;
+  if (!payload_off && w.reuse_for == &p && w.reuse_dir == pd && !p.payload.empty()) {
     for (auto idx : w.reuse_candidates) add_candidate(w, idx);
   } else if (!payload_off) {
     for (int i = 0; i < ng; ++i) {
       if (!p.payload.empty())
-        prefilter(gs[i]->payload, p.payload.data(), p.payload.size(), w);
+        prefilter(gs[i]->payload[pd], p.payload.data(), p.payload.size(), w);
       else
-        for (auto idx : gs[i]->payload.always) add_candidate(w, idx);
+        for (auto idx : gs[i]->payload[pd].always) add_candidate(w, idx);
     }
   }
   std::sort(w.candidates.begin(), w.candidates.end());
   w.counters.prefilter_candidates += w.candidates.size();
-  View v = packet_view(p);
   for (auto idx : w.candidates) {
     const Rule& r = *impl_->rules[idx];
     if (r.tx_rule) {
@@ -604,6 +642,7 @@ void Engine::inspect_stream(WorkerState& w, const Packet& p, FlowView& f, Dir d,
   std::sort(w.candidates.begin(), w.candidates.end());
   if (new_is_payload) {
     w.reuse_for = &p;
+    w.reuse_dir = int(d);
     w.reuse_candidates = w.candidates;
   }
   w.counters.prefilter_candidates += w.candidates.size();
@@ -655,9 +694,10 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
   for (int gi = 0; gi < ng; ++gi) {
     const Group& g = *gs[gi];
     for (auto idx : g.tx_always) add_candidate(w, idx);
-    for (auto [slot, db] : g.tx_list) {
-      int bd = buffer_dir(int(slot));
-      Dir sd = bd < 0 ? d : Dir(bd);
+    // Each database scans its buffer in its own direction: a buffer of
+    // both directions (file.data) has one database per direction, holding
+    // the rules that can read it there (tx_scan_dirs).
+    for (auto [slot, sd, db] : g.tx_list) {
       size_t n = tx.buffer_count(slot, sd);
       if (n == 0) continue;
       for (auto idx : db->always) add_candidate(w, idx);
@@ -769,13 +809,13 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
   }
 }
 
-void AddrIndex::lookup(const IpAddr& a, std::vector<uint32_t>& out) const {
-  if (starts.empty()) return;
+const std::vector<uint32_t>* AddrIndex::find(const IpAddr& a) const {
+  if (starts.empty()) return nullptr;
   U128 k = addr_key(a);
   auto it = std::upper_bound(starts.begin(), starts.end(), k);
-  if (it == starts.begin()) return;
+  if (it == starts.begin()) return nullptr;
   size_t i = size_t(it - starts.begin()) - 1;
-  if (i < lists.size()) out.insert(out.end(), lists[i].begin(), lists[i].end());
+  return i < lists.size() && !lists[i].empty() ? &lists[i] : nullptr;
 }
 
 }  // namespace vigil::rules

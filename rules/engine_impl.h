@@ -38,17 +38,31 @@ struct PatternDb {
 struct AddrIndex {
   std::vector<U128> starts;  // interval i is [starts[i], starts[i+1])
   std::vector<std::vector<uint32_t>> lists;
-  void lookup(const IpAddr& a, std::vector<uint32_t>& out) const;
+  // The rules of the interval holding a; nullptr when none.
+  const std::vector<uint32_t>* find(const IpAddr& a) const;
 };
 
 enum GroupId : uint8_t { kGroupTcp, kGroupUdp, kGroupIcmp4, kGroupIcmp6, kGroupOther, kGroupCount };
 
+// The prefilter databases are split by the direction of the bytes they scan
+// (0 to server, 1 to client), as Suricata keeps a rule group per flow
+// direction: a rule with flow:to_server is only in the to-server databases,
+// so a to-client stream chunk or response body is scanned without it. See
+// scan_dirs in prefilter_build.cpp for the directions a rule can match in.
+struct TxPrefilter {
+  BufferId slot;
+  Dir dir;  // the direction of the buffer this database scans
+  const PatternDb* db;
+};
+
 struct Group {
-  PatternDb payload;                                        // payload rules (packet and stream)
-  std::vector<uint32_t> header;                             // rules without payload or app buffers
-  std::array<std::unique_ptr<PatternDb>, kBufferCount> tx;  // app-layer rules by their prefilter buffer
-  std::vector<uint32_t> tx_always;  // app-layer rules without buffers (alert http ... (flow:to_server;))
-  std::vector<std::pair<BufferId, const PatternDb*>> tx_list;  // the non-null entries of tx
+  std::array<PatternDb, 2> payload;  // payload rules (packet and stream), by direction
+  std::vector<uint32_t> header;      // rules without payload or app buffers
+  // App-layer rules by their prefilter buffer and that buffer's direction (a
+  // one-directional buffer has only its own).
+  std::array<std::array<std::unique_ptr<PatternDb>, 2>, kBufferCount> tx;
+  std::vector<uint32_t> tx_always;   // app-layer rules without buffers (alert http ... (flow:to_server;))
+  std::vector<TxPrefilter> tx_list;  // the non-null entries of tx
 };
 
 // The rules of one L4 protocol split by port, so that a packet only meets the
@@ -73,6 +87,7 @@ struct PortGroups {
 };
 
 struct Engine::Impl {
+  uint64_t serial = 0;                       // unique per engine built in this process
   std::vector<std::unique_ptr<Rule>> rules;  // by index = evaluation order
   std::array<PortGroups, kGroupCount> groups;
   // Header-only rules with address lists and any ports, per L4 group.
@@ -91,6 +106,7 @@ struct Engine::Impl {
 
 struct WorkerState {
   const void* engine = nullptr;  // the engine this scratch belongs to
+  uint64_t engine_serial = 0;    // its Impl::serial (an address can be reused by a later engine)
   hs_scratch_t* scratch = nullptr;
   std::vector<uint32_t> candidates;
   std::vector<uint32_t> hits;        // pattern ids from Hyperscan
@@ -100,6 +116,7 @@ struct WorkerState {
   // Prefilter candidates of the stream chunk that was exactly this packet's
   // payload (a superset of what scanning the payload alone would give).
   const Packet* reuse_for = nullptr;
+  int reuse_dir = 0;  // the direction whose databases gave them
   std::vector<uint32_t> reuse_candidates;
   std::string xform;  // transformed buffer storage
   DetectCounters counters;

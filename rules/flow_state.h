@@ -55,6 +55,15 @@ struct RuleFlowState : DetectFlowState {
   bool carry_full[2] = {false, false};                  // carry overflowed: rescan the whole window
   const void* carry_engine = nullptr;                   // engine the carried indexes belong to
   TxScanMemo tx_memo;
+  // The address index's rule lists for the flow's two addresses, found once
+  // per flow instead of twice per packet (inspect_packet): the client as
+  // source, the server as destination, the server as source, the client as
+  // destination. They point into the engine of that serial.
+  struct AddrMemo {
+    uint64_t engine_serial = 0;
+    uint8_t group = 0;
+    const std::vector<uint32_t>* lists[4] = {};
+  } addr_memo;
   bool passed = false;  // a pass rule matched the flow
   // TCP: established as Suricata sees it, before this packet's own state change
   // (the ACK completing the handshake is not yet "established").

@@ -70,9 +70,11 @@ std::vector<DbBuilder*> db_order(const Engine::Impl& impl, PrefilterPlan& plan) 
   auto add_order = [&](const Group& g) {
     auto it = plan.builders.find(&g);
     if (it == plan.builders.end()) return;
-    if (!it->second.payload.patterns.empty()) order.push_back(&it->second.payload);
-    for (auto& b : it->second.tx)
-      if (b.target && !b.patterns.empty()) order.push_back(&b);
+    for (auto& b : it->second.payload)
+      if (!b.patterns.empty()) order.push_back(&b);
+    for (auto& by_dir : it->second.tx)
+      for (auto& b : by_dir)
+        if (b.target && !b.patterns.empty()) order.push_back(&b);
   };
   for (size_t gi = 0; gi < kGroupCount; ++gi) {
     add_order(impl.groups[gi].any);
@@ -83,7 +85,15 @@ std::vector<DbBuilder*> db_order(const Engine::Impl& impl, PrefilterPlan& plan) 
 
 void list_tx(Group& g) {
   for (size_t slot = 0; slot < kBufferCount; ++slot)
-    if (g.tx[slot]) g.tx_list.emplace_back(BufferId(slot), g.tx[slot].get());
+    for (int d = 0; d < 2; ++d)
+      if (g.tx[slot][d]) g.tx_list.push_back({BufferId(slot), Dir(d), g.tx[slot][d].get()});
+}
+
+unsigned flow_dirs(const Rule& r) {
+  unsigned m = 3;
+  if (r.flow.to_server) m &= 1;
+  if (r.flow.to_client) m &= 2;
+  return m;
 }
 
 }  // namespace
@@ -145,6 +155,23 @@ void DbBuilder::add(const FastPattern& fp, uint32_t rule) {
   target->max_len = std::max(target->max_len, fp.bytes.size());
 }
 
+unsigned payload_scan_dirs(const Rule& r) {
+  unsigned m = flow_dirs(r);
+  return m ? m : 3;
+}
+
+unsigned tx_scan_dirs(const Rule& r) {
+  unsigned m = 3;
+  for (auto& l : r.buffers) {
+    if (l.slot != kSlotPayload && buffer_dir(l.slot) >= 0) {
+      m = 1u << buffer_dir(l.slot);
+      break;
+    }
+  }
+  m &= flow_dirs(r);
+  return m ? m : 3;
+}
+
 void add_to_group(const Rule& r, Group& g, PrefilterPlan& plan) {
   if (!r.tx_rule && !r.has_payload) {
     g.header.push_back(r.index);
@@ -152,12 +179,16 @@ void add_to_group(const Rule& r, Group& g, PrefilterPlan& plan) {
   }
   GroupBuilders& b = plan.builders[&g];
   FastPattern fp = choose_fast_pattern(r);
+  const unsigned pdirs = payload_scan_dirs(r);
   if (!r.tx_rule) {
-    b.payload.target = &g.payload;
-    if (fp.found)
-      b.payload.add(fp, r.index);
-    else
-      g.payload.always.push_back(r.index);
+    for (int d = 0; d < 2; ++d) {
+      if (!(pdirs & (1u << d))) continue;
+      b.payload[d].target = &g.payload[d];
+      if (fp.found)
+        b.payload[d].add(fp, r.index);
+      else
+        g.payload[d].always.push_back(r.index);
+    }
     return;
   }
   // The payload part of a rule that also has app-layer buffers is matched as
@@ -171,12 +202,15 @@ void add_to_group(const Rule& r, Group& g, PrefilterPlan& plan) {
       if (!c->negated && (!best || c->pattern.size() > best->pattern.size())) best = c;
     }
     if (best) {
-      b.payload.target = &g.payload;
       FastPattern pfp;
       pfp.found = true;
       pfp.bytes = best->pattern;
       pfp.nocase = best->nocase;
-      b.payload.add(pfp, r.index);
+      for (int d = 0; d < 2; ++d) {
+        if (!(pdirs & (1u << d))) continue;
+        b.payload[d].target = &g.payload[d];
+        b.payload[d].add(pfp, r.index);
+      }
     }
   }
   int slot = fp.found ? fp.slot : kSlotPayload;
@@ -191,15 +225,22 @@ void add_to_group(const Rule& r, Group& g, PrefilterPlan& plan) {
     g.tx_always.push_back(r.index);
     return;
   }
-  auto& db = g.tx[size_t(slot)];
-  if (!db) {
-    db = std::make_unique<PatternDb>();
-    b.tx[size_t(slot)].target = db.get();
+  // A one-directional buffer is scanned in its own direction only; any
+  // other in each direction the rule can match in.
+  const int bd = buffer_dir(slot);
+  const unsigned tdirs = bd >= 0 ? 1u << bd : tx_scan_dirs(r);
+  for (int d = 0; d < 2; ++d) {
+    if (!(tdirs & (1u << d))) continue;
+    auto& db = g.tx[size_t(slot)][d];
+    if (!db) {
+      db = std::make_unique<PatternDb>();
+      b.tx[size_t(slot)][d].target = db.get();
+    }
+    if (fp.found)
+      b.tx[size_t(slot)][d].add(fp, r.index);
+    else
+      db->always.push_back(r.index);
   }
-  if (fp.found)
-    b.tx[size_t(slot)].add(fp, r.index);
-  else
-    db->always.push_back(r.index);
 }
 
 bool build_prefilter(PrefilterPlan& plan, const std::string& cache_dir, CacheKey key, Engine::Impl& impl,
@@ -208,6 +249,7 @@ bool build_prefilter(PrefilterPlan& plan, const std::string& cache_dir, CacheKey
   // The databases are keyed by exactly what is compiled, so a change in how
   // fast patterns are chosen can never load a stale database.
   std::vector<PatternDb*> dbs;
+  key.add("prefilter by direction");
   for (auto* b : order) {
     for (auto& [bytes, nocase] : b->patterns) {
       key.add(bytes);

@@ -43,11 +43,16 @@ void TxBuffers::set(BufferId id, Dir d, std::string_view v) {
       ++i;
     }
   }
-  if (!kept) entries_.push_back({id, d, std::string(v), next_version()});
+  if (!kept) push(id, d, std::string(v));
+}
+
+void TxBuffers::push(BufferId id, Dir d, std::string v) {
+  entries_.push_back({id, d, std::move(v), next_version()});
+  present_.set(bit(id, d));
 }
 
 void TxBuffers::add(BufferId id, Dir d, std::string_view v) {
-  entries_.push_back({id, d, std::string(v), next_version()});
+  push(id, d, std::string(v));
 }
 
 std::string& TxBuffers::slot(BufferId id, Dir d) {
@@ -57,7 +62,7 @@ std::string& TxBuffers::slot(BufferId id, Dir d) {
       return e.v;
     }
   }
-  entries_.push_back({id, d, {}, next_version()});
+  push(id, d, {});
   return entries_.back().v;
 }
 
@@ -81,12 +86,14 @@ uint64_t TxBuffers::version(BufferId id, Dir d) const {
 }
 
 size_t TxBuffers::count(BufferId id, Dir d) const {
+  if (!present_.test(bit(id, d))) return 0;
   size_t n = 0;
   for (const auto& e : entries_) n += (e.id == id && e.d == d);
   return n;
 }
 
 std::string_view TxBuffers::get(BufferId id, Dir d, size_t i) const {
+  if (!present_.test(bit(id, d))) return {};
   for (const auto& e : entries_) {
     if (e.id == id && e.d == d) {
       if (i == 0) return e.v;

@@ -6,6 +6,7 @@
 // by buffer() stay valid until the next set/add/append on the same tx.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -38,7 +39,13 @@ class TxBuffers {
     std::string v;
     uint64_t ver;  // from this thread's counter: unique among its transactions
   };
+  static size_t bit(BufferId id, Dir d) { return size_t(di(d)) * kBufferCount + size_t(id); }
+  void push(BufferId id, Dir d, std::string v);
   std::vector<Entry> entries_;
+  // Which (id, d) have an entry (entries are never removed whole): the
+  // engine asks for every buffer its rule groups prefilter, on every update,
+  // and most are absent from a given transaction.
+  std::bitset<2 * kBufferCount> present_;
 };
 
 class TrackedFile;

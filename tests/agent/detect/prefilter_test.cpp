@@ -5,6 +5,7 @@
 // on dotprefix/lowercase buffers are fast patterns, and header rules with a
 // narrow port stay out of other ports' packets. Each case checks the alerts and
 // the detect.* counters that show the shortcut was taken.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -364,4 +365,71 @@ TEST_CASE("prefilter: a flow whose payload inspection is off meets header rules 
   CHECK(feed(*d, tf, {"a secret"}, &off) == std::vector<uint32_t>{90, 91});
   tf.f.no_payload_inspection = true;  // what the TLS parser sets once both sides encrypt
   CHECK(feed(*d, tf, {"another secret"}, &off) == std::vector<uint32_t>{91});
+}
+
+TEST_CASE("prefilter: each direction's databases hold the rules that can match there, and every alert stays") {
+  EngineHolder h;
+  h.set(engine_of("by-direction.rules",
+                  "alert tcp any any -> any any (msg:\"req\"; flow:to_server; content:\"EVILREQ\"; sid:80;)\n"
+                  "alert tcp any any -> any any (msg:\"resp\"; flow:to_client; content:\"EVILRESP\"; sid:81;)\n"
+                  "alert tcp any any -> any any (msg:\"either\"; content:\"EITHER\"; sid:86;)\n"
+                  "alert http any any -> any any (msg:\"response body\"; flow:to_client; file.data; "
+                  "content:\"BODYMARK\"; sid:82;)\n"
+                  "alert http any any -> any any (msg:\"request body\"; flow:to_server; file.data; "
+                  "content:\"BODYMARK\"; sid:83;)\n"
+                  // file.data read in the direction of http.uri (the request), whichever update completes it
+                  "alert http any any -> any any (msg:\"upload\"; http.uri; content:\"/up\"; file.data; "
+                  "content:\"UPMARK\"; fast_pattern; http.stat_code; content:\"200\"; sid:84;)\n"
+                  "alert http any any -> any any (msg:\"any body\"; file.data; content:\"ANYDIR\"; sid:85;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+
+  SECTION("packets and stream chunks") {
+    const std::string all = "EVILREQ EVILRESP EITHER";
+    auto run = [&](bool to_server, bool stream) {
+      TestFlow tf;
+      Pkt p(tf, all, to_server);
+      Collect c;
+      if (stream)
+        d->on_stream(p.p, tf.f, to_server ? Dir::kToServer : Dir::kToClient, p.p.payload, 0, c);
+      else
+        d->on_packet(p.p, c);
+      std::sort(c.sids.begin(), c.sids.end());
+      return c.sids;
+    };
+    uint64_t checked = counters(*d)["detect.rules_checked"];
+    CHECK(run(true, false) == std::vector<uint32_t>{80, 86});
+    CHECK(run(false, false) == std::vector<uint32_t>{81, 86});
+    CHECK(run(true, true) == std::vector<uint32_t>{80, 86});
+    CHECK(run(false, true) == std::vector<uint32_t>{81, 86});
+    // The other direction's rule was not even a candidate: two rules checked per run.
+    CHECK(counters(*d)["detect.rules_checked"] - checked == 8);
+  }
+
+  SECTION("a buffer of both directions (file.data)") {
+    TestFlow tf;
+    tf.f.app_proto = AppProto::kHttp;
+    Pkt p(tf, "");
+    FakeTx tx(AppProto::kHttp, 0);
+    tx.bufs[{BufferId::kHttpUri, Dir::kToServer}] = "/up";
+    tx.bufs[{BufferId::kFileData, Dir::kToServer}] = "BODYMARK UPMARK ANYDIR";
+    Collect c;
+    d->on_tx(p.p, tf.f, Dir::kToServer, tx, c);
+    std::sort(c.sids.begin(), c.sids.end());
+    CHECK(c.sids == std::vector<uint32_t>{83, 85});
+    tx.bufs[{BufferId::kFileData, Dir::kToClient}] = "BODYMARK";
+    tx.bufs[{BufferId::kHttpStatCode, Dir::kToClient}] = "200";
+    Collect c2;
+    d->on_tx(p.p, tf.f, Dir::kToClient, tx, c2);
+    std::sort(c2.sids.begin(), c2.sids.end());
+    CHECK(c2.sids == std::vector<uint32_t>{82, 84});  // 84 read the request body, scanned an update earlier
+
+    // UPMARK only in the response body: sid 84 reads the request's, so no alert.
+    FakeTx tx1(AppProto::kHttp, 1);
+    tx1.bufs[{BufferId::kHttpUri, Dir::kToServer}] = "/up";
+    tx1.bufs[{BufferId::kFileData, Dir::kToClient}] = "UPMARK ANYDIR";
+    tx1.bufs[{BufferId::kHttpStatCode, Dir::kToClient}] = "200";
+    Collect c3;
+    d->on_tx(p.p, tf.f, Dir::kToClient, tx1, c3);
+    CHECK(c3.sids == std::vector<uint32_t>{85});
+  }
 }
