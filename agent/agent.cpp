@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -22,6 +25,75 @@
 
 namespace vigil {
 namespace {
+
+// Rule sets are built on one long-lived thread of their own. Parsing ET Open
+// allocates and frees hundreds of thousands of blocks (rule texts, option
+// strings, temporaries); done on the thread that then runs the packet path
+// (the main thread, in a one-worker agent), the holes they left in its malloc
+// arena made every later malloc and free slower: glibc's unlink_chunk and
+// malloc_consolidate took about 4% of the packet phase with ET Open, against
+// 1.5% with no rules (perf, bench/RESULTS.md). On a thread of its own they
+// stay in that thread's arena. The thread lives as long as the process, so
+// glibc never hands its arena to a worker thread started later (an arena of
+// a thread that ended goes to the next new thread).
+class BuildThread {
+ public:
+  static BuildThread& instance() {
+    static BuildThread t;
+    return t;
+  }
+  // Runs fn on the build thread and waits for it; one call at a time.
+  void run(const std::function<void()>& fn) {
+    std::lock_guard one(call_mu_);
+    std::unique_lock lk(mu_);
+    job_ = &fn;
+    error_ = nullptr;
+    cv_.notify_all();
+    cv_.wait(lk, [&] { return job_ == nullptr; });
+    if (error_) std::rethrow_exception(error_);
+  }
+  ~BuildThread() {
+    {
+      std::lock_guard lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    th_.join();
+  }
+
+ private:
+  BuildThread() : th_([this] { loop(); }) {}
+  void loop() {
+    // Signals stay with the agent's signal thread (sigwait).
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    std::unique_lock lk(mu_);
+    for (;;) {
+      cv_.wait(lk, [&] { return job_ != nullptr || stop_; });
+      if (!job_) return;
+      lk.unlock();
+      std::exception_ptr err;
+      try {
+        (*job_)();
+      } catch (...) {
+        err = std::current_exception();
+      }
+      lk.lock();
+      error_ = err;
+      job_ = nullptr;
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex call_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const std::function<void()>* job_ = nullptr;
+  std::exception_ptr error_;
+  bool stop_ = false;
+  std::thread th_;  // last: started once the members above exist
+};
 
 // A path inside dir (lexically).
 bool is_under(const std::string& path, const std::string& dir) {
@@ -44,7 +116,8 @@ std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const st
   lo.default_reputation_path = cfg.default_reputation_path;
   lo.reputation_files = cfg.reputation_files;
   lo.parsed_app_protos = parsed_app_protos();
-  auto engine = rules::build_engine(lo, report);
+  std::shared_ptr<const rules::Engine> engine;
+  BuildThread::instance().run([&] { engine = rules::build_engine(lo, report); });
   rules::log_report(report);
   return engine;
 }
