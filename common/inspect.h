@@ -118,6 +118,14 @@ constexpr bool is_packet_buffer(BufferId id) {
   return id == BufferId::kIpSrc || id == BufferId::kIpDst || id == BufferId::kTcpHdr;
 }
 
+// http.request_body and http.response_body are the bytes of file.data in
+// their direction wherever they exist (HttpTx aliases file.data to them,
+// agent/app/http_tx.h): the rules engine's prefilter scans them once, as
+// file.data. A parser that publishes either body must keep this.
+constexpr bool is_body_of_file_data(BufferId id) {
+  return id == BufferId::kHttpRequestBody || id == BufferId::kHttpResponseBody;
+}
+
 enum class Dir : uint8_t { kToServer = 0, kToClient = 1 };
 // 0 to server, 1 to client: an index for per-direction arrays.
 constexpr int di(Dir d) {

@@ -226,9 +226,11 @@ void add_to_group(const Rule& r, Group& g, PrefilterPlan& plan) {
     return;
   }
   // A one-directional buffer is scanned in its own direction only; any
-  // other in each direction the rule can match in.
+  // other in each direction the rule can match in. An HTTP body is scanned
+  // as file.data of its direction, the same bytes (common/inspect.h).
   const int bd = buffer_dir(slot);
   const unsigned tdirs = bd >= 0 ? 1u << bd : tx_scan_dirs(r);
+  if (is_body_of_file_data(BufferId(slot))) slot = int(BufferId::kFileData);
   for (int d = 0; d < 2; ++d) {
     if (!(tdirs & (1u << d))) continue;
     auto& db = g.tx[size_t(slot)][d];

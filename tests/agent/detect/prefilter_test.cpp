@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 
+#include "agent/app/http_tx.h"
 #include "agent/app/tx_base.h"
 #include "agent/detect/rules_detect.h"
 #include "agent/flow/flow.h"
@@ -256,8 +257,9 @@ TEST_CASE("prefilter: the parsers' buffer versions skip unchanged buffers and ca
   CHECK(c.sids == std::vector<uint32_t>{4});
   CHECK(bytes() == uri.size());
 
-  // A body grown through slot() is scanned again, up to the new bytes' match.
-  ParserTx tx1(AppProto::kHttp, 1);
+  // A body grown through slot() is scanned again, up to the new bytes' match
+  // (an HttpTx: the body is scanned as file.data, which it aliases).
+  HttpTx tx1(1);
   tx1.bufs.slot(BufferId::kHttpRequestBody, Dir::kToServer).append("hay and ");
   Collect c1;
   d->on_tx(p.p, tf.f, Dir::kToServer, tx1, c1);
@@ -367,20 +369,22 @@ TEST_CASE("prefilter: a flow whose payload inspection is off meets header rules 
   CHECK(feed(*d, tf, {"another secret"}, &off) == std::vector<uint32_t>{91});
 }
 
-TEST_CASE("prefilter: each direction's databases hold the rules that can match there, and every alert stays") {
+TEST_CASE(
+    "prefilter: each direction's databases hold the rules that can match there, and every alert stays") {
   EngineHolder h;
-  h.set(engine_of("by-direction.rules",
-                  "alert tcp any any -> any any (msg:\"req\"; flow:to_server; content:\"EVILREQ\"; sid:80;)\n"
-                  "alert tcp any any -> any any (msg:\"resp\"; flow:to_client; content:\"EVILRESP\"; sid:81;)\n"
-                  "alert tcp any any -> any any (msg:\"either\"; content:\"EITHER\"; sid:86;)\n"
-                  "alert http any any -> any any (msg:\"response body\"; flow:to_client; file.data; "
-                  "content:\"BODYMARK\"; sid:82;)\n"
-                  "alert http any any -> any any (msg:\"request body\"; flow:to_server; file.data; "
-                  "content:\"BODYMARK\"; sid:83;)\n"
-                  // file.data read in the direction of http.uri (the request), whichever update completes it
-                  "alert http any any -> any any (msg:\"upload\"; http.uri; content:\"/up\"; file.data; "
-                  "content:\"UPMARK\"; fast_pattern; http.stat_code; content:\"200\"; sid:84;)\n"
-                  "alert http any any -> any any (msg:\"any body\"; file.data; content:\"ANYDIR\"; sid:85;)\n"));
+  h.set(engine_of(
+      "by-direction.rules",
+      "alert tcp any any -> any any (msg:\"req\"; flow:to_server; content:\"EVILREQ\"; sid:80;)\n"
+      "alert tcp any any -> any any (msg:\"resp\"; flow:to_client; content:\"EVILRESP\"; sid:81;)\n"
+      "alert tcp any any -> any any (msg:\"either\"; content:\"EITHER\"; sid:86;)\n"
+      "alert http any any -> any any (msg:\"response body\"; flow:to_client; file.data; "
+      "content:\"BODYMARK\"; sid:82;)\n"
+      "alert http any any -> any any (msg:\"request body\"; flow:to_server; file.data; "
+      "content:\"BODYMARK\"; sid:83;)\n"
+      // file.data read in the direction of http.uri (the request), whichever update completes it
+      "alert http any any -> any any (msg:\"upload\"; http.uri; content:\"/up\"; file.data; "
+      "content:\"UPMARK\"; fast_pattern; http.stat_code; content:\"200\"; sid:84;)\n"
+      "alert http any any -> any any (msg:\"any body\"; file.data; content:\"ANYDIR\"; sid:85;)\n"));
   auto d = make_rules_detect(h, DetectOptions{});
 
   SECTION("packets and stream chunks") {
@@ -432,4 +436,44 @@ TEST_CASE("prefilter: each direction's databases hold the rules that can match t
     d->on_tx(p.p, tf.f, Dir::kToClient, tx1, c3);
     CHECK(c3.sids == std::vector<uint32_t>{85});
   }
+}
+
+TEST_CASE("prefilter: HTTP bodies are scanned once, as file.data, and their rules still alert") {
+  EngineHolder h;
+  h.set(engine_of(
+      "bodies.rules",
+      "alert http any any -> any any (msg:\"response body\"; http.response_body; "
+      "content:\"RESPMARK\"; sid:90;)\n"
+      "alert http any any -> any any (msg:\"request body\"; http.request_body; "
+      "content:\"REQMARK\"; sid:91;)\n"
+      "alert http any any -> any any (msg:\"file data\"; file.data; content:\"RESPMARK\"; sid:92;)\n"
+      "alert smb any any -> any any (msg:\"smb file\"; file.data; content:\"SMBMARK\"; sid:93;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;
+  tf.f.app_proto = AppProto::kHttp;
+  Pkt p(tf, "");
+  HttpTx tx(0);
+  tx.bufs.slot(BufferId::kHttpRequestBody, Dir::kToServer) = "a REQMARK here";
+  Collect c;
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx, c);
+  CHECK(c.sids == std::vector<uint32_t>{91});
+  const uint64_t scanned = counters(*d)["detect.prefilter.tx_bytes"];
+  CHECK(scanned == 14);  // the request body, once
+  tx.bufs.slot(BufferId::kHttpResponseBody, Dir::kToClient) = "RESPMARK and SMBMARK";
+  Collect c2;
+  d->on_tx(p.p, tf.f, Dir::kToClient, tx, c2);
+  std::sort(c2.sids.begin(), c2.sids.end());
+  CHECK(c2.sids == std::vector<uint32_t>{90, 92});
+  CHECK(counters(*d)["detect.prefilter.tx_bytes"] - scanned == 20);  // the response body, once
+
+  // Another protocol's file.data with the body rules' patterns: they are
+  // candidates there, and do not alert (no HTTP body).
+  TestFlow sf(445);
+  sf.f.app_proto = AppProto::kSmb;
+  Pkt sp(sf, "");
+  FakeTx smb(AppProto::kSmb, 0);
+  smb.bufs[{BufferId::kFileData, Dir::kToClient}] = "RESPMARK SMBMARK";
+  Collect c3;
+  d->on_tx(sp.p, sf.f, Dir::kToClient, smb, c3);
+  CHECK(c3.sids == std::vector<uint32_t>{93});
 }
