@@ -82,6 +82,7 @@ std::shared_ptr<const Engine> build_engine(const LoadOptions& opts, LoadReport& 
   order_rules(rules);
   bind_threshold_config(impl->threshold_cfg, rules, impl->rule_threshold, impl->rule_suppress);
   mark_ip_only(rules);
+  build_gates(rules, *impl);
   PrefilterPlan plan;
   report.port_groups = group_rules(rules, *impl, plan);
   if (!build_prefilter(plan, opts.cache_dir, key, *impl, report)) return nullptr;

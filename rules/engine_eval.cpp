@@ -263,8 +263,26 @@ void begin_candidates(WorkerState& w) {
   w.candidates.clear();
   if (++w.epoch == 0) {
     std::fill(w.seen_epoch.begin(), w.seen_epoch.end(), 0);
+    for (auto& e : w.class_epoch) std::fill(e.begin(), e.end(), 0);
     w.epoch = 1;
   }
+}
+
+// The rule's gate (engine_impl.h) for a view of this call: false when its
+// flow direction or its address lists rule the view out. `view` 0 or 1 names
+// the view for the per-call cache of address answers (inspect_tx has two).
+bool gate_ok(const Engine::Impl& impl, WorkerState& w, uint32_t idx, bool to_server, const IpAddr& src,
+             const IpAddr& dst, int view) {
+  const RuleGate& g = impl.gates[idx];
+  if (!(g.flow_dirs & (to_server ? 1 : 2))) return false;
+  if (g.addr_class == 0) return true;
+  uint32_t& seen = w.class_epoch[view][g.addr_class];
+  uint8_t& ok = w.class_ok[view][g.addr_class];
+  if (seen != w.epoch) {
+    seen = w.epoch;
+    ok = impl.addr_classes[g.addr_class].admits(src, dst);
+  }
+  return ok != 0;
 }
 
 void prefilter(const PatternDb& db, const uint8_t* data, size_t len, WorkerState& w) {
@@ -419,6 +437,10 @@ std::unique_ptr<WorkerState, void (*)(WorkerState*)> Engine::new_worker() const 
   w->engine_serial = impl_->serial;
   if (impl_->proto_scratch) hs_clone_scratch(impl_->proto_scratch, &w->scratch);
   w->seen_epoch.assign(impl_->rules.size(), 0);
+  for (int i = 0; i < 2; ++i) {
+    w->class_epoch[i].assign(impl_->addr_classes.size(), 0);
+    w->class_ok[i].assign(impl_->addr_classes.size(), 0);
+  }
   w->candidates.reserve(256);
   w->hits.reserve(256);
   w->packet_alerted.reserve(16);
@@ -595,6 +617,7 @@ void Engine::inspect_packet(WorkerState& w, const Packet& p, AlertSink& out) con
   std::sort(w.candidates.begin(), w.candidates.end());
   w.counters.prefilter_candidates += w.candidates.size();
   for (auto idx : w.candidates) {
+    if (!gate_ok(*impl_, w, idx, v.to_server, v.src, v.dst, 0)) continue;
     const Rule& r = *impl_->rules[idx];
     if (r.tx_rule) {
       if (r.has_payload && f && !payload_off && !p.payload.empty()) {
@@ -647,6 +670,7 @@ void Engine::inspect_stream(WorkerState& w, const Packet& p, FlowView& f, Dir d,
   }
   w.counters.prefilter_candidates += w.candidates.size();
   for (auto idx : w.candidates) {
+    if (!gate_ok(*impl_, w, idx, v.to_server, v.src, v.dst, 0)) continue;
     const Rule& r = *impl_->rules[idx];
     if (r.tx_rule && r.has_payload) {
       PktCtx c{&p, &f, fs, v.to_server, true};
@@ -754,21 +778,16 @@ void Engine::inspect_tx(WorkerState& w, const Packet& p, FlowView& f, Dir d, con
   std::sort(w.candidates.begin(), w.candidates.end());
   w.counters.prefilter_candidates += w.candidates.size();
   for (auto idx : w.candidates) {
+    // The rule's direction: that of its first one-directional buffer, else d.
+    const int8_t gd = impl_->gates[idx].tx_dir;
+    const Dir rd = gd < 0 ? d : Dir(gd);
+    const bool ts = rd == Dir::kToServer;
+    if (!gate_ok(*impl_, w, idx, ts, ts ? f.client : f.server, ts ? f.server : f.client, ts ? 0 : 1))
+      continue;
     const Rule& r = *impl_->rules[idx];
     uint64_t key = (uint64_t(r.gid) << 32) | r.sid;
     if (fs->tx_marked(tx.tx_id(), key)) continue;
-    // The rule's direction: that of its first one-directional buffer, else d.
-    Dir rd = d;
-    for (auto& l : r.buffers) {
-      if (l.slot != kSlotPayload && buffer_dir(l.slot) >= 0) {
-        rd = Dir(buffer_dir(l.slot));
-        break;
-      }
-    }
-    if (r.flow.to_server && rd != Dir::kToServer) continue;
-    if (r.flow.to_client && rd != Dir::kToClient) continue;
     ++w.counters.rules_checked;
-    bool ts = rd == Dir::kToServer;
     View v{ts ? f.client : f.server, ts ? f.server : f.client, ts ? f.client_port : f.server_port,
            ts ? f.server_port : f.client_port, ts};
     PktCtx c{&p, &f, fs, ts, false};

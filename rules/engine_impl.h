@@ -86,8 +86,32 @@ struct PortGroups {
   }
 };
 
+// What a candidate rule needs that can be checked without reading the Rule:
+// kept in one small array so that the many candidates that fail here (ET
+// Open's $HOME_NET -> $EXTERNAL_NET rules on traffic between two home
+// addresses) cost no cache miss on their Rule. A necessary condition only:
+// a rule that passes is checked in full.
+struct RuleGate {
+  uint16_t addr_class = 0;  // index into Engine::Impl::addr_classes; 0: any -> any
+  int8_t tx_dir = -1;       // inspect_tx's direction for the rule: its first one-directional buffer's, or -1
+  uint8_t flow_dirs = 3;    // bit 0 to server, bit 1 to client: the directions flow:to_server/to_client allow
+};
+
+// A distinct pair of source and destination address lists of the rules (with
+// <>, either way round).
+struct AddrClass {
+  const AddrSet* src = nullptr;
+  const AddrSet* dst = nullptr;
+  bool bidir = false;
+  bool admits(const IpAddr& s, const IpAddr& d) const {
+    return (src->contains(s) && dst->contains(d)) || (bidir && src->contains(d) && dst->contains(s));
+  }
+};
+
 struct Engine::Impl {
   uint64_t serial = 0;                       // unique per engine built in this process
+  std::vector<RuleGate> gates;               // by rule index
+  std::vector<AddrClass> addr_classes;       // [0] unused: any -> any
   std::vector<std::unique_ptr<Rule>> rules;  // by index = evaluation order
   std::array<PortGroups, kGroupCount> groups;
   // Header-only rules with address lists and any ports, per L4 group.
@@ -112,6 +136,10 @@ struct WorkerState {
   std::vector<uint32_t> hits;        // pattern ids from Hyperscan
   std::vector<uint32_t> seen_epoch;  // per rule: last epoch it was added
   uint32_t epoch = 0;
+  // Per address class and view (0: the call's first, 1: reversed, inspect_tx's
+  // other direction): the epoch its answer was found in, and the answer.
+  std::vector<uint32_t> class_epoch[2];
+  std::vector<uint8_t> class_ok[2];
   std::vector<uint32_t> packet_alerted;  // rules that alerted on this packet (stream + packet dedup)
   // Prefilter candidates of the stream chunk that was exactly this packet's
   // payload (a superset of what scanning the payload alone would give).

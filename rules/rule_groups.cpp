@@ -176,6 +176,42 @@ void mark_ip_only(const std::vector<std::unique_ptr<Rule>>& rules) {
   }
 }
 
+void build_gates(const std::vector<std::unique_ptr<Rule>>& rules, Engine::Impl& impl) {
+  auto key_of = [](const AddrSet& a, std::string& k) {
+    k += a.any ? 'A' : 'L';
+    if (a.any) return;
+    k.append(reinterpret_cast<const char*>(a.ranges.data()), a.ranges.size() * sizeof(a.ranges[0]));
+    k += '|';
+  };
+  std::map<std::string, uint16_t> classes;
+  impl.addr_classes.assign(1, AddrClass{});
+  impl.gates.assign(rules.size(), RuleGate{});
+  for (auto& rp : rules) {
+    const Rule& r = *rp;
+    RuleGate& g = impl.gates[r.index];
+    for (auto& l : r.buffers) {
+      if (l.slot != kSlotPayload && buffer_dir(l.slot) >= 0) {
+        g.tx_dir = int8_t(buffer_dir(l.slot));
+        break;
+      }
+    }
+    g.flow_dirs = uint8_t((r.flow.to_client ? 0 : 1) | (r.flow.to_server ? 0 : 2));
+    if (r.src.any && r.dst.any) continue;
+    std::string k(r.bidir ? "B" : "U");
+    key_of(r.src, k);
+    key_of(r.dst, k);
+    auto [it, fresh] = classes.emplace(std::move(k), uint16_t(impl.addr_classes.size()));
+    if (fresh) {
+      if (impl.addr_classes.size() == 0xffff) {  // out of ids: left to the full check
+        classes.erase(it);
+        continue;
+      }
+      impl.addr_classes.push_back(AddrClass{&r.src, &r.dst, r.bidir});
+    }
+    g.addr_class = it->second;
+  }
+}
+
 uint64_t group_rules(const std::vector<std::unique_ptr<Rule>>& rules, Engine::Impl& impl,
                      PrefilterPlan& plan) {
   std::array<Ranges, kGroupCount> src_ranges, dst_ranges;

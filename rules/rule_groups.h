@@ -18,6 +18,9 @@ namespace vigil::rules {
 // flow, packet or bit keywords).
 void mark_ip_only(const std::vector<std::unique_ptr<Rule>>& rules);
 
+// Fills impl.gates and impl.addr_classes for the rules (indexes set).
+void build_gates(const std::vector<std::unique_ptr<Rule>>& rules, Engine::Impl& impl);
+
 // Places every rule (indexes already set, in evaluation order) into impl's
 // protocol and port groups or address indexes, and its fast pattern into
 // plan; returns the number of port groups made.

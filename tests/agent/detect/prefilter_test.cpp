@@ -477,3 +477,39 @@ TEST_CASE("prefilter: HTTP bodies are scanned once, as file.data, and their rule
   d->on_tx(sp.p, sf.f, Dir::kToClient, smb, c3);
   CHECK(c3.sids == std::vector<uint32_t>{93});
 }
+
+TEST_CASE(
+    "prefilter: a candidate whose address lists rule the flow out is not checked; <> either way round") {
+  EngineHolder h;
+  h.set(engine_of(
+      "gates.rules",
+      "alert http 10.0.0.0/8 any -> !10.0.0.0/8 any (msg:\"out\"; http.uri; content:\"/x\"; sid:100;)\n"
+      "alert http 10.0.0.2 any <> 10.0.0.1 any (msg:\"pair\"; http.uri; content:\"/x\"; sid:101;)\n"
+      "alert tcp 10.0.0.2 any <> 10.0.0.1 any (msg:\"pair payload\"; content:\"XPAY\"; sid:102;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  TestFlow tf;  // 10.0.0.1 -> 10.0.0.2: inside to inside
+  tf.f.app_proto = AppProto::kHttp;
+  Pkt p(tf, "");
+  FakeTx tx(AppProto::kHttp, 0);
+  tx.bufs[{BufferId::kHttpUri, Dir::kToServer}] = "/x";
+  Collect c;
+  const uint64_t checked = counters(*d)["detect.rules_checked"];
+  d->on_tx(p.p, tf.f, Dir::kToServer, tx, c);
+  CHECK(c.sids == std::vector<uint32_t>{101});  // 10.0.0.1 -> 10.0.0.2 matches 10.0.0.2 <> 10.0.0.1
+  CHECK(counters(*d)["detect.rules_checked"] - checked == 1);  // sid 100 was gated out
+
+  for (bool to_server : {true, false}) {
+    Pkt pp(tf, "a XPAY b", to_server);
+    Collect cp;
+    d->on_packet(pp.p, cp);
+    CHECK(cp.sids == std::vector<uint32_t>{102});
+  }
+
+  TestFlow out;  // the same flow to an outside server: sid 100 too
+  out.f.server = *IpAddr::parse("192.0.2.9");
+  out.f.app_proto = AppProto::kHttp;
+  Pkt po(out, "");
+  Collect co;
+  d->on_tx(po.p, out.f, Dir::kToServer, tx, co);
+  CHECK(co.sids == std::vector<uint32_t>{100});
+}
