@@ -46,15 +46,14 @@ struct TxScanMemo {
 };
 
 struct RuleFlowState : DetectFlowState {
-  std::vector<uint64_t> bits;                           // set flowbits (name hashes)
-  std::vector<std::pair<uint64_t, int64_t>> ints;       // flowints
-  std::vector<std::pair<uint64_t, uint64_t>> tx_marks;  // (tx_id, gid<<32|sid) alerted/matched
-  std::vector<uint8_t> tail[2];                         // last stream bytes per direction
-  uint64_t stream_seen[2] = {0, 0};                     // stream bytes inspected per direction
-  std::vector<StreamCarry> carry[2];                    // see StreamCarry
-  bool carry_full[2] = {false, false};                  // carry overflowed: rescan the whole window
-  const void* carry_engine = nullptr;                   // engine the carried indexes belong to
-  TxScanMemo tx_memo;
+  // Read for every packet: first, in one cache line.
+  bool passed = false;  // a pass rule matched the flow
+  // TCP: established as Suricata sees it, before this packet's own state change
+  // (the ACK completing the handshake is not yet "established").
+  bool was_established = false;
+  // TCP: the flow's protocol is known to packet rules (see proto_acked in
+  // engine_eval.cpp).
+  bool app_acked = false;
   // The address index's rule lists for the flow's two addresses, found once
   // per flow instead of twice per packet (inspect_packet): the client as
   // source, the server as destination, the server as source, the client as
@@ -64,13 +63,15 @@ struct RuleFlowState : DetectFlowState {
     uint8_t group = 0;
     const std::vector<uint32_t>* lists[4] = {};
   } addr_memo;
-  bool passed = false;  // a pass rule matched the flow
-  // TCP: established as Suricata sees it, before this packet's own state change
-  // (the ACK completing the handshake is not yet "established").
-  bool was_established = false;
-  // TCP: the flow's protocol is known to packet rules (see proto_acked in
-  // engine_eval.cpp).
-  bool app_acked = false;
+  std::vector<uint64_t> bits;                           // set flowbits (name hashes)
+  std::vector<std::pair<uint64_t, int64_t>> ints;       // flowints
+  std::vector<std::pair<uint64_t, uint64_t>> tx_marks;  // (tx_id, gid<<32|sid) alerted/matched
+  std::vector<uint8_t> tail[2];                         // last stream bytes per direction
+  uint64_t stream_seen[2] = {0, 0};                     // stream bytes inspected per direction
+  std::vector<StreamCarry> carry[2];                    // see StreamCarry
+  bool carry_full[2] = {false, false};                  // carry overflowed: rescan the whole window
+  const void* carry_engine = nullptr;                   // engine the carried indexes belong to
+  TxScanMemo tx_memo;
 
   bool has_bit(uint64_t h) const { return std::find(bits.begin(), bits.end(), h) != bits.end(); }
   bool set_bit(uint64_t h) {

@@ -155,6 +155,22 @@ void DbBuilder::add(const FastPattern& fp, uint32_t rule) {
   target->max_len = std::max(target->max_len, fp.bytes.size());
 }
 
+namespace {
+
+// Each stream chunk is scanned from the longest payload pattern's length
+// before its new bytes, for a pattern split across segments. A prefilter
+// needs only part of a content (the rule's own list finds the whole), so
+// payload patterns are cut to this many bytes, which bounds that overlap:
+// ET Open's longest were 152 bytes.
+constexpr size_t kMaxPayloadPattern = 32;
+
+FastPattern payload_pattern(FastPattern fp) {
+  if (fp.bytes.size() > kMaxPayloadPattern) fp.bytes.resize(kMaxPayloadPattern);
+  return fp;
+}
+
+}  // namespace
+
 unsigned payload_scan_dirs(const Rule& r) {
   unsigned m = flow_dirs(r);
   return m ? m : 3;
@@ -185,7 +201,7 @@ void add_to_group(const Rule& r, Group& g, PrefilterPlan& plan) {
       if (!(pdirs & (1u << d))) continue;
       b.payload[d].target = &g.payload[d];
       if (fp.found)
-        b.payload[d].add(fp, r.index);
+        b.payload[d].add(payload_pattern(fp), r.index);
       else
         g.payload[d].always.push_back(r.index);
     }
@@ -209,7 +225,7 @@ void add_to_group(const Rule& r, Group& g, PrefilterPlan& plan) {
       for (int d = 0; d < 2; ++d) {
         if (!(pdirs & (1u << d))) continue;
         b.payload[d].target = &g.payload[d];
-        b.payload[d].add(pfp, r.index);
+        b.payload[d].add(payload_pattern(pfp), r.index);
       }
     }
   }

@@ -513,3 +513,22 @@ TEST_CASE(
   d->on_tx(po.p, out.f, Dir::kToServer, tx, co);
   CHECK(co.sids == std::vector<uint32_t>{100});
 }
+
+TEST_CASE("prefilter: a long content's pattern is its first 32 bytes; split anywhere, it still alerts") {
+  const std::string content = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";  // 62 bytes
+  EngineHolder h;
+  h.set(engine_of("long.rules",
+                  "alert tcp any any -> any 80 (msg:\"long\"; content:\"" + content + "\"; sid:110;)\n"));
+  auto d = make_rules_detect(h, DetectOptions{});
+  for (size_t cut = 1; cut < content.size(); cut += 3) {
+    TestFlow tf;
+    uint64_t off = 0;
+    auto before = counters(*d);
+    auto got = feed(*d, tf, {"head " + content.substr(0, cut), content.substr(cut) + " tail"}, &off);
+    CHECK(got == std::vector<uint32_t>{110});
+    // The second chunk was scanned with at most 31 bytes of overlap.
+    auto after = counters(*d);
+    CHECK(after["detect.prefilter.stream_bytes"] - before["detect.prefilter.stream_bytes"] <=
+          5 + cut + (content.size() - cut + 5) + 31);
+  }
+}
