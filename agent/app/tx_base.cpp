@@ -16,39 +16,42 @@ uint64_t next_version() {
 }
 }  // namespace
 
+size_t TxBuffers::find(size_t key, size_t from) const {
+  for (size_t i = from; i < keys_.size(); ++i)
+    if (keys_[i] == key) return i;
+  return keys_.size();
+}
+
 void TxBuffers::set(BufferId id, Dir d, std::string_view v) {
-  bool kept = false;
-  for (size_t i = 0; i < entries_.size();) {
-    if (entries_[i].id == id && entries_[i].d == d) {
-      if (!kept) {
-        // Parsers set some buffers again with each update: the same bytes
-        // keep their version and are not scanned again.
-        if (entries_[i].v != v) {
-          entries_[i].v.assign(v);
-          entries_[i].ver = next_version();
-        }
-        kept = true;
-        ++i;
-      } else {
-        entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
-        // One instance fewer: a change even where the kept one is the same.
-        for (auto& e : entries_) {
-          if (e.id == id && e.d == d) {
-            e.ver = next_version();
-            break;
-          }
-        }
-      }
-    } else {
-      ++i;
-    }
+  const size_t key = bit(id, d);
+  size_t i = present_.test(key) ? find(key) : entries_.size();
+  if (i == entries_.size()) {
+    push(id, d, std::string(v));
+    return;
   }
-  if (!kept) push(id, d, std::string(v));
+  // Parsers set some buffers again with each update: the same bytes keep
+  // their version and are not scanned again.
+  if (entries_[i].v != v) {
+    entries_[i].v.assign(v);
+    entries_[i].ver = next_version();
+  }
+  if (!multi_.test(key)) return;
+  bool erased = false;
+  for (size_t j = find(key, i + 1); j < entries_.size(); j = find(key, j)) {
+    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(j));
+    keys_.erase(keys_.begin() + static_cast<std::ptrdiff_t>(j));
+    erased = true;
+  }
+  // One instance fewer: a change even where the kept one is the same.
+  if (erased) entries_[i].ver = next_version();
 }
 
 void TxBuffers::push(BufferId id, Dir d, std::string v) {
+  const size_t key = bit(id, d);
+  if (present_.test(key)) multi_.set(key);
+  present_.set(key);
   entries_.push_back({id, d, std::move(v), next_version()});
-  present_.set(bit(id, d));
+  keys_.push_back(uint16_t(key));
 }
 
 void TxBuffers::add(BufferId id, Dir d, std::string_view v) {
@@ -56,22 +59,24 @@ void TxBuffers::add(BufferId id, Dir d, std::string_view v) {
 }
 
 std::string& TxBuffers::slot(BufferId id, Dir d) {
-  for (auto& e : entries_) {
-    if (e.id == id && e.d == d) {
-      e.ver = next_version();
-      return e.v;
-    }
+  const size_t key = bit(id, d);
+  size_t i = present_.test(key) ? find(key) : entries_.size();
+  if (i == entries_.size()) {
+    push(id, d, {});
+    return entries_.back().v;
   }
-  push(id, d, {});
-  return entries_.back().v;
+  entries_[i].ver = next_version();
+  return entries_[i].v;
 }
 
 uint64_t TxBuffers::version(BufferId id, Dir d) const {
+  const size_t key = bit(id, d);
   uint64_t ver = 0, bytes = 0;
-  for (const auto& e : entries_) {
-    if (e.id == id && e.d == d) {
-      ver = std::max(ver, e.ver);
-      bytes += e.v.size();
+  if (present_.test(key)) {
+    for (size_t i = find(key); i < entries_.size(); i = find(key, i + 1)) {
+      ver = std::max(ver, entries_[i].ver);
+      bytes += entries_[i].v.size();
+      if (!multi_.test(key)) break;
     }
   }
   // splitmix64 of the newest version, then of the size: two states of one
@@ -86,19 +91,20 @@ uint64_t TxBuffers::version(BufferId id, Dir d) const {
 }
 
 size_t TxBuffers::count(BufferId id, Dir d) const {
-  if (!present_.test(bit(id, d))) return 0;
+  const size_t key = bit(id, d);
+  if (!present_.test(key)) return 0;
+  if (!multi_.test(key)) return 1;
   size_t n = 0;
-  for (const auto& e : entries_) n += (e.id == id && e.d == d);
+  for (auto k : keys_) n += k == key;
   return n;
 }
 
 std::string_view TxBuffers::get(BufferId id, Dir d, size_t i) const {
-  if (!present_.test(bit(id, d))) return {};
-  for (const auto& e : entries_) {
-    if (e.id == id && e.d == d) {
-      if (i == 0) return e.v;
-      --i;
-    }
+  const size_t key = bit(id, d);
+  if (!present_.test(key)) return {};
+  for (size_t j = find(key); j < entries_.size(); j = find(key, j + 1)) {
+    if (i == 0) return entries_[j].v;
+    --i;
   }
   return {};
 }

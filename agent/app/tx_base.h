@@ -41,11 +41,17 @@ class TxBuffers {
   };
   static size_t bit(BufferId id, Dir d) { return size_t(di(d)) * kBufferCount + size_t(id); }
   void push(BufferId id, Dir d, std::string v);
+  // The index of the first entry of (id, d) from `from` on, or entries_.size().
+  size_t find(size_t key, size_t from = 0) const;
   std::vector<Entry> entries_;
-  // Which (id, d) have an entry (entries are never removed whole): the
-  // engine asks for every buffer its rule groups prefilter, on every update,
-  // and most are absent from a given transaction.
-  std::bitset<2 * kBufferCount> present_;
+  // bit(id, d) of each entry, in order: the lookups scan these two bytes an
+  // entry instead of the entries themselves.
+  std::vector<uint16_t> keys_;
+  // Which (id, d) have an entry (entries are never removed whole), and which
+  // had more than one at some time: the engine asks for every buffer its
+  // rule groups prefilter, on every update; most are absent from a given
+  // transaction, and most present ones have a single instance.
+  std::bitset<2 * kBufferCount> present_, multi_;
 };
 
 class TrackedFile;

@@ -49,3 +49,27 @@ TEST_CASE("tx buffers: the version changes with every change and only then") {
   kept.append("needle");  // through a kept reference: the size tells
   CHECK(b.version(body, d) != v);
 }
+
+TEST_CASE("tx buffers: instances interleaved with other buffers are found, counted and collapsed") {
+  TxBuffers b;
+  const auto q = BufferId::kDnsQuery;
+  const auto d = Dir::kToServer;
+  b.add(q, d, "one");
+  b.set(BufferId::kHttpUri, d, "/x");
+  b.add(q, d, "two");
+  b.add(q, Dir::kToClient, "other direction");
+  b.add(q, d, "three");
+  CHECK(b.count(q, d) == 3);
+  CHECK(b.get(q, d, 0) == "one");
+  CHECK(b.get(q, d, 2) == "three");
+  CHECK(b.get(q, d, 3).empty());
+  CHECK(b.count(q, Dir::kToClient) == 1);
+  b.set(q, d, "one");  // the first kept (same bytes), the other two dropped
+  CHECK(b.count(q, d) == 1);
+  CHECK(b.get(q, d) == "one");
+  CHECK(b.get(q, Dir::kToClient) == "other direction");
+  CHECK(b.get(BufferId::kHttpUri, d) == "/x");
+  b.add(q, d, "again");
+  CHECK(b.count(q, d) == 2);
+  CHECK(b.get(q, d, 1) == "again");
+}
