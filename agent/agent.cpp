@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -117,7 +118,12 @@ std::shared_ptr<const rules::Engine> load_rules(const AgentConfig& cfg, const st
   lo.reputation_files = cfg.reputation_files;
   lo.parsed_app_protos = parsed_app_protos();
   std::shared_ptr<const rules::Engine> engine;
-  BuildThread::instance().run([&] { engine = rules::build_engine(lo, report); });
+  BuildThread::instance().run([&] {
+    engine = rules::build_engine(lo, report);
+    // The build's garbage stays in the build thread's arena, where nothing
+    // else would reuse it: its free pages go back to the system.
+    malloc_trim(0);
+  });
   rules::log_report(report);
   return engine;
 }
