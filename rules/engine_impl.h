@@ -156,4 +156,11 @@ struct WorkerState {
 // Natural direction of an app buffer: 0 to_server, 1 to_client, -1 both.
 int buffer_dir(int slot);
 
+// The direction inspect_tx reads a rule's buffers in: that of its first
+// one-directional buffer, or -1 (the direction of the update).
+int rule_tx_dir(const Rule& r);
+// The directions flow:to_server / to_client allow, as bits (1 to server, 2
+// to client); 0 when they contradict.
+unsigned rule_flow_dirs(const Rule& r);
+
 }  // namespace vigil::rules

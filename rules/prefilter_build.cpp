@@ -89,13 +89,6 @@ void list_tx(Group& g) {
       if (g.tx[slot][d]) g.tx_list.push_back({BufferId(slot), Dir(d), g.tx[slot][d].get()});
 }
 
-unsigned flow_dirs(const Rule& r) {
-  unsigned m = 3;
-  if (r.flow.to_server) m &= 1;
-  if (r.flow.to_client) m &= 2;
-  return m;
-}
-
 }  // namespace
 
 FastPattern choose_fast_pattern(const Rule& r) {
@@ -169,24 +162,22 @@ FastPattern payload_pattern(FastPattern fp) {
   return fp;
 }
 
-}  // namespace
-
+// The directions of scanned bytes (bit 0 to server, bit 1 to client) in
+// which a rule can match: its flow direction, and for the app-layer part the
+// direction inspect_tx reads its buffers in. Never 0: a rule whose
+// directions contradict stays in both, as it was before the split.
 unsigned payload_scan_dirs(const Rule& r) {
-  unsigned m = flow_dirs(r);
+  unsigned m = rule_flow_dirs(r);
   return m ? m : 3;
 }
 
 unsigned tx_scan_dirs(const Rule& r) {
-  unsigned m = 3;
-  for (auto& l : r.buffers) {
-    if (l.slot != kSlotPayload && buffer_dir(l.slot) >= 0) {
-      m = 1u << buffer_dir(l.slot);
-      break;
-    }
-  }
-  m &= flow_dirs(r);
+  const int td = rule_tx_dir(r);
+  unsigned m = (td < 0 ? 3u : 1u << td) & rule_flow_dirs(r);
   return m ? m : 3;
 }
+
+}  // namespace
 
 void add_to_group(const Rule& r, Group& g, PrefilterPlan& plan) {
   if (!r.tx_rule && !r.has_payload) {

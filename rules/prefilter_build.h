@@ -40,14 +40,6 @@ struct GroupBuilders {
   std::array<std::array<DbBuilder, 2>, kBufferCount> tx;  // by buffer and direction
 };
 
-// The directions of scanned bytes (bit 0 to server, bit 1 to client) in
-// which a rule can match: its flow direction, and for the app-layer part the
-// direction of its first one-directional buffer (the one inspect_tx reads
-// its other buffers in). Never 0: a rule whose directions contradict stays
-// in both, as it was before the split.
-unsigned payload_scan_dirs(const Rule& r);
-unsigned tx_scan_dirs(const Rule& r);
-
 // The pattern lists of every group of an engine being built.
 struct PrefilterPlan {
   std::map<const Group*, GroupBuilders> builders;

@@ -176,6 +176,16 @@ void mark_ip_only(const std::vector<std::unique_ptr<Rule>>& rules) {
   }
 }
 
+int rule_tx_dir(const Rule& r) {
+  for (auto& l : r.buffers)
+    if (l.slot != kSlotPayload && buffer_dir(l.slot) >= 0) return buffer_dir(l.slot);
+  return -1;
+}
+
+unsigned rule_flow_dirs(const Rule& r) {
+  return (r.flow.to_client ? 0u : 1u) | (r.flow.to_server ? 0u : 2u);
+}
+
 void build_gates(const std::vector<std::unique_ptr<Rule>>& rules, Engine::Impl& impl) {
   auto key_of = [](const AddrSet& a, std::string& k) {
     k += a.any ? 'A' : 'L';
@@ -189,13 +199,8 @@ void build_gates(const std::vector<std::unique_ptr<Rule>>& rules, Engine::Impl& 
   for (auto& rp : rules) {
     const Rule& r = *rp;
     RuleGate& g = impl.gates[r.index];
-    for (auto& l : r.buffers) {
-      if (l.slot != kSlotPayload && buffer_dir(l.slot) >= 0) {
-        g.tx_dir = int8_t(buffer_dir(l.slot));
-        break;
-      }
-    }
-    g.flow_dirs = uint8_t((r.flow.to_client ? 0 : 1) | (r.flow.to_server ? 0 : 2));
+    g.tx_dir = int8_t(rule_tx_dir(r));
+    g.flow_dirs = uint8_t(rule_flow_dirs(r));
     if (r.src.any && r.dst.any) continue;
     std::string k(r.bidir ? "B" : "U");
     key_of(r.src, k);
