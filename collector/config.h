@@ -26,6 +26,7 @@ struct CollectorConfig {
   std::string tls_cert, tls_key;        // empty: generated under data_dir on first start
   std::string store_path;               // empty: DATA_DIR/collector.db
   std::string store_type = "sqlite";    // sqlite | postgresql
+  bool store_stats_cache = true;        // store.stats_cache (SQLite): filtered dashboard counts in memory
   std::string store_url;                // store.url: libpq URL of the PostgreSQL database
   int heartbeat_interval_s = 5;         // told to agents in every heartbeat reply
   int offline_after_s = 15;             // no heartbeat for this long: agent offline

@@ -125,6 +125,12 @@ std::vector<K> collector_keys() {
        [](CollectorConfig& c, const Value& v) { c.store_type = v.s; }},
       {string("store.path", "\"\"", "SQLite database file; empty: DATA_DIR/collector.db."),
        [](CollectorConfig& c, const Value& v) { c.store_path = v.s; }},
+      {boolean("store.stats_cache", "true",
+               "SQLite store: keep each alert's filterable values in memory (about 48 bytes an alert, loaded "
+               "in the background at start), so that dashboard counts under a filter the rollups cannot "
+               "answer (text, address, port, protocol, category) take milliseconds instead of reading every "
+               "alert of the range."),
+       [](CollectorConfig& c, const Value& v) { c.store_stats_cache = v.b; }},
       {string(
            "store.url", "\"\"",
            "PostgreSQL database (store.type postgresql): a libpq URL such as "

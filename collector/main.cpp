@@ -61,7 +61,9 @@ bool postgresql_store(const CollectorConfig& cfg) {
   return cfg.store_type == "postgresql";
 }
 
-std::unique_ptr<Store> open_store(const CollectorConfig& cfg) {
+// `serving`: the server's store, which keeps the stats cache when configured
+// (the CLI's commands do not count alerts).
+std::unique_ptr<Store> open_store(const CollectorConfig& cfg, bool serving = false) {
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);
   chmod(cfg.data_dir.c_str(), 0700);
@@ -82,7 +84,9 @@ std::unique_ptr<Store> open_store(const CollectorConfig& cfg) {
     std::cerr << "vigil-collector: " << err << "\n";
     return nullptr;
   }
-  auto store = open_sqlite_store(store_path(cfg), &err);
+  SqliteStoreOptions opts;
+  opts.stats_cache = serving && cfg.store_stats_cache;
+  auto store = open_sqlite_store(store_path(cfg), &err, opts);
   if (!store) std::cerr << "vigil-collector: " << err << "\n";
   return store;
 }
@@ -240,7 +244,7 @@ bool act_as_data_owner(const CollectorConfig& cfg) {
 int cmd_serve(const CollectorConfig& cfg, const RulePolicy& policy, const std::string& user) {
   std::optional<vigil::RunAs> run_as;
   if (!serve_run_as(cfg, user, &run_as)) return 2;
-  auto store = open_store(cfg);
+  auto store = open_store(cfg, true);
   if (!store) return 1;
   auto accounts = open_accounts(cfg);
   if (!accounts) return 1;

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <limits>
 #include <memory>
+#include <thread>
 #include <vector>
 
 namespace vigil::collector {
@@ -262,6 +263,78 @@ bool register_fts_has_function(Db& db, std::string* error) {
     *error = "cannot register vigil_fts_has: " + db.errmsg();
     return false;
   }
+  return true;
+}
+
+namespace {
+
+// fts_match_bits over one connection.
+bool match_bits_range(Db& db, const std::string& match, int64_t lo, int64_t hi, std::vector<uint64_t>* bits,
+                      std::string* error) {
+  Stmt cat = db.prepare("SELECT first_id, name FROM alerts_fts_blocks ORDER BY first_id");
+  if (!cat.valid()) {
+    *error = db.errmsg();
+    return false;
+  }
+  std::vector<FtsBlock> blocks;
+  int rc;
+  while ((rc = cat.step()) == SQLITE_ROW) blocks.push_back({cat.col_int(0), cat.col_text(1)});
+  if (rc != SQLITE_DONE) {
+    *error = db.errmsg();
+    return false;
+  }
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const int64_t end = i + 1 < blocks.size() ? blocks[i + 1].first_id : INT64_MAX;  // exclusive
+    if (blocks[i].first_id > hi || end <= lo) continue;
+    const std::string t = "\"" + blocks[i].name + "\"";
+    Stmt st = db.prepare("SELECT rowid FROM " + t + " WHERE " + t + " MATCH ?1 AND rowid BETWEEN ?2 AND ?3");
+    if (!st.valid()) {
+      *error = db.errmsg();
+      return false;
+    }
+    st.bind(1, match).bind(2, std::max(lo, blocks[i].first_id)).bind(3, std::min(hi, end - 1));
+    while ((rc = st.step()) == SQLITE_ROW) {
+      const int64_t id = st.col_int(0);
+      if (id < lo || id > hi) continue;
+      const auto at = static_cast<uint64_t>(id - lo);
+      (*bits)[at / 64] |= uint64_t{1} << (at % 64);
+    }
+    if (rc != SQLITE_DONE) {
+      *error = db.errmsg();
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool fts_match_bits(Db& db, const std::string& match, int64_t lo, int64_t hi, std::vector<uint64_t>* bits,
+                    std::string* error, int64_t split_min) {
+  // A wide range is read in two halves at once, the upper one on a
+  // connection of its own to the index file: FTS5's reading of the matches
+  // is most of the time of a free-text count over many alerts.
+  const char* file = sqlite3_db_filename(db.get(), "text");
+  if (hi - lo < std::max<int64_t>(split_min, 128) || !file || !*file ||
+      std::thread::hardware_concurrency() < 2)
+    return match_bits_range(db, match, lo, hi, bits, error);
+  const int64_t mid = lo + (((hi - lo) / 2) & ~int64_t{63});  // a word boundary of *bits
+  std::vector<uint64_t> upper(static_cast<size_t>((hi - mid) / 64 + 1), 0);
+  std::string upper_err;
+  bool upper_ok = false;
+  std::thread t([&] {
+    Db other;
+    upper_ok = other.open(file, &upper_err) && match_bits_range(other, match, mid, hi, &upper, &upper_err);
+  });
+  const bool ok = match_bits_range(db, match, lo, mid - 1, bits, error);
+  t.join();
+  if (!ok) return false;
+  if (!upper_ok) {
+    *error = upper_err;
+    return false;
+  }
+  const auto w0 = static_cast<size_t>((mid - lo) / 64);
+  for (size_t i = 0; i < upper.size(); ++i) (*bits)[w0 + i] |= upper[i];
   return true;
 }
 

@@ -106,6 +106,16 @@ std::string alert_fts_insert_sql(const std::string& block, bool replace = true);
 // Called from statements on that connection's thread only.
 bool register_fts_has_function(Db& db, std::string* error);
 
+// Sets bit (id - lo) of *bits (sized for [lo, hi]) for each id in [lo, hi]
+// whose row in a block of the index matches FTS5 expression `match` (a
+// deleted alert's row can still match: callers ask only about alerts that
+// exist). Reads only the blocks over that range, each within it; a range
+// of split_min ids or more in two halves at once, the upper one on a
+// connection of its own to the file attached as "text" to `db` (the store's
+// read connection). false (with *error) when the index cannot be read.
+bool fts_match_bits(Db& db, const std::string& match, int64_t lo, int64_t hi, std::vector<uint64_t>* bits,
+                    std::string* error, int64_t split_min = int64_t{1} << 18);
+
 // The MATCH expression for free text `q`: each space-separated term quoted as
 // an FTS5 string (so no text is ever read as FTS5 syntax: OR, NEAR, -, ^, "
 // and * are plain characters), terms ANDed; a `*` ending the last term makes

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "collector/store/alert_facts.h"
+#include "collector/store/alert_fts.h"
 #include "collector/store/sqlite_alert_query.h"
 #include "collector/store/sqlite_db.h"
 
@@ -267,7 +269,7 @@ void fill_series(const Series& series, AlertStats* out) {
 // list's WHERE clause, sqlite_alert_query.h) over exactly [from, to) counts
 // the series and the four top lists; alerts without a sid or an address are
 // left out of that list, as in the rollups.
-StoreStatus filtered_stats(Db& db, const StatsQuery& q, AlertStats* out) {
+StoreStatus filtered_stats(Db& db, const StatsQuery& q, AlertStats* out, const AlertFacts* facts) {
   out->raw = true;
   out->top_from_us = q.from_us;
   out->top_to_us = q.to_us;
@@ -293,6 +295,25 @@ StoreStatus filtered_stats(Db& db, const StatsQuery& q, AlertStats* out) {
         both.push_back(v);
     if (both.empty()) return {};
     f.severities = std::move(both);
+  }
+  if (facts && AlertFacts::can_answer(f)) {
+    FactCounts c;
+    std::string err;
+    std::optional<std::string> match;
+    if (f.q && !(match = fts_match_expression(*f.q))) return {};  // nothing to search for matches nothing
+    auto bits = [&](int64_t lo, int64_t hi, std::vector<uint64_t>* b, std::string* e) {
+      return fts_match_bits(db, *match, lo, hi, b, e);
+    };
+    if (!facts->count(f, q.interval_s, q.top, bits, &c, &err))
+      return StoreStatus::error("stats free text: " + err);
+    fill_series(c.series, out);
+    out->cached = true;
+    out->top_signatures = std::move(c.top_signatures);
+    name_signatures(db, &out->top_signatures);
+    out->top_sources = std::move(c.top_sources);
+    out->top_destinations = std::move(c.top_destinations);
+    out->top_agents = std::move(c.top_agents);
+    return {};
   }
   Series series;
   std::unordered_map<std::string, int64_t> counts[4];
@@ -672,9 +693,9 @@ StoreStatus rebuild_rollups_if_empty(Db& db) {
   return {};
 }
 
-StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out) {
+StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out, const AlertFacts* facts) {
   *out = {};
-  if (!q.filter.empty()) return filtered_stats(db, q, out);
+  if (!q.filter.empty()) return filtered_stats(db, q, out, facts);
   Filters f{q};
   Series series;
   bool raw = false;

@@ -158,6 +158,11 @@ class RollupDelta {
 StoreStatus rebuild_rollups_if_empty(Db& db);
 
 // Computes the aggregations for q on a read connection.
-StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out);
+// With `facts` (loaded: AlertFacts::ready()), a filter the rollups cannot
+// answer is counted there when it can (AlertFacts::can_answer), else from
+// the rows.
+class AlertFacts;
+StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out,
+                               const AlertFacts* facts = nullptr);
 
 }  // namespace vigil::collector

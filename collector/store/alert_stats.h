@@ -58,7 +58,8 @@ struct AlertStats {
   // rounded out to the hour (exact when the range is hour-aligned or the
   // query needed raw rows anyway).
   int64_t top_from_us = 0, top_to_us = 0;
-  bool raw = false;  // some part was counted from raw rows (a filter the rollups cannot answer)
+  bool raw = false;     // some part was counted from raw rows (a filter the rollups cannot answer)
+  bool cached = false;  // those rows were counted in the SQLite store's stats cache (alert_facts.h)
 };
 
 // "30" (seconds), "30s", "5m", "1h", "1d": seconds, 1 to 366 days; nullopt otherwise.

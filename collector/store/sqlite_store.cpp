@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "collector/store/alert_facts.h"
 #include "collector/store/alert_fts.h"
 #include "collector/store/alert_rollups.h"
 #include "collector/store/sqlite_address_index.h"
@@ -181,6 +182,7 @@ class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const SqliteStoreOptions& opts)
       : part_min_(std::max<int64_t>(1, opts.part_min)), fold_interval_(opts.rollup_fold_interval) {
+    if (opts.stats_cache) facts_ = std::make_unique<AlertFacts>();
     std::random_device rd;
     char name[32];
     std::snprintf(name, sizeof name, "%08x%08x%08x", rd(), rd(), rd());
@@ -267,13 +269,85 @@ class SqliteStore final : public Store {
     // Counts left pending by a store that stopped without folding them.
     if (StoreStatus st = flush_rollups(); !st.ok)
       spdlog::warn("store: the alert rollups could not take the pending alerts in ({})", st.message);
+    if (facts_) {
+      // Before the loader's read transaction: what is deleted from here on
+      // is not loaded again.
+      facts_->begin_load();
+      sigset_t all, old;
+      sigfillset(&all);
+      pthread_sigmask(SIG_BLOCK, &all, &old);
+      facts_thread_ = std::thread([this, path] { load_facts(path); });
+      pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    }
     return true;
+  }
+
+  // The stats cache's load (alert_facts.h): every stored alert, read in one
+  // read transaction on a connection of its own, handed over 4096 at a time.
+  void load_facts(const std::string& path) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Db db;
+    std::string err;
+    bool ok = db.open(path, &err) && db.exec("PRAGMA mmap_size=1073741824; BEGIN", &err);
+    Stmt st;
+    if (ok) {
+      st = db.prepare(
+          "SELECT id, ts, severity, sid, src_ip, dest_ip, agent_id, proto, app_proto, category, src_port, "
+          "dest_port FROM alerts");
+      if (!(ok = st.valid())) err = db.errmsg();
+    }
+    constexpr size_t kBatch = 4096;
+    std::vector<EveFields> fields(kBatch);
+    std::vector<std::string> agents(kBatch);
+    std::vector<AlertFactInput> in;
+    in.reserve(kBatch);
+    int rc = SQLITE_DONE;
+    while (ok && !facts_stop_.load(std::memory_order_relaxed) && (rc = st.step()) == SQLITE_ROW) {
+      const size_t i = in.size();
+      EveFields& f = fields[i];
+      f.ts_us = st.col_int(1);
+      f.severity = st.col_opt_int(2);
+      f.sid = st.col_opt_int(3);
+      f.src_ip = st.col_opt_text(4);
+      f.dest_ip = st.col_opt_text(5);
+      agents[i] = st.col_text(6);
+      f.proto = st.col_opt_text(7);
+      f.app_proto = st.col_opt_text(8);
+      f.category = st.col_opt_text(9);
+      f.src_port = st.col_opt_int(10);
+      f.dest_port = st.col_opt_int(11);
+      in.push_back({st.col_int(0), &agents[i], &f});
+      if (in.size() == kBatch) {
+        facts_->load(in);
+        in.clear();
+      }
+    }
+    facts_->load(in);
+    if (ok && rc != SQLITE_DONE) {
+      ok = false;
+      err = db.errmsg();
+    }
+    const bool stopped = facts_stop_.load();
+    st = Stmt();
+    db.exec("COMMIT");
+    facts_->end_load(ok && !stopped);
+    if (stopped) return;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (ok)
+      spdlog::info("store: stats cache: {} alerts in {:.1f} s, {} MB", facts_->size(), s,
+                   facts_->bytes() >> 20);
+    else
+      spdlog::warn("store: stats cache not loaded ({}); filtered dashboard counts read the alerts", err);
   }
 
   // A clean stop adds this store's pending counts. Nothing else: a CLI
   // command that opened the store ingested nothing, and its output ends
   // with what it printed.
   ~SqliteStore() override {
+    if (facts_thread_.joinable()) {
+      facts_stop_ = true;
+      facts_thread_.join();
+    }
     if (opened_ && pending_ranges_ > 0) {
       if (StoreStatus st = flush_rollups(); !st.ok)
         spdlog::warn("store: the alert rollups were left pending ({}); the next start counts them",
@@ -356,6 +430,9 @@ class SqliteStore final : public Store {
       *error = "cannot attach " + text_path_ + ": " + r_.errmsg();
       return false;
     }
+    // Read as the store is (memory-mapped): a free-text count over many
+    // alerts reads much of it.
+    r_.exec("PRAGMA text.mmap_size=1073741824");
     return true;
   }
 
@@ -825,6 +902,8 @@ class SqliteStore final : public Store {
     if (!w_.exec("BEGIN IMMEDIATE", &err)) return StoreStatus::error("begin: " + err);
     const int64_t first_new = next_id_;  // the alerts written now: first_new..next_id_-1
     group_first_ = first_new;
+    facts_in_.clear();
+    facts_owned_.clear();
     for (auto* p : group) {
       if (p->heartbeat) {
         if (!write_heartbeat(*p)) return rollback("heartbeat");
@@ -879,6 +958,11 @@ class SqliteStore final : public Store {
           p->out->stored_index.push_back(static_cast<uint32_t>(idx));
           if (f.event_type == "alert") {
             ++p->out->stored_alerts;
+            if (facts_) {
+              const EveFields* kept = &f;
+              if (!e.fields) kept = &facts_owned_.emplace_back(derived);
+              facts_in_.push_back({next_id_ - 1, &*p->agent_id, kept});
+            }
             if (!batch_rows) batch_rows = &rows->emplace_back(RollupRows{*p->agent_id, {}});
             batch_rows->rows.push_back({f.ts_us.value_or(0), f.severity, f.sid, f.src_ip, f.dest_ip});
             FtsRow& t = text_rows.emplace_back();
@@ -925,6 +1009,7 @@ class SqliteStore final : public Store {
     fts_open_ = false;  // the index thread commits its rows within kFtsCommitAge
     if (!w_.exec("COMMIT", &err)) return rollback("commit: " + err);
     committed();
+    if (facts_) facts_->add(facts_in_);
     return {};
   }
 
@@ -1399,7 +1484,7 @@ class SqliteStore final : public Store {
     // One read transaction: the series, the top lists and the alerts not yet
     // in the rollups (alert_rollup_pending) see the same commit.
     r_.exec("BEGIN");
-    StoreStatus st = alert_stats_sqlite(r_, q, out);
+    StoreStatus st = alert_stats_sqlite(r_, q, out, facts_ && facts_->ready() ? facts_.get() : nullptr);
     r_.exec("COMMIT");
     return st;
   }
@@ -1697,6 +1782,7 @@ class SqliteStore final : public Store {
     part_rows_.erase(lo);
     if (!w_.exec("COMMIT", &err)) return rollback("retention commit: " + err);
     committed();
+    if (facts_) facts_->erase_range(lo, hi);
     pruned_ = pruned;
     load_parts();
     // Its free-text block (the same id range) goes now too: by size, the
@@ -1805,6 +1891,12 @@ class SqliteStore final : public Store {
     if (StoreStatus st = delta.remove(w_, plan, &pruned); !st.ok) return rollback(st.message);
     if (!w_.exec("COMMIT", &err)) return rollback("retention commit: " + err);
     committed();
+    if (facts_) {
+      std::vector<int64_t> gone_ids;
+      gone_ids.reserve(gone.size());
+      for (const Gone& g : gone) gone_ids.push_back(g.id);
+      facts_->erase_ids(gone_ids);
+    }
     pruned_ = pruned;
     parts_reload_ = true;  // the newest ids may be free again, and the event times held changed
     *n = gone.size();
@@ -2144,6 +2236,14 @@ class SqliteStore final : public Store {
   bool fts_in_txn_ = false;
   std::chrono::steady_clock::time_point fts_txn_since_;
   int64_t fts_txn_first_ = INT64_MAX;
+  // The stats cache (alert_facts.h; null without SqliteStoreOptions::stats_cache),
+  // its loader, and the writer's alerts of the open group (under wmu_), added
+  // once the group commits (facts_owned_: fields read from a DOM here).
+  std::unique_ptr<AlertFacts> facts_;
+  std::thread facts_thread_;
+  std::atomic<bool> facts_stop_{false};
+  std::vector<AlertFactInput> facts_in_;
+  std::deque<EveFields> facts_owned_;
 };
 
 }  // namespace

@@ -380,6 +380,11 @@ struct SqliteStoreOptions {
   // adding them to the rollup tables (collector/store/alert_rollups.h);
   // tests make it long, to see what a stop leaves pending.
   std::chrono::milliseconds rollup_fold_interval{1000};
+  // Keep every alert's filterable values in memory (collector/store/alert_facts.h),
+  // loaded at open on a thread of its own, so that the dashboard's aggregations
+  // under a filter the rollups cannot answer are counted there: about 48
+  // bytes an alert. For a store that is its file's only writer of alerts.
+  bool stats_cache = false;
 };
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error,
                                          const SqliteStoreOptions& opts);

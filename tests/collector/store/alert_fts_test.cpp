@@ -659,3 +659,60 @@ TEST_CASE("hostile q is refused or searched as text, never an error") {
   CHECK(parse_alert_query({{"q", std::string(10240, 'a')}}, &q));
   CHECK(parse_alert_query({{"q", std::string("a\0b", 3)}}, &q));
 }
+
+TEST_CASE("the free text's match bits over an id range are the same read in one piece or in two halves",
+          "[sqlite]") {
+  if (test::pg_run()) return;  // the SQLite store's index file
+  const std::string path = temp_dir("bits") + "/c.db";
+  {
+    SqliteStoreOptions opts;
+    opts.part_min = 300;  // several blocks of the index
+    std::string err;
+    auto store = open_sqlite_store(path, &err, opts);
+    INFO(err);
+    REQUIRE(store);
+    const char* hosts[] = {"portal.example.gov", "mail.example.vn", "example.org"};
+    std::vector<IngestEvent> evs;
+    for (int i = 0; i < 2000; ++i) {
+      json a = alert(kBaseS + i, i % 7 ? "ET POLICY rule" : "ET TROJAN beacon", 1 + i % 3);
+      a["app_proto"] = "http";
+      a["http"] = {{"hostname", hosts[(i * 7 + i / 3) % 3]}};
+      evs.emplace_back("b" + std::to_string(i), a);
+    }
+    REQUIRE(test::ingest_in_batches(*store, "ag", evs));
+  }
+  Db db;
+  std::string err;
+  REQUIRE(db.open(path, &err));
+  REQUIRE(db.exec("ATTACH DATABASE '" + alert_text_index_path(path) + "' AS text", &err));
+  for (const char* q : {"portal.example.gov", "example", "trojan", "nothing"}) {
+    const std::string m = *fts_match_expression(q);
+    // The expected bits: each block asked for every id it holds.
+    std::vector<int64_t> want;
+    Stmt blocks = db.prepare("SELECT name FROM alerts_fts_blocks");
+    std::vector<std::string> names;
+    while (blocks.step() == SQLITE_ROW) names.push_back(blocks.col_text(0));
+    CHECK(names.size() > 3);
+    for (const auto& n : names) {
+      Stmt st = db.prepare("SELECT rowid FROM \"" + n + "\" WHERE \"" + n + "\" MATCH ?");
+      st.bind(1, m);
+      while (st.step() == SQLITE_ROW) want.push_back(st.col_int(0));
+    }
+    std::sort(want.begin(), want.end());
+    for (auto [lo, hi] : {std::pair<int64_t, int64_t>{1, 2000}, {5, 1999}, {130, 1400}, {700, 701}}) {
+      INFO(q << " " << lo << ".." << hi);
+      std::vector<uint64_t> one(static_cast<size_t>((hi - lo) / 64 + 1)), two(one.size());
+      REQUIRE(fts_match_bits(db, m, lo, hi, &one, &err, INT64_MAX));
+      REQUIRE(fts_match_bits(db, m, lo, hi, &two, &err, 128));
+      CHECK(one == two);
+      std::vector<int64_t> got;
+      for (int64_t id = lo; id <= hi; ++id)
+        if ((one[static_cast<size_t>((id - lo) / 64)] >> ((id - lo) % 64)) & 1) got.push_back(id);
+      std::vector<int64_t> expect;
+      for (int64_t id : want)
+        if (id >= lo && id <= hi) expect.push_back(id);
+      CHECK(got == expect);
+      if (std::string(q) != "nothing" && hi - lo > 100) CHECK_FALSE(got.empty());
+    }
+  }
+}
