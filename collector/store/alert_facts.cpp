@@ -481,36 +481,35 @@ bool AlertFacts::count(const AlertFilter& f, int64_t interval_s, int top, const 
     ++n_agent[x.agent];
   };
 
-  std::vector<int64_t> cand;  // with free text: the ids passing the rest, ascending
-  for (const auto& [c, ch] : m.chunks) {
-    if (ch->max_ts < from || ch->min_ts >= to) continue;
-    for (int64_t i = 0; i < kChunkIds; ++i) {
-      const Fact& x = ch->rows[i];
-      if (!pass(x)) continue;
-      if (f.q)
-        cand.push_back((c << kChunkBits) | i);
-      else
-        tally(x);
+  // Free text: the index's matches over the ids of the chunks that may hold
+  // alerts of the range, read without the lock (changes queue meanwhile;
+  // an alert added since is past `hi`, so not counted), then one pass.
+  int64_t lo = 0, hi = -1;
+  std::vector<uint64_t> bits;
+  if (f.q) {
+    lo = INT64_MAX;
+    hi = INT64_MIN;
+    for (const auto& [c, ch] : m.chunks) {
+      if (ch->max_ts < from || ch->min_ts >= to) continue;
+      lo = std::min(lo, c << kChunkBits);
+      hi = std::max(hi, (c << kChunkBits) + kChunkIds - 1);
     }
-  }
-  if (f.q && !cand.empty()) {
-    // The text index is read without the lock (changes queue meanwhile);
-    // then each candidate still held and still passing is counted.
+    if (lo > hi) return true;
     lk.unlock();
-    const int64_t lo = cand.front(), hi = cand.back();
-    std::vector<uint64_t> bits(static_cast<size_t>((hi - lo) / 64 + 1), 0);
+    bits.assign(static_cast<size_t>((hi - lo) / 64 + 1), 0);
     if (!fts(lo, hi, &bits, err)) return false;
     lk.lock();
     size_counters();
-    auto ch = m.chunks.begin();
-    for (int64_t id : cand) {
-      if (!get_bit(bits, static_cast<uint64_t>(id - lo))) continue;
-      const int64_t c = id >> kChunkBits;
-      while (ch != m.chunks.end() && ch->first < c) ++ch;
-      if (ch == m.chunks.end()) break;
-      if (ch->first != c) continue;
-      const Fact& x = ch->second->rows[id & (kChunkIds - 1)];
-      if (pass(x)) tally(x);
+  }
+  for (const auto& [c, ch] : m.chunks) {
+    if (ch->max_ts < from || ch->min_ts >= to) continue;
+    const int64_t first = c << kChunkBits;
+    if (f.q && (first < lo || first > hi)) continue;
+    for (int64_t i = 0; i < kChunkIds; ++i) {
+      const Fact& x = ch->rows[i];
+      if (!pass(x)) continue;
+      if (f.q && !get_bit(bits, static_cast<uint64_t>(first + i - lo))) continue;
+      tally(x);
     }
   }
 

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <list>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -266,11 +269,112 @@ bool register_fts_has_function(Db& db, std::string* error) {
   return true;
 }
 
+std::shared_ptr<const std::vector<uint64_t>> FtsMatchCache::get(const std::string& block,
+                                                                const std::string& match) {
+  std::lock_guard lk(mu_);
+  auto it = at_.find({block, match});
+  if (it == at_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->bits;
+}
+
+void FtsMatchCache::put(const std::string& block, const std::string& match,
+                        std::shared_ptr<const std::vector<uint64_t>> bits, uint64_t gen) {
+  std::lock_guard lk(mu_);
+  if (gen != gen_ || at_.count({block, match})) return;
+  const size_t n = bits->size() * sizeof(uint64_t) + block.size() + match.size() + 128;
+  if (n > max_) return;
+  lru_.push_front({{block, match}, std::move(bits), n});
+  at_[lru_.front().key] = lru_.begin();
+  bytes_ += n;
+  while (bytes_ > max_) {
+    bytes_ -= lru_.back().bytes;
+    at_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+}
+
+void FtsMatchCache::clear() {
+  std::lock_guard lk(mu_);
+  ++gen_;
+  at_.clear();
+  lru_.clear();
+  bytes_ = 0;
+}
+
+uint64_t FtsMatchCache::generation() {
+  std::lock_guard lk(mu_);
+  return gen_;
+}
+
+size_t FtsMatchCache::bytes() {
+  std::lock_guard lk(mu_);
+  return bytes_;
+}
+
 namespace {
 
-// fts_match_bits over one connection.
-bool match_bits_range(Db& db, const std::string& match, int64_t lo, int64_t hi, std::vector<uint64_t>* bits,
-                      std::string* error) {
+// One read of the index: the matches of block `block` among ids [a, b].
+struct BitsRead {
+  std::string block;
+  int64_t a = 0, b = 0;
+  bool keep = false;  // a closed block read whole, for the cache
+  std::shared_ptr<std::vector<uint64_t>> bits;
+};
+
+bool read_bits(Db& db, const std::string& match, BitsRead* r, std::string* error) {
+  r->bits = std::make_shared<std::vector<uint64_t>>(static_cast<size_t>((r->b - r->a) / 64 + 1), 0);
+  const std::string t = "\"" + r->block + "\"";
+  Stmt st = db.prepare("SELECT rowid FROM " + t + " WHERE " + t + " MATCH ?1 AND rowid BETWEEN ?2 AND ?3");
+  if (!st.valid()) {
+    *error = db.errmsg();
+    return false;
+  }
+  st.bind(1, match).bind(2, r->a).bind(3, r->b);
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    const int64_t id = st.col_int(0);
+    if (id < r->a || id > r->b) continue;
+    const auto at = static_cast<uint64_t>(id - r->a);
+    (*r->bits)[at / 64] |= uint64_t{1} << (at % 64);
+  }
+  if (rc != SQLITE_DONE) {
+    *error = db.errmsg();
+    return false;
+  }
+  return true;
+}
+
+// The set bits of `src` (ids from src_lo) within [lo, hi], into `dst` (ids
+// from lo), a word at a time.
+void or_bits(const std::vector<uint64_t>& src, int64_t src_lo, std::vector<uint64_t>* dst, int64_t lo,
+             int64_t hi) {
+  const int64_t src_hi = src_lo + static_cast<int64_t>(src.size()) * 64 - 1;
+  const int64_t a = std::max(lo, src_lo), b = std::min(hi, src_hi);
+  if (a > b) return;
+  for (int64_t w = (a - src_lo) / 64; w <= (b - src_lo) / 64; ++w) {
+    uint64_t word = src[static_cast<size_t>(w)];
+    if (!word) continue;
+    const int64_t base = src_lo + w * 64;  // the id of bit 0
+    if (base < a) word &= ~uint64_t{0} << (a - base);
+    if (base + 63 > b) word &= ~uint64_t{0} >> (base + 63 - b);
+    if (!word) continue;
+    const int64_t off = base - lo;  // where bit 0 goes in dst
+    if (off < 0) {
+      (*dst)[0] |= word >> (-off);
+      continue;
+    }
+    const auto i = static_cast<size_t>(off / 64);
+    const int sh = static_cast<int>(off % 64);
+    (*dst)[i] |= word << sh;
+    if (sh && i + 1 < dst->size()) (*dst)[i + 1] |= word >> (64 - sh);
+  }
+}
+
+}  // namespace
+
+bool fts_match_bits(Db& db, const std::string& match, int64_t lo, int64_t hi, std::vector<uint64_t>* bits,
+                    std::string* error, const FtsBitsOptions& o) {
   Stmt cat = db.prepare("SELECT first_id, name FROM alerts_fts_blocks ORDER BY first_id");
   if (!cat.valid()) {
     *error = db.errmsg();
@@ -283,58 +387,62 @@ bool match_bits_range(Db& db, const std::string& match, int64_t lo, int64_t hi, 
     *error = db.errmsg();
     return false;
   }
+  const uint64_t gen = o.cache ? o.cache->generation() : 0;
+  std::vector<BitsRead> reads;
+  int64_t span = 0;
   for (size_t i = 0; i < blocks.size(); ++i) {
+    const int64_t first = blocks[i].first_id;
     const int64_t end = i + 1 < blocks.size() ? blocks[i + 1].first_id : INT64_MAX;  // exclusive
-    if (blocks[i].first_id > hi || end <= lo) continue;
-    const std::string t = "\"" + blocks[i].name + "\"";
-    Stmt st = db.prepare("SELECT rowid FROM " + t + " WHERE " + t + " MATCH ?1 AND rowid BETWEEN ?2 AND ?3");
-    if (!st.valid()) {
-      *error = db.errmsg();
-      return false;
+    if (first > hi || end <= lo) continue;
+    // A block that takes no new alerts, all of whose alerts were indexed
+    // before this read: its bits are kept whole.
+    const bool closed = o.cache && i + 1 < blocks.size() && end - 1 <= o.complete_through;
+    if (closed) {
+      if (auto kept = o.cache->get(blocks[i].name, match)) {
+        or_bits(*kept, first, bits, lo, hi);
+        continue;
+      }
     }
-    st.bind(1, match).bind(2, std::max(lo, blocks[i].first_id)).bind(3, std::min(hi, end - 1));
-    while ((rc = st.step()) == SQLITE_ROW) {
-      const int64_t id = st.col_int(0);
-      if (id < lo || id > hi) continue;
-      const auto at = static_cast<uint64_t>(id - lo);
-      (*bits)[at / 64] |= uint64_t{1} << (at % 64);
-    }
-    if (rc != SQLITE_DONE) {
-      *error = db.errmsg();
-      return false;
-    }
+    BitsRead r;
+    r.block = blocks[i].name;
+    r.keep = closed;
+    r.a = closed ? first : std::max(lo, first);
+    r.b = closed ? end - 1 : std::min(hi, end - 1);
+    span += r.b - r.a + 1;
+    reads.push_back(std::move(r));
   }
-  return true;
-}
-
-}  // namespace
-
-bool fts_match_bits(Db& db, const std::string& match, int64_t lo, int64_t hi, std::vector<uint64_t>* bits,
-                    std::string* error, int64_t split_min) {
-  // A wide range is read in two halves at once, the upper one on a
-  // connection of its own to the index file: FTS5's reading of the matches
+  // Many ids: the reads in two parts at once (by ids read), the second on a
+  // connection of its own to the index file. FTS5's reading of the matches
   // is most of the time of a free-text count over many alerts.
   const char* file = sqlite3_db_filename(db.get(), "text");
-  if (hi - lo < std::max<int64_t>(split_min, 128) || !file || !*file ||
-      std::thread::hardware_concurrency() < 2)
-    return match_bits_range(db, match, lo, hi, bits, error);
-  const int64_t mid = lo + (((hi - lo) / 2) & ~int64_t{63});  // a word boundary of *bits
-  std::vector<uint64_t> upper(static_cast<size_t>((hi - mid) / 64 + 1), 0);
-  std::string upper_err;
-  bool upper_ok = false;
-  std::thread t([&] {
-    Db other;
-    upper_ok = other.open(file, &upper_err) && match_bits_range(other, match, mid, hi, &upper, &upper_err);
-  });
-  const bool ok = match_bits_range(db, match, lo, mid - 1, bits, error);
-  t.join();
+  size_t cut = reads.size();
+  if (span >= std::max<int64_t>(o.split_min, 128) && file && *file && reads.size() > 1 &&
+      std::thread::hardware_concurrency() >= 2) {
+    int64_t acc = 0;
+    for (cut = 0; cut + 1 < reads.size() && acc < span / 2; ++cut) acc += reads[cut].b - reads[cut].a + 1;
+  }
+  std::string other_err;
+  bool other_ok = true;
+  std::thread other;
+  if (cut < reads.size())
+    other = std::thread([&] {
+      Db conn;
+      other_ok = conn.open(file, &other_err);
+      for (size_t i = cut; other_ok && i < reads.size(); ++i)
+        other_ok = read_bits(conn, match, &reads[i], &other_err);
+    });
+  bool ok = true;
+  for (size_t i = 0; ok && i < std::min(cut, reads.size()); ++i) ok = read_bits(db, match, &reads[i], error);
+  if (other.joinable()) other.join();
   if (!ok) return false;
-  if (!upper_ok) {
-    *error = upper_err;
+  if (!other_ok) {
+    *error = other_err;
     return false;
   }
-  const auto w0 = static_cast<size_t>((mid - lo) / 64);
-  for (size_t i = 0; i < upper.size(); ++i) (*bits)[w0 + i] |= upper[i];
+  for (BitsRead& r : reads) {
+    or_bits(*r.bits, r.a, bits, lo, hi);
+    if (r.keep) o.cache->put(r.block, match, std::move(r.bits), gen);
+  }
   return true;
 }
 

@@ -34,6 +34,10 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,15 +110,57 @@ std::string alert_fts_insert_sql(const std::string& block, bool replace = true);
 // Called from statements on that connection's thread only.
 bool register_fts_has_function(Db& db, std::string* error);
 
+// The match bits of closed blocks of the index (blocks that take no new
+// alerts' rows), kept across requests, least recently used dropped past
+// max_bytes: a filter cache, as a search engine keeps one per segment. A
+// dashboard asked again with the same free text reads only the newest
+// block. clear() (which also makes a put() of a read that began before it a
+// no-op) whenever the index changes other than by new alerts' rows in the
+// newest block: a block dropped, rows deleted or indexed again, an id given
+// out again. Thread-safe.
+class FtsMatchCache {
+ public:
+  explicit FtsMatchCache(size_t max_bytes = size_t{64} << 20) : max_(max_bytes) {}
+  std::shared_ptr<const std::vector<uint64_t>> get(const std::string& block, const std::string& match);
+  // Kept only when no clear() came since generation() returned gen.
+  void put(const std::string& block, const std::string& match,
+           std::shared_ptr<const std::vector<uint64_t>> bits, uint64_t gen);
+  void clear();
+  uint64_t generation();
+  size_t bytes();
+
+ private:
+  using Key = std::pair<std::string, std::string>;
+  struct Entry {
+    Key key;
+    std::shared_ptr<const std::vector<uint64_t>> bits;
+    size_t bytes;
+  };
+  std::mutex mu_;
+  std::list<Entry> lru_;
+  std::map<Key, std::list<Entry>::iterator> at_;
+  size_t bytes_ = 0, max_;
+  uint64_t gen_ = 0;
+};
+
+struct FtsBitsOptions {
+  // Read in two parts at once (the second on a connection of its own to the
+  // file attached as "text") from this many ids.
+  int64_t split_min = int64_t{1} << 18;
+  // Keep and reuse closed blocks' bits here, for blocks whose ids are all at
+  // most complete_through (every alert up to it is in the index).
+  FtsMatchCache* cache = nullptr;
+  int64_t complete_through = 0;
+};
+
 // Sets bit (id - lo) of *bits (sized for [lo, hi]) for each id in [lo, hi]
 // whose row in a block of the index matches FTS5 expression `match` (a
 // deleted alert's row can still match: callers ask only about alerts that
-// exist). Reads only the blocks over that range, each within it; a range
-// of split_min ids or more in two halves at once, the upper one on a
-// connection of its own to the file attached as "text" to `db` (the store's
-// read connection). false (with *error) when the index cannot be read.
+// exist). Reads only the blocks over that range, each within it (a closed
+// block with a cache: whole). `db` is the store's read connection. false
+// (with *error) when the index cannot be read.
 bool fts_match_bits(Db& db, const std::string& match, int64_t lo, int64_t hi, std::vector<uint64_t>* bits,
-                    std::string* error, int64_t split_min = int64_t{1} << 18);
+                    std::string* error, const FtsBitsOptions& options = {});
 
 // The MATCH expression for free text `q`: each space-separated term quoted as
 // an FTS5 string (so no text is ever read as FTS5 syntax: OR, NEAR, -, ^, "

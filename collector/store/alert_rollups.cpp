@@ -269,7 +269,8 @@ void fill_series(const Series& series, AlertStats* out) {
 // list's WHERE clause, sqlite_alert_query.h) over exactly [from, to) counts
 // the series and the four top lists; alerts without a sid or an address are
 // left out of that list, as in the rollups.
-StoreStatus filtered_stats(Db& db, const StatsQuery& q, AlertStats* out, const AlertFacts* facts) {
+StoreStatus filtered_stats(Db& db, const StatsQuery& q, AlertStats* out, const AlertFacts* facts,
+                           const FtsBitsOptions* fts) {
   out->raw = true;
   out->top_from_us = q.from_us;
   out->top_to_us = q.to_us;
@@ -302,7 +303,7 @@ StoreStatus filtered_stats(Db& db, const StatsQuery& q, AlertStats* out, const A
     std::optional<std::string> match;
     if (f.q && !(match = fts_match_expression(*f.q))) return {};  // nothing to search for matches nothing
     auto bits = [&](int64_t lo, int64_t hi, std::vector<uint64_t>* b, std::string* e) {
-      return fts_match_bits(db, *match, lo, hi, b, e);
+      return fts_match_bits(db, *match, lo, hi, b, e, fts ? *fts : FtsBitsOptions{});
     };
     if (!facts->count(f, q.interval_s, q.top, bits, &c, &err))
       return StoreStatus::error("stats free text: " + err);
@@ -693,9 +694,10 @@ StoreStatus rebuild_rollups_if_empty(Db& db) {
   return {};
 }
 
-StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out, const AlertFacts* facts) {
+StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out, const AlertFacts* facts,
+                               const FtsBitsOptions* fts) {
   *out = {};
-  if (!q.filter.empty()) return filtered_stats(db, q, out, facts);
+  if (!q.filter.empty()) return filtered_stats(db, q, out, facts, fts);
   Filters f{q};
   Series series;
   bool raw = false;

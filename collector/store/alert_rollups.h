@@ -162,7 +162,9 @@ StoreStatus rebuild_rollups_if_empty(Db& db);
 // answer is counted there when it can (AlertFacts::can_answer), else from
 // the rows.
 class AlertFacts;
+struct FtsBitsOptions;
+// `fts`: how the free text's matches are read there (its cache).
 StoreStatus alert_stats_sqlite(Db& db, const StatsQuery& q, AlertStats* out,
-                               const AlertFacts* facts = nullptr);
+                               const AlertFacts* facts = nullptr, const FtsBitsOptions* fts = nullptr);
 
 }  // namespace vigil::collector

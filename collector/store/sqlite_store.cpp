@@ -1009,6 +1009,7 @@ class SqliteStore final : public Store {
     fts_open_ = false;  // the index thread commits its rows within kFtsCommitAge
     if (!w_.exec("COMMIT", &err)) return rollback("commit: " + err);
     committed();
+    committed_top_.store(next_id_ - 1);
     if (facts_) facts_->add(facts_in_);
     return {};
   }
@@ -1119,6 +1120,7 @@ class SqliteStore final : public Store {
 
   // Rows of committed alerts from `first` on are not in the index.
   void fts_lost(int64_t first) {
+    fts_cache_.clear();
     int64_t cur = fts_gap_.load();
     while (first < cur && !fts_gap_.compare_exchange_weak(cur, first)) {
     }
@@ -1150,6 +1152,7 @@ class SqliteStore final : public Store {
         break;
       }
       case FtsJob::kDiscard:
+        fts_cache_.clear();
         if (fts_begin_txn() && !delete_text_rows_from(job.first_new))
           spdlog::error("store: free-text index: {}", x_.errmsg());
         break;
@@ -1189,6 +1192,7 @@ class SqliteStore final : public Store {
   // transaction on x_. Under wmu_ with the index thread idle.
   StoreStatus index_alerts_from(int64_t first) {
     if (first == INT64_MAX || first >= next_id_) return {};
+    fts_cache_.clear();
     Stmt sel = w_.prepare("SELECT id, signature, json, app_proto FROM alerts WHERE id >= ? ORDER BY id");
     if (!sel.valid()) return StoreStatus::error(w_.errmsg());
     sel.bind(1, first);
@@ -1479,12 +1483,17 @@ class SqliteStore final : public Store {
   }
 
   StoreStatus alert_stats(const StatsQuery& q, AlertStats* out) override {
+    // Every alert up to complete_through is in the text index once fts_sync()
+    // returns.
+    FtsBitsOptions fts;
+    fts.cache = &fts_cache_;
+    fts.complete_through = committed_top_.load();
     if (q.filter.q) fts_sync();
     std::lock_guard lk(rmu_);
     // One read transaction: the series, the top lists and the alerts not yet
     // in the rollups (alert_rollup_pending) see the same commit.
     r_.exec("BEGIN");
-    StoreStatus st = alert_stats_sqlite(r_, q, out, facts_ && facts_->ready() ? facts_.get() : nullptr);
+    StoreStatus st = alert_stats_sqlite(r_, q, out, facts_ && facts_->ready() ? facts_.get() : nullptr, &fts);
     r_.exec("COMMIT");
     return st;
   }
@@ -1983,6 +1992,7 @@ class SqliteStore final : public Store {
     const int64_t id = r.id;
     Stmt older;
     const bool in_older = !fts_blocks_.empty() && id < fts_blocks_.back().first_id;
+    if (in_older) fts_cache_.clear();  // a closed block's matches change
     if (in_older) {
       auto it = std::upper_bound(fts_blocks_.begin(), fts_blocks_.end(), id,
                                  [](int64_t v, const FtsBlock& b) { return v < b.first_id; });
@@ -2114,7 +2124,12 @@ class SqliteStore final : public Store {
     const std::string newest = "\"" + parts_.back().p.name + "\"";
     auto mx = w_.prepare("SELECT MAX(id) FROM " + newest);
     const int64_t top = mx.step() == SQLITE_ROW && !mx.col_null(0) ? mx.col_int(0) + 1 : 1;
+    const int64_t before = next_id_;
     next_id_ = std::max({parts_.back().p.first_id, top, int64_t{1}});
+    // Ids may be given out again (retention deleted the newest alerts): a
+    // kept block of matches may not hold their new rows.
+    if (next_id_ < before) fts_cache_.clear();
+    committed_top_.store(next_id_ - 1);
     if (!have_oldest) oldest_id_ = next_id_;
     // A duplicate uid is ignored; an id already taken is an error (the
     // batch fails and is retried after a reload), never a lost alert.
@@ -2129,6 +2144,7 @@ class SqliteStore final : public Store {
   }
 
   void reload_fts_blocks() {
+    fts_cache_.clear();
     fts_blocks_ = fts_blocks(x_);
     prepare_fts_newest();
   }
@@ -2240,6 +2256,11 @@ class SqliteStore final : public Store {
   // its loader, and the writer's alerts of the open group (under wmu_), added
   // once the group commits (facts_owned_: fields read from a DOM here).
   std::unique_ptr<AlertFacts> facts_;
+  // Closed blocks' free-text matches kept for the stats (alert_fts.h), and
+  // the highest id of the alerts committed (each indexed once fts_sync()
+  // returns).
+  FtsMatchCache fts_cache_;
+  std::atomic<int64_t> committed_top_{0};
   std::thread facts_thread_;
   std::atomic<bool> facts_stop_{false};
   std::vector<AlertFactInput> facts_in_;

@@ -660,8 +660,9 @@ TEST_CASE("hostile q is refused or searched as text, never an error") {
   CHECK(parse_alert_query({{"q", std::string("a\0b", 3)}}, &q));
 }
 
-TEST_CASE("the free text's match bits over an id range are the same read in one piece or in two halves",
-          "[sqlite]") {
+TEST_CASE(
+    "the free text's match bits over an id range are the same read whole, in two parts or from the cache",
+    "[sqlite]") {
   if (test::pg_run()) return;  // the SQLite store's index file
   const std::string path = temp_dir("bits") + "/c.db";
   {
@@ -685,6 +686,7 @@ TEST_CASE("the free text's match bits over an id range are the same read in one 
   std::string err;
   REQUIRE(db.open(path, &err));
   REQUIRE(db.exec("ATTACH DATABASE '" + alert_text_index_path(path) + "' AS text", &err));
+  FtsMatchCache cache;
   for (const char* q : {"portal.example.gov", "example", "trojan", "nothing"}) {
     const std::string m = *fts_match_expression(q);
     // The expected bits: each block asked for every id it holds.
@@ -701,10 +703,21 @@ TEST_CASE("the free text's match bits over an id range are the same read in one 
     std::sort(want.begin(), want.end());
     for (auto [lo, hi] : {std::pair<int64_t, int64_t>{1, 2000}, {5, 1999}, {130, 1400}, {700, 701}}) {
       INFO(q << " " << lo << ".." << hi);
-      std::vector<uint64_t> one(static_cast<size_t>((hi - lo) / 64 + 1)), two(one.size());
-      REQUIRE(fts_match_bits(db, m, lo, hi, &one, &err, INT64_MAX));
-      REQUIRE(fts_match_bits(db, m, lo, hi, &two, &err, 128));
+      std::vector<uint64_t> one(static_cast<size_t>((hi - lo) / 64 + 1)), two(one.size()), cold(one.size()),
+          warm(one.size());
+      FtsBitsOptions whole, halves, cached;
+      whole.split_min = INT64_MAX;
+      halves.split_min = 128;
+      cached.cache = &cache;
+      cached.complete_through = 2000;
+      REQUIRE(fts_match_bits(db, m, lo, hi, &one, &err, whole));
+      REQUIRE(fts_match_bits(db, m, lo, hi, &two, &err, halves));
       CHECK(one == two);
+      // Closed blocks read whole and kept, then taken from the cache.
+      REQUIRE(fts_match_bits(db, m, lo, hi, &cold, &err, cached));
+      REQUIRE(fts_match_bits(db, m, lo, hi, &warm, &err, cached));
+      CHECK(one == cold);
+      CHECK(one == warm);
       std::vector<int64_t> got;
       for (int64_t id = lo; id <= hi; ++id)
         if ((one[static_cast<size_t>((id - lo) / 64)] >> ((id - lo) % 64)) & 1) got.push_back(id);
@@ -715,4 +728,11 @@ TEST_CASE("the free text's match bits over an id range are the same read in one 
       if (std::string(q) != "nothing" && hi - lo > 100) CHECK_FALSE(got.empty());
     }
   }
+  CHECK(cache.bytes() > 0);
+  // A cleared cache keeps nothing a read that began before the clear puts.
+  const uint64_t gen = cache.generation();
+  cache.clear();
+  cache.put("alerts_fts", "x", std::make_shared<std::vector<uint64_t>>(4), gen);
+  CHECK(cache.bytes() == 0);
+  CHECK(cache.get("alerts_fts", "x") == nullptr);
 }
