@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <thread>
 
 namespace vigil::collector {
 
@@ -252,7 +253,8 @@ struct AlertFacts::Impl {
   }
 };
 
-AlertFacts::AlertFacts() : impl_(std::make_unique<Impl>()) {}
+AlertFacts::AlertFacts(size_t parallel_chunks)
+    : impl_(std::make_unique<Impl>()), parallel_chunks_(std::max<size_t>(parallel_chunks, 2)) {}
 AlertFacts::~AlertFacts() = default;
 
 // The writer never waits for a count: when one holds the lock (shared), a
@@ -444,42 +446,7 @@ bool AlertFacts::count(const AlertFilter& f, int64_t interval_s, int top, const 
   const int64_t interval_us = interval_s * 1'000'000;
   const int64_t b0 = floor_div(from, interval_us);
   const int64_t nb = floor_div(to - 1, interval_us) - b0 + 1;
-  std::map<int64_t, std::map<int, int64_t>> sparse;  // too many buckets for an array
-  const bool dense = nb <= (int64_t{1} << 20);
-  std::vector<int> sev_of_slot;
-  std::vector<std::vector<int64_t>> by_slot;
-  int last_sev = 0;
-  size_t last_slot = SIZE_MAX;
-  std::vector<int64_t> n_sid, n_src, n_dest, n_agent;
-  auto size_counters = [&] {
-    n_sid.resize(m.sids.size());
-    n_src.resize(m.srcs.text.size());
-    n_dest.resize(m.dests.text.size());
-    n_agent.resize(m.agents.text.size());
-  };
-  size_counters();
-  auto tally = [&](const Fact& x) {
-    const int sev = x.severity;
-    const int64_t b = floor_div(x.ts, interval_us);
-    if (dense) {
-      if (last_slot == SIZE_MAX || sev != last_sev) {
-        auto it = std::find(sev_of_slot.begin(), sev_of_slot.end(), sev);
-        last_slot = static_cast<size_t>(it - sev_of_slot.begin());
-        if (it == sev_of_slot.end()) {
-          sev_of_slot.push_back(sev);
-          by_slot.emplace_back(static_cast<size_t>(nb), 0);
-        }
-        last_sev = sev;
-      }
-      ++by_slot[last_slot][static_cast<size_t>(b - b0)];
-    } else {
-      ++sparse[b * interval_s][sev];
-    }
-    ++n_sid[x.sid];
-    ++n_src[x.src];
-    ++n_dest[x.dest];
-    ++n_agent[x.agent];
-  };
+  const bool dense = nb <= (int64_t{1} << 20);  // else a map of the buckets met
 
   // Free text: the index's matches over the ids of the chunks that may hold
   // alerts of the range, read without the lock (changes queue meanwhile;
@@ -499,27 +466,92 @@ bool AlertFacts::count(const AlertFilter& f, int64_t interval_s, int top, const 
     bits.assign(static_cast<size_t>((hi - lo) / 64 + 1), 0);
     if (!fts(lo, hi, &bits, err)) return false;
     lk.lock();
-    size_counters();
   }
+  std::vector<std::pair<int64_t, const Chunk*>> work;  // the chunks to read
   for (const auto& [c, ch] : m.chunks) {
     if (ch->max_ts < from || ch->min_ts >= to) continue;
-    const int64_t first = c << kChunkBits;
-    if (f.q && (first < lo || first > hi)) continue;
-    for (int64_t i = 0; i < kChunkIds; ++i) {
-      const Fact& x = ch->rows[i];
-      if (!pass(x)) continue;
-      if (f.q && !get_bit(bits, static_cast<uint64_t>(first + i - lo))) continue;
-      tally(x);
-    }
+    if (f.q && ((c << kChunkBits) < lo || (c << kChunkBits) > hi)) continue;
+    work.emplace_back(c, ch.get());
   }
 
+  struct Tally {
+    std::vector<int> sev_of_slot;
+    std::vector<std::vector<int64_t>> by_slot;
+    std::map<int64_t, std::map<int, int64_t>> sparse;
+    std::vector<int64_t> n_sid, n_src, n_dest, n_agent;
+  };
+  auto scan = [&](size_t w0, size_t w1, Tally* t) {
+    t->n_sid.assign(m.sids.size(), 0);
+    t->n_src.assign(m.srcs.text.size(), 0);
+    t->n_dest.assign(m.dests.text.size(), 0);
+    t->n_agent.assign(m.agents.text.size(), 0);
+    int last_sev = 0;
+    size_t last_slot = SIZE_MAX;
+    for (size_t w = w0; w < w1; ++w) {
+      const int64_t first = work[w].first << kChunkBits;
+      const Chunk& ch = *work[w].second;
+      for (int64_t i = 0; i < kChunkIds; ++i) {
+        const Fact& x = ch.rows[i];
+        if (!pass(x)) continue;
+        if (f.q && !get_bit(bits, static_cast<uint64_t>(first + i - lo))) continue;
+        const int sev = x.severity;
+        const int64_t bk = floor_div(x.ts, interval_us);
+        if (dense) {
+          if (last_slot == SIZE_MAX || sev != last_sev) {
+            auto it = std::find(t->sev_of_slot.begin(), t->sev_of_slot.end(), sev);
+            last_slot = static_cast<size_t>(it - t->sev_of_slot.begin());
+            if (it == t->sev_of_slot.end()) {
+              t->sev_of_slot.push_back(sev);
+              t->by_slot.emplace_back(static_cast<size_t>(nb), 0);
+            }
+            last_sev = sev;
+          }
+          ++t->by_slot[last_slot][static_cast<size_t>(bk - b0)];
+        } else {
+          ++t->sparse[bk * interval_s][sev];
+        }
+        ++t->n_sid[x.sid];
+        ++t->n_src[x.src];
+        ++t->n_dest[x.dest];
+        ++t->n_agent[x.agent];
+      }
+    }
+  };
+  // Many chunks: the second half on a thread of its own (the shared lock
+  // held here covers it), its counts added to the first's.
+  Tally t, t2;
+  const size_t half =
+      work.size() >= parallel_chunks_ && std::thread::hardware_concurrency() >= 2 ? work.size() / 2 : work.size();
+  std::thread other;
+  if (half < work.size()) other = std::thread([&] { scan(half, work.size(), &t2); });
+  scan(0, half, &t);
+  if (other.joinable()) {
+    other.join();
+    for (size_t s2 = 0; s2 < t2.sev_of_slot.size(); ++s2) {
+      auto it = std::find(t.sev_of_slot.begin(), t.sev_of_slot.end(), t2.sev_of_slot[s2]);
+      if (it == t.sev_of_slot.end()) {
+        t.sev_of_slot.push_back(t2.sev_of_slot[s2]);
+        t.by_slot.push_back(std::move(t2.by_slot[s2]));
+        continue;
+      }
+      auto& dst = t.by_slot[static_cast<size_t>(it - t.sev_of_slot.begin())];
+      for (size_t i = 0; i < dst.size(); ++i) dst[i] += t2.by_slot[s2][i];
+    }
+    for (const auto& [bk, sevs2] : t2.sparse)
+      for (const auto& [sev, n] : sevs2) t.sparse[bk][sev] += n;
+    for (auto [a, b2] : {std::pair{&t.n_sid, &t2.n_sid}, std::pair{&t.n_src, &t2.n_src},
+                         std::pair{&t.n_dest, &t2.n_dest}, std::pair{&t.n_agent, &t2.n_agent}})
+      for (size_t i = 0; i < a->size(); ++i) (*a)[i] += (*b2)[i];
+  }
+  std::vector<int64_t>&n_sid = t.n_sid, &n_src = t.n_src, &n_dest = t.n_dest, &n_agent = t.n_agent;
+
   if (dense) {
-    for (size_t s = 0; s < by_slot.size(); ++s)
+    for (size_t sl = 0; sl < t.by_slot.size(); ++sl)
       for (int64_t i = 0; i < nb; ++i)
-        if (int64_t n = by_slot[s][static_cast<size_t>(i)])
-          out->series[(b0 + i) * interval_s][sev_of_slot[s]] += n;
+        if (int64_t n = t.by_slot[sl][static_cast<size_t>(i)])
+          out->series[(b0 + i) * interval_s][t.sev_of_slot[sl]] += n;
   } else {
-    out->series = std::move(sparse);
+    out->series = std::move(t.sparse);
   }
   out->top_signatures = top_codes(n_sid, top, [&](size_t c) { return std::to_string(m.sids[c]); });
   out->top_sources = top_codes(n_src, top, [&](size_t c) { return m.srcs.text[c]; });

@@ -61,7 +61,9 @@ struct FactCounts {
 
 class AlertFacts {
  public:
-  AlertFacts();
+  // A count over at least parallel_chunks chunks (4096 ids each) reads
+  // them in two halves at once.
+  explicit AlertFacts(size_t parallel_chunks = 64);
   ~AlertFacts();
   AlertFacts(const AlertFacts&) = delete;
   AlertFacts& operator=(const AlertFacts&) = delete;
@@ -103,6 +105,7 @@ class AlertFacts {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  size_t parallel_chunks_;
   mutable std::shared_mutex mu_;
 };
 
