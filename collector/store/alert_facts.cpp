@@ -520,8 +520,9 @@ bool AlertFacts::count(const AlertFilter& f, int64_t interval_s, int top, const 
   // Many chunks: the second half on a thread of its own (the shared lock
   // held here covers it), its counts added to the first's.
   Tally t, t2;
-  const size_t half =
-      work.size() >= parallel_chunks_ && std::thread::hardware_concurrency() >= 2 ? work.size() / 2 : work.size();
+  const size_t half = work.size() >= parallel_chunks_ && std::thread::hardware_concurrency() >= 2
+                          ? work.size() / 2
+                          : work.size();
   std::thread other;
   if (half < work.size()) other = std::thread([&] { scan(half, work.size(), &t2); });
   scan(0, half, &t);

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <random>
+#include <thread>
 #include <unordered_map>
 
 #include "../store_test_util.h"
@@ -21,7 +22,9 @@ namespace {
 constexpr int64_t kBase = 1767225600LL * 1'000'000;
 constexpr int64_t kHourUs = 3'600'000'000LL;
 
-std::vector<int64_t> fill(Store& store, std::mt19937_64& rng, int n, const std::string& uid = "u") {
+// n random alerts by agent, with uids uid0, uid1, ...
+std::map<std::string, std::vector<IngestEvent>> random_events(std::mt19937_64& rng, int n,
+                                                              const std::string& uid) {
   const char* agents[] = {"ag-a", "ag-b", "ag-c"};
   const char* srcs[] = {"10.0.0.1", "10.0.1.7", "10.1.2.3", "192.168.1.20", "2001:db8::5", "2001:db8:1::9"};
   const char* dests[] = {"10.0.0.2", "172.16.0.9", "192.168.1.1", "2001:db8::1"};
@@ -45,10 +48,19 @@ std::vector<int64_t> fill(Store& store, std::mt19937_64& rng, int n, const std::
     if (app == "http") eve["http"] = {{"hostname", rng() % 2 ? "mail.example.vn" : "portal.gov.vn"}};
     by_agent[agents[rng() % 3]].emplace_back(uid + std::to_string(i), eve);
   }
-  static uint64_t seq = 0;  // a new batch number each time (a store may be filled twice)
+  return by_agent;
+}
+
+uint64_t next_seq() {
+  static std::atomic<uint64_t> seq{0};  // a new batch number each time (a store may be filled twice)
+  return ++seq;
+}
+
+std::vector<int64_t> fill(Store& store, std::mt19937_64& rng, int n, const std::string& uid = "u") {
+  auto by_agent = random_events(rng, n, uid);  // a new batch number each time (a store may be filled twice)
   for (auto& [agent, ev] : by_agent) {
     IngestResult r;
-    REQUIRE(store.ingest_batch(agent, ++seq, ev, 1, &r).ok);
+    REQUIRE(store.ingest_batch(agent, next_seq(), ev, 1, &r).ok);
   }
   // Ids of every alert, for triage.
   std::vector<int64_t> ids;
@@ -356,4 +368,63 @@ TEST_CASE(
   cached = 0;
   check_random(*store, rng, 30, &cached);
   CHECK(cached > 6);
+}
+
+TEST_CASE("the stats cache under ingest, retention and counts at once ends equal to a count over the list",
+          "[sqlite][stats_filter]") {
+  if (test::pg_run()) return;  // the SQLite store's cache
+  std::mt19937_64 rng(41);
+  const std::string path = test::fresh_temp_dir("vigil-statsf-", "busy") + "/c.db";
+  SqliteStoreOptions opts;
+  opts.stats_cache = true;
+  opts.part_min = 300;
+  std::string err;
+  auto store = open_sqlite_store(path, &err, opts);
+  INFO(err);
+  REQUIRE(store);
+  REQUIRE(cache_ready(*store));
+  fill(*store, rng, 1000);
+  // Ingest and retention on threads of their own (no Catch macros there)
+  // while this thread counts under random filters, free text included.
+  std::atomic<bool> stop{false};
+  std::atomic<int> ingest_failed{0}, retention_failed{0}, retained{0};
+  std::thread ingest([&] {
+    std::mt19937_64 r(42);
+    for (int k = 0; k < 12; ++k) {
+      for (auto& [agent, ev] : random_events(r, 250, "w" + std::to_string(k) + "-")) {
+        IngestResult res;
+        if (!store->ingest_batch(agent, next_seq(), ev, 1, &res).ok) ++ingest_failed;
+      }
+    }
+    stop = true;
+  });
+  std::thread retention([&] {
+    RetentionPolicy p;
+    p.max_alerts = 1500;
+    while (!stop) {
+      RetentionResult res;
+      if (!store->enforce_retention(p, 1767225600 + 30 * 86400, &res).ok) ++retention_failed;
+      retained += static_cast<int>(res.alerts);
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  });
+  int counted = 0;
+  while (!stop) {
+    StatsQuery q = random_range(rng);
+    q.filter = random_filter(rng);
+    if (rng() % 2) q.filter.q = "portal";
+    AlertStats s;
+    CHECK(store->alert_stats(q, &s).ok);
+    ++counted;
+  }
+  ingest.join();
+  retention.join();
+  CHECK(ingest_failed == 0);
+  CHECK(retention_failed == 0);
+  CHECK(retained > 0);
+  CHECK(counted > 0);
+  // At rest: the cache holds exactly the alerts left.
+  int cached = 0;
+  check_random(*store, rng, 40, &cached);
+  CHECK(cached > 10);
 }
