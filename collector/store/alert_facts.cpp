@@ -258,47 +258,43 @@ AlertFacts::AlertFacts(size_t parallel_chunks)
 AlertFacts::~AlertFacts() = default;
 
 // The writer never waits for a count: when one holds the lock (shared), a
-// change is queued, and the next holder of the exclusive lock (the next
-// change, the loader, or a count before it reads) applies the queue first.
-void AlertFacts::add(const std::vector<AlertFactInput>& rows) {
-  if (rows.empty()) return;
+// change is queued (make_op), and the next holder of the exclusive lock (the
+// next change, the loader, or a count before it reads) applies the queue
+// first, then its own change (apply).
+template <class Apply, class MakeOp>
+void AlertFacts::change(const Apply& apply, const MakeOp& make_op) {
   std::unique_lock lk(mu_, std::try_to_lock);
   if (lk.owns_lock()) {
     impl_->drain();
-    impl_->add_rows(rows);
+    apply(*impl_);
     return;
   }
   Impl::Op op;
-  op.rows.reserve(rows.size());
-  for (const auto& r : rows) op.rows.push_back({r.id, *r.agent_id, *r.fields});
+  make_op(&op);
   impl_->queue(std::move(op));
+}
+
+void AlertFacts::add(const std::vector<AlertFactInput>& rows) {
+  if (rows.empty()) return;
+  change([&](Impl& m) { m.add_rows(rows); },
+         [&](Impl::Op* op) {
+           op->rows.reserve(rows.size());
+           for (const auto& r : rows) op->rows.push_back({r.id, *r.agent_id, *r.fields});
+         });
 }
 
 void AlertFacts::erase_ids(const std::vector<int64_t>& ids) {
   if (ids.empty()) return;
-  std::unique_lock lk(mu_, std::try_to_lock);
-  if (lk.owns_lock()) {
-    impl_->drain();
-    impl_->erase_ids(ids);
-    return;
-  }
-  Impl::Op op;
-  op.ids = ids;
-  impl_->queue(std::move(op));
+  change([&](Impl& m) { m.erase_ids(ids); }, [&](Impl::Op* op) { op->ids = ids; });
 }
 
 void AlertFacts::erase_range(int64_t lo, int64_t hi) {
   if (lo >= hi) return;
-  std::unique_lock lk(mu_, std::try_to_lock);
-  if (lk.owns_lock()) {
-    impl_->drain();
-    impl_->erase_range(lo, hi);
-    return;
-  }
-  Impl::Op op;
-  op.lo = lo;
-  op.hi = hi;
-  impl_->queue(std::move(op));
+  change([&](Impl& m) { m.erase_range(lo, hi); },
+         [&](Impl::Op* op) {
+           op->lo = lo;
+           op->hi = hi;
+         });
 }
 
 void AlertFacts::begin_load() {

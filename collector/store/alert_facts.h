@@ -104,6 +104,8 @@ class AlertFacts {
 
  private:
   struct Impl;
+  template <class Apply, class MakeOp>
+  void change(const Apply& apply, const MakeOp& make_op);
   std::unique_ptr<Impl> impl_;
   size_t parallel_chunks_;
   mutable std::shared_mutex mu_;

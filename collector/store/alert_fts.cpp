@@ -314,6 +314,17 @@ size_t FtsMatchCache::bytes() {
 
 namespace {
 
+// The blocks, oldest first; false (with *error) when the catalog cannot be read.
+bool read_fts_blocks(Db& db, std::vector<FtsBlock>* out, std::string* error) {
+  Stmt cat = db.prepare("SELECT first_id, name FROM alerts_fts_blocks ORDER BY first_id");
+  int rc = SQLITE_ERROR;
+  if (cat.valid())
+    while ((rc = cat.step()) == SQLITE_ROW) out->push_back({cat.col_int(0), cat.col_text(1)});
+  if (rc == SQLITE_DONE) return true;
+  *error = db.errmsg();
+  return false;
+}
+
 // One read of the index: the matches of block `block` among ids [a, b].
 struct BitsRead {
   std::string block;
@@ -375,18 +386,8 @@ void or_bits(const std::vector<uint64_t>& src, int64_t src_lo, std::vector<uint6
 
 bool fts_match_bits(Db& db, const std::string& match, int64_t lo, int64_t hi, std::vector<uint64_t>* bits,
                     std::string* error, const FtsBitsOptions& o) {
-  Stmt cat = db.prepare("SELECT first_id, name FROM alerts_fts_blocks ORDER BY first_id");
-  if (!cat.valid()) {
-    *error = db.errmsg();
-    return false;
-  }
   std::vector<FtsBlock> blocks;
-  int rc;
-  while ((rc = cat.step()) == SQLITE_ROW) blocks.push_back({cat.col_int(0), cat.col_text(1)});
-  if (rc != SQLITE_DONE) {
-    *error = db.errmsg();
-    return false;
-  }
+  if (!read_fts_blocks(db, &blocks, error)) return false;
   const uint64_t gen = o.cache ? o.cache->generation() : 0;
   std::vector<BitsRead> reads;
   int64_t span = 0;
@@ -448,8 +449,8 @@ bool fts_match_bits(Db& db, const std::string& match, int64_t lo, int64_t hi, st
 
 std::vector<FtsBlock> fts_blocks(Db& db) {
   std::vector<FtsBlock> out;
-  Stmt st = db.prepare("SELECT first_id, name FROM alerts_fts_blocks ORDER BY first_id");
-  while (st.valid() && st.step() == SQLITE_ROW) out.push_back({st.col_int(0), st.col_text(1)});
+  std::string ignored;
+  read_fts_blocks(db, &out, &ignored);
   return out;
 }
 
