@@ -178,6 +178,19 @@ std::string damaged_advice(const std::string& path, const std::string& err) {
   return err + ". " + damaged_store_advice(path);
 }
 
+// A thread of the store's, started with every signal blocked: the process
+// takes SIGTERM and the others on the thread that waits for them
+// (collector/main.cpp), which may block them only after the store is open.
+template <class F>
+std::thread quiet_thread(F&& f) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  std::thread t(std::forward<F>(f));
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return t;
+}
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const SqliteStoreOptions& opts)
@@ -256,16 +269,7 @@ class SqliteStore final : public Store {
       return false;
     }
     opened_ = true;
-    {
-      // Started with every signal blocked: the process takes SIGTERM and
-      // the others on the thread that waits for them (collector/main.cpp),
-      // which may block them only after the store is open.
-      sigset_t all, old;
-      sigfillset(&all);
-      pthread_sigmask(SIG_BLOCK, &all, &old);
-      fts_thread_ = std::thread([this] { fts_loop(); });
-      pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    }
+    fts_thread_ = quiet_thread([this] { fts_loop(); });
     // Counts left pending by a store that stopped without folding them.
     if (StoreStatus st = flush_rollups(); !st.ok)
       spdlog::warn("store: the alert rollups could not take the pending alerts in ({})", st.message);
@@ -273,11 +277,7 @@ class SqliteStore final : public Store {
       // Before the loader's read transaction: what is deleted from here on
       // is not loaded again.
       facts_->begin_load();
-      sigset_t all, old;
-      sigfillset(&all);
-      pthread_sigmask(SIG_BLOCK, &all, &old);
-      facts_thread_ = std::thread([this, path] { load_facts(path); });
-      pthread_sigmask(SIG_SETMASK, &old, nullptr);
+      facts_thread_ = quiet_thread([this, path] { load_facts(path); });
     }
     return true;
   }
