@@ -14,9 +14,10 @@ std::string part_name(int64_t first_id) {
   return "alerts_p" + std::to_string(first_id);
 }
 
-// The table and indexes of one partition: the columns and indexes the
+// The table of one partition as it takes new alerts: the columns the
 // single alerts table had (sqlite_store.cpp's migrations included), in the
-// same order, so a converted table and a new one read alike.
+// same order, so a converted table and a new one read alike; its dedup key
+// and its (ts, id) index, on which every newest-first page walks.
 std::string part_ddl(const std::string& t) {
   const std::string q = "\"" + t + "\"";
   return "CREATE TABLE " + q +
@@ -26,11 +27,21 @@ std::string part_ddl(const std::string& t) {
          "TEXT, dest_port INT, proto TEXT, app_proto TEXT, flow_id INT, received_at INT NOT NULL, json TEXT "
          "NOT NULL, src_ip16 BLOB, dest_ip16 BLOB, UNIQUE(agent_id, event_uid));"
          "CREATE INDEX \"" +
-         t + "_ts\" ON " + q + "(ts, id);CREATE INDEX \"" + t + "_severity\" ON " + q +
-         "(severity, ts);CREATE INDEX \"" + t + "_sid\" ON " + q + "(sid, ts);CREATE INDEX \"" + t +
-         "_agent\" ON " + q + "(agent_id, ts);CREATE INDEX \"" + t + "_flow\" ON " + q +
-         "(agent_id, flow_id, ts) WHERE flow_id IS NOT NULL;CREATE INDEX \"" + t + "_src16\" ON " + q +
-         "(src_ip16, ts);CREATE INDEX \"" + t + "_dest16\" ON " + q + "(dest_ip16, ts);";
+         t + "_ts\" ON " + q + "(ts, id);";
+}
+
+// The secondary indexes a partition gets when it closes (see
+// add_alert_part); IF NOT EXISTS, so a partition converted from the single
+// table, or closed before, is left as it is.
+std::string part_index_ddl(const std::string& t) {
+  const std::string q = "\"" + t + "\"";
+  auto index = [&](const char* suffix, const char* on) {
+    return "CREATE INDEX IF NOT EXISTS \"" + t + suffix + "\" ON " + q + on + ";";
+  };
+  return index("_severity", "(severity, ts)") + index("_sid", "(sid, ts)") +
+         index("_agent", "(agent_id, ts)") +
+         index("_flow", "(agent_id, flow_id, ts) WHERE flow_id IS NOT NULL") +
+         index("_src16", "(src_ip16, ts)") + index("_dest16", "(dest_ip16, ts)");
 }
 
 StoreStatus fail(Db& db, const std::string& what) {
@@ -46,6 +57,31 @@ StoreStatus rebuild_view(Db& db) {
         std::string(i ? " UNION ALL " : "") + "SELECT " + kAlertColumns + " FROM \"" + parts[i].name + "\"";
   std::string err;
   if (!db.exec(sql, &err)) return StoreStatus::error("alerts view: " + err);
+  return {};
+}
+
+// Gives a closed partition its secondary indexes, unless it has them: a
+// table converted from before partitions has them under the names it had
+// (alerts_ts, ...), so a partition with as many explicit indexes as a
+// closed one is left alone.
+StoreStatus index_part(Db& db, const std::string& name) {
+  Stmt n =
+      db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql IS NOT NULL");
+  n.bind(1, name);
+  if (n.step() != SQLITE_ROW) return fail(db, "indexing alert partition " + name);
+  if (n.col_int(0) >= 7) return {};  // (ts, id) and the six of part_index_ddl
+  std::string err;
+  if (!db.exec(part_index_ddl(name), &err))
+    return StoreStatus::error("indexing alert partition " + name + ": " + err);
+  return {};
+}
+
+// Every partition but the newest with its secondary indexes.
+StoreStatus index_closed_parts(Db& db) {
+  const std::vector<AlertPart> parts = alert_parts(db);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (StoreStatus st = index_part(db, parts[i].name); !st.ok) return st;
+  }
   return {};
 }
 
@@ -97,6 +133,7 @@ StoreStatus ensure_alert_parts(Db& db) {
   if (!have || !view) {
     if (StoreStatus st = rebuild_view(db); !st.ok) return undo(st);
   }
+  if (StoreStatus st = index_closed_parts(db); !st.ok) return undo(st);
   if (!db.exec("COMMIT", &err)) return undo(StoreStatus::error("alert partitions: " + err));
   return {};
 }
@@ -104,6 +141,11 @@ StoreStatus ensure_alert_parts(Db& db) {
 StoreStatus add_alert_part(Db& db, int64_t first_id, AlertPart* out) {
   AlertPart p{first_id, part_name(first_id)};
   std::string err;
+  // The newest partition closes: it gets the indexes it went without.
+  const std::vector<AlertPart> before = alert_parts(db);
+  if (!before.empty()) {
+    if (StoreStatus st = index_part(db, before.back().name); !st.ok) return st;
+  }
   if (!db.exec(part_ddl(p.name), &err)) return StoreStatus::error("new alert partition: " + err);
   Stmt ins = db.prepare("INSERT INTO alert_parts(first_id, name) VALUES(?, ?)");
   ins.bind(1, first_id).bind(2, p.name);

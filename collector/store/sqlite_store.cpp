@@ -2077,6 +2077,9 @@ class SqliteStore final : public Store {
         spdlog::warn("store: cannot start a free-text block: {}", fb.message);
       }
     }
+    // The partition that closes gets its secondary indexes in this
+    // transaction (sqlite_alert_parts.h): ingest waits for them.
+    const auto began = std::chrono::steady_clock::now();
     if (!w_.exec("BEGIN IMMEDIATE", &err)) {
       made = StoreStatus::error(err);
     } else if (made = add_alert_part(w_, next_id_, &made_part); made.ok) {
@@ -2085,6 +2088,11 @@ class SqliteStore final : public Store {
     if (!made.ok) {
       w_.exec("ROLLBACK");
       spdlog::warn("store: cannot start an alert partition: {}", made.message);
+    } else {
+      spdlog::info(
+          "store: alert partition {} started; the one before indexed in {} ms", made_part.name,
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began)
+              .count());
     }
     load_parts();
     reload_fts_blocks();
