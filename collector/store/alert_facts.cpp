@@ -76,6 +76,50 @@ int64_t floor_div(int64_t a, int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
 }
 
+// Which codes of an address dictionary fall in `net`.
+std::vector<uint8_t> net_codes(const std::vector<std::optional<Ip16>>& parsed, const IpNet& net) {
+  std::vector<uint8_t> ok(parsed.size(), 0);
+  for (size_t c = 1; c < parsed.size(); ++c)
+    ok[c] = parsed[c] && std::memcmp(parsed[c]->data(), net.lo.data(), 16) >= 0 &&
+            std::memcmp(parsed[c]->data(), net.hi.data(), 16) <= 0;
+  return ok;
+}
+
+// A filter's conditions as codes (Impl::match), tested on a row without
+// its text values. `none`: a value no alert has, so nothing matches.
+struct Match {
+  const AlertFilter* f = nullptr;
+  int64_t from = std::numeric_limits<int64_t>::min(), to = std::numeric_limits<int64_t>::max();
+  uint32_t agent = 0, category = 0, proto = 0, app = 0;
+  std::vector<uint8_t> sid_ok, src_ok, dest_ok;
+  bool none = false;
+
+  // (A code added after these were made, by a change between the two passes
+  // of a free-text count, is one no alert of the first pass had: no match.)
+  static bool in(const std::vector<uint8_t>& ok, uint32_t c) { return c < ok.size() && ok[c]; }
+
+  bool pass(const Fact& x) const {
+    if (!(x.flags & kPresent) || x.ts < from || x.ts >= to) return false;
+    const std::vector<int>& sevs = f->severities;
+    if (!sevs.empty()) {
+      if (x.flags & (kSevNull | kSevWide)) return false;
+      if (std::find(sevs.begin(), sevs.end(), x.severity) == sevs.end()) return false;
+    }
+    if (!sid_ok.empty() && !in(sid_ok, x.sid)) return false;
+    if (agent && x.agent != agent) return false;
+    if (category && x.category != category) return false;
+    if (proto && x.proto != proto) return false;
+    if (app && x.app_proto != app) return false;
+    if (f->src_ip && !in(src_ok, x.src)) return false;
+    if (f->dest_ip && !in(dest_ok, x.dest)) return false;
+    const bool sport = !(x.flags & (kSportNull | kSportWide)), dport = !(x.flags & (kDportNull | kDportWide));
+    if (f->src_port && !(sport && x.src_port == *f->src_port)) return false;
+    if (f->dest_port && !(dport && x.dest_port == *f->dest_port)) return false;
+    if (f->port && !((sport && x.src_port == *f->port) || (dport && x.dest_port == *f->port))) return false;
+    return true;
+  }
+};
+
 }  // namespace
 
 struct AlertFacts::Impl {
@@ -141,6 +185,35 @@ struct AlertFacts::Impl {
     port(f.src_port, &x.src_port, kSportNull, kSportWide);
     port(f.dest_port, &x.dest_port, kDportNull, kDportWide);
     return x;
+  }
+
+  // The filter as codes (the signature, status, assignee and free text
+  // conditions are not held here: the caller checks them).
+  Match match(const AlertFilter& f) const {
+    Match mt;
+    mt.f = &f;
+    mt.from = f.from_us.value_or(std::numeric_limits<int64_t>::min());
+    mt.to = f.to_us.value_or(std::numeric_limits<int64_t>::max());
+    auto code_of = [&](const Dict& d, const std::optional<std::string>& v) -> uint32_t {
+      if (!v) return 0;
+      uint32_t c = d.find(*v);
+      if (c == 0) mt.none = true;
+      return c;
+    };
+    mt.agent = code_of(agents, f.agent_id);
+    mt.category = code_of(categories, f.category);
+    mt.proto = code_of(protos, f.proto);
+    mt.app = code_of(apps, f.app_proto);
+    if (!f.sids.empty()) {
+      mt.sid_ok.assign(sids.size(), 0);
+      bool any = false;
+      for (int64_t s : f.sids)
+        if (auto it = sid_codes.find(s); it != sid_codes.end()) mt.sid_ok[it->second] = 1, any = true;
+      if (!any) mt.none = true;
+    }
+    if (f.src_ip) mt.src_ok = net_codes(src16, *f.src_ip);
+    if (f.dest_ip) mt.dest_ok = net_codes(dest16, *f.dest_ip);
+    return mt;
   }
 
   const Fact* find(int64_t id) const {
@@ -332,6 +405,10 @@ bool AlertFacts::can_answer(const AlertFilter& f) {
   return !f.signature && f.statuses.empty() && !f.assignee && f.from_us && f.to_us;
 }
 
+bool AlertFacts::can_list(const AlertFilter& f) {
+  return !f.signature && f.statuses.empty() && !f.assignee && !f.q;
+}
+
 int64_t AlertFacts::size() const {
   std::shared_lock lk(mu_);
   return impl_->live;
@@ -365,15 +442,6 @@ std::vector<TopEntry> top_codes(const std::vector<int64_t>& counts, int n, const
   return v;
 }
 
-// Which codes of an address dictionary fall in `net`.
-std::vector<uint8_t> net_codes(const std::vector<std::optional<Ip16>>& parsed, const IpNet& net) {
-  std::vector<uint8_t> ok(parsed.size(), 0);
-  for (size_t c = 1; c < parsed.size(); ++c)
-    ok[c] = parsed[c] && std::memcmp(parsed[c]->data(), net.lo.data(), 16) >= 0 &&
-            std::memcmp(parsed[c]->data(), net.hi.data(), 16) <= 0;
-  return ok;
-}
-
 }  // namespace
 
 bool AlertFacts::count(const AlertFilter& f, int64_t interval_s, int top, const MatchBits& fts,
@@ -389,54 +457,9 @@ bool AlertFacts::count(const AlertFilter& f, int64_t interval_s, int top, const 
   const int64_t to = f.to_us.value_or(std::numeric_limits<int64_t>::max());
   if (from >= to || interval_s <= 0) return true;
 
-  // Each condition as codes: a value no alert has matches nothing.
-  auto code_of = [](const Dict& d, const std::optional<std::string>& v, bool* none) -> uint32_t {
-    if (!v) return 0;
-    uint32_t c = d.find(*v);
-    if (c == 0) *none = true;
-    return c;
-  };
-  bool none = false;
-  const uint32_t agent = code_of(m.agents, f.agent_id, &none);
-  const uint32_t category = code_of(m.categories, f.category, &none);
-  const uint32_t proto = code_of(m.protos, f.proto, &none);
-  const uint32_t app = code_of(m.apps, f.app_proto, &none);
-  std::vector<uint8_t> sid_ok;
-  if (!f.sids.empty()) {
-    sid_ok.assign(m.sids.size(), 0);
-    bool any = false;
-    for (int64_t s : f.sids)
-      if (auto it = m.sid_codes.find(s); it != m.sid_codes.end()) sid_ok[it->second] = 1, any = true;
-    if (!any) none = true;
-  }
-  if (none) return true;
-  std::vector<uint8_t> src_ok, dest_ok;
-  if (f.src_ip) src_ok = net_codes(m.src16, *f.src_ip);
-  if (f.dest_ip) dest_ok = net_codes(m.dest16, *f.dest_ip);
-  const std::vector<int>& sevs = f.severities;
-  // (A code added after these were made, by a change between the two passes
-  // of a free-text count, is one no alert of the first pass had: no match.)
-  auto in = [](const std::vector<uint8_t>& ok, uint32_t c) { return c < ok.size() && ok[c]; };
-
-  auto pass = [&](const Fact& x) {
-    if (!(x.flags & kPresent) || x.ts < from || x.ts >= to) return false;
-    if (!sevs.empty()) {
-      if (x.flags & (kSevNull | kSevWide)) return false;
-      if (std::find(sevs.begin(), sevs.end(), x.severity) == sevs.end()) return false;
-    }
-    if (!sid_ok.empty() && !in(sid_ok, x.sid)) return false;
-    if (agent && x.agent != agent) return false;
-    if (category && x.category != category) return false;
-    if (proto && x.proto != proto) return false;
-    if (app && x.app_proto != app) return false;
-    if (f.src_ip && !in(src_ok, x.src)) return false;
-    if (f.dest_ip && !in(dest_ok, x.dest)) return false;
-    const bool sport = !(x.flags & (kSportNull | kSportWide)), dport = !(x.flags & (kDportNull | kDportWide));
-    if (f.src_port && !(sport && x.src_port == *f.src_port)) return false;
-    if (f.dest_port && !(dport && x.dest_port == *f.dest_port)) return false;
-    if (f.port && !((sport && x.src_port == *f.port) || (dport && x.dest_port == *f.port))) return false;
-    return true;
-  };
+  const Match mt = m.match(f);
+  if (mt.none) return true;
+  auto pass = [&mt](const Fact& x) { return mt.pass(x); };
 
   // Buckets by index from the first; a slot per severity seen.
   const int64_t interval_us = interval_s * 1'000'000;
@@ -555,6 +578,60 @@ bool AlertFacts::count(const AlertFilter& f, int64_t interval_s, int top, const 
   out->top_destinations = top_codes(n_dest, top, [&](size_t c) { return m.dests.text[c]; });
   out->top_agents = top_codes(n_agent, top, [&](size_t c) { return m.agents.text[c]; });
   return true;
+}
+
+void AlertFacts::newest(const AlertFilter& f, const std::optional<AlertCursor>& after, int limit,
+                        int64_t count_cap, FactPage* out) const {
+  *out = {};
+  if (impl_->has_pending.load()) {
+    std::unique_lock lk(mu_);
+    impl_->drain();
+  }
+  std::shared_lock lk(mu_);
+  const Impl& m = *impl_;
+  const Match mt = m.match(f);
+  if (mt.none || mt.from >= mt.to) return;
+  // The chunks that may hold rows of the range, the newest event first.
+  std::vector<std::pair<int64_t, const Chunk*>> order;
+  for (const auto& [c, ch] : m.chunks)
+    if (ch->max_ts >= mt.from && ch->min_ts < mt.to) order.emplace_back(c, ch.get());
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.second->max_ts > b.second->max_ts; });
+  // The page: a heap whose front is its oldest row.
+  const auto newer = [](const FactRow& a, const FactRow& b) {
+    return a.ts != b.ts ? a.ts > b.ts : a.id > b.id;
+  };
+  const size_t want = static_cast<size_t>(std::max(limit, 1));
+  std::vector<FactRow>& heap = out->rows;
+  int64_t counted = 0;
+  auto counting = [&] { return count_cap > 0 && counted <= count_cap; };
+  for (const auto& [c, ch] : order) {
+    // A chunk whose newest event is older than the page's oldest row holds
+    // none of the page, nor does any after it.
+    const bool page_full = heap.size() == want && ch->max_ts < heap.front().ts;
+    if (page_full && !counting()) break;
+    const bool for_page = !page_full && !(after && ch->min_ts > after->ts_us);
+    if (!for_page && !counting()) continue;
+    const int64_t first = c << kChunkBits;
+    for (int64_t i = 0; i < kChunkIds; ++i) {
+      const Fact& x = ch->rows[i];
+      if (!mt.pass(x)) continue;
+      ++counted;
+      if (!for_page) continue;
+      const FactRow r{x.ts, first + i};
+      if (after && !(r.ts < after->ts_us || (r.ts == after->ts_us && r.id < after->id))) continue;
+      if (heap.size() < want) {
+        heap.push_back(r);
+        std::push_heap(heap.begin(), heap.end(), newer);
+      } else if (newer(r, heap.front())) {
+        std::pop_heap(heap.begin(), heap.end(), newer);
+        heap.back() = r;
+        std::push_heap(heap.begin(), heap.end(), newer);
+      }
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), newer);
+  out->matched = count_cap > 0 ? std::min(counted, count_cap + 1) : 0;
 }
 
 }  // namespace vigil::collector

@@ -59,6 +59,17 @@ struct FactCounts {
   std::vector<TopEntry> top_signatures, top_sources, top_destinations, top_agents;
 };
 
+// One alert of a list's page: its event time and id.
+struct FactRow {
+  int64_t ts = 0, id = 0;
+};
+
+// What newest() found.
+struct FactPage {
+  std::vector<FactRow> rows;  // newest first: (ts, id) descending
+  int64_t matched = 0;        // the alerts matching, counted up to count_cap + 1
+};
+
 class AlertFacts {
  public:
   // A count over at least parallel_chunks chunks (4096 ids each) reads
@@ -97,6 +108,19 @@ class AlertFacts {
   // set. false (with *err) when the text index could not be read.
   bool count(const AlertFilter& f, int64_t interval_s, int top, const MatchBits& fts, FactCounts* out,
              std::string* err) const;
+
+  // Every condition of `f` is one held here, free text excepted (the list
+  // reads that from the text index); no time range needed.
+  static bool can_list(const AlertFilter& f);
+
+  // The `limit` (at least 1) newest alerts matching `f` strictly after
+  // `after` in the list's order ((ts, id) descending), and the number of
+  // alerts matching `f` (any cursor aside) counted up to count_cap + 1 (0:
+  // not counted). The chunks are read newest event first, and the reading
+  // stops once the page is full, no chunk left can hold a newer row, and
+  // the count has passed its cap; a rare value reads them all.
+  void newest(const AlertFilter& f, const std::optional<AlertCursor>& after, int limit, int64_t count_cap,
+              FactPage* out) const;
 
   // Alerts held, and the memory they take (rows and dictionaries).
   int64_t size() const;

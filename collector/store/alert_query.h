@@ -80,6 +80,7 @@ struct AlertListPage {
   // Each: the stored EVE object plus "id", "agent_id", "status", "assignee".
   std::vector<nlohmann::json> alerts;
   std::optional<AlertCursor> next_cursor;  // set when more rows may follow
+  bool cached = false;                     // found in the stats cache (SQLite store, alert_facts.h)
 };
 
 struct AlertGroup {

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <unordered_map>
 #include <variant>
 
+#include "collector/store/alert_facts.h"
 #include "collector/store/alert_fts.h"
 #include "collector/store/sqlite_address_index.h"
 #include "collector/store/sqlite_alert_parts.h"
@@ -299,9 +302,65 @@ bool register_alert_query_functions(Db& db, std::string* error) {
   return register_ip16_function(db, error) && register_fts_has_function(db, error);
 }
 
-StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* out) {
+namespace {
+
+// Whether the stats cache finds a filter's page sooner than SQLite: every
+// condition held there, and none that an index finds the rows of alone
+// (the list walks each partition's (ts, id) index newest first and tests
+// the rest on the row, so a rare port read every row of the store: about a
+// second at 1M alerts, bench/RESULTS.md).
+bool facts_list_wins(const AlertFilter& f) {
+  if (!AlertFacts::can_list(f) || f.empty()) return false;
+  if (f.port || f.src_port || f.dest_port || f.proto || f.app_proto || f.category) return true;
+  const int indexed = !f.severities.empty() + !f.sids.empty() + f.agent_id.has_value() +
+                      f.src_ip.has_value() + f.dest_ip.has_value();
+  return indexed >= 2;
+}
+
+// The page the stats cache found: the rows read by id from the partition
+// that holds each, in the cache's order. A row retention deleted after the
+// cache was read is left out; the cursor is still the cache's last row.
+StoreStatus list_from_facts(Db& db, const AlertListQuery& q, int limit, const AlertFacts& facts,
+                            AlertListPage* out) {
+  out->cached = true;
+  FactPage fp;
+  facts.newest(q.filter, q.cursor, limit, q.want_total ? kTotalCap : 0, &fp);
+  if (q.want_total) {
+    out->total = std::min(fp.matched, kTotalCap);
+    out->total_exact = fp.matched <= kTotalCap;
+  }
+  std::vector<int64_t> ids;
+  for (const FactRow& r : fp.rows) ids.push_back(r.id);
+  std::sort(ids.begin(), ids.end());
+  std::unordered_map<int64_t, json> got;
+  const std::vector<AlertPart> parts = alert_parts(db);
+  size_t k = 0;
+  for (size_t p = 0; p < parts.size() && k < ids.size(); ++p) {
+    const int64_t end = p + 1 < parts.size() ? parts[p + 1].first_id : std::numeric_limits<int64_t>::max();
+    std::string in;
+    for (; k < ids.size() && ids[k] < end; ++k)
+      if (ids[k] >= parts[p].first_id) in += (in.empty() ? "" : ",") + std::to_string(ids[k]);
+    if (in.empty()) continue;
+    auto st = db.prepare(std::string(kCols) + " FROM \"" + parts[p].name +
+                         "\" a LEFT JOIN alert_triage t ON t.alert_id=a.id WHERE a.id IN (" + in + ")");
+    if (!st.valid()) return fail(db, "list");
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) got.emplace(st.col_int(0), row_json(st));
+    if (rc != SQLITE_DONE) return fail(db, "list");
+  }
+  for (const FactRow& r : fp.rows)
+    if (auto it = got.find(r.id); it != got.end()) out->alerts.push_back(std::move(it->second));
+  if (static_cast<int>(fp.rows.size()) == limit)
+    out->next_cursor = AlertCursor{fp.rows.back().ts, fp.rows.back().id};
+  return {};
+}
+
+}  // namespace
+
+StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* out, const AlertFacts* facts) {
   *out = {};
   int limit = std::clamp(q.limit, 1, 10000);
+  if (facts && facts_list_wins(q.filter)) return list_from_facts(db, q, limit, *facts, out);
   Where w = build_where(q.filter, db);
   AlertFilter rest = q.filter;
   rest.q.reset();
@@ -476,16 +535,50 @@ StoreStatus sqlite_alert_detail(Db& db, int64_t id, std::optional<AlertDetail>* 
   bool has_flow = !st.col_null(6);
   int64_t flow_id = st.col_int(6);
   if (has_flow) {
-    // Both on the partial (agent_id, flow_id, ts) indexes: a range scan of
-    // this flow's rows only, newest first. One row past the cap says more exist.
-    auto fa = db.prepare(std::string(kCols) + kFrom +
-                         " WHERE a.agent_id=? AND a.flow_id=? AND a.ts BETWEEN ? AND ? AND a.id<>? "
-                         "ORDER BY a.ts DESC, a.id DESC LIMIT ?");
-    if (!fa.valid()) return fail(db, "detail flow alerts");
-    fa.bind(1, agent).bind(2, flow_id).bind(3, ts - kFlowWindowUs).bind(4, ts + kFlowWindowUs).bind(5, id);
-    fa.bind(6, int64_t{kFlowRowsMax + 1});
-    while ((rc = fa.step()) == SQLITE_ROW) d.flow_alerts.push_back(row_json(fa));
-    if (rc != SQLITE_DONE) return fail(db, "detail flow alerts");
+    // On the partial (agent_id, flow_id, ts) indexes: a range scan of this
+    // flow's rows only, newest first. The newest partition has no such
+    // index until it closes (sqlite_alert_parts.h): there the hour's rows
+    // on its (ts, id) index (the `+` keeps SQLite from the dedup key's
+    // index, which would read every alert of the agent). One row past the
+    // cap says more exist.
+    const std::vector<AlertPart> parts = alert_parts(db);
+    struct FlowRow {
+      int64_t ts, id;
+      json j;
+    };
+    std::vector<FlowRow> rows;
+    auto read = [&](const std::string& from, const char* cond) -> StoreStatus {
+      auto fa =
+          db.prepare(std::string(kCols) + " FROM " + from + " a LEFT JOIN alert_triage t ON t.alert_id=a.id" +
+                     cond + " AND a.ts BETWEEN ? AND ? AND a.id<>? ORDER BY a.ts DESC, a.id DESC LIMIT ?");
+      if (!fa.valid()) return fail(db, "detail flow alerts");
+      fa.bind(1, agent).bind(2, flow_id).bind(3, ts - kFlowWindowUs).bind(4, ts + kFlowWindowUs).bind(5, id);
+      fa.bind(6, int64_t{kFlowRowsMax + 1});
+      int step;
+      while ((step = fa.step()) == SQLITE_ROW) rows.push_back({fa.col_int(1), fa.col_int(0), row_json(fa)});
+      if (step != SQLITE_DONE) return fail(db, "detail flow alerts");
+      return {};
+    };
+    if (!parts.empty()) {
+      // The closed partitions, as the view has them (a condition on the id
+      // does not keep SQLite off the newest's dedup key there).
+      std::string closed;
+      for (size_t i = 0; i + 1 < parts.size(); ++i)
+        closed += std::string(i ? " UNION ALL " : "") + "SELECT " + kAlertColumns + " FROM \"" +
+                  parts[i].name + "\"";
+      if (!closed.empty()) {
+        if (StoreStatus e = read("(" + closed + ")", " WHERE a.agent_id=? AND a.flow_id=?"); !e.ok) return e;
+      }
+      if (StoreStatus e = read("\"" + parts.back().name + "\"", " WHERE +a.agent_id=? AND +a.flow_id=?");
+          !e.ok)
+        return e;
+    }
+    std::sort(rows.begin(), rows.end(),
+              [](const FlowRow& a, const FlowRow& b) { return a.ts != b.ts ? a.ts > b.ts : a.id > b.id; });
+    for (auto& r : rows) {
+      if (d.flow_alerts.size() > static_cast<size_t>(kFlowRowsMax)) break;
+      d.flow_alerts.push_back(std::move(r.j));
+    }
     auto ev = db.prepare(
         "SELECT id, json FROM events WHERE agent_id=? AND flow_id=? AND ts BETWEEN ? AND ? "
         "ORDER BY ts DESC, id DESC LIMIT ?");

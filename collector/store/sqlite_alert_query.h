@@ -17,7 +17,16 @@ namespace vigil::collector {
 // Registers the SQL functions the queries use (vigil_ip16, for ad-hoc SQL) on a connection.
 bool register_alert_query_functions(Db& db, std::string* error);
 
-StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* out);
+class AlertFacts;
+
+// The list's page. With `facts` (the stats cache, loaded), a filter whose
+// every condition it holds, and one that no index finds the rows of alone
+// (a port, protocol, app protocol or category; two or more of severity,
+// sid, agent and addresses), is answered there (AlertFacts::newest): the
+// page's ids and the capped total, then the rows read by id. Call it
+// inside a read transaction.
+StoreStatus sqlite_list_alerts(Db& db, const AlertListQuery& q, AlertListPage* out,
+                               const AlertFacts* facts = nullptr);
 StoreStatus sqlite_group_alerts(Db& db, const AlertListQuery& q, AlertGroupPage* out);
 // *out stays nullopt when no alert has that id.
 StoreStatus sqlite_alert_detail(Db& db, int64_t id, std::optional<AlertDetail>* out);

@@ -1457,7 +1457,7 @@ class SqliteStore final : public Store {
     if (q.filter.q) fts_sync();
     std::lock_guard lk(rmu_);
     r_.exec("BEGIN");
-    StoreStatus st = sqlite_list_alerts(r_, q, out);
+    StoreStatus st = sqlite_list_alerts(r_, q, out, facts_ && facts_->ready() ? facts_.get() : nullptr);
     r_.exec("COMMIT");
     return st;
   }
@@ -1469,9 +1469,13 @@ class SqliteStore final : public Store {
     r_.exec("COMMIT");
     return st;
   }
+  // One read transaction: the partitions' catalog and their rows alike.
   StoreStatus alert_detail(int64_t id, std::optional<AlertDetail>* out) override {
     std::lock_guard lk(rmu_);
-    return sqlite_alert_detail(r_, id, out);
+    r_.exec("BEGIN");
+    StoreStatus st = sqlite_alert_detail(r_, id, out);
+    r_.exec("COMMIT");
+    return st;
   }
 
   int64_t count_events(const std::string& event_type) override {
