@@ -14,10 +14,14 @@ std::string part_name(int64_t first_id) {
   return "alerts_p" + std::to_string(first_id);
 }
 
+std::string index_sql(const std::string& t, const char* suffix, const char* on) {
+  return "CREATE INDEX IF NOT EXISTS \"" + t + suffix + "\" ON \"" + t + "\"" + on + ";";
+}
+
 // The table of one partition as it takes new alerts: the columns the
 // single alerts table had (sqlite_store.cpp's migrations included), in the
 // same order, so a converted table and a new one read alike; its dedup key
-// and its (ts, id) index, on which every newest-first page walks.
+// and every index but the flow's.
 std::string part_ddl(const std::string& t) {
   const std::string q = "\"" + t + "\"";
   return "CREATE TABLE " + q +
@@ -25,23 +29,22 @@ std::string part_ddl(const std::string& t) {
          "INT, "
          "gid INT, rev INT, signature TEXT, category TEXT, severity INT, src_ip TEXT, src_port INT, dest_ip "
          "TEXT, dest_port INT, proto TEXT, app_proto TEXT, flow_id INT, received_at INT NOT NULL, json TEXT "
-         "NOT NULL, src_ip16 BLOB, dest_ip16 BLOB, UNIQUE(agent_id, event_uid));"
-         "CREATE INDEX \"" +
-         t + "_ts\" ON " + q + "(ts, id);";
+         "NOT NULL, src_ip16 BLOB, dest_ip16 BLOB, UNIQUE(agent_id, event_uid));" +
+         index_sql(t, "_ts", "(ts, id)") + index_sql(t, "_severity", "(severity, ts)") +
+         index_sql(t, "_sid", "(sid, ts)") + index_sql(t, "_agent", "(agent_id, ts)") +
+         index_sql(t, "_src16", "(src_ip16, ts)") + index_sql(t, "_dest16", "(dest_ip16, ts)");
 }
 
-// The secondary indexes a partition gets when it closes (see
-// add_alert_part); IF NOT EXISTS, so a partition converted from the single
-// table, or closed before, is left as it is.
+// The indexes a closed partition has beyond (ts, id): the flow's, which
+// it gets when it closes (see add_alert_part), and the others it has had
+// from the start; IF NOT EXISTS, so only what a partition lacks is built (a
+// partition converted from the single table has them under other names and
+// is not asked: index_part).
 std::string part_index_ddl(const std::string& t) {
-  const std::string q = "\"" + t + "\"";
-  auto index = [&](const char* suffix, const char* on) {
-    return "CREATE INDEX IF NOT EXISTS \"" + t + suffix + "\" ON " + q + on + ";";
-  };
-  return index("_severity", "(severity, ts)") + index("_sid", "(sid, ts)") +
-         index("_agent", "(agent_id, ts)") +
-         index("_flow", "(agent_id, flow_id, ts) WHERE flow_id IS NOT NULL") +
-         index("_src16", "(src_ip16, ts)") + index("_dest16", "(dest_ip16, ts)");
+  return index_sql(t, "_severity", "(severity, ts)") + index_sql(t, "_sid", "(sid, ts)") +
+         index_sql(t, "_agent", "(agent_id, ts)") +
+         index_sql(t, "_flow", "(agent_id, flow_id, ts) WHERE flow_id IS NOT NULL") +
+         index_sql(t, "_src16", "(src_ip16, ts)") + index_sql(t, "_dest16", "(dest_ip16, ts)");
 }
 
 StoreStatus fail(Db& db, const std::string& what) {
@@ -76,7 +79,7 @@ StoreStatus index_part(Db& db, const std::string& name) {
   return {};
 }
 
-// Every partition but the newest with its secondary indexes.
+// Every partition but the newest with every index (the flow's included).
 StoreStatus index_closed_parts(Db& db) {
   const std::vector<AlertPart> parts = alert_parts(db);
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -141,7 +144,7 @@ StoreStatus ensure_alert_parts(Db& db) {
 StoreStatus add_alert_part(Db& db, int64_t first_id, AlertPart* out) {
   AlertPart p{first_id, part_name(first_id)};
   std::string err;
-  // The newest partition closes: it gets the indexes it went without.
+  // The newest partition closes: it gets the flow index it went without.
   const std::vector<AlertPart> before = alert_parts(db);
   if (!before.empty()) {
     if (StoreStatus st = index_part(db, before.back().name); !st.ok) return st;

@@ -15,14 +15,13 @@
 // partitions"). Only the newest table takes new alerts; its ids are given
 // by the store (the view has no rowid to give), from its first_id up.
 //
-// Only the closed partitions have every index. The newest has its dedup
-// key and (ts, id) only, and gets its six secondary indexes (severity, sid,
-// agent, flow, source and destination address) in the transaction that
-// starts the next: built from a sorted scan once instead of updated at every
-// insert, where the random positions of a flow id or an address dirtied a
-// page of each index per alert or so at every commit (bench/RESULTS.md,
-// "Secondary indexes built when a partition closes"). A query on the newest
-// walks its (ts, id) index and tests the rest on the row.
+// Only the closed partitions have every index. The newest lacks the flow
+// index, (agent_id, flow_id, ts), and gets it in the transaction that starts
+// the next: built from one sorted pass instead of updated at every insert,
+// where the random position of each flow id dirtied a page of that index
+// per alert or so at every commit (bench/RESULTS.md, "The flow index built
+// when a partition closes"). The alert detail reads the newest's flow rows
+// on its (ts, id) index.
 //
 // A database from before partitions keeps its `alerts` table: renamed
 // alerts_p0, it becomes the first partition (first_id 0), with its indexes
@@ -58,9 +57,10 @@ StoreStatus ensure_alert_parts(Db& db);
 // The partitions, oldest first (none when the catalog cannot be read).
 std::vector<AlertPart> alert_parts(Db& db);
 
-// In the caller's write transaction: builds the secondary indexes of the
-// newest partition, which closes, creates the partition starting at
-// first_id (table, dedup key, (ts, id), catalog row) and rebuilds the view.
+// In the caller's write transaction: builds the flow index of the newest
+// partition, which closes, creates the partition starting at first_id
+// (table, dedup key, indexes but the flow's, catalog row) and rebuilds the
+// view.
 StoreStatus add_alert_part(Db& db, int64_t first_id, AlertPart* out);
 
 // In the caller's write transaction: drops the partition's table (its

@@ -252,12 +252,10 @@ void check_file(const std::string& path, const std::vector<Row>& rows) {
     return scalar(
         db, std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND name='") + idx + "'");
   };
-  // Every closed partition has both indexes: a converted table keeps the
-  // names it had, a new partition's are named after it; the newest gets
-  // them when it closes (sqlite_alert_parts.h).
+  // Every partition has both indexes: a converted table keeps the names it
+  // had, a new partition's are named after it (sqlite_alert_parts.h).
   auto on_every_part = [&](const char* suffix) {
-    return scalar(db, std::string("SELECT COUNT(*) FROM alert_parts p WHERE p.first_id < (SELECT "
-                                  "MAX(first_id) FROM alert_parts) AND NOT EXISTS (SELECT 1 FROM "
+    return scalar(db, std::string("SELECT COUNT(*) FROM alert_parts p WHERE NOT EXISTS (SELECT 1 FROM "
                                   "sqlite_master i WHERE i.type='index' AND i.tbl_name=p.name AND i.name IN "
                                   "('alerts_") +
                           suffix + "', p.name || '_" + suffix + "'))") == 0;
