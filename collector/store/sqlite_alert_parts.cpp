@@ -1,5 +1,6 @@
 #include "collector/store/sqlite_alert_parts.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace vigil::collector {
@@ -54,10 +55,8 @@ StoreStatus fail(Db& db, const std::string& what) {
 StoreStatus rebuild_view(Db& db) {
   std::vector<AlertPart> parts = alert_parts(db);
   if (parts.empty()) return StoreStatus::error("alert partitions: the catalog lists none");
-  std::string sql = "DROP VIEW IF EXISTS alerts; CREATE VIEW alerts AS ";
-  for (size_t i = 0; i < parts.size(); ++i)
-    sql +=
-        std::string(i ? " UNION ALL " : "") + "SELECT " + kAlertColumns + " FROM \"" + parts[i].name + "\"";
+  const std::string sql =
+      "DROP VIEW IF EXISTS alerts; CREATE VIEW alerts AS " + alert_parts_union(parts, parts.size());
   std::string err;
   if (!db.exec(sql, &err)) return StoreStatus::error("alerts view: " + err);
   return {};
@@ -89,6 +88,14 @@ StoreStatus index_closed_parts(Db& db) {
 }
 
 }  // namespace
+
+std::string alert_parts_union(const std::vector<AlertPart>& parts, size_t n) {
+  std::string sql;
+  for (size_t i = 0; i < std::min(n, parts.size()); ++i)
+    sql +=
+        std::string(i ? " UNION ALL " : "") + "SELECT " + kAlertColumns + " FROM \"" + parts[i].name + "\"";
+  return sql;
+}
 
 bool alerts_is_table(Db& db) {
   Stmt st = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alerts'");

@@ -67,6 +67,10 @@ StoreStatus add_alert_part(Db& db, int64_t first_id, AlertPart* out);
 // indexes go with it), its catalog row, and rebuilds the view.
 StoreStatus drop_alert_part(Db& db, const AlertPart& part);
 
+// The first n partitions' rows, as the view has them: a UNION ALL of each
+// table's columns (empty for none).
+std::string alert_parts_union(const std::vector<AlertPart>& parts, size_t n);
+
 // The alerts stored: the sum of each partition's count.
 int64_t count_alerts(Db& db, const std::vector<AlertPart>& parts);
 

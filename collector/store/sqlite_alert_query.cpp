@@ -562,10 +562,7 @@ StoreStatus sqlite_alert_detail(Db& db, int64_t id, std::optional<AlertDetail>* 
     if (!parts.empty()) {
       // The closed partitions, as the view has them (a condition on the id
       // does not keep SQLite off the newest's dedup key there).
-      std::string closed;
-      for (size_t i = 0; i + 1 < parts.size(); ++i)
-        closed += std::string(i ? " UNION ALL " : "") + "SELECT " + kAlertColumns + " FROM \"" +
-                  parts[i].name + "\"";
+      const std::string closed = alert_parts_union(parts, parts.size() - 1);
       if (!closed.empty()) {
         if (StoreStatus e = read("(" + closed + ")", " WHERE a.agent_id=? AND a.flow_id=?"); !e.ok) return e;
       }

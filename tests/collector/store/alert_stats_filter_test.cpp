@@ -325,6 +325,18 @@ bool cache_ready(Store& store) {
   return false;
 }
 
+// A SQLite store with its stats cache, partitions every part_min ids or more.
+std::unique_ptr<Store> open_cached(const std::string& path, int64_t part_min) {
+  SqliteStoreOptions opts;
+  opts.stats_cache = true;
+  opts.part_min = part_min;
+  std::string err;
+  auto store = open_sqlite_store(path, &err, opts);
+  INFO(err);
+  REQUIRE(store);
+  return store;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -333,24 +345,17 @@ TEST_CASE(
   if (test::pg_run()) return;  // the SQLite store's cache
   std::mt19937_64 rng(31);
   const std::string path = test::fresh_temp_dir("vigil-statsf-", "cache") + "/c.db";
-  SqliteStoreOptions opts;
-  opts.stats_cache = true;
-  opts.part_min = 400;  // several partitions, so that retention drops some whole
-  std::string err;
+  const int64_t part_min = 400;  // several partitions, so that retention drops some whole
   int cached = 0;
   {
-    auto store = open_sqlite_store(path, &err, opts);
-    INFO(err);
-    REQUIRE(store);
+    auto store = open_cached(path, part_min);
     REQUIRE(cache_ready(*store));  // an empty store: loaded at once
     fill(*store, rng, 3000);       // added as each group commits
     check_random(*store, rng, 60, &cached);
   }
   CHECK(cached > 20);
   cached = 0;
-  auto store = open_sqlite_store(path, &err, opts);
-  INFO(err);
-  REQUIRE(store);
+  auto store = open_cached(path, part_min);
   REQUIRE(cache_ready(*store));  // loaded from the file
   check_random(*store, rng, 40, &cached);
   CHECK(cached > 15);
@@ -375,13 +380,7 @@ TEST_CASE("the stats cache under ingest, retention and counts at once ends equal
   if (test::pg_run()) return;  // the SQLite store's cache
   std::mt19937_64 rng(41);
   const std::string path = test::fresh_temp_dir("vigil-statsf-", "busy") + "/c.db";
-  SqliteStoreOptions opts;
-  opts.stats_cache = true;
-  opts.part_min = 300;
-  std::string err;
-  auto store = open_sqlite_store(path, &err, opts);
-  INFO(err);
-  REQUIRE(store);
+  auto store = open_cached(path, 300);
   REQUIRE(cache_ready(*store));
   fill(*store, rng, 1000);
   // Ingest and retention on threads of their own (no Catch macros there)
