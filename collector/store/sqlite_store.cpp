@@ -194,9 +194,7 @@ std::thread quiet_thread(F&& f) {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const SqliteStoreOptions& opts)
-      : part_min_(std::max<int64_t>(1, opts.part_min)),
-        fold_interval_(opts.rollup_fold_interval),
-        checkpoint_pages_(std::max(1, opts.checkpoint_pages)) {
+      : part_min_(std::max<int64_t>(1, opts.part_min)), fold_interval_(opts.rollup_fold_interval) {
     if (opts.stats_cache) facts_ = std::make_unique<AlertFacts>();
     std::random_device rd;
     char name[32];
@@ -212,10 +210,8 @@ class SqliteStore final : public Store {
     // every batch, and the kernel copies were half of the ingest CPU.
     // Incremental auto-vacuum takes effect only in a database without tables
     // (a new one): retention then gives freed pages back to the file system.
-    // A checkpoint once the WAL holds 16384 pages (64 MiB): hot index pages
-    // are copied back to the database once per 64 MiB, not per 4 MiB. It runs
-    // on a thread of its own (checkpoint_loop), not in the committing ingest
-    // call: copying and syncing 64 MiB held up every agent's batch.
+    // A 16384-page (64 MiB) WAL before each automatic checkpoint: hot index
+    // pages are copied back to the database once per 64 MiB, not per 4 MiB.
     // secure_delete=FAST (Debian builds SQLite with it ON): deleted content is
     // zeroed in pages written anyway, but a dropped partition's pages are not
     // each rewritten with zeros (through the WAL and its checkpoint), which
@@ -223,7 +219,7 @@ class SqliteStore final : public Store {
     // of the file, readable only as the file is, until reused or given back.
     if (!w_.exec("PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; "
-                 "PRAGMA wal_autocheckpoint=0; PRAGMA secure_delete=FAST;",
+                 "PRAGMA wal_autocheckpoint=16384; PRAGMA secure_delete=FAST;",
                  &err) ||
         !w_.exec(kSchema, &err) || !w_.exec(sqlite_triage::kSchema, &err) ||
         !w_.exec(sqlite_rulesets::kSchema, &err) || !w_.exec(kRollupSchema, &err) || !migrate(&err) ||
@@ -237,13 +233,6 @@ class SqliteStore final : public Store {
       return false;
     }
     if (!open_text_index(path, error)) return false;
-    if (!ck_.open(path, error)) return false;
-    if (!ck_.exec("PRAGMA synchronous=FULL;", &err)) {
-      *error = "cannot initialise " + path + ": " + err;
-      return false;
-    }
-    sqlite3_wal_hook(w_.get(), &SqliteStore::on_wal_commit, this);
-    ck_thread_ = quiet_thread([this] { checkpoint_loop(); });
     if (!load_parts()) {
       *error = "cannot read the alert partitions of " + path + ": " + w_.errmsg();
       return false;
@@ -355,14 +344,6 @@ class SqliteStore final : public Store {
   // command that opened the store ingested nothing, and its output ends
   // with what it printed.
   ~SqliteStore() override {
-    if (ck_thread_.joinable()) {
-      {
-        std::lock_guard ck(ckmu_);
-        ck_stop_ = true;
-      }
-      ckcv_.notify_all();
-      ck_thread_.join();
-    }
     if (facts_thread_.joinable()) {
       facts_stop_ = true;
       facts_thread_.join();
@@ -1031,43 +1012,6 @@ class SqliteStore final : public Store {
     committed_top_.store(next_id_ - 1);
     if (facts_) facts_->add(facts_in_);
     return {};
-  }
-
-  // Checkpoints (see open): after each commit of the write connection
-  // SQLite calls this with the pages in the WAL. From checkpoint_pages_ on,
-  // the checkpoint thread is woken; it copies what the WAL holds while the
-  // writer goes on appending. Should the WAL still reach four times that
-  // (the thread's checkpoints never caught up with the writer, so SQLite
-  // could not start the WAL over), the committing call copies the rest
-  // itself, between two of its transactions: the WAL stays bounded.
-  static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages) {
-    auto* s = static_cast<SqliteStore*>(self);
-    if (pages >= 4 * s->checkpoint_pages_) {
-      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    } else if (pages >= s->checkpoint_pages_) {
-      {
-        std::lock_guard ck(s->ckmu_);
-        s->ck_wanted_ = true;
-      }
-      s->ckcv_.notify_one();
-    }
-    return SQLITE_OK;
-  }
-
-  void checkpoint_loop() {
-    std::unique_lock ck(ckmu_);
-    for (;;) {
-      ckcv_.wait(ck, [&] { return ck_stop_ || ck_wanted_; });
-      if (ck_stop_) return;
-      ck_wanted_ = false;
-      ck.unlock();
-      // PASSIVE: takes no lock a writer or reader waits for; frames a
-      // reader's snapshot still needs stay for the next one.
-      const int rc =
-          sqlite3_wal_checkpoint_v2(ck_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-      if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::warn("store: checkpoint: {}", ck_.errmsg());
-      ck.lock();
-    }
   }
 
   // The free-text index thread. The writer (under wmu_) hands it each
@@ -2260,12 +2204,6 @@ class SqliteStore final : public Store {
 
   std::mutex wmu_, rmu_;
   Db w_, r_;
-  // The checkpoint thread's connection and its wake-up (on_wal_commit).
-  Db ck_;
-  std::mutex ckmu_;
-  std::condition_variable ckcv_;
-  bool ck_wanted_ = false, ck_stop_ = false;
-  std::thread ck_thread_;
   Stmt ins_alert_, ins_event_, ins_batch_, sel_batch_, sel_highest_, up_agent_hb_, ins_hb_, ins_pending_;
   // The free-text index file and its connection (open_text_index); its
   // statements and blocks are the index thread's during a write
@@ -2308,8 +2246,7 @@ class SqliteStore final : public Store {
   bool pending_exact_ = true;                            // pending_ counts exactly the alerts of those rows
   std::chrono::steady_clock::time_point pending_since_;  // the first of those commits
   std::chrono::milliseconds fold_interval_;
-  const int checkpoint_pages_;  // SqliteStoreOptions::checkpoint_pages
-  bool folded_ = false;         // the open write transaction folded (see committed)
+  bool folded_ = false;  // the open write transaction folded (see committed)
   bool opened_ = false;
   // The index thread and its queue (fts_post, fts_loop), under fmu_.
   std::mutex fmu_;

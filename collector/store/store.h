@@ -385,11 +385,6 @@ struct SqliteStoreOptions {
   // under a filter the rollups cannot answer are counted there: about 48
   // bytes an alert. For a store that is its file's only writer of alerts.
   bool stats_cache = false;
-  // The pages in the write-ahead log from which a thread of the store's own
-  // copies them into the database (a checkpoint; 16384 pages: 64 MiB); at
-  // four times that the ingest call that committed copies the rest itself.
-  // Tests make it small.
-  int checkpoint_pages = 16384;
 };
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string* error,
                                          const SqliteStoreOptions& opts);
